@@ -1,0 +1,46 @@
+# Two commands on a fresh machine: `make run` (demo) and `make test` (whole suite).
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTHON ?= $(shell scripts/find-python)
+
+.PHONY: run test lint install install-dev format clean
+
+$(PY):
+	@test -n "$(PYTHON)" || { echo "error: no suitable Python found (see scripts/find-python)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## Serve the demo at http://127.0.0.1:$${PORT:-8000} with worker and beat (SQLite, no servers).
+run: install
+	scripts/run-demo
+
+## Run the whole test suite on real PostgreSQL, Redis and Chromium. ARGS go to pytest.
+test: install-dev
+	scripts/run-tests $(ARGS)
+
+## Static checks: ruff, migrations up to date, compose file valid.
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_SETTINGS_MODULE=ecm.settings.development $(PY) manage.py makemigrations --check --dry-run
+	@command -v docker-compose >/dev/null || { echo "error: docker-compose not found. Install it: apt-get install docker-compose"; exit 2; }
+	ECM_ENV_FILE=.env.example docker-compose --env-file .env.example config --quiet
+
+format: install-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

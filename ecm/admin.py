@@ -1,0 +1,67 @@
+"""Django admin for administrators: users, teams and memberships (reference data).
+
+Children and cases are deliberately not registered: case data is read only through the
+scoped, audited pages. Admin changes are written to the audit log too.
+"""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .audit import audit_record
+from .models import AuditEvent, Membership, Team, User
+
+
+class AuditedAdminMixin:
+    def log_addition(self, request, obj, message):
+        audit_record(actor=request.user, action=AuditEvent.Action.CREATE, obj=obj, detail="admin")
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        fields = []
+        for entry in message or []:
+            fields.extend(entry.get("changed", {}).get("fields", []))
+        audit_record(
+            actor=request.user,
+            action=AuditEvent.Action.UPDATE,
+            obj=obj,
+            changed_fields=[str(f) for f in fields],
+            detail="admin",
+        )
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request, queryset):
+        for obj in queryset:
+            audit_record(
+                actor=request.user, action=AuditEvent.Action.DELETE, obj=obj, detail="admin"
+            )
+        return super().log_deletions(request, queryset)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["team"]
+
+
+@admin.register(User)
+class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
+    inlines = [MembershipInline]
+    list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff"]
+    fieldsets = BaseUserAdmin.fieldsets + ((_("Work"), {"fields": ("job_title", "phone")}),)
+
+
+@admin.register(Team)
+class TeamAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "central_team", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"code": ("name",)}
+
+
+@admin.register(Membership)
+class MembershipAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["user", "team", "role"]
+    list_filter = ["role", "team"]
+    search_fields = ["user__username", "user__last_name", "team__name"]
+    autocomplete_fields = ["user", "team"]

@@ -1,0 +1,23 @@
+"""The Celery app. Broker from settings (Redis, or kombu's filesystem transport for the demo).
+
+The beat schedule is defined here in code, so every deployment runs the same schedule.
+"""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ecm.settings.development")
+
+app = Celery("ecm")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "heartbeat": {"task": "ecm.heartbeat", "schedule": 60.0},
+    "clear-expired-sessions": {
+        "task": "ecm.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=15),
+    },
+}

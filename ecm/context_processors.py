@@ -1,0 +1,15 @@
+from django.conf import settings
+
+from .access import access_for
+
+
+def product(request):
+    user = getattr(request, "user", None)
+    access = access_for(user) if user is not None and user.is_authenticated else None
+    return {
+        "PRODUCT_NAME": settings.PRODUCT_NAME,
+        "PROTECTIVE_MARKING": settings.PROTECTIVE_MARKING,
+        "SESSION_IDLE_MINUTES": settings.SESSION_IDLE_MINUTES,
+        "nav_can_view_audit": access.can_view_audit() if access else False,
+        "nav_can_register": bool(access.teams_for_new_cases()) if access else False,
+    }

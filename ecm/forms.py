@@ -1,0 +1,145 @@
+"""Forms for the core pages. Every field has a label; errors keep what the user typed."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import CaseStatus, Child, ClosureReason, Team, User
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+def bootstrap(form: forms.Form) -> None:
+    """Give hand-laid-out fields Bootstrap's classes (crispy does this for the rest)."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.HiddenInput):
+            continue
+        if isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            css = "form-select"
+        else:
+            css = "form-control"
+        widget.attrs.setdefault("class", css)
+
+
+class ChildCaseForm(forms.ModelForm):
+    """Register a child known to the YOT and open a potential ECM case for them."""
+
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none())
+    case_manager = forms.ModelChoiceField(
+        label=_("Case manager"), queryset=User.objects.none(), required=False
+    )
+
+    class Meta:
+        model = Child
+        fields = [
+            "first_name",
+            "last_name",
+            "preferred_name",
+            "date_of_birth",
+            "gender",
+            "ethnicity",
+            "yot_reference",
+            "pnc_number",
+        ]
+        widgets = {"date_of_birth": DateInput()}
+
+    def __init__(self, *args, teams, case_managers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        self.fields["case_manager"].queryset = case_managers
+        if teams.count() == 1:
+            self.fields["team"].initial = teams.first()
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_date_of_birth(self):
+        dob = self.cleaned_data["date_of_birth"]
+        today = timezone.localdate()
+        if dob > today:
+            raise forms.ValidationError(_("The date of birth cannot be in the future."))
+        age = today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
+        if age < 10 or age > 17:
+            raise forms.ValidationError(
+                _("ECM works with children aged 10 to 17; this date of birth gives age %(age)s.")
+                % {"age": age}
+            )
+        return dob
+
+
+class CaseFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any status"))] + CaseStatus.choices
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team"), required=False, queryset=Team.objects.none(), empty_label=_("Any team")
+    )
+    case_manager = forms.ModelChoiceField(
+        label=_("Case manager"),
+        required=False,
+        queryset=User.objects.none(),
+        empty_label=_("Anyone"),
+    )
+    open_only = forms.BooleanField(label=_("Open cases only"), required=False)
+
+    def __init__(self, *args, teams, case_managers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        self.fields["case_manager"].queryset = case_managers
+        bootstrap(self)
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Child's name, YOT reference, PNC number or case reference"),
+        max_length=100,
+        min_length=2,
+    )
+
+
+class TransitionForm(forms.Form):
+    transition = forms.CharField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.ChoiceField(
+        label=_("Reason for closing"),
+        choices=[("", "---------")] + ClosureReason.choices,
+        required=False,
+    )
+    closed_on = forms.DateField(label=_("Date closed"), required=False, widget=DateInput())
+
+
+class AllocateForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    case_manager = forms.ModelChoiceField(
+        label=_("Case manager"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Unallocated"),
+    )
+
+    def __init__(self, *args, case_managers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["case_manager"].queryset = case_managers
+        bootstrap(self)
+
+
+class AuditSearchForm(forms.Form):
+    user = forms.CharField(label=_("Username"), required=False, max_length=150)
+    child = forms.CharField(
+        label=_("Child's name or YOT reference"), required=False, max_length=100
+    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data

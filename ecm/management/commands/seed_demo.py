@@ -1,0 +1,338 @@
+"""Demo data for `make run`: teams, the five demo logins and a dozen children.
+
+Idempotent: running it again updates users and teams and adds nothing twice. Refuses to
+run under production settings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from ecm import services
+from ecm.models import Case, Child, ClosureReason, Membership, Role, Team, User
+
+DEFAULT_PASSWORD = "ecm-demo-password"  # noqa: S105 - documented demo password
+
+TEAMS = [
+    # code, name, kind, central team code
+    ("central-ecm", "Central ECM Team", Team.Kind.CENTRAL, None),
+    ("northgate-yot", "Northgate YOT", Team.Kind.YOT, "central-ecm"),
+    ("riverside-yot", "Riverside YOT", Team.Kind.YOT, "central-ecm"),
+]
+
+USERS = [
+    # username, first, last, job title, [(team code, role)], superuser
+    (
+        "casemanager",
+        "Cerys",
+        "Morgan",
+        "YOT case manager",
+        [("northgate-yot", Role.CASE_MANAGER)],
+        False,
+    ),
+    (
+        "senior",
+        "Dafydd",
+        "Price",
+        "Senior practitioner (ECM champion)",
+        [("central-ecm", Role.SENIOR_PRACTITIONER), ("northgate-yot", Role.SENIOR_PRACTITIONER)],
+        False,
+    ),
+    (
+        "psychologist",
+        "Dr Anwen",
+        "Hughes",
+        "Clinical psychologist",
+        [("central-ecm", Role.PSYCHOLOGIST)],
+        False,
+    ),
+    (
+        "manager",
+        "Gareth",
+        "Lloyd",
+        "YOT operational manager",
+        [("northgate-yot", Role.MANAGER), ("central-ecm", Role.MANAGER)],
+        False,
+    ),
+    ("admin", "Sam", "Evans", "System administrator", [("central-ecm", Role.ADMIN)], True),
+    ("jdavies", "Jac", "Davies", "YOT case manager", [("northgate-yot", Role.CASE_MANAGER)], False),
+    (
+        "riverside",
+        "Rhian",
+        "Thomas",
+        "YOT case manager",
+        [("riverside-yot", Role.CASE_MANAGER)],
+        False,
+    ),
+    (
+        "riversidemanager",
+        "Owen",
+        "Jenkins",
+        "YOT operational manager",
+        [("riverside-yot", Role.MANAGER)],
+        False,
+    ),
+]
+
+# yot ref, first, last, sex, ethnicity, age (years), team, case manager, path, days open
+CHILDREN = [
+    (
+        "NG-1001",
+        "Tyler",
+        "Rees",
+        "male",
+        "white_british",
+        15,
+        "northgate-yot",
+        "casemanager",
+        "active",
+        240,
+    ),
+    (
+        "NG-1002",
+        "Kayla",
+        "Bevan",
+        "female",
+        "mixed_white_black_caribbean",
+        14,
+        "northgate-yot",
+        "casemanager",
+        "preparation",
+        45,
+    ),
+    (
+        "NG-1003",
+        "Jayden",
+        "Powell",
+        "male",
+        "white_british",
+        16,
+        "northgate-yot",
+        "casemanager",
+        "referred",
+        12,
+    ),
+    (
+        "NG-1004",
+        "Ellie",
+        "Watkins",
+        "female",
+        "white_british",
+        13,
+        "northgate-yot",
+        "casemanager",
+        "potential",
+        5,
+    ),
+    (
+        "NG-1005",
+        "Mason",
+        "Ali",
+        "male",
+        "asian_pakistani",
+        17,
+        "northgate-yot",
+        "casemanager",
+        "waiting",
+        30,
+    ),
+    (
+        "NG-1006",
+        "Liam",
+        "Pritchard",
+        "male",
+        "white_irish",
+        16,
+        "northgate-yot",
+        "casemanager",
+        "closed",
+        400,
+    ),
+    (
+        "NG-1007",
+        "Ruby",
+        "Jones",
+        "female",
+        "black_african",
+        15,
+        "northgate-yot",
+        "jdavies",
+        "active",
+        180,
+    ),
+    (
+        "NG-1008",
+        "Callum",
+        "Edwards",
+        "male",
+        "white_gypsy_traveller",
+        14,
+        "northgate-yot",
+        "jdavies",
+        "declined",
+        60,
+    ),
+    (
+        "NG-1009",
+        "Nathan",
+        "Griffiths",
+        "male",
+        "white_british",
+        17,
+        "northgate-yot",
+        "casemanager",
+        "reopened",
+        500,
+    ),
+    (
+        "RS-2001",
+        "Aaliyah",
+        "Khan",
+        "female",
+        "asian_bangladeshi",
+        15,
+        "riverside-yot",
+        "riverside",
+        "active",
+        150,
+    ),
+    (
+        "RS-2002",
+        "Josh",
+        "Phillips",
+        "male",
+        "white_british",
+        16,
+        "riverside-yot",
+        "riverside",
+        "referred",
+        20,
+    ),
+    (
+        "RS-2003",
+        "Dylan",
+        "Morris",
+        "male",
+        "mixed_other",
+        13,
+        "riverside-yot",
+        "riverside",
+        "potential",
+        3,
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo teams, users and children (idempotent; refused in production)."
+
+    def handle(self, *args, **options):
+        module = getattr(settings, "SETTINGS_MODULE", "") or os.environ.get(
+            "DJANGO_SETTINGS_MODULE", ""
+        )
+        if module.endswith(".production") or not (settings.DEBUG or module.endswith(".test")):
+            raise CommandError("seed_demo refuses to run under production settings.")
+        password = os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
+        with transaction.atomic():
+            teams = self._teams()
+            users = self._users(teams, password)
+            created = self._children(teams, users)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {len(teams)} teams, {len(users)} users, "
+                f"{created} children added ({Child.objects.count()} in all)."
+            )
+        )
+
+    def _teams(self) -> dict[str, Team]:
+        teams: dict[str, Team] = {}
+        for code, name, kind, central in TEAMS:
+            team, _ = Team.objects.update_or_create(
+                code=code,
+                defaults={
+                    "name": name,
+                    "kind": kind,
+                    "central_team": teams.get(central) if central else None,
+                },
+            )
+            teams[code] = team
+        return teams
+
+    def _users(self, teams, password) -> dict[str, User]:
+        users: dict[str, User] = {}
+        for username, first, last, title, roles, superuser in USERS:
+            user, _ = User.objects.update_or_create(
+                username=username,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "job_title": title,
+                    "email": f"{username}@ecm.invalid",
+                    "is_staff": superuser,
+                    "is_superuser": superuser,
+                    "is_active": True,
+                },
+            )
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            for code, role in roles:
+                Membership.objects.get_or_create(user=user, team=teams[code], role=role)
+            users[username] = user
+        return users
+
+    def _children(self, teams, users) -> int:
+        today = timezone.localdate()
+        senior = users["senior"]
+        created = 0
+        for ref, first, last, sex, ethnicity, age, code, cm, path, days in CHILDREN:
+            if Child.objects.filter(yot_reference=ref).exists():
+                continue
+            team = teams[code]
+            manager = users[cm]
+            dob = today.replace(year=today.year - age) - dt.timedelta(
+                days=(sum(map(ord, ref)) % 200) + 20
+            )
+            child = services.child_create(
+                actor=manager,
+                team=team,
+                first_name=first,
+                last_name=last,
+                date_of_birth=dob,
+                gender=sex,
+                ethnicity=ethnicity,
+                yot_reference=ref,
+            )
+            opened = today - dt.timedelta(days=days)
+            case = services.case_open(
+                actor=manager, child=child, team=team, case_manager=manager, opened_on=opened
+            )
+            if path != "potential":
+                case = services.case_refer(actor=manager, case=case)
+            if path == "declined":
+                case = services.case_decline(actor=senior, case=case)
+            elif path == "waiting":
+                case = services.case_waitlist(actor=senior, case=case)
+            elif path in ("preparation", "active", "closed", "reopened"):
+                case = services.case_accept(actor=senior, case=case)
+                if path != "preparation":
+                    case = services.case_activate(actor=senior, case=case)
+                if path in ("closed", "reopened"):
+                    case = services.case_close(
+                        actor=manager,
+                        case=case,
+                        reason=ClosureReason.ORDER_COMPLETED,
+                        closed_on=today - dt.timedelta(days=days // 4),
+                    )
+                if path == "reopened":
+                    case = services.case_reopen(actor=manager, case=case)
+            Case.objects.filter(pk=case.pk).update(
+                status_changed_at=timezone.now() - dt.timedelta(days=min(days, 14))
+            )
+            created += 1
+        return created

@@ -1,0 +1,370 @@
+"""The shared core: users, teams and roles, children, cases (ECM episodes), audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """A person who signs in. What they may see comes from their team memberships."""
+
+    job_title = models.CharField(_("job title"), max_length=120, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["last_name", "first_name", "username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Team(models.Model):
+    """A youth offending team (YOT/YJS) or a central ECM team that YOTs refer to."""
+
+    class Kind(models.TextChoices):
+        YOT = "yot", _("Youth offending team")
+        CENTRAL = "central", _("Central ECM team")
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.YOT)
+    central_team = models.ForeignKey(
+        "self",
+        verbose_name=_("refers to central team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="referring_teams",
+        limit_choices_to={"kind": "central"},
+        help_text=_("The central ECM team this YOT refers children to, if any."),
+    )
+    phone = models.CharField(_("contact number"), max_length=40, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    CASE_MANAGER = "case_manager", _("Case manager")
+    SENIOR_PRACTITIONER = "senior_practitioner", _("Senior practitioner")
+    PSYCHOLOGIST = "psychologist", _("Psychologist")
+    MANAGER = "manager", _("Manager")
+    ADMIN = "admin", _("Team administrator")
+
+
+class Membership(models.Model):
+    """A user's role in a team. A user can hold several roles in several teams."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["team__name", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "team", "role"], name="membership_unique_user_team_role"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} – {self.team}"
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+    OTHER = "other", _("Other / non-binary")
+    NOT_KNOWN = "not_known", _("Not known")
+
+
+class Ethnicity(models.TextChoices):
+    """The ONS 2021 census ethnic groups for England and Wales (the YJB's categories)."""
+
+    ASIAN_BANGLADESHI = "asian_bangladeshi", _("Asian or Asian British: Bangladeshi")
+    ASIAN_CHINESE = "asian_chinese", _("Asian or Asian British: Chinese")
+    ASIAN_INDIAN = "asian_indian", _("Asian or Asian British: Indian")
+    ASIAN_PAKISTANI = "asian_pakistani", _("Asian or Asian British: Pakistani")
+    ASIAN_OTHER = "asian_other", _("Asian or Asian British: any other Asian background")
+    BLACK_AFRICAN = "black_african", _("Black or Black British: African")
+    BLACK_CARIBBEAN = "black_caribbean", _("Black or Black British: Caribbean")
+    BLACK_OTHER = "black_other", _("Black or Black British: any other Black background")
+    MIXED_WHITE_ASIAN = "mixed_white_asian", _("Mixed: White and Asian")
+    MIXED_WHITE_BLACK_AFRICAN = "mixed_white_black_african", _("Mixed: White and Black African")
+    MIXED_WHITE_BLACK_CARIBBEAN = (
+        "mixed_white_black_caribbean",
+        _("Mixed: White and Black Caribbean"),
+    )
+    MIXED_OTHER = "mixed_other", _("Mixed: any other mixed background")
+    WHITE_BRITISH = "white_british", _("White: English, Welsh, Scottish, Northern Irish, British")
+    WHITE_IRISH = "white_irish", _("White: Irish")
+    WHITE_GYPSY_TRAVELLER = "white_gypsy_traveller", _("White: Gypsy or Irish Traveller")
+    WHITE_ROMA = "white_roma", _("White: Roma")
+    WHITE_OTHER = "white_other", _("White: any other White background")
+    OTHER_ARAB = "other_arab", _("Other ethnic group: Arab")
+    OTHER_ANY = "other_any", _("Other ethnic group: any other")
+    NOT_STATED = "not_stated", _("Not stated")
+
+
+pnc_validator = RegexValidator(
+    r"^\d{2}/\d{1,7}[A-Z]$",
+    _("Enter a PNC number in the form YY/NNNNNNNA, for example 19/1234567X."),
+)
+
+
+class Child(models.Model):
+    """A child known to a YOT. Visible only through the cases a user may see."""
+
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    preferred_name = models.CharField(_("preferred name"), max_length=100, blank=True)
+    date_of_birth = models.DateField(_("date of birth"))
+    gender = models.CharField(_("gender"), max_length=20, choices=Gender.choices)
+    ethnicity = models.CharField(_("ethnicity"), max_length=40, choices=Ethnicity.choices)
+    yot_reference = models.CharField(_("YOT reference"), max_length=40, db_index=True)
+    pnc_number = models.CharField(
+        _("PNC number"), max_length=20, blank=True, validators=[pnc_validator]
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("child")
+        verbose_name_plural = _("children")
+        ordering = ["last_name", "first_name"]
+        indexes = [models.Index(fields=["last_name", "first_name"], name="child_name_idx")]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def age_on(self, day: dt.date) -> int:
+        dob = self.date_of_birth
+        return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+    @property
+    def age(self) -> int:
+        return self.age_on(timezone.localdate())
+
+
+class CaseStatus(models.TextChoices):
+    """Where an ECM episode is. Moves only through `ecm.services.case_*` functions."""
+
+    POTENTIAL = "potential", _("Potential")
+    REFERRED = "referred", _("Referred – awaiting decision")
+    WAITING = "waiting", _("Waiting list")
+    PREPARATION = "preparation", _("Preparing for formulation")
+    ACTIVE = "active", _("Active")
+    NOT_ACCEPTED = "not_accepted", _("Not accepted")
+    CLOSED = "closed", _("Closed")
+
+
+class ClosureReason(models.TextChoices):
+    ORDER_COMPLETED = "order_completed", _("Order completed")
+    TRANSITION = "transition", _("Turned 18 / transition to adult services")
+    NO_LONGER_NEEDED = "no_longer_needed", _("Psychology input no longer needed")
+    CUSTODY = "custody", _("Custody")
+    MOVED = "moved", _("Moved out of area")
+    DISENGAGED = "disengaged", _("Disengaged")
+    CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent withdrawn")
+    WITHDRAWN = "withdrawn", _("Referral withdrawn before formulation")
+    OTHER = "other", _("Other")
+
+
+class Case(models.Model):
+    """One ECM episode of a child, owned by a YOT and possibly referred to a central team."""
+
+    child = models.ForeignKey(
+        Child, verbose_name=_("child"), on_delete=models.PROTECT, related_name="cases"
+    )
+    team = models.ForeignKey(
+        Team, verbose_name=_("owning team"), on_delete=models.PROTECT, related_name="cases"
+    )
+    referred_to = models.ForeignKey(
+        Team,
+        verbose_name=_("referred to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referred_cases",
+        help_text=_("The central ECM team the case was referred to, if any."),
+    )
+    case_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("case manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_cases",
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.POTENTIAL
+    )
+    status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
+    opened_on = models.DateField(_("opened on"), default=timezone.localdate)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    closure_reason = models.CharField(
+        _("closure reason"), max_length=30, choices=ClosureReason.choices, blank=True
+    )
+    previous_case = models.OneToOneField(
+        "self",
+        verbose_name=_("earlier episode"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reopened_as",
+    )
+    # Optimistic concurrency: every service that changes the case bumps this, and an edit
+    # based on an older version is refused.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-opened_on", "-id"]
+        indexes = [
+            models.Index(fields=["team", "status"], name="case_team_status_idx"),
+            models.Index(fields=["referred_to", "status"], name="case_referred_status_idx"),
+            models.Index(fields=["case_manager", "status"], name="case_manager_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=models.F("opened_on")),
+                name="case_closed_after_opened",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | Q(closed_on__isnull=False),
+                name="case_closed_has_date",
+            ),
+            # A child has at most one open episode at a time.
+            models.UniqueConstraint(
+                fields=["child"],
+                condition=~Q(status__in=["closed", "not_accepted"]),
+                name="case_one_open_episode_per_child",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"ECM-{self.pk:06d}" if self.pk else "ECM-new"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (CaseStatus.CLOSED, CaseStatus.NOT_ACCEPTED)
+
+
+class AuditEvent(models.Model):
+    """Append-only record of who did what to which object, when and from where.
+
+    Changes record the names of the fields changed, never their values, so the log can be
+    searched by managers without exposing sensitive content.
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Created")
+        UPDATE = "update", _("Changed")
+        DELETE = "delete", _("Deleted")
+        VIEW = "view", _("Viewed")
+        EXPORT = "export", _("Exported")
+        TRANSITION = "transition", _("Status changed")
+        SEARCH = "search", _("Searched")
+        LOGIN = "login", _("Logged in")
+        LOGOUT = "logout", _("Logged out")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Kept even if the user is later deleted, and for failed logins (the name typed).
+    actor_username = models.CharField(_("username"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_label = models.CharField(_("object"), max_length=200, blank=True)
+    child = models.ForeignKey(
+        Child,
+        verbose_name=_("child"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    changed_fields = models.JSONField(_("fields changed"), default=list, blank=True)
+    detail = models.CharField(_("detail"), max_length=255, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["child", "at"], name="audit_child_at_idx"),
+            models.Index(fields=["actor", "at"], name="audit_actor_at_idx"),
+            models.Index(fields=["team", "at"], name="audit_team_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_label}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.pop("_allow_update", False):
+            raise ValueError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+
+class TaskHeartbeat(models.Model):
+    """When a scheduled task last ran: lets the health check see that beat and a worker live."""
+
+    name = models.CharField(max_length=100, unique=True)
+    last_run_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.last_run_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,139 @@
+"""Reads of the core, always scoped by `ecm.access` to what the user may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from .access import access_for
+from .models import AuditEvent, Case, CaseStatus, Child, Team, User
+
+OPEN_STATUSES = [
+    CaseStatus.POTENTIAL,
+    CaseStatus.REFERRED,
+    CaseStatus.WAITING,
+    CaseStatus.PREPARATION,
+    CaseStatus.ACTIVE,
+]
+
+
+def case_list_for(
+    user: User,
+    *,
+    status: str | None = None,
+    team_id: int | None = None,
+    case_manager_id: int | None = None,
+    open_only: bool = False,
+) -> QuerySet[Case]:
+    qs = (
+        Case.objects.filter(access_for(user).case_scope())
+        .select_related("child", "team", "referred_to", "case_manager")
+        .order_by("child__last_name", "child__first_name", "-opened_on", "-pk")
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if team_id:
+        qs = qs.filter(Q(team_id=team_id) | Q(referred_to_id=team_id))
+    if case_manager_id:
+        qs = qs.filter(case_manager_id=case_manager_id)
+    if open_only:
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    return qs
+
+
+def caseload_for(user: User) -> QuerySet[Case]:
+    """The open cases allocated to this user as case manager."""
+    return case_list_for(user, case_manager_id=user.pk, open_only=True)
+
+
+def case_get_for(user: User, pk: int) -> Case:
+    """One case the user may see, or 404 (never 403: do not confirm it exists)."""
+    try:
+        return case_list_for(user).select_related("previous_case").get(pk=pk)
+    except Case.DoesNotExist:
+        raise Http404 from None
+
+
+def case_history(case: Case) -> QuerySet[Case]:
+    """Every episode of the same child, oldest first (the user already sees this case)."""
+    return Case.objects.filter(child_id=case.child_id).order_by("opened_on", "pk")
+
+
+def child_search_for(user: User, term: str, *, limit: int = 50) -> QuerySet[Case]:
+    """Cases whose child matches the term by name, YOT reference, PNC number or case id."""
+    term = term.strip()
+    if not term:
+        return Case.objects.none()
+    q = Q()
+    for word in term.split():
+        q &= (
+            Q(child__first_name__icontains=word)
+            | Q(child__last_name__icontains=word)
+            | Q(child__preferred_name__icontains=word)
+        )
+    q |= Q(child__yot_reference__iexact=term) | Q(child__pnc_number__iexact=term)
+    ref = term.upper().removeprefix("ECM-")
+    if ref.isdigit():
+        q |= Q(pk=int(ref))
+    return case_list_for(user).filter(q)[:limit]
+
+
+def visible_teams_for(user: User) -> QuerySet[Team]:
+    access = access_for(user)
+    return Team.objects.filter(pk__in=access.team_ids()).order_by("name")
+
+
+def teams_for_new_cases(user: User) -> QuerySet[Team]:
+    return Team.objects.filter(pk__in=access_for(user).teams_for_new_cases(), is_active=True)
+
+
+def case_managers_for(user: User) -> QuerySet[User]:
+    """Case managers in the teams whose cases this user sees (for filters and allocation)."""
+    from .models import Role
+
+    team_ids = access_for(user).team_ids()
+    return (
+        User.objects.filter(
+            memberships__team_id__in=team_ids, memberships__role=Role.CASE_MANAGER, is_active=True
+        )
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+
+
+def audit_events_for(
+    user: User,
+    *,
+    actor_username: str = "",
+    child_term: str = "",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> QuerySet[AuditEvent]:
+    """Audit events a manager may search: those of the teams they manage."""
+    access = access_for(user)
+    if not access.can_view_audit():
+        return AuditEvent.objects.none()
+    qs = AuditEvent.objects.filter(access.audit_scope()).select_related("child", "team")
+    if actor_username:
+        qs = qs.filter(actor_username__iexact=actor_username.strip())
+    if child_term:
+        children = children_matching(user, child_term)
+        qs = qs.filter(child__in=children)
+    if date_from:
+        qs = qs.filter(at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(at__date__lte=date_to)
+    return qs.order_by("-at", "-pk")
+
+
+def children_matching(user: User, term: str) -> QuerySet[Child]:
+    """Children the user may see whose name or references match `term`."""
+    term = term.strip()
+    cases = Case.objects.filter(access_for(user).case_scope())
+    q = Q()
+    for word in term.split():
+        q &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+    q |= Q(yot_reference__iexact=term) | Q(pnc_number__iexact=term)
+    return Child.objects.filter(q, pk__in=cases.values("child_id"))

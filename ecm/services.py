@@ -1,0 +1,356 @@
+"""Writes to the core: children, cases, allocation and the case status machine.
+
+Every service validates, changes state and writes its audit row in one transaction.
+Permission is checked here too (not only in views), so a task or a script cannot bypass it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .access import access_for
+from .audit import audit_record, changed_field_names, snapshot
+from .models import AuditEvent, Case, CaseStatus, Child, ClosureReason, Role, Team, User
+
+
+class TransitionError(ValidationError):
+    """An illegal move of the case status machine."""
+
+
+class StaleEditError(ValidationError):
+    """The edit was based on a version of the record that someone else has since changed."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: object  # lazy string
+    sources: frozenset[str]
+    target: str
+    roles: frozenset[str]
+
+
+S = CaseStatus
+_SENIOR = frozenset({Role.SENIOR_PRACTITIONER})
+_OWNERS = frozenset({Role.CASE_MANAGER, Role.SENIOR_PRACTITIONER, Role.MANAGER})
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in [
+        Transition(
+            "refer", gettext_lazy("Refer for ECM"), frozenset({S.POTENTIAL}), S.REFERRED, _OWNERS
+        ),
+        Transition(
+            "accept",
+            gettext_lazy("Accept and start preparation"),
+            frozenset({S.REFERRED, S.WAITING}),
+            S.PREPARATION,
+            _SENIOR,
+        ),
+        Transition(
+            "waitlist",
+            gettext_lazy("Accept onto the waiting list"),
+            frozenset({S.REFERRED}),
+            S.WAITING,
+            _SENIOR,
+        ),
+        Transition(
+            "decline",
+            gettext_lazy("Not accepted"),
+            frozenset({S.REFERRED}),
+            S.NOT_ACCEPTED,
+            _SENIOR,
+        ),
+        Transition(
+            "activate",
+            gettext_lazy("Formulation held: make active"),
+            frozenset({S.PREPARATION}),
+            S.ACTIVE,
+            frozenset({Role.SENIOR_PRACTITIONER, Role.PSYCHOLOGIST}),
+        ),
+        Transition(
+            "close",
+            gettext_lazy("Close case"),
+            frozenset({S.POTENTIAL, S.WAITING, S.PREPARATION, S.ACTIVE}),
+            S.CLOSED,
+            _OWNERS,
+        ),
+    ]
+}
+
+
+def _check_version(case: Case, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != case.version:
+        raise StaleEditError(
+            _(
+                "Someone else changed case %(ref)s while you were working on it. "
+                "Reload the page to see their change, then try again."
+            )
+            % {"ref": case.reference},
+            code="stale",
+        )
+
+
+def _locked(case: Case) -> Case:
+    """The case re-read under a row lock, so concurrent transitions serialise."""
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+def allowed_transitions(user: User, case: Case) -> list[Transition]:
+    roles = access_for(user).case_roles(case)
+    return [t for t in TRANSITIONS.values() if case.status in t.sources and roles & t.roles]
+
+
+@transaction.atomic
+def child_create(*, actor: User, team: Team, **fields) -> Child:
+    """Register a child and open a potential case for them in `team`."""
+    if not access_for(actor).can_create_case(team):
+        raise PermissionDenied
+    child = Child(**fields)
+    child.full_clean()
+    child.save()
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=child,
+        team_id=team.pk,
+        changed_fields=[f.name for f in Child._meta.concrete_fields if f.name != "id"],
+    )
+    return child
+
+
+@transaction.atomic
+def case_open(
+    *,
+    actor: User,
+    child: Child,
+    team: Team,
+    case_manager: User | None = None,
+    opened_on: dt.date | None = None,
+) -> Case:
+    """Open a new (potential) ECM episode for a child."""
+    if not access_for(actor).can_create_case(team):
+        raise PermissionDenied
+    if Case.objects.filter(child=child).exclude(status__in=[S.CLOSED, S.NOT_ACCEPTED]).exists():
+        raise ValidationError(_("This child already has an open ECM case."), code="open_case")
+    case = Case(
+        child=child,
+        team=team,
+        case_manager=case_manager,
+        opened_on=opened_on or timezone.localdate(),
+    )
+    case.full_clean(exclude=["previous_case"])
+    case.save()
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=case,
+        changed_fields=["child", "team", "case_manager", "status", "opened_on"],
+    )
+    return case
+
+
+@transaction.atomic
+def case_allocate(
+    *, actor: User, case: Case, case_manager: User | None, expected_version: int | None = None
+) -> Case:
+    """Allocate (or change) the case manager. Only members of the owning team qualify."""
+    case = _locked(case)
+    if not access_for(actor).can_change_case(case):
+        raise PermissionDenied
+    _check_version(case, expected_version)
+    if (
+        case_manager is not None
+        and not case_manager.memberships.filter(
+            team_id=case.team_id, role=Role.CASE_MANAGER
+        ).exists()
+    ):
+        raise ValidationError(
+            _("%(name)s is not a case manager in %(team)s.")
+            % {"name": case_manager, "team": case.team},
+            code="not_case_manager",
+        )
+    before = snapshot(case)
+    case.case_manager = case_manager
+    case.version += 1
+    case.save()
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=case,
+        changed_fields=changed_field_names(case, before),
+    )
+    return case
+
+
+def _transition(
+    *,
+    actor: User,
+    case: Case,
+    name: str,
+    expected_version: int | None = None,
+    extra: dict | None = None,
+    detail: str = "",
+) -> Case:
+    transition = TRANSITIONS[name]
+    case = _locked(case)
+    access = access_for(actor)
+    if not access.can_view_case(case):
+        raise PermissionDenied
+    if case.status not in transition.sources:
+        raise TransitionError(
+            _("Case %(ref)s cannot move from “%(current)s” to “%(wanted)s”.")
+            % {
+                "ref": case.reference,
+                "current": case.get_status_display(),
+                "wanted": CaseStatus(transition.target).label,
+            },
+            code="illegal_transition",
+        )
+    if not access.case_roles(case) & transition.roles:
+        raise PermissionDenied
+    _check_version(case, expected_version)
+    before = snapshot(case)
+    case.status = transition.target
+    case.status_changed_at = timezone.now()
+    for key, value in (extra or {}).items():
+        setattr(case, key, value)
+    case.version += 1
+    case.full_clean(exclude=["previous_case"])
+    case.save()
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.TRANSITION,
+        obj=case,
+        changed_fields=changed_field_names(case, before),
+        detail=f"{before['status']} → {case.status}",
+    )
+    return case
+
+
+@transaction.atomic
+def case_refer(*, actor: User, case: Case, expected_version: int | None = None) -> Case:
+    """Refer the child for ECM: to the YOT's central ECM team when it has one."""
+    return _transition(
+        actor=actor,
+        case=case,
+        name="refer",
+        expected_version=expected_version,
+        extra={"referred_to_id": case.team.central_team_id},
+    )
+
+
+@transaction.atomic
+def case_accept(*, actor: User, case: Case, expected_version: int | None = None) -> Case:
+    return _transition(actor=actor, case=case, name="accept", expected_version=expected_version)
+
+
+@transaction.atomic
+def case_waitlist(*, actor: User, case: Case, expected_version: int | None = None) -> Case:
+    return _transition(actor=actor, case=case, name="waitlist", expected_version=expected_version)
+
+
+@transaction.atomic
+def case_decline(*, actor: User, case: Case, expected_version: int | None = None) -> Case:
+    return _transition(
+        actor=actor,
+        case=case,
+        name="decline",
+        expected_version=expected_version,
+        extra={"closed_on": timezone.localdate()},
+    )
+
+
+@transaction.atomic
+def case_activate(*, actor: User, case: Case, expected_version: int | None = None) -> Case:
+    return _transition(actor=actor, case=case, name="activate", expected_version=expected_version)
+
+
+@transaction.atomic
+def case_close(
+    *,
+    actor: User,
+    case: Case,
+    reason: str,
+    closed_on: dt.date | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    if reason not in ClosureReason.values:
+        raise ValidationError(_("Choose a reason for closing the case."), code="reason")
+    closed_on = closed_on or timezone.localdate()
+    if closed_on < case.opened_on:
+        raise ValidationError(
+            _("A case cannot close (%(closed)s) before it opened (%(opened)s).")
+            % {"closed": closed_on, "opened": case.opened_on},
+            code="closed_before_opened",
+        )
+    return _transition(
+        actor=actor,
+        case=case,
+        name="close",
+        expected_version=expected_version,
+        extra={"closed_on": closed_on, "closure_reason": reason},
+    )
+
+
+# Status transitions the case page offers, by name, with their service.
+TRANSITION_SERVICES = {
+    "refer": case_refer,
+    "accept": case_accept,
+    "waitlist": case_waitlist,
+    "decline": case_decline,
+    "activate": case_activate,
+    "close": case_close,
+}
+
+
+@transaction.atomic
+def case_reopen(*, actor: User, case: Case, case_manager: User | None = None) -> Case:
+    """Open a new episode for a child whose case is closed, linked to the earlier one.
+
+    Preferably with the same case manager (practice guidance), who is kept unless another
+    is named or they are no longer a case manager in the team.
+    """
+    case = _locked(case)
+    access = access_for(actor)
+    if not access.can_view_case(case):
+        raise PermissionDenied
+    if not access.can_create_case(case.team):
+        raise PermissionDenied
+    if case.status != S.CLOSED:
+        raise TransitionError(
+            _("Case %(ref)s is “%(current)s”: only a closed case can be re-opened.")
+            % {"ref": case.reference, "current": case.get_status_display()},
+            code="illegal_transition",
+        )
+    if Case.objects.filter(previous_case=case).exists():
+        raise TransitionError(
+            _("Case %(ref)s has already been re-opened.") % {"ref": case.reference},
+            code="already_reopened",
+        )
+    if (
+        case_manager is None
+        and case.case_manager_id
+        and case.case_manager.memberships.filter(
+            team_id=case.team_id, role=Role.CASE_MANAGER
+        ).exists()
+    ):
+        case_manager = case.case_manager
+    new_case = case_open(actor=actor, child=case.child, team=case.team, case_manager=case_manager)
+    new_case.previous_case = case
+    new_case.save(update_fields=["previous_case"])
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=new_case,
+        changed_fields=["previous_case"],
+        detail=f"re-opened from {case.reference}",
+    )
+    return new_case

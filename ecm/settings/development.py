@@ -1,0 +1,19 @@
+"""Local development and the `make run` demo: SQLite, console e-mail, no servers."""
+
+from .base import *  # noqa: F403
+
+DEBUG = env.bool("DEBUG", default=True)
+SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-not-for-production"  # noqa: S105
+ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]"]
+DATABASES = {"default": database_from_env(f"sqlite:///{VAR_DIR / 'ecm.sqlite3'}")}
+
+# Everything the demo writes (SQLite file, broker queue, beat schedule, uploads) lives
+# under var/, which git ignores.
+for _folder in (
+    VAR_DIR,
+    STATIC_ROOT,
+    BROKER_DIR / "queue",
+    BROKER_DIR / "processed",
+    PRIVATE_MEDIA_ROOT,
+):
+    _folder.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,12 @@
+"""Test settings: PostgreSQL from DATABASE_URL (the test runner starts a throwaway one)."""
+
+from .base import *  # noqa: F403
+
+SECRET_KEY = "test-only-key"  # noqa: S105
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+DATABASES = {"default": database_from_env("postgres://localhost/ecm")}
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default="/tmp/ecm-test-private"))  # noqa: S108
+LOGGING["root"]["level"] = "WARNING"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from . import views
+from .auth_forms import LoginForm
+
+admin.site.site_header = _("ECM administration")
+admin.site.site_title = _("ECM administration")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("cases/", views.case_list, name="case_list"),
+    path("cases/<int:pk>/", views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/status/", views.case_transition, name="case_transition"),
+    path("cases/<int:pk>/allocate/", views.case_allocate, name="case_allocate"),
+    path("cases/<int:pk>/reopen/", views.case_reopen, name="case_reopen"),
+    path("children/new/", views.child_create, name="child_create"),
+    path("search/", views.search, name="search"),
+    path("audit/", views.audit_log, name="audit_log"),
+    path("healthz", views.healthz, name="healthz"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            authentication_form=LoginForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,341 @@
+"""Views of the core: home, case list and page, registration, search, audit, health."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import connection, transaction
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import selectors, services
+from .access import access_for
+from .audit import audit_record
+from .forms import AllocateForm, AuditSearchForm, CaseFilterForm, ChildCaseForm, SearchForm
+from .models import AuditEvent, Case, Role
+
+PAGE_SIZE = 50
+
+
+def _page(request, qs):
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def next_step(case: Case, today) -> str:
+    """What is due next on a case, from its stage (later stages refine this)."""
+    days = (today - timezone.localtime(case.status_changed_at).date()).days
+    match case.status:
+        case "potential":
+            return _("Assess readiness and complete the referral")
+        case "referred":
+            return _("Awaiting eligibility decision (%(days)s days)") % {"days": days}
+        case "waiting":
+            return _("On the waiting list (%(days)s days)") % {"days": days}
+        case "preparation":
+            return _("Obtain consent and prepare for the formulation meeting")
+        case "active":
+            return _("Deliver the intervention plan; keep reviews on time")
+    return ""
+
+
+def _decorate(cases, today):
+    for case in cases:
+        case.next_step = next_step(case, today)
+        case.child_age = case.child.age_on(today)
+    return cases
+
+
+@require_GET
+def home(request):
+    access = access_for(request.user)
+    today = timezone.localdate()
+    if access.has_role(Role.CASE_MANAGER):
+        page = _page(request, selectors.caseload_for(request.user))
+        _decorate(page.object_list, today)
+        return render(request, "ecm/home_caseload.html", {"page": page})
+    return case_list(request, template="ecm/home.html")
+
+
+@require_GET
+def case_list(request, template="ecm/case_list.html"):
+    user = request.user
+    teams = selectors.visible_teams_for(user)
+    form = CaseFilterForm(
+        request.GET or None, teams=teams, case_managers=selectors.case_managers_for(user)
+    )
+    filters = {}
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = {
+            "status": data["status"] or None,
+            "team_id": data["team"].pk if data["team"] else None,
+            "case_manager_id": data["case_manager"].pk if data["case_manager"] else None,
+            "open_only": data["open_only"],
+        }
+    page = _page(request, selectors.case_list_for(user, **filters))
+    _decorate(page.object_list, timezone.localdate())
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        template,
+        {
+            "page": page,
+            "form": form,
+            "query": query.urlencode(),
+            "can_view_audit": access_for(user).can_view_audit(),
+        },
+    )
+
+
+@require_GET
+def case_detail(request, pk: int):
+    case = selectors.case_get_for(request.user, pk)
+    audit_record(actor=request.user, action=AuditEvent.Action.VIEW, obj=case)
+    return render(request, "ecm/case_detail.html", _case_context(request, case))
+
+
+def _case_context(request, case, **extra):
+    user = request.user
+    access = access_for(user)
+    transitions = services.allowed_transitions(user, case)
+    history = list(selectors.case_history(case))
+    status_events = AuditEvent.objects.filter(
+        object_type="ecm.case",
+        object_id=str(case.pk),
+        action__in=[AuditEvent.Action.TRANSITION, AuditEvent.Action.CREATE],
+    ).order_by("at", "pk")
+    ctx = {
+        "case": case,
+        "child": case.child,
+        "age": case.child.age,
+        "transitions": transitions,
+        "closure_reasons": Case._meta.get_field("closure_reason").choices,
+        "history": history,
+        "status_events": status_events,
+        "can_change": access.can_change_case(case),
+        "can_reopen": case.status == "closed"
+        and access.can_create_case(case.team)
+        and not any(c.previous_case_id == case.pk for c in history),
+        "allocate_form": AllocateForm(
+            initial={"version": case.version, "case_manager": case.case_manager_id},
+            case_managers=_team_case_managers(case),
+        ),
+        "today": timezone.localdate(),
+    }
+    ctx.update(extra)
+    return ctx
+
+
+def _team_case_managers(case):
+    from .models import User
+
+    return User.objects.filter(
+        memberships__team_id=case.team_id, memberships__role=Role.CASE_MANAGER, is_active=True
+    ).distinct()
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+@require_POST
+def case_transition(request, pk: int):
+    case = selectors.case_get_for(request.user, pk)
+    name = request.POST.get("transition", "")
+    service = services.TRANSITION_SERVICES.get(name)
+    if service is None:
+        messages.error(request, _("Unknown action."))
+        return redirect(case_url(case))
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = None
+    kwargs = {"actor": request.user, "case": case, "expected_version": version}
+    if name == "close":
+        kwargs["reason"] = request.POST.get("reason", "")
+        closed_on = request.POST.get("closed_on")
+        if closed_on:
+            try:
+                kwargs["closed_on"] = timezone.datetime.fromisoformat(closed_on).date()
+            except ValueError:
+                messages.error(request, _("Enter a valid date for the closing date."))
+                return redirect(case_url(case))
+    try:
+        case = service(**kwargs)
+    except PermissionDenied:
+        messages.error(request, _("You cannot make that change to this case."))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(
+            request,
+            _("Case %(ref)s is now “%(status)s”.")
+            % {"ref": case.reference, "status": case.get_status_display()},
+        )
+    return redirect(case_url(case))
+
+
+@require_POST
+def case_allocate(request, pk: int):
+    case = selectors.case_get_for(request.user, pk)
+    form = AllocateForm(request.POST, case_managers=_team_case_managers(case))
+    if not form.is_valid():
+        messages.error(request, _("Choose a case manager from the list."))
+        return redirect(case_url(case))
+    try:
+        services.case_allocate(
+            actor=request.user,
+            case=case,
+            case_manager=form.cleaned_data["case_manager"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except PermissionDenied:
+        messages.error(request, _("You cannot change the allocation of this case."))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Allocation saved."))
+    return redirect(case_url(case))
+
+
+@require_POST
+def case_reopen(request, pk: int):
+    case = selectors.case_get_for(request.user, pk)
+    try:
+        new_case = services.case_reopen(actor=request.user, case=case)
+    except PermissionDenied:
+        messages.error(request, _("You cannot re-open this case."))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(
+            request,
+            _("Re-opened as %(ref)s, linked to %(old)s.")
+            % {"ref": new_case.reference, "old": case.reference},
+        )
+        return redirect(case_url(new_case))
+    return redirect(case_url(case))
+
+
+def case_url(case: Case) -> str:
+    return reverse("case_detail", args=[case.pk])
+
+
+@require_http_methods(["GET", "POST"])
+def child_create(request):
+    user = request.user
+    teams = selectors.teams_for_new_cases(user)
+    if not teams.exists():
+        raise PermissionDenied
+    form = ChildCaseForm(
+        request.POST or None, teams=teams, case_managers=selectors.case_managers_for(user)
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        team = data.pop("team")
+        case_manager = data.pop("case_manager")
+        if case_manager is None and access_for(user).roles_in(team.pk) & {Role.CASE_MANAGER}:
+            case_manager = user
+        try:
+            with transaction.atomic():
+                child = services.child_create(actor=user, team=team, **data)
+                case = services.case_open(
+                    actor=user, child=child, team=team, case_manager=case_manager
+                )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, _("Child registered and case %(ref)s opened.") % {"ref": case.reference}
+            )
+            return redirect(case_url(case))
+    return render(request, "ecm/child_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def search(request):
+    """Search by POST so the child's name never appears in a URL, log or browser history."""
+    form = SearchForm(request.POST or None)
+    results = None
+    if request.method == "POST" and form.is_valid():
+        results = list(selectors.child_search_for(request.user, form.cleaned_data["q"]))
+        _decorate(results, timezone.localdate())
+        audit_record(
+            actor=request.user, action=AuditEvent.Action.SEARCH, detail=f"{len(results)} result(s)"
+        )
+    return render(request, "ecm/search.html", {"form": form, "results": results})
+
+
+AUDIT_FILTER_KEY = "ecm_audit_filters"
+
+
+@require_http_methods(["GET", "POST"])
+def audit_log(request):
+    """Managers search the audit log. Filters go by POST and live in the session, so a
+    child's name never appears in the URL; pages are then plain GETs."""
+    access = access_for(request.user)
+    if not access.can_view_audit():
+        raise PermissionDenied
+    if request.method == "POST":
+        form = AuditSearchForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            request.session[AUDIT_FILTER_KEY] = {
+                "user": data["user"],
+                "child": data["child"],
+                "date_from": data["date_from"].isoformat() if data["date_from"] else "",
+                "date_to": data["date_to"].isoformat() if data["date_to"] else "",
+            }
+            return redirect("audit_log")
+    else:
+        if "clear" in request.GET:
+            request.session.pop(AUDIT_FILTER_KEY, None)
+        form = AuditSearchForm(initial=request.session.get(AUDIT_FILTER_KEY, {}))
+    saved = request.session.get(AUDIT_FILTER_KEY, {})
+    events = selectors.audit_events_for(
+        request.user,
+        actor_username=saved.get("user", ""),
+        child_term=saved.get("child", ""),
+        date_from=date.fromisoformat(saved["date_from"]) if saved.get("date_from") else None,
+        date_to=date.fromisoformat(saved["date_to"]) if saved.get("date_to") else None,
+    )
+    page = _page(request, events)
+    visible_children = set(
+        selectors.case_list_for(request.user)
+        .filter(child_id__in=[e.child_id for e in page.object_list if e.child_id])
+        .values_list("child_id", flat=True)
+    )
+    for event in page.object_list:
+        event.child_visible = event.child_id in visible_children
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "ecm/audit_log.html", {"form": form, "page": page}, status=status)
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request):
+    """Liveness for load balancers: 200 when the database answers; reports the broker."""
+    from .health import broker_status, scheduler_status
+
+    body = {"status": "ok", "database": "ok"}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # noqa: BLE001 - any failure means the database is unusable
+        body.update(status="error", database="down")
+        return JsonResponse(body, status=503)
+    body["broker"] = broker_status()
+    body["scheduler"] = scheduler_status()
+    return JsonResponse(body)

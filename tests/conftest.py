@@ -1,0 +1,41 @@
+"""Shared fixtures. Three standing characters in the healthchecks style: a member of the
+child's team, a colleague in another team, and an outsider with no team at all."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from ecm.models import Role, Team
+from tests.factories import CaseFactory, TeamFactory, UserFactory, member
+
+
+@pytest.fixture
+def world(db):
+    central = TeamFactory(name="Central ECM", code="central", kind=Team.Kind.CENTRAL)
+    yot_a = TeamFactory(name="Alpha YOT", code="alpha", central_team=central)
+    yot_b = TeamFactory(name="Bravo YOT", code="bravo", central_team=central)
+    w = SimpleNamespace(central=central, yot_a=yot_a, yot_b=yot_b)
+    # Members of Alpha YOT, one per role.
+    w.case_manager = member(yot_a, Role.CASE_MANAGER, username="cm_a")
+    w.case_manager_2 = member(yot_a, Role.CASE_MANAGER, username="cm_a2")
+    w.senior = member(yot_a, Role.SENIOR_PRACTITIONER, username="sp_a")
+    w.psychologist = member(yot_a, Role.PSYCHOLOGIST, username="psy_a")
+    w.manager = member(yot_a, Role.MANAGER, username="mgr_a")
+    w.team_admin = member(yot_a, Role.ADMIN, username="adm_a")
+    # A colleague in another team, for every role.
+    w.other_case_manager = member(yot_b, Role.CASE_MANAGER, username="cm_b")
+    w.other_senior = member(yot_b, Role.SENIOR_PRACTITIONER, username="sp_b")
+    w.other_manager = member(yot_b, Role.MANAGER, username="mgr_b")
+    # Central team roles.
+    w.central_senior = member(central, Role.SENIOR_PRACTITIONER, username="sp_c")
+    w.central_psychologist = member(central, Role.PSYCHOLOGIST, username="psy_c")
+    w.central_case_manager = member(central, Role.CASE_MANAGER, username="cm_c")
+    # Outsiders: no team at all, and a superuser with no team.
+    w.outsider = UserFactory(username="outsider")
+    w.superuser = UserFactory(username="root", is_superuser=True, is_staff=True)
+    w.case = CaseFactory(team=yot_a, case_manager=w.case_manager, status="active")
+    w.referred_case = CaseFactory(
+        team=yot_a, referred_to=central, case_manager=w.case_manager, status="referred"
+    )
+    w.other_case = CaseFactory(team=yot_b, case_manager=w.other_case_manager, status="active")
+    return w

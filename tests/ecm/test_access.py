@@ -1,0 +1,126 @@
+"""The access matrix of the core: every role, own team / other team / central / outsider."""
+
+import pytest
+from django.urls import reverse
+
+from ecm.access import access_for
+from ecm.selectors import case_list_for
+
+# who: (sees case of Alpha, sees Alpha's case referred to central, sees case of Bravo)
+MATRIX = {
+    "case_manager": (True, True, False),
+    "case_manager_2": (True, True, False),
+    "senior": (True, True, False),
+    "psychologist": (True, True, False),
+    "manager": (True, True, False),
+    "team_admin": (False, False, False),
+    "other_case_manager": (False, False, True),
+    "other_senior": (False, False, True),
+    "other_manager": (False, False, True),
+    "central_senior": (False, True, False),
+    "central_psychologist": (False, True, False),
+    "central_case_manager": (False, False, False),
+    "outsider": (False, False, False),
+    "superuser": (False, False, False),
+}
+CASES = ("case", "referred_case", "other_case")
+
+
+@pytest.mark.parametrize("who", MATRIX)
+def test_case_page_is_200_or_404(client, world, who):
+    client.force_login(getattr(world, who))
+    for case_attr, allowed in zip(CASES, MATRIX[who], strict=True):
+        case = getattr(world, case_attr)
+        response = client.get(reverse("case_detail", args=[case.pk]))
+        assert response.status_code == (200 if allowed else 404), (who, case_attr)
+
+
+@pytest.mark.parametrize("who", MATRIX)
+def test_case_list_shows_only_visible_cases(client, world, who):
+    client.force_login(getattr(world, who))
+    response = client.get(reverse("case_list"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    for case_attr, allowed in zip(CASES, MATRIX[who], strict=True):
+        case = getattr(world, case_attr)
+        assert (case.reference in body) is allowed, (who, case_attr)
+        assert (case.child.full_name in body) is allowed, (who, case_attr)
+
+
+@pytest.mark.parametrize("who", MATRIX)
+def test_selector_matches_policy(world, who):
+    user = getattr(world, who)
+    visible = set(case_list_for(user).values_list("pk", flat=True))
+    expected = {getattr(world, c).pk for c, ok in zip(CASES, MATRIX[who], strict=True) if ok}
+    assert visible == expected
+    for case_attr in CASES:
+        case = getattr(world, case_attr)
+        assert access_for(user).can_view_case(case) is (case.pk in expected)
+
+
+def test_unknown_case_is_404(client, world):
+    client.force_login(world.manager)
+    assert client.get(reverse("case_detail", args=[999999])).status_code == 404
+
+
+def test_anonymous_is_sent_to_login(client, world):
+    for url in (
+        reverse("home"),
+        reverse("case_list"),
+        reverse("case_detail", args=[world.case.pk]),
+        reverse("search"),
+        reverse("audit_log"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("login")), url
+
+
+@pytest.mark.parametrize(
+    "who, allowed",
+    [
+        ("manager", True),
+        ("other_manager", True),
+        ("superuser", True),
+        ("case_manager", False),
+        ("senior", False),
+        ("psychologist", False),
+        ("team_admin", False),
+        ("outsider", False),
+    ],
+)
+def test_audit_log_is_for_managers(client, world, who, allowed):
+    client.force_login(getattr(world, who))
+    assert client.get(reverse("audit_log")).status_code == (200 if allowed else 403)
+
+
+@pytest.mark.parametrize(
+    "who, name, allowed",
+    [
+        ("case_manager", "refer", True),  # allocated case manager refers
+        ("senior", "accept", True),
+        ("case_manager", "accept", False),  # only senior practitioners decide
+        ("psychologist", "decline", False),
+        ("other_senior", "accept", False),  # other team: cannot even see it
+        ("central_senior", "accept", True),  # referred to the central team
+    ],
+)
+def test_transition_permissions(client, world, who, name, allowed):
+    from ecm.models import Case
+
+    case = world.referred_case if name != "refer" else world.case
+    if name == "refer":
+        Case.objects.filter(pk=case.pk).update(status="potential")
+    case.refresh_from_db()
+    client.force_login(getattr(world, who))
+    response = client.post(
+        reverse("case_transition", args=[case.pk]),
+        {"transition": name, "version": case.version},
+    )
+    before = case.status
+    case.refresh_from_db()
+    if who == "other_senior":
+        assert response.status_code == 404
+    else:
+        assert response.status_code == 302
+    assert (case.status != before) is allowed

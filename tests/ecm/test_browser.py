@@ -1,0 +1,89 @@
+"""A user journey in real headless Chromium (Debian's), driven by Playwright."""
+
+import os
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own database
+    # calls are still synchronous, so allow them for the length of these tests only.
+    saved = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+    executable = os.environ.get("ECM_CHROMIUM", "/usr/bin/chromium")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=executable,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+    if saved is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = saved
+
+
+def _login(page, base, username):
+    page.goto(base + reverse("login"))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_case_manager_journey_and_other_team_404(browser, live_server, world):
+    base = live_server.url
+    child = world.case.child
+    context = browser.new_context()
+    page = context.new_page()
+    _login(page, base, "cm_a")
+    page.get_by_role("heading", name="My caseload").wait_for()
+    assert page.get_by_role("link", name=child.full_name).is_visible()
+    page.get_by_role("link", name=child.full_name).click()
+    page.get_by_role("heading", name=child.full_name).wait_for()
+    case_url = page.url
+    assert case_url.endswith(reverse("case_detail", args=[world.case.pk]))
+    assert page.get_by_text(world.case.reference).first.is_visible()
+    assert page.locator(".status-badge").inner_text() == "Active"
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("heading", name="Sign in").wait_for()
+    context.close()
+
+    context = browser.new_context()
+    page = context.new_page()
+    _login(page, base, "cm_b")
+    page.get_by_role("heading", name="My caseload").wait_for()
+    assert page.get_by_text(child.full_name).count() == 0
+    response = page.goto(case_url)
+    assert response.status == 404
+    assert page.get_by_role("heading", name="Page not found").is_visible()
+    assert page.get_by_text(child.full_name).count() == 0
+    context.close()
+
+
+def test_wrong_password_in_browser(browser, live_server, world):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(live_server.url + reverse("login"))
+    page.get_by_label("Username").fill("cm_a")
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_text("Your username and password did not match").is_visible()
+    assert page.get_by_label("Username").input_value() == "cm_a"  # kept
+    context.close()

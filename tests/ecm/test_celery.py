@@ -1,0 +1,40 @@
+"""Celery through a real Redis broker and a real worker."""
+
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+
+from ecm.celery import app
+from ecm.health import HEARTBEAT_TASK
+from ecm.models import TaskHeartbeat
+from ecm.tasks import heartbeat
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+def redis_worker(transactional_db):
+    assert settings.CELERY_BROKER_URL.startswith("redis://"), "tests need REDIS_URL"
+    app.conf.broker_url = settings.CELERY_BROKER_URL
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        yield
+
+
+def test_heartbeat_runs_on_a_real_worker(redis_worker, client):
+    assert not TaskHeartbeat.objects.exists()
+    heartbeat.delay()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not TaskHeartbeat.objects.exists():
+        time.sleep(0.2)
+    beat = TaskHeartbeat.objects.get(name=HEARTBEAT_TASK)
+    assert beat.last_run_at is not None
+    assert client.get("/healthz").json()["scheduler"]["state"] == "ok"
+
+
+def test_beat_schedule_is_defined_in_code():
+    schedule = app.conf.beat_schedule
+    assert schedule["heartbeat"]["task"] == HEARTBEAT_TASK
+    assert "clear-expired-sessions" in schedule
+    assert app.conf.timezone == "Europe/London"

@@ -1,0 +1,81 @@
+"""seed_demo is idempotent on PostgreSQL and on the SQLite file `make run` uses."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.core.management import call_command
+
+from ecm.models import AuditEvent, Case, Child, Membership, Team, User
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_USERS = {"casemanager", "senior", "psychologist", "manager", "admin"}
+
+
+def _counts():
+    return (
+        Team.objects.count(),
+        User.objects.count(),
+        Membership.objects.count(),
+        Child.objects.count(),
+        Case.objects.count(),
+    )
+
+
+def test_seed_demo_twice_on_postgresql(db):
+    call_command("seed_demo", verbosity=0)
+    first = _counts()
+    call_command("seed_demo", verbosity=0)
+    assert _counts() == first
+    assert set(User.objects.values_list("username", flat=True)) >= DEMO_USERS
+    assert Team.objects.filter(kind="central").count() == 1
+    assert Team.objects.filter(kind="yot").count() == 2
+    assert Child.objects.count() >= 12
+    statuses = set(Case.objects.values_list("status", flat=True))
+    assert {
+        "potential",
+        "referred",
+        "waiting",
+        "preparation",
+        "active",
+        "closed",
+        "not_accepted",
+    } <= statuses
+    assert Case.objects.filter(previous_case__isnull=False).exists()
+    user = User.objects.get(username="casemanager")
+    assert user.check_password("ecm-demo-password")
+    assert AuditEvent.objects.filter(action="transition").exists()
+
+
+def test_demo_password_from_environment(db, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "another-demo-secret")
+    call_command("seed_demo", verbosity=0)
+    assert User.objects.get(username="senior").check_password("another-demo-secret")
+
+
+def test_seed_demo_twice_on_sqlite(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(
+        DJANGO_SETTINGS_MODULE="ecm.settings.development",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        CELERY_BROKER_DIR=str(tmp_path / "broker"),
+        PRIVATE_MEDIA_ROOT=str(tmp_path / "private"),
+    )
+    env.pop("REDIS_URL", None)
+
+    def manage(*args):
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    manage("migrate", "--noinput", "-v", "0")
+    assert "12 children added (12 in all)" in manage("seed_demo")
+    assert "0 children added (12 in all)" in manage("seed_demo")

@@ -1,0 +1,160 @@
+"""Pages of the core as users see them."""
+
+import pytest
+from django.core import mail
+from django.test import override_settings
+from django.urls import reverse
+
+from ecm.models import AuditEvent
+
+
+def test_case_manager_home_is_their_caseload(client, world):
+    client.force_login(world.case_manager_2)
+    body = client.get(reverse("home")).content.decode()
+    assert "My caseload" in body
+    assert world.case.child.full_name not in body  # allocated to cm_a, not cm_a2
+    client.force_login(world.case_manager)
+    body = client.get(reverse("home")).content.decode()
+    assert world.case.child.full_name in body
+    assert "Deliver the intervention plan" in body  # the next due thing
+
+
+def test_other_roles_home_lists_cases_with_filters(client, world):
+    client.force_login(world.senior)
+    body = client.get(reverse("home")).content.decode()
+    assert "Cases you can see" in body
+    assert world.case.reference in body and world.referred_case.reference in body
+    body = client.get(reverse("home"), {"status": "referred"}).content.decode()
+    assert world.referred_case.reference in body and world.case.reference not in body
+
+
+def test_case_page_header(client, world):
+    client.force_login(world.case_manager)
+    body = client.get(reverse("case_detail", args=[world.case.pk])).content.decode()
+    child = world.case.child
+    for text in (
+        child.full_name,
+        str(child.age),
+        "Alpha YOT",
+        str(world.case_manager),
+        "Active",
+        world.case.reference,
+    ):
+        assert text in body
+    # Status is written out, not only coloured.
+    assert '<span class="badge status-badge status-active">Active</span>' in body
+
+
+def test_search_by_post_keeps_term_out_of_url(client, world):
+    client.force_login(world.case_manager)
+    child = world.case.child
+    response = client.post(reverse("search"), {"q": child.last_name})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert world.case.reference in body
+    assert world.other_case.reference not in body
+    assert reverse("search") == response.wsgi_request.get_full_path()
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.SEARCH).count() == 1
+    # Another team's child is not found even by exact reference.
+    body = client.post(
+        reverse("search"), {"q": world.other_case.child.yot_reference}
+    ).content.decode()
+    assert "No child you can see matches" in body
+    # A GET with a query string is ignored: no results from a URL.
+    body = client.get(reverse("search"), {"q": child.last_name}).content.decode()
+    assert world.case.reference not in body
+
+
+def test_search_by_case_reference(client, world):
+    client.force_login(world.manager)
+    body = client.post(reverse("search"), {"q": world.case.reference}).content.decode()
+    assert world.case.child.full_name in body
+
+
+def test_wrong_password_message_does_not_reveal_the_user(client, world):
+    known = client.post(reverse("login"), {"username": "cm_a", "password": "nope-nope"})
+    unknown = client.post(reverse("login"), {"username": "nobody", "password": "nope-nope"})
+    assert known.status_code == unknown.status_code == 200
+    msg = "Your username and password did not match"
+    assert msg in known.content.decode() and msg in unknown.content.decode()
+
+
+def test_login_lockout_after_repeated_failures(client, world, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": "cm_a", "password": "wrong"})
+    response = client.post(
+        reverse("login"), {"username": "cm_a", "password": "correct-horse-battery"}
+    )
+    assert "Sign-in paused" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_password_reset_sends_a_link(client, world):
+    world.case_manager.email = "cerys@example.org"
+    world.case_manager.save()
+    response = client.post(reverse("password_reset"), {"email": "cerys@example.org"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    assert "/accounts/reset/" in mail.outbox[0].body
+    # Unknown address: same answer, no mail.
+    response = client.post(reverse("password_reset"), {"email": "nobody@example.org"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+
+
+def test_session_expires_when_idle(settings):
+    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert settings.SESSION_COOKIE_AGE == settings.SESSION_IDLE_MINUTES * 60 <= 60 * 60
+
+
+def test_logout_ends_the_session(client, world):
+    client.force_login(world.case_manager)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_pages_with_case_data_are_not_cached(client, world):
+    client.force_login(world.case_manager)
+    response = client.get(reverse("case_detail", args=[world.case.pk]))
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_every_page_has_landmarks_and_skip_link(client, world):
+    client.force_login(world.manager)
+    for url in (
+        reverse("home"),
+        reverse("case_list"),
+        reverse("search"),
+        reverse("audit_log"),
+        reverse("case_detail", args=[world.case.pk]),
+    ):
+        body = client.get(url).content.decode()
+        assert 'href="#main"' in body, url
+        assert '<main id="main"' in body and "<header>" in body and "<nav" in body, url
+        assert "<h1" in body, url
+
+
+@pytest.mark.django_db
+def test_healthz_reports_database_and_broker(client, settings):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["database"] == "ok"
+    assert data["broker"] == "ok"  # the real Redis started for the test run
+    assert settings.CELERY_BROKER_URL.startswith("redis://")
+
+
+@pytest.mark.django_db
+def test_healthz_says_broker_down_but_still_200(client):
+    with override_settings(CELERY_BROKER_URL="redis://127.0.0.1:1/0"):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["broker"] == "down"
+
+
+def test_pages_work_when_redis_is_down(client, world):
+    with override_settings(CELERY_BROKER_URL="redis://127.0.0.1:1/0"):
+        client.force_login(world.case_manager)
+        assert client.get(reverse("home")).status_code == 200
+        assert client.get(reverse("case_detail", args=[world.case.pk])).status_code == 200

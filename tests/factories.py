@@ -1,0 +1,64 @@
+import datetime as dt
+
+import factory
+from django.utils import timezone
+
+from ecm.models import Case, Child, Membership, Role, Team, User
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    name = factory.Sequence(lambda n: f"Team {n} YOT")
+    code = factory.Sequence(lambda n: f"team-{n}")
+    kind = Team.Kind.YOT
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name", locale="en_GB")
+    last_name = factory.Faker("last_name", locale="en_GB")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.django.Password("correct-horse-battery")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    team = factory.SubFactory(TeamFactory)
+    role = Role.CASE_MANAGER
+
+
+def member(team: Team, role: str, **kwargs) -> User:
+    user = UserFactory(**kwargs)
+    MembershipFactory(user=user, team=team, role=role)
+    return user
+
+
+class ChildFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Child
+
+    first_name = factory.Faker("first_name", locale="en_GB")
+    last_name = factory.Faker("last_name", locale="en_GB")
+    date_of_birth = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=15 * 365))
+    gender = "male"
+    ethnicity = "white_british"
+    yot_reference = factory.Sequence(lambda n: f"YR-{n:05d}")
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Case
+
+    child = factory.SubFactory(ChildFactory)
+    team = factory.SubFactory(TeamFactory)
+    status = "active"
+    opened_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=90))
