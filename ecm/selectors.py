@@ -56,9 +56,34 @@ def case_get_for(user: User, pk: int) -> Case:
         raise Http404 from None
 
 
-def case_history(case: Case) -> QuerySet[Case]:
-    """Every episode of the same child, oldest first (the user already sees this case)."""
-    return Case.objects.filter(child_id=case.child_id).order_by("opened_on", "pk")
+def case_history(user: User, case: Case) -> QuerySet[Case]:
+    """The episodes of the same child that this user may see, oldest first."""
+    return case_list_for(user).filter(child_id=case.child_id).order_by("opened_on", "pk")
+
+
+def case_status_events(user: User, case: Case) -> list[dict]:
+    """When the case was opened and each move of its status, by whom, oldest first."""
+    if not access_for(user).can_view_case(case):
+        raise Http404
+    labels = dict(CaseStatus.choices)
+    events = AuditEvent.objects.filter(
+        object_type="ecm.case",
+        object_id=str(case.pk),
+        action__in=[AuditEvent.Action.TRANSITION, AuditEvent.Action.CREATE],
+    ).order_by("at", "pk")
+    rows = []
+    for event in events:
+        source, _, target = event.detail.partition(" → ")
+        rows.append(
+            {
+                "at": event.at,
+                "by": event.actor_username,
+                "opened": event.action == AuditEvent.Action.CREATE,
+                "source": labels.get(source, source),
+                "target": labels.get(target, target),
+            }
+        )
+    return rows
 
 
 def child_search_for(user: User, term: str, *, limit: int = 50) -> QuerySet[Case]:

@@ -121,7 +121,7 @@ def child_create(*, actor: User, team: Team, **fields) -> Child:
         action=AuditEvent.Action.CREATE,
         obj=child,
         team_id=team.pk,
-        changed_fields=[f.name for f in Child._meta.concrete_fields if f.name != "id"],
+        changed_fields=[name for name, value in fields.items() if value not in ("", None)],
     )
     return child
 

@@ -108,12 +108,8 @@ def _case_context(request, case, **extra):
     user = request.user
     access = access_for(user)
     transitions = services.allowed_transitions(user, case)
-    history = list(selectors.case_history(case))
-    status_events = AuditEvent.objects.filter(
-        object_type="ecm.case",
-        object_id=str(case.pk),
-        action__in=[AuditEvent.Action.TRANSITION, AuditEvent.Action.CREATE],
-    ).order_by("at", "pk")
+    history = list(selectors.case_history(user, case))
+    status_events = selectors.case_status_events(user, case)
     ctx = {
         "case": case,
         "child": case.child,

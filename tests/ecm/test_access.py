@@ -124,3 +124,18 @@ def test_transition_permissions(client, world, who, name, allowed):
     else:
         assert response.status_code == 302
     assert (case.status != before) is allowed
+
+
+def test_episodes_of_another_team_are_not_listed(client, world):
+    from tests.factories import CaseFactory
+
+    child = world.case.child
+    earlier = CaseFactory(
+        child=child, team=world.yot_b, status="closed", closed_on=world.case.opened_on
+    )
+    client.force_login(world.case_manager)
+    body = client.get(reverse("case_detail", args=[world.case.pk])).content.decode()
+    assert earlier.reference not in body
+    client.force_login(world.other_case_manager)
+    body = client.get(reverse("case_detail", args=[earlier.pk])).content.decode()
+    assert world.case.reference not in body
