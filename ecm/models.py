@@ -180,8 +180,10 @@ class CaseStatus(models.TextChoices):
     """Where an ECM episode is. Moves only through `ecm.services.case_*` functions."""
 
     POTENTIAL = "potential", _("Potential")
+    READY = "ready", _("Ready for referral")
     REFERRED = "referred", _("Referred – awaiting decision")
     WAITING = "waiting", _("Waiting list")
+    AWAITING_CONSENT = "awaiting_consent", _("Accepted – awaiting consent")
     PREPARATION = "preparation", _("Preparing for formulation")
     ACTIVE = "active", _("Active")
     NOT_ACCEPTED = "not_accepted", _("Not accepted")

@@ -12,8 +12,10 @@ from .models import AuditEvent, Case, CaseStatus, Child, Team, User
 
 OPEN_STATUSES = [
     CaseStatus.POTENTIAL,
+    CaseStatus.READY,
     CaseStatus.REFERRED,
     CaseStatus.WAITING,
+    CaseStatus.AWAITING_CONSENT,
     CaseStatus.PREPARATION,
     CaseStatus.ACTIVE,
 ]

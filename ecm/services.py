@@ -45,13 +45,27 @@ TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in [
         Transition(
-            "refer", gettext_lazy("Refer for ECM"), frozenset({S.POTENTIAL}), S.REFERRED, _OWNERS
+            "mark_ready",
+            gettext_lazy("Assessed as ready for referral"),
+            frozenset({S.POTENTIAL}),
+            S.READY,
+            _OWNERS,
+        ),
+        Transition(
+            "refer", gettext_lazy("Refer for ECM"), frozenset({S.READY}), S.REFERRED, _OWNERS
+        ),
+        Transition(
+            "return_for_information",
+            gettext_lazy("Return to the case manager for more information"),
+            frozenset({S.REFERRED}),
+            S.READY,
+            _SENIOR,
         ),
         Transition(
             "accept",
-            gettext_lazy("Accept and start preparation"),
+            gettext_lazy("Accept: awaiting consent"),
             frozenset({S.REFERRED, S.WAITING}),
-            S.PREPARATION,
+            S.AWAITING_CONSENT,
             _SENIOR,
         ),
         Transition(
@@ -69,6 +83,20 @@ TRANSITIONS: dict[str, Transition] = {
             _SENIOR,
         ),
         Transition(
+            "consent_complete",
+            gettext_lazy("Consent in place: prepare for formulation"),
+            frozenset({S.AWAITING_CONSENT}),
+            S.PREPARATION,
+            _OWNERS,
+        ),
+        Transition(
+            "consent_lost",
+            gettext_lazy("Consent withdrawn: awaiting consent"),
+            frozenset({S.PREPARATION}),
+            S.AWAITING_CONSENT,
+            _OWNERS,
+        ),
+        Transition(
             "activate",
             gettext_lazy("Formulation held: make active"),
             frozenset({S.PREPARATION}),
@@ -78,12 +106,18 @@ TRANSITIONS: dict[str, Transition] = {
         Transition(
             "close",
             gettext_lazy("Close case"),
-            frozenset({S.POTENTIAL, S.WAITING, S.PREPARATION, S.ACTIVE}),
+            frozenset(
+                {S.POTENTIAL, S.READY, S.WAITING, S.AWAITING_CONSENT, S.PREPARATION, S.ACTIVE}
+            ),
             S.CLOSED,
             _OWNERS,
         ),
     ]
 }
+
+# The moves offered as buttons on the case page. The others happen through their own
+# pages (referral submission, eligibility decision, consent), which call the services.
+CASE_PAGE_TRANSITIONS = ("activate", "close")
 
 
 def _check_version(case: Case, expected_version: int | None) -> None:
@@ -103,9 +137,19 @@ def _locked(case: Case) -> Case:
     return Case.objects.select_for_update().get(pk=case.pk)
 
 
-def allowed_transitions(user: User, case: Case) -> list[Transition]:
+def allowed_transitions(
+    user: User, case: Case, names: tuple[str, ...] = CASE_PAGE_TRANSITIONS
+) -> list[Transition]:
     roles = access_for(user).case_roles(case)
-    return [t for t in TRANSITIONS.values() if case.status in t.sources and roles & t.roles]
+    return [
+        TRANSITIONS[name]
+        for name in names
+        if case.status in TRANSITIONS[name].sources and roles & TRANSITIONS[name].roles
+    ]
+
+
+def can_transition(user: User, case: Case, name: str) -> bool:
+    return bool(allowed_transitions(user, case, (name,)))
 
 
 @transaction.atomic
@@ -236,6 +280,30 @@ def _transition(
 
 
 @transaction.atomic
+def case_mark_ready(*, actor: User, case: Case, expected_version: int | None = None) -> Case:
+    return _transition(actor=actor, case=case, name="mark_ready", expected_version=expected_version)
+
+
+@transaction.atomic
+def case_return_for_information(
+    *, actor: User, case: Case, expected_version: int | None = None
+) -> Case:
+    return _transition(
+        actor=actor, case=case, name="return_for_information", expected_version=expected_version
+    )
+
+
+@transaction.atomic
+def case_consent_complete(*, actor: User, case: Case) -> Case:
+    return _transition(actor=actor, case=case, name="consent_complete")
+
+
+@transaction.atomic
+def case_consent_lost(*, actor: User, case: Case) -> Case:
+    return _transition(actor=actor, case=case, name="consent_lost")
+
+
+@transaction.atomic
 def case_refer(*, actor: User, case: Case, expected_version: int | None = None) -> Case:
     """Refer the child for ECM: to the YOT's central ECM team when it has one."""
     return _transition(
@@ -302,10 +370,6 @@ def case_close(
 
 # Status transitions the case page offers, by name, with their service.
 TRANSITION_SERVICES = {
-    "refer": case_refer,
-    "accept": case_accept,
-    "waitlist": case_waitlist,
-    "decline": case_decline,
     "activate": case_activate,
     "close": case_close,
 }

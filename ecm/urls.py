@@ -20,6 +20,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("audit/", views.audit_log, name="audit_log"),
     path("healthz", views.healthz, name="healthz"),
+    path("", include("referrals.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

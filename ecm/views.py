@@ -22,6 +22,7 @@ from .access import access_for
 from .audit import audit_record
 from .forms import AllocateForm, AuditSearchForm, CaseFilterForm, ChildCaseForm, SearchForm
 from .models import AuditEvent, Case, Role
+from .panels import case_panels
 
 PAGE_SIZE = 50
 
@@ -35,11 +36,15 @@ def next_step(case: Case, today) -> str:
     days = (today - timezone.localtime(case.status_changed_at).date()).days
     match case.status:
         case "potential":
-            return _("Assess readiness and complete the referral")
+            return _("Assess readiness for referral")
+        case "ready":
+            return _("Complete and submit the referral")
         case "referred":
             return _("Awaiting eligibility decision (%(days)s days)") % {"days": days}
         case "waiting":
             return _("On the waiting list (%(days)s days)") % {"days": days}
+        case "awaiting_consent":
+            return _("Record the child's ECM consent (%(days)s days)") % {"days": days}
         case "preparation":
             return _("Obtain consent and prepare for the formulation meeting")
         case "active":
@@ -111,6 +116,7 @@ def _case_context(request, case, **extra):
     history = list(selectors.case_history(user, case))
     status_events = selectors.case_status_events(user, case)
     ctx = {
+        "panels": case_panels(request, case),
         "case": case,
         "child": case.child,
         "age": case.child.age,

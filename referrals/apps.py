@@ -6,3 +6,10 @@ class ReferralsConfig(AppConfig):
     name = "referrals"
     verbose_name = _("Referrals")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from ecm.panels import register_case_panel
+
+        from .views import referral_panel
+
+        register_case_panel("referral", 10, referral_panel)

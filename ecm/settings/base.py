@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "ecm.context_processors.product",
+                "referrals.context_processors.nav",
             ],
         },
     },
@@ -151,6 +152,7 @@ STORAGES = {
 }
 # Uploaded documents (AssetPlus, written contributions) live outside any public path and
 # are only ever served through access-checked views.
+ASSETPLUS_MAX_BYTES = env.int("ASSETPLUS_MAX_BYTES", default=10 * 1024 * 1024)
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from ecm import services
 from ecm.access import access_for
 from ecm.selectors import case_list_for
 
@@ -94,36 +95,60 @@ def test_audit_log_is_for_managers(client, world, who, allowed):
     assert client.get(reverse("audit_log")).status_code == (200 if allowed else 403)
 
 
+SERVICE = {
+    "mark_ready": ("potential", services.case_mark_ready),
+    "accept": ("referred", services.case_accept),
+    "decline": ("referred", services.case_decline),
+    "activate": ("preparation", services.case_activate),
+    "close": ("active", lambda **kw: services.case_close(reason="order_completed", **kw)),
+}
+
+
 @pytest.mark.parametrize(
     "who, name, allowed",
     [
-        ("case_manager", "refer", True),  # allocated case manager refers
+        ("case_manager", "mark_ready", True),
+        ("psychologist", "mark_ready", False),
         ("senior", "accept", True),
         ("case_manager", "accept", False),  # only senior practitioners decide
         ("psychologist", "decline", False),
-        ("other_senior", "accept", False),  # other team: cannot even see it
+        ("other_senior", "accept", False),  # other team
         ("central_senior", "accept", True),  # referred to the central team
+        ("central_psychologist", "activate", True),
+        ("case_manager", "activate", False),
+        ("case_manager", "close", True),
+        ("team_admin", "close", False),
     ],
 )
-def test_transition_permissions(client, world, who, name, allowed):
+def test_transition_permissions(world, who, name, allowed):
+    from django.core.exceptions import PermissionDenied
+
     from ecm.models import Case
 
-    case = world.referred_case if name != "refer" else world.case
-    if name == "refer":
-        Case.objects.filter(pk=case.pk).update(status="potential")
+    status, service = SERVICE[name]
+    case = world.referred_case
+    Case.objects.filter(pk=case.pk).update(status=status)
     case.refresh_from_db()
-    client.force_login(getattr(world, who))
-    response = client.post(
-        reverse("case_transition", args=[case.pk]),
-        {"transition": name, "version": case.version},
-    )
-    before = case.status
-    case.refresh_from_db()
-    if who == "other_senior":
-        assert response.status_code == 404
+    if allowed:
+        moved = service(actor=getattr(world, who), case=case)
+        assert moved.status != status
     else:
-        assert response.status_code == 302
-    assert (case.status != before) is allowed
+        with pytest.raises(PermissionDenied):
+            service(actor=getattr(world, who), case=case)
+        case.refresh_from_db()
+        assert case.status == status
+
+
+def test_case_page_close_button(client, world):
+    client.force_login(world.other_case_manager)
+    url = reverse("case_transition", args=[world.case.pk])
+    data = {"transition": "close", "version": world.case.version, "reason": "custody"}
+    assert client.post(url, data).status_code == 404
+    client.force_login(world.case_manager)
+    assert client.post(url, data).status_code == 302
+    world.case.refresh_from_db()
+    assert world.case.status == "closed"
+    assert world.case.closure_reason == "custody"
 
 
 def test_episodes_of_another_team_are_not_listed(client, world):

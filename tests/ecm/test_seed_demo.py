@@ -35,6 +35,8 @@ def test_seed_demo_twice_on_postgresql(db):
     statuses = set(Case.objects.values_list("status", flat=True))
     assert {
         "potential",
+        "ready",
+        "awaiting_consent",
         "referred",
         "waiting",
         "preparation",
@@ -77,5 +79,5 @@ def test_seed_demo_twice_on_sqlite(tmp_path):
         return result.stdout
 
     manage("migrate", "--noinput", "-v", "0")
-    assert "12 children added (12 in all)" in manage("seed_demo")
-    assert "0 children added (12 in all)" in manage("seed_demo")
+    assert "17 children added (17 in all)" in manage("seed_demo")
+    assert "0 children added (17 in all)" in manage("seed_demo")

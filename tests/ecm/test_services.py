@@ -10,12 +10,16 @@ from tests.factories import CaseFactory, ChildFactory
 
 def test_happy_path_through_every_stage(world):
     case = CaseFactory(team=world.yot_a, case_manager=world.case_manager, status="potential")
+    case = services.case_mark_ready(actor=world.case_manager, case=case)
+    assert case.status == "ready"
     case = services.case_refer(actor=world.case_manager, case=case)
     assert case.status == "referred"
     assert case.referred_to == world.central  # the YOT's central ECM team
     case = services.case_waitlist(actor=world.central_senior, case=case)
     assert case.status == "waiting"
     case = services.case_accept(actor=world.central_senior, case=case)
+    assert case.status == "awaiting_consent"
+    case = services.case_consent_complete(actor=world.case_manager, case=case)
     assert case.status == "preparation"
     case = services.case_activate(actor=world.central_psychologist, case=case)
     assert case.status == "active"
@@ -29,9 +33,11 @@ def test_happy_path_through_every_stage(world):
         object_id=str(case.pk), action=AuditEvent.Action.TRANSITION
     ).values_list("detail", flat=True)
     assert list(moves.order_by("at", "pk")) == [
-        "potential → referred",
+        "potential → ready",
+        "ready → referred",
         "referred → waiting",
-        "waiting → preparation",
+        "waiting → awaiting_consent",
+        "awaiting_consent → preparation",
         "preparation → active",
         "active → closed",
     ]
@@ -48,14 +54,14 @@ def test_illegal_transition_names_both_states(world):
 
 
 def test_illegal_transition_shown_to_user(client, world):
-    client.force_login(world.case_manager)
+    client.force_login(world.senior)
     response = client.post(
-        f"/cases/{world.case.pk}/status/",
-        {"transition": "refer", "version": world.case.version},
+        f"/cases/{world.referred_case.pk}/status/",
+        {"transition": "activate", "version": world.referred_case.version},
         follow=True,
     )
     assert (
-        "cannot move from “Active” to “Referred – awaiting decision”" in response.content.decode()
+        "cannot move from “Referred – awaiting decision” to “Active”" in response.content.decode()
     )
 
 

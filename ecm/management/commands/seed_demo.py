@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from importlib import import_module
+from types import SimpleNamespace
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import module_has_submodule
 
 from ecm import services
-from ecm.models import Case, Child, ClosureReason, Membership, Role, Team, User
+from ecm.models import Case, Child, Membership, Role, Team, User
 
 DEFAULT_PASSWORD = "ecm-demo-password"  # noqa: S105 - documented demo password
 
@@ -80,7 +84,8 @@ USERS = [
     ),
 ]
 
-# yot ref, first, last, sex, ethnicity, age (years), team, case manager, path, days open
+# yot ref, first, last, sex, ethnicity, age (years), team, case manager, path, days open.
+# The path is where each app's demo module (e.g. referrals/demo.py) takes the case.
 CHILDREN = [
     (
         "NG-1001",
@@ -175,7 +180,7 @@ CHILDREN = [
         14,
         "northgate-yot",
         "jdavies",
-        "declined",
+        "not_met",
         60,
     ),
     (
@@ -189,6 +194,42 @@ CHILDREN = [
         "casemanager",
         "reopened",
         500,
+    ),
+    (
+        "NG-1010",
+        "Seren",
+        "Lewis",
+        "female",
+        "white_british",
+        14,
+        "northgate-yot",
+        "casemanager",
+        "ready",
+        8,
+    ),
+    (
+        "NG-1011",
+        "Kai",
+        "Roberts",
+        "male",
+        "mixed_white_black_african",
+        15,
+        "northgate-yot",
+        "jdavies",
+        "awaiting_consent",
+        25,
+    ),
+    (
+        "NG-1012",
+        "Leah",
+        "Hopkins",
+        "female",
+        "white_british",
+        16,
+        "northgate-yot",
+        "casemanager",
+        "returned",
+        20,
     ),
     (
         "RS-2001",
@@ -225,6 +266,30 @@ CHILDREN = [
         "riverside",
         "potential",
         3,
+    ),
+    (
+        "RS-2004",
+        "Macy",
+        "Ahmed",
+        "female",
+        "other_arab",
+        16,
+        "riverside-yot",
+        "riverside",
+        "not_viable",
+        40,
+    ),
+    (
+        "RS-2005",
+        "Ethan",
+        "Price",
+        "male",
+        "white_british",
+        15,
+        "riverside-yot",
+        "riverside",
+        "waiting",
+        35,
     ),
 ]
 
@@ -287,17 +352,19 @@ class Command(BaseCommand):
         return users
 
     def _children(self, teams, users) -> int:
+        """Register each demo child with a potential case; then every app with a `demo`
+        module takes the new cases along their paths (referral, consent, formulation...)."""
         today = timezone.localdate()
-        senior = users["senior"]
-        created = 0
+        new_cases: dict[str, Case] = {}
+        paths: dict[str, str] = {}
         for ref, first, last, sex, ethnicity, age, code, cm, path, days in CHILDREN:
+            paths[ref] = path
             if Child.objects.filter(yot_reference=ref).exists():
                 continue
             team = teams[code]
             manager = users[cm]
-            dob = today.replace(year=today.year - age) - dt.timedelta(
-                days=(sum(map(ord, ref)) % 200) + 20
-            )
+            offset = sum(map(ord, ref)) % 200 + 20
+            dob = today.replace(year=today.year - age) - dt.timedelta(days=offset)
             child = services.child_create(
                 actor=manager,
                 team=team,
@@ -308,31 +375,15 @@ class Command(BaseCommand):
                 ethnicity=ethnicity,
                 yot_reference=ref,
             )
-            opened = today - dt.timedelta(days=days)
-            case = services.case_open(
-                actor=manager, child=child, team=team, case_manager=manager, opened_on=opened
+            new_cases[ref] = services.case_open(
+                actor=manager,
+                child=child,
+                team=team,
+                case_manager=manager,
+                opened_on=today - dt.timedelta(days=days),
             )
-            if path != "potential":
-                case = services.case_refer(actor=manager, case=case)
-            if path == "declined":
-                case = services.case_decline(actor=senior, case=case)
-            elif path == "waiting":
-                case = services.case_waitlist(actor=senior, case=case)
-            elif path in ("preparation", "active", "closed", "reopened"):
-                case = services.case_accept(actor=senior, case=case)
-                if path != "preparation":
-                    case = services.case_activate(actor=senior, case=case)
-                if path in ("closed", "reopened"):
-                    case = services.case_close(
-                        actor=manager,
-                        case=case,
-                        reason=ClosureReason.ORDER_COMPLETED,
-                        closed_on=today - dt.timedelta(days=days // 4),
-                    )
-                if path == "reopened":
-                    case = services.case_reopen(actor=manager, case=case)
-            Case.objects.filter(pk=case.pk).update(
-                status_changed_at=timezone.now() - dt.timedelta(days=min(days, 14))
-            )
-            created += 1
-        return created
+        context = SimpleNamespace(teams=teams, users=users, new_cases=new_cases, paths=paths)
+        for app_config in apps.get_app_configs():
+            if app_config.name != "ecm" and module_has_submodule(app_config.module, "demo"):
+                import_module(f"{app_config.name}.demo").seed(context)
+        return len(new_cases)

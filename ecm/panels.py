@@ -1,0 +1,27 @@
+"""Sections of the case page contributed by the other apps.
+
+`ecm` knows no other app, so the referral, formulation and review apps register a panel
+here from their AppConfig.ready(). A panel is a function (request, case) returning the HTML
+of its section, or "" when it has nothing to show. Each panel must cost a constant number
+of queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.utils.safestring import SafeString, mark_safe
+
+Panel = Callable[..., str]
+_panels: list[tuple[int, str, Panel]] = []
+
+
+def register_case_panel(name: str, order: int, panel: Panel) -> None:
+    global _panels
+    _panels = [p for p in _panels if p[1] != name]
+    _panels.append((order, name, panel))
+    _panels.sort(key=lambda p: (p[0], p[1]))
+
+
+def case_panels(request, case) -> list[SafeString]:
+    return [mark_safe(html) for _, _, panel in _panels if (html := panel(request, case))]  # noqa: S308

@@ -1,0 +1,227 @@
+"""Demo data for the referral pathway: referrals in every state (called by seed_demo)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from ecm import services as core
+from ecm.models import ClosureReason, Team
+
+from . import services
+from .models import (
+    ACE_FIELDS,
+    COMPLEXITY_CPN,
+    COMPLEXITY_YND,
+    Consent,
+    Decision,
+    RuleSet,
+    TeamReferralSettings,
+)
+
+
+def minimal_pdf(text: str) -> bytes:
+    """A small, valid one-page PDF (for demo and test AssetPlus files)."""
+    safe = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    stream = f"BT /F1 14 Tf 72 770 Td ({safe}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def _answers(seed: int) -> dict:
+    """Deterministic, varied grid answers; some "don't know" as real forms have."""
+    data = {}
+    cpn = ["current", "previous", "never", "never"]
+    for i, (name, _label) in enumerate(COMPLEXITY_CPN):
+        data[name] = cpn[(seed + i) % 4]
+    ynd = ["yes", "no", "yes", "dont_know", "yes"]
+    for i, (name, _label) in enumerate(COMPLEXITY_YND):
+        data[name] = ynd[(seed + i) % 5]
+    ace = ["yes", "no", "dont_know", "yes", "no", "yes"]
+    for i, name in enumerate(ACE_FIELDS):
+        data[name] = ace[(seed * 3 + i) % 6]
+    return data
+
+
+def complete_referral(
+    actor, case, *, seed: int, today: dt.date, disposal="yro", months=12, started_ago=30
+):
+    referral = services.referral_start(actor=actor, case=case)
+    data = {
+        "contact_number": "01632 960" + f"{100 + seed:03d}"[-3:],
+        "referral_date": today,
+        "reason": "Repeated offending alongside placement breakdowns and school exclusion; "
+        "the team is struggling to engage.",
+        "why_ecm": "A shared formulation would help the professionals around the child "
+        "agree how to sequence work and build a trusting relationship.",
+        "disposal": disposal,
+        "order_start_date": today - dt.timedelta(days=started_ago),
+        "order_length_months": months,
+        "voluntary_months_agreed": 0,
+        "previous_interventions": seed % 4,
+        "repeat_offender": seed % 3 != 0,
+        "risk_reoffending": ["medium", "high", "low"][seed % 3],
+        "risk_harm_self": ["low", "medium", "high"][seed % 3],
+        "risk_harm_others": ["medium", "medium", "high"][seed % 3],
+        **_answers(seed),
+    }
+    offences = [
+        {
+            "date": today - dt.timedelta(days=30 * (k + 1) + seed),
+            "offence_type": kind,
+            "gravity": gravity,
+        }
+        for k, (kind, gravity) in enumerate(
+            [
+                ("Theft from a shop", 2),
+                ("Criminal damage", 3),
+                ("Common assault", 3),
+                ("Possession of cannabis", 2),
+                ("Burglary (dwelling)", 6),
+                ("Robbery", 6),
+            ][: 3 + seed % 4]
+        )
+    ]
+    pdf = SimpleUploadedFile(
+        "AssetPlus assessment.pdf",
+        minimal_pdf(f"AssetPlus assessment (demo) {case.reference}"),
+        content_type="application/pdf",
+    )
+    return services.referral_save(
+        actor=actor, referral=referral, data=data, offences=offences, upload=pdf
+    )
+
+
+def decide(senior, referral, decision, **extra):
+    rule_set = services.rule_set_for(referral.case)
+    from . import rules
+
+    results = {c.pk: s.result for c, s in rules.evaluate(referral, rule_set.criteria.all())}
+    if decision in (Decision.ACCEPTED, Decision.PRIORITY):
+        results = {k: "met" if v == "unknown" else v for k, v in results.items()}
+        if "not_met" in results.values():
+            extra.setdefault("exceptional_override", True)
+            extra.setdefault("override_reason", "Agreed at panel: exceptional concerns.")
+    return services.eligibility_decide(
+        actor=senior,
+        referral=referral,
+        data=services.DecisionInput(rule_set=rule_set, results=results, decision=decision, **extra),
+    )
+
+
+def give_consent(actor, case, on: dt.date):
+    services.consent_record(actor=actor, case=case, kind=Consent.Kind.ECM_CHILD, date=on)
+    if case.child.age_on(on) < 16:
+        services.consent_record(
+            actor=actor,
+            case=case,
+            kind=Consent.Kind.PARENT_GENERAL,
+            date=on,
+            signatory_name="Parent or carer",
+            signatory_relationship="Mother",
+        )
+    services.consent_record(
+        actor=actor, case=case, kind=Consent.Kind.EVALUATION, date=on, given=case.pk % 2 == 0
+    )
+
+
+def seed(ctx) -> None:
+    """Take each newly created demo child along its path (idempotent through ctx.new)."""
+    rule_set = RuleSet.objects.filter(code="yjb-2020", is_active=True).first()
+    for team in ctx.teams.values():
+        TeamReferralSettings.objects.get_or_create(
+            team=team,
+            defaults={
+                "rule_set": rule_set,
+                "formulations_per_month": 2 if team.kind == Team.Kind.CENTRAL else 1,
+            },
+        )
+    today = timezone.localdate()
+    senior = ctx.users["senior"]
+    for n, (ref, case) in enumerate(ctx.new_cases.items()):
+        path = ctx.paths[ref]
+        cm = case.case_manager
+        if path == "potential":
+            continue
+        services.referral_mark_ready(
+            actor=cm,
+            case=case,
+            note="Discussed at team meeting; supervisor agrees the child is ready.",
+        )
+        case.refresh_from_db()
+        if path == "ready":
+            referral = services.referral_start(actor=cm, case=case)
+            services.referral_save(
+                actor=cm, referral=referral, data={"reason": "Draft: concerns about exploitation."}
+            )
+            continue
+        disposal = "prevention" if path == "not_met" else "yro"
+        referral = complete_referral(cm, case, seed=n, today=today, disposal=disposal)
+        referral = services.referral_submit(actor=cm, referral=referral)
+        if path == "referred":
+            continue
+        if path == "returned":
+            decide(
+                senior,
+                referral,
+                Decision.MORE_INFO,
+                reasons="Please add the CAMHS history and school attendance.",
+            )
+            continue
+        if path == "not_met":
+            decide(
+                senior,
+                referral,
+                Decision.NOT_MET,
+                not_met_reasons=["prevention"],
+                reasons="Prevention case: no disposal.",
+            )
+            continue
+        if path == "not_viable":
+            services.referral_record_viability(
+                actor=senior,
+                referral=referral,
+                note="Child moving out of area next month; discussed with the YOT.",
+            )
+            decide(
+                senior, referral, Decision.NOT_VIABLE, reasons="Moving out of area within weeks."
+            )
+            continue
+        if path == "waiting":
+            decide(senior, referral, Decision.PRIORITY, reasons="Capacity full this month.")
+            continue
+        decide(senior, referral, Decision.ACCEPTED)
+        case.refresh_from_db()
+        if path == "awaiting_consent":
+            continue
+        give_consent(cm, case, today)
+        case.refresh_from_db()
+        if path == "preparation":
+            continue
+        case = core.case_activate(actor=senior, case=case)
+        if path == "active":
+            continue
+        case = core.case_close(actor=cm, case=case, reason=ClosureReason.ORDER_COMPLETED)
+        if path == "reopened":
+            core.case_reopen(actor=cm, case=case)

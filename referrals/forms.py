@@ -1,0 +1,256 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ecm.forms import DateInput, bootstrap
+
+from .models import (
+    ACE_HOUSEHOLD,
+    ACE_MALTREATMENT,
+    COMPLEXITY_CPN,
+    COMPLEXITY_YND,
+    Consent,
+    CriterionResult,
+    Decision,
+    NotMetReason,
+    Referral,
+    RuleSet,
+)
+
+GRID_FIELDS = [f for f, _l in COMPLEXITY_CPN + COMPLEXITY_YND + ACE_MALTREATMENT + ACE_HOUSEHOLD]
+
+YES_NO = [("", _("Not answered")), ("true", _("Yes")), ("false", _("No"))]
+
+
+class ReferralForm(forms.ModelForm):
+    """Every field of the Appendix 1 referral form. Nothing is required to save a draft;
+    submission checks completeness (referrals.services.missing_for_submission)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    repeat_offender = forms.TypedChoiceField(
+        label=_("Repeat offender?"),
+        choices=YES_NO,
+        coerce=lambda v: {"true": True, "false": False}.get(v),
+        empty_value=None,
+        required=False,
+    )
+    assetplus = forms.FileField(
+        label=_("AssetPlus assessment (PDF or Word)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.doc,.docx"}),
+    )
+
+    class Meta:
+        model = Referral
+        fields = [
+            "contact_number",
+            "referral_date",
+            "reason",
+            "why_ecm",
+            "disposal",
+            "order_start_date",
+            "order_length_months",
+            "voluntary_months_agreed",
+            "previous_interventions",
+            "repeat_offender",
+            "risk_reoffending",
+            "risk_harm_self",
+            "risk_harm_others",
+            *GRID_FIELDS,
+        ]
+        widgets = {
+            "referral_date": DateInput(),
+            "order_start_date": DateInput(),
+            "reason": forms.Textarea(attrs={"rows": 4}),
+            "why_ecm": forms.Textarea(attrs={"rows": 4}),
+            **dict.fromkeys(GRID_FIELDS, forms.RadioSelect),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in GRID_FIELDS:
+            field = self.fields[name]
+            field.required = False
+            field.choices = [c for c in field.choices if c[0] != ""]
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+            value = self.instance.repeat_offender
+            self.initial["repeat_offender"] = {True: "true", False: "false"}.get(value, "")
+        bootstrap(self)
+        for name in GRID_FIELDS:
+            self.fields[name].widget.attrs["class"] = "form-check-input"
+
+    def clean_referral_date(self):
+        value = self.cleaned_data.get("referral_date")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(_("The date of referral cannot be in the future."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        start = data.get("order_start_date")
+        ref = data.get("referral_date") or timezone.localdate()
+        if start and start > ref:
+            self.add_error(
+                "order_start_date",
+                _(
+                    "The order starts after the date of referral: ECM referrals come after "
+                    "sentence."
+                ),
+            )
+        return data
+
+    def model_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+    def grid_rows(self, items):
+        return [(self[name], label) for name, label in items]
+
+    @property
+    def complexity_cpn_rows(self):
+        return self.grid_rows(COMPLEXITY_CPN)
+
+    @property
+    def complexity_ynd_rows(self):
+        return self.grid_rows(COMPLEXITY_YND)
+
+    @property
+    def ace_maltreatment_rows(self):
+        return self.grid_rows(ACE_MALTREATMENT)
+
+    @property
+    def ace_household_rows(self):
+        return self.grid_rows(ACE_HOUSEHOLD)
+
+
+class OffenceForm(forms.Form):
+    date = forms.DateField(label=_("Date of offence"), required=False, widget=DateInput())
+    offence_type = forms.CharField(label=_("Offence type"), max_length=120, required=False)
+    gravity = forms.IntegerField(
+        label=_("Gravity score (1-8)"), min_value=1, max_value=8, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bootstrap(self)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("offence_type") and not data.get("date"):
+            self.add_error("date", _("Give the date of the offence."))
+        if data.get("date") and not data.get("offence_type"):
+            self.add_error("offence_type", _("Give the type of offence."))
+        if data.get("date") and data["date"] > timezone.localdate():
+            self.add_error("date", _("The offence date cannot be in the future."))
+        return data
+
+
+OffenceFormSet = forms.formset_factory(OffenceForm, extra=3)
+
+
+class EligibilityForm(forms.Form):
+    rule_set = forms.ModelChoiceField(
+        label=_("Rule set"), queryset=RuleSet.objects.filter(is_active=True)
+    )
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=Decision.choices, widget=forms.RadioSelect
+    )
+    not_met_reasons = forms.MultipleChoiceField(
+        label=_("Reasons the criteria are not met"),
+        choices=NotMetReason.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    reasons = forms.CharField(
+        label=_("Reasons and notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    exceptional_override = forms.BooleanField(
+        label=_("Exceptional circumstances: accept although a criterion is not met"),
+        required=False,
+    )
+    override_reason = forms.CharField(
+        label=_("Exceptional circumstances: reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, criteria, suggestions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        for criterion in criteria:
+            suggestion = suggestions[criterion.pk]
+            self.fields[f"criterion_{criterion.pk}"] = forms.ChoiceField(
+                label=criterion.text,
+                choices=CriterionResult.choices,
+                initial=suggestion.result,
+                widget=forms.RadioSelect,
+                help_text=suggestion.explanation,
+            )
+        bootstrap(self)
+        for field in self.fields.values():
+            if isinstance(field.widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
+                field.widget.attrs["class"] = "form-check-input"
+
+    def criterion_fields(self):
+        return [self[f"criterion_{c.pk}"] for c in self.criteria]
+
+    def results(self) -> dict[int, str]:
+        return {c.pk: self.cleaned_data[f"criterion_{c.pk}"] for c in self.criteria}
+
+
+class ConsentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Consent"), choices=Consent.Kind.choices)
+    given = forms.TypedChoiceField(
+        label=_("Answer"),
+        choices=[("true", _("Given")), ("false", _("Refused"))],
+        coerce=lambda v: v == "true",
+        initial="true",
+        help_text=_(
+            "Only consent to evaluation use can be recorded as refused; refusing it "
+            "never affects the child's ECM."
+        ),
+    )
+    date = forms.DateField(label=_("Date signed"), widget=DateInput())
+    signatory_name = forms.CharField(
+        label=_("Name of parent/carer (general YOT consent)"), max_length=150, required=False
+    )
+    signatory_relationship = forms.CharField(
+        label=_("Relationship to the child"), max_length=80, required=False
+    )
+    notes = forms.CharField(label=_("Notes"), max_length=255, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date"].initial = timezone.localdate()
+        bootstrap(self)
+
+
+class WithdrawForm(forms.Form):
+    consent_id = forms.IntegerField(widget=forms.HiddenInput)
+    date = forms.DateField(label=_("Date withdrawn"), widget=DateInput())
+    reason = forms.CharField(label=_("Reason for withdrawal"), max_length=255)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bootstrap(self)
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bootstrap(self)
+
+
+class PriorityForm(forms.Form):
+    significant_concern = forms.BooleanField(label=_("Significant concern"), required=False)
+    note = forms.CharField(label=_("What is the concern?"), max_length=255, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bootstrap(self)

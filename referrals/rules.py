@@ -1,0 +1,205 @@
+"""Evaluators that pre-fill each criterion of a rule set from the referral.
+
+A rule set is data (`RuleSet` and its `Criterion` rows, with parameters); this module holds
+the small, named pieces of logic the criteria refer to by `kind`. Each evaluator returns
+(result, explanation): met / not met / unknown, and a sentence saying why, so the senior
+practitioner sees how the suggestion was reached and can change it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from .models import (
+    COMPLEXITY_CPN,
+    COMPLEXITY_YND,
+    DISPOSAL_GROUPS,
+    Criterion,
+    CriterionResult,
+    Disposal,
+    Referral,
+)
+
+MET, NOT_MET, UNKNOWN = CriterionResult.MET, CriterionResult.NOT_MET, CriterionResult.UNKNOWN
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (clamped to the month's last day: 31 Jan + 1 = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    result: str
+    explanation: str
+
+
+def reference_date(referral: Referral) -> dt.date:
+    from django.utils import timezone
+
+    return referral.referral_date or timezone.localdate()
+
+
+def complexity_indicators(referral: Referral) -> tuple[int, int]:
+    """(indicators present, indicators unknown) from the complexity grid."""
+    present = unknown = 0
+    for field, _label in COMPLEXITY_CPN:
+        value = getattr(referral, field)
+        present += value in ("current", "previous")
+    for field, _label in COMPLEXITY_YND:
+        value = getattr(referral, field)
+        present += value == "yes"
+        unknown += value == "dont_know"
+    return present, unknown
+
+
+def _complex_needs(referral: Referral, params: dict) -> Suggestion:
+    need = int(params.get("min_indicators", 2))
+    present, unknown = complexity_indicators(referral)
+    if present >= need:
+        return Suggestion(
+            MET,
+            _("%(n)s complexity indicators present (at least %(need)s needed).")
+            % {"n": present, "need": need},
+        )
+    if present + unknown >= need:
+        return Suggestion(
+            UNKNOWN,
+            _("%(n)s indicators present and %(u)s not known; %(need)s needed.")
+            % {"n": present, "u": unknown, "need": need},
+        )
+    return Suggestion(
+        NOT_MET,
+        _("Only %(n)s complexity indicators present; %(need)s needed.")
+        % {"n": present, "need": need},
+    )
+
+
+def _disposal_label(referral: Referral) -> str:
+    return str(Disposal(referral.disposal).label) if referral.disposal else _("not recorded")
+
+
+def _disposal(referral: Referral, params: dict) -> Suggestion:
+    if not referral.disposal:
+        return Suggestion(UNKNOWN, _("The current order or disposal is not recorded."))
+    allowed = set().union(*(DISPOSAL_GROUPS[g] for g in params.get("groups", [])))
+    label = _disposal_label(referral)
+    if referral.disposal in allowed:
+        return Suggestion(MET, _("%(d)s is an eligible disposal.") % {"d": label})
+    if referral.disposal == Disposal.OTHER:
+        return Suggestion(UNKNOWN, _("“Other” disposal: the senior practitioner decides."))
+    return Suggestion(NOT_MET, _("%(d)s is not an eligible disposal.") % {"d": label})
+
+
+def _excluded(referral: Referral, params: dict) -> Suggestion:
+    if not referral.disposal:
+        return Suggestion(UNKNOWN, _("The current order or disposal is not recorded."))
+    excluded = set().union(*(DISPOSAL_GROUPS[g] for g in params.get("groups", [])))
+    if referral.disposal in excluded:
+        return Suggestion(NOT_MET, _("%(d)s is excluded.") % {"d": _disposal_label(referral)})
+    return Suggestion(MET, _("Not an excluded case."))
+
+
+def months_remaining(referral: Referral) -> tuple[dt.date | None, int | None]:
+    """The order's end date and whole months from the referral date to it."""
+    end = referral.order_end_date
+    if end is None:
+        return None, None
+    start = reference_date(referral)
+    months = 0
+    while add_months(start, months + 1) <= end:
+        months += 1
+    return end, months
+
+
+def _involvement(referral: Referral, params: dict) -> Suggestion:
+    """At least N months of YOT involvement from the referral date: the order still to run,
+    plus (where the rule set allows) an agreed voluntary period."""
+    need = int(params.get("months", 6))
+    groups = params.get("statutory_groups")
+    voluntary = referral.voluntary_months_agreed if params.get("allow_voluntary") else 0
+    if groups is not None and referral.disposal:
+        allowed = set().union(*(DISPOSAL_GROUPS[g] for g in groups))
+        if referral.disposal not in allowed:
+            return Suggestion(
+                NOT_MET, _("%(d)s is not a statutory order.") % {"d": _disposal_label(referral)}
+            )
+    end, remaining = months_remaining(referral)
+    if end is None:
+        if voluntary >= need:
+            return Suggestion(
+                MET, _("%(v)s months of agreed voluntary involvement.") % {"v": voluntary}
+            )
+        return Suggestion(UNKNOWN, _("The order's start date and length are needed."))
+    ref = reference_date(referral)
+    enough_order = add_months(ref, need) <= end
+    if enough_order:
+        return Suggestion(
+            MET,
+            _("The order runs until %(end)s: %(m)s months from referral.")
+            % {"end": end.strftime("%d/%m/%Y"), "m": remaining},
+        )
+    if voluntary and add_months(ref, need) <= add_months(end, voluntary):
+        return Suggestion(
+            MET,
+            _(
+                "%(m)s months of order plus %(v)s months agreed voluntary "
+                "period make at least %(need)s."
+            )
+            % {"m": remaining, "v": voluntary, "need": need},
+        )
+    return Suggestion(
+        NOT_MET,
+        _("Only %(m)s months of involvement from referral (order ends %(end)s); %(need)s needed.")
+        % {"m": remaining, "end": end.strftime("%d/%m/%Y"), "need": need},
+    )
+
+
+def offences_in_window(referral: Referral, window_months: int) -> int:
+    end = reference_date(referral)
+    start = add_months(end, -window_months)
+    return referral.case.offences.filter(date__gt=start, date__lte=end).count()
+
+
+def _offences(referral: Referral, params: dict) -> Suggestion:
+    need = int(params.get("count", 5))
+    window = int(params.get("window_months", 12))
+    if not referral.case.offences.exists():
+        return Suggestion(UNKNOWN, _("No offences are recorded on the referral."))
+    n = offences_in_window(referral, window)
+    result = MET if n >= need else NOT_MET
+    return Suggestion(
+        result,
+        _("%(n)s offences in the %(w)s months before referral; %(need)s needed.")
+        % {"n": n, "w": window, "need": need},
+    )
+
+
+def _manual(referral: Referral, params: dict) -> Suggestion:
+    return Suggestion(UNKNOWN, _("Judged by the senior practitioner."))
+
+
+EVALUATORS = {
+    Criterion.Kind.COMPLEX_NEEDS: _complex_needs,
+    Criterion.Kind.DISPOSAL: _disposal,
+    Criterion.Kind.EXCLUDED: _excluded,
+    Criterion.Kind.INVOLVEMENT: _involvement,
+    Criterion.Kind.OFFENCES: _offences,
+    Criterion.Kind.MANUAL: _manual,
+}
+
+
+def suggest(referral: Referral, criterion: Criterion) -> Suggestion:
+    return EVALUATORS[criterion.kind](referral, criterion.params or {})
+
+
+def evaluate(referral: Referral, criteria) -> list[tuple[Criterion, Suggestion]]:
+    return [(c, suggest(referral, c)) for c in criteria]

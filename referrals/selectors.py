@@ -1,0 +1,155 @@
+"""Reads of referrals, the decision queue and the waiting list, scoped by `ecm.access`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from django.db.models import Case as When_
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from ecm.models import Case, CaseStatus, User
+from ecm.selectors import case_get_for, case_list_for
+
+from .models import (
+    ACE_FIELDS,
+    COMPLEXITY_CPN,
+    COMPLEXITY_YND,
+    RISK_POINTS,
+    Referral,
+    TeamReferralSettings,
+)
+from .rules import add_months
+
+SIGNIFICANT_CONCERN_POINTS = 5
+
+
+def referral_case_for(user: User, case_pk: int) -> Case:
+    return case_get_for(user, case_pk)
+
+
+def referral_for_case(case: Case) -> Referral | None:
+    return (
+        Referral.objects.filter(case=case)
+        .select_related("referrer", "case", "case__child", "case__team")
+        .first()
+    )
+
+
+def referral_get(user: User, case_pk: int) -> Referral:
+    case = case_get_for(user, case_pk)
+    referral = referral_for_case(case)
+    if referral is None:
+        raise Http404
+    return referral
+
+
+def _count_matching(fields, values) -> When_:
+    return sum(
+        (
+            When_(
+                When(**{f"{f}__in": values}, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+            for f in fields
+        ),
+        Value(0),
+    )
+
+
+def _risk_points(field: str):
+    return When_(
+        *[When(**{field: level}, then=Value(points)) for level, points in RISK_POINTS.items()],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def with_priority(qs: QuerySet[Referral]) -> QuerySet[Referral]:
+    """Annotate the transparent waiting-list priority, computed in SQL, with its parts."""
+    cpn = [f for f, _ in COMPLEXITY_CPN]
+    ynd = [f for f, _ in COMPLEXITY_YND]
+    return qs.annotate(
+        complexity_count=_count_matching(cpn, ["current", "previous"])
+        + _count_matching(ynd, ["yes"]),
+        ace_count=_count_matching(ACE_FIELDS, ["yes"]),
+        risk_score=_risk_points("risk_reoffending")
+        + _risk_points("risk_harm_self")
+        + _risk_points("risk_harm_others"),
+        concern_points=When_(
+            When(significant_concern=True, then=Value(SIGNIFICANT_CONCERN_POINTS)),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+    ).annotate(
+        priority=F("complexity_count") + F("ace_count") + F("risk_score") + F("concern_points")
+    )
+
+
+def decision_queue_for(user: User) -> QuerySet[Referral]:
+    """Submitted referrals awaiting a decision that this user may see, oldest first."""
+    cases = case_list_for(user, status=CaseStatus.REFERRED)
+    return (
+        Referral.objects.filter(case__in=cases.values("pk"), status="submitted")
+        .select_related("case", "case__child", "case__team", "case__case_manager", "referrer")
+        .annotate(viability_notes=Count("events", filter=Q(events__kind="viability")))
+        .order_by("submitted_at", "pk")
+    )
+
+
+def waiting_list_for(user: User) -> QuerySet[Referral]:
+    """Accepted cases waiting for capacity, highest priority first, then longest waiting."""
+    cases = case_list_for(user, status=CaseStatus.WAITING)
+    return (
+        with_priority(Referral.objects.filter(case__in=cases.values("pk")))
+        .select_related("case", "case__child", "case__team", "case__referred_to")
+        .annotate(provider_id=Coalesce("case__referred_to_id", "case__team_id"))
+        .order_by("-priority", "waiting_since", "pk")
+    )
+
+
+def pipeline_counts(provider_ids: set[int]) -> dict[int, int]:
+    """Cases accepted but not yet formulated (awaiting consent or preparing), by the team
+    whose psychology capacity they use. One query."""
+    rows = (
+        Case.objects.filter(status__in=[CaseStatus.AWAITING_CONSENT, CaseStatus.PREPARATION])
+        .annotate(provider=Coalesce("referred_to_id", "team_id"))
+        .filter(provider__in=provider_ids)
+        .values("provider")
+        .annotate(n=Count("pk"))
+    )
+    return {row["provider"]: row["n"] for row in rows}
+
+
+def capacity_for(provider_ids: set[int]) -> dict[int, int]:
+    rows = TeamReferralSettings.objects.filter(team_id__in=provider_ids).values_list(
+        "team_id", "formulations_per_month"
+    )
+    return dict(rows)
+
+
+def estimate_slots(entries: list[Referral], today: dt.date | None = None) -> None:
+    """Set `likely_from` (first day of a month) on each waiting-list entry.
+
+    Each provider team holds `formulations_per_month` formulation meetings a month. The
+    cases already accepted but not yet formulated go first, then the waiting list in
+    priority order: the n-th case in that line is likely to start in month
+    floor((n - 1) / capacity) from now. An estimate, shown as such.
+    """
+    today = today or timezone.localdate()
+    providers = {e.provider_id for e in entries}
+    ahead = pipeline_counts(providers)
+    capacity = capacity_for(providers)
+    position: dict[int, int] = {}
+    for entry in entries:
+        per_month = capacity.get(entry.provider_id) or 2
+        position[entry.provider_id] = position.get(entry.provider_id, 0) + 1
+        n = ahead.get(entry.provider_id, 0) + position[entry.provider_id]
+        months = math.floor((n - 1) / per_month)
+        entry.queue_position = position[entry.provider_id]
+        entry.capacity = per_month
+        entry.likely_from = add_months(today.replace(day=1), months) if months else today

@@ -1,0 +1,596 @@
+"""Writes of the referral pathway: readiness, the form, submission, the eligibility
+decision, the waiting list and consent. Each is one transaction with its audit rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ecm import services as core
+from ecm.audit import audit_record, changed_field_names, snapshot
+from ecm.models import AuditEvent, Case, CaseStatus, ClosureReason, User
+
+from . import policy, rules, uploads
+from .models import (
+    ACE_HOUSEHOLD,
+    ACE_MALTREATMENT,
+    COMPLEXITY_CPN,
+    COMPLEXITY_YND,
+    LEAFLET_VERSION,
+    CheckResult,
+    Consent,
+    CriterionResult,
+    Decision,
+    Disposal,
+    EligibilityCheck,
+    NotMetReason,
+    Offence,
+    Referral,
+    ReferralEvent,
+    ReferralStatus,
+    RuleSet,
+    TeamReferralSettings,
+)
+
+EDITABLE = (ReferralStatus.DRAFT, ReferralStatus.RETURNED)
+
+
+class AlreadyDecidedError(ValidationError):
+    pass
+
+
+def _audit(actor, action, obj, case: Case, fields=(), detail=""):
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=obj,
+        child=case.child,
+        team_id=case.team_id,
+        changed_fields=fields,
+        detail=detail,
+    )
+
+
+def _locked_referral(referral: Referral) -> Referral:
+    return (
+        Referral.objects.select_for_update()
+        .select_related("case", "case__child")
+        .get(pk=referral.pk)
+    )
+
+
+def _check_version(referral: Referral, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != referral.version:
+        raise core.StaleEditError(
+            _(
+                "Someone else saved this referral while you were editing it. Your changes have "
+                "not been saved: they are still in the form below. Reload the page to see the "
+                "other changes, then enter yours again."
+            ),
+            code="stale",
+        )
+
+
+@transaction.atomic
+def referral_start(*, actor: User, case: Case) -> Referral:
+    """The draft referral of a case (created the first time; idempotent)."""
+    if not policy.can_edit_referral(actor, case):
+        raise PermissionDenied
+    referral = Referral.objects.filter(case=case).first()
+    if referral is not None:
+        return referral
+    cm = case.case_manager or actor
+    referral = Referral.objects.create(
+        case=case, referrer=cm, contact_number=cm.phone or case.team.phone
+    )
+    _audit(actor, AuditEvent.Action.CREATE, referral, case, ["status", "referrer"])
+    return referral
+
+
+@transaction.atomic
+def referral_mark_ready(*, actor: User, case: Case, note: str = "") -> Referral:
+    """Practitioners and supervisors have assessed a potential case as ready for referral."""
+    case = core.case_mark_ready(actor=actor, case=case)
+    referral = referral_start(actor=actor, case=case)
+    ReferralEvent.objects.create(
+        referral=referral, actor=actor, kind=ReferralEvent.Kind.READY, note=note
+    )
+    return referral
+
+
+@transaction.atomic
+def referral_save(
+    *,
+    actor: User,
+    referral: Referral,
+    data: dict,
+    offences: list[dict] | None = None,
+    delete_offence_ids: list[int] | None = None,
+    upload: UploadedFile | None = None,
+    expected_version: int | None = None,
+) -> Referral:
+    """Save the form as a draft. Incomplete answers are allowed until submission."""
+    referral = _locked_referral(referral)
+    case = referral.case
+    if not policy.can_edit_referral(actor, case):
+        raise PermissionDenied
+    if referral.status not in EDITABLE:
+        raise ValidationError(
+            _("This referral has been submitted and can no longer be changed."), code="locked"
+        )
+    _check_version(referral, expected_version)
+    before = snapshot(referral)
+    for name, value in data.items():
+        setattr(referral, name, value)
+    if upload is not None:
+        extension, content_type = uploads.validate_document(upload)
+        if referral.assetplus_file:
+            referral.assetplus_file.delete(save=False)
+        referral.assetplus_file.save(uploads.stored_name(extension), upload, save=False)
+        referral.assetplus_name = uploads.display_name(upload.name, extension)
+        referral.assetplus_content_type = content_type
+        referral.assetplus_size = upload.size
+        referral.assetplus_uploaded_at = timezone.now()
+    referral.version += 1
+    referral.full_clean(exclude=["case", "assetplus_file"])
+    referral.save()
+    changed = changed_field_names(referral, before)
+    if delete_offence_ids:
+        deleted, _ignored = Offence.objects.filter(case=case, pk__in=delete_offence_ids).delete()
+        if deleted:
+            changed.append("offences")
+    for row in offences or []:
+        offence = Offence(case=case, **row)
+        offence.full_clean()
+        offence.save()
+        changed.append("offences")
+    _audit(actor, AuditEvent.Action.UPDATE, referral, case, changed)
+    return referral
+
+
+def missing_for_submission(referral: Referral) -> list[str]:
+    """Everything a referral needs before it can be submitted, in words a user reads."""
+    problems: list[str] = []
+    labels = {f.name: f.verbose_name for f in Referral._meta.fields}
+    for name in (
+        "contact_number",
+        "reason",
+        "why_ecm",
+        "disposal",
+        "risk_reoffending",
+        "risk_harm_self",
+        "risk_harm_others",
+    ):
+        if not getattr(referral, name):
+            problems.append(_("Answer “%(field)s”.") % {"field": labels[name]})
+    if referral.previous_interventions is None:
+        problems.append(_("Give the number of previous YOT interventions (0 if none)."))
+    if referral.repeat_offender is None:
+        problems.append(_("Say whether the child is a repeat offender."))
+    if referral.disposal == Disposal.PRE_SENTENCE:
+        problems.append(
+            _(
+                "Referral to ECM is made only after sentence: a formulation before sentence could "
+                "lead to unequal sentencing, and the outcome of the case is not yet known. Refer "
+                "once the court has decided."
+            )
+        )
+    elif (
+        referral.disposal
+        and referral.disposal != Disposal.PREVENTION
+        and (referral.order_start_date is None or referral.order_length_months is None)
+    ):
+        problems.append(_("Give the start date and length of the current order or disposal."))
+    grid = COMPLEXITY_CPN + COMPLEXITY_YND + ACE_MALTREATMENT + ACE_HOUSEHOLD
+    unanswered = [str(label) for name, label in grid if not getattr(referral, name)]
+    if unanswered:
+        problems.append(
+            _(
+                "Answer every row of the complexity and ACE grids (“Don't know” is an answer). "
+                "Not answered: %(rows)s."
+            )
+            % {"rows": ", ".join(unanswered)}
+        )
+    if not referral.assetplus_file:
+        problems.append(_("Attach the AssetPlus assessment (PDF or Word)."))
+    child = referral.case.child
+    on = referral.referral_date or timezone.localdate()
+    if child.date_of_birth > on:
+        problems.append(_("The child's date of birth is in the future; correct it first."))
+    else:
+        age = child.age_on(on)
+        if not 10 <= age <= 17:
+            problems.append(
+                _("ECM is for children aged 10 to 17; %(name)s is %(age)s on the date of referral.")
+                % {"name": child.first_name, "age": age}
+            )
+    return problems
+
+
+@transaction.atomic
+def referral_submit(
+    *, actor: User, referral: Referral, expected_version: int | None = None
+) -> Referral:
+    """Send the referral and AssetPlus to the senior practitioner."""
+    referral = _locked_referral(referral)
+    case = referral.case
+    if not policy.can_edit_referral(actor, case):
+        raise PermissionDenied
+    if referral.status not in EDITABLE:
+        raise ValidationError(_("This referral has already been submitted."), code="submitted")
+    _check_version(referral, expected_version)
+    if referral.referral_date is None:
+        referral.referral_date = timezone.localdate()
+    problems = missing_for_submission(referral)
+    if problems:
+        raise ValidationError(problems, code="incomplete")
+    core.case_refer(actor=actor, case=case)
+    resubmitted = referral.status == ReferralStatus.RETURNED
+    referral.status = ReferralStatus.SUBMITTED
+    referral.submitted_at = timezone.now()
+    referral.version += 1
+    referral.save()
+    ReferralEvent.objects.create(
+        referral=referral,
+        actor=actor,
+        kind=ReferralEvent.Kind.SUBMITTED,
+        summary=_("Re-submitted with more information") if resubmitted else "",
+    )
+    _audit(
+        actor,
+        AuditEvent.Action.UPDATE,
+        referral,
+        case,
+        ["status", "referral_date"],
+        detail="submitted",
+    )
+    return referral
+
+
+@transaction.atomic
+def referral_record_viability(*, actor: User, referral: Referral, note: str) -> ReferralEvent:
+    """Senior practitioner and YOT discussed appropriateness and viability."""
+    referral = _locked_referral(referral)
+    if not policy.can_decide(actor, referral.case):
+        raise PermissionDenied
+    if referral.status != ReferralStatus.SUBMITTED:
+        raise ValidationError(_("Only a submitted referral awaits a viability discussion."))
+    if not note.strip():
+        raise ValidationError(_("Write what was discussed."), code="required")
+    event = ReferralEvent.objects.create(
+        referral=referral, actor=actor, kind=ReferralEvent.Kind.VIABILITY, note=note.strip()
+    )
+    _audit(actor, AuditEvent.Action.UPDATE, referral, referral.case, ["viability_discussion"])
+    return event
+
+
+def rule_set_for(case: Case) -> RuleSet | None:
+    """The rule set the deciding team uses: the central team's, else the owning team's,
+    else the newest active one."""
+    for team_id in (case.referred_to_id, case.team_id):
+        if team_id:
+            settings_row = TeamReferralSettings.objects.filter(team_id=team_id).first()
+            if settings_row and settings_row.rule_set_id:
+                return settings_row.rule_set
+    return RuleSet.objects.filter(is_active=True).order_by("-effective_from", "-pk").first()
+
+
+@dataclass
+class DecisionInput:
+    rule_set: RuleSet
+    results: dict[int, str]  # criterion id -> met / not_met / unknown
+    decision: str
+    not_met_reasons: list[str] = field(default_factory=list)
+    reasons: str = ""
+    exceptional_override: bool = False
+    override_reason: str = ""
+
+
+@transaction.atomic
+def eligibility_decide(*, actor: User, referral: Referral, data: DecisionInput) -> EligibilityCheck:
+    """Record the eligibility check and decision, and move the case accordingly.
+
+    The referral row is locked first, so of two senior practitioners deciding at once the
+    second is told it was already decided and nothing is overwritten.
+    """
+    referral = _locked_referral(referral)
+    case = referral.case
+    if not policy.can_decide(actor, case):
+        raise PermissionDenied
+    if referral.status != ReferralStatus.SUBMITTED:
+        last = referral.checks.select_related("checked_by").first()
+        if last is not None:
+            raise AlreadyDecidedError(
+                _(
+                    "This referral was already decided by %(who)s on %(when)s (%(decision)s). "
+                    "Nothing has been changed."
+                )
+                % {
+                    "who": last.checked_by,
+                    "when": timezone.localtime(last.checked_at).strftime("%d/%m/%Y %H:%M"),
+                    "decision": last.get_decision_display(),
+                },
+                code="already_decided",
+            )
+        raise AlreadyDecidedError(
+            _("This referral is not awaiting a decision."), code="not_submitted"
+        )
+    criteria = list(data.rule_set.criteria.all())
+    errors: list[str] = []
+    missing = [c.text for c in criteria if data.results.get(c.pk) not in CriterionResult.values]
+    if missing:
+        errors.append(
+            _("Give a result for every criterion. Missing: %(c)s.") % {"c": "; ".join(missing)}
+        )
+    if data.decision not in Decision.values:
+        errors.append(_("Choose a decision."))
+    unmet = [c.text for c in criteria if data.results.get(c.pk) == CriterionResult.NOT_MET]
+    accepting = data.decision in (Decision.ACCEPTED, Decision.PRIORITY)
+    if accepting and unmet and not data.exceptional_override:
+        errors.append(
+            _(
+                "These criteria are not met: %(c)s. To accept all the same, tick "
+                "“exceptional circumstances” and give the reason."
+            )
+            % {"c": "; ".join(unmet)}
+        )
+    if data.exceptional_override and not data.override_reason.strip():
+        errors.append(_("Give the reason for the exceptional circumstances."))
+    if data.decision == Decision.NOT_MET:
+        bad = [r for r in data.not_met_reasons if r not in NotMetReason.values]
+        if not data.not_met_reasons or bad:
+            errors.append(_("Choose at least one reason the criteria are not met."))
+        if NotMetReason.OTHER in data.not_met_reasons and not data.reasons.strip():
+            errors.append(_("Describe the “other” reason."))
+    if data.decision in (Decision.NOT_VIABLE, Decision.MORE_INFO) and not data.reasons.strip():
+        errors.append(_("Give the reasons, so the case manager knows what happens next."))
+    if errors:
+        raise ValidationError(errors, code="invalid")
+
+    check = EligibilityCheck.objects.create(
+        referral=referral,
+        rule_set=data.rule_set,
+        checked_by=actor,
+        decision=data.decision,
+        not_met_reasons=data.not_met_reasons if data.decision == Decision.NOT_MET else [],
+        reasons=data.reasons.strip(),
+        exceptional_override=data.exceptional_override,
+        override_reason=data.override_reason.strip() if data.exceptional_override else "",
+    )
+    CheckResult.objects.bulk_create(
+        CheckResult(
+            check_record=check,
+            criterion=criterion,
+            suggested=suggestion.result,
+            result=data.results[criterion.pk],
+            explanation=suggestion.explanation[:255],
+        )
+        for criterion, suggestion in rules.evaluate(referral, criteria)
+    )
+    now = timezone.now()
+    if data.decision == Decision.MORE_INFO:
+        core.case_return_for_information(actor=actor, case=case)
+        referral.status = ReferralStatus.RETURNED
+        kind = ReferralEvent.Kind.RETURNED
+    else:
+        referral.status = ReferralStatus.DECIDED
+        referral.decided_at = now
+        kind = ReferralEvent.Kind.DECISION
+        if data.decision == Decision.ACCEPTED:
+            case = core.case_accept(actor=actor, case=case)
+            _advance_if_consented(actor, case)
+        elif data.decision == Decision.PRIORITY:
+            core.case_waitlist(actor=actor, case=case)
+            referral.waiting_since = now
+        else:
+            core.case_decline(actor=actor, case=case)
+    referral.version += 1
+    referral.save()
+    note_parts = [str(label) for label in check.not_met_reason_labels()]
+    if check.reasons:
+        note_parts.append(check.reasons)
+    if check.exceptional_override:
+        note_parts.append(_("Exceptional circumstances: %(r)s") % {"r": check.override_reason})
+    ReferralEvent.objects.create(
+        referral=referral,
+        actor=actor,
+        kind=kind,
+        summary=str(check.get_decision_display()),
+        note="\n".join(note_parts),
+    )
+    _audit(
+        actor,
+        AuditEvent.Action.CREATE,
+        check,
+        case,
+        ["decision", "results", "reasons"],
+        detail=data.decision,
+    )
+    return check
+
+
+@transaction.atomic
+def referral_set_priority(
+    *, actor: User, referral: Referral, significant_concern: bool, note: str = ""
+) -> Referral:
+    referral = _locked_referral(referral)
+    if not policy.can_decide(actor, referral.case):
+        raise PermissionDenied
+    if significant_concern and not note.strip():
+        raise ValidationError(_("Say what the significant concern is."), code="required")
+    referral.significant_concern = significant_concern
+    referral.significant_concern_note = note.strip() if significant_concern else ""
+    referral.version += 1
+    referral.save()
+    ReferralEvent.objects.create(
+        referral=referral,
+        actor=actor,
+        kind=ReferralEvent.Kind.PRIORITY,
+        summary=_("Significant concern set")
+        if significant_concern
+        else _("Significant concern cleared"),
+        note=referral.significant_concern_note,
+    )
+    _audit(actor, AuditEvent.Action.UPDATE, referral, referral.case, ["significant_concern"])
+    return referral
+
+
+@transaction.atomic
+def waiting_list_offer_slot(*, actor: User, referral: Referral) -> Case:
+    """A formulation slot is free: take the case off the waiting list."""
+    referral = _locked_referral(referral)
+    case = core.case_accept(actor=actor, case=referral.case)
+    ReferralEvent.objects.create(
+        referral=referral, actor=actor, kind=ReferralEvent.Kind.OFFERED_SLOT
+    )
+    return _advance_if_consented(actor, case)
+
+
+# --- Consent ------------------------------------------------------------------------------
+
+
+@dataclass
+class ConsentStatus:
+    child: Consent | None
+    parent: Consent | None
+    evaluation: Consent | None
+    parent_needed: bool
+    is_valid: bool
+    missing: list[str]
+
+
+def consent_status(case: Case, consents: list[Consent] | None = None) -> ConsentStatus:
+    """Whether the case has valid ECM consent: the child's leaflet consent, plus the
+    parent/carer's general YOT consent when the child was under 16 when they signed."""
+    if consents is None:
+        consents = list(case.consents.all())
+    current = {}
+    for consent in sorted(consents, key=lambda c: (c.date, c.pk)):
+        current[consent.kind] = consent  # the latest record of each kind counts
+    child = current.get(Consent.Kind.ECM_CHILD)
+    parent = current.get(Consent.Kind.PARENT_GENERAL)
+    evaluation = current.get(Consent.Kind.EVALUATION)
+    on = child.date if child else timezone.localdate()
+    parent_needed = case.child.age_on(on) < 16
+    missing = []
+    if not (child and child.is_current):
+        missing.append(_("The child's ECM consent (leaflet) is not signed."))
+    if parent_needed and not (parent and parent.is_current):
+        missing.append(
+            _("The child is under 16: the parent/carer's general YOT consent is needed.")
+        )
+    return ConsentStatus(child, parent, evaluation, parent_needed, not missing, missing)
+
+
+def has_valid_ecm_consent(case: Case) -> bool:
+    return consent_status(case).is_valid
+
+
+def _advance_if_consented(actor: User, case: Case) -> Case:
+    if case.status == CaseStatus.AWAITING_CONSENT and has_valid_ecm_consent(case):
+        case = core.case_consent_complete(actor=actor, case=case)
+    return case
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    actor: User,
+    case: Case,
+    kind: str,
+    date: dt.date,
+    given: bool = True,
+    explained_by: User | None = None,
+    signatory_name: str = "",
+    signatory_relationship: str = "",
+    notes: str = "",
+) -> Consent:
+    case = Case.objects.select_for_update().select_related("child").get(pk=case.pk)
+    if not policy.can_record_consent(actor, case):
+        raise PermissionDenied
+    if kind not in Consent.Kind.values:
+        raise ValidationError(_("Choose which consent this is."))
+    if date > timezone.localdate():
+        raise ValidationError(_("The date signed cannot be in the future."), code="future")
+    if kind != Consent.Kind.EVALUATION and not given:
+        raise ValidationError(
+            _(
+                "Record a refusal of ECM consent by closing or keeping the case "
+                "awaiting consent; only evaluation consent is recorded as "
+                "refused."
+            )
+        )
+    if kind == Consent.Kind.PARENT_GENERAL and not signatory_name.strip():
+        raise ValidationError(_("Give the name of the parent or carer who signed."))
+    if not case.is_open:
+        raise ValidationError(_("The case is closed."))
+    consent = Consent.objects.create(
+        case=case,
+        kind=kind,
+        given=given,
+        date=date,
+        explained_by=explained_by or actor,
+        signatory_name=signatory_name.strip(),
+        signatory_relationship=signatory_relationship,
+        notes=notes,
+        recorded_by=actor,
+        leaflet_version=LEAFLET_VERSION if kind == Consent.Kind.ECM_CHILD else "",
+    )
+    _audit(actor, AuditEvent.Action.CREATE, consent, case, ["kind", "given", "date"], detail=kind)
+    _advance_if_consented(actor, case)
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, actor: User, consent: Consent, date: dt.date, reason: str) -> Case:
+    """Withdrawal of consent and its effect: without valid ECM consent no formulation
+    meeting can be held, so a case in preparation goes back to awaiting consent, and an
+    active case is closed (reason: consent withdrawn). Withdrawing evaluation consent only
+    removes the child's data from evaluation; ECM goes on."""
+    consent = (
+        Consent.objects.select_for_update().select_related("case", "case__child").get(pk=consent.pk)
+    )
+    case = consent.case
+    if not policy.can_record_consent(actor, case):
+        raise PermissionDenied
+    if consent.withdrawn_on:
+        raise ValidationError(
+            _("This consent was already withdrawn on %(d)s.")
+            % {"d": consent.withdrawn_on.strftime("%d/%m/%Y")}
+        )
+    if date < consent.date or date > timezone.localdate():
+        raise ValidationError(
+            _("The withdrawal date must be between the date signed and today."), code="date"
+        )
+    if not reason.strip():
+        raise ValidationError(_("Give the reason for withdrawal."), code="required")
+    consent.withdrawn_on = date
+    consent.withdrawal_reason = reason.strip()
+    consent.save()
+    _audit(
+        actor,
+        AuditEvent.Action.UPDATE,
+        consent,
+        case,
+        ["withdrawn_on", "withdrawal_reason"],
+        detail="withdrawn",
+    )
+    if consent.kind == Consent.Kind.EVALUATION or has_valid_ecm_consent(case):
+        return case
+    case.refresh_from_db()
+    if case.status == CaseStatus.PREPARATION:
+        return core.case_consent_lost(actor=actor, case=case)
+    if case.status == CaseStatus.ACTIVE:
+        return core.case_close(
+            actor=actor,
+            case=case,
+            reason=ClosureReason.CONSENT_WITHDRAWN,
+            closed_on=date if date >= case.opened_on else None,
+        )
+    return case

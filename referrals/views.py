@@ -1,0 +1,520 @@
+"""Referral pages: the form, print view, AssetPlus download, eligibility check, the
+senior practitioner's queue and waiting list, and consent."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ecm.audit import audit_record
+from ecm.models import AuditEvent, CaseStatus
+from ecm.selectors import case_get_for
+
+from . import policy, rules, selectors, services, uploads
+from .forms import (
+    ConsentForm,
+    EligibilityForm,
+    NoteForm,
+    OffenceFormSet,
+    PriorityForm,
+    ReferralForm,
+    WithdrawForm,
+)
+from .models import LEAFLET_VERSION, Consent, Referral, ReferralStatus
+
+PAGE_SIZE = 50
+
+
+def _case_url(case) -> str:
+    return reverse("case_detail", args=[case.pk])
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    return list(exc.messages)
+
+
+def _referral_context(referral: Referral, **extra) -> dict:
+    case = referral.case
+    ctx = {
+        "referral": referral,
+        "case": case,
+        "child": case.child,
+        "age_at_referral": case.child.age_on(referral.referral_date or timezone.localdate()),
+        "offences": list(case.offences.all()),
+        "events": list(referral.events.select_related("actor")),
+        "checks": list(
+            referral.checks.select_related("rule_set", "checked_by").prefetch_related(
+                "results__criterion"
+            )
+        ),
+    }
+    ctx.update(extra)
+    return ctx
+
+
+@require_http_methods(["GET", "POST"])
+def referral_edit(request, pk: int):
+    """The referral form (draft or returned), or the submitted referral read-only."""
+    case = case_get_for(request.user, pk)
+    referral = selectors.referral_for_case(case)
+    can_edit = policy.can_edit_referral(request.user, case)
+    if referral is None:
+        if not can_edit or not case.is_open:
+            raise Http404
+        if request.method == "GET":
+            return render(request, "referrals/start.html", {"case": case, "child": case.child})
+        referral = services.referral_start(actor=request.user, case=case)
+        return redirect("referrals:edit", pk=case.pk)
+    editable = can_edit and referral.status in services.EDITABLE
+    if not editable:
+        audit_record(
+            actor=request.user,
+            action=AuditEvent.Action.VIEW,
+            obj=referral,
+            child=case.child,
+            team_id=case.team_id,
+            detail="referral",
+        )
+        return render(
+            request,
+            "referrals/detail.html",
+            _referral_context(
+                referral,
+                can_decide=policy.can_decide(request.user, case)
+                and referral.status == ReferralStatus.SUBMITTED,
+            ),
+        )
+    form = ReferralForm(request.POST or None, request.FILES or None, instance=referral)
+    offence_forms = OffenceFormSet(request.POST or None, prefix="offence")
+    problems: list[str] = []
+    if request.method == "POST":
+        forms_ok = form.is_valid() & offence_forms.is_valid()
+        if forms_ok:
+            new_offences = [
+                {k: f.cleaned_data[k] for k in ("date", "offence_type", "gravity")}
+                for f in offence_forms
+                if f.cleaned_data.get("date") and f.cleaned_data.get("offence_type")
+            ]
+            delete_ids = [int(i) for i in request.POST.getlist("delete_offence") if i.isdigit()]
+            upload = form.cleaned_data.get("assetplus")
+            upload_error = None
+            if upload:
+                try:
+                    uploads.validate_document(upload)
+                except ValidationError as exc:
+                    upload_error, upload = exc, None
+            try:
+                referral = services.referral_save(
+                    actor=request.user,
+                    referral=referral,
+                    data=form.model_data(),
+                    offences=new_offences,
+                    delete_offence_ids=delete_ids,
+                    upload=upload,
+                    expected_version=form.cleaned_data["version"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                if upload_error is not None:
+                    # The answers are saved; only the file was refused. Keep what was typed.
+                    data = request.POST.copy()
+                    data["version"] = str(referral.version)
+                    form = ReferralForm(data, instance=referral)
+                    form.is_valid()
+                    form.add_error("assetplus", upload_error)
+                    offence_forms = OffenceFormSet(prefix="offence")
+                    messages.info(
+                        request, _("Your answers are saved as a draft; the file was not accepted.")
+                    )
+                    return render(
+                        request,
+                        "referrals/form.html",
+                        _referral_context(
+                            referral,
+                            form=form,
+                            offence_forms=offence_forms,
+                            problems=[],
+                            max_upload=settings.ASSETPLUS_MAX_BYTES,
+                        ),
+                    )
+                if "submit" not in request.POST:
+                    messages.success(request, _("Draft saved."))
+                    return redirect("referrals:edit", pk=case.pk)
+                try:
+                    services.referral_submit(
+                        actor=request.user, referral=referral, expected_version=referral.version
+                    )
+                except ValidationError as exc:
+                    problems = _errors(exc)
+                    messages.info(request, _("Your answers are saved as a draft."))
+                    form = ReferralForm(instance=referral)
+                    offence_forms = OffenceFormSet(prefix="offence")
+                else:
+                    messages.success(request, _("Referral submitted to the senior practitioner."))
+                    return redirect(_case_url(case))
+    return render(
+        request,
+        "referrals/form.html",
+        _referral_context(
+            referral,
+            form=form,
+            offence_forms=offence_forms,
+            problems=problems,
+            max_upload=settings.ASSETPLUS_MAX_BYTES,
+        ),
+    )
+
+
+@require_GET
+def referral_print(request, pk: int):
+    case = case_get_for(request.user, pk)
+    referral = selectors.referral_for_case(case)
+    if referral is None:
+        raise Http404
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.EXPORT,
+        obj=referral,
+        child=case.child,
+        team_id=case.team_id,
+        detail="referral print view",
+    )
+    return render(request, "referrals/print.html", _referral_context(referral))
+
+
+@require_GET
+def assetplus_download(request, pk: int):
+    """The AssetPlus file, for those who may see the case; every download is audited."""
+    case = case_get_for(request.user, pk)
+    referral = selectors.referral_for_case(case)
+    if referral is None or not referral.assetplus_file:
+        raise Http404
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.EXPORT,
+        obj=referral,
+        child=case.child,
+        team_id=case.team_id,
+        detail="AssetPlus download",
+    )
+    response = FileResponse(
+        referral.assetplus_file.open("rb"),
+        as_attachment=True,
+        filename=referral.assetplus_name,
+        content_type=referral.assetplus_content_type,
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_POST
+def referral_ready(request, pk: int):
+    case = case_get_for(request.user, pk)
+    form = NoteForm(request.POST)
+    form.is_valid()
+    try:
+        services.referral_mark_ready(
+            actor=request.user, case=case, note=form.cleaned_data.get("note", "")
+        )
+    except PermissionDenied:
+        messages.error(request, _("You cannot change this case."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Assessed as ready: complete the referral form."))
+        return redirect("referrals:edit", pk=case.pk)
+    return redirect(_case_url(case))
+
+
+@require_http_methods(["GET", "POST"])
+def eligibility_check(request, pk: int):
+    case = case_get_for(request.user, pk)
+    referral = selectors.referral_for_case(case)
+    if referral is None or not policy.can_decide(request.user, case):
+        raise Http404
+    if referral.status != ReferralStatus.SUBMITTED:
+        messages.info(request, _("This referral is not awaiting a decision."))
+        return redirect("referrals:edit", pk=case.pk)
+    rule_set = None
+    chosen = request.POST.get("rule_set") or request.GET.get("rule_set")
+    if chosen and chosen.isdigit():
+        rule_set = services.RuleSet.objects.filter(pk=int(chosen), is_active=True).first()
+    rule_set = rule_set or services.rule_set_for(case)
+    if rule_set is None:
+        messages.error(request, _("No eligibility rule set is configured. Ask an administrator."))
+        return redirect(_case_url(case))
+    criteria = list(rule_set.criteria.all())
+    suggestions = {c.pk: s for c, s in rules.evaluate(referral, criteria)}
+    form = EligibilityForm(
+        request.POST if request.method == "POST" and "decide" in request.POST else None,
+        criteria=criteria,
+        suggestions=suggestions,
+        initial={"rule_set": rule_set},
+    )
+    if form.is_bound and form.is_valid():
+        data = services.DecisionInput(
+            rule_set=form.cleaned_data["rule_set"],
+            results=form.results(),
+            decision=form.cleaned_data["decision"],
+            not_met_reasons=form.cleaned_data["not_met_reasons"],
+            reasons=form.cleaned_data["reasons"],
+            exceptional_override=form.cleaned_data["exceptional_override"],
+            override_reason=form.cleaned_data["override_reason"],
+        )
+        try:
+            check = services.eligibility_decide(actor=request.user, referral=referral, data=data)
+        except services.AlreadyDecidedError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("referrals:edit", pk=case.pk)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            case.refresh_from_db()
+            messages.success(
+                request,
+                _("Decision recorded: %(d)s. The case is now “%(s)s”.")
+                % {"d": check.get_decision_display(), "s": case.get_status_display()},
+            )
+            return redirect(_case_url(case))
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.VIEW,
+        obj=referral,
+        child=case.child,
+        team_id=case.team_id,
+        detail="eligibility check",
+    )
+    return render(
+        request,
+        "referrals/check.html",
+        _referral_context(
+            referral,
+            form=form,
+            rule_set=rule_set,
+            rule_sets=services.RuleSet.objects.filter(is_active=True),
+            viability_form=NoteForm(),
+        ),
+    )
+
+
+@require_POST
+def viability(request, pk: int):
+    case = case_get_for(request.user, pk)
+    referral = selectors.referral_for_case(case)
+    if referral is None or not policy.can_decide(request.user, case):
+        raise Http404
+    try:
+        services.referral_record_viability(
+            actor=request.user, referral=referral, note=request.POST.get("note", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Viability discussion recorded."))
+    return redirect("referrals:check", pk=case.pk)
+
+
+@require_POST
+def set_priority(request, pk: int):
+    case = case_get_for(request.user, pk)
+    referral = selectors.referral_for_case(case)
+    if referral is None or not policy.can_decide(request.user, case):
+        raise Http404
+    form = PriorityForm(request.POST)
+    form.is_valid()
+    try:
+        services.referral_set_priority(
+            actor=request.user,
+            referral=referral,
+            significant_concern=form.cleaned_data.get("significant_concern", False),
+            note=form.cleaned_data.get("note", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Priority updated."))
+    return redirect("referrals:waiting_list")
+
+
+@require_POST
+def offer_slot(request, pk: int):
+    case = case_get_for(request.user, pk)
+    referral = selectors.referral_for_case(case)
+    if referral is None or not policy.can_decide(request.user, case):
+        raise Http404
+    try:
+        case = services.waiting_list_offer_slot(actor=request.user, referral=referral)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("referrals:waiting_list")
+    messages.success(
+        request,
+        _("%(ref)s taken off the waiting list: now “%(s)s”.")
+        % {"ref": case.reference, "s": case.get_status_display()},
+    )
+    return redirect(_case_url(case))
+
+
+@require_GET
+def decision_queue(request):
+    if not policy.is_senior_anywhere(request.user):
+        raise PermissionDenied
+    today = timezone.localdate()
+    page = Paginator(selectors.decision_queue_for(request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    for referral in page.object_list:
+        referral.age_days = (today - timezone.localtime(referral.submitted_at).date()).days
+    return render(request, "referrals/queue.html", {"page": page})
+
+
+@require_GET
+def waiting_list(request):
+    if not policy.is_senior_anywhere(request.user):
+        raise PermissionDenied
+    today = timezone.localdate()
+    entries = list(selectors.waiting_list_for(request.user)[:200])
+    selectors.estimate_slots(entries, today)
+    for entry in entries:
+        entry.days_waiting = (
+            (today - timezone.localtime(entry.waiting_since).date()).days
+            if entry.waiting_since
+            else None
+        )
+    return render(
+        request,
+        "referrals/waiting_list.html",
+        {
+            "entries": entries,
+            "priority_form": PriorityForm(),
+            "concern_points": selectors.SIGNIFICANT_CONCERN_POINTS,
+        },
+    )
+
+
+# --- Consent ------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def consent(request, pk: int):
+    case = case_get_for(request.user, pk)
+    can_record = policy.can_record_consent(request.user, case)
+    form = ConsentForm(request.POST if "record" in request.POST else None)
+    withdraw_form = WithdrawForm(request.POST if "withdraw" in request.POST else None)
+    if request.method == "POST":
+        if not can_record:
+            raise PermissionDenied
+        if "record" in request.POST and form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.consent_record(
+                    actor=request.user,
+                    case=case,
+                    kind=data["kind"],
+                    date=data["date"],
+                    given=data["given"],
+                    signatory_name=data["signatory_name"],
+                    signatory_relationship=data["signatory_relationship"],
+                    notes=data["notes"],
+                )
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("Consent recorded."))
+                return redirect("referrals:consent", pk=case.pk)
+        if "withdraw" in request.POST and withdraw_form.is_valid():
+            data = withdraw_form.cleaned_data
+            record = Consent.objects.filter(case=case, pk=data["consent_id"]).first()
+            if record is None:
+                raise Http404
+            try:
+                case = services.consent_withdraw(
+                    actor=request.user, consent=record, date=data["date"], reason=data["reason"]
+                )
+            except ValidationError as exc:
+                for message in exc.messages:
+                    withdraw_form.add_error(None, message)
+            else:
+                messages.success(
+                    request,
+                    _("Withdrawal recorded. The case is now “%(s)s”.")
+                    % {"s": case.get_status_display()},
+                )
+                return redirect("referrals:consent", pk=case.pk)
+    records = list(case.consents.select_related("explained_by", "recorded_by"))
+    audit_record(actor=request.user, action=AuditEvent.Action.VIEW, obj=case, detail="consent")
+    return render(
+        request,
+        "referrals/consent.html",
+        {
+            "case": case,
+            "child": case.child,
+            "records": records,
+            "status": services.consent_status(case, records),
+            "form": form,
+            "withdraw_form": withdraw_form,
+            "can_record": can_record,
+            "leaflet_version": LEAFLET_VERSION,
+        },
+    )
+
+
+@require_GET
+def leaflet(request, pk: int):
+    """The ECM leaflet with its consent text, to explain and print for signature."""
+    case = case_get_for(request.user, pk)
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.EXPORT,
+        obj=case,
+        detail="consent leaflet print",
+    )
+    return render(
+        request,
+        "referrals/leaflet.html",
+        {
+            "case": case,
+            "child": case.child,
+            "leaflet_version": LEAFLET_VERSION,
+            "under_16": case.child.age < 16,
+        },
+    )
+
+
+def referral_panel(request, case) -> str:
+    """The referral and consent section of the case page (constant queries)."""
+    from django.template.loader import render_to_string
+
+    referral = selectors.referral_for_case(case)
+    user = request.user
+    last_event = referral.events.order_by("-at", "-pk").first() if referral else None
+    consent_info = None
+    if case.status in (CaseStatus.AWAITING_CONSENT, CaseStatus.PREPARATION, CaseStatus.ACTIVE) or (
+        referral and case.consents.exists()
+    ):
+        consent_info = services.consent_status(case)
+    return render_to_string(
+        "referrals/panel.html",
+        {
+            "case": case,
+            "referral": referral,
+            "last_event": last_event,
+            "consent": consent_info,
+            "can_edit": policy.can_edit_referral(user, case),
+            "can_decide": policy.can_decide(user, case),
+            "note_form": NoteForm(),
+        },
+        request=request,
+    )
