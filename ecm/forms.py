@@ -11,7 +11,13 @@ from .models import CaseStatus, Child, ClosureReason, Team, User
 
 
 class DateInput(forms.DateInput):
+    """A native date picker. Browsers need ISO dates (yyyy-mm-dd) in its value, whatever
+    the display locale, or a saved date shows as blank and is lost on the next save."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):  # noqa: A002 - Django's name
+        super().__init__(attrs=attrs, format=format)
 
 
 def bootstrap(form: forms.Form) -> None:

@@ -70,6 +70,7 @@ class ReferralForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["voluntary_months_agreed"].required = False
         for name in GRID_FIELDS:
             field = self.fields[name]
             field.required = False
@@ -103,7 +104,9 @@ class ReferralForm(forms.ModelForm):
         return data
 
     def model_data(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["voluntary_months_agreed"] = data["voluntary_months_agreed"] or 0
+        return data
 
     def grid_rows(self, items):
         return [(self[name], label) for name, label in items]

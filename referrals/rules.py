@@ -54,10 +54,11 @@ def complexity_indicators(referral: Referral) -> tuple[int, int]:
     for field, _label in COMPLEXITY_CPN:
         value = getattr(referral, field)
         present += value in ("current", "previous")
+        unknown += value == ""  # not answered yet
     for field, _label in COMPLEXITY_YND:
         value = getattr(referral, field)
         present += value == "yes"
-        unknown += value == "dont_know"
+        unknown += value in ("dont_know", "")
     return present, unknown
 
 
@@ -126,8 +127,13 @@ def _involvement(referral: Referral, params: dict) -> Suggestion:
     need = int(params.get("months", 6))
     groups = params.get("statutory_groups")
     voluntary = referral.voluntary_months_agreed if params.get("allow_voluntary") else 0
-    if groups is not None and referral.disposal:
+    if groups is not None:
         allowed = set().union(*(DISPOSAL_GROUPS[g] for g in groups))
+        if not referral.disposal:
+            return Suggestion(UNKNOWN, _("The current order or disposal is not recorded."))
+        if referral.disposal == Disposal.OTHER:
+            return Suggestion(UNKNOWN, _("“Other” disposal: the senior practitioner decides "
+                                         "whether it is a statutory order."))
         if referral.disposal not in allowed:
             return Suggestion(
                 NOT_MET, _("%(d)s is not a statutory order.") % {"d": _disposal_label(referral)}
@@ -147,7 +153,9 @@ def _involvement(referral: Referral, params: dict) -> Suggestion:
             _("The order runs until %(end)s: %(m)s months from referral.")
             % {"end": end.strftime("%d/%m/%Y"), "m": remaining},
         )
-    if voluntary and add_months(ref, need) <= add_months(end, voluntary):
+    # A voluntary period runs on from the end of the order, or from the referral if the
+    # order has already ended.
+    if voluntary and add_months(ref, need) <= add_months(max(end, ref), voluntary):
         return Suggestion(
             MET,
             _(

@@ -230,7 +230,7 @@ def referral_submit(
     problems = missing_for_submission(referral)
     if problems:
         raise ValidationError(problems, code="incomplete")
-    core.case_refer(actor=actor, case=case)
+    referral.case = core.case_refer(actor=actor, case=case)
     resubmitted = referral.status == ReferralStatus.RETURNED
     referral.status = ReferralStatus.SUBMITTED
     referral.submitted_at = timezone.now()
@@ -375,7 +375,7 @@ def eligibility_decide(*, actor: User, referral: Referral, data: DecisionInput) 
     )
     now = timezone.now()
     if data.decision == Decision.MORE_INFO:
-        core.case_return_for_information(actor=actor, case=case)
+        case = core.case_return_for_information(actor=actor, case=case)
         referral.status = ReferralStatus.RETURNED
         kind = ReferralEvent.Kind.RETURNED
     else:
@@ -386,10 +386,11 @@ def eligibility_decide(*, actor: User, referral: Referral, data: DecisionInput) 
             case = core.case_accept(actor=actor, case=case)
             _advance_if_consented(actor, case)
         elif data.decision == Decision.PRIORITY:
-            core.case_waitlist(actor=actor, case=case)
+            case = core.case_waitlist(actor=actor, case=case)
             referral.waiting_since = now
         else:
-            core.case_decline(actor=actor, case=case)
+            case = core.case_decline(actor=actor, case=case)
+    referral.case = case
     referral.version += 1
     referral.save()
     note_parts = [str(label) for label in check.not_met_reason_labels()]

@@ -1,9 +1,11 @@
 """Shared fixtures. Three standing characters in the healthchecks style: a member of the
 child's team, a colleague in another team, and an outsider with no team at all."""
 
+import os
 from types import SimpleNamespace
 
 import pytest
+from django.urls import reverse
 
 from ecm.models import Role, Team
 from tests.factories import CaseFactory, TeamFactory, UserFactory, member
@@ -11,6 +13,10 @@ from tests.factories import CaseFactory, TeamFactory, UserFactory, member
 
 @pytest.fixture
 def world(db):
+    return build_world()
+
+
+def build_world():
     central = TeamFactory(name="Central ECM", code="central", kind=Team.Kind.CENTRAL)
     yot_a = TeamFactory(name="Alpha YOT", code="alpha", central_team=central)
     yot_b = TeamFactory(name="Bravo YOT", code="bravo", central_team=central)
@@ -39,3 +45,42 @@ def world(db):
     )
     w.other_case = CaseFactory(team=yot_b, case_manager=w.other_case_manager, status="active")
     return w
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own database
+    # calls are still synchronous, so allow them for the length of these tests only.
+    saved = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+    executable = os.environ.get("ECM_CHROMIUM", "/usr/bin/chromium")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=executable,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+    if saved is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = saved
+
+
+def login(page, base, username, password="correct-horse-battery"):  # noqa: S107
+    page.goto(base + reverse("login"))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
