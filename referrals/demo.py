@@ -160,68 +160,95 @@ def seed(ctx) -> None:
     today = timezone.localdate()
     senior = ctx.users["senior"]
     for n, (ref, case) in enumerate(ctx.new_cases.items()):
-        path = ctx.paths[ref]
-        cm = case.case_manager
-        if path == "potential":
-            continue
-        services.referral_mark_ready(
-            actor=cm,
-            case=case,
-            note="Discussed at team meeting; supervisor agrees the child is ready.",
+        _walk(case, ctx.paths[ref], seed=n * 7 + sum(map(ord, ref)), today=today, senior=senior)
+        _backdate(case)
+
+
+def _backdate(case) -> None:
+    """Spread the referral's dates over the time since the case opened, so ages in days
+    and waiting times look like a real caseload."""
+    from .models import Referral, ReferralEvent
+
+    referral = Referral.objects.filter(case=case).first()
+    if referral is None:
+        return
+    opened = timezone.make_aware(dt.datetime.combine(case.opened_on, dt.time(10)))
+    span = max((timezone.now() - opened).days, 1)
+    events = list(referral.events.order_by("pk"))
+    for i, event in enumerate(events, start=1):
+        ReferralEvent.objects.filter(pk=event.pk).update(
+            at=opened + dt.timedelta(days=span * i / (len(events) + 1))
         )
-        case.refresh_from_db()
-        if path == "ready":
-            referral = services.referral_start(actor=cm, case=case)
-            services.referral_save(
-                actor=cm, referral=referral, data={"reason": "Draft: concerns about exploitation."}
-            )
-            continue
-        disposal = "prevention" if path == "not_met" else "yro"
-        referral = complete_referral(cm, case, seed=n, today=today, disposal=disposal)
-        referral = services.referral_submit(actor=cm, referral=referral)
-        if path == "referred":
-            continue
-        if path == "returned":
-            decide(
-                senior,
-                referral,
-                Decision.MORE_INFO,
-                reasons="Please add the CAMHS history and school attendance.",
-            )
-            continue
-        if path == "not_met":
-            decide(
-                senior,
-                referral,
-                Decision.NOT_MET,
-                not_met_reasons=["prevention"],
-                reasons="Prevention case: no disposal.",
-            )
-            continue
-        if path == "not_viable":
-            services.referral_record_viability(
-                actor=senior,
-                referral=referral,
-                note="Child moving out of area next month; discussed with the YOT.",
-            )
-            decide(
-                senior, referral, Decision.NOT_VIABLE, reasons="Moving out of area within weeks."
-            )
-            continue
-        if path == "waiting":
-            decide(senior, referral, Decision.PRIORITY, reasons="Capacity full this month.")
-            continue
-        decide(senior, referral, Decision.ACCEPTED)
-        case.refresh_from_db()
-        if path == "awaiting_consent":
-            continue
-        give_consent(cm, case, today)
-        case.refresh_from_db()
-        if path == "preparation":
-            continue
-        case = core.case_activate(actor=senior, case=case)
-        if path == "active":
-            continue
-        case = core.case_close(actor=cm, case=case, reason=ClosureReason.ORDER_COMPLETED)
-        if path == "reopened":
-            core.case_reopen(actor=cm, case=case)
+    times = dict(ReferralEvent.objects.filter(referral=referral).values_list("kind", "at"))
+    Referral.objects.filter(pk=referral.pk).update(
+        submitted_at=times.get("submitted") if referral.submitted_at else None,
+        decided_at=times.get("decision") if referral.decided_at else None,
+        waiting_since=times.get("decision") if referral.waiting_since else None,
+    )
+
+
+def _walk(case, path, *, seed: int, today, senior) -> None:
+    """Take one case along its demo path."""
+    cm = case.case_manager
+    n = seed
+    if path == "potential":
+        return
+    services.referral_mark_ready(
+        actor=cm,
+        case=case,
+        note="Discussed at team meeting; supervisor agrees the child is ready.",
+    )
+    case.refresh_from_db()
+    if path == "ready":
+        referral = services.referral_start(actor=cm, case=case)
+        services.referral_save(
+            actor=cm, referral=referral, data={"reason": "Draft: concerns about exploitation."}
+        )
+        return
+    disposal = "prevention" if path == "not_met" else "yro"
+    referral = complete_referral(cm, case, seed=n, today=today, disposal=disposal)
+    referral = services.referral_submit(actor=cm, referral=referral)
+    if path == "referred":
+        return
+    if path == "returned":
+        decide(
+            senior,
+            referral,
+            Decision.MORE_INFO,
+            reasons="Please add the CAMHS history and school attendance.",
+        )
+        return
+    if path == "not_met":
+        decide(
+            senior,
+            referral,
+            Decision.NOT_MET,
+            not_met_reasons=["prevention"],
+            reasons="Prevention case: no disposal.",
+        )
+        return
+    if path == "not_viable":
+        services.referral_record_viability(
+            actor=senior,
+            referral=referral,
+            note="Child moving out of area next month; discussed with the YOT.",
+        )
+        decide(senior, referral, Decision.NOT_VIABLE, reasons="Moving out of area within weeks.")
+        return
+    if path == "waiting":
+        decide(senior, referral, Decision.PRIORITY, reasons="Capacity full this month.")
+        return
+    decide(senior, referral, Decision.ACCEPTED)
+    case.refresh_from_db()
+    if path == "awaiting_consent":
+        return
+    give_consent(cm, case, today)
+    case.refresh_from_db()
+    if path == "preparation":
+        return
+    case = core.case_activate(actor=senior, case=case)
+    if path == "active":
+        return
+    case = core.case_close(actor=cm, case=case, reason=ClosureReason.ORDER_COMPLETED)
+    if path == "reopened":
+        core.case_reopen(actor=cm, case=case)

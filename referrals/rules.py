@@ -132,8 +132,13 @@ def _involvement(referral: Referral, params: dict) -> Suggestion:
         if not referral.disposal:
             return Suggestion(UNKNOWN, _("The current order or disposal is not recorded."))
         if referral.disposal == Disposal.OTHER:
-            return Suggestion(UNKNOWN, _("“Other” disposal: the senior practitioner decides "
-                                         "whether it is a statutory order."))
+            return Suggestion(
+                UNKNOWN,
+                _(
+                    "“Other” disposal: the senior practitioner decides "
+                    "whether it is a statutory order."
+                ),
+            )
         if referral.disposal not in allowed:
             return Suggestion(
                 NOT_MET, _("%(d)s is not a statutory order.") % {"d": _disposal_label(referral)}
