@@ -16,6 +16,10 @@ app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
     "heartbeat": {"task": "ecm.heartbeat", "schedule": 60.0},
+    "requeue-pending-invitations": {
+        "task": "formulation.requeue_pending_invitations",
+        "schedule": 600.0,
+    },
     "clear-expired-sessions": {
         "task": "ecm.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),

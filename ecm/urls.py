@@ -21,6 +21,7 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("referrals.urls")),
+    path("", include("formulation.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

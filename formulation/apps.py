@@ -2,7 +2,18 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _panel(request, case):
+    from .views import formulation_panel
+
+    return formulation_panel(request, case)
+
+
 class FormulationConfig(AppConfig):
     name = "formulation"
     verbose_name = _("Formulation")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from ecm.panels import register_case_panel
+
+        register_case_panel("formulation", 20, _panel)

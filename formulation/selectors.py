@@ -1,0 +1,157 @@
+"""Reads of the formulation workspace, scoped by `ecm.access` through the case."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import Http404
+from django.utils import timezone
+
+from ecm.models import Case, User
+from ecm.selectors import case_list_for
+from referrals.models import Offence
+
+from . import svg
+from .models import (
+    FamilyMember,
+    Meeting,
+    Partnership,
+    Professional,
+    TeamFormulationSettings,
+    TimelineEvent,
+    TRMFramework,
+    TRMStage,
+)
+
+
+def meeting_get_for(user: User, pk: int) -> Meeting:
+    try:
+        return (
+            Meeting.objects.filter(case__in=case_list_for(user).values("pk"))
+            .select_related("case", "case__child", "case__team", "chair", "psychologist")
+            .get(pk=pk)
+        )
+    except Meeting.DoesNotExist:
+        raise Http404 from None
+
+
+def meetings_for_case(case: Case):
+    return case.meetings.select_related("chair", "psychologist").order_by("-starts_at")
+
+
+def directory_for(user: User, case: Case | None = None):
+    team_ids = {case.team_id, case.referred_to_id} - {None} if case else None
+    qs = Professional.objects.filter(is_active=True)
+    if team_ids is not None:
+        return qs.filter(team_id__in=team_ids).order_by("name")
+    from ecm.access import access_for
+
+    return qs.filter(team_id__in=access_for(user).team_ids()).order_by("name")
+
+
+def active_framework(case: Case) -> TRMFramework | None:
+    for team_id in (case.referred_to_id, case.team_id):
+        if team_id:
+            row = (
+                TeamFormulationSettings.objects.filter(team_id=team_id)
+                .select_related("framework")
+                .first()
+            )
+            if row:
+                return row.framework
+    return TRMFramework.objects.filter(is_active=True).order_by("code").first()
+
+
+def stages_for(case: Case):
+    framework = active_framework(case)
+    if framework is None:
+        return TRMStage.objects.none()
+    return framework.stages.select_related("framework").order_by("number")
+
+
+def _normalise(day: dt.date, precision: str) -> dt.date:
+    if precision == "month":
+        return day.replace(day=1)
+    if precision == "year":
+        return day.replace(month=1, day=1)
+    return day
+
+
+def timeline_items(user: User, case: Case) -> list[svg.TimelineItem]:
+    """The child's timeline: its events (including those made from case-summary entries)
+    and the offences recorded on the child's cases this user may see. Two queries."""
+    events = TimelineEvent.objects.filter(child_id=case.child_id).order_by("start_date", "pk")
+    items = [
+        svg.TimelineItem(
+            id=e.pk,
+            title=e.title,
+            category=e.category,
+            start=_normalise(e.start_date, e.precision),
+            end=e.end_date,
+            precision=e.precision,
+            sensitive=e.sensitive,
+        )
+        for e in events
+    ]
+    visible = case_list_for(user).filter(child_id=case.child_id).values("pk")
+    for offence in Offence.objects.filter(case__in=visible).order_by("date", "pk"):
+        items.append(
+            svg.TimelineItem(
+                id=-offence.pk,
+                title=f"Offence: {offence.offence_type}",
+                category="offending",
+                start=offence.date,
+            )
+        )
+    return items
+
+
+def timeline_svg(user: User, case: Case) -> str:
+    return svg.render_timeline(
+        timeline_items(user, case),
+        date_of_birth=case.child.date_of_birth,
+        today=timezone.localdate(),
+        title=f"Timeline {case.reference}",
+    )
+
+
+def genogram_svg(case: Case) -> str:
+    members = list(FamilyMember.objects.filter(child_id=case.child_id))
+    unions = list(Partnership.objects.filter(child_id=case.child_id))
+    people = []
+    for m in members:
+        notes = tuple(
+            label
+            for flag, label in (
+                (m.mental_health, "mental health"),
+                (m.substance_misuse, "substance misuse"),
+                (m.imprisonment, "imprisonment"),
+                (m.domestic_abuse, "domestic abuse"),
+            )
+            if flag
+        )
+        people.append(
+            svg.GenoPerson(
+                id=m.pk,
+                name=m.name,
+                sex=m.sex,
+                birth_label=m.birth_label,
+                deceased=m.deceased,
+                is_child=m.relationship == "self",
+                lives_with_child=m.lives_with_child,
+                notes=notes,
+                generation=FamilyMember.GENERATION.get(m.relationship, 0),
+                father_id=m.father_id,
+                mother_id=m.mother_id,
+            )
+        )
+    geno_unions = [
+        svg.GenoUnion(
+            a=u.a_id,
+            b=u.b_id,
+            status=u.status,
+            label=" – ".join(str(y) for y in (u.start_year, u.end_year) if y),
+        )
+        for u in unions
+    ]
+    return svg.render_genogram(people, geno_unions, title=f"Genogram {case.reference}")

@@ -1,0 +1,767 @@
+"""Writes of the formulation workspace. Each service checks permission, validates, writes
+its audit row in the same transaction, and queues e-mails only after commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ecm import services as core
+from ecm.audit import audit_record, changed_field_names, snapshot
+from ecm.models import AuditEvent, Case, CaseStatus, Role, User
+from referrals.models import Decision, EligibilityCheck
+from referrals.services import consent_status, has_valid_ecm_consent
+
+from . import policy
+from .models import (
+    ChecklistTick,
+    DevelopmentalMap,
+    FamilyMember,
+    Invitation,
+    Meeting,
+    Partnership,
+    Professional,
+    Recommendation,
+    SummaryItem,
+    TimelineEvent,
+    TRMPlacement,
+    TRMStage,
+)
+
+
+def _audit(actor, action, obj, case: Case, fields=(), detail=""):
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=obj,
+        child=case.child,
+        team_id=case.team_id,
+        changed_fields=fields,
+        detail=detail,
+    )
+
+
+def _stale(label: str) -> core.StaleEditError:
+    return core.StaleEditError(
+        _(
+            "Someone else changed this %(what)s while you were editing it. Your version has not "
+            "been saved and is still in the form: compare it with theirs, then save again."
+        )
+        % {"what": label},
+        code="stale",
+    )
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+# --- Scheduling and invitations -----------------------------------------------------------
+
+
+def _has_role_for(user: User, case: Case, role: str) -> bool:
+    team_ids = [t for t in (case.team_id, case.referred_to_id) if t]
+    return user.memberships.filter(team_id__in=team_ids, role=role).exists()
+
+
+@transaction.atomic
+def meeting_schedule(
+    *,
+    actor: User,
+    case: Case,
+    starts_at: dt.datetime,
+    chair: User,
+    psychologist: User,
+    location: str = "",
+    online_link: str = "",
+    duration_minutes: int = 180,
+) -> Meeting:
+    """Schedule the formulation meeting: only with valid ECM consent, and in the future."""
+    case = Case.objects.select_for_update().select_related("child").get(pk=case.pk)
+    _require(policy.can_schedule(actor, case))
+    errors = []
+    if not has_valid_ecm_consent(case):
+        errors.append(
+            _(
+                "A formulation meeting can only be scheduled with valid ECM consent. "
+                "Still needed: %(m)s"
+            )
+            % {"m": " ".join(consent_status(case).missing)}
+        )
+    if case.status not in (CaseStatus.PREPARATION, CaseStatus.ACTIVE):
+        errors.append(
+            _(
+                "The case is “%(s)s”: meetings are scheduled once it is accepted and "
+                "consent is in place."
+            )
+            % {"s": case.get_status_display()}
+        )
+    if starts_at <= timezone.now():
+        errors.append(_("The meeting date and time must be in the future."))
+    if not location.strip() and not online_link.strip():
+        errors.append(_("Give a place or an online meeting link."))
+    if not _has_role_for(chair, case, Role.SENIOR_PRACTITIONER):
+        errors.append(
+            _(
+                "The chair must be a senior practitioner of this case's team or the "
+                "central ECM team."
+            )
+        )
+    if not _has_role_for(psychologist, case, Role.PSYCHOLOGIST):
+        errors.append(_("Choose a psychologist of this case's team or the central ECM team."))
+    if errors:
+        raise ValidationError(errors)
+    meeting = Meeting.objects.create(
+        case=case,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        location=location.strip(),
+        online_link=online_link.strip(),
+        chair=chair,
+        psychologist=psychologist,
+        created_by=actor,
+    )
+    _audit(
+        actor,
+        AuditEvent.Action.CREATE,
+        meeting,
+        case,
+        ["starts_at", "location", "chair", "psychologist"],
+    )
+    return meeting
+
+
+def _email_problem(address: str) -> str:
+    if not address.strip():
+        return _("No e-mail address: invite them another way.")
+    try:
+        validate_email(address.strip())
+    except ValidationError:
+        return _(
+            "“%(e)s” is not a valid e-mail address: correct it or invite them another way."
+        ) % {"e": address}
+    return ""
+
+
+@transaction.atomic
+def invitation_add(
+    *,
+    actor: User,
+    meeting: Meeting,
+    professional: Professional | None = None,
+    name: str = "",
+    role: str = "",
+    agency: str = "",
+    email: str = "",
+    involvement: str = "",
+    attended_only: bool = False,
+) -> Invitation:
+    """Invite a professional (from the directory or typed in). The e-mail with its .ics is
+    sent by a Celery task after the transaction commits. An address that cannot be used is
+    flagged on the invitation, never silently dropped."""
+    meeting = Meeting.objects.select_related("case", "case__child").get(pk=meeting.pk)
+    case = meeting.case
+    _require(policy.can_prepare(actor, case))
+    if professional is not None:
+        if professional.team_id not in {case.team_id, case.referred_to_id}:
+            raise PermissionDenied
+        name, role, agency = professional.name, professional.role, professional.agency
+        email = email or professional.email
+        if meeting.invitations.filter(professional=professional).exists():
+            raise ValidationError(_("%(n)s is already invited.") % {"n": name})
+    if not name.strip():
+        raise ValidationError(_("Give the person's name."))
+    if not agency:
+        raise ValidationError(_("Choose the person's agency."))
+    invitation = Invitation(
+        meeting=meeting,
+        professional=professional,
+        name=name.strip(),
+        role=role.strip(),
+        agency=agency,
+        email=email.strip(),
+        involvement=involvement.strip(),
+    )
+    if attended_only:
+        invitation.status = Invitation.Status.ATTENDED
+        invitation.delivery = Invitation.Delivery.NOT_SENT
+    else:
+        problem = _email_problem(email)
+        if problem:
+            invitation.delivery = Invitation.Delivery.NO_EMAIL
+            invitation.delivery_error = problem
+    invitation.save()
+    _audit(actor, AuditEvent.Action.CREATE, invitation, case, ["name", "agency", "status"])
+    if invitation.delivery == Invitation.Delivery.PENDING:
+        transaction.on_commit(lambda: queue_invitation(invitation.pk))
+    return invitation
+
+
+def queue_invitation(invitation_id: int) -> None:
+    """Hand the e-mail to Celery. If the broker is down the invitation stays pending and the
+    periodic `formulation.requeue_pending_invitations` task picks it up later."""
+    import logging
+
+    from .tasks import send_invitation
+
+    try:
+        send_invitation.delay(invitation_id)
+    except Exception:  # noqa: BLE001 - broker unavailable: retried by the periodic task
+        logging.getLogger(__name__).warning(
+            "Broker unavailable; invitation %s stays pending", invitation_id
+        )
+
+
+@transaction.atomic
+def invitation_update(
+    *,
+    actor: User,
+    invitation: Invitation,
+    status: str | None = None,
+    written_information: str | None = None,
+    involvement: str | None = None,
+) -> Invitation:
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("meeting__case__child")
+        .get(pk=invitation.pk)
+    )
+    case = invitation.meeting.case
+    _require(policy.can_prepare(actor, case))
+    before = snapshot(invitation)
+    if status is not None:
+        if status not in Invitation.Status.values:
+            raise ValidationError(_("Choose a status from the list."))
+        invitation.status = status
+    if written_information is not None:
+        invitation.written_information = written_information.strip()
+        invitation.written_received_at = timezone.now() if written_information.strip() else None
+    if involvement is not None:
+        invitation.involvement = involvement.strip()
+    invitation.save()
+    _audit(
+        actor, AuditEvent.Action.UPDATE, invitation, case, changed_field_names(invitation, before)
+    )
+    return invitation
+
+
+def send_invitation_email(invitation_id: int) -> str:
+    """Send one invitation e-mail with its .ics; safe to run twice (sends once).
+
+    The e-mail names no child and carries no case detail: only the meeting, its time and
+    place and the case reference. Returns the delivery state."""
+    from django.core.mail import EmailMessage
+
+    from .ics import meeting_ics
+
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("meeting", "meeting__case", "meeting__chair")
+            .get(pk=invitation_id)
+        )
+        if invitation.delivery != Invitation.Delivery.PENDING:
+            return invitation.delivery
+        meeting = invitation.meeting
+        when = timezone.localtime(meeting.starts_at)
+        place = meeting.location or meeting.online_link
+        body = _(
+            "Dear %(name)s,\n\nYou are invited to an Enhanced Case Management formulation "
+            "meeting (case reference %(ref)s) on %(date)s at %(time)s, %(place)s.\n\n"
+            "Information about the child will be shared at the meeting and through secure "
+            "channels only. If you cannot attend, please send your apologies and any written "
+            "information to the case manager securely.\n\nThe calendar invitation is "
+            "attached.\n"
+        ) % {
+            "name": invitation.name,
+            "ref": meeting.case.reference,
+            "date": when.strftime("%d/%m/%Y"),
+            "time": when.strftime("%H:%M"),
+            "place": place,
+        }
+        message = EmailMessage(
+            subject=_("Invitation: ECM formulation meeting %(ref)s, %(date)s")
+            % {"ref": meeting.case.reference, "date": when.strftime("%d/%m/%Y")},
+            body=body,
+            to=[invitation.email],
+        )
+        message.attach(
+            "invitation.ics",
+            meeting_ics(meeting, invitation),
+            "text/calendar; method=REQUEST; charset=utf-8",
+        )
+        invitation.send_attempts += 1
+        try:
+            message.send()
+        except Exception as exc:  # noqa: BLE001 - recorded, then retried by the task
+            invitation.delivery_error = str(exc)[:255]
+            invitation.save(update_fields=["send_attempts", "delivery_error"])
+            raise
+        invitation.delivery = Invitation.Delivery.SENT
+        invitation.sent_at = timezone.now()
+        invitation.delivery_error = ""
+        invitation.save(update_fields=["delivery", "sent_at", "delivery_error", "send_attempts"])
+        return invitation.delivery
+
+
+def invitation_mark_failed(invitation_id: int, error: str) -> None:
+    Invitation.objects.filter(pk=invitation_id, delivery=Invitation.Delivery.PENDING).update(
+        delivery=Invitation.Delivery.FAILED, delivery_error=error[:255]
+    )
+
+
+@transaction.atomic
+def professional_save(
+    *, actor: User, team_id: int, data: dict, professional: Professional | None = None
+) -> Professional:
+    from ecm.access import access_for
+
+    _require(team_id in access_for(actor).team_ids(policy.PREPARERS))
+    professional = professional or Professional(team_id=team_id)
+    for key, value in data.items():
+        setattr(professional, key, value)
+    professional.full_clean()
+    professional.save()
+    return professional
+
+
+# --- Checklist -----------------------------------------------------------------------------
+
+
+@dataclass
+class ChecklistItem:
+    key: str
+    label: str
+    automatic: bool
+    done: bool
+    detail: str = ""
+
+
+MANUAL_ITEMS = [
+    ("discussed", _("Case discussed with YOT colleagues and the ECM lead, who agree")),
+    ("assetplus_shared", _("Referral form and AssetPlus shared with the senior practitioner")),
+    ("leaflet_explained", _("Information leaflet explained to the child")),
+    ("agencies_encouraged", _("Relevant agencies informed and encouraged to attend")),
+    ("room_booked", _("Room booked, with a long table for the timeline")),
+    ("info_parental_health", _("Information gathered: parental health")),
+    ("info_pregnancy_birth", _("Information gathered: pregnancy and birth")),
+    ("info_parental_lifestyle", _("Information gathered: other parental lifestyle")),
+    ("info_early_years", _("Information gathered: early years milestones and behaviour")),
+    ("info_early_education", _("Information gathered: early education")),
+    ("info_slcn", _("Information gathered: speech, language and communication")),
+    ("info_head_injury", _("Information gathered: head injury")),
+]
+
+
+def checklist(meeting: Meeting) -> list[ChecklistItem]:
+    """The Appendix 2 checklist: what the product knows ticks itself; the rest by hand."""
+    case = meeting.case
+    child = case.child
+    consents = consent_status(case)
+    accepted = EligibilityCheck.objects.filter(
+        referral__case=case, decision=Decision.ACCEPTED
+    ).exists() or case.status in (CaseStatus.PREPARATION, CaseStatus.ACTIVE)
+    invitations = list(meeting.invitations.all())
+    sent = [i for i in invitations if i.delivery == Invitation.Delivery.SENT]
+    flagged = [
+        i
+        for i in invitations
+        if i.delivery in (Invitation.Delivery.FAILED, Invitation.Delivery.NO_EMAIL)
+    ]
+    members = FamilyMember.objects.filter(child=child).count()
+    summary = SummaryItem.objects.filter(child=child).count()
+    ticks = {t.key: t for t in meeting.ticks.all()}
+    items = [
+        ChecklistItem(
+            "criteria", _("The child meets the referral criteria (accepted)"), True, accepted
+        ),
+        ChecklistItem(
+            "consent",
+            _("The child's ECM consent is signed"),
+            True,
+            bool(consents.child and consents.child.is_current),
+        ),
+        ChecklistItem(
+            "parent_consent",
+            _("Parent/carer's general YOT consent (under 16)"),
+            True,
+            not consents.parent_needed or bool(consents.parent and consents.parent.is_current),
+            "" if consents.parent_needed else _("Not needed: 16 or over when consent was given."),
+        ),
+        ChecklistItem(
+            "date_set",
+            _("A date is set for the formulation meeting"),
+            True,
+            meeting.starts_at is not None,
+        ),
+        ChecklistItem(
+            "invitations",
+            _("Invitations sent"),
+            True,
+            bool(sent) and not flagged,
+            _("%(s)s sent, %(f)s need attention") % {"s": len(sent), "f": len(flagged)}
+            if invitations
+            else _("Nobody invited yet."),
+        ),
+        ChecklistItem(
+            "genogram",
+            _("Genogram / family tree prepared"),
+            True,
+            members >= 2,
+            _("%(n)s people") % {"n": members},
+        ),
+        ChecklistItem(
+            "summary",
+            _("Case information summary prepared"),
+            True,
+            summary > 0,
+            _("%(n)s entries") % {"n": summary},
+        ),
+    ]
+    for key, label in MANUAL_ITEMS:
+        tick = ticks.get(key)
+        detail = ""
+        if tick:
+            detail = _("Ticked by %(who)s on %(when)s") % {
+                "who": tick.ticked_by,
+                "when": timezone.localtime(tick.ticked_at).strftime("%d/%m/%Y"),
+            }
+        items.append(ChecklistItem(key, str(label), False, tick is not None, detail))
+    return items
+
+
+@transaction.atomic
+def checklist_tick(*, actor: User, meeting: Meeting, key: str, done: bool) -> None:
+    case = meeting.case
+    _require(policy.can_prepare(actor, case))
+    if key not in dict(MANUAL_ITEMS):
+        raise ValidationError(_("That item ticks itself from the case record."))
+    if done:
+        ChecklistTick.objects.get_or_create(meeting=meeting, key=key, defaults={"ticked_by": actor})
+    else:
+        ChecklistTick.objects.filter(meeting=meeting, key=key).delete()
+    _audit(actor, AuditEvent.Action.UPDATE, meeting, case, [f"checklist:{key}"])
+
+
+# --- Genogram ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def family_member_save(
+    *,
+    actor: User,
+    case: Case,
+    data: dict,
+    member: FamilyMember | None = None,
+    expected_version: int | None = None,
+) -> FamilyMember:
+    _require(policy.can_prepare(actor, case))
+    if member is not None:
+        member = FamilyMember.objects.select_for_update().get(pk=member.pk, child=case.child)
+        if expected_version is not None and expected_version != member.version:
+            raise _stale(_("family member"))
+        member.version += 1
+    else:
+        member = FamilyMember(child=case.child)
+    before = snapshot(member)
+    for key, value in data.items():
+        setattr(member, key, value)
+    for parent in (member.mother, member.father):
+        if parent is not None and parent.child_id != case.child_id:
+            raise PermissionDenied
+    if member.date_of_birth and member.date_of_birth > timezone.localdate():
+        raise ValidationError({"date_of_birth": _("The date of birth cannot be in the future.")})
+    member.full_clean(exclude=["child"])
+    member.save()
+    _audit(
+        actor,
+        AuditEvent.Action.UPDATE if before.get("id") else AuditEvent.Action.CREATE,
+        member,
+        case,
+        changed_field_names(member, before) if before.get("id") else ["name"],
+    )
+    return member
+
+
+def ensure_index_member(case: Case) -> FamilyMember:
+    """The child themself, as the genogram's index person."""
+    child = case.child
+    member = FamilyMember.objects.filter(child=child, relationship="self").first()
+    if member is None:
+        sex = child.gender if child.gender in ("male", "female") else "unknown"
+        member = FamilyMember.objects.create(
+            child=child,
+            name=child.preferred_name or child.first_name,
+            relationship="self",
+            sex=sex,
+            date_of_birth=child.date_of_birth,
+        )
+    return member
+
+
+@transaction.atomic
+def family_member_delete(*, actor: User, case: Case, member: FamilyMember) -> None:
+    _require(policy.can_prepare(actor, case))
+    if member.child_id != case.child_id or member.relationship == "self":
+        raise PermissionDenied
+    _audit(actor, AuditEvent.Action.DELETE, member, case)
+    member.delete()
+
+
+@transaction.atomic
+def partnership_save(
+    *,
+    actor: User,
+    case: Case,
+    a: FamilyMember,
+    b: FamilyMember,
+    status: str,
+    start_year=None,
+    end_year=None,
+) -> Partnership:
+    _require(policy.can_prepare(actor, case))
+    if a.child_id != case.child_id or b.child_id != case.child_id:
+        raise PermissionDenied
+    if a.pk == b.pk:
+        raise ValidationError(_("A partnership needs two different people."))
+    if start_year and end_year and end_year < start_year:
+        raise ValidationError(_("The partnership cannot end before it starts."))
+    partnership = Partnership.objects.create(
+        child=case.child, a=a, b=b, status=status, start_year=start_year, end_year=end_year
+    )
+    _audit(actor, AuditEvent.Action.CREATE, partnership, case, ["a", "b", "status"])
+    return partnership
+
+
+# --- Timeline and summary ------------------------------------------------------------------
+
+
+def earliest_timeline_date(case: Case) -> dt.date:
+    return dt.date(case.child.date_of_birth.year - 1, 1, 1)
+
+
+def _validate_dates(case: Case, start, end, *, start_field="start_date", end_field="end_date"):
+    errors = {}
+    earliest = earliest_timeline_date(case)
+    if start and start < earliest:
+        errors[start_field] = _(
+            "The timeline starts in the year before the child's birth "
+            "(%(y)s): this date is earlier."
+        ) % {"y": earliest.year}
+    if start and start > timezone.localdate():
+        errors[start_field] = _("The timeline runs up to today: this date is in the future.")
+    if end and start and end < start:
+        errors[end_field] = _("The end is before the start.")
+    if end and not start:
+        errors[start_field] = _("Give the start of the period.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def timeline_event_save(
+    *,
+    actor: User,
+    case: Case,
+    data: dict,
+    event: TimelineEvent | None = None,
+    expected_version: int | None = None,
+) -> TimelineEvent:
+    _require(policy.can_prepare(actor, case))
+    _validate_dates(case, data.get("start_date"), data.get("end_date"))
+    if event is not None:
+        event = TimelineEvent.objects.select_for_update().get(pk=event.pk, child=case.child)
+        if event.source_item_id:
+            raise ValidationError(_("This event comes from the case summary: edit it there."))
+        if expected_version is not None and expected_version != event.version:
+            raise _stale(_("event"))
+        event.version += 1
+        action = AuditEvent.Action.UPDATE
+    else:
+        event = TimelineEvent(child=case.child, created_by=actor)
+        action = AuditEvent.Action.CREATE
+    before = snapshot(event)
+    for key, value in data.items():
+        setattr(event, key, value)
+    event.full_clean(exclude=["child", "source_item"])
+    event.save()
+    _audit(actor, action, event, case, changed_field_names(event, before))
+    return event
+
+
+@transaction.atomic
+def timeline_event_delete(*, actor: User, case: Case, event: TimelineEvent) -> None:
+    _require(policy.can_prepare(actor, case))
+    if event.child_id != case.child_id:
+        raise PermissionDenied
+    if event.source_item_id:
+        raise ValidationError(_("This event comes from the case summary: remove it there."))
+    _audit(actor, AuditEvent.Action.DELETE, event, case)
+    event.delete()
+
+
+@transaction.atomic
+def summary_item_save(
+    *, actor: User, case: Case, data: dict, item: SummaryItem | None = None
+) -> SummaryItem:
+    """Save a case-summary entry; a dated entry is also a timeline event (kept in step)."""
+    _require(policy.can_prepare(actor, case))
+    _validate_dates(case, data.get("start_date"), data.get("end_date"))
+    item = item or SummaryItem(child=case.child, created_by=actor)
+    if item.child_id != case.child_id:
+        raise PermissionDenied
+    for key, value in data.items():
+        setattr(item, key, value)
+    item.full_clean(exclude=["child"])
+    item.save()
+    linked = TimelineEvent.objects.filter(source_item=item).first()
+    if item.start_date:
+        linked = linked or TimelineEvent(child=case.child, source_item=item, created_by=actor)
+        linked.title = f"{item.get_kind_display()}: {item.title}"[:200]
+        linked.category = SummaryItem.TIMELINE_CATEGORY[item.kind]
+        linked.start_date = item.start_date
+        linked.end_date = item.end_date
+        linked.precision = item.precision
+        linked.save()
+    elif linked is not None:
+        linked.delete()
+    _audit(actor, AuditEvent.Action.UPDATE, item, case, ["summary"])
+    return item
+
+
+@transaction.atomic
+def summary_item_delete(*, actor: User, case: Case, item: SummaryItem) -> None:
+    _require(policy.can_prepare(actor, case))
+    if item.child_id != case.child_id:
+        raise PermissionDenied
+    _audit(actor, AuditEvent.Action.DELETE, item, case)
+    item.delete()
+
+
+# --- Meeting record ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def meeting_record_save(
+    *, actor: User, meeting: Meeting, data: dict, expected_version: int | None = None
+) -> Meeting:
+    """Minutes, review and supervision dates."""
+    meeting = Meeting.objects.select_for_update().select_related("case__child").get(pk=meeting.pk)
+    _require(policy.can_record(actor, meeting.case))
+    if expected_version is not None and expected_version != meeting.version:
+        raise _stale(_("meeting record"))
+    review_at = data.get("review_at")
+    if review_at and review_at <= meeting.starts_at:
+        raise ValidationError({"review_at": _("The first review must come after the meeting.")})
+    before = snapshot(meeting)
+    for key, value in data.items():
+        setattr(meeting, key, value)
+    meeting.version += 1
+    meeting.save()
+    _audit(
+        actor, AuditEvent.Action.UPDATE, meeting, meeting.case, changed_field_names(meeting, before)
+    )
+    return meeting
+
+
+@transaction.atomic
+def developmental_map_save(*, actor: User, meeting: Meeting, data: dict) -> DevelopmentalMap:
+    _require(policy.can_record(actor, meeting.case))
+    dmap, _created = DevelopmentalMap.objects.get_or_create(meeting=meeting)
+    for key, value in data.items():
+        setattr(dmap, key, value)
+    dmap.recorded_by = actor
+    dmap.save()
+    _audit(actor, AuditEvent.Action.UPDATE, dmap, meeting.case, list(data))
+    return dmap
+
+
+@transaction.atomic
+def trm_placement_save(
+    *,
+    actor: User,
+    meeting: Meeting,
+    stage: TRMStage,
+    presentation: str,
+    underlying_need: str,
+    intervention_recommendation: str,
+) -> TRMPlacement:
+    """Only the psychologist records where the child is on the Trauma Recovery Model."""
+    _require(policy.can_place_on_trm(actor, meeting.case))
+    missing = [
+        label
+        for label, value in (
+            (_("presentation"), presentation),
+            (_("underlying need"), underlying_need),
+            (_("intervention recommendation"), intervention_recommendation),
+        )
+        if not value.strip()
+    ]
+    if missing:
+        raise ValidationError(_("Describe the %(f)s.") % {"f": ", ".join(missing)})
+    placement, _created = TRMPlacement.objects.update_or_create(
+        meeting=meeting,
+        defaults={
+            "stage": stage,
+            "presentation": presentation.strip(),
+            "underlying_need": underlying_need.strip(),
+            "intervention_recommendation": intervention_recommendation.strip(),
+            "placed_by": actor,
+            "placed_at": timezone.now(),
+        },
+    )
+    _audit(
+        actor,
+        AuditEvent.Action.UPDATE,
+        placement,
+        meeting.case,
+        ["stage", "presentation", "underlying_need", "intervention_recommendation"],
+        detail=f"{stage.framework.code} v{stage.framework.version} stage {stage.number}",
+    )
+    return placement
+
+
+@transaction.atomic
+def recommendation_add(*, actor: User, meeting: Meeting, data: dict) -> Recommendation:
+    _require(policy.can_record(actor, meeting.case))
+    if not (data.get("owner_user") or data.get("owner_agency") or data.get("owner_name")):
+        raise ValidationError(_("Say who is best placed: a person or an agency."))
+    recommendation = Recommendation(meeting=meeting, case=meeting.case, created_by=actor, **data)
+    recommendation.full_clean(exclude=["meeting", "case"])
+    recommendation.save()
+    _audit(actor, AuditEvent.Action.CREATE, recommendation, meeting.case, list(data))
+    return recommendation
+
+
+@transaction.atomic
+def recommendation_delete(*, actor: User, recommendation: Recommendation) -> None:
+    _require(policy.can_record(actor, recommendation.case))
+    _audit(actor, AuditEvent.Action.DELETE, recommendation, recommendation.case)
+    recommendation.delete()
+
+
+@transaction.atomic
+def meeting_mark_held(*, actor: User, meeting: Meeting) -> Meeting:
+    """The meeting took place: the case becomes active (interventions and reviews)."""
+    meeting = Meeting.objects.select_for_update().select_related("case").get(pk=meeting.pk)
+    _require(policy.can_record(actor, meeting.case))
+    if meeting.status != Meeting.Status.SCHEDULED:
+        raise ValidationError(
+            _("This meeting is already %(s)s.") % {"s": meeting.get_status_display().lower()}
+        )
+    if meeting.starts_at > timezone.now():
+        raise ValidationError(_("The meeting has not started yet."))
+    meeting.status = Meeting.Status.HELD
+    meeting.held_at = timezone.now()
+    meeting.save(update_fields=["status", "held_at"])
+    if meeting.case.status == CaseStatus.PREPARATION:
+        core.case_activate(actor=actor, case=meeting.case)
+    _audit(actor, AuditEvent.Action.UPDATE, meeting, meeting.case, ["status"], detail="held")
+    return meeting

@@ -1,0 +1,1830 @@
+"""Server-side SVG drawings for formulation: the genogram and the timeline.
+
+Pure Python: the functions take plain dataclasses (built by the caller from its models) and
+return an SVG document as a string. The same string is used inline in the browser and in the
+PDF (WeasyPrint), so the drawing is self-contained: no JavaScript, no external resources, no
+CSS classes; only presentation attributes and the system font family below. Every piece of
+user text is XML-escaped, and every fixed user-facing string goes through gettext.
+
+Colour is never the only signal: shapes, outlines, slashes, crosses and text labels carry the
+meaning, and a key explains them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime
+import functools
+import re
+import unicodedata
+import zlib
+from dataclasses import dataclass, field
+from itertools import accumulate
+from xml.sax.saxutils import escape, quoteattr
+
+from django.utils import dateformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+__all__ = [
+    "CATEGORIES",
+    "FONT_FAMILY",
+    "PX_PER_YEAR",
+    "GenoPerson",
+    "GenoUnion",
+    "TimelineItem",
+    "render_genogram",
+    "render_timeline",
+]
+
+FONT_FAMILY = "DejaVu Sans, Arial, sans-serif"
+SVG_NS = "http://www.w3.org/2000/svg"
+
+#: Horizontal scale of the timeline.
+PX_PER_YEAR = 120
+
+#: Timeline categories: key -> (label, light fill colour). All fills are light enough for
+#: black text (contrast well above 7:1) and have distinct hues; the label is always shown too.
+CATEGORIES: dict[str, tuple[str, str]] = {
+    "family": (gettext_lazy("Family"), "#FDD49E"),
+    "education": (gettext_lazy("Education"), "#B5D4F4"),
+    "health": (gettext_lazy("Health"), "#BDE5C1"),
+    "social_care": (gettext_lazy("Social care"), "#D8C7F0"),
+    "offending": (gettext_lazy("Offending"), "#F6B3AE"),
+    "accommodation": (gettext_lazy("Accommodation"), "#F2E58F"),
+    "relationships": (gettext_lazy("Relationships"), "#F6C4DF"),
+    "loss": (gettext_lazy("Loss and bereavement"), "#C9C9C9"),
+    "interventions": (gettext_lazy("Interventions"), "#9EE0D8"),
+    "other": (gettext_lazy("Other"), "#E3D5C3"),
+}
+
+
+# --------------------------------------------------------------------------------------
+# Input dataclasses
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GenoPerson:
+    id: int
+    name: str  # display name, e.g. "Mum (Kerry)" or "Tyler"
+    sex: str  # "male" | "female" | "other" | "unknown"
+    birth_label: str = ""  # e.g. "b. 1986" or "b. 03/2011" (already formatted)
+    deceased: bool = False
+    is_child: bool = False  # the child the case is about: drawn with a double outline
+    lives_with_child: bool = False  # marked with a small house "H" tag plus text
+    notes: tuple[str, ...] = ()  # short flags shown as small text lines under the person
+    generation: int = 0  # 0 = the child's generation, -1 parents, -2 grandparents, 1 children
+    father_id: int | None = None
+    mother_id: int | None = None
+
+
+@dataclass(frozen=True)
+class GenoUnion:
+    a: int  # person id
+    b: int  # person id
+    status: str = "together"  # "together" | "separated" | "divorced" | "ended_by_death"
+    label: str = ""  # e.g. "m. 2005" or "sep. 2014"
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    id: int
+    title: str
+    category: str  # one of CATEGORIES
+    start: datetime.date  # already normalised (month precision: day 1; year: 1 January)
+    end: datetime.date | None = None  # for spans (elongated boxes)
+    precision: str = "day"  # "day" | "month" | "year" | "approx"
+    sensitive: bool = False
+
+
+# --------------------------------------------------------------------------------------
+# Shared helpers: escaping, text measurement, element building
+# --------------------------------------------------------------------------------------
+
+INK = "#1a1a1a"
+MUTED = "#4d4d4d"
+LINE_COLOUR = "#3a3a3a"
+BORDER = "#b8b8b8"
+
+# Characters that may not appear in an XML 1.0 document at all, even escaped.
+_INVALID_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _clean(value: object) -> str:
+    return _INVALID_XML.sub("", str(value))
+
+
+def _esc(value: object) -> str:
+    """Escape text content (& < > and ")."""
+    return escape(_clean(value), {'"': "&quot;"})
+
+
+def _num(value: float) -> str:
+    text = f"{value:.1f}"
+    if text.endswith(".0"):
+        text = text[:-2]
+    return "0" if text == "-0" else text
+
+
+def _attrs(attrs: dict[str, object]) -> str:
+    out = []
+    for key, value in attrs.items():
+        if value is None:
+            continue
+        if isinstance(value, float):
+            value = _num(value)
+        out.append(f" {key}={quoteattr(_clean(value))}")
+    return "".join(out)
+
+
+def _el(tag: str, attrs: dict[str, object], content: str | None = None) -> str:
+    if content is None:
+        return f"<{tag}{_attrs(attrs)}/>"
+    return f"<{tag}{_attrs(attrs)}>{content}</{tag}>"
+
+
+def _text(
+    x: float,
+    y: float,
+    text: str,
+    size: float,
+    *,
+    anchor: str = "start",
+    bold: bool = False,
+    italic: bool = False,
+    fill: str = INK,
+    extra: dict[str, object] | None = None,
+) -> str:
+    attrs: dict[str, object] = {
+        "x": float(x),
+        "y": float(y),
+        "font-size": float(size),
+        "fill": fill,
+        "text-anchor": None if anchor == "start" else anchor,
+        "font-weight": "bold" if bold else None,
+        "font-style": "italic" if italic else None,
+    }
+    if extra:
+        attrs.update(extra)
+    return _el("text", attrs, _esc(text))
+
+
+# Advance widths of DejaVu Sans (regular, bold) for printable ASCII, in thousandths of an em,
+# taken from the font files. Arial, the fallback, is narrower, so boxes sized with these
+# never spill. Other characters are estimated (see _other_width).
+_REGULAR_W = (
+    318, 401, 460, 838, 636, 950, 780, 275, 390, 390, 500, 838, 318, 361, 318, 337, 636, 636,
+    636, 636, 636, 636, 636, 636, 636, 636, 337, 337, 838, 838, 838, 531, 1000, 684, 686, 698,
+    770, 632, 575, 775, 752, 295, 295, 656, 557, 863, 748, 787, 603, 787, 695, 635, 611, 732,
+    684, 989, 685, 611, 685, 390, 337, 390, 838, 500, 500, 613, 635, 550, 635, 615, 352, 635,
+    634, 278, 278, 579, 278, 974, 634, 612, 635, 635, 411, 521, 392, 634, 592, 818, 592, 592,
+    525, 636, 337, 636, 838,
+)  # fmt: skip
+_BOLD_W = (
+    348, 456, 521, 838, 696, 1002, 872, 306, 457, 457, 523, 838, 380, 415, 380, 365, 696, 696,
+    696, 696, 696, 696, 696, 696, 696, 696, 400, 400, 838, 838, 838, 580, 1000, 774, 762, 734,
+    830, 683, 683, 821, 837, 372, 372, 775, 637, 995, 837, 850, 733, 850, 770, 720, 682, 812,
+    774, 1103, 771, 724, 725, 457, 365, 457, 838, 500, 500, 675, 716, 593, 716, 678, 435, 716,
+    712, 343, 343, 665, 343, 1042, 712, 687, 716, 716, 493, 595, 478, 712, 652, 924, 645, 652,
+    582, 712, 365, 712, 838,
+)  # fmt: skip
+_PUNCTUATION_W = {"–": 500, "—": 1000, "…": 1000, "·": 318, "’": 318, "‘": 318, "“": 518, "”": 518}
+
+
+@functools.lru_cache(maxsize=4096)
+def _other_width(char: str, bold: bool) -> float:
+    if char in _PUNCTUATION_W:
+        return _PUNCTUATION_W[char] * (1.15 if bold else 1.0)
+    base = unicodedata.normalize("NFD", char)[:1]
+    if base and 32 <= ord(base) < 127:  # accented Latin letters: as wide as the letter
+        return (_BOLD_W if bold else _REGULAR_W)[ord(base) - 32]
+    if unicodedata.east_asian_width(char) in ("W", "F"):
+        return 1000.0
+    if unicodedata.combining(char):
+        return 0.0
+    return 760.0 if bold else 700.0
+
+
+def _char_widths(text: str, size: float, bold: bool) -> list[float]:
+    table = _BOLD_W if bold else _REGULAR_W
+    scale = size / 1000 * 1.03  # a little slack for rendering differences
+    out = []
+    for char in text:
+        code = ord(char)
+        width = table[code - 32] if 32 <= code < 127 else _other_width(char, bold)
+        out.append(width * scale)
+    return out
+
+
+def _text_width(text: str, size: float, bold: bool = False) -> float:
+    return sum(_char_widths(text, size, bold))
+
+
+def _truncate(text: str, max_width: float, size: float, bold: bool = False) -> str:
+    """The longest prefix of `text` that fits in `max_width`, with an ellipsis if cut."""
+    widths = _char_widths(text, size, bold)
+    if sum(widths) <= max_width:
+        return text
+    ellipsis = _text_width("…", size, bold)
+    cumulative = list(accumulate(widths))
+    cut = bisect.bisect_right(cumulative, max_width - ellipsis)
+    return text[:cut].rstrip() + "…" if cut > 0 else "…"
+
+
+def _wrap(text: str, max_width: float, size: float, bold: bool, max_lines: int) -> list[str]:
+    """Greedy word wrap into at most `max_lines` lines; the last line is truncated if needed."""
+    words = text.split()
+    if not words:
+        return []
+    lines: list[str] = []
+    current = ""
+    for index, word in enumerate(words):
+        candidate = f"{current} {word}" if current else word
+        if _text_width(candidate, size, bold) <= max_width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = word
+        if len(lines) == max_lines - 1:
+            current = " ".join(words[index:])
+            break
+    lines.append(current)
+    return [_truncate(line, max_width, size, bold) for line in lines[:max_lines]]
+
+
+def _darker(colour: str, factor: float = 0.55) -> str:
+    value = colour.lstrip("#")
+    r, g, b = (int(value[i : i + 2], 16) for i in (0, 2, 4))
+    return "#{:02x}{:02x}{:02x}".format(*(int(c * factor) for c in (r, g, b)))
+
+
+def _document(
+    kind: str,
+    width: float,
+    height: float,
+    title: str,
+    desc: str,
+    body: list[str],
+) -> str:
+    """Wrap the drawing in the root <svg> with <title>/<desc> and stable, unique-ish ids."""
+    content = "".join(body)
+    uid = f"{kind}-{zlib.crc32((title + desc + content).encode('utf-8')):08x}"
+    width = float(max(1, round(width)))
+    height = float(max(1, round(height)))
+    head = _el(
+        "svg",
+        {
+            "xmlns": SVG_NS,
+            "role": "img",
+            "aria-labelledby": f"{uid}-title {uid}-desc",
+            "width": width,
+            "height": height,
+            "viewBox": f"0 0 {_num(width)} {_num(height)}",
+            "font-family": FONT_FAMILY,
+            "data-kind": kind,
+        },
+        "",
+    )[: -len("</svg>")]
+    return (
+        head
+        + _el("title", {"id": f"{uid}-title"}, _esc(title))
+        + _el("desc", {"id": f"{uid}-desc"}, _esc(desc))
+        + _el("rect", {"x": 0, "y": 0, "width": width, "height": height, "fill": "#ffffff"})
+        + content
+        + "</svg>"
+    )
+
+
+def _empty_document(kind: str, title: str, message: str) -> str:
+    width = max(420.0, _text_width(title, 16, True) + 48, _text_width(message, 13) + 48)
+    body = [
+        _text(24, 34, title, 16, bold=True),
+        _el(
+            "rect",
+            {
+                "x": 24,
+                "y": 52,
+                "width": width - 48,
+                "height": 56,
+                "rx": 6,
+                "fill": "#f7f7f7",
+                "stroke": BORDER,
+                "stroke-dasharray": "5 4",
+            },
+        ),
+        _text(
+            width / 2, 85, message, 13, anchor="middle", fill=MUTED, extra={"data-kind": "empty"}
+        ),
+    ]
+    return _document(kind, width, 132, title, message, body)
+
+
+# --------------------------------------------------------------------------------------
+# Genogram
+# --------------------------------------------------------------------------------------
+
+_SYM = 40.0  # symbol size
+_HALF = _SYM / 2
+_OUTLINE = 5.0  # gap of the index child's second outline
+_NAME_W = 150.0  # text column width before wrapping
+_LINE_H = 15.0
+_PARTNER_GAP = 40.0  # between the text columns of adjacent partners
+_PERSON_GAP = 32.0  # between unrelated neighbours in a row
+_FAMILY_GAP = 52.0  # between neighbours from different families
+_MARGIN = 28.0
+_STATUSES = ("together", "separated", "divorced", "ended_by_death")
+_SYMBOL_FILL = "#ffffff"
+_CHILD_FILL = "#fff1b8"
+_DECEASED_FILL = "#ececec"
+
+
+@dataclass
+class _Node:
+    person: GenoPerson
+    index: int
+    lines: list[tuple[str, float, bool, bool, str]] = field(default_factory=list)
+    width: float = 0.0
+    row: int = 0
+    x: float = 0.0
+    y: float = 0.0
+    cluster: _Cluster | None = None
+
+
+@dataclass
+class _Union:
+    a: int
+    b: int
+    status: str
+    label: str
+    implicit: bool = False
+    same_row: bool = False
+    level: int = 0
+    text_lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Family:
+    parents: tuple[int, ...]
+    union: _Union | None
+    children: list[int] = field(default_factory=list)
+    lane: int = 0
+
+
+@dataclass
+class _Cluster:
+    members: list[int]
+    offsets: list[float] = field(default_factory=list)
+    width: float = 0.0
+    left: float = 0.0
+    first_index: int = 0
+
+
+def _person_lines(person: GenoPerson) -> list[tuple[str, float, bool, bool, str]]:
+    """Text lines under a symbol: (text, size, bold, italic, colour)."""
+    lines: list[tuple[str, float, bool, bool, str]] = []
+    name = _clean(person.name).strip() or _("(no name)")
+    for part in _wrap(name, _NAME_W, 12.5, True, 2):
+        lines.append((part, 12.5, True, False, INK))
+    birth = _clean(person.birth_label).strip()
+    if birth:
+        lines.append((_truncate(birth, _NAME_W, 11), 11, False, False, INK))
+    if person.deceased:
+        lines.append((_("deceased"), 11, False, True, INK))
+    if person.lives_with_child and not person.is_child:
+        lines.append((_("lives with the child"), 10.5, False, True, MUTED))
+    for note in person.notes:
+        note_text = _clean(note).strip()
+        for part in _wrap(note_text, _NAME_W, 10.5, False, 2):
+            lines.append((part, 10.5, False, False, MUTED))
+    return lines
+
+
+def _arrange_cluster(members: list[int], adj: dict[int, list[int]], nodes: dict) -> list[int]:
+    """Order a cluster of partners so that partners sit next to each other: the person with
+    most partners in the middle, their partners either side, and each partner's own other
+    partners further out on the same side. A couple puts the man on the left (the usual
+    convention) unless the ordering sweeps later turn it round."""
+    if len(members) == 1:
+        return members
+    inside = set(members)
+
+    def by_index(pid: int) -> int:
+        return nodes[pid].index
+
+    links = {m: sorted((n for n in adj.get(m, []) if n in inside), key=by_index) for m in members}
+    hub = min(
+        members,
+        key=lambda m: (-len(links[m]), nodes[m].person.sex != "male", nodes[m].index),
+    )
+    seen = {hub}
+
+    def outward(pid: int) -> list[int]:
+        sequence = [pid]
+        for other in links[pid]:
+            if other not in seen:
+                seen.add(other)
+                sequence.extend(outward(other))
+        return sequence
+
+    partners = list(links[hub])
+    seen.update(partners)
+    half = len(partners) // 2
+    left: list[int] = []
+    for partner in partners[:half]:
+        left = list(reversed(outward(partner))) + left
+    right: list[int] = []
+    for partner in partners[half:]:
+        right.extend(outward(partner))
+    order = left + [hub] + right
+    order.extend(m for m in sorted(members, key=by_index) if m not in set(order))
+    return order
+
+
+def _isotonic_place(items: list[tuple[float, float, float]], gaps: list[float]) -> list[float]:
+    """Place items (width, desired left, weight) left to right, keeping their order and
+    the gaps between them, as close as possible to their desired positions (least squares,
+    by pool-adjacent-violators)."""
+    shifts = []
+    total = 0.0
+    for i, (width, _desired, _weight) in enumerate(items):
+        shifts.append(total)
+        total += width + (gaps[i] if i < len(gaps) else 0.0)
+    blocks: list[list[float]] = []  # [weighted sum, weight, count]
+    for i, (_width, desired, weight) in enumerate(items):
+        blocks.append([weight * (desired - shifts[i]), weight, 1])
+        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
+            s, w, c = blocks.pop()
+            blocks[-1][0] += s
+            blocks[-1][1] += w
+            blocks[-1][2] += c
+    lefts = []
+    i = 0
+    for s, w, c in blocks:
+        for _k in range(int(c)):
+            lefts.append(s / w + shifts[i])
+            i += 1
+    return lefts
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+class _Genogram:
+    def __init__(self, people: list[GenoPerson], unions: list[GenoUnion], title: str):
+        self.title = title
+        self.nodes: dict[int, _Node] = {}
+        for person in people:
+            if person.id not in self.nodes:
+                self.nodes[person.id] = _Node(person, len(self.nodes))
+        for node in self.nodes.values():
+            node.lines = _person_lines(node.person)
+            widest = max((_text_width(t, s, b) for t, s, b, _i, _c in node.lines), default=0)
+            node.width = max(_SYM + 28, widest + 6)
+        self._collect_unions(unions)
+        self._collect_families()
+        self._build_rows()
+
+    # -- structure --------------------------------------------------------------------
+
+    def _collect_unions(self, unions: list[GenoUnion]) -> None:
+        self.unions: list[_Union] = []
+        self.pair_union: dict[frozenset[int], _Union] = {}
+        for union in unions:
+            if union.a == union.b or union.a not in self.nodes or union.b not in self.nodes:
+                continue
+            key = frozenset((union.a, union.b))
+            if key in self.pair_union:
+                continue
+            status = union.status if union.status in _STATUSES else "together"
+            info = _Union(union.a, union.b, status, _clean(union.label).strip())
+            self.pair_union[key] = info
+            self.unions.append(info)
+
+    def _collect_families(self) -> None:
+        self.families: dict[tuple[int, ...], _Family] = {}
+        self.family_of: dict[int, _Family] = {}
+        self.children_of: dict[int, list[int]] = {pid: [] for pid in self.nodes}
+        for node in self.nodes.values():
+            person = node.person
+            parents: list[int] = []
+            for pid in (person.father_id, person.mother_id):
+                if (
+                    pid is not None
+                    and pid != person.id
+                    and pid in self.nodes
+                    and pid not in parents
+                ):
+                    parents.append(pid)
+            if not parents:
+                continue
+            key = tuple(sorted(parents))
+            family = self.families.get(key)
+            if family is None:
+                union = None
+                if len(parents) == 2:
+                    pair = frozenset(parents)
+                    union = self.pair_union.get(pair)
+                    if union is None:
+                        union = _Union(parents[0], parents[1], "together", "", implicit=True)
+                        self.pair_union[pair] = union
+                        self.unions.append(union)
+                family = _Family(key, union)
+                self.families[key] = family
+            family.children.append(person.id)
+            self.family_of[person.id] = family
+            for pid in parents:
+                self.children_of[pid].append(person.id)
+
+    def _build_rows(self) -> None:
+        generations = sorted({node.person.generation for node in self.nodes.values()})
+        row_index = {g: i for i, g in enumerate(generations)}
+        for node in self.nodes.values():
+            node.row = row_index[node.person.generation]
+        self.row_count = len(generations)
+        adj: dict[int, list[int]] = {}
+        for union in self.unions:
+            union.same_row = self.nodes[union.a].row == self.nodes[union.b].row
+            if union.same_row:
+                adj.setdefault(union.a, []).append(union.b)
+                adj.setdefault(union.b, []).append(union.a)
+        self.rows: list[list[_Cluster]] = [[] for _ in generations]
+        for node in self.nodes.values():
+            if node.cluster is not None:
+                continue
+            members = [node.person.id]
+            seen = {node.person.id}
+            queue = [node.person.id]
+            while queue:
+                current = queue.pop(0)
+                for other in adj.get(current, []):
+                    if other not in seen:
+                        seen.add(other)
+                        members.append(other)
+                        queue.append(other)
+            cluster = _Cluster(_arrange_cluster(members, adj, self.nodes))
+            cluster.first_index = min(self.nodes[m].index for m in members)
+            for m in members:
+                self.nodes[m].cluster = cluster
+            self.rows[node.row].append(cluster)
+
+    # -- ordering within rows (barycentre sweeps) ---------------------------------------
+
+    def _positions(self) -> dict[int, float]:
+        pos: dict[int, float] = {}
+        for row in self.rows:
+            flat = [m for cluster in row for m in cluster.members]
+            for i, m in enumerate(flat):
+                pos[m] = (i + 0.5) / len(flat)
+        return pos
+
+    def _member_key(self, pid: int, pos: dict[int, float], downward: bool) -> float | None:
+        node = self.nodes[pid]
+        if downward:
+            family = self.family_of.get(pid)
+            if family is None:
+                return None
+            values = [pos[p] for p in family.parents if self.nodes[p].row != node.row]
+        else:
+            values = [pos[c] for c in self.children_of[pid] if self.nodes[c].row != node.row]
+        return _mean(values)
+
+    def _order_rows(self) -> None:
+        pos = self._positions()
+        sweeps = [True, False, True, False, True]
+        for downward in sweeps:
+            rows = range(self.row_count) if downward else range(self.row_count - 1, -1, -1)
+            for r in rows:
+                row = self.rows[r]
+                keyed = []
+                for i, cluster in enumerate(row):
+                    keys = [self._member_key(m, pos, downward) for m in cluster.members]
+                    known = [k for k in keys if k is not None]
+                    current = _mean([pos[m] for m in cluster.members]) or 0.0
+                    key = _mean(known)
+                    keyed.append((key if key is not None else current, current, i, cluster))
+                    # Turn a cluster round if its members' relatives are the other way round.
+                    first, last = keys[0], keys[-1]
+                    if len(keys) > 1 and first is not None and last is not None and first > last:
+                        cluster.members.reverse()
+                keyed.sort(key=lambda item: (item[0], item[1], item[2]))
+                self.rows[r] = [item[3] for item in keyed]
+                flat = [m for cluster in self.rows[r] for m in cluster.members]
+                for i, m in enumerate(flat):
+                    pos[m] = (i + 0.5) / len(flat)
+
+    # -- geometry -----------------------------------------------------------------------
+
+    def _cluster_geometry(self) -> None:
+        for row in self.rows:
+            for cluster in row:
+                members = cluster.members
+                position = {m: i for i, m in enumerate(members)}
+                inside = [
+                    u for u in self.unions if u.same_row and u.a in position and u.b in position
+                ]
+                # Levels: adjacent partners are joined by a straight line (level 0); partners
+                # further apart by a bracket over the top, stacked so brackets never overlap.
+                taken: dict[int, list[tuple[int, int]]] = {}
+                for union in sorted(
+                    inside,
+                    key=lambda u: (abs(position[u.a] - position[u.b]), position[u.a]),
+                ):
+                    lo, hi = sorted((position[union.a], position[union.b]))
+                    if hi - lo == 1:
+                        union.level = 0
+                        continue
+                    level = 1
+                    while level < 3 and any(
+                        max(lo, a) < min(hi, b) for a, b in taken.get(level, [])
+                    ):
+                        level += 1
+                    union.level = level
+                    taken.setdefault(level, []).append((lo, hi))
+                for union in self.unions:
+                    union.text_lines = self._union_text(union)
+                offsets = []
+                centre = 0.0
+                for i, m in enumerate(members):
+                    node = self.nodes[m]
+                    if i == 0:
+                        centre = node.width / 2
+                    else:
+                        prev = self.nodes[members[i - 1]]
+                        union = self.pair_union.get(frozenset((prev.person.id, m)))
+                        partnered = union is not None and union.same_row and union.level == 0
+                        gap = _PARTNER_GAP if partnered else _PERSON_GAP
+                        distance = prev.width / 2 + gap + node.width / 2
+                        if partnered and union is not None:
+                            label_w = max(
+                                (_text_width(t, 10.5) for t in union.text_lines), default=0
+                            )
+                            distance = max(distance, _SYM + label_w + 24)
+                        centre += distance
+                    offsets.append(centre)
+                cluster.offsets = offsets
+                last = self.nodes[members[-1]]
+                cluster.width = offsets[-1] + last.width / 2
+
+    def _union_text(self, union: _Union) -> list[str]:
+        lines = []
+        if union.label:
+            lines.append(_truncate(union.label, 140, 10.5))
+        if union.status == "ended_by_death":
+            lines.append(_("ended by death"))
+        return lines
+
+    def _column(self, pid: int) -> tuple[float, float]:
+        node = self.nodes[pid]
+        return node.x - node.width / 2, node.x + node.width / 2
+
+    def _sync_x(self, cluster: _Cluster) -> None:
+        for m, offset in zip(cluster.members, cluster.offsets, strict=True):
+            self.nodes[m].x = cluster.left + offset
+
+    def _neighbour(self, pid: int, step: int) -> int | None:
+        cluster = self.nodes[pid].cluster
+        assert cluster is not None
+        i = cluster.members.index(pid) + step
+        return cluster.members[i] if 0 <= i < len(cluster.members) else None
+
+    def _busy_side(self, pid: int, step: int) -> bool:
+        other = self._neighbour(pid, step)
+        if other is None:
+            return False
+        union = self.pair_union.get(frozenset((pid, other)))
+        return union is not None and union.same_row and union.level == 0
+
+    def _drop(self, family: _Family) -> tuple[float, float]:
+        """Where the line down to a family's children starts."""
+        union = family.union
+        if union is None:
+            pid = family.parents[0]
+            node = self.nodes[pid]
+            left, right = self._column(pid)
+            if self._side_free(pid, 1):
+                return right + 14, node.y
+            if self._side_free(pid, -1):
+                return left - 14, node.y
+            return right + 28, node.y
+        a, b = self.nodes[union.a], self.nodes[union.b]
+        if a.x > b.x:
+            a, b = b, a
+        if not union.same_row:
+            return (a.x + b.x) / 2, (a.y + b.y) / 2
+        if union.level == 0:
+            return (a.x + a.width / 2 + b.x - b.width / 2) / 2, a.y
+        return self._bracket_gap_x(union), self._bracket_y(union)
+
+    def _bracket_gap(self, union: _Union) -> tuple[int, int, float]:
+        """A bracket over the top comes down between two people it spans: in a gap that no
+        straight partnership line uses, as near as possible to the partner with fewer
+        partners (so that several brackets from one person use different gaps). Returns the
+        people either side of the gap and a nudge for when no gap is free."""
+        cluster = self.nodes[union.a].cluster
+        assert cluster is not None
+        members = cluster.members
+        i, j = sorted((members.index(union.a), members.index(union.b)))
+        degree = {
+            pid: sum(1 for u in self.unions if u.same_row and pid in (u.a, u.b))
+            for pid in (union.a, union.b)
+        }
+        gaps = list(range(i, j))
+        if degree[members[j]] <= degree[members[i]]:
+            gaps.reverse()
+        free = [g for g in gaps if not self._busy_side(members[g], 1)]
+        gap, nudge = (free[0], 0.0) if free else (gaps[0], 10.0)
+        return members[gap], members[gap + 1], nudge
+
+    def _bracket_gap_x(self, union: _Union) -> float:
+        left, right, nudge = self._bracket_gap(union)
+        return (self._column(left)[1] + self._column(right)[0]) / 2 + nudge
+
+    def _side_free(self, pid: int, step: int) -> bool:
+        """Whether a single parent's line down can use the gap on that side."""
+        other = self._neighbour(pid, step)
+        if other is None:
+            return True
+        if self._busy_side(pid, step):
+            return False
+        pair = {pid, other}
+        for family in self.families.values():
+            union = family.union
+            if union is not None and union.same_row and union.level > 0:
+                left, right, _nudge = self._bracket_gap(union)
+                if {left, right} == pair:
+                    return False
+        return True
+
+    def _bracket_y(self, union: _Union) -> float:
+        top = min(self._symbol_top(union.a), self._symbol_top(union.b))
+        return top - 8 - 6 * (union.level - 1)
+
+    def _symbol_top(self, pid: int) -> float:
+        node = self.nodes[pid]
+        return (
+            node.y
+            - _HALF
+            - (_OUTLINE if node.person.is_child else 0)
+            - (2 if node.person.sex not in ("male", "female") else 0)
+        )
+
+    def _children_span(self, family: _Family) -> tuple[float, float]:
+        xs = [self.nodes[c].x for c in family.children]
+        return min(xs), max(xs)
+
+    def _place(self) -> None:
+        # Start packed, then alternate sweeps pulling children under their parents' line
+        # and parents over their children.
+        for row in self.rows:
+            left = 0.0
+            for cluster in row:
+                cluster.left = left
+                self._sync_x(cluster)
+                left += cluster.width + _PERSON_GAP
+        for downward in (True, False, True, False, True):
+            rows = range(self.row_count) if downward else range(self.row_count - 1, -1, -1)
+            for r in rows:
+                row = self.rows[r]
+                items: list[tuple[float, float, float]] = []
+                for i, cluster in enumerate(row):
+                    from_parents = self._parent_desire(cluster)
+                    from_children = self._child_desire(cluster)
+                    first, second = (
+                        (from_parents, from_children) if downward else (from_children, from_parents)
+                    )
+                    if first is not None:
+                        items.append((cluster.width, first, 1.0))
+                    elif second is not None:
+                        items.append((cluster.width, second, 0.5))
+                    elif i == 0:
+                        items.append((cluster.width, cluster.left, 0.05))
+                    else:
+                        # Unrelated to anyone in the rows above or below: sit beside the
+                        # left-hand neighbour.
+                        width, desired, _weight = items[-1]
+                        packed = desired + width + self._gap(row[i - 1], cluster)
+                        items.append((cluster.width, packed, 0.05))
+                gaps = [self._gap(row[i], row[i + 1]) for i in range(len(row) - 1)]
+                for cluster, left in zip(row, _isotonic_place(items, gaps), strict=True):
+                    cluster.left = left
+                    self._sync_x(cluster)
+        lowest = min(
+            min(self._column(m)[0] for m in cluster.members) for row in self.rows for cluster in row
+        )
+        for row in self.rows:
+            for cluster in row:
+                cluster.left += _MARGIN + 16 - lowest
+                self._sync_x(cluster)
+
+    def _gap(self, left: _Cluster, right: _Cluster) -> float:
+        fam_left = {id(self.family_of.get(m)) for m in left.members if m in self.family_of}
+        fam_right = {id(self.family_of.get(m)) for m in right.members if m in self.family_of}
+        if fam_left and fam_right and not (fam_left & fam_right):
+            return _FAMILY_GAP
+        return _PERSON_GAP
+
+    def _parent_desire(self, cluster: _Cluster) -> float | None:
+        values = []
+        for m, offset in zip(cluster.members, cluster.offsets, strict=True):
+            family = self.family_of.get(m)
+            if family is None:
+                continue
+            if any(self.nodes[p].row == self.nodes[m].row for p in family.parents):
+                continue
+            values.append(self._drop(family)[0] - offset)
+        return _mean(values)
+
+    def _child_desire(self, cluster: _Cluster) -> float | None:
+        members = set(cluster.members)
+        values = []
+        for family in self.families.values():
+            if not set(family.parents) <= members:
+                continue
+            if family.union is not None and not family.union.same_row:
+                continue
+            row = self.nodes[family.parents[0]].row
+            if any(self.nodes[c].row == row for c in family.children):
+                continue
+            lo, hi = self._children_span(family)
+            values.append(cluster.left + (lo + hi) / 2 - self._drop(family)[0])
+        return _mean(values)
+
+    def _vertical(self) -> float:
+        """Assign y to rows and bar lanes to families; returns the bottom of the drawing."""
+        # Families whose children start in each row, with lanes for their sibling bars.
+        by_row: dict[int, list[tuple[float, float, _Family]]] = {}
+        for family in self.families.values():
+            child_row = min(self.nodes[c].row for c in family.children)
+            lo, hi = self._children_span(family)
+            dx = self._drop(family)[0]
+            by_row.setdefault(child_row, []).append((min(lo, dx), max(hi, dx), family))
+        lanes_in_row: dict[int, int] = {}
+        for r, entries in by_row.items():
+            ends: list[float] = []
+            for lo, hi, family in sorted(entries, key=lambda e: (e[0], e[1])):
+                for lane, end in enumerate(ends):
+                    if end + 10 < lo:
+                        family.lane = lane
+                        ends[lane] = hi
+                        break
+                else:
+                    family.lane = len(ends)
+                    ends.append(hi)
+            lanes_in_row[r] = len(ends)
+        self.bar_base: dict[int, float] = {}
+        y = 56.0
+        for r in range(self.row_count):
+            members = [n for n in self.nodes.values() if n.row == r]
+            spans = [
+                u for u in self.unions if u.same_row and u.level > 0 and self.nodes[u.a].row == r
+            ]
+            bracket_room = (6 * max(u.level for u in spans) + 4) if spans else 0
+            label_room = 14 * max((len(u.text_lines) for u in spans), default=0)
+            lanes = lanes_in_row.get(r, 0)
+            base = 18 + bracket_room + label_room
+            self.bar_base[r] = base
+            top_space = base + 10 * max(lanes - 1, 0) + (12 if lanes else 0)
+            has_child = any(n.person.is_child for n in members)
+            centre = y + top_space + _HALF + (_OUTLINE if has_child else 0) + 4
+            for n in members:
+                n.y = centre
+            text_h = max(len(n.lines) for n in members) * _LINE_H
+            y = centre + _HALF + (_OUTLINE if has_child else 0) + 8 + text_h + 10
+        return y
+
+    # -- drawing ------------------------------------------------------------------------
+
+    def render(self) -> str:
+        self._order_rows()
+        self._cluster_geometry()
+        self._place()
+        bottom = self._vertical()
+        right = max(self._column(pid)[1] for pid in self.nodes) + _MARGIN + 16
+        lines_svg = self._draw_descent()
+        unions_svg = self._draw_unions()
+        people_svg = [self._draw_person(node) for node in self.nodes.values()]
+        width = max(right, _text_width(self.title, 16, True) + 2 * _MARGIN, 560.0)
+        key_svg, key_h = self._draw_key(bottom + 8, width)
+        height = bottom + 8 + key_h + _MARGIN
+        body = [
+            _text(_MARGIN, 32, self.title, 16, bold=True),
+            '<g data-kind="lines" fill="none" stroke-linecap="round">',
+            *lines_svg,
+            *unions_svg,
+            "</g>",
+            *people_svg,
+            key_svg,
+        ]
+        return _document("genogram", width, height, self.title, self._description(), body)
+
+    def _description(self) -> str:
+        count = len(self.nodes)
+        text = ngettext(
+            "Genogram (family diagram) of %(count)d person over %(generations)d generation.",
+            "Genogram (family diagram) of %(count)d people over %(generations)d generations.",
+            count,
+        ) % {"count": count, "generations": self.row_count}
+        children = [_clean(n.person.name) for n in self.nodes.values() if n.person.is_child]
+        if children:
+            text += " " + _("The child: %(names)s.") % {"names": ", ".join(children)}
+        return text
+
+    def _draw_descent(self) -> list[str]:
+        out = []
+        for family in self.families.values():
+            dx, dy = self._drop(family)
+            child_row = min(self.nodes[c].row for c in family.children)
+            first_child_y = min(
+                self.nodes[c].y for c in family.children if self.nodes[c].row == child_row
+            )
+            bar_y = first_child_y - _HALF - _OUTLINE - self.bar_base[child_row] - 10 * family.lane
+            parts = []
+            if family.union is None:
+                node = self.nodes[family.parents[0]]
+                points = [(node.x, node.y), (dx, dy), (dx, bar_y)]
+            else:
+                points = [(dx, dy), (dx, bar_y)]
+            parts.append(self._polyline(points))
+            lo, hi = self._children_span(family)
+            parts.append(self._polyline([(min(lo, dx), bar_y), (max(hi, dx), bar_y)]))
+            for c in family.children:
+                child = self.nodes[c]
+                parts.append(self._polyline([(child.x, bar_y), (child.x, self._symbol_top(c))]))
+            names = ", ".join(_clean(self.nodes[c].person.name) for c in family.children)
+            out.append(
+                _el(
+                    "g",
+                    {"data-kind": "descent", "stroke": LINE_COLOUR, "stroke-width": 1.6},
+                    _el("title", {}, _esc(_("Children: %(names)s") % {"names": names}))
+                    + "".join(parts),
+                )
+            )
+        return out
+
+    @staticmethod
+    def _polyline(points: list[tuple[float, float]]) -> str:
+        return _el("polyline", {"points": " ".join(f"{_num(x)},{_num(y)}" for x, y in points)})
+
+    def _draw_unions(self) -> list[str]:
+        out = []
+        status_text = {
+            "together": _("together"),
+            "separated": _("separated"),
+            "divorced": _("divorced"),
+            "ended_by_death": _("ended by death"),
+        }
+        for union in self.unions:
+            a, b = self.nodes[union.a], self.nodes[union.b]
+            if a.x > b.x or (a.x == b.x and a.y > b.y):
+                a, b = b, a
+            has_children = any(f.union is union for f in self.families.values() if f.children)
+            parts = []
+            if not union.same_row:
+                parts.append(self._polyline([(a.x, a.y), (b.x, b.y)]))
+                mx, my = (a.x + b.x) / 2, (a.y + b.y) / 2
+                text_x, text_y = mx + 8, my - 6
+                anchor = "start"
+            elif union.level == 0:
+                parts.append(self._polyline([(a.x, a.y), (b.x, b.y)]))
+                mx = (a.x + a.width / 2 + b.x - b.width / 2) / 2
+                my = a.y
+                text_x, text_y, anchor = mx, my - 11, "middle"
+                if has_children:
+                    mx = max(a.x + _HALF + 8, mx - 14)
+            else:
+                yb = self._bracket_y(union)
+                parts.append(
+                    self._polyline(
+                        [
+                            (a.x, self._symbol_top(a.person.id)),
+                            (a.x, yb),
+                            (b.x, yb),
+                            (b.x, self._symbol_top(b.person.id)),
+                        ]
+                    )
+                )
+                mx, my = (a.x + b.x) / 2, yb
+                text_x, text_y, anchor = mx, yb - 5, "middle"
+            slashes = {"separated": 1, "divorced": 2}.get(union.status, 0)
+            for i in range(slashes):
+                sx = mx + (i - (slashes - 1) / 2) * 8
+                parts.append(
+                    _el(
+                        "line",
+                        {
+                            "x1": sx - 4.5,
+                            "y1": my + 7,
+                            "x2": sx + 4.5,
+                            "y2": my - 7,
+                            "stroke-width": 2,
+                            "data-kind": "separation-slash",
+                        },
+                    )
+                )
+            for i, line in enumerate(reversed(union.text_lines)):
+                parts.append(
+                    _text(
+                        text_x,
+                        text_y - 13 * i,
+                        line,
+                        10.5,
+                        anchor=anchor,
+                        fill=MUTED,
+                        extra={"stroke": "none"},
+                    )
+                )
+            names = _("%(a)s and %(b)s") % {
+                "a": _clean(a.person.name),
+                "b": _clean(b.person.name),
+            }
+            described = [names, status_text[union.status]]
+            if union.label:
+                described.append(union.label)
+            kind = "partnership-unrecorded" if union.implicit else "partnership"
+            out.append(
+                _el(
+                    "g",
+                    {
+                        "data-kind": kind,
+                        "data-status": union.status,
+                        "stroke": LINE_COLOUR,
+                        "stroke-width": 1.8,
+                    },
+                    _el("title", {}, _esc(": ".join([described[0], ", ".join(described[1:])])))
+                    + "".join(parts),
+                )
+            )
+        return out
+
+    @staticmethod
+    def _shape(sex: str, x: float, y: float, half: float, attrs: dict[str, object]) -> str:
+        if sex == "male":
+            return _el(
+                "rect",
+                {"x": x - half, "y": y - half, "width": 2 * half, "height": 2 * half, **attrs},
+            )
+        if sex == "female":
+            return _el("circle", {"cx": x, "cy": y, "r": half, **attrs})
+        d = half + 2  # a diamond looks smaller than a square of the same size
+        corners = ((x, y - d), (x + d, y), (x, y + d), (x - d, y))
+        points = " ".join(f"{_num(cx)},{_num(cy)}" for cx, cy in corners)
+        return _el("polygon", {"points": points, **attrs})
+
+    def _draw_person(self, node: _Node) -> str:
+        person = node.person
+        sex = person.sex if person.sex in ("male", "female") else "other"
+        x, y = node.x, node.y
+        parts = []
+        details = [_clean(person.name)]
+        if person.birth_label:
+            details.append(_clean(person.birth_label))
+        if person.is_child:
+            details.append(_("the child"))
+        if person.deceased:
+            details.append(_("deceased"))
+        if person.lives_with_child and not person.is_child:
+            details.append(_("lives with the child"))
+        details.extend(_clean(n) for n in person.notes if _clean(n).strip())
+        parts.append(_el("title", {}, _esc(", ".join(details))))
+        if person.is_child:
+            parts.append(
+                self._shape(
+                    sex,
+                    x,
+                    y,
+                    _HALF + _OUTLINE,
+                    {
+                        "fill": "#ffffff",
+                        "stroke": INK,
+                        "stroke-width": 2,
+                        "data-kind": "index-child",
+                    },
+                )
+            )
+        fill = (
+            _CHILD_FILL if person.is_child else _DECEASED_FILL if person.deceased else _SYMBOL_FILL
+        )
+        parts.append(
+            self._shape(
+                sex,
+                x,
+                y,
+                _HALF,
+                {
+                    "fill": fill,
+                    "stroke": INK,
+                    "stroke-width": 2,
+                    "data-kind": "symbol",
+                    "data-sex": sex,
+                },
+            )
+        )
+        if person.deceased:
+            r = _HALF + 3
+            parts.append(
+                _el(
+                    "path",
+                    {
+                        "d": f"M{_num(x - r)},{_num(y - r)}L{_num(x + r)},{_num(y + r)}"
+                        f"M{_num(x + r)},{_num(y - r)}L{_num(x - r)},{_num(y + r)}",
+                        "stroke": INK,
+                        "stroke-width": 2,
+                        "fill": "none",
+                        "data-kind": "deceased-cross",
+                    },
+                )
+            )
+        if person.lives_with_child and not person.is_child:
+            parts.append(self._house(x + _HALF + 4, y + _HALF, {"data-kind": "household"}))
+        ty = y + _HALF + (_OUTLINE if person.is_child else 0) + 4
+        for text, size, bold, italic, colour in node.lines:
+            ty += _LINE_H
+            parts.append(
+                _text(x, ty - 3, text, size, anchor="middle", bold=bold, italic=italic, fill=colour)
+            )
+        return _el(
+            "g",
+            {"data-kind": "person", "data-person-id": person.id, "data-x": x, "data-y": y},
+            "".join(parts),
+        )
+
+    @staticmethod
+    def _house(x: float, y: float, extra: dict[str, object] | None = None) -> str:
+        """A small house with an H in it; (x, y) is the bottom-left corner."""
+        w, h = 15.0, 15.0
+        points = (
+            f"{_num(x)},{_num(y)} {_num(x)},{_num(y - h * 0.58)} {_num(x + w / 2)},{_num(y - h)} "
+            f"{_num(x + w)},{_num(y - h * 0.58)} {_num(x + w)},{_num(y)}"
+        )
+        return _el(
+            "g",
+            extra or {},
+            _el(
+                "polygon", {"points": points, "fill": "#ffffff", "stroke": INK, "stroke-width": 1.3}
+            )
+            + _text(x + w / 2, y - 2, "H", 8.5, anchor="middle", bold=True),
+        )
+
+    def _draw_key(self, top: float, width: float) -> tuple[str, float]:
+        entries: list[tuple[str, str]] = []
+        s = 8.0  # half size of key symbols
+
+        def sym(kind: str, x: float, y: float) -> str:
+            base = {"fill": "#ffffff", "stroke": INK, "stroke-width": 1.6}
+            if kind in ("male", "female", "other"):
+                return self._shape(kind, x, y, s, base)
+            if kind == "deceased":
+                r = s + 2
+                return self._shape("male", x, y, s, {**base, "fill": _DECEASED_FILL}) + _el(
+                    "path",
+                    {
+                        "d": f"M{_num(x - r)},{_num(y - r)}L{_num(x + r)},{_num(y + r)}"
+                        f"M{_num(x + r)},{_num(y - r)}L{_num(x - r)},{_num(y + r)}",
+                        "stroke": INK,
+                        "stroke-width": 1.6,
+                    },
+                )
+            if kind in ("separated", "divorced", "partners"):
+                count = {"separated": 1, "divorced": 2, "partners": 0}[kind]
+                out = _el(
+                    "line",
+                    {
+                        "x1": x - 14,
+                        "y1": y,
+                        "x2": x + 14,
+                        "y2": y,
+                        "stroke": INK,
+                        "stroke-width": 1.6,
+                    },
+                )
+                for i in range(count):
+                    sx = x + (i - (count - 1) / 2) * 7
+                    out += _el(
+                        "line",
+                        {
+                            "x1": sx - 3.5,
+                            "y1": y + 6,
+                            "x2": sx + 3.5,
+                            "y2": y - 6,
+                            "stroke": INK,
+                            "stroke-width": 1.6,
+                        },
+                    )
+                return out
+            if kind == "child":
+                return self._shape("male", x, y, s + 4, base) + self._shape(
+                    "male", x, y, s, {**base, "fill": _CHILD_FILL}
+                )
+            return self._house(x - 7.5, y + 7.5)
+
+        items = [
+            ("male", _("male")),
+            ("female", _("female")),
+            ("other", _("other or unknown")),
+            ("deceased", _("deceased")),
+            ("partners", _("partners")),
+            ("separated", _("separated")),
+            ("divorced", _("divorced")),
+            ("child", _("the child")),
+            ("house", _("lives with the child")),
+        ]
+        entries = [(kind, label) for kind, label in items]
+        inner_left = _MARGIN + 12
+        x = inner_left + 44
+        y = top + 24
+        parts = [_text(inner_left, y + 4, _("Key"), 12, bold=True)]
+        for kind, label in entries:
+            item_w = 30 + 6 + _text_width(label, 11) + 22
+            if x + item_w > width - _MARGIN - 8 and x > inner_left + 44:
+                x = inner_left + 44
+                y += 30
+            parts.append(sym(kind, x + 15, y))
+            parts.append(_text(x + 36, y + 4, label, 11))
+            x += item_w
+        height = y + 20 - top
+        frame = _el(
+            "rect",
+            {
+                "x": _MARGIN,
+                "y": top,
+                "width": width - 2 * _MARGIN,
+                "height": height,
+                "rx": 6,
+                "fill": "#fafafa",
+                "stroke": BORDER,
+            },
+        )
+        return _el("g", {"data-kind": "key"}, frame + "".join(parts)), height
+
+
+def render_genogram(people: list[GenoPerson], unions: list[GenoUnion], *, title: str) -> str:
+    """Draw a genogram (family diagram) as a standalone SVG document string."""
+    title = _clean(title)
+    if not people:
+        return _empty_document(
+            "genogram", title, _("Nothing to show yet: no family members have been added.")
+        )
+    return _Genogram(list(people), list(unions), title).render()
+
+
+# --------------------------------------------------------------------------------------
+# Timeline
+# --------------------------------------------------------------------------------------
+
+_TL_LEFT = 72.0  # room for the row headings
+_TL_RIGHT = 28.0
+_TL_YEAR_TOP = 48.0
+_TL_YEAR_H = 28.0
+_TL_AGE_H = 24.0
+_BOX_H = 38.0
+_LANE_GAP = 6.0
+_BOX_GAP = 6.0
+_MIN_BOX = 76.0
+_MAX_BOX = 210.0
+_MAX_BESIDE = 270.0
+_ALERT = "#9b1c1c"
+_PAD = 7.0
+_TITLE_SIZE = 11.5
+_SUB_SIZE = 10.0
+
+
+def _add_years(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year + years, month=3, day=1)
+
+
+def _age_on(dob: datetime.date, day: datetime.date) -> int:
+    return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+
+def _format_date(day: datetime.date, precision: str) -> str:
+    if precision == "year":
+        return str(day.year)
+    if precision == "month":
+        return dateformat.format(day, "M Y")
+    if precision == "approx":
+        if day.month == 1 and day.day == 1:
+            text = str(day.year)
+        elif day.day == 1:
+            text = dateformat.format(day, "M Y")
+        else:
+            text = dateformat.format(day, "j M Y")
+        return _("c. %(date)s") % {"date": text}
+    return dateformat.format(day, "j M Y")
+
+
+def _date_text(item: TimelineItem) -> str:
+    text = _format_date(item.start, item.precision)
+    if item.end is not None and item.end != item.start:
+        text += " – " + _format_date(item.end, item.precision)
+    return text
+
+
+class _Axis:
+    def __init__(self, first_year: int, last_year: int):
+        self.first_year = first_year
+        self.last_year = last_year
+        self.start = datetime.date(first_year, 1, 1)
+        self.end = datetime.date(last_year, 12, 31)
+        self.left = _TL_LEFT
+        self.right = _TL_LEFT + (last_year - first_year + 1) * PX_PER_YEAR
+
+    def clamp(self, day: datetime.date) -> datetime.date:
+        return min(max(day, self.start), self.end)
+
+    def x(self, day: datetime.date) -> float:
+        day = self.clamp(day)
+        year_start = datetime.date(day.year, 1, 1)
+        days = (datetime.date(day.year + 1, 1, 1) - year_start).days
+        fraction = (day - year_start).days / days
+        return self.left + (day.year - self.first_year + fraction) * PX_PER_YEAR
+
+    def year_x(self, year: int) -> float:
+        return self.left + (year - self.first_year) * PX_PER_YEAR
+
+
+@dataclass
+class _Event:
+    item: TimelineItem
+    category: str
+    label: str
+    colour: str
+    date_text: str
+    box_x: float
+    box_w: float
+    text_x: float
+    text_w: float
+    inside: bool
+    strip_x: float | None
+    align_end: bool = False
+    lo: float = 0.0
+    hi: float = 0.0
+    lane: int = 0
+
+
+def _layout_event(item: TimelineItem, axis: _Axis) -> _Event:
+    category = item.category if item.category in CATEGORIES else "other"
+    label, colour = CATEGORIES[category]
+    label = str(label)
+    title = _clean(item.title).strip() or _("(untitled)")
+    date_text = _date_text(item)
+    sub = f"{label} · {date_text}"
+    marker = 18.0 if item.sensitive else 0.0
+    text_need = max(_text_width(title, _TITLE_SIZE, True), _text_width(sub, _SUB_SIZE)) + marker
+    start = axis.clamp(item.start)
+    end = axis.clamp(item.end) if item.end is not None else None
+    if end is not None and end < start:
+        start, end = end, start
+    x0 = axis.x(start)
+    x1 = axis.x(end) if end is not None else x0
+
+    def event(box_x, box_w, text_x, text_w, inside, strip, lo, hi) -> _Event:
+        made = _Event(
+            item,
+            category,
+            label,
+            colour,
+            date_text,
+            box_x,
+            box_w,
+            text_x,
+            text_w - marker,
+            inside,
+            strip,
+        )
+        made.lo, made.hi = lo, hi
+        return made
+
+    if end is None or x1 - x0 < 6:
+        # A point event: a box starting at its date (ending at it near the right edge),
+        # with a dark strip on the side of the date.
+        width = min(max(text_need + 2 * _PAD + 4, _MIN_BOX), _MAX_BOX)
+        text_w = width - 2 * _PAD - 4
+        if x0 + width <= axis.right:
+            return event(x0, width, x0 + _PAD + 4, text_w, True, x0, x0, x0 + width)
+        return event(x0 - width, width, x0 - width + _PAD, text_w, True, x0 - 3, x0 - width, x0)
+    span = x1 - x0
+    if span >= min(text_need + 2 * _PAD, 100.0) and span >= 0.7 * (text_need + 2 * _PAD):
+        # Long enough: the text goes inside (truncated if it must be).
+        return event(x0, span, x0 + _PAD, span - 2 * _PAD, True, None, x0, x1)
+    # A short span: the box shows its real length and the text sits beside it.
+    text_w = min(text_need, _MAX_BESIDE)
+    if x1 + 5 + text_w <= axis.right:
+        return event(x0, span, x1 + 5, text_w, False, None, x0, x1 + 5 + text_w)
+    made = event(x0, span, x0 - 5, text_w, False, None, x0 - 5 - text_w, x1)
+    made.align_end = True  # text to the left of the box, hugging it
+    return made
+
+
+def _assign_lanes(events: list[_Event]) -> int:
+    """Greedy interval colouring: each event goes in the first lane where it fits."""
+    ends: list[float] = []
+    for event in events:
+        for lane, end in enumerate(ends):
+            if end + _BOX_GAP <= event.lo:
+                event.lane = lane
+                ends[lane] = event.hi
+                break
+        else:
+            event.lane = len(ends)
+            ends.append(event.hi)
+    return len(ends)
+
+
+def _draw_event(event: _Event, y: float) -> str:
+    item = event.item
+    title = _clean(item.title).strip() or _("(untitled)")
+    tooltip = [title, event.date_text, event.label]
+    if item.sensitive:
+        tooltip.append(_("sensitive"))
+    dark = _darker(event.colour)
+    approx = item.precision == "approx"
+    parts = [
+        _el("title", {}, _esc("\n".join(tooltip))),
+        _el(
+            "rect",
+            {
+                "x": event.box_x,
+                "y": y,
+                "width": event.box_w,
+                "height": _BOX_H,
+                "rx": 4,
+                "fill": event.colour,
+                "stroke": dark,
+                "stroke-width": 1.6 if approx else 1,
+                "stroke-dasharray": "5 3" if approx else None,
+                "data-kind": "event-box",
+            },
+        ),
+    ]
+    if event.strip_x is not None:
+        parts.append(
+            _el(
+                "rect",
+                {"x": event.strip_x, "y": y + 3, "width": 3, "height": _BOX_H - 6, "fill": dark},
+            )
+        )
+    width = max(event.text_w, 10.0)
+    line1 = _truncate(title, width, _TITLE_SIZE, True)
+    line2 = _truncate(f"{event.label} · {event.date_text}", width, _SUB_SIZE)
+    anchor = "end" if event.align_end else "start"
+    parts.append(_text(event.text_x, y + 15, line1, _TITLE_SIZE, anchor=anchor, bold=True))
+    parts.append(_text(event.text_x, y + 30, line2, _SUB_SIZE, anchor=anchor))
+    if item.sensitive:
+        used = max(_text_width(line1, _TITLE_SIZE, True), _text_width(line2, _SUB_SIZE))
+        if event.inside:
+            cx = event.box_x + event.box_w - 11
+        elif event.align_end:
+            cx = event.text_x - used - 10
+        else:
+            cx = event.text_x + used + 10
+        parts.append(
+            _el(
+                "circle",
+                {
+                    "cx": cx,
+                    "cy": y + 11,
+                    "r": 7,
+                    "fill": "#ffffff",
+                    "stroke": _ALERT,
+                    "stroke-width": 1.4,
+                },
+            )
+            + _text(
+                cx,
+                y + 15,
+                "!",
+                10,
+                anchor="middle",
+                bold=True,
+                fill=_ALERT,
+                extra={"data-kind": "sensitive"},
+            )
+        )
+    return _el(
+        "g",
+        {
+            "id": f"tl-event-{item.id}",
+            "data-kind": "event",
+            "data-category": event.category,
+            "data-lane": event.lane,
+        },
+        "".join(parts),
+    )
+
+
+def _timeline_key(top: float, width: float) -> tuple[str, float]:
+    inner_left = _MARGIN + 12
+    start_x = inner_left + 44
+    x, y = start_x, top + 24
+    parts = [_text(inner_left, y + 4, _("Key"), 12, bold=True)]
+
+    def place(item_w: float) -> tuple[float, float]:
+        nonlocal x, y
+        if x + item_w > width - _MARGIN - 8 and x > start_x:
+            x = start_x
+            y += 26
+        at = (x, y)
+        x += item_w
+        return at
+
+    for key, (label, colour) in CATEGORIES.items():
+        label = str(label)
+        px, py = place(22 + _text_width(label, 11) + 20)
+        parts.append(
+            _el(
+                "rect",
+                {
+                    "x": px,
+                    "y": py - 8,
+                    "width": 16,
+                    "height": 16,
+                    "rx": 3,
+                    "fill": colour,
+                    "stroke": _darker(colour),
+                    "data-category": key,
+                },
+            )
+        )
+        parts.append(_text(px + 22, py + 4, label, 11))
+    extras = [
+        ("approx", _("approximate date (c.)")),
+        ("span", _("with an end date: box runs from start to end")),
+        ("sensitive", _("sensitive")),
+    ]
+    for kind, label in extras:
+        px, py = place(34 + _text_width(label, 11) + 20)
+        if kind == "approx":
+            parts.append(
+                _el(
+                    "rect",
+                    {
+                        "x": px,
+                        "y": py - 8,
+                        "width": 28,
+                        "height": 16,
+                        "rx": 3,
+                        "fill": "#ffffff",
+                        "stroke": INK,
+                        "stroke-dasharray": "5 3",
+                        "stroke-width": 1.4,
+                    },
+                )
+            )
+        elif kind == "span":
+            parts.append(
+                _el(
+                    "rect",
+                    {
+                        "x": px,
+                        "y": py - 5,
+                        "width": 28,
+                        "height": 10,
+                        "rx": 3,
+                        "fill": "#ffffff",
+                        "stroke": INK,
+                    },
+                )
+            )
+        else:
+            parts.append(
+                _el(
+                    "circle",
+                    {
+                        "cx": px + 14,
+                        "cy": py,
+                        "r": 7,
+                        "fill": "#ffffff",
+                        "stroke": _ALERT,
+                        "stroke-width": 1.4,
+                    },
+                )
+                + _text(px + 14, py + 4, "!", 10, anchor="middle", bold=True, fill=_ALERT)
+            )
+        parts.append(_text(px + 34, py + 4, label, 11))
+    height = y + 18 - top
+    frame = _el(
+        "rect",
+        {
+            "x": _MARGIN,
+            "y": top,
+            "width": width - 2 * _MARGIN,
+            "height": height,
+            "rx": 6,
+            "fill": "#fafafa",
+            "stroke": BORDER,
+        },
+    )
+    return _el("g", {"data-kind": "key"}, frame + "".join(parts)), height
+
+
+def render_timeline(
+    items: list[TimelineItem],
+    *,
+    date_of_birth: datetime.date,
+    today: datetime.date,
+    title: str,
+) -> str:
+    """Draw the child's timeline as a standalone SVG document string.
+
+    Years run along the top from the year before birth to the current year, with the
+    child's age underneath; events are boxes at their dates, stacked into as many lanes as
+    needed so that none overlap.
+    """
+    title = _clean(title)
+    last_year = max(today.year, date_of_birth.year)
+    axis = _Axis(date_of_birth.year - 1, last_year)
+    width = axis.right + _TL_RIGHT
+
+    events = sorted(
+        (_layout_event(item, axis) for item in items),
+        key=lambda e: (e.lo, e.hi, e.item.start, e.item.id),
+    )
+    lanes = _assign_lanes(events)
+
+    year_top = _TL_YEAR_TOP
+    age_top = year_top + _TL_YEAR_H
+    marker_top = age_top + _TL_AGE_H
+    events_top = marker_top + 22
+    events_h = max(lanes, 1) * (_BOX_H + _LANE_GAP) + 8
+    events_bottom = events_top + events_h
+
+    body: list[str] = [
+        _text(_MARGIN, 30, _truncate(title, width - 2 * _MARGIN, 16, True), 16, bold=True)
+    ]
+
+    # Year bands (shaded alternately down the whole drawing) and year labels.
+    grid = []
+    for year in range(axis.first_year, axis.last_year + 1):
+        x = axis.year_x(year)
+        shade = (year - axis.first_year) % 2 == 1
+        if shade:
+            grid.append(
+                _el(
+                    "rect",
+                    {
+                        "x": x,
+                        "y": marker_top,
+                        "width": PX_PER_YEAR,
+                        "height": events_bottom - 4 - marker_top,
+                        "fill": "#f6f7f9",
+                    },
+                )
+            )
+        grid.append(
+            _el(
+                "rect",
+                {
+                    "x": x,
+                    "y": year_top,
+                    "width": PX_PER_YEAR,
+                    "height": _TL_YEAR_H,
+                    "fill": "#dfe6ee" if shade else "#eaeff4",
+                },
+            )
+        )
+        grid.append(
+            _text(
+                x + PX_PER_YEAR / 2,
+                year_top + 19,
+                str(year),
+                13,
+                anchor="middle",
+                bold=True,
+                extra={"data-kind": "year"},
+            )
+        )
+    for year in range(axis.first_year, axis.last_year + 2):
+        x = axis.year_x(year)
+        grid.append(
+            _el(
+                "line",
+                {
+                    "x1": x,
+                    "y1": year_top,
+                    "x2": x,
+                    "y2": events_bottom - 4,
+                    "stroke": "#c3cad3",
+                    "stroke-width": 1,
+                },
+            )
+        )
+    body.append(_el("g", {"data-kind": "year-axis"}, "".join(grid)))
+
+    # Age row: one band per year of age, from each birthday to the next.
+    ages = []
+    current_age = _age_on(date_of_birth, today) if today >= date_of_birth else -1
+    birth_x = axis.x(date_of_birth)
+    if birth_x - axis.left >= 60:
+        ages.append(
+            _text(
+                (axis.left + birth_x) / 2,
+                age_top + 16,
+                _("before birth"),
+                10.5,
+                anchor="middle",
+                italic=True,
+                fill=MUTED,
+            )
+        )
+    for age in range(current_age + 1):
+        band_start = axis.x(_add_years(date_of_birth, age))
+        band_end = axis.x(_add_years(date_of_birth, age + 1))
+        if band_start >= axis.right:
+            break
+        band_end = min(band_end, axis.right)
+        ages.append(
+            _el(
+                "rect",
+                {
+                    "x": band_start,
+                    "y": age_top,
+                    "width": max(band_end - band_start, 1.0),
+                    "height": _TL_AGE_H,
+                    "fill": "#fdf0cf" if age % 2 else "#fbe3a8",
+                    "stroke": "#e0c27a",
+                    "stroke-width": 0.6,
+                },
+            )
+        )
+        label = _("age %(age)d") % {"age": age}
+        label_w = _text_width(label, 11)
+        centre = (band_start + band_end) / 2
+        centre = min(max(centre, axis.left + label_w / 2 + 2), axis.right - label_w / 2 - 2)
+        ages.append(
+            _text(centre, age_top + 16, label, 11, anchor="middle", extra={"data-kind": "age"})
+        )
+    body.append(_el("g", {"data-kind": "age-axis"}, "".join(ages)))
+    body.append(
+        _text(axis.left - 8, year_top + 19, _("Year"), 11, anchor="end", bold=True, fill=MUTED)
+    )
+    body.append(
+        _text(axis.left - 8, age_top + 16, _("Age"), 11, anchor="end", bold=True, fill=MUTED)
+    )
+
+    # Birth and today markers.
+    today_x = axis.x(today)
+    for x, label, anchor, colour in (
+        (birth_x, _("birth"), "start", "#2b2b2b"),
+        (today_x, _("today"), "end", "#8a1c1c"),
+    ):
+        body.append(
+            _el(
+                "line",
+                {
+                    "x1": x,
+                    "y1": marker_top,
+                    "x2": x,
+                    "y2": events_bottom - 4,
+                    "stroke": colour,
+                    "stroke-width": 1.4,
+                    "stroke-dasharray": "6 4",
+                    "data-kind": f"marker-{'birth' if anchor == 'start' else 'today'}",
+                },
+            )
+        )
+        body.append(
+            _text(
+                x + (4 if anchor == "start" else -4),
+                marker_top + 14,
+                label,
+                10.5,
+                anchor=anchor,
+                bold=True,
+                fill=colour,
+            )
+        )
+
+    if events:
+        body.extend(
+            _draw_event(e, events_top + e.lane * (_BOX_H + _LANE_GAP))
+            for e in sorted(events, key=lambda e: (e.item.start, e.lane, e.item.id))
+        )
+    else:
+        body.append(
+            _text(
+                axis.left + 12,
+                events_top + 24,
+                _("Nothing to show yet: no events have been added to the timeline."),
+                13,
+                fill=MUTED,
+                extra={"data-kind": "empty"},
+            )
+        )
+
+    key_svg, key_h = _timeline_key(events_bottom + 10, width)
+    body.append(key_svg)
+    height = events_bottom + 10 + key_h + _MARGIN
+
+    count = len(events)
+    desc = ngettext(
+        "Timeline with %(count)d event, from %(first)d to %(last)d.",
+        "Timeline with %(count)d events, from %(first)d to %(last)d.",
+        count,
+    ) % {"count": count, "first": axis.first_year, "last": axis.last_year}
+    return _document("timeline", width, height, title, desc, body)

@@ -1,0 +1,488 @@
+"""The formulation workspace: scheduling, invitations and .ics, checklist, genogram,
+summary and timeline, meeting record, access."""
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from formulation import services
+from formulation.models import (
+    Invitation,
+    Meeting,
+    Professional,
+    SummaryItem,
+    TimelineEvent,
+    TRMFramework,
+)
+from referrals import services as referral_services
+from tests.factories import CaseFactory
+
+FUTURE = timezone.now() + dt.timedelta(days=10)
+
+
+@pytest.fixture
+def consented(world):
+    """A case preparing for formulation, with valid consent, referred to the central team."""
+    case = CaseFactory(
+        team=world.yot_a,
+        case_manager=world.case_manager,
+        status="awaiting_consent",
+        referred_to=world.central,
+    )
+    today = timezone.localdate()
+    referral_services.consent_record(
+        actor=world.case_manager, case=case, kind="ecm_child", date=today
+    )
+    referral_services.consent_record(
+        actor=world.case_manager, case=case, kind="parent_general", date=today, signatory_name="Jo"
+    )
+    case.refresh_from_db()
+    assert case.status == "preparation"
+    return case
+
+
+@pytest.fixture
+def meeting(world, consented):
+    return services.meeting_schedule(
+        actor=world.central_senior,
+        case=consented,
+        starts_at=FUTURE,
+        chair=world.central_senior,
+        psychologist=world.central_psychologist,
+        location="Room 2",
+    )
+
+
+def test_scheduling_needs_consent(world):
+    case = CaseFactory(
+        team=world.yot_a,
+        case_manager=world.case_manager,
+        status="awaiting_consent",
+        referred_to=world.central,
+    )
+    with pytest.raises(ValidationError, match="valid ECM consent"):
+        services.meeting_schedule(
+            actor=world.senior,
+            case=case,
+            starts_at=FUTURE,
+            chair=world.senior,
+            psychologist=world.psychologist,
+            location="Room",
+        )
+
+
+def test_scheduling_in_the_past_is_refused(world, consented):
+    with pytest.raises(ValidationError, match="must be in the future"):
+        services.meeting_schedule(
+            actor=world.senior,
+            case=consented,
+            starts_at=timezone.now() - dt.timedelta(hours=1),
+            chair=world.senior,
+            psychologist=world.psychologist,
+            location="Room",
+        )
+
+
+def test_only_senior_practitioners_schedule(world, consented):
+    with pytest.raises(PermissionDenied):
+        services.meeting_schedule(
+            actor=world.case_manager,
+            case=consented,
+            starts_at=FUTURE,
+            chair=world.senior,
+            psychologist=world.psychologist,
+            location="Room",
+        )
+
+
+def test_schedule_page_keeps_input_and_says_why(client, world, consented):
+    client.force_login(world.senior)
+    past = (timezone.localtime() - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(
+        reverse("formulation:schedule", args=[consented.pk]),
+        {
+            "starts_at": past,
+            "duration_minutes": 180,
+            "location": "Library",
+            "chair": world.senior.pk,
+            "psychologist": world.psychologist.pk,
+        },
+    )
+    body = response.content.decode()
+    assert "must be in the future" in body
+    assert 'value="Library"' in body
+    assert not Meeting.objects.exists()
+
+
+def test_invitation_email_with_valid_ics(world, meeting, django_capture_on_commit_callbacks):
+    professional = Professional.objects.create(
+        team=world.yot_a,
+        name="Bethan Rowlands",
+        role="Social worker",
+        agency="social_services",
+        email="bethan@example.org",
+    )
+    invitation = services.invitation_add(
+        actor=world.case_manager, meeting=meeting, professional=professional
+    )
+    assert invitation.delivery == "pending"
+    assert services.send_invitation_email(invitation.pk) == "sent"
+    assert services.send_invitation_email(invitation.pk) == "sent"  # idempotent: once
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["bethan@example.org"]
+    child = meeting.case.child
+    assert child.last_name not in message.subject + message.body  # no sensitive content
+    assert meeting.case.reference in message.subject
+    name, content, mimetype = message.attachments[0]
+    assert name == "invitation.ics" and mimetype.startswith("text/calendar")
+    calendar = Calendar.from_ical(content)
+    event = calendar.walk("VEVENT")[0]
+    assert str(calendar["method"]) == "REQUEST"
+    assert event.decoded("dtstart") == meeting.starts_at.replace(microsecond=0)
+    assert event.decoded("dtend") == meeting.ends_at.replace(microsecond=0)
+    assert str(event["location"]) == "Room 2"
+    assert "mailto:bethan@example.org" in str(event["attendee"])
+    assert child.last_name not in content
+
+
+def test_invalid_email_is_flagged_not_dropped(world, meeting):
+    invitation = services.invitation_add(
+        actor=world.case_manager,
+        meeting=meeting,
+        name="Nia Clarke",
+        agency="housing",
+        email="not-an-address",
+    )
+    assert invitation.delivery == "no_email"
+    assert "not a valid e-mail address" in invitation.delivery_error
+    item = {i.key: i for i in services.checklist(meeting)}["invitations"]
+    assert not item.done and "1 need attention" in item.detail
+
+
+def test_checklist_follows_the_data(world, meeting):
+    items = {i.key: i for i in services.checklist(meeting)}
+    assert items["consent"].done and items["parent_consent"].done and items["date_set"].done
+    assert not items["genogram"].done and not items["summary"].done
+    assert not items["room_booked"].done
+    case = meeting.case
+    services.ensure_index_member(case)
+    services.family_member_save(
+        actor=world.case_manager,
+        case=case,
+        data={"name": "Mum", "relationship": "mother", "sex": "female"},
+    )
+    services.summary_item_save(
+        actor=world.case_manager, case=case, data={"kind": "strength", "title": "Loves football"}
+    )
+    services.checklist_tick(actor=world.case_manager, meeting=meeting, key="room_booked", done=True)
+    items = {i.key: i for i in services.checklist(meeting)}
+    assert items["genogram"].done and items["summary"].done and items["room_booked"].done
+    consent = case.consents.get(kind="ecm_child")
+    referral_services.consent_withdraw(
+        actor=world.case_manager, consent=consent, date=timezone.localdate(), reason="Changed mind"
+    )
+    items = {i.key: i for i in services.checklist(meeting)}
+    assert not items["consent"].done
+
+
+def test_dated_summary_entries_become_timeline_events(world, consented):
+    item = services.summary_item_save(
+        actor=world.case_manager,
+        case=consented,
+        data={
+            "kind": "school",
+            "title": "Northgate High",
+            "start_date": dt.date(2022, 9, 1),
+            "precision": "month",
+        },
+    )
+    event = TimelineEvent.objects.get(source_item=item)
+    assert event.category == "education" and event.start_date == dt.date(2022, 9, 1)
+    services.summary_item_save(
+        actor=world.case_manager,
+        case=consented,
+        item=item,
+        data={"start_date": dt.date(2022, 10, 1)},
+    )
+    event.refresh_from_db()
+    assert event.start_date == dt.date(2022, 10, 1)  # one entry, kept in step
+    assert TimelineEvent.objects.count() == 1
+    with pytest.raises(ValidationError, match="edit it there"):
+        services.timeline_event_save(
+            actor=world.case_manager, case=consented, event=event, data={"title": "x"}
+        )
+
+
+def test_timeline_dates_are_checked(world, consented):
+    dob = consented.child.date_of_birth
+    with pytest.raises(ValidationError) as exc:
+        services.timeline_event_save(
+            actor=world.case_manager,
+            case=consented,
+            data={
+                "title": "Too early",
+                "category": "family",
+                "start_date": dt.date(dob.year - 2, 6, 1),
+            },
+        )
+    assert "start_date" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        services.timeline_event_save(
+            actor=world.case_manager,
+            case=consented,
+            data={
+                "title": "Backwards",
+                "category": "family",
+                "start_date": dt.date(dob.year + 3, 6, 1),
+                "end_date": dt.date(dob.year + 2, 6, 1),
+            },
+        )
+    assert "end_date" in exc.value.message_dict
+
+
+def test_second_editor_of_an_event_is_told(world, consented):
+    event = services.timeline_event_save(
+        actor=world.case_manager,
+        case=consented,
+        data={
+            "title": "Moves house",
+            "category": "accommodation",
+            "start_date": consented.child.date_of_birth + dt.timedelta(days=400),
+        },
+    )
+    services.timeline_event_save(
+        actor=world.senior,
+        case=consented,
+        event=event,
+        expected_version=1,
+        data={"title": "Moves to Nan's"},
+    )
+    with pytest.raises(ValidationError, match="Someone else changed this event"):
+        services.timeline_event_save(
+            actor=world.case_manager,
+            case=consented,
+            event=event,
+            expected_version=1,
+            data={"title": "Moves to a flat"},
+        )
+    event.refresh_from_db()
+    assert event.title == "Moves to Nan's"
+
+
+def test_timeline_page_queries_constant_with_300_events(client, world, consented):
+    client.force_login(world.case_manager)
+    url = reverse("formulation:timeline", args=[consented.pk])
+    dob = consented.child.date_of_birth
+    TimelineEvent.objects.create(
+        child=consented.child, title="First", category="family", start_date=dob
+    )
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    TimelineEvent.objects.bulk_create(
+        TimelineEvent(
+            child=consented.child,
+            title=f"Event {n}",
+            category="education",
+            start_date=dob + dt.timedelta(days=17 * n),
+        )
+        for n in range(299)
+    )
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(url)
+    assert len(large) == len(small)
+    body = response.content.decode()
+    assert body.count('id="tl-event-') == 300
+
+
+def test_live_timeline_entry_returns_the_updated_drawing(client, world, consented):
+    client.force_login(world.case_manager)
+    dob = consented.child.date_of_birth
+    response = client.post(
+        reverse("formulation:timeline_add", args=[consented.pk]),
+        {
+            "title": "Starts boxing club",
+            "category": "relationships",
+            "start_date": (dob + dt.timedelta(days=5000)).isoformat(),
+            "precision": "month",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.strip().startswith('<div id="timeline-workspace">')  # a fragment, not a page
+    assert "Starts boxing club" in body and "<svg" in body
+    # An error comes back on the field with everything else kept.
+    response = client.post(
+        reverse("formulation:timeline_add", args=[consented.pk]),
+        {
+            "title": "Too early to be true",
+            "category": "family",
+            "start_date": dt.date(dob.year - 3, 1, 1).isoformat(),
+            "precision": "day",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert "The timeline starts in the year before the child&#x27;s birth" in body
+    assert 'value="Too early to be true"' in body
+
+
+def test_trm_placement_only_by_the_psychologist(client, world, meeting):
+    framework = TRMFramework.objects.get(code="practice-stages")
+    stage = framework.stages.get(number=2)
+    for who in ("central_senior", "case_manager", "manager"):
+        with pytest.raises(PermissionDenied):
+            services.trm_placement_save(
+                actor=getattr(world, who),
+                meeting=meeting,
+                stage=stage,
+                presentation="a",
+                underlying_need="b",
+                intervention_recommendation="c",
+            )
+        client.force_login(getattr(world, who))
+        response = client.post(
+            reverse("formulation:trm", args=[meeting.pk]),
+            {
+                "stage": stage.pk,
+                "presentation": "a",
+                "underlying_need": "b",
+                "intervention_recommendation": "c",
+            },
+        )
+        assert response.status_code == 403
+    placement = services.trm_placement_save(
+        actor=world.central_psychologist,
+        meeting=meeting,
+        stage=stage,
+        presentation="a",
+        underlying_need="b",
+        intervention_recommendation="c",
+    )
+    assert placement.stage.framework == framework  # the framework version it used
+
+
+MEETING_ACCESS = {
+    "case_manager": 200,
+    "senior": 200,
+    "psychologist": 200,
+    "manager": 200,
+    "central_senior": 200,
+    "central_psychologist": 200,
+    "team_admin": 404,
+    "other_case_manager": 404,
+    "other_senior": 404,
+    "central_case_manager": 404,
+    "outsider": 404,
+    "superuser": 404,
+}
+
+
+@pytest.mark.parametrize("who", MEETING_ACCESS)
+def test_workspace_access(client, world, meeting, who):
+    client.force_login(getattr(world, who))
+    expected = MEETING_ACCESS[who]
+    case = meeting.case
+    for url in (
+        reverse("formulation:meeting", args=[meeting.pk]),
+        reverse("formulation:workspace", args=[case.pk]),
+        reverse("formulation:genogram", args=[case.pk]),
+        reverse("formulation:summary", args=[case.pk]),
+        reverse("formulation:timeline", args=[case.pk]),
+    ):
+        assert client.get(url).status_code == expected, url
+
+
+def test_recommendations_and_meeting_held(world, meeting):
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=timezone.now() - dt.timedelta(hours=2))
+    meeting.refresh_from_db()
+    for n in (1, 2, 3):
+        services.recommendation_add(
+            actor=world.central_psychologist,
+            meeting=meeting,
+            data={"intervention": f"Step {n}", "owner_agency": "yot", "sequence": n},
+        )
+    with pytest.raises(ValidationError, match="who is best placed"):
+        services.recommendation_add(
+            actor=world.central_psychologist,
+            meeting=meeting,
+            data={"intervention": "Nobody", "sequence": 4},
+        )
+    services.meeting_mark_held(actor=world.central_senior, meeting=meeting)
+    meeting.case.refresh_from_db()
+    assert meeting.case.status == "active"
+    assert list(meeting.recommendations.values_list("sequence", flat=True)) == [1, 2, 3]
+
+
+def test_genogram_and_timeline_svgs_on_pages(client, world, consented):
+    services.ensure_index_member(consented)
+    services.family_member_save(
+        actor=world.case_manager,
+        case=consented,
+        data={
+            "name": "Grandad Bill",
+            "relationship": "grandparent",
+            "sex": "male",
+            "deceased": True,
+        },
+    )
+    client.force_login(world.case_manager)
+    body = client.get(reverse("formulation:genogram", args=[consented.pk])).content.decode()
+    svg = body[body.index("<svg") : body.index("</svg>") + 6]
+    ET.fromstring(svg)
+    assert "Grandad Bill" in svg
+
+
+def test_invitations_survive_a_broker_outage(
+    world, meeting, settings, django_capture_on_commit_callbacks
+):
+    from ecm.celery import app
+
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    app.conf.broker_connection_retry = False
+    app.conf.broker_connection_max_retries = 0
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            invitation = services.invitation_add(
+                actor=world.case_manager,
+                meeting=meeting,
+                name="Sian",
+                agency="health",
+                email="sian@example.org",
+            )
+    finally:
+        app.conf.broker_url = settings.CELERY_BROKER_URL
+        app.close()  # drop the connections made to the dead broker
+        app._pool = None
+        app.amqp._producer_pool = None
+    invitation.refresh_from_db()
+    assert invitation.delivery == Invitation.Delivery.PENDING  # kept, to be sent later
+
+
+def test_demo_has_a_full_formulation(db):
+    from django.core.management import call_command
+
+    call_command("seed_demo", verbosity=0)
+    from django.db.models import Count
+
+    meeting = (
+        Meeting.objects.filter(status="held")
+        .annotate(people=Count("case__child__family", distinct=True))
+        .order_by("-people")
+        .first()
+    )
+    child = meeting.case.child
+    assert child.family.count() >= 12
+    assert child.timeline.count() >= 40
+    assert SummaryItem.objects.filter(child=child).count() >= 5
+    assert meeting.recommendations.count() >= 3
+    assert meeting.trm_placement.stage.framework.code == "practice-stages"
