@@ -298,7 +298,7 @@ def _document(
 
 
 def _empty_document(kind: str, title: str, message: str) -> str:
-    width = max(420.0, _text_width(title, 16, True) + 48, _text_width(message, 13) + 48)
+    width = max(420.0, _text_width(title, 16, True) + 48, _text_width(message, 13) + 96)
     body = [
         _text(24, 34, title, 16, bold=True),
         _el(
@@ -362,6 +362,7 @@ class _Union:
     same_row: bool = False
     level: int = 0
     text_lines: list[str] = field(default_factory=list)
+    gap: tuple[int, int, float] | None = None  # where a bracket's children line comes down
 
 
 @dataclass
@@ -378,7 +379,6 @@ class _Cluster:
     offsets: list[float] = field(default_factory=list)
     width: float = 0.0
     left: float = 0.0
-    first_index: int = 0
 
 
 def _person_lines(person: GenoPerson) -> list[tuple[str, float, bool, bool, str]]:
@@ -421,11 +421,16 @@ def _arrange_cluster(members: list[int], adj: dict[int, list[int]], nodes: dict)
     seen = {hub}
 
     def outward(pid: int) -> list[int]:
-        sequence = [pid]
-        for other in links[pid]:
-            if other not in seen:
-                seen.add(other)
-                sequence.extend(outward(other))
+        """pid, then their other partners depth first (without recursion: chains of
+        partners can be long)."""
+        sequence = []
+        stack = [pid]
+        while stack:
+            current = stack.pop()
+            sequence.append(current)
+            following = [other for other in links[current] if other not in seen]
+            seen.update(following)
+            stack.extend(reversed(following))
         return sequence
 
     partners = list(links[hub])
@@ -565,7 +570,6 @@ class _Genogram:
                         members.append(other)
                         queue.append(other)
             cluster = _Cluster(_arrange_cluster(members, adj, self.nodes))
-            cluster.first_index = min(self.nodes[m].index for m in members)
             for m in members:
                 self.nodes[m].cluster = cluster
             self.rows[node.row].append(cluster)
@@ -618,55 +622,71 @@ class _Genogram:
     # -- geometry -----------------------------------------------------------------------
 
     def _cluster_geometry(self) -> None:
+        """Fix each cluster's internal layout: partnership levels, offsets and width, and
+        where brackets come down. Runs once the order of people is final."""
+        self.slot: dict[int, int] = {}  # position of each person within their cluster
+        inside: dict[int, list[_Union]] = {}
         for row in self.rows:
             for cluster in row:
-                members = cluster.members
-                position = {m: i for i, m in enumerate(members)}
-                inside = [
-                    u for u in self.unions if u.same_row and u.a in position and u.b in position
-                ]
-                # Levels: adjacent partners are joined by a straight line (level 0); partners
-                # further apart by a bracket over the top, stacked so brackets never overlap.
-                taken: dict[int, list[tuple[int, int]]] = {}
-                for union in sorted(
-                    inside,
-                    key=lambda u: (abs(position[u.a] - position[u.b]), position[u.a]),
-                ):
-                    lo, hi = sorted((position[union.a], position[union.b]))
-                    if hi - lo == 1:
-                        union.level = 0
-                        continue
-                    level = 1
-                    while level < 3 and any(
-                        max(lo, a) < min(hi, b) for a, b in taken.get(level, [])
-                    ):
-                        level += 1
-                    union.level = level
-                    taken.setdefault(level, []).append((lo, hi))
-                for union in self.unions:
-                    union.text_lines = self._union_text(union)
-                offsets = []
-                centre = 0.0
-                for i, m in enumerate(members):
-                    node = self.nodes[m]
-                    if i == 0:
-                        centre = node.width / 2
-                    else:
-                        prev = self.nodes[members[i - 1]]
-                        union = self.pair_union.get(frozenset((prev.person.id, m)))
-                        partnered = union is not None and union.same_row and union.level == 0
-                        gap = _PARTNER_GAP if partnered else _PERSON_GAP
-                        distance = prev.width / 2 + gap + node.width / 2
-                        if partnered and union is not None:
-                            label_w = max(
-                                (_text_width(t, 10.5) for t in union.text_lines), default=0
-                            )
-                            distance = max(distance, _SYM + label_w + 24)
-                        centre += distance
-                    offsets.append(centre)
-                cluster.offsets = offsets
-                last = self.nodes[members[-1]]
-                cluster.width = offsets[-1] + last.width / 2
+                for i, m in enumerate(cluster.members):
+                    self.slot[m] = i
+        for union in self.unions:
+            union.text_lines = self._union_text(union)
+            if union.same_row:
+                inside.setdefault(id(self.nodes[union.a].cluster), []).append(union)
+        for row in self.rows:
+            for cluster in row:
+                self._levels(inside.get(id(cluster), []))
+                self._offsets(cluster)
+        self.degree = dict.fromkeys(self.nodes, 0)
+        for union in self.unions:
+            if union.same_row:
+                self.degree[union.a] += 1
+                self.degree[union.b] += 1
+        self.bracket_pairs: set[frozenset[int]] = set()
+        for family in self.families.values():
+            union = family.union
+            if union is not None and union.same_row and union.level > 0:
+                union.gap = self._bracket_gap(union)
+                self.bracket_pairs.add(frozenset(union.gap[:2]))
+
+    def _levels(self, unions: list[_Union]) -> None:
+        """Adjacent partners are joined by a straight line (level 0); partners further apart
+        by a bracket over the top, stacked (levels 1 to 3) so brackets rarely overlap."""
+        slot = self.slot
+        taken: dict[int, list[tuple[int, int]]] = {}
+        for union in sorted(unions, key=lambda u: (abs(slot[u.a] - slot[u.b]), slot[u.a])):
+            lo, hi = sorted((slot[union.a], slot[union.b]))
+            if hi - lo == 1:
+                union.level = 0
+                continue
+            level = 1
+            while level < 3 and any(max(lo, a) < min(hi, b) for a, b in taken.get(level, [])):
+                level += 1
+            union.level = level
+            taken.setdefault(level, []).append((lo, hi))
+
+    def _offsets(self, cluster: _Cluster) -> None:
+        members = cluster.members
+        offsets = []
+        centre = 0.0
+        for i, m in enumerate(members):
+            node = self.nodes[m]
+            if i == 0:
+                centre = node.width / 2
+            else:
+                prev = self.nodes[members[i - 1]]
+                union = self.pair_union.get(frozenset((prev.person.id, m)))
+                partnered = union is not None and union.same_row and union.level == 0
+                gap = _PARTNER_GAP if partnered else _PERSON_GAP
+                distance = prev.width / 2 + gap + node.width / 2
+                if partnered and union is not None:
+                    label_w = max((_text_width(t, 10.5) for t in union.text_lines), default=0)
+                    distance = max(distance, _SYM + label_w + 24)
+                centre += distance
+            offsets.append(centre)
+        cluster.offsets = offsets
+        cluster.width = offsets[-1] + self.nodes[members[-1]].width / 2
 
     def _union_text(self, union: _Union) -> list[str]:
         lines = []
@@ -687,7 +707,7 @@ class _Genogram:
     def _neighbour(self, pid: int, step: int) -> int | None:
         cluster = self.nodes[pid].cluster
         assert cluster is not None
-        i = cluster.members.index(pid) + step
+        i = self.slot[pid] + step
         return cluster.members[i] if 0 <= i < len(cluster.members) else None
 
     def _busy_side(self, pid: int, step: int) -> bool:
@@ -726,20 +746,16 @@ class _Genogram:
         cluster = self.nodes[union.a].cluster
         assert cluster is not None
         members = cluster.members
-        i, j = sorted((members.index(union.a), members.index(union.b)))
-        degree = {
-            pid: sum(1 for u in self.unions if u.same_row and pid in (u.a, u.b))
-            for pid in (union.a, union.b)
-        }
+        i, j = sorted((self.slot[union.a], self.slot[union.b]))
         gaps = list(range(i, j))
-        if degree[members[j]] <= degree[members[i]]:
+        if self.degree[members[j]] <= self.degree[members[i]]:
             gaps.reverse()
         free = [g for g in gaps if not self._busy_side(members[g], 1)]
         gap, nudge = (free[0], 0.0) if free else (gaps[0], 10.0)
         return members[gap], members[gap + 1], nudge
 
     def _bracket_gap_x(self, union: _Union) -> float:
-        left, right, nudge = self._bracket_gap(union)
+        left, right, nudge = union.gap or self._bracket_gap(union)
         return (self._column(left)[1] + self._column(right)[0]) / 2 + nudge
 
     def _side_free(self, pid: int, step: int) -> bool:
@@ -749,14 +765,7 @@ class _Genogram:
             return True
         if self._busy_side(pid, step):
             return False
-        pair = {pid, other}
-        for family in self.families.values():
-            union = family.union
-            if union is not None and union.same_row and union.level > 0:
-                left, right, _nudge = self._bracket_gap(union)
-                if {left, right} == pair:
-                    return False
-        return True
+        return frozenset((pid, other)) not in self.bracket_pairs
 
     def _bracket_y(self, union: _Union) -> float:
         top = min(self._symbol_top(union.a), self._symbol_top(union.b))
@@ -976,11 +985,12 @@ class _Genogram:
             "divorced": _("divorced"),
             "ended_by_death": _("ended by death"),
         }
+        with_children = {id(f.union) for f in self.families.values() if f.union is not None}
         for union in self.unions:
             a, b = self.nodes[union.a], self.nodes[union.b]
             if a.x > b.x or (a.x == b.x and a.y > b.y):
                 a, b = b, a
-            has_children = any(f.union is union for f in self.families.values() if f.children)
+            has_children = id(union) in with_children
             parts = []
             if not union.same_row:
                 parts.append(self._polyline([(a.x, a.y), (b.x, b.y)]))
@@ -1169,7 +1179,6 @@ class _Genogram:
         )
 
     def _draw_key(self, top: float, width: float) -> tuple[str, float]:
-        entries: list[tuple[str, str]] = []
         s = 8.0  # half size of key symbols
 
         def sym(kind: str, x: float, y: float) -> str:
@@ -1231,12 +1240,11 @@ class _Genogram:
             ("child", _("the child")),
             ("house", _("lives with the child")),
         ]
-        entries = [(kind, label) for kind, label in items]
         inner_left = _MARGIN + 12
         x = inner_left + 44
         y = top + 24
         parts = [_text(inner_left, y + 4, _("Key"), 12, bold=True)]
-        for kind, label in entries:
+        for kind, label in items:
             item_w = 30 + 6 + _text_width(label, 11) + 22
             if x + item_w > width - _MARGIN - 8 and x > inner_left + 44:
                 x = inner_left + 44
@@ -1320,8 +1328,10 @@ def _format_date(day: datetime.date, precision: str) -> str:
 
 def _date_text(item: TimelineItem) -> str:
     text = _format_date(item.start, item.precision)
-    if item.end is not None and item.end != item.start:
-        text += " – " + _format_date(item.end, item.precision)
+    if item.end is not None:
+        end = _format_date(item.end, item.precision)
+        if end != text:
+            text += " – " + end
     return text
 
 
@@ -1806,11 +1816,27 @@ def render_timeline(
             for e in sorted(events, key=lambda e: (e.item.start, e.lane, e.item.id))
         )
     else:
+        message = _("Nothing to show yet: no events have been added to the timeline.")
+        body.append(
+            _el(
+                "rect",
+                {
+                    "x": axis.left + 12,
+                    "y": events_top + 2,
+                    "width": _text_width(message, 13) + 32,
+                    "height": _BOX_H,
+                    "rx": 6,
+                    "fill": "#ffffff",
+                    "stroke": BORDER,
+                    "stroke-dasharray": "5 4",
+                },
+            )
+        )
         body.append(
             _text(
-                axis.left + 12,
-                events_top + 24,
-                _("Nothing to show yet: no events have been added to the timeline."),
+                axis.left + 28,
+                events_top + 26,
+                message,
                 13,
                 fill=MUTED,
                 extra={"data-kind": "empty"},

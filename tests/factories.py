@@ -21,8 +21,8 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
-    first_name = factory.Faker("first_name", locale="en_GB")
-    last_name = factory.Faker("last_name", locale="en_GB")
+    first_name = factory.Iterator(FIRST_NAMES)
+    last_name = factory.Iterator(LAST_NAMES[::-1])
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
     password = factory.django.Password("correct-horse-battery")
 
@@ -42,12 +42,20 @@ def member(team: Team, role: str, **kwargs) -> User:
     return user
 
 
+# Fixed name lists (no apostrophes), so tests can look for a name in HTML as it is typed.
+FIRST_NAMES = ["Tyler", "Kayla", "Jayden", "Ellie", "Mason", "Seren", "Kai", "Leah", "Rhys",
+               "Ffion", "Callum", "Aaliyah", "Dylan", "Macy", "Ethan", "Nia", "Osian", "Ruby"]
+LAST_NAMES = ["Rees", "Bevan", "Powell", "Watkins", "Ali", "Lewis", "Roberts", "Hopkins",
+              "Jenkins", "Morgan", "Khan", "Phillips", "Morris", "Ahmed", "Price", "Evans",
+              "Thomas", "Hughes", "Davies", "Williams", "Griffiths", "Edwards", "Pritchard"]
+
+
 class ChildFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Child
 
-    first_name = factory.Faker("first_name", locale="en_GB")
-    last_name = factory.Faker("last_name", locale="en_GB")
+    first_name = factory.Iterator(FIRST_NAMES)
+    last_name = factory.Iterator(LAST_NAMES)
     date_of_birth = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=15 * 365))
     gender = "male"
     ethnicity = "white_british"

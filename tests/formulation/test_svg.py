@@ -689,3 +689,16 @@ def test_timeline_copes_with_a_newborn_and_odd_dates():
     assert [text_of(t) for t in of_kind(root, "age")] == ["age 0"]
     root = timeline(events(), date_of_birth=datetime.date(2026, 1, 1), today=TODAY)
     assert of_kind(root, "age") == []
+
+
+def test_parents_without_a_recorded_partnership_are_still_joined_for_their_children():
+    people = [
+        GenoPerson(1, "Mum", "female", generation=-1),
+        GenoPerson(2, "Dad", "male", generation=-1),
+        GenoPerson(3, "Child", "male", is_child=True, father_id=2, mother_id=1),
+    ]
+    root = parse(render_genogram(people, [], title="Genogram"))
+    [line] = of_kind(root, "partnership-unrecorded")
+    assert of_kind(line, "separation-slash") == []
+    [descent] = of_kind(root, "descent")
+    assert title_of(descent) == "Children: Child"

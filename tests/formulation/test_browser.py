@@ -1,0 +1,154 @@
+"""The formulation meeting in real headless Chromium: scheduling, invitations, attendance,
+live timeline entry without reloads, and the psychologist's record."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from formulation.models import Invitation, Meeting, Professional, TimelineEvent
+from referrals import services as referral_services
+from tests.conftest import login
+from tests.factories import CaseFactory
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def trm_frameworks(django_db_blocker):
+    """Installed by a data migration; live-server tests flush the database, so reload."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    with django_db_blocker.unblock():
+        import_module("formulation.migrations.0002_trm_frameworks").load(apps, None)
+
+
+def test_formulation_meeting_journey(browser, live_server, trm_frameworks, world):
+    base = live_server.url
+    case = CaseFactory(
+        team=world.yot_a,
+        case_manager=world.case_manager,
+        status="awaiting_consent",
+        referred_to=world.central,
+    )
+    today = timezone.localdate()
+    referral_services.consent_record(
+        actor=world.case_manager, case=case, kind="ecm_child", date=today
+    )
+    referral_services.consent_record(
+        actor=world.case_manager, case=case, kind="parent_general", date=today, signatory_name="Jo"
+    )
+    for name, agency in (
+        ("Bethan Rowlands", "social_services"),
+        ("Priya Shah", "education"),
+        ("Dr Tom Walsh", "camhs"),
+    ):
+        Professional.objects.create(
+            team=world.yot_a,
+            name=name,
+            role="Lead",
+            agency=agency,
+            email=f"{name.split()[-1].lower()}@example.org",
+        )
+
+    # The senior practitioner schedules the meeting and invites three professionals.
+    context = browser.new_context()
+    page = context.new_page()
+    login(page, base, "sp_a")
+    page.goto(base + reverse("formulation:workspace", args=[case.pk]))
+    page.get_by_role("link", name="Schedule a formulation meeting").click()
+    when = timezone.localtime() + dt.timedelta(days=7)
+    page.get_by_label("Date and time").fill(when.strftime("%Y-%m-%dT10:00"))
+    page.get_by_label("Place").fill("Northgate YOT, room 2")
+    page.get_by_label("Psychologist").select_option(str(world.psychologist.pk))
+    page.get_by_role("button", name="Schedule").click()
+    page.get_by_text("Meeting scheduled. Now invite the professionals.").wait_for()
+    meeting = Meeting.objects.get(case=case)
+    for name in ("Bethan Rowlands", "Priya Shah", "Dr Tom Walsh"):
+        page.get_by_text("Invite a professional").click()
+        professional = Professional.objects.get(name=name)
+        page.get_by_label("From the directory").select_option(str(professional.pk))
+        page.get_by_role("button", name="Invite", exact=True).click()
+        page.get_by_text("Invitation added.").wait_for()
+    assert meeting.invitations.count() == 3
+    # Attendance is recorded on the same sheet.
+    for name, status in (
+        ("Bethan Rowlands", "attended"),
+        ("Priya Shah", "attended"),
+        ("Dr Tom Walsh", "apologies"),
+    ):
+        page.get_by_label(f"Status of {name}").select_option(status)
+        page.get_by_role("button", name=f"Save {name}").click()
+        page.get_by_text(f"Saved for {name}.").wait_for()
+    statuses = dict(meeting.invitations.values_list("name", "status"))
+    assert statuses == {
+        "Bethan Rowlands": "attended",
+        "Priya Shah": "attended",
+        "Dr Tom Walsh": "apologies",
+    }
+    assert all(i.delivery in ("pending", "sent") for i in Invitation.objects.all())
+
+    # Ten timeline events, live, without a page reload.
+    page.goto(base + reverse("formulation:timeline", args=[case.pk]))
+    page.evaluate("window.__sameDocument = true")
+    dob = case.child.date_of_birth
+    for n in range(10):
+        title = f"Life event number {n + 1}"
+        page.get_by_role("textbox", name="Event", exact=False).first.fill(title)
+        page.locator("#id_category").select_option("family" if n % 2 else "education")
+        page.locator("#id_start_date").fill((dob + dt.timedelta(days=300 * n + 30)).isoformat())
+        page.get_by_role("button", name="Add to timeline").click()
+        page.locator(f"#timeline-drawing title:text-is('{title}')").or_(
+            page.locator("#timeline-drawing").get_by_text(title)
+        ).first.wait_for(state="attached")
+    assert page.evaluate("window.__sameDocument") is True  # never reloaded
+    assert page.locator("#timeline-drawing [id^='tl-event-']").count() == 10
+    assert TimelineEvent.objects.filter(child=case.child).count() == 10
+    context.close()
+
+    # The psychologist records the developmental map, TRM placement and recommendations.
+    context = browser.new_context()
+    page = context.new_page()
+    login(page, base, "psy_a")
+    page.goto(base + reverse("formulation:meeting", args=[meeting.pk]))
+    page.get_by_label("Physical age").fill("15")
+    page.get_by_label("Social age").fill("12")
+    page.get_by_label("Cognitive age").fill("11")
+    page.get_by_label("Emotional age").fill("9")
+    page.get_by_role("button", name="Save developmental map").click()
+    page.get_by_text("Developmental map saved.").wait_for()
+    from formulation.models import TRMStage
+
+    stage = TRMStage.objects.get(framework__code="practice-stages", number=1)
+    page.locator("#trm form select[name=stage]").select_option(str(stage.pk))
+    page.get_by_label("Presentation").fill("Chaotic; misses appointments.")
+    page.get_by_label("Underlying need").fill("Safety and predictability.")
+    page.get_by_label("Intervention recommendation").fill("Routine and one consistent adult.")
+    page.get_by_role("button", name="Save TRM placement").click()
+    page.get_by_text("TRM placement saved.").wait_for()
+    for n, text in enumerate(
+        (
+            "Same time and place every week",
+            "Joint visit with social worker",
+            "Speech and language screen",
+        ),
+        start=1,
+    ):
+        page.get_by_text("Add a recommendation").click()
+        page.locator("#recommendations").get_by_role("textbox", name="Recommendation").fill(text)
+        page.get_by_label("Who (agency)").select_option("yot")
+        page.get_by_label("Order").fill(str(n))
+        page.get_by_role("button", name="Add recommendation").click()
+        page.get_by_text("Recommendation added.").wait_for()
+    context.close()
+    meeting.refresh_from_db()
+    assert meeting.developmental_map.emotional_age == "9"
+    assert meeting.trm_placement.stage.number == 1
+    assert list(meeting.recommendations.values_list("sequence", "intervention")) == [
+        (1, "Same time and place every week"),
+        (2, "Joint visit with social worker"),
+        (3, "Speech and language screen"),
+    ]
