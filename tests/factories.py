@@ -43,11 +43,51 @@ def member(team: Team, role: str, **kwargs) -> User:
 
 
 # Fixed name lists (no apostrophes), so tests can look for a name in HTML as it is typed.
-FIRST_NAMES = ["Tyler", "Kayla", "Jayden", "Ellie", "Mason", "Seren", "Kai", "Leah", "Rhys",
-               "Ffion", "Callum", "Aaliyah", "Dylan", "Macy", "Ethan", "Nia", "Osian", "Ruby"]
-LAST_NAMES = ["Rees", "Bevan", "Powell", "Watkins", "Ali", "Lewis", "Roberts", "Hopkins",
-              "Jenkins", "Morgan", "Khan", "Phillips", "Morris", "Ahmed", "Price", "Evans",
-              "Thomas", "Hughes", "Davies", "Williams", "Griffiths", "Edwards", "Pritchard"]
+FIRST_NAMES = [
+    "Tyler",
+    "Kayla",
+    "Jayden",
+    "Ellie",
+    "Mason",
+    "Seren",
+    "Kai",
+    "Leah",
+    "Rhys",
+    "Ffion",
+    "Callum",
+    "Aaliyah",
+    "Dylan",
+    "Macy",
+    "Ethan",
+    "Nia",
+    "Osian",
+    "Ruby",
+]
+LAST_NAMES = [
+    "Rees",
+    "Bevan",
+    "Powell",
+    "Watkins",
+    "Ali",
+    "Lewis",
+    "Roberts",
+    "Hopkins",
+    "Jenkins",
+    "Morgan",
+    "Khan",
+    "Phillips",
+    "Morris",
+    "Ahmed",
+    "Price",
+    "Evans",
+    "Thomas",
+    "Hughes",
+    "Davies",
+    "Williams",
+    "Griffiths",
+    "Edwards",
+    "Pritchard",
+]
 
 
 class ChildFactory(factory.django.DjangoModelFactory):

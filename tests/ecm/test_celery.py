@@ -38,3 +38,37 @@ def test_beat_schedule_is_defined_in_code():
     assert schedule["heartbeat"]["task"] == HEARTBEAT_TASK
     assert "clear-expired-sessions" in schedule
     assert app.conf.timezone == "Europe/London"
+
+
+def test_invitation_email_sent_by_a_real_worker(redis_worker, world):
+    import datetime as dt
+
+    from django.core import mail
+    from django.utils import timezone
+
+    from formulation.models import Invitation, Meeting
+    from formulation.tasks import send_invitation
+    from tests.factories import CaseFactory
+
+    case = CaseFactory(team=world.yot_a, case_manager=world.case_manager, status="preparation")
+    meeting = Meeting.objects.create(
+        case=case,
+        starts_at=timezone.now() + dt.timedelta(days=3),
+        location="Room 1",
+        chair=world.senior,
+        psychologist=world.psychologist,
+    )
+    invitation = Invitation.objects.create(
+        meeting=meeting, name="Bethan", agency="health", email="bethan@example.org"
+    )
+    send_invitation.delay(invitation.pk)
+    send_invitation.delay(invitation.pk)  # a duplicate delivery sends once
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        invitation.refresh_from_db()
+        if invitation.delivery == "sent" and len(mail.outbox) >= 1:
+            break
+        time.sleep(0.2)
+    time.sleep(1)
+    assert invitation.delivery == "sent"
+    assert [m.to for m in mail.outbox] == [["bethan@example.org"]]

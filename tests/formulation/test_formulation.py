@@ -486,3 +486,26 @@ def test_demo_has_a_full_formulation(db):
     assert SummaryItem.objects.filter(child=child).count() >= 5
     assert meeting.recommendations.count() >= 3
     assert meeting.trm_placement.stage.framework.code == "practice-stages"
+
+
+def test_reopened_case_carries_the_timeline_and_genogram_over(client, world, consented):
+    from ecm import services as core
+
+    services.timeline_event_save(
+        actor=world.case_manager,
+        case=consented,
+        data={
+            "title": "Moves to Nan's",
+            "category": "accommodation",
+            "start_date": consented.child.date_of_birth + dt.timedelta(days=900),
+        },
+    )
+    services.ensure_index_member(consented)
+    core.case_activate(actor=world.senior, case=consented)
+    closed = core.case_close(actor=world.case_manager, case=consented, reason="custody")
+    reopened = core.case_reopen(actor=world.case_manager, case=closed)
+    client.force_login(world.case_manager)
+    body = client.get(reverse("formulation:timeline", args=[reopened.pk])).content.decode()
+    assert "Moves to Nan&#x27;s" in body or "Moves to Nan's" in body
+    body = client.get(reverse("formulation:genogram", args=[reopened.pk])).content.decode()
+    assert consented.child.first_name in body
