@@ -4,6 +4,8 @@ recommendations) and the TRM frameworks as data."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -164,7 +166,7 @@ class Meeting(models.Model):
 
     @property
     def ends_at(self):
-        return self.starts_at + timezone.timedelta(minutes=self.duration_minutes)
+        return self.starts_at + dt.timedelta(minutes=self.duration_minutes)
 
     @property
     def has_started(self) -> bool:

@@ -392,7 +392,8 @@ def directory(request):
         raise PermissionDenied
     form = ProfessionalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        team_id = int(request.POST.get("team") or min(teams))
+        chosen = request.POST.get("team", "")
+        team_id = int(chosen) if chosen.isdigit() else min(teams)
         try:
             services.professional_save(actor=request.user, team_id=team_id, data=form.cleaned_data)
         except ValidationError as exc:

@@ -509,3 +509,21 @@ def test_reopened_case_carries_the_timeline_and_genogram_over(client, world, con
     assert "Moves to Nan&#x27;s" in body or "Moves to Nan's" in body
     body = client.get(reverse("formulation:genogram", args=[reopened.pk])).content.decode()
     assert consented.child.first_name in body
+
+
+def test_directory_is_per_team_and_checks_addresses(client, world):
+    client.force_login(world.case_manager)
+    url = reverse("formulation:directory")
+    body = client.post(
+        url, {"name": "Ann Bad", "role": "Nurse", "agency": "health", "email": "not-an-address"}
+    ).content.decode()
+    assert "Enter a valid email address" in body and 'value="Ann Bad"' in body
+    response = client.post(
+        url, {"name": "Ann Good", "role": "Nurse", "agency": "health", "email": "ann@example.org"}
+    )
+    assert response.status_code == 302
+    assert Professional.objects.get(name="Ann Good").team == world.yot_a
+    client.force_login(world.other_case_manager)
+    assert "Ann Good" not in client.get(url).content.decode()
+    client.force_login(world.team_admin)
+    assert client.get(url).status_code == 403
