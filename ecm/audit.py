@@ -84,6 +84,22 @@ def audit_record(
 _BOOKKEEPING = {"version", "updated_at", "created_at"}
 
 
+def audit_case_record(
+    actor, action: str, obj: models.Model, case: Case, fields=(), detail: str = ""
+) -> AuditEvent:
+    """Audit a change to a record that belongs to a case (referral, meeting, consent...):
+    the event carries the case's child and owning team, so managers can find it."""
+    return audit_record(
+        actor=actor,
+        action=action,
+        obj=obj,
+        child=case.child,
+        team_id=case.team_id,
+        changed_fields=fields,
+        detail=detail,
+    )
+
+
 def changed_field_names(instance: models.Model, before: dict) -> list[str]:
     """Names of the concrete fields whose value differs from the `before` snapshot."""
     names = []

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecm import services as core
-from ecm.audit import audit_record, changed_field_names, snapshot
+from ecm.audit import audit_case_record as _audit
+from ecm.audit import changed_field_names, snapshot
 from ecm.models import AuditEvent, Case, CaseStatus, Role, User
 from referrals.models import Decision, EligibilityCheck
 from referrals.services import consent_status, has_valid_ecm_consent
@@ -33,18 +34,6 @@ from .models import (
     TRMPlacement,
     TRMStage,
 )
-
-
-def _audit(actor, action, obj, case: Case, fields=(), detail=""):
-    audit_record(
-        actor=actor,
-        action=action,
-        obj=obj,
-        child=case.child,
-        team_id=case.team_id,
-        changed_fields=fields,
-        detail=detail,
-    )
 
 
 def _stale(label: str) -> core.StaleEditError:
@@ -377,7 +366,7 @@ def checklist(meeting: Meeting) -> list[ChecklistItem]:
     ]
     members = FamilyMember.objects.filter(child=child).count()
     summary = SummaryItem.objects.filter(child=child).count()
-    ticks = {t.key: t for t in meeting.ticks.all()}
+    ticks = {t.key: t for t in meeting.ticks.select_related("ticked_by")}
     items = [
         ChecklistItem(
             "criteria", _("The child meets the referral criteria (accepted)"), True, accepted

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecm import services as core
-from ecm.audit import audit_record, changed_field_names, snapshot
+from ecm.audit import audit_case_record as _audit
+from ecm.audit import changed_field_names, snapshot
 from ecm.models import AuditEvent, Case, CaseStatus, ClosureReason, User
 
 from . import policy, rules, uploads
@@ -43,18 +44,6 @@ EDITABLE = (ReferralStatus.DRAFT, ReferralStatus.RETURNED)
 
 class AlreadyDecidedError(ValidationError):
     pass
-
-
-def _audit(actor, action, obj, case: Case, fields=(), detail=""):
-    audit_record(
-        actor=actor,
-        action=action,
-        obj=obj,
-        child=case.child,
-        team_id=case.team_id,
-        changed_fields=fields,
-        detail=detail,
-    )
 
 
 def _locked_referral(referral: Referral) -> Referral:

@@ -84,3 +84,14 @@ def login(page, base, username, password="correct-horse-battery"):  # noqa: S107
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def reload_migration_data(django_db_blocker, module: str) -> None:
+    """Run a data migration's `load` again: tests on a live server (transaction=True) flush
+    the database between tests, which removes what data migrations installed."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    with django_db_blocker.unblock():
+        import_module(module).load(apps, None)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from formulation.models import Invitation, Meeting, Professional, TimelineEvent
 from referrals import services as referral_services
-from tests.conftest import login
+from tests.conftest import login, reload_migration_data
 from tests.factories import CaseFactory
 
 pytestmark = pytest.mark.browser
@@ -17,13 +17,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def trm_frameworks(django_db_blocker):
-    """Installed by a data migration; live-server tests flush the database, so reload."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    with django_db_blocker.unblock():
-        import_module("formulation.migrations.0002_trm_frameworks").load(apps, None)
+    reload_migration_data(django_db_blocker, "formulation.migrations.0002_trm_frameworks")
 
 
 def test_formulation_meeting_journey(browser, live_server, trm_frameworks, world):

@@ -527,3 +527,28 @@ def test_directory_is_per_team_and_checks_addresses(client, world):
     assert "Ann Good" not in client.get(url).content.decode()
     client.force_login(world.team_admin)
     assert client.get(url).status_code == 403
+
+
+def test_meeting_page_queries_constant(client, world, meeting):
+    client.force_login(world.central_senior)
+    url = reverse("formulation:meeting", args=[meeting.pk])
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    for key, _label in services.MANUAL_ITEMS:
+        services.checklist_tick(actor=world.case_manager, meeting=meeting, key=key, done=True)
+    for n in range(8):
+        services.invitation_add(
+            actor=world.case_manager,
+            meeting=meeting,
+            name=f"P{n}",
+            agency="health",
+            email=f"p{n}@example.org",
+        )
+        services.recommendation_add(
+            actor=world.central_psychologist,
+            meeting=meeting,
+            data={"intervention": f"R{n}", "owner_agency": "yot", "sequence": n + 1},
+        )
+    with CaptureQueriesContext(connection) as large:
+        client.get(url)
+    assert len(large) == len(small)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from referrals import services
 from referrals.demo import minimal_pdf
 from referrals.models import ACE_FIELDS, COMPLEXITY_CPN, COMPLEXITY_YND, Offence
+from tests.conftest import reload_migration_data
 from tests.factories import CaseFactory
 
 
@@ -45,12 +46,7 @@ def pdf_upload(name="AssetPlus.pdf"):
 def shipped_rule_sets(django_db_blocker):
     """The rule sets the data migration installs. Tests on a live server or with
     transaction=True flush the database between tests, so they ask for them again."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    with django_db_blocker.unblock():
-        import_module("referrals.migrations.0002_rule_sets").load(apps, None)
+    reload_migration_data(django_db_blocker, "referrals.migrations.0002_rule_sets")
 
 
 @pytest.fixture
