@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ecm.audit import audit_record
+from ecm.audit import audit_case_record, audit_record
 from ecm.models import AuditEvent, Role, User
 from ecm.selectors import case_get_for, case_list_for
 from referrals.services import consent_status
@@ -169,13 +169,7 @@ def _meeting_context(request, meeting: Meeting, **forms):
 @require_GET
 def meeting_detail(request, pk: int):
     meeting = selectors.meeting_get_for(request.user, pk)
-    audit_record(
-        actor=request.user,
-        action=AuditEvent.Action.VIEW,
-        obj=meeting,
-        child=meeting.case.child,
-        team_id=meeting.case.team_id,
-    )
+    audit_case_record(request.user, AuditEvent.Action.VIEW, meeting, meeting.case)
     return render(request, "formulation/meeting.html", _meeting_context(request, meeting))
 
 

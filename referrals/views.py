@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ecm.audit import audit_record
+from ecm.audit import audit_case_record, audit_record
 from ecm.models import AuditEvent, CaseStatus
 from ecm.selectors import case_get_for
 
@@ -75,14 +75,7 @@ def referral_edit(request, pk: int):
         return redirect("referrals:edit", pk=case.pk)
     editable = can_edit and referral.status in services.EDITABLE
     if not editable:
-        audit_record(
-            actor=request.user,
-            action=AuditEvent.Action.VIEW,
-            obj=referral,
-            child=case.child,
-            team_id=case.team_id,
-            detail="referral",
-        )
+        audit_case_record(request.user, AuditEvent.Action.VIEW, referral, case, detail="referral")
         return render(
             request,
             "referrals/detail.html",
@@ -180,13 +173,8 @@ def referral_print(request, pk: int):
     referral = selectors.referral_for_case(case)
     if referral is None:
         raise Http404
-    audit_record(
-        actor=request.user,
-        action=AuditEvent.Action.EXPORT,
-        obj=referral,
-        child=case.child,
-        team_id=case.team_id,
-        detail="referral print view",
+    audit_case_record(
+        request.user, AuditEvent.Action.EXPORT, referral, case, detail="referral print view"
     )
     return render(request, "referrals/print.html", _referral_context(referral))
 
@@ -198,13 +186,8 @@ def assetplus_download(request, pk: int):
     referral = selectors.referral_for_case(case)
     if referral is None or not referral.assetplus_file:
         raise Http404
-    audit_record(
-        actor=request.user,
-        action=AuditEvent.Action.EXPORT,
-        obj=referral,
-        child=case.child,
-        team_id=case.team_id,
-        detail="AssetPlus download",
+    audit_case_record(
+        request.user, AuditEvent.Action.EXPORT, referral, case, detail="AssetPlus download"
     )
     response = FileResponse(
         referral.assetplus_file.open("rb"),
@@ -287,13 +270,8 @@ def eligibility_check(request, pk: int):
                 % {"d": check.get_decision_display(), "s": case.get_status_display()},
             )
             return redirect(_case_url(case))
-    audit_record(
-        actor=request.user,
-        action=AuditEvent.Action.VIEW,
-        obj=referral,
-        child=case.child,
-        team_id=case.team_id,
-        detail="eligibility check",
+    audit_case_record(
+        request.user, AuditEvent.Action.VIEW, referral, case, detail="eligibility check"
     )
     return render(
         request,
