@@ -20,6 +20,7 @@ app.conf.beat_schedule = {
         "task": "formulation.requeue_pending_invitations",
         "schedule": 600.0,
     },
+    "tidy-report-renders": {"task": "formulation.tidy_report_renders", "schedule": 600.0},
     "clear-expired-sessions": {
         "task": "ecm.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),

@@ -25,3 +25,19 @@ def register_case_panel(name: str, order: int, panel: Panel) -> None:
 
 def case_panels(request, case) -> list[SafeString]:
     return [mark_safe(html) for _, _, panel in _panels if (html := panel(request, case))]  # noqa: S308
+
+
+# Home-page sections ("what is due for me"), registered the same way: a function (request)
+# returning HTML or "". Each must cost a constant number of queries.
+_home_panels: list[tuple[int, str, Panel]] = []
+
+
+def register_home_panel(name: str, order: int, panel: Panel) -> None:
+    global _home_panels
+    _home_panels = [p for p in _home_panels if p[1] != name]
+    _home_panels.append((order, name, panel))
+    _home_panels.sort(key=lambda p: (p[0], p[1]))
+
+
+def home_panels(request) -> list[SafeString]:
+    return [mark_safe(html) for _, _, panel in _home_panels if (html := panel(request))]  # noqa: S308

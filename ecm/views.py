@@ -22,7 +22,7 @@ from .access import access_for
 from .audit import audit_record
 from .forms import AllocateForm, AuditSearchForm, CaseFilterForm, ChildCaseForm, SearchForm
 from .models import AuditEvent, Case, Role
-from .panels import case_panels
+from .panels import case_panels, home_panels
 
 PAGE_SIZE = 50
 
@@ -66,12 +66,16 @@ def home(request):
     if access.has_role(Role.CASE_MANAGER):
         page = _page(request, selectors.caseload_for(request.user))
         _decorate(page.object_list, today)
-        return render(request, "ecm/home_caseload.html", {"page": page})
-    return case_list(request, template="ecm/home.html")
+        return render(
+            request,
+            "ecm/home_caseload.html",
+            {"page": page, "home_panels": home_panels(request)},
+        )
+    return case_list(request, template="ecm/home.html", panels=home_panels(request))
 
 
 @require_GET
-def case_list(request, template="ecm/case_list.html"):
+def case_list(request, template="ecm/case_list.html", panels=()):
     user = request.user
     teams = selectors.visible_teams_for(user)
     form = CaseFilterForm(
@@ -98,6 +102,7 @@ def case_list(request, template="ecm/case_list.html"):
             "form": form,
             "query": query.urlencode(),
             "can_view_audit": access_for(user).can_view_audit(),
+            "home_panels": panels,
         },
     )
 

@@ -8,12 +8,19 @@ def _panel(request, case):
     return formulation_panel(request, case)
 
 
+def _home_panel(request):
+    from .views import reports_home_panel
+
+    return reports_home_panel(request)
+
+
 class FormulationConfig(AppConfig):
     name = "formulation"
     verbose_name = _("Formulation")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from ecm.panels import register_case_panel
+        from ecm.panels import register_case_panel, register_home_panel
 
         register_case_panel("formulation", 20, _panel)
+        register_home_panel("formulation-reports", 20, _home_panel)

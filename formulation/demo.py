@@ -109,6 +109,7 @@ def seed(ctx) -> None:
             )
     senior, psychologist = ctx.users["senior"], ctx.users["psychologist"]
     full_done = False
+    held = []
     for ref, case in ctx.new_cases.items():
         case.refresh_from_db()
         path = ctx.paths[ref]
@@ -122,6 +123,69 @@ def seed(ctx) -> None:
             target = case.previous_case if case.previous_case_id else case
             _held_meeting(target, senior, psychologist, full=not full_done)
             full_done = True
+            if target.pk == case.pk and case.status == CaseStatus.ACTIVE:
+                held.append(case)
+    _reports(held, ctx.users["casemanager"], psychologist)
+
+
+FORMULATION_STORY = (
+    "Much of what is seen now makes sense as survival. Early years of neglect and domestic "
+    "abuse taught that adults are unpredictable and that danger comes without warning. "
+    "Anger and leaving the room keep others at a distance before they can let him down. "
+    "Offending has happened with older peers who offer belonging and status. He needs "
+    "consistent adults and routines before any work on the offending can take hold."
+)
+VOICE = (
+    "He said: 'Nobody sticks around, so why bother.' He wants to box and to see his little "
+    "sister more. Mum said she wants help to stop the arguments at home."
+)
+
+
+def _reports(cases, case_manager, psychologist) -> None:
+    """A final report (circulated), a draft under accuracy check, and one not started (so
+    the psychologist's home shows it overdue)."""
+    from . import report_services as reports
+
+    for index, case in enumerate(cases[:2]):
+        report = reports.report_start(actor=psychologist, case=case)
+        report = reports.report_save(
+            actor=psychologist,
+            report=report,
+            data={"formulation": FORMULATION_STORY, "voice": VOICE},
+            expected_revision=report.revision,
+        )
+        report = reports.report_send_for_check(actor=psychologist, report=report)
+        comment = reports.report_comment_add(
+            actor=case_manager,
+            report=report,
+            section="summary",
+            text="His school changed in Year 8, not Year 7: please correct.",
+        )
+        if index == 0:
+            reports.report_comment_resolve(
+                actor=psychologist, comment=comment, response="Corrected in the summary."
+            )
+            reports.report_approve(actor=case_manager, report=report)
+            report.refresh_from_db()
+            version = reports.report_finalise(
+                actor=psychologist, report=report, expected_revision=report.revision
+            )
+            reports.circulation_record(
+                actor=case_manager,
+                report=report,
+                data={
+                    "version": version,
+                    "recipient_name": "Sam Social Worker",
+                    "recipient_role": "Social worker",
+                    "agency": "social_services",
+                    "organisation": "Children's services",
+                    "sent_on": timezone.localdate(),
+                    "purpose_kind": "contributing_agency",
+                    "purpose": "Agreed at the formulation meeting",
+                    "scope": "sections",
+                    "sections": ["formulation", "recommendations", "plan"],
+                },
+            )
 
 
 def _prepare(case, senior, psychologist) -> None:

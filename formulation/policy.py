@@ -31,3 +31,27 @@ def can_record(user, case: Case) -> bool:
 def can_place_on_trm(user, case: Case) -> bool:
     """Only the psychologist places the child on the Trauma Recovery Model."""
     return Role.PSYCHOLOGIST in roles(user, case)
+
+
+def can_write_report(user, case: Case) -> bool:
+    """Only the psychologist writes and amends the formulation report and its
+    recommendations, in every state; everyone else comments."""
+    return Role.PSYCHOLOGIST in roles(user, case)
+
+
+def can_check_report(user, case: Case) -> bool:
+    """The case manager and the senior practitioner check the draft for accuracy."""
+    return bool(roles(user, case) & {Role.CASE_MANAGER, Role.SENIOR_PRACTITIONER})
+
+
+def can_circulate_report(user, case: Case) -> bool:
+    """The case manager (or the senior practitioner) circulates the final report."""
+    return bool(roles(user, case) & {Role.CASE_MANAGER, Role.SENIOR_PRACTITIONER})
+
+
+def can_change_recommendations(user, case: Case, *, has_report: bool) -> bool:
+    """The chair and psychologist record the group's recommendations at the meeting; once the
+    psychologist has started the report, only the psychologist changes them."""
+    if has_report:
+        return can_write_report(user, case)
+    return can_record(user, case)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
-from ecm.models import Case, User
+from ecm.models import Case, CaseStatus, User
 from ecm.selectors import case_list_for
 from referrals.models import Offence
 
@@ -77,10 +78,14 @@ def _normalise(day: dt.date, precision: str) -> dt.date:
     return day
 
 
-def timeline_items(user: User, case: Case) -> list[svg.TimelineItem]:
+def timeline_items(user: User, case: Case, *, shared: bool = False) -> list[svg.TimelineItem]:
     """The child's timeline: its events (including those made from case-summary entries)
-    and the offences recorded on the child's cases this user may see. Two queries."""
+    and the offences recorded on the child's cases this user may see. Two queries.
+    `shared`: the copy that leaves the service (circulated reports) leaves out the events
+    marked sensitive."""
     events = TimelineEvent.objects.filter(child_id=case.child_id).order_by("start_date", "pk")
+    if shared:
+        events = events.filter(sensitive=False)
     items = [
         svg.TimelineItem(
             id=e.pk,
@@ -106,9 +111,9 @@ def timeline_items(user: User, case: Case) -> list[svg.TimelineItem]:
     return items
 
 
-def timeline_svg(user: User, case: Case) -> str:
+def timeline_svg(user: User, case: Case, *, shared: bool = False) -> str:
     return svg.render_timeline(
-        timeline_items(user, case),
+        timeline_items(user, case, shared=shared),
         date_of_birth=case.child.date_of_birth,
         today=timezone.localdate(),
         title=f"Timeline {case.reference}",
@@ -155,3 +160,69 @@ def genogram_svg(case: Case) -> str:
         for u in unions
     ]
     return svg.render_genogram(people, geno_unions, title=f"Genogram {case.reference}")
+
+
+# --- Formulation report ------------------------------------------------------------------------
+
+
+def report_for_case(case: Case):
+    """The case's report (or None); the case was fetched through `case_get_for`."""
+    from .models import Report
+
+    return (
+        Report.objects.filter(case=case)
+        .select_related("case__child", "case__team", "meeting", "psychologist")
+        .first()
+    )
+
+
+def report_versions(report):
+    """Versions for a list: without the frozen drawings and texts."""
+    return report.versions.defer(
+        "sections", "recommendations", "timeline_svg", "timeline_shared_svg", "genogram_svg"
+    ).select_related("finalised_by")
+
+
+def reports_due_for(user: User):
+    """Held meetings whose first final report this psychologist still owes (started or
+    not), with the report if there is one. One query."""
+    return (
+        Meeting.objects.filter(
+            psychologist=user,
+            status=Meeting.Status.HELD,
+            case__in=case_list_for(user).values("pk"),
+        )
+        .exclude(case__status__in=[CaseStatus.CLOSED, CaseStatus.NOT_ACCEPTED])
+        .filter(Q(case__report__isnull=True) | Q(case__report__versions__isnull=True))
+        .select_related("case__child", "case__report")
+        .distinct()
+        .order_by("starts_at")
+    )
+
+
+def reports_to_check_for(user: User):
+    """Drafts waiting for this user's accuracy check (case manager or senior practitioner
+    of the case), not yet approved by them. One query."""
+    from ecm.access import access_for
+    from ecm.models import Role
+
+    from .models import Report, ReportComment
+
+    access = access_for(user)
+    team_ids = access.team_ids({Role.CASE_MANAGER, Role.SENIOR_PRACTITIONER})
+    approved = ReportComment.objects.filter(
+        report=OuterRef("pk"),
+        number=OuterRef("number"),
+        author=user,
+        kind=ReportComment.Kind.APPROVAL,
+    )
+    return (
+        Report.objects.filter(
+            status=Report.Status.CHECKING,
+            case__in=case_list_for(user).values("pk"),
+        )
+        .filter(Q(case__team_id__in=team_ids) | Q(case__referred_to_id__in=team_ids))
+        .exclude(Exists(approved))
+        .select_related("case__child", "psychologist")
+        .order_by("sent_for_check_at")
+    )

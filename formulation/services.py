@@ -717,9 +717,25 @@ def trm_placement_save(
     return placement
 
 
+def _require_recommendations_open(actor: User, case: Case) -> None:
+    """Recommendations belong to the meeting until the psychologist starts the report; from
+    then on only the psychologist changes them, and a final report first needs an amendment."""
+    from .models import Report
+
+    report = Report.objects.filter(case=case).only("status").first()
+    _require(policy.can_change_recommendations(actor, case, has_report=report is not None))
+    if report is not None and report.status == Report.Status.FINAL:
+        raise ValidationError(
+            _(
+                "The report is final. Start an amendment (with its reason) to change the "
+                "recommendations."
+            )
+        )
+
+
 @transaction.atomic
 def recommendation_add(*, actor: User, meeting: Meeting, data: dict) -> Recommendation:
-    _require(policy.can_record(actor, meeting.case))
+    _require_recommendations_open(actor, meeting.case)
     if not (data.get("owner_user") or data.get("owner_agency") or data.get("owner_name")):
         raise ValidationError(_("Say who is best placed: a person or an agency."))
     recommendation = Recommendation(meeting=meeting, case=meeting.case, created_by=actor, **data)
@@ -731,7 +747,7 @@ def recommendation_add(*, actor: User, meeting: Meeting, data: dict) -> Recommen
 
 @transaction.atomic
 def recommendation_delete(*, actor: User, recommendation: Recommendation) -> None:
-    _require(policy.can_record(actor, recommendation.case))
+    _require_recommendations_open(actor, recommendation.case)
     _audit(actor, AuditEvent.Action.DELETE, recommendation, recommendation.case)
     recommendation.delete()
 

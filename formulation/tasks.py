@@ -37,3 +37,17 @@ def requeue_pending_invitations() -> int:
         send_invitation.delay(pk)
         count += 1
     return count
+
+
+@shared_task(name="formulation.render_report_pdf", acks_late=True)
+def render_report_pdf(render_id: str) -> str:
+    from .report_services import report_render_run
+
+    return report_render_run(render_id)
+
+
+@shared_task(name="formulation.tidy_report_renders")
+def tidy_report_renders() -> int:
+    from .report_services import report_renders_tidy
+
+    return report_renders_tidy()

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import report_views as rv
 from . import views
 
 app_name = "formulation"
@@ -37,4 +38,43 @@ urlpatterns = [
     ),
     path("meetings/<int:pk>/held/", views.mark_held, name="held"),
     path("directory/", views.directory, name="directory"),
+    # Formulation report
+    path("cases/<int:pk>/report/", rv.report_page, name="report"),
+    path("cases/<int:pk>/report/start/", rv.report_start, name="report_start"),
+    path("cases/<int:pk>/report/save/", rv.report_save, name="report_save"),
+    path("cases/<int:pk>/report/send/", rv.report_send, name="report_send"),
+    path("cases/<int:pk>/report/comments/", rv.report_comment, name="report_comment"),
+    path(
+        "cases/<int:pk>/report/comments/<int:comment_id>/resolve/",
+        rv.report_resolve,
+        name="report_resolve",
+    ),
+    path("cases/<int:pk>/report/approve/", rv.report_approve, name="report_approve"),
+    path("cases/<int:pk>/report/finalise/", rv.report_finalise, name="report_finalise"),
+    path("cases/<int:pk>/report/amend/", rv.report_amend, name="report_amend"),
+    path(
+        "cases/<int:pk>/report/recommendations/",
+        rv.report_recommendation,
+        name="report_recommendation_add",
+    ),
+    path(
+        "cases/<int:pk>/report/recommendations/<int:rec_id>/delete/",
+        rv.report_recommendation_delete,
+        name="report_recommendation_delete",
+    ),
+    path("cases/<int:pk>/report/versions/<int:number>/", rv.report_version, name="report_version"),
+    path("cases/<int:pk>/report/compare/", rv.report_compare, name="report_compare"),
+    path("cases/<int:pk>/report/pdf/", rv.report_pdf, name="report_pdf"),
+    path("cases/<int:pk>/report/circulation/", rv.circulation_add, name="circulation_add"),
+    path(
+        "cases/<int:pk>/report/circulation/<int:circulation_id>/pdf/",
+        rv.circulation_pdf,
+        name="circulation_pdf",
+    ),
+    path("report-pdfs/<uuid:render_id>/", rv.report_render, name="report_render"),
+    path(
+        "report-pdfs/<uuid:render_id>/download/",
+        rv.report_render_download,
+        name="report_render_download",
+    ),
 ]

@@ -647,13 +647,50 @@ def timeline_event_edit(request, pk: int, event_id: int):
 
 
 def formulation_panel(request, case) -> str:
+    from .report_services import held_meeting, report_due_on
+    from .report_views import due_label
+
     meetings = list(selectors.meetings_for_case(case)[:3])
+    report = selectors.report_for_case(case)
+    due = None
+    if report is not None:
+        final = report.versions.exists()
+        if not final:
+            due = {"on": report.due_on, **due_label(report.due_on)}
+    else:
+        held = next((m for m in meetings if m.status == Meeting.Status.HELD), None) or (
+            held_meeting(case) if meetings else None
+        )
+        if held is not None:
+            due_on = report_due_on(held)
+            due = {"on": due_on, **due_label(due_on)}
     return render_to_string(
         "formulation/panel.html",
         {
             "case": case,
             "meetings": meetings,
+            "report": report,
+            "due": due,
             "can_schedule": policy.can_schedule(request.user, case),
         },
         request=request,
+    )
+
+
+def reports_home_panel(request) -> str:
+    """On the home page: the reports this psychologist owes (days left or overdue) and the
+    drafts waiting for this user's accuracy check. Two queries."""
+    from .report_services import report_due_on
+    from .report_views import due_label
+
+    owed = []
+    for meeting in selectors.reports_due_for(request.user)[:50]:
+        report = getattr(meeting.case, "report", None)
+        due_on = report.due_on if report else report_due_on(meeting)
+        owed.append({"meeting": meeting, "report": report, "due_on": due_on, **due_label(due_on)})
+    to_check = list(selectors.reports_to_check_for(request.user)[:50])
+    if not owed and not to_check:
+        return ""
+    return render_to_string(
+        "formulation/home_reports.html", {"owed": owed, "to_check": to_check}, request=request
     )

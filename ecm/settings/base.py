@@ -234,5 +234,16 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # WeasyPrint logs every layout step at INFO; keep its warnings (refused URLs).
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
+
+# Formulation report PDFs: up to this many timeline events + family members the PDF is
+# rendered in the request (well under a second); above it a worker renders it while the
+# page shows progress. Rendered PDFs waiting for download are cleared after this many minutes.
+REPORT_PDF_INLINE_LIMIT = env.int("REPORT_PDF_INLINE_LIMIT", default=150)
+REPORT_PDF_KEEP_MINUTES = env.int("REPORT_PDF_KEEP_MINUTES", default=60)

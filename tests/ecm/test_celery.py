@@ -72,3 +72,46 @@ def test_invitation_email_sent_by_a_real_worker(redis_worker, world):
     time.sleep(1)
     assert invitation.delivery == "sent"
     assert [m.to for m in mail.outbox] == [["bethan@example.org"]]
+
+
+def test_large_report_pdf_rendered_by_a_real_worker(redis_worker, world, settings, client):
+    """A report over the inline limit is rendered by the worker; the page polls progress."""
+    import datetime as dt
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from formulation import report_services
+    from formulation.models import Meeting, ReportRender, TimelineEvent
+
+    settings.REPORT_PDF_INLINE_LIMIT = 1
+    for year in (2015, 2020):
+        TimelineEvent.objects.create(
+            child=world.case.child,
+            title=f"Event {year}",
+            category="family",
+            start_date=dt.date(year, 5, 1),
+        )
+    Meeting.objects.create(
+        case=world.case,
+        starts_at=timezone.now() - dt.timedelta(days=3),
+        chair=world.senior,
+        psychologist=world.psychologist,
+        status=Meeting.Status.HELD,
+    )
+    report_services.report_start(actor=world.psychologist, case=world.case)
+    client.force_login(world.psychologist)
+    response = client.get(reverse("formulation:report_pdf", args=[world.case.pk]))
+    assert response.status_code == 302
+    job = ReportRender.objects.get()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.status in ("done", "failed"):
+            break
+        time.sleep(0.2)
+    assert job.status == "done", job.error
+    page = client.get(response.url, headers={"HX-Request": "true"})
+    assert "The PDF is ready." in page.content.decode()
+    download = client.get(reverse("formulation:report_render_download", args=[job.pk]))
+    assert download.content.startswith(b"%PDF")

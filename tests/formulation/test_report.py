@@ -1,0 +1,670 @@
+"""The formulation report: drafting from the meeting, who may edit, the accuracy check,
+versions and stale edits, PDFs (text, sections, drawings, fetcher), exports and circulation."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from ecm.models import AuditEvent
+from ecm.services import StaleEditError
+from formulation import pdf, services
+from formulation import report_services as rs
+from formulation.models import (
+    FamilyMember,
+    Meeting,
+    Recommendation,
+    Report,
+    ReportComment,
+    ReportRender,
+    TimelineEvent,
+    TRMFramework,
+)
+
+SECTION_TEXT = {
+    "summary": "Summary sentence about the information the group heard.",
+    "needs": "Needs sentence naming safety and consistent adults.",
+    "development": "Development sentence: emotional age about eight.",
+    "trm": "TRM sentence: stage one, routine and structure first.",
+    "formulation": "Formulation sentence: the anger keeps adults at a distance.",
+    "voice": "Voice sentence: he wants to box and see his sister.",
+    "plan": "Plan sentence: one worker, same day and place each week.",
+}
+RECOMMENDATION = "Recommendation sentence: boxing club twice a week."
+TIMELINE_EVENT = "Moved to nan's house"
+SENSITIVE_EVENT = "Told the nurse"
+FAMILY_NAME = "Auntie Meinir"
+
+
+def text_of(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.fixture
+def held(world):
+    """World's Alpha YOT case after a held formulation meeting, with a TRM placement, a
+    recommendation, timeline events (one sensitive) and a family member."""
+    case = world.case
+    meeting = Meeting.objects.create(
+        case=case,
+        starts_at=timezone.now() - dt.timedelta(days=10),
+        chair=world.senior,
+        psychologist=world.psychologist,
+        status=Meeting.Status.HELD,
+        held_at=timezone.now() - dt.timedelta(days=10),
+        minutes_case_history="History presented with the genogram.",
+        minutes_discussion="Group agreed routine first.",
+    )
+    stage = TRMFramework.objects.filter(is_active=True).first().stages.first()
+    services.trm_placement_save(
+        actor=world.psychologist,
+        meeting=meeting,
+        stage=stage,
+        presentation="Quick to anger.",
+        underlying_need="Safety and predictability.",
+        intervention_recommendation="Routine first.",
+    )
+    services.recommendation_add(
+        actor=world.psychologist,
+        meeting=meeting,
+        data={"intervention": RECOMMENDATION, "owner_agency": "yot", "sequence": 1},
+    )
+    child = case.child
+    dob = child.date_of_birth
+    TimelineEvent.objects.create(
+        child=child,
+        title=TIMELINE_EVENT,
+        category="accommodation",
+        start_date=dob.replace(year=dob.year + 8),
+    )
+    TimelineEvent.objects.create(
+        child=child,
+        title=SENSITIVE_EVENT,
+        category="health",
+        start_date=dob.replace(year=dob.year + 12),
+        sensitive=True,
+    )
+    FamilyMember.objects.create(child=child, name=FAMILY_NAME, relationship="aunt_uncle")
+    return meeting
+
+
+def start(world, held) -> Report:
+    return rs.report_start(actor=world.psychologist, case=held.case)
+
+
+def write_all(world, report) -> Report:
+    report.refresh_from_db()
+    return rs.report_save(
+        actor=world.psychologist,
+        report=report,
+        data=SECTION_TEXT,
+        expected_revision=report.revision,
+    )
+
+
+def finalised(world, held) -> Report:
+    report = write_all(world, start(world, held))
+    rs.report_send_for_check(actor=world.psychologist, report=report)
+    rs.report_approve(actor=world.case_manager, report=report)
+    report.refresh_from_db()
+    rs.report_finalise(actor=world.psychologist, report=report, expected_revision=report.revision)
+    report.refresh_from_db()
+    return report
+
+
+# --- Drafting ---
+
+
+def test_report_is_prefilled_from_the_meeting_and_due_a_month_later(world, held):
+    report = start(world, held)
+    assert "History presented with the genogram." in report.summary
+    assert "Safety and predictability." in report.needs
+    assert "Quick to anger." in report.needs
+    assert "Routine first." in report.trm
+    assert RECOMMENDATION in report.plan
+    assert "Group agreed routine first." in report.plan
+    assert report.formulation == "" and report.voice == ""
+    meeting_day = timezone.localdate(held.starts_at)
+    assert report.due_on == rs.add_months(meeting_day, 1)
+    assert report.status == Report.Status.DRAFT and report.number == 1
+
+
+def test_report_waits_for_a_held_meeting(world):
+    Meeting.objects.create(
+        case=world.case,
+        starts_at=timezone.now() + dt.timedelta(days=3),
+        chair=world.senior,
+        psychologist=world.psychologist,
+    )
+    with pytest.raises(ValidationError, match="held"):
+        rs.report_start(actor=world.psychologist, case=world.case)
+
+
+# --- Only the psychologist edits: roles x states ---
+
+STATES = ["draft", "checking", "final", "amending"]
+EDITORS = ["case_manager", "senior", "psychologist", "manager", "team_admin", "other_senior"]
+
+
+def in_state(world, held, state) -> Report:
+    report = write_all(world, start(world, held))
+    if state == "draft":
+        return report
+    rs.report_send_for_check(actor=world.psychologist, report=report)
+    if state == "checking":
+        report.refresh_from_db()
+        return report
+    rs.report_approve(actor=world.senior, report=report)
+    report.refresh_from_db()
+    rs.report_finalise(actor=world.psychologist, report=report, expected_revision=report.revision)
+    report.refresh_from_db()
+    if state == "amending":
+        rs.report_amend(actor=world.psychologist, report=report, reason="Review found a move.")
+        report.refresh_from_db()
+    return report
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("who", EDITORS)
+def test_only_the_psychologist_changes_the_report(world, held, state, who):
+    report = in_state(world, held, state)
+    user = getattr(world, who)
+    data = {"formulation": "Changed by " + who}
+    rec_data = {"intervention": "Another by " + who, "owner_agency": "yot", "sequence": 2}
+    if who != "psychologist":
+        with pytest.raises(PermissionDenied):
+            rs.report_save(actor=user, report=report, data=data, expected_revision=report.revision)
+        with pytest.raises(PermissionDenied):
+            services.recommendation_add(actor=user, meeting=held, data=rec_data)
+        report.refresh_from_db()
+        assert report.formulation == SECTION_TEXT["formulation"]
+        return
+    if state == "final":
+        # Even the psychologist changes a final version only through an amendment.
+        with pytest.raises(ValidationError, match="amendment"):
+            rs.report_save(actor=user, report=report, data=data, expected_revision=report.revision)
+        with pytest.raises(ValidationError, match="amendment"):
+            services.recommendation_add(actor=user, meeting=held, data=rec_data)
+        return
+    rs.report_save(actor=user, report=report, data=data, expected_revision=report.revision)
+    services.recommendation_add(actor=user, meeting=held, data=rec_data)
+    report.refresh_from_db()
+    assert report.formulation == data["formulation"]
+
+
+@pytest.mark.parametrize("who", ["case_manager", "senior", "manager"])
+def test_others_get_no_edit_form_and_a_refusal_over_http(client, world, held, who):
+    report = start(world, held)
+    client.force_login(getattr(world, who))
+    page = client.get(reverse("formulation:report", args=[held.case.pk]))
+    assert page.status_code == 200
+    assert b'id="report-form"' not in page.content
+    response = client.post(
+        reverse("formulation:report_save", args=[held.case.pk]),
+        {"revision": report.revision, **SECTION_TEXT},
+    )
+    assert response.status_code == 403
+
+
+def test_another_teams_staff_get_404_everywhere(client, world, held):
+    report = finalised(world, held)
+    client.force_login(world.other_senior)
+    pk = held.case.pk
+    for url in (
+        reverse("formulation:report", args=[pk]),
+        reverse("formulation:report_pdf", args=[pk]),
+        reverse("formulation:report_version", args=[pk, report.number]),
+        reverse("formulation:report_compare", args=[pk]),
+    ):
+        assert client.get(url).status_code == 404, url
+    assert client.post(reverse("formulation:report_save", args=[pk]), {}).status_code == 404
+
+
+def test_meeting_recommendations_belong_to_the_psychologist_once_the_report_starts(world, held):
+    data = {"intervention": "Chair's addition", "owner_agency": "yot", "sequence": 3}
+    services.recommendation_add(actor=world.senior, meeting=held, data=data)  # before: allowed
+    start(world, held)
+    with pytest.raises(PermissionDenied):
+        services.recommendation_add(actor=world.senior, meeting=held, data=data)
+
+
+# --- Stale edits ---
+
+
+def test_a_stale_edit_is_refused_not_merged(world, held):
+    report = start(world, held)
+    loaded = report.revision
+    rs.report_save(
+        actor=world.psychologist,
+        report=report,
+        data={"formulation": "First tab"},
+        expected_revision=loaded,
+    )
+    with pytest.raises(StaleEditError):
+        rs.report_save(
+            actor=world.psychologist,
+            report=report,
+            data={"formulation": "Second tab"},
+            expected_revision=loaded,
+        )
+    report.refresh_from_db()
+    assert report.formulation == "First tab"
+
+
+def test_stale_edit_page_keeps_the_typed_text_and_shows_the_saved_one(client, world, held):
+    report = start(world, held)
+    loaded = report.revision
+    rs.report_save(
+        actor=world.psychologist,
+        report=report,
+        data={"formulation": "Saved elsewhere"},
+        expected_revision=loaded,
+    )
+    client.force_login(world.psychologist)
+    url = reverse("formulation:report_save", args=[held.case.pk])
+    typed = {**SECTION_TEXT, "formulation": "Typed in this tab", "revision": loaded}
+    response = client.post(url, typed)
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Typed in this tab" in body and "Saved elsewhere" in body
+    assert "Someone saved this draft" in body
+    # The form now carries the saved revision: saving again is taken.
+    again = client.post(
+        url, {**typed, "revision": response.context["report_form"]["revision"].value()}
+    )
+    assert again.status_code == 302
+    report.refresh_from_db()
+    assert report.formulation == "Typed in this tab"
+
+
+# --- Accuracy check, finalising, amendments, versions ---
+
+
+def test_accuracy_check_and_finalise(world, held):
+    report = write_all(world, start(world, held))
+    with pytest.raises(ValidationError, match="accuracy check"):
+        rs.report_finalise(
+            actor=world.psychologist, report=report, expected_revision=report.revision
+        )
+    with pytest.raises(ValidationError, match="not waiting"):
+        rs.report_comment_add(actor=world.case_manager, report=report, section="summary", text="x")
+    rs.report_send_for_check(actor=world.psychologist, report=report)
+    with pytest.raises(PermissionDenied):  # the psychologist resolves; checkers comment
+        rs.report_comment_add(actor=world.psychologist, report=report, section="", text="x")
+    comment = rs.report_comment_add(
+        actor=world.case_manager, report=report, section="summary", text="School changed in Y8."
+    )
+    report.refresh_from_db()
+    with pytest.raises(ValidationError) as refused:
+        rs.report_finalise(
+            actor=world.psychologist, report=report, expected_revision=report.revision
+        )
+    assert "open comment" in str(refused.value) and "approve" in str(refused.value)
+    rs.report_comment_resolve(actor=world.psychologist, comment=comment, response="Fixed.")
+    rs.report_approve(actor=world.senior, report=report)
+    rs.report_approve(actor=world.senior, report=report)  # twice is once
+    assert report.comments.filter(kind=ReportComment.Kind.APPROVAL).count() == 1
+    version = rs.report_finalise(
+        actor=world.psychologist, report=report, expected_revision=report.revision
+    )
+    assert version.number == 1
+    assert version.sections["formulation"] == SECTION_TEXT["formulation"]
+    assert version.recommendations[0]["intervention"] == RECOMMENDATION
+    assert SENSITIVE_EVENT in version.timeline_svg
+    assert SENSITIVE_EVENT not in version.timeline_shared_svg
+    assert FAMILY_NAME in version.genogram_svg
+    assert world.senior.get_full_name() in version.approved_by
+
+
+def test_finalising_with_an_empty_section_names_it(world, held):
+    report = write_all(world, start(world, held))
+    rs.report_save(
+        actor=world.psychologist,
+        report=report,
+        data={"voice": "  "},
+        expected_revision=report.revision,
+    )
+    rs.report_send_for_check(actor=world.psychologist, report=report)
+    rs.report_approve(actor=world.case_manager, report=report)
+    report.refresh_from_db()
+    with pytest.raises(ValidationError, match="The child's and family's voice"):
+        rs.report_finalise(
+            actor=world.psychologist, report=report, expected_revision=report.revision
+        )
+    report.refresh_from_db()
+    assert report.status == Report.Status.CHECKING and not report.versions.exists()
+
+
+def test_finalise_page_lists_the_reasons(client, world, held):
+    report = start(world, held)  # formulation and voice empty
+    rs.report_send_for_check(actor=world.psychologist, report=report)
+    report.refresh_from_db()
+    client.force_login(world.psychologist)
+    response = client.post(
+        reverse("formulation:report_finalise", args=[held.case.pk]), {"revision": report.revision}
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "The report was not finalised" in body
+    assert "Clinical opinion: the formulation" in body
+
+
+def test_amendment_makes_a_new_version_and_earlier_ones_stay_readable(client, world, held):
+    report = finalised(world, held)
+    with pytest.raises(ValidationError, match="why"):
+        rs.report_amend(actor=world.psychologist, report=report, reason=" ")
+    with pytest.raises(PermissionDenied):
+        rs.report_amend(actor=world.senior, report=report, reason="Because")
+    rs.report_amend(actor=world.psychologist, report=report, reason="Review: moved to foster care.")
+    report.refresh_from_db()
+    assert (report.number, report.status) == (2, Report.Status.DRAFT)
+    rs.report_save(
+        actor=world.psychologist,
+        report=report,
+        data={"formulation": "Amended formulation after the move to foster care."},
+        expected_revision=report.revision,
+    )
+    report.refresh_from_db()
+    v2 = rs.report_finalise(
+        actor=world.psychologist, report=report, expected_revision=report.revision
+    )
+    assert v2.number == 2 and v2.reason == "Review: moved to foster care."
+
+    client.force_login(world.case_manager)
+    v1_page = client.get(reverse("formulation:report_version", args=[held.case.pk, 1]))
+    assert SECTION_TEXT["formulation"] in v1_page.content.decode()
+    assert "earlier version" in v1_page.content.decode()
+    compare = client.get(reverse("formulation:report_compare", args=[held.case.pk]))
+    body = compare.content.decode()
+    assert compare.status_code == 200
+    assert "<del" in body and "<ins" in body
+    assert "1 section changed." in body
+    assert AuditEvent.objects.filter(
+        action="view", actor=world.case_manager, detail="compare v1 v2"
+    ).exists()
+
+
+# --- PDF ---
+
+
+def test_full_pdf_has_every_section_drawings_and_the_header(world, held):
+    report = finalised(world, held)
+    doc = pdf.document_for(report, user=world.psychologist, version=report.versions.get())
+    text = flat(text_of(pdf.render_pdf(doc)))
+    for sentence in SECTION_TEXT.values():
+        assert sentence in text
+    assert RECOMMENDATION in text
+    assert TIMELINE_EVENT in text  # the timeline drawing
+    assert FAMILY_NAME in text  # the genogram drawing
+    assert SENSITIVE_EVENT in text  # the service's own copy keeps it
+    child = held.case.child
+    assert "OFFICIAL-SENSITIVE" in text
+    assert child.full_name in text
+    assert child.date_of_birth.strftime("%d/%m/%Y") in text
+    assert "Version 1" in text and "Page 1 of" in text
+    assert "not a court report" in text.lower()
+
+
+def test_section_limited_pdf_has_only_its_sections(client, world, held):
+    report = finalised(world, held)
+    version = report.versions.get()
+    circulation = rs.circulation_record(
+        actor=world.case_manager,
+        report=report,
+        data={
+            "version": version,
+            "recipient_name": "Adult Services Duty",
+            "agency": "other",
+            "sent_on": timezone.localdate(),
+            "purpose_kind": "transition",
+            "purpose": "Transition at 18",
+            "scope": "sections",
+            "sections": ["formulation", "recommendations", "timeline"],
+        },
+    )
+    client.force_login(world.case_manager)
+    response = client.get(
+        reverse("formulation:circulation_pdf", args=[held.case.pk, circulation.pk])
+    )
+    assert response.status_code == 200
+    text = flat(text_of(response.content))
+    assert SECTION_TEXT["formulation"] in text
+    assert RECOMMENDATION in text
+    assert TIMELINE_EVENT in text
+    for key in ("summary", "needs", "development", "trm", "voice", "plan"):
+        assert SECTION_TEXT[key] not in text, key
+    assert FAMILY_NAME not in text  # genogram not sent
+    assert SENSITIVE_EVENT not in text  # restricted: never leaves the service
+    assert "Copy for Adult Services Duty" in text
+    assert "selected sections only" in text
+
+
+def test_static_only_fetcher():
+    fetcher = pdf.StaticOnlyFetcher()
+    response = fetcher.fetch("file:///static/ecm/report-pdf.css")
+    assert b"@page" in response.read()
+    for url in (
+        "http://example.org/x.png",
+        "https://169.254.169.254/latest/meta-data",
+        "file:///etc/passwd",
+        "file:///static/../ecm/settings/base.py",
+        "data:text/plain,hello",
+    ):
+        with pytest.raises(ValueError, match="refused"):
+            fetcher.fetch(url)
+
+
+def test_user_text_cannot_fetch_urls(world, held, caplog):
+    report = start(world, held)
+    rs.report_save(
+        actor=world.psychologist,
+        report=report,
+        data={"formulation": '<img src="http://example.org/track.png"> text'},
+        expected_revision=report.revision,
+    )
+    report.refresh_from_db()
+    html = pdf.render_html(pdf.document_for(report, user=world.psychologist))
+    assert "&lt;img" in html and '<img src="http' not in html
+
+
+def test_export_is_audited_and_not_cached(client, world, held):
+    report = finalised(world, held)
+    client.force_login(world.case_manager)
+    response = client.get(
+        reverse("formulation:report_pdf", args=[held.case.pk]) + f"?version={report.number}"
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert "no-store" in response["Cache-Control"]
+    assert held.case.child.last_name not in response["Content-Disposition"]
+    event = AuditEvent.objects.get(action="export", actor=world.case_manager)
+    assert event.child_id == held.case.child_id and event.detail == "pdf v1 full"
+
+
+def test_a_failed_render_says_so_and_leaves_the_draft(client, world, held, monkeypatch):
+    report = write_all(world, start(world, held))
+    before = (report.revision, report.formulation)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("cairo exploded")
+
+    monkeypatch.setattr("weasyprint.document.Document.write_pdf", broken)
+    client.force_login(world.psychologist)
+    response = client.get(reverse("formulation:report_pdf", args=[held.case.pk]), follow=True)
+    assert "The PDF could not be made. Your report is unchanged." in response.content.decode()
+    report.refresh_from_db()
+    assert (report.revision, report.formulation) == before
+    assert not AuditEvent.objects.filter(action="export").exists()
+
+
+def test_large_report_renders_in_a_task_with_progress(client, world, held, settings):
+    settings.REPORT_PDF_INLINE_LIMIT = 1
+    start(world, held)
+    client.force_login(world.psychologist)
+    response = client.get(reverse("formulation:report_pdf", args=[held.case.pk]))
+    job = ReportRender.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("formulation:report_render", args=[job.pk])
+    page = client.get(response.url)
+    assert "Waiting for a worker" in page.content.decode()
+    assert 'hx-trigger="every 1s"' in page.content.decode()
+    # Someone else cannot see or take the job.
+    other = client.__class__()
+    other.force_login(world.senior)
+    assert other.get(response.url).status_code == 404
+
+    assert rs.report_render_run(job.pk) == "done"
+    assert rs.report_render_run(job.pk) == "skipped"  # a second delivery does nothing
+    partial = client.get(response.url, headers={"HX-Request": "true"})
+    assert "The PDF is ready." in partial.content.decode()
+    download = client.get(reverse("formulation:report_render_download", args=[job.pk]))
+    assert download.status_code == 200 and download["Cache-Control"].startswith("no-store")
+    assert "OFFICIAL-SENSITIVE" in text_of(download.content)
+    assert AuditEvent.objects.filter(action="export", actor=world.psychologist).count() == 1
+
+
+def test_a_failed_task_render_is_reported(world, held, monkeypatch):
+    report = start(world, held)
+    job = rs.report_render_request(actor=world.psychologist, report=report)
+    monkeypatch.setattr("weasyprint.document.Document.write_pdf", lambda *a, **k: 1 / 0)
+    assert rs.report_render_run(job.pk) == "failed"
+    job.refresh_from_db()
+    assert job.status == "failed" and "report is unchanged" in job.error
+
+
+def test_stuck_and_old_renders_are_tidied(world, held):
+    report = start(world, held)
+    job = rs.report_render_request(actor=world.psychologist, report=report)
+    ReportRender.objects.filter(pk=job.pk).update(
+        created_at=timezone.now() - dt.timedelta(minutes=20)
+    )
+    rs.report_renders_tidy()
+    job.refresh_from_db()
+    assert job.status == "failed" and "No worker" in job.error
+    ReportRender.objects.filter(pk=job.pk).update(
+        created_at=timezone.now() - dt.timedelta(minutes=90)
+    )
+    rs.report_renders_tidy()
+    assert not ReportRender.objects.exists()
+
+
+# --- Circulation ---
+
+
+def test_circulation_rules(world, held):
+    report = finalised(world, held)
+    version = report.versions.get()
+    base = {
+        "version": version,
+        "recipient_name": "Jo",
+        "agency": "health",
+        "sent_on": timezone.localdate(),
+        "purpose_kind": "transition",
+        "purpose": "Transition",
+        "scope": "full",
+        "sections": [],
+    }
+    with pytest.raises(ValidationError, match="selected sections only"):
+        rs.circulation_record(actor=world.case_manager, report=report, data=base)
+    with pytest.raises(ValidationError, match="Choose the sections"):
+        rs.circulation_record(
+            actor=world.case_manager, report=report, data={**base, "scope": "sections"}
+        )
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    with pytest.raises(ValidationError, match="future"):
+        rs.circulation_record(
+            actor=world.case_manager,
+            report=report,
+            data={**base, "purpose_kind": "referral", "sent_on": tomorrow},
+        )
+    with pytest.raises(PermissionDenied):
+        rs.circulation_record(
+            actor=world.manager, report=report, data={**base, "purpose_kind": "referral"}
+        )
+    record = rs.circulation_record(
+        actor=world.case_manager, report=report, data={**base, "purpose_kind": "referral"}
+    )
+    assert record.scope == "full" and record.sections == []
+
+
+def test_circulation_form_keeps_input_on_error(client, world, held):
+    report = finalised(world, held)
+    client.force_login(world.case_manager)
+    response = client.post(
+        reverse("formulation:circulation_add", args=[held.case.pk]),
+        {
+            "version": report.versions.get().pk,
+            "recipient_name": "Pat Probation",
+            "agency": "probation",
+            "sent_on": timezone.localdate().isoformat(),
+            "purpose_kind": "transition",
+            "purpose": "Moving to probation at 18",
+            "scope": "full",
+        },
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Pat Probation" in body and "Moving to probation at 18" in body
+    assert "selected sections only" in body
+
+
+# --- Due dates on the case and the home pages ---
+
+
+def test_due_and_overdue_on_case_and_home(client, world, held):
+    client.force_login(world.psychologist)
+    home = client.get(reverse("home")).content.decode()
+    due_on = rs.add_months(timezone.localdate(held.starts_at), 1)
+    days = (due_on - timezone.localdate()).days
+    assert f"{days} days left" in home and "Not started" in home
+    Meeting.objects.filter(pk=held.pk).update(starts_at=timezone.now() - dt.timedelta(days=45))
+    report = start(world, held)
+    home = client.get(reverse("home")).content.decode()
+    overdue = (timezone.localdate() - report.due_on).days
+    assert f"Overdue by {overdue} days" in home
+    case_page = client.get(reverse("case_detail", args=[held.case.pk])).content.decode()
+    assert f"Overdue by {overdue} days" in case_page
+
+    rs.report_send_for_check(actor=world.psychologist, report=report)
+    client.force_login(world.case_manager)
+    home = client.get(reverse("home")).content.decode()
+    assert "Drafts waiting for your accuracy check" in home
+    rs.report_approve(actor=world.case_manager, report=report)
+    home = client.get(reverse("home")).content.decode()
+    assert "Drafts waiting for your accuracy check" not in home
+
+
+def test_report_page_is_audited_and_costs_constant_queries(client, world, held):
+    report = write_all(world, start(world, held))
+    rs.report_send_for_check(actor=world.psychologist, report=report)
+    client.force_login(world.psychologist)
+    url = reverse("formulation:report", args=[held.case.pk])
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    few = count()
+    for n in range(20):
+        Recommendation.objects.create(
+            meeting=held, case=held.case, intervention=f"Rec {n}", sequence=n + 2
+        )
+        ReportComment.objects.create(
+            report=report, number=1, section="summary", text=f"c{n}", author=world.case_manager
+        )
+    assert count() == few
+    assert AuditEvent.objects.filter(
+        action="view", object_type="formulation.report", actor=world.psychologist
+    ).exists()
