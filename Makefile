@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTHON ?= $(shell scripts/find-python)
 
-.PHONY: run test lint install install-dev format clean
+.PHONY: run test lint install install-dev format clean bench-report
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "error: no suitable Python found (see scripts/find-python)"; exit 1; }
@@ -37,6 +37,11 @@ lint: install-dev
 	DJANGO_SETTINGS_MODULE=ecm.settings.development $(PY) manage.py makemigrations --check --dry-run
 	@command -v docker-compose >/dev/null || { echo "error: docker-compose not found. Install it: apt-get install docker-compose"; exit 2; }
 	ECM_ENV_FILE=.env.example docker-compose --env-file .env.example config --quiet
+
+## Time the report PDF for a heavy case (300 timeline events, 40 family members); leaves no data.
+bench-report: install-dev
+	DJANGO_SETTINGS_MODULE=ecm.settings.development $(PY) manage.py migrate --noinput -v0
+	$(PY) scripts/bench_report_pdf.py
 
 format: install-dev
 	$(VENV)/bin/ruff format .

@@ -299,7 +299,7 @@ def report_resolve(request, pk: int, comment_id: int):
         actor=request.user, comment=comment, response=form.cleaned_data.get("response", "")
     )
     messages.success(request, _("Comment resolved."))
-    return _back(case, f"section-{comment.section or 'general'}")
+    return _back(case, f"section-{comment.section}" if comment.section else "check")
 
 
 @require_POST

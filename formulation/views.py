@@ -127,6 +127,9 @@ def _meeting_context(request, meeting: Meeting, **forms):
     people = team_people(case)
     placement = getattr(meeting, "trm_placement", None)  # None when not recorded yet
     dmap = getattr(meeting, "developmental_map", None)
+    report = selectors.report_for_case(case)
+    report_started = report is not None
+    report_final = report_started and report.status == "final"
     ctx = {
         "meeting": meeting,
         "case": case,
@@ -140,6 +143,9 @@ def _meeting_context(request, meeting: Meeting, **forms):
         "can_prepare": policy.can_prepare(user, case),
         "can_record": policy.can_record(user, case),
         "can_place": policy.can_place_on_trm(user, case),
+        "report_started": report_started,
+        "can_change_recs": policy.can_change_recommendations(user, case, has_report=report_started)
+        and not report_final,
         "invite_form": InviteForm(directory=selectors.directory_for(user, case)),
         "attendee_form": AttendeeForm(),
         "minutes_form": MinutesForm(instance=meeting),
