@@ -339,7 +339,7 @@ class ReportCommentForm(BootstrapMixin, forms.Form):
 
 
 class ResolveCommentForm(forms.Form):
-    response = forms.CharField(label=_("Response (optional)"), required=False, max_length=2000)
+    response = forms.CharField(label=_("Response (optional)"), required=False)
 
 
 class AmendForm(BootstrapMixin, forms.Form):

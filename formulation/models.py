@@ -686,6 +686,7 @@ class ReportComment(models.Model):
         _("section"), max_length=20, choices=ReportSection.choices, blank=True
     )
     text = models.TextField(_("comment"), blank=True)
+    revision = models.PositiveIntegerField(_("draft revision approved"), null=True, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -770,6 +771,7 @@ class ReportRender(models.Model):
         Circulation, null=True, on_delete=models.CASCADE, related_name="+"
     )
     sections = models.JSONField(default=list)
+    number = models.PositiveSmallIntegerField(null=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )

@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -50,12 +50,22 @@ class StaticOnlyFetcher(URLFetcher):
         if parts.scheme != "file" or parts.netloc or not path.startswith(prefix):
             raise ValueError(f"refused to fetch {url!r}: only the product's static files")
         relative = path[len(prefix) :]
-        if not relative or ".." in relative.split("/"):
+        if (
+            not relative
+            or relative.startswith("/")
+            or "\\" in relative
+            or ".." in relative.split("/")
+        ):
             raise ValueError(f"refused to fetch {url!r}")
-        found = finders.find(relative)
+        try:
+            found = finders.find(relative)
+        except Exception as exc:  # e.g. SuspiciousFileOperation
+            raise ValueError(f"refused to fetch {url!r}") from exc
         if not found:
-            candidate = Path(settings.STATIC_ROOT) / relative
-            found = str(candidate) if candidate.is_file() else None
+            root = Path(settings.STATIC_ROOT).resolve()
+            candidate = (root / relative).resolve()
+            inside = candidate.is_relative_to(root)
+            found = str(candidate) if inside and candidate.is_file() else None
         if not found:
             raise ValueError(f"no static file {relative!r}")
         content_type = mimetypes.guess_type(found)[0] or "application/octet-stream"
@@ -157,9 +167,16 @@ def document_for(
 
 
 def _css_string(value: str) -> str:
-    """A value for a CSS string literal in the page-margin boxes."""
+    """A CSS string literal for the page-margin boxes, safe inside <style>: quotes and
+    backslashes escaped, and < > & as CSS escapes so typed text cannot close the element."""
     cleaned = " ".join(str(value).split())
-    return '"' + cleaned.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    escaped = []
+    for char in cleaned:
+        if char in '\\"<>&':
+            escaped.append(f"\\{ord(char):x} ")
+        else:
+            escaped.append(char)
+    return '"' + "".join(escaped) + '"'
 
 
 def render_html(doc: ReportDocument) -> str:
@@ -202,14 +219,15 @@ def render_html(doc: ReportDocument) -> str:
 
 def render_pdf(doc: ReportDocument, progress: Progress | None = None) -> bytes:
     """Render to PDF bytes; `progress(percent, stage)` is told as each stage starts."""
+    # Stage names are stored untranslated and translated when shown to the user.
     report = progress or (lambda percent, stage: None)
-    report(20, _("Preparing the text and drawings"))
+    report(20, gettext_noop("Preparing the text and drawings"))
     html = render_html(doc)
-    report(40, _("Laying out the pages"))
+    report(40, gettext_noop("Laying out the pages"))
     document = HTML(string=html, base_url="file:///", url_fetcher=StaticOnlyFetcher()).render()
-    report(85, _("Writing the PDF"))
+    report(85, gettext_noop("Writing the PDF"))
     data = document.write_pdf()
-    report(100, _("Ready"))
+    report(100, gettext_noop("Ready"))
     return data
 
 

@@ -33,25 +33,45 @@ def can_place_on_trm(user, case: Case) -> bool:
     return Role.PSYCHOLOGIST in roles(user, case)
 
 
-def can_write_report(user, case: Case) -> bool:
-    """Only the psychologist writes and amends the formulation report and its
-    recommendations, in every state; everyone else comments."""
+def is_psychologist(user, case: Case) -> bool:
     return Role.PSYCHOLOGIST in roles(user, case)
 
 
+def can_write_report(user, case: Case, report=None) -> bool:
+    """Only the psychologist writes and amends the formulation report and its
+    recommendations, in every state; everyone else comments. Once started, the report is
+    its author's: another psychologist of the case takes it over first (audited)."""
+    if not is_psychologist(user, case):
+        return False
+    return report is None or report.psychologist_id == user.pk
+
+
+def can_take_over_report(user, case: Case, report) -> bool:
+    return is_psychologist(user, case) and report.psychologist_id != user.pk
+
+
 def can_check_report(user, case: Case) -> bool:
-    """The case manager and the senior practitioner check the draft for accuracy."""
-    return bool(roles(user, case) & {Role.CASE_MANAGER, Role.SENIOR_PRACTITIONER})
+    """The case's own case manager and the senior practitioners check the draft for
+    accuracy; never a psychologist (nobody approves their own clinical writing)."""
+    case_roles = roles(user, case)
+    if Role.PSYCHOLOGIST in case_roles:
+        return False
+    if Role.SENIOR_PRACTITIONER in case_roles:
+        return True
+    return Role.CASE_MANAGER in case_roles and case.case_manager_id == user.pk
 
 
 def can_circulate_report(user, case: Case) -> bool:
-    """The case manager (or the senior practitioner) circulates the final report."""
-    return bool(roles(user, case) & {Role.CASE_MANAGER, Role.SENIOR_PRACTITIONER})
+    """The case's case manager (or a senior practitioner) circulates the final report."""
+    case_roles = roles(user, case)
+    if Role.SENIOR_PRACTITIONER in case_roles:
+        return True
+    return Role.CASE_MANAGER in case_roles and case.case_manager_id == user.pk
 
 
-def can_change_recommendations(user, case: Case, *, has_report: bool) -> bool:
+def can_change_recommendations(user, case: Case, *, report=None) -> bool:
     """The chair and psychologist record the group's recommendations at the meeting; once the
-    psychologist has started the report, only the psychologist changes them."""
-    if has_report:
-        return can_write_report(user, case)
+    psychologist has started the report, only they change them."""
+    if report is not None:
+        return can_write_report(user, case, report)
     return can_record(user, case)

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from ecm import services as core
 from ecm.audit import audit_case_record as _audit
@@ -221,7 +222,7 @@ def report_save(
     """Save the draft's section texts. Refused if the draft changed since the form was
     loaded (the form keeps what was typed)."""
     report = _locked(report)
-    _require(policy.can_write_report(actor, report.case))
+    _require(policy.can_write_report(actor, report.case, report))
     _require_open(report)
     if expected_revision != report.revision:
         raise _stale()
@@ -256,7 +257,7 @@ def empty_required_sections(report: Report) -> list[str]:
 def report_send_for_check(*, actor: User, report: Report) -> Report:
     """The psychologist sends the draft to the case manager and senior practitioner."""
     report = _locked(report)
-    _require(policy.can_write_report(actor, report.case))
+    _require(policy.can_write_report(actor, report.case, report))
     if report.status != Report.Status.DRAFT:
         raise ValidationError(
             _("Only a draft can be sent for checking; this report is %(s)s.")
@@ -297,18 +298,41 @@ def report_comment_add(*, actor: User, report: Report, section: str, text: str) 
 
 @transaction.atomic
 def report_approve(*, actor: User, report: Report) -> ReportComment:
-    """A checker confirms the draft is accurate."""
+    """A checker confirms the draft, as it stands now, is accurate. An approval is for one
+    revision: if the psychologist changes the draft afterwards, it must be approved again."""
     report = _locked(report)
     _require(policy.can_check_report(actor, report.case))
+    _require(actor.pk != report.psychologist_id)
     _require_checking(report)
-    approval, _created = ReportComment.objects.get_or_create(
+    approval, _created = ReportComment.objects.update_or_create(
         report=report,
         number=report.number,
         author=actor,
         kind=ReportComment.Kind.APPROVAL,
+        defaults={"revision": report.revision, "created_at": timezone.now()},
     )
     _audit(actor, AuditEvent.Action.CREATE, approval, report.case, detail="approved")
     return approval
+
+
+@transaction.atomic
+def report_take_over(*, actor: User, report: Report) -> Report:
+    """Another psychologist of the case takes the report over (e.g. the author is away)."""
+    report = _locked(report)
+    _require(policy.can_take_over_report(actor, report.case, report))
+    previous = report.psychologist_id
+    report.psychologist = actor
+    report.revision += 1
+    report.save(update_fields=["psychologist", "revision", "updated_at"])
+    _audit(
+        actor,
+        AuditEvent.Action.UPDATE,
+        report,
+        report.case,
+        ["psychologist"],
+        detail=f"taken over from user {previous}",
+    )
+    return report
 
 
 @transaction.atomic
@@ -317,7 +341,7 @@ def report_comment_resolve(*, actor: User, comment: ReportComment, response: str
     comment = (
         ReportComment.objects.select_for_update().select_related("report__case").get(pk=comment.pk)
     )
-    _require(policy.can_write_report(actor, comment.report.case))
+    _require(policy.can_write_report(actor, comment.report.case, comment.report))
     if comment.resolved_at:
         return
     comment.resolved_by = actor
@@ -334,7 +358,7 @@ def report_finalise(*, actor: User, report: Report, expected_revision: int) -> R
     sections that cannot be empty must not be."""
     report = _locked(report)
     case = report.case
-    _require(policy.can_write_report(actor, case))
+    _require(policy.can_write_report(actor, case, report))
     _require_open(report)
     if expected_revision != report.revision:
         raise _stale()
@@ -352,13 +376,25 @@ def report_finalise(*, actor: User, report: Report, expected_revision: int) -> R
             _("Resolve the %(n)s open comment(s) from the accuracy check first.")
             % {"n": open_comments.count()}
         )
-    approvals = list(this_round.filter(kind=ReportComment.Kind.APPROVAL).select_related("author"))
+    approvals = list(
+        this_round.filter(
+            kind=ReportComment.Kind.APPROVAL, revision=report.revision
+        ).select_related("author")
+    )
+    outdated = this_round.filter(kind=ReportComment.Kind.APPROVAL).exclude(revision=report.revision)
     if report.number == 1:
         if report.status != Report.Status.CHECKING:
             errors.append(
                 _(
                     "Send the draft to the case manager and senior practitioner for an "
                     "accuracy check before it is final."
+                )
+            )
+        elif not approvals and outdated.exists():
+            errors.append(
+                _(
+                    "The draft changed after it was approved: ask the case manager or the "
+                    "senior practitioner to approve it again."
                 )
             )
         elif not approvals:
@@ -376,8 +412,10 @@ def report_finalise(*, actor: User, report: Report, expected_revision: int) -> R
         number=report.number,
         sections=report.section_texts(),
         recommendations=recommendation_rows(case),
-        timeline_svg=selectors.timeline_svg(actor, case),
-        timeline_shared_svg=selectors.timeline_svg(actor, case, shared=True),
+        # Frozen for every future reader of the case: only the offences of this team's own
+        # cases, whatever else the finalising psychologist may see.
+        timeline_svg=selectors.timeline_svg(actor, case, team_only=True),
+        timeline_shared_svg=selectors.timeline_svg(actor, case, shared=True, team_only=True),
         genogram_svg=selectors.genogram_svg(case),
         reason=report.amendment_reason if report.number > 1 else _("First final version"),
         approved_by=", ".join(
@@ -404,7 +442,7 @@ def report_finalise(*, actor: User, report: Report, expected_revision: int) -> R
 def report_amend(*, actor: User, report: Report, reason: str) -> Report:
     """Open the next version for amendment (ordinarily after a review), with its reason."""
     report = _locked(report)
-    _require(policy.can_write_report(actor, report.case))
+    _require(policy.can_write_report(actor, report.case, report))
     if report.status != Report.Status.FINAL:
         raise ValidationError(_("Only a final report can be amended; finish this draft first."))
     if not reason.strip():
@@ -503,14 +541,19 @@ def report_render_request(
     from .models import ReportRender
     from .tasks import render_report_pdf
 
+    if circulation is not None:
+        number = circulation.version.number
+    else:
+        number = version.number if version is not None else report.number
     render = ReportRender.objects.create(
         id=uuid.uuid4(),
         report=report,
         version=version,
         circulation=circulation,
         sections=list(sections or []),
+        number=number,
         requested_by=actor,
-        stage=_("Waiting for a worker"),
+        stage=gettext_noop("Waiting for a worker"),
     )
     transaction.on_commit(lambda: render_report_pdf.delay(str(render.pk)))
     return render
@@ -526,7 +569,7 @@ def report_render_run(render_id) -> str:
     from .models import ReportRender
 
     claimed = ReportRender.objects.filter(pk=render_id, status=ReportRender.Status.QUEUED).update(
-        status=ReportRender.Status.RUNNING, progress=5, stage=_("Starting")
+        status=ReportRender.Status.RUNNING, progress=5, stage=gettext_noop("Starting")
     )
     if not claimed:
         return "skipped"
@@ -550,14 +593,14 @@ def report_render_run(render_id) -> str:
         logging.getLogger(__name__).exception("report PDF %s failed", render_id)
         ReportRender.objects.filter(pk=render_id).update(
             status=ReportRender.Status.FAILED,
-            error=_("The PDF could not be made. The report is unchanged; try again."),
+            error=gettext_noop("The PDF could not be made. The report is unchanged; try again."),
             finished_at=timezone.now(),
         )
         return "failed"
     ReportRender.objects.filter(pk=render_id).update(
         status=ReportRender.Status.DONE,
         progress=100,
-        stage=_("Ready"),
+        stage=gettext_noop("Ready"),
         pdf=data,
         filename=doc.filename,
         finished_at=timezone.now(),
@@ -579,7 +622,7 @@ def report_renders_tidy() -> int:
         created_at__lt=now - dt.timedelta(minutes=RENDER_STALE_MINUTES),
     ).update(
         status=ReportRender.Status.FAILED,
-        error=_("No worker finished this PDF. The report is unchanged; try again."),
+        error=gettext_noop("No worker finished this PDF. The report is unchanged; try again."),
         finished_at=now,
     )
     expired, _deleted = ReportRender.objects.filter(

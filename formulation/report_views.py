@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from ecm.audit import audit_case_record
@@ -63,15 +64,17 @@ def due_label(due_on, today=None) -> dict:
     today = today or timezone.localdate()
     days = (due_on - today).days
     if days < 0:
-        return {"overdue": True, "days": -days, "text": _("Overdue by %(n)s days") % {"n": -days}}
+        text = ngettext("Overdue by %(n)s day", "Overdue by %(n)s days", -days) % {"n": -days}
+        return {"overdue": True, "days": -days, "text": text}
     if days == 0:
         return {"overdue": False, "days": 0, "text": _("Due today")}
-    return {"overdue": False, "days": days, "text": _("%(n)s days left") % {"n": days}}
+    text = ngettext("%(n)s day left", "%(n)s days left", days) % {"n": days}
+    return {"overdue": False, "days": days, "text": text}
 
 
 def _context(request, case, report, **forms):
     user = request.user
-    can_write = policy.can_write_report(user, case)
+    can_write = policy.can_write_report(user, case, report)
     can_check = policy.can_check_report(user, case)
     ctx = {
         "case": case,
@@ -80,6 +83,7 @@ def _context(request, case, report, **forms):
         "can_write": can_write,
         "can_check": can_check,
         "can_circulate": policy.can_circulate_report(user, case),
+        "can_take_over": report is not None and policy.can_take_over_report(user, case, report),
     }
     if report is None:
         meeting = services.held_meeting(case)
@@ -96,6 +100,9 @@ def _context(request, case, report, **forms):
     for c in current:
         if c.kind == ReportComment.Kind.COMMENT:
             by_section.setdefault(c.section, []).append(c)
+    approvals = [c for c in current if c.kind == ReportComment.Kind.APPROVAL]
+    for approval in approvals:
+        approval.is_current = approval.revision == report.revision
     versions = list(selectors.report_versions(report))
     recommendations = list(
         case.recommendations.select_related("owner_user", "trm_stage").order_by("sequence", "pk")
@@ -126,13 +133,11 @@ def _context(request, case, report, **forms):
             "report_form": form,
             "sections": sections,
             "general_comments": by_section.get("", []),
-            "approvals": [c for c in current if c.kind == ReportComment.Kind.APPROVAL],
+            "approvals": approvals,
             "open_comments": sum(
                 1 for c in current if c.kind == ReportComment.Kind.COMMENT and not c.resolved_at
             ),
-            "user_approved": any(
-                c.kind == ReportComment.Kind.APPROVAL and c.author_id == user.pk for c in current
-            ),
+            "user_approved": any(a.author_id == user.pk and a.is_current for a in approvals),
             "versions": versions,
             "recommendations": recommendations,
             "recommendation_form": forms.get("recommendation_form")
@@ -233,6 +238,15 @@ def report_save(request, pk: int):
     # The saved report is shown beside what was typed (which stays in the form).
     report.refresh_from_db()
     return _render_page(request, case, report, status=status, report_form=form)
+
+
+@require_POST
+def report_take_over(request, pk: int):
+    case = case_get_for(request.user, pk)
+    report = _report_or_404(case)
+    services.report_take_over(actor=request.user, report=report)
+    messages.success(request, _("You are now the psychologist writing this report."))
+    return _back(case)
 
 
 @require_POST
@@ -510,6 +524,8 @@ def _pdf_response(data: bytes, filename: str) -> HttpResponse:
 
 
 def _audit_export(user, report, case, *, number, sections, circulation=None):
+    if circulation is not None:
+        sections = circulation.sections
     detail = f"pdf v{number} " + (",".join(sections) if sections else "full")
     if circulation is not None:
         detail += f" circulation {circulation.pk}"
@@ -602,16 +618,11 @@ def report_render_download(request, render_id):
     if job.status != ReportRender.Status.DONE or job.pdf is None:
         raise Http404
     report = job.report
-    number = (
-        job.circulation.version.number
-        if job.circulation_id
-        else (job.version.number if job.version_id else report.number)
-    )
     _audit_export(
         request.user,
         report,
         report.case,
-        number=number,
+        number=job.number,
         sections=job.sections,
         circulation=job.circulation,
     )

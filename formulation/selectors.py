@@ -78,11 +78,14 @@ def _normalise(day: dt.date, precision: str) -> dt.date:
     return day
 
 
-def timeline_items(user: User, case: Case, *, shared: bool = False) -> list[svg.TimelineItem]:
+def timeline_items(
+    user: User, case: Case, *, shared: bool = False, team_only: bool = False
+) -> list[svg.TimelineItem]:
     """The child's timeline: its events (including those made from case-summary entries)
     and the offences recorded on the child's cases this user may see. Two queries.
     `shared`: the copy that leaves the service (circulated reports) leaves out the events
-    marked sensitive."""
+    marked sensitive. `team_only`: offences of this team's cases only (what a frozen report
+    version shows to everyone who can see the case)."""
     events = TimelineEvent.objects.filter(child_id=case.child_id).order_by("start_date", "pk")
     if shared:
         events = events.filter(sensitive=False)
@@ -98,7 +101,10 @@ def timeline_items(user: User, case: Case, *, shared: bool = False) -> list[svg.
         )
         for e in events
     ]
-    visible = case_list_for(user).filter(child_id=case.child_id).values("pk")
+    if team_only:
+        visible = Case.objects.filter(child_id=case.child_id, team_id=case.team_id).values("pk")
+    else:
+        visible = case_list_for(user).filter(child_id=case.child_id).values("pk")
     for offence in Offence.objects.filter(case__in=visible).order_by("date", "pk"):
         items.append(
             svg.TimelineItem(
@@ -111,9 +117,9 @@ def timeline_items(user: User, case: Case, *, shared: bool = False) -> list[svg.
     return items
 
 
-def timeline_svg(user: User, case: Case, *, shared: bool = False) -> str:
+def timeline_svg(user: User, case: Case, *, shared: bool = False, team_only: bool = False) -> str:
     return svg.render_timeline(
-        timeline_items(user, case, shared=shared),
+        timeline_items(user, case, shared=shared, team_only=team_only),
         date_of_birth=case.child.date_of_birth,
         today=timezone.localdate(),
         title=f"Timeline {case.reference}",
@@ -209,10 +215,12 @@ def reports_to_check_for(user: User):
     from .models import Report, ReportComment
 
     access = access_for(user)
-    team_ids = access.team_ids({Role.CASE_MANAGER, Role.SENIOR_PRACTITIONER})
+    senior_teams = access.team_ids({Role.SENIOR_PRACTITIONER})
+    cm_teams = access.team_ids({Role.CASE_MANAGER})
     approved = ReportComment.objects.filter(
         report=OuterRef("pk"),
         number=OuterRef("number"),
+        revision=OuterRef("revision"),
         author=user,
         kind=ReportComment.Kind.APPROVAL,
     )
@@ -221,7 +229,12 @@ def reports_to_check_for(user: User):
             status=Report.Status.CHECKING,
             case__in=case_list_for(user).values("pk"),
         )
-        .filter(Q(case__team_id__in=team_ids) | Q(case__referred_to_id__in=team_ids))
+        .filter(
+            Q(case__team_id__in=senior_teams)
+            | Q(case__referred_to_id__in=senior_teams)
+            | Q(case__team_id__in=cm_teams, case__case_manager=user)
+        )
+        .exclude(psychologist=user)
         .exclude(Exists(approved))
         .select_related("case__child", "psychologist")
         .order_by("sent_for_check_at")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -717,13 +717,14 @@ def trm_placement_save(
     return placement
 
 
-def _require_recommendations_open(actor: User, case: Case) -> None:
+def _require_recommendations_open(actor: User, case: Case):
     """Recommendations belong to the meeting until the psychologist starts the report; from
-    then on only the psychologist changes them, and a final report first needs an amendment."""
+    then on only the psychologist changes them, and a final report first needs an amendment.
+    Locks the report, so a change cannot slip in beside a finalise; returns it (or None)."""
     from .models import Report
 
-    report = Report.objects.filter(case=case).only("status").first()
-    _require(policy.can_change_recommendations(actor, case, has_report=report is not None))
+    report = Report.objects.select_for_update().filter(case=case).first()
+    _require(policy.can_change_recommendations(actor, case, report=report))
     if report is not None and report.status == Report.Status.FINAL:
         raise ValidationError(
             _(
@@ -731,25 +732,35 @@ def _require_recommendations_open(actor: User, case: Case) -> None:
                 "recommendations."
             )
         )
+    return report
+
+
+def _recommendations_changed(report) -> None:
+    """A change of the recommendations is a change of the draft: earlier approvals and open
+    forms are out of date."""
+    if report is not None:
+        type(report).objects.filter(pk=report.pk).update(revision=models.F("revision") + 1)
 
 
 @transaction.atomic
 def recommendation_add(*, actor: User, meeting: Meeting, data: dict) -> Recommendation:
-    _require_recommendations_open(actor, meeting.case)
+    report = _require_recommendations_open(actor, meeting.case)
     if not (data.get("owner_user") or data.get("owner_agency") or data.get("owner_name")):
         raise ValidationError(_("Say who is best placed: a person or an agency."))
     recommendation = Recommendation(meeting=meeting, case=meeting.case, created_by=actor, **data)
     recommendation.full_clean(exclude=["meeting", "case"])
     recommendation.save()
+    _recommendations_changed(report)
     _audit(actor, AuditEvent.Action.CREATE, recommendation, meeting.case, list(data))
     return recommendation
 
 
 @transaction.atomic
 def recommendation_delete(*, actor: User, recommendation: Recommendation) -> None:
-    _require_recommendations_open(actor, recommendation.case)
+    report = _require_recommendations_open(actor, recommendation.case)
     _audit(actor, AuditEvent.Action.DELETE, recommendation, recommendation.case)
     recommendation.delete()
+    _recommendations_changed(report)
 
 
 @transaction.atomic

@@ -43,6 +43,7 @@ urlpatterns = [
     path("cases/<int:pk>/report/start/", rv.report_start, name="report_start"),
     path("cases/<int:pk>/report/save/", rv.report_save, name="report_save"),
     path("cases/<int:pk>/report/send/", rv.report_send, name="report_send"),
+    path("cases/<int:pk>/report/take-over/", rv.report_take_over, name="report_take_over"),
     path("cases/<int:pk>/report/comments/", rv.report_comment, name="report_comment"),
     path(
         "cases/<int:pk>/report/comments/<int:comment_id>/resolve/",

@@ -144,7 +144,7 @@ def _meeting_context(request, meeting: Meeting, **forms):
         "can_record": policy.can_record(user, case),
         "can_place": policy.can_place_on_trm(user, case),
         "report_started": report_started,
-        "can_change_recs": policy.can_change_recommendations(user, case, has_report=report_started)
+        "can_change_recs": policy.can_change_recommendations(user, case, report=report)
         and not report_final,
         "invite_form": InviteForm(directory=selectors.directory_for(user, case)),
         "attendee_form": AttendeeForm(),

@@ -221,14 +221,43 @@ def test_another_teams_staff_get_404_everywhere(client, world, held):
     report = finalised(world, held)
     client.force_login(world.other_senior)
     pk = held.case.pk
+    circulation = rs.circulation_record(
+        actor=world.case_manager,
+        report=report,
+        data={
+            "version": report.versions.get(),
+            "recipient_name": "Jo",
+            "agency": "health",
+            "sent_on": timezone.localdate(),
+            "purpose_kind": "referral",
+            "purpose": "CAMHS",
+            "scope": "full",
+        },
+    )
+    job = rs.report_render_request(actor=world.case_manager, report=report)
     for url in (
         reverse("formulation:report", args=[pk]),
         reverse("formulation:report_pdf", args=[pk]),
         reverse("formulation:report_version", args=[pk, report.number]),
         reverse("formulation:report_compare", args=[pk]),
+        reverse("formulation:circulation_pdf", args=[pk, circulation.pk]),
+        reverse("formulation:report_render", args=[job.pk]),
+        reverse("formulation:report_render_download", args=[job.pk]),
     ):
         assert client.get(url).status_code == 404, url
-    assert client.post(reverse("formulation:report_save", args=[pk]), {}).status_code == 404
+    for name in (
+        "report_save",
+        "report_send",
+        "report_comment",
+        "report_approve",
+        "report_finalise",
+        "report_amend",
+        "report_take_over",
+        "circulation_add",
+        "report_recommendation_add",
+    ):
+        url = reverse(f"formulation:{name}", args=[pk])
+        assert client.post(url, {}).status_code == 404, name
 
 
 def test_meeting_recommendations_belong_to_the_psychologist_once_the_report_starts(world, held):
@@ -465,17 +494,42 @@ def test_static_only_fetcher():
             fetcher.fetch(url)
 
 
-def test_user_text_cannot_fetch_urls(world, held, caplog):
+def test_typed_text_is_printed_as_text_never_fetched_or_run(world, held):
     report = start(world, held)
     rs.report_save(
         actor=world.psychologist,
         report=report,
-        data={"formulation": '<img src="http://example.org/track.png"> text'},
+        data={"formulation": '<img src="http://example.org/track.png"> Visible words'},
         expected_revision=report.revision,
     )
     report.refresh_from_db()
-    html = pdf.render_html(pdf.document_for(report, user=world.psychologist))
-    assert "&lt;img" in html and '<img src="http' not in html
+    doc = pdf.document_for(report, user=world.psychologist)
+    html = pdf.render_html(doc)
+    assert '<img src="http' not in html
+    text = flat(text_of(pdf.render_pdf(doc)))
+    assert '<img src="http://example.org/track.png"> Visible words' in text
+
+
+def test_typed_text_cannot_break_out_of_the_page_styles(world, held):
+    report = finalised(world, held)
+    circulation = rs.circulation_record(
+        actor=world.case_manager,
+        report=report,
+        data={
+            "version": report.versions.get(),
+            "recipient_name": '</style><h1>FAKE HEADING</h1>"',
+            "agency": "health",
+            "sent_on": timezone.localdate(),
+            "purpose_kind": "referral",
+            "purpose": "CAMHS referral",
+            "scope": "full",
+        },
+    )
+    doc = pdf.document_for(report, user=world.case_manager, circulation=circulation)
+    html = pdf.render_html(doc)
+    style = html[html.index("<style>") : html.index("</style>")]
+    assert "<h1>" not in style and "FAKE" in style
+    assert html.count("<h1>") == 1  # only the report's own title
 
 
 def test_export_is_audited_and_not_cached(client, world, held):
@@ -668,3 +722,148 @@ def test_report_page_is_audited_and_costs_constant_queries(client, world, held):
     assert AuditEvent.objects.filter(
         action="view", object_type="formulation.report", actor=world.psychologist
     ).exists()
+
+
+# --- Review findings: who checks, approvals, frozen drawings ---
+
+
+def test_only_the_allocated_case_manager_or_a_senior_checks_and_circulates(world, held):
+    report = write_all(world, start(world, held))
+    rs.report_send_for_check(actor=world.psychologist, report=report)
+    with pytest.raises(PermissionDenied):  # a colleague case manager, not this case's
+        rs.report_approve(actor=world.case_manager_2, report=report)
+    with pytest.raises(PermissionDenied):
+        rs.report_comment_add(actor=world.case_manager_2, report=report, section="", text="x")
+    from tests.factories import MembershipFactory
+
+    # A psychologist who is also a senior practitioner cannot approve their own draft.
+    MembershipFactory(user=world.psychologist, team=world.yot_a, role="senior_practitioner")
+    with pytest.raises(PermissionDenied):
+        rs.report_approve(actor=world.psychologist, report=report)
+    rs.report_approve(actor=world.case_manager, report=report)
+    report.refresh_from_db()
+    rs.report_finalise(actor=world.psychologist, report=report, expected_revision=report.revision)
+    data = {
+        "version": report.versions.get(),
+        "recipient_name": "Jo",
+        "agency": "health",
+        "sent_on": timezone.localdate(),
+        "purpose_kind": "referral",
+        "purpose": "CAMHS",
+        "scope": "full",
+    }
+    with pytest.raises(PermissionDenied):
+        rs.circulation_record(actor=world.case_manager_2, report=report, data=data)
+    rs.circulation_record(actor=world.senior, report=report, data=data)
+
+
+def test_an_approval_is_for_the_draft_as_it_was(world, held):
+    report = write_all(world, start(world, held))
+    rs.report_send_for_check(actor=world.psychologist, report=report)
+    rs.report_approve(actor=world.case_manager, report=report)
+    report.refresh_from_db()
+    rs.report_save(
+        actor=world.psychologist,
+        report=report,
+        data={"formulation": "Rewritten after the approval."},
+        expected_revision=report.revision,
+    )
+    report.refresh_from_db()
+    with pytest.raises(ValidationError, match="changed after it was approved"):
+        rs.report_finalise(
+            actor=world.psychologist, report=report, expected_revision=report.revision
+        )
+    rs.report_approve(actor=world.case_manager, report=report)
+    # Changing the recommendations is a change of the draft too.
+    services.recommendation_add(
+        actor=world.psychologist,
+        meeting=held,
+        data={"intervention": "Late addition", "owner_agency": "yot", "sequence": 2},
+    )
+    report.refresh_from_db()
+    with pytest.raises(ValidationError, match="changed after it was approved"):
+        rs.report_finalise(
+            actor=world.psychologist, report=report, expected_revision=report.revision
+        )
+    rs.report_approve(actor=world.case_manager, report=report)
+    version = rs.report_finalise(
+        actor=world.psychologist, report=report, expected_revision=report.revision
+    )
+    assert [r["intervention"] for r in version.recommendations][-1] == "Late addition"
+
+
+def test_another_psychologist_takes_over_before_editing(world, held):
+    from tests.factories import member
+
+    colleague = member(world.yot_a, "psychologist", username="psy_a2")
+    report = start(world, held)
+    with pytest.raises(PermissionDenied):
+        rs.report_save(
+            actor=colleague,
+            report=report,
+            data={"formulation": "Colleague"},
+            expected_revision=report.revision,
+        )
+    rs.report_take_over(actor=colleague, report=report)
+    report.refresh_from_db()
+    rs.report_save(
+        actor=colleague,
+        report=report,
+        data={"formulation": "Colleague"},
+        expected_revision=report.revision,
+    )
+    assert AuditEvent.objects.filter(
+        action="update", actor=colleague, changed_fields=["psychologist"]
+    ).exists()
+    with pytest.raises(PermissionDenied):  # the former author now comments only
+        rs.report_save(
+            actor=world.psychologist, report=report, data={}, expected_revision=report.revision
+        )
+
+
+def test_a_frozen_version_shows_only_this_teams_offences(client, world, held):
+    from referrals.models import Offence
+    from tests.factories import CaseFactory, MembershipFactory
+
+    # The psychologist also works for Bravo YOT, which had the same child on a closed case.
+    MembershipFactory(user=world.psychologist, team=world.yot_b, role="psychologist")
+    bravo = CaseFactory(
+        team=world.yot_b,
+        child=held.case.child,
+        status="closed",
+        opened_on=dt.date(2024, 1, 1),
+        closed_on=dt.date(2024, 9, 1),
+        closure_reason="order_completed",
+    )
+    Offence.objects.create(case=bravo, date=dt.date(2024, 3, 1), offence_type="Bravo secret")
+    Offence.objects.create(case=held.case, date=dt.date(2024, 6, 1), offence_type="Alpha known")
+    report = finalised(world, held)
+    version = report.versions.get()
+    assert "Alpha known" in version.timeline_svg
+    assert "Bravo secret" not in version.timeline_svg
+    client.force_login(world.case_manager)
+    page = client.get(reverse("formulation:report_version", args=[held.case.pk, 1]))
+    assert "Alpha known" in page.content.decode()
+    assert "Bravo secret" not in page.content.decode()
+
+
+def test_circulated_copy_export_records_its_sections(client, world, held):
+    report = finalised(world, held)
+    circulation = rs.circulation_record(
+        actor=world.case_manager,
+        report=report,
+        data={
+            "version": report.versions.get(),
+            "recipient_name": "Jo",
+            "agency": "health",
+            "sent_on": timezone.localdate(),
+            "purpose_kind": "referral",
+            "purpose": "CAMHS",
+            "scope": "sections",
+            "sections": ["plan", "needs"],
+        },
+    )
+    client.force_login(world.case_manager)
+    client.get(reverse("formulation:circulation_pdf", args=[held.case.pk, circulation.pk]))
+    event = AuditEvent.objects.get(action="export")
+    assert event.detail == f"pdf v1 plan,needs circulation {circulation.pk}"
