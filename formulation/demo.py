@@ -125,7 +125,7 @@ def seed(ctx) -> None:
             full_done = True
             if target.pk == case.pk and case.status == CaseStatus.ACTIVE:
                 held.append(case)
-    _reports(held, ctx.users["casemanager"], psychologist)
+    _reports(held, psychologist)
 
 
 FORMULATION_STORY = (
@@ -141,12 +141,13 @@ VOICE = (
 )
 
 
-def _reports(cases, case_manager, psychologist) -> None:
+def _reports(cases, psychologist) -> None:
     """A final report (circulated), a draft under accuracy check, and one not started (so
     the psychologist's home shows it overdue)."""
     from . import report_services as reports
 
     for index, case in enumerate(cases[:2]):
+        case_manager = case.case_manager
         report = reports.report_start(actor=psychologist, case=case)
         report = reports.report_save(
             actor=psychologist,
