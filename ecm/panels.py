@@ -41,3 +41,18 @@ def register_home_panel(name: str, order: int, panel: Panel) -> None:
 
 def home_panels(request) -> list[SafeString]:
     return [mark_safe(html) for _, _, panel in _home_panels if (html := panel(request))]  # noqa: S308
+
+
+# Closing an *active* case is a closure review (next steps, transitions, risk, outcomes) that
+# the reviews app owns. It registers the page here; the case page links to it instead of the
+# plain "close" form, which stays for cases closed before formulation.
+_closure_url: Callable[..., str | None] | None = None
+
+
+def register_closure_url(fn: Callable[..., str | None]) -> None:
+    global _closure_url
+    _closure_url = fn
+
+
+def closure_url(case) -> str | None:
+    return _closure_url(case) if _closure_url is not None else None

@@ -22,6 +22,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("referrals.urls")),
     path("", include("formulation.urls")),
+    path("", include("reviews.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

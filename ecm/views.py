@@ -22,7 +22,7 @@ from .access import access_for
 from .audit import audit_record
 from .forms import AllocateForm, AuditSearchForm, CaseFilterForm, ChildCaseForm, SearchForm
 from .models import AuditEvent, Case, Role
-from .panels import case_panels, home_panels
+from .panels import case_panels, closure_url, home_panels
 
 PAGE_SIZE = 50
 
@@ -138,6 +138,7 @@ def _case_context(request, case, **extra):
             case_managers=_team_case_managers(case),
         ),
         "today": timezone.localdate(),
+        "closure_url": closure_url(case),
     }
     ctx.update(extra)
     return ctx
@@ -168,6 +169,9 @@ def case_transition(request, pk: int):
     except ValueError:
         version = None
     kwargs = {"actor": request.user, "case": case, "expected_version": version}
+    if name == "close" and (page := closure_url(case)):
+        messages.info(request, _("Closing an active case goes through the closure review."))
+        return redirect(page)
     if name == "close":
         kwargs["reason"] = request.POST.get("reason", "")
         closed_on = request.POST.get("closed_on")

@@ -115,16 +115,10 @@ def seed(ctx) -> None:
         path = ctx.paths[ref]
         if path == "preparation":
             _prepare(case, senior, psychologist)
-        elif path in ("active", "closed", "reopened") and case.status in (
-            CaseStatus.ACTIVE,
-            CaseStatus.CLOSED,
-            CaseStatus.POTENTIAL,
-        ):
-            target = case.previous_case if case.previous_case_id else case
-            _held_meeting(target, senior, psychologist, full=not full_done)
+        elif path in ("active", "closed", "reopened") and case.status == CaseStatus.ACTIVE:
+            _held_meeting(case, senior, psychologist, full=not full_done)
             full_done = True
-            if target.pk == case.pk and case.status == CaseStatus.ACTIVE:
-                held.append(case)
+            held.append((case, path))
     _reports(held, psychologist)
 
 
@@ -141,12 +135,15 @@ VOICE = (
 )
 
 
-def _reports(cases, psychologist) -> None:
-    """A final report (circulated), a draft under accuracy check, and one not started (so
-    the psychologist's home shows it overdue)."""
+def _reports(held, psychologist) -> None:
+    """Final (circulated) reports for the cases the reviews demo will close, and for the
+    first active case; a draft under accuracy check for the second; the others not started
+    (so the psychologist's home shows them overdue)."""
     from . import report_services as reports
 
-    for index, case in enumerate(cases[:2]):
+    active = [case for case, path in held if path == "active"]
+    finished = [case for case, path in held if path != "active"] + active[:1]
+    for index, case in [(0, c) for c in finished] + [(1, c) for c in active[1:2]]:
         case_manager = case.case_manager
         report = reports.report_start(actor=psychologist, case=case)
         report = reports.report_save(

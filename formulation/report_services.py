@@ -188,6 +188,9 @@ def report_start(*, actor: User, case: Case) -> Report:
         return existing
     meeting = held_meeting(case)
     if meeting is None:
+        carried = _carry_forward(actor, case)
+        if carried is not None:
+            return carried
         raise ValidationError(
             _("Record the formulation meeting as held before starting the report.")
         )
@@ -200,6 +203,59 @@ def report_start(*, actor: User, case: Case) -> Report:
         **prefill(case, meeting),
     )
     _audit(actor, AuditEvent.Action.CREATE, report, case, list(TEXT_SECTIONS))
+    return report
+
+
+def previous_final_version(case: Case) -> ReportVersion | None:
+    """The latest final version of the previous episode's report (for a re-opened case)."""
+    if not case.previous_case_id:
+        return None
+    return (
+        ReportVersion.objects.filter(report__case_id=case.previous_case_id)
+        .select_related("report__meeting", "report__case")
+        .order_by("-number")
+        .first()
+    )
+
+
+def _carry_forward(actor: User, case: Case) -> Report | None:
+    """A re-opened case starts its report from the previous episode's final formulation,
+    with its recommendations, for the psychologist to update."""
+    previous = previous_final_version(case)
+    if previous is None:
+        return None
+    old = previous.report
+    report = Report.objects.create(
+        case=case,
+        meeting=old.meeting,
+        psychologist=actor,
+        due_on=add_months(timezone.localdate(), 1),
+        updated_by=actor,
+        amendment_reason=_("Carried forward from %(ref)s version %(n)s (case re-opened).")
+        % {"ref": old.case.reference, "n": previous.number},
+        **{key: previous.sections.get(key, "") for key in TEXT_SECTIONS},
+    )
+    for rec in old.case.recommendations.order_by("sequence", "pk"):
+        Recommendation.objects.create(
+            meeting=rec.meeting,
+            case=case,
+            intervention=rec.intervention,
+            owner_user=rec.owner_user,
+            owner_agency=rec.owner_agency,
+            owner_name=rec.owner_name,
+            sequence=rec.sequence,
+            trm_stage=rec.trm_stage,
+            priority=rec.priority,
+            created_by=actor,
+        )
+    _audit(
+        actor,
+        AuditEvent.Action.CREATE,
+        report,
+        case,
+        list(TEXT_SECTIONS),
+        detail=f"carried forward from {old.case.reference} v{previous.number}",
+    )
     return report
 
 

@@ -88,6 +88,7 @@ def _context(request, case, report, **forms):
     if report is None:
         meeting = services.held_meeting(case)
         ctx["meeting"] = meeting
+        ctx["carried_from"] = None if meeting else services.previous_final_version(case)
         if meeting:
             ctx["due_on"] = services.report_due_on(meeting)
             ctx["due"] = due_label(ctx["due_on"])

@@ -140,15 +140,20 @@ def test_transition_permissions(world, who, name, allowed):
 
 
 def test_case_page_close_button(client, world):
+    """Before formulation the case page closes a case with a reason; an active case closes
+    through the closure review (reviews app)."""
+    from tests.factories import CaseFactory
+
+    case = CaseFactory(team=world.yot_a, case_manager=world.case_manager, status="preparation")
     client.force_login(world.other_case_manager)
-    url = reverse("case_transition", args=[world.case.pk])
-    data = {"transition": "close", "version": world.case.version, "reason": "custody"}
+    url = reverse("case_transition", args=[case.pk])
+    data = {"transition": "close", "version": case.version, "reason": "withdrawn"}
     assert client.post(url, data).status_code == 404
     client.force_login(world.case_manager)
     assert client.post(url, data).status_code == 302
-    world.case.refresh_from_db()
-    assert world.case.status == "closed"
-    assert world.case.closure_reason == "custody"
+    case.refresh_from_db()
+    assert case.status == "closed"
+    assert case.closure_reason == "withdrawn"
 
 
 def test_episodes_of_another_team_are_not_listed(client, world):

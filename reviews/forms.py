@@ -1,0 +1,287 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ecm.forms import DateInput, bootstrap
+from formulation.forms import team_people
+from formulation.models import ReportSection
+
+from .models import (
+    Action,
+    Closure,
+    Contact,
+    MissedAppointmentDecision,
+    OutcomeDomain,
+    OutcomeRating,
+    ProgressStatus,
+    Review,
+    RiskRating,
+    Transition,
+)
+
+YES_NO = [("", _("Choose…")), ("no", _("No")), ("yes", _("Yes"))]
+
+
+def _yes_no(value):
+    return {"yes": True, "no": False}.get(value)
+
+
+class ReviewForm(forms.ModelForm):
+    """Appendix 5, with a progress row for every recommendation and the open actions to walk
+    through."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    reoffended = forms.TypedChoiceField(
+        label=_("Reoffended since the last meeting?"), choices=YES_NO, coerce=_yes_no
+    )
+    breach = forms.TypedChoiceField(
+        label=_("Breach since the last meeting?"), choices=YES_NO, coerce=_yes_no
+    )
+
+    class Meta:
+        model = Review
+        fields = [
+            "kind",
+            "held_on",
+            "chair",
+            "present",
+            "present_others",
+            "apologies",
+            "additional_information",
+            "reoffended",
+            "reoffence_type",
+            "reoffence_date",
+            "reoffence_gravity",
+            "breach",
+            "breach_details",
+            "discussion",
+            "plan_changed",
+            "plan_change_reason",
+            "next_review_on",
+        ]
+        widgets = {
+            "held_on": DateInput(),
+            "reoffence_date": DateInput(),
+            "next_review_on": DateInput(),
+            "present": forms.CheckboxSelectMultiple,
+            "additional_information": forms.Textarea(attrs={"rows": 3}),
+            "discussion": forms.Textarea(attrs={"rows": 3}),
+            "breach_details": forms.Textarea(attrs={"rows": 2}),
+            "plan_change_reason": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, case, recommendations, actions, progress=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = team_people(case)
+        self.fields["chair"].queryset = people
+        self.fields["present"].queryset = people
+        self.recommendations = recommendations
+        self.actions = actions
+        progress = progress or {}
+        if self.instance.pk:
+            self.initial["reoffended"] = {True: "yes", False: "no"}.get(self.instance.reoffended)
+            self.initial["breach"] = {True: "yes", False: "no"}.get(self.instance.breach)
+            self.initial["version"] = self.instance.version
+        for rec in recommendations:
+            status, note = progress.get(rec.pk, ("", ""))
+            self.fields[f"progress_{rec.pk}"] = forms.ChoiceField(
+                label=_("Progress on recommendation %(n)s") % {"n": rec.sequence},
+                choices=[("", _("Choose…")), *ProgressStatus.choices],
+                initial=status,
+            )
+            self.fields[f"note_{rec.pk}"] = forms.CharField(
+                label=_("Note on recommendation %(n)s") % {"n": rec.sequence},
+                required=False,
+                max_length=500,
+                initial=note,
+            )
+        for action in actions:
+            self.fields[f"action_{action.pk}"] = forms.ChoiceField(
+                label=_("Action: %(a)s") % {"a": action.description},
+                choices=Action.Status.choices,
+                initial=Action.Status.OPEN,
+            )
+        bootstrap(self)
+
+    def progress_rows(self):
+        return [
+            (rec, self[f"progress_{rec.pk}"], self[f"note_{rec.pk}"])
+            for rec in self.recommendations
+        ]
+
+    def action_rows(self):
+        return [(action, self[f"action_{action.pk}"]) for action in self.actions]
+
+    def review_data(self) -> dict:
+        return {k: self.cleaned_data.get(k) for k in self.Meta.fields if k != "present"}
+
+    def progress_data(self) -> dict:
+        return {
+            rec.pk: (
+                self.cleaned_data.get(f"progress_{rec.pk}") or "",
+                self.cleaned_data.get(f"note_{rec.pk}") or "",
+            )
+            for rec in self.recommendations
+        }
+
+    def action_data(self) -> dict:
+        return {action.pk: self.cleaned_data.get(f"action_{action.pk}") for action in self.actions}
+
+
+class TRMStageForm(forms.Form):
+    stage = forms.ModelChoiceField(label=_("TRM stage now"), queryset=None)
+    explanation = forms.CharField(
+        label=_("What explains the change"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when the stage moved, e.g. a placement breakdown or a bereavement."),
+    )
+
+    def __init__(self, *args, stages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].queryset = stages
+        bootstrap(self)
+
+
+class ActionForm(forms.ModelForm):
+    class Meta:
+        model = Action
+        fields = [
+            "description",
+            "recommendation",
+            "owner_user",
+            "owner_agency",
+            "owner_name",
+            "due_on",
+        ]
+        widgets = {"due_on": DateInput()}
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recommendation"].queryset = case.recommendations.order_by("sequence")
+        self.fields["owner_user"].queryset = team_people(case)
+        bootstrap(self)
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["date", "kind", "purpose", "trm_stage", "outcome"]
+        widgets = {"date": DateInput(), "outcome": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, stages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["trm_stage"].queryset = stages
+        bootstrap(self)
+
+
+class MissedDecisionForm(forms.Form):
+    psychologist = forms.ModelChoiceField(label=_("Psychologist consulted"), queryset=None)
+    advice = forms.CharField(
+        label=_("Psychologist's advice"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    decision = forms.ChoiceField(
+        label=_("The YOT's decision"), choices=MissedAppointmentDecision.Decision.choices
+    )
+
+    def __init__(self, *args, psychologists, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["psychologist"].queryset = psychologists
+        bootstrap(self)
+
+
+class RiskForm(forms.ModelForm):
+    class Meta:
+        model = RiskRating
+        fields = ["reoffending", "serious_harm", "vulnerability"]
+        widgets = {
+            "reoffending": forms.Select(choices=[(i, i) for i in range(1, 4)]),
+            "serious_harm": forms.Select(choices=[(i, i) for i in range(1, 5)]),
+            "vulnerability": forms.Select(choices=[(i, i) for i in range(1, 5)]),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bootstrap(self)
+
+
+class ClosureForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    transitions = forms.MultipleChoiceField(
+        label=_("Moving on to"),
+        required=False,
+        choices=Transition.Destination.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    sections = forms.MultipleChoiceField(
+        label=_("Report sections that went with the child"),
+        required=False,
+        choices=ReportSection.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    reoffending = forms.TypedChoiceField(
+        label=_("Risk of reoffending at closure (1-3)"),
+        choices=[(i, i) for i in range(1, 4)],
+        coerce=int,
+    )
+    serious_harm = forms.TypedChoiceField(
+        label=_("Risk of serious harm at closure (1-4)"),
+        choices=[(i, i) for i in range(1, 5)],
+        coerce=int,
+    )
+    vulnerability = forms.TypedChoiceField(
+        label=_("Vulnerability at closure (1-4)"), choices=[(i, i) for i in range(1, 5)], coerce=int
+    )
+
+    class Meta:
+        model = Closure
+        fields = ["reason", "closed_on", "next_steps", "voluntary_until"]
+        widgets = {
+            "closed_on": DateInput(),
+            "voluntary_until": DateInput(),
+            "next_steps": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # "Withdrawn before formulation" is not a reason to close an active case.
+        self.fields["reason"].choices = [
+            c for c in self.fields["reason"].choices if c[0] != "withdrawn"
+        ]
+        for domain, label in OutcomeDomain.choices:
+            self.fields[f"change_{domain}"] = forms.ChoiceField(
+                label=_("%(d)s: change") % {"d": label},
+                choices=[("", _("Choose…")), *OutcomeRating.Change.choices],
+            )
+            self.fields[f"concern_{domain}"] = forms.ChoiceField(
+                label=_("%(d)s: current level of concern") % {"d": label},
+                choices=[("", _("Choose…")), *OutcomeRating.Concern.choices],
+            )
+        bootstrap(self)
+
+    def clean_closed_on(self):
+        value = self.cleaned_data["closed_on"]
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(_("The closure date cannot be in the future."))
+        return value
+
+    def outcome_rows(self):
+        return [
+            (label, self[f"change_{domain}"], self[f"concern_{domain}"])
+            for domain, label in OutcomeDomain.choices
+        ]
+
+    def outcomes(self) -> dict:
+        return {
+            domain: (self.cleaned_data[f"change_{domain}"], self.cleaned_data[f"concern_{domain}"])
+            for domain, _label in OutcomeDomain.choices
+        }
+
+
+def default_next_review(today: dt.date | None = None) -> dt.date:
+    """Six weeks on, a common rhythm; the group agrees the real date."""
+    return (today or timezone.localdate()) + dt.timedelta(weeks=6)

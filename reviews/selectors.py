@@ -1,0 +1,191 @@
+"""Reads after formulation, scoped through `ecm` selectors (case visibility)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Q
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+
+from ecm.models import Case, User
+from ecm.selectors import case_list_for
+from formulation.models import Meeting, TimelineEvent
+
+from .models import Action, RecommendationProgress, Review, TRMStageRecord
+
+
+def review_get_for(user: User, pk: int) -> Review:
+    try:
+        return (
+            Review.objects.filter(case__in=case_list_for(user).values("pk"))
+            .select_related("case__child", "case__team", "chair", "trm_record__stage")
+            .get(pk=pk)
+        )
+    except Review.DoesNotExist:
+        raise Http404 from None
+
+
+def action_get_for(user: User, pk: int) -> Action:
+    try:
+        return Action.objects.filter(case__in=case_list_for(user).values("pk")).get(pk=pk)
+    except Action.DoesNotExist:
+        raise Http404 from None
+
+
+def reviews_for_case(case: Case):
+    return (
+        case.reviews.select_related("chair", "trm_record__stage")
+        .annotate(
+            done=Count("progress", filter=Q(progress__status="done")),
+            recs=Count("progress"),
+        )
+        .order_by("-held_on", "-pk")
+    )
+
+
+def review_progress(review: Review):
+    return review.progress.select_related("recommendation__trm_stage").order_by(
+        "recommendation__sequence", "pk"
+    )
+
+
+def actions_for_case(case: Case):
+    return case.actions.select_related("owner_user", "recommendation").order_by(
+        "status", "due_on", "pk"
+    )
+
+
+def open_actions(case: Case):
+    return actions_for_case(case).filter(status=Action.Status.OPEN)
+
+
+def overdue_actions_for(user: User):
+    """Open actions this user owns that are past their due date, on cases they may see."""
+    return (
+        Action.objects.filter(
+            owner_user=user,
+            status=Action.Status.OPEN,
+            due_on__lt=timezone.localdate(),
+            case__in=case_list_for(user).values("pk"),
+        )
+        .select_related("case__child")
+        .order_by("due_on")
+    )
+
+
+def contacts_for_case(case: Case):
+    return case.contacts.select_related("trm_stage", "recorded_by").order_by("-date", "-pk")
+
+
+def next_review_due(case: Case) -> dt.date | None:
+    """The next review date agreed at the last review, or at the formulation meeting."""
+    latest = case.reviews.order_by("-held_on", "-pk").values_list("next_review_on", "kind").first()
+    if latest is not None:
+        return latest[0]
+    meeting = (
+        case.meetings.filter(status=Meeting.Status.HELD, review_at__isnull=False)
+        .order_by("starts_at")
+        .values_list("review_at", flat=True)
+        .first()
+    )
+    return timezone.localdate(meeting) if meeting else None
+
+
+def stage_history(user: User, case: Case) -> list[dict]:
+    """The TRM stage at formulation and at every review, over all the child's episodes this
+    user may see (a re-opened case carries its history). Two queries."""
+    cases = case_list_for(user).filter(child_id=case.child_id).values("pk")
+    rows = []
+    meetings = (
+        Meeting.objects.filter(
+            case__in=cases, status=Meeting.Status.HELD, trm_placement__isnull=False
+        )
+        .select_related("trm_placement__stage")
+        .order_by("starts_at")
+    )
+    for meeting in meetings:
+        rows.append(
+            {
+                "day": timezone.localdate(meeting.starts_at),
+                "stage": meeting.trm_placement.stage,
+                "label": "formulation",
+                "href": reverse("formulation:meeting", args=[meeting.pk]),
+                "explanation": meeting.trm_placement.presentation,
+                "kind": "formulation",
+                "case_id": meeting.case_id,
+            }
+        )
+    records = (
+        TRMStageRecord.objects.filter(case__in=cases)
+        .select_related("stage", "review")
+        .order_by("recorded_on", "pk")
+    )
+    for record in records:
+        rows.append(
+            {
+                "day": record.recorded_on,
+                "stage": record.stage,
+                "label": "review",
+                "href": reverse("reviews:review", args=[record.review_id])
+                if record.review_id
+                else "",
+                "explanation": record.explanation,
+                "kind": "review",
+                "case_id": record.case_id,
+            }
+        )
+    rows.sort(key=lambda r: (r["day"], 0 if r["kind"] == "formulation" else 1))
+    return rows
+
+
+def trajectory_svg(user: User, case: Case) -> str:
+    """The child's TRM trajectory, with the timeline events of the period as the events that
+    explain the moves (linked to the timeline)."""
+    from django.utils.translation import gettext as _
+
+    from formulation.selectors import stages_for
+
+    from . import trajectory
+
+    history = stage_history(user, case)
+    points = [
+        trajectory.TrajectoryPoint(
+            day=row["day"],
+            stage=row["stage"].number,
+            label=_("Formulation") if row["kind"] == "formulation" else _("Review"),
+            href=row["href"],
+            explanation=row["explanation"],
+            kind=row["kind"],
+        )
+        for row in history
+    ]
+    events = []
+    if history:
+        start = history[0]["day"]
+        timeline_url = reverse("formulation:timeline", args=[case.pk])
+        events = [
+            trajectory.TrajectoryEvent(day=e.start_date, title=e.title, href=timeline_url)
+            for e in TimelineEvent.objects.filter(
+                child_id=case.child_id, start_date__gte=start, sensitive=False
+            ).order_by("start_date")[:60]
+        ]
+    stages = [(s.number, s.name) for s in stages_for(case)]
+    return trajectory.render_trajectory(
+        points,
+        stages=stages,
+        events=events,
+        title=_("TRM trajectory %(ref)s") % {"ref": case.reference},
+        today=timezone.localdate(),
+    )
+
+
+def progress_by_review(reviews) -> dict[int, list[RecommendationProgress]]:
+    rows = RecommendationProgress.objects.filter(review__in=reviews).select_related(
+        "recommendation"
+    )
+    out: dict[int, list] = {}
+    for row in rows:
+        out.setdefault(row.review_id, []).append(row)
+    return out

@@ -1,0 +1,528 @@
+"""Writes after formulation: reviews, TRM stage, actions, contacts and missed-appointment
+decisions, risk and outcome ratings, closure. Each service checks the policy, validates with
+a clear reason, and writes its audit row in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Exists, Q, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ecm import services as core
+from ecm.audit import audit_case_record as _audit
+from ecm.models import AuditEvent, Case, CaseStatus, Role, User
+from formulation.models import Meeting, TRMStage
+from formulation.selectors import stages_for
+from referrals.models import Offence
+
+from . import policy
+from .models import (
+    Action,
+    Closure,
+    Contact,
+    MissedAppointmentDecision,
+    OutcomeDomain,
+    OutcomeRating,
+    OutcomeSurvey,
+    ProgressStatus,
+    RecommendationProgress,
+    Review,
+    RiskRating,
+    Transition,
+    TRMStageRecord,
+)
+
+#: More than this many missed appointments (since the last decision) prompts a consultation
+#: with the psychologist before any warning or breach decision (practice guidance).
+MISSED_BEFORE_CONSULTATION = 3
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def require_open(case: Case) -> None:
+    """A closed case is read-only: say so, and how to change it."""
+    if case.status == CaseStatus.CLOSED:
+        raise ValidationError(
+            _(
+                "Case %(ref)s is closed, so it is read-only. Re-open it (a new episode) to "
+                "record anything new."
+            )
+            % {"ref": case.reference},
+            code="closed",
+        )
+
+
+def _locked_case(case: Case) -> Case:
+    return Case.objects.select_for_update().select_related("child").get(pk=case.pk)
+
+
+def formulation_meeting(case: Case) -> Meeting | None:
+    return (
+        case.meetings.filter(status=Meeting.Status.HELD)
+        .select_related("trm_placement__stage")
+        .order_by("starts_at")
+        .first()
+    )
+
+
+# --- Reviews ---
+
+
+def _validate_review(case: Case, data: dict, recommendations, progress: dict) -> dict:
+    errors: dict[str, list[str]] = {}
+
+    def err(field, message):
+        errors.setdefault(field, []).append(message)
+
+    today = timezone.localdate()
+    held_on = data.get("held_on")
+    meeting = formulation_meeting(case)
+    if meeting is None:
+        err(None, _("A review follows the formulation meeting: record the meeting as held first."))
+    elif held_on and held_on < timezone.localdate(meeting.starts_at):
+        err(
+            "held_on",
+            _("A review cannot be before the formulation meeting (%(d)s).")
+            % {"d": timezone.localdate(meeting.starts_at).strftime("%d/%m/%Y")},
+        )
+    if held_on and held_on > today:
+        err("held_on", _("Record a review once it has taken place (the date is in the future)."))
+    next_on = data.get("next_review_on")
+    if data.get("kind") == Review.Kind.CLOSURE:
+        pass
+    elif not next_on:
+        err("next_review_on", _("Set the next review date (only a closure review has none)."))
+    if next_on and next_on < today:
+        err("next_review_on", _("The next review cannot be in the past."))
+    elif next_on and held_on and next_on <= held_on:
+        err("next_review_on", _("The next review must come after this one."))
+    if data.get("reoffended") is None:
+        err("reoffended", _("Say whether the child has reoffended."))
+    elif data["reoffended"]:
+        if not data.get("reoffence_type"):
+            err("reoffence_type", _("Give the offence type."))
+        if not data.get("reoffence_date"):
+            err("reoffence_date", _("Give the date of the offence."))
+        elif held_on and data["reoffence_date"] > held_on:
+            err("reoffence_date", _("The offence cannot be after the review."))
+        if not data.get("reoffence_gravity"):
+            err("reoffence_gravity", _("Give the gravity score (1-8)."))
+    if data.get("breach") is None:
+        err("breach", _("Say whether there has been a breach."))
+    elif data["breach"] and not data.get("breach_details", "").strip():
+        err("breach_details", _("Describe the breach."))
+    if data.get("plan_changed") and not data.get("plan_change_reason", "").strip():
+        err("plan_change_reason", _("Record why the intervention plan changed."))
+    missing = [
+        f"{r.sequence}. {r.intervention[:50]}"
+        for r in recommendations
+        if progress.get(r.pk, ("", ""))[0] not in ProgressStatus.values
+    ]
+    if missing:
+        err(None, _("Record progress on every recommendation: %(l)s.") % {"l": "; ".join(missing)})
+    return errors
+
+
+REVIEW_FIELDS = (
+    "kind",
+    "held_on",
+    "chair",
+    "present_others",
+    "apologies",
+    "additional_information",
+    "discussion",
+    "reoffended",
+    "reoffence_type",
+    "reoffence_date",
+    "reoffence_gravity",
+    "breach",
+    "breach_details",
+    "plan_changed",
+    "plan_change_reason",
+    "next_review_on",
+)
+
+
+@transaction.atomic
+def review_save(
+    *,
+    actor: User,
+    case: Case,
+    data: dict,
+    progress: dict[int, tuple[str, str]],
+    action_updates: dict[int, str] | None = None,
+    present=(),
+    review: Review | None = None,
+    expected_version: int | None = None,
+) -> Review:
+    """Record a review (Appendix 5), or correct one. `progress` maps every recommendation of
+    the case to (status, note); `action_updates` maps open actions to their new status.
+    Refused if someone else saved the review since the form was loaded."""
+    case = _locked_case(case)
+    require_open(case)
+    _require(policy.can_record_review(actor, case))
+    if review is not None:
+        review = Review.objects.select_for_update().get(pk=review.pk, case=case)
+        if expected_version is not None and expected_version != review.version:
+            raise core.StaleEditError(
+                _(
+                    "Someone else saved this review while you were editing it. Nothing you "
+                    "typed is lost: it is still in the form below, beside their version. "
+                    "Check it and save again."
+                ),
+                code="stale",
+            )
+    recommendations = list(case.recommendations.order_by("sequence", "pk"))
+    errors = _validate_review(case, data, recommendations, progress)
+    if errors:
+        raise ValidationError(errors)
+    if not data.get("reoffended"):
+        data = {**data, "reoffence_type": "", "reoffence_date": None, "reoffence_gravity": None}
+    if not data.get("breach"):
+        data = {**data, "breach_details": ""}
+    created = review is None
+    if created:
+        review = Review(case=case, created_by=actor)
+    else:
+        review.version += 1
+    for key in REVIEW_FIELDS:
+        if key in data:
+            setattr(review, key, data[key])
+    review.save()
+    review.present.set(present)
+    # A reoffence is an offence of the case (it appears on the timeline and in monitoring).
+    if review.reoffended:
+        values = {
+            "date": review.reoffence_date,
+            "offence_type": review.reoffence_type,
+            "gravity": review.reoffence_gravity,
+        }
+        if review.offence_id:
+            Offence.objects.filter(pk=review.offence_id).update(**values)
+        else:
+            review.offence = Offence.objects.create(case=case, disposal="", **values)
+            review.save(update_fields=["offence"])
+    elif review.offence_id:
+        Offence.objects.filter(pk=review.offence_id).delete()
+    for rec in recommendations:
+        status, note = progress[rec.pk]
+        RecommendationProgress.objects.update_or_create(
+            review=review, recommendation=rec, defaults={"status": status, "note": note.strip()}
+        )
+    for action in Action.objects.filter(
+        case=case, pk__in=list((action_updates or {}).keys()), status=Action.Status.OPEN
+    ):
+        new = action_updates[action.pk]
+        if new in (Action.Status.DONE, Action.Status.DROPPED):
+            action.status = new
+            action.completed_on = review.held_on
+            action.save(update_fields=["status", "completed_on"])
+            _audit(actor, AuditEvent.Action.UPDATE, action, case, ["status"])
+    _audit(
+        actor,
+        AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE,
+        review,
+        case,
+        [k for k in REVIEW_FIELDS if k in data],
+    )
+    return review
+
+
+@transaction.atomic
+def trm_stage_record(
+    *, actor: User, review: Review, stage: TRMStage, explanation: str = ""
+) -> TRMStageRecord:
+    """The psychologist records the TRM stage now, beside the stage at formulation. A change
+    needs what explains it (e.g. a placement breakdown)."""
+    case = _locked_case(review.case)
+    require_open(case)
+    _require(policy.can_set_trm_stage(actor, case))
+    if not stages_for(case).filter(pk=stage.pk).exists():
+        raise ValidationError({"stage": _("Choose a stage of the team's TRM framework.")})
+    previous = (
+        TRMStageRecord.objects.filter(case=case, recorded_on__lte=review.held_on)
+        .exclude(review=review)
+        .select_related("stage")
+        .order_by("-recorded_on", "-pk")
+        .first()
+    )
+    meeting = formulation_meeting(case)
+    before = (
+        previous.stage
+        if previous
+        else getattr(getattr(meeting, "trm_placement", None), "stage", None)
+    )
+    if before is not None and before.pk != stage.pk and not explanation.strip():
+        raise ValidationError(
+            {
+                "explanation": _("The stage moved from %(a)s to %(b)s: say what explains it.")
+                % {"a": before.number, "b": stage.number}
+            }
+        )
+    record, _created = TRMStageRecord.objects.update_or_create(
+        review=review,
+        defaults={
+            "case": case,
+            "stage": stage,
+            "recorded_on": review.held_on,
+            "explanation": explanation.strip(),
+            "recorded_by": actor,
+        },
+    )
+    _audit(
+        actor,
+        AuditEvent.Action.UPDATE,
+        record,
+        case,
+        ["stage", "explanation"],
+        detail=f"stage {stage.number}",
+    )
+    return record
+
+
+# --- Actions ---
+
+
+@transaction.atomic
+def action_add(*, actor: User, case: Case, data: dict) -> Action:
+    case = _locked_case(case)
+    require_open(case)
+    _require(policy.can_manage_actions(actor, case))
+    if not (data.get("owner_user") or data.get("owner_agency") or data.get("owner_name")):
+        raise ValidationError(_("Say who owns the action: a person or an agency."))
+    rec = data.get("recommendation")
+    if rec is not None and rec.case_id != case.pk:
+        raise ValidationError({"recommendation": _("Choose a recommendation of this case.")})
+    action = Action(case=case, created_by=actor, **data)
+    action.full_clean(exclude=["case"])
+    action.save()
+    _audit(actor, AuditEvent.Action.CREATE, action, case, list(data))
+    return action
+
+
+@transaction.atomic
+def action_set_status(*, actor: User, action: Action, status: str) -> Action:
+    action = Action.objects.select_for_update().select_related("case").get(pk=action.pk)
+    require_open(action.case)
+    _require(policy.can_manage_actions(actor, action.case))
+    if status not in Action.Status.values:
+        raise ValidationError(_("Choose a status."))
+    action.status = status
+    action.completed_on = timezone.localdate() if status != Action.Status.OPEN else None
+    action.save(update_fields=["status", "completed_on"])
+    _audit(actor, AuditEvent.Action.UPDATE, action, action.case, ["status"])
+    return action
+
+
+# --- Contacts and missed appointments ---
+
+
+def missed_since_last_decision(case: Case) -> int:
+    """Missed appointments after the last warning/breach decision (all of them if there has
+    been none). One query."""
+    decisions = MissedAppointmentDecision.objects.filter(case=case)
+    last = decisions.order_by("-decided_on", "-pk").values("decided_on")[:1]
+    return (
+        Contact.objects.filter(case=case, kind=Contact.Kind.MISSED)
+        .filter(Q(date__gt=Subquery(last)) | ~Exists(decisions))
+        .count()
+    )
+
+
+def needs_consultation(case: Case) -> bool:
+    return missed_since_last_decision(case) > MISSED_BEFORE_CONSULTATION
+
+
+@transaction.atomic
+def contact_add(*, actor: User, case: Case, data: dict) -> Contact:
+    case = _locked_case(case)
+    require_open(case)
+    _require(policy.can_record_contact(actor, case))
+    if data.get("date") and data["date"] > timezone.localdate():
+        raise ValidationError({"date": _("A contact is recorded once it has happened.")})
+    if data.get("date") and data["date"] < case.opened_on:
+        raise ValidationError({"date": _("The contact cannot be before the case opened.")})
+    stage = data.get("trm_stage")
+    if stage is not None and not stages_for(case).filter(pk=stage.pk).exists():
+        raise ValidationError({"trm_stage": _("Choose a stage of the team's TRM framework.")})
+    contact = Contact(case=case, recorded_by=actor, **data)
+    contact.full_clean(exclude=["case"])
+    contact.save()
+    _audit(actor, AuditEvent.Action.CREATE, contact, case, list(data))
+    return contact
+
+
+@transaction.atomic
+def missed_decision_record(
+    *, actor: User, case: Case, decision: str, psychologist: User, advice: str, decided_on=None
+) -> MissedAppointmentDecision:
+    """Record the YOT's decision after consulting the psychologist about missed
+    appointments."""
+    case = _locked_case(case)
+    require_open(case)
+    _require(policy.can_decide_missed(actor, case))
+    errors = {}
+    if decision not in MissedAppointmentDecision.Decision.values:
+        errors["decision"] = _("Choose warning, breach or no action.")
+    from ecm.access import access_for
+
+    if psychologist is None or Role.PSYCHOLOGIST not in access_for(psychologist).case_roles(case):
+        errors["psychologist"] = _("Choose the psychologist who was consulted.")
+    if not advice.strip():
+        errors["advice"] = _("Record the psychologist's advice.")
+    if errors:
+        raise ValidationError(errors)
+    record = MissedAppointmentDecision.objects.create(
+        case=case,
+        decided_on=decided_on or timezone.localdate(),
+        missed_count=missed_since_last_decision(case),
+        decision=decision,
+        decided_by=actor,
+        psychologist=psychologist,
+        psychologist_advice=advice.strip(),
+    )
+    _audit(actor, AuditEvent.Action.CREATE, record, case, ["decision"], detail=decision)
+    return record
+
+
+# --- Risk and outcomes ---
+
+
+@transaction.atomic
+def risk_record(*, actor: User, case: Case, point: str, data: dict) -> RiskRating:
+    case = _locked_case(case)
+    require_open(case)
+    _require(policy.can_rate(actor, case))
+    rating = RiskRating.objects.filter(case=case, point=point).first() or RiskRating(
+        case=case, point=point
+    )
+    for key in ("reoffending", "serious_harm", "vulnerability"):
+        setattr(rating, key, data.get(key))
+    rating.recorded_on = data.get("recorded_on") or timezone.localdate()
+    rating.recorded_by = actor
+    rating.full_clean(exclude=["case"])
+    rating.save()
+    _audit(
+        actor,
+        AuditEvent.Action.UPDATE,
+        rating,
+        case,
+        ["reoffending", "serious_harm", "vulnerability"],
+    )
+    return rating
+
+
+def _survey_save(actor, case, point, ratings: dict[str, tuple[str, str]], on) -> OutcomeSurvey:
+    missing = [
+        str(OutcomeDomain(d).label)
+        for d in OutcomeDomain.values
+        if ratings.get(d, ("", ""))[1] not in OutcomeRating.Concern.values
+        or (
+            point == OutcomeSurvey.Point.CLOSURE
+            and ratings[d][0] not in OutcomeRating.Change.values
+        )
+    ]
+    if missing:
+        raise ValidationError(
+            _("Rate every outcome domain: %(l)s.") % {"l": "; ".join(missing)}, code="survey"
+        )
+    survey, _created = OutcomeSurvey.objects.update_or_create(
+        case=case, point=point, defaults={"completed_on": on, "completed_by": actor}
+    )
+    for domain, (change, concern) in ratings.items():
+        if domain in OutcomeDomain.values:
+            OutcomeRating.objects.update_or_create(
+                survey=survey, domain=domain, defaults={"change": change, "concern": concern}
+            )
+    _audit(actor, AuditEvent.Action.UPDATE, survey, case, list(ratings))
+    return survey
+
+
+@transaction.atomic
+def outcome_baseline_save(*, actor: User, case: Case, ratings: dict) -> OutcomeSurvey:
+    case = _locked_case(case)
+    require_open(case)
+    _require(policy.can_rate(actor, case))
+    return _survey_save(actor, case, OutcomeSurvey.Point.BASELINE, ratings, timezone.localdate())
+
+
+# --- Closure ---
+
+
+@transaction.atomic
+def case_close_with_review(
+    *,
+    actor: User,
+    case: Case,
+    reason: str,
+    closed_on: dt.date,
+    next_steps: str,
+    transitions: dict[str, list[str]],
+    risk: dict,
+    outcomes: dict[str, tuple[str, str]],
+    voluntary_until: dt.date | None = None,
+    review: Review | None = None,
+    expected_version: int | None = None,
+) -> Closure:
+    """Close an active case: the next steps agreed at the closure review, the reason, where
+    the child goes next (with the report sections that went along), risk at closure and
+    the case manager's outcome survey. The case then becomes read-only."""
+    case = _locked_case(case)
+    require_open(case)
+    _require(policy.can_close(actor, case))
+    errors: dict = {}
+    if not next_steps.strip():
+        errors["next_steps"] = _("Record the next steps agreed at the closure review.")
+    if reason == "transition" and not transitions:
+        errors["transitions"] = _("Choose where the child is moving on to.")
+    if voluntary_until and voluntary_until <= closed_on:
+        errors["voluntary_until"] = _("A voluntary period ends after the closure date.")
+    unknown = set(transitions) - set(Transition.Destination.values)
+    if unknown:
+        errors["transitions"] = _("Choose destinations from the list.")
+    if errors:
+        raise ValidationError(errors)
+    closure = Closure.objects.create(
+        case=case,
+        review=review,
+        reason=reason,
+        closed_on=closed_on,
+        next_steps=next_steps.strip(),
+        voluntary_until=voluntary_until,
+        recorded_by=actor,
+    )
+    for destination, sections in transitions.items():
+        Transition.objects.create(closure=closure, destination=destination, sections=sections)
+    rating = RiskRating(
+        case=case, point=RiskRating.Point.CLOSURE, recorded_on=closed_on, recorded_by=actor, **risk
+    )
+    try:
+        rating.full_clean(exclude=["case"])
+    except ValidationError as exc:
+        raise ValidationError({"risk": exc.messages}) from exc
+    RiskRating.objects.filter(case=case, point=RiskRating.Point.CLOSURE).delete()
+    rating.save()
+    _survey_save(actor, case, OutcomeSurvey.Point.CLOSURE, outcomes, closed_on)
+    _audit(
+        actor,
+        AuditEvent.Action.CREATE,
+        closure,
+        case,
+        ["reason", "next_steps", "transitions", "voluntary_until"],
+        detail=",".join(transitions),
+    )
+    core.case_close(
+        actor=actor,
+        case=case,
+        reason=reason,
+        closed_on=closed_on,
+        expected_version=expected_version,
+    )
+    return closure

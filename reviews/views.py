@@ -1,0 +1,481 @@
+"""Review, action, contact and closure pages. Thin: parse with a form, call a service,
+render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ecm.audit import audit_case_record
+from ecm.models import AuditEvent, Role, User
+from ecm.selectors import case_get_for
+from ecm.services import StaleEditError
+from formulation.report_views import due_label
+from formulation.selectors import stages_for
+
+from . import policy, selectors, services
+from .forms import (
+    ActionForm,
+    ClosureForm,
+    ContactForm,
+    MissedDecisionForm,
+    ReviewForm,
+    RiskForm,
+    TRMStageForm,
+    default_next_review,
+)
+from .models import Action, RiskRating
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+def _psychologists(case):
+    team_ids = [t for t in (case.team_id, case.referred_to_id) if t]
+    return User.objects.filter(
+        memberships__team_id__in=team_ids, memberships__role=Role.PSYCHOLOGIST, is_active=True
+    ).distinct()
+
+
+# --- Overview ---
+
+
+def _overview_context(request, case, **forms):
+    user = request.user
+    reviews = list(selectors.reviews_for_case(case))
+    actions = list(selectors.actions_for_case(case))
+    today = timezone.localdate()
+    risk = {r.point: r for r in case.risk_ratings.all()}
+    next_due = selectors.next_review_due(case)
+    return {
+        "case": case,
+        "child": case.child,
+        "reviews": reviews,
+        "actions": actions,
+        "overdue": [a for a in actions if a.status == Action.Status.OPEN and a.due_on < today],
+        "history": selectors.stage_history(user, case),
+        "trajectory": selectors.trajectory_svg(user, case),
+        "risk_start": risk.get(RiskRating.Point.START),
+        "risk_closure": risk.get(RiskRating.Point.CLOSURE),
+        "next_due": next_due,
+        "next_due_label": due_label(next_due) if next_due and policy.is_open(case) else None,
+        "closure": getattr(case, "closure", None) if not policy.is_open(case) else None,
+        "can_record": policy.can_record_review(user, case),
+        "can_actions": policy.can_manage_actions(user, case),
+        "can_rate": policy.can_rate(user, case),
+        "can_close": policy.can_close(user, case),
+        "action_form": forms.get("action_form") or ActionForm(case=case),
+        "risk_form": forms.get("risk_form") or RiskForm(),
+    }
+
+
+@require_GET
+def overview(request, pk: int):
+    case = case_get_for(request.user, pk)
+    audit_case_record(request.user, AuditEvent.Action.VIEW, case, case, detail="reviews")
+    return render(request, "reviews/overview.html", _overview_context(request, case))
+
+
+@require_POST
+def action_add(request, pk: int):
+    case = case_get_for(request.user, pk)
+    form = ActionForm(request.POST, case=case)
+    if form.is_valid():
+        try:
+            services.action_add(actor=request.user, case=case, data=form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Action added."))
+            return redirect(reverse("reviews:overview", args=[case.pk]) + "#actions")
+    return render(
+        request,
+        "reviews/overview.html",
+        _overview_context(request, case, action_form=form),
+        status=400,
+    )
+
+
+@require_POST
+def action_status(request, action_id: int):
+    action = selectors.action_get_for(request.user, action_id)
+    try:
+        services.action_set_status(
+            actor=request.user, action=action, status=request.POST.get("status", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Action updated."))
+    return redirect(reverse("reviews:overview", args=[action.case_id]) + "#actions")
+
+
+@require_POST
+def risk_start(request, pk: int):
+    case = case_get_for(request.user, pk)
+    form = RiskForm(request.POST)
+    if form.is_valid():
+        try:
+            services.risk_record(
+                actor=request.user, case=case, point=RiskRating.Point.START, data=form.cleaned_data
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Risk ratings at the start recorded."))
+            return redirect(reverse("reviews:overview", args=[case.pk]) + "#risk")
+    return render(
+        request,
+        "reviews/overview.html",
+        _overview_context(request, case, risk_form=form),
+        status=400,
+    )
+
+
+# --- Reviews ---
+
+
+def _review_form(request, case, review=None, data=None):
+    recommendations = list(case.recommendations.order_by("sequence", "pk"))
+    actions = list(selectors.open_actions(case))
+    progress = {}
+    if review is not None:
+        progress = {p.recommendation_id: (p.status, p.note) for p in review.progress.all()}
+    initial = None
+    if review is None:
+        initial = {
+            "held_on": timezone.localdate(),
+            "chair": request.user.pk,
+            "next_review_on": default_next_review(),
+            "kind": "scheduled",
+        }
+    return ReviewForm(
+        data,
+        instance=review,
+        initial=initial,
+        case=case,
+        recommendations=recommendations,
+        actions=actions,
+        progress=progress,
+    )
+
+
+def _save_review(request, case, form, review=None):
+    """Validate and save; on a refusal the form keeps every answer typed."""
+    if not form.is_valid():
+        return None
+    try:
+        return services.review_save(
+            actor=request.user,
+            case=case,
+            data=form.review_data(),
+            progress=form.progress_data(),
+            action_updates=form.action_data(),
+            present=form.cleaned_data.get("present") or [],
+            review=review,
+            expected_version=form.cleaned_data.get("version") if review else None,
+        )
+    except StaleEditError as exc:
+        _add_errors(form, exc)
+        form.stale = True
+    except ValidationError as exc:
+        _add_errors(form, exc)
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+def review_new(request, pk: int):
+    case = case_get_for(request.user, pk)
+    if not policy.can_record_review(request.user, case):
+        messages.error(request, _("You cannot record a review on this case."))
+        return redirect("reviews:overview", pk=case.pk)
+    form = _review_form(request, case, data=request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        review = _save_review(request, case, form)
+        if review is not None:
+            messages.success(request, _("Review recorded."))
+            return redirect("reviews:review", review_id=review.pk)
+    return render(
+        request,
+        "reviews/review_form.html",
+        {"case": case, "child": case.child, "form": form, "review": None},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _review_context(request, review, **extra):
+    case = review.case
+    user = request.user
+    record = getattr(review, "trm_record", None)
+    meeting = services.formulation_meeting(case)
+    placement = getattr(meeting, "trm_placement", None) if meeting else None
+    ctx = {
+        "case": case,
+        "child": case.child,
+        "review": review,
+        "progress": list(selectors.review_progress(review)),
+        "present": list(review.present.all()),
+        "trm_record": record,
+        "stage_at_formulation": placement.stage if placement else None,
+        "can_record": policy.can_record_review(user, case),
+        "can_set_trm": policy.can_set_trm_stage(user, case),
+        "trm_form": TRMStageForm(
+            stages=stages_for(case),
+            initial={"stage": record.stage_id, "explanation": record.explanation}
+            if record
+            else None,
+        ),
+    }
+    ctx.update(extra)
+    return ctx
+
+
+@require_GET
+def review_detail(request, review_id: int):
+    review = selectors.review_get_for(request.user, review_id)
+    audit_case_record(request.user, AuditEvent.Action.VIEW, review, review.case)
+    return render(request, "reviews/review.html", _review_context(request, review))
+
+
+@require_http_methods(["GET", "POST"])
+def review_edit(request, review_id: int):
+    review = selectors.review_get_for(request.user, review_id)
+    case = review.case
+    if not policy.can_record_review(request.user, case):
+        messages.error(request, _("This review cannot be changed (the case is closed)."))
+        return redirect("reviews:review", review_id=review.pk)
+    form = _review_form(
+        request, case, review=review, data=request.POST if request.method == "POST" else None
+    )
+    status = 200
+    if request.method == "POST":
+        saved = _save_review(request, case, form, review=review)
+        if saved is not None:
+            messages.success(request, _("Review saved."))
+            return redirect("reviews:review", review_id=review.pk)
+        status = 409 if getattr(form, "stale", False) else 400
+        if getattr(form, "stale", False):
+            review.refresh_from_db()
+            # Keep what was typed; carry the saved version so the next save is taken.
+            data = request.POST.copy()
+            data["version"] = str(review.version)
+            stale_errors = form.non_field_errors()
+            form = _review_form(request, case, review=review, data=data)
+            form.is_valid()
+            for message in stale_errors:
+                form.add_error(None, message)
+            form.stale = True
+    return render(
+        request,
+        "reviews/review_form.html",
+        {"case": case, "child": case.child, "form": form, "review": review},
+        status=status,
+    )
+
+
+@require_POST
+def review_trm(request, review_id: int):
+    review = selectors.review_get_for(request.user, review_id)
+    form = TRMStageForm(request.POST, stages=stages_for(review.case))
+    if form.is_valid():
+        try:
+            services.trm_stage_record(
+                actor=request.user,
+                review=review,
+                stage=form.cleaned_data["stage"],
+                explanation=form.cleaned_data["explanation"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("TRM stage recorded."))
+            return redirect(reverse("reviews:review", args=[review.pk]) + "#trm")
+    return render(
+        request, "reviews/review.html", _review_context(request, review, trm_form=form), status=400
+    )
+
+
+# --- Contacts ---
+
+
+def _contacts_context(request, case, **forms):
+    user = request.user
+    missed = services.missed_since_last_decision(case)
+    return {
+        "case": case,
+        "child": case.child,
+        "contacts": list(selectors.contacts_for_case(case)[:500]),
+        "decisions": list(case.missed_decisions.select_related("decided_by", "psychologist")),
+        "missed": missed,
+        "prompt": missed > services.MISSED_BEFORE_CONSULTATION,
+        "can_record": policy.can_record_contact(user, case),
+        "can_decide": policy.can_decide_missed(user, case),
+        "contact_form": forms.get("contact_form")
+        or ContactForm(stages=stages_for(case), initial={"date": timezone.localdate()}),
+        "decision_form": forms.get("decision_form")
+        or MissedDecisionForm(psychologists=_psychologists(case)),
+    }
+
+
+@require_GET
+def contacts(request, pk: int):
+    case = case_get_for(request.user, pk)
+    audit_case_record(request.user, AuditEvent.Action.VIEW, case, case, detail="contacts")
+    return render(request, "reviews/contacts.html", _contacts_context(request, case))
+
+
+@require_POST
+def contact_add(request, pk: int):
+    case = case_get_for(request.user, pk)
+    form = ContactForm(request.POST, stages=stages_for(case))
+    if form.is_valid():
+        try:
+            services.contact_add(actor=request.user, case=case, data=form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Contact recorded."))
+            return redirect("reviews:contacts", pk=case.pk)
+    return render(
+        request,
+        "reviews/contacts.html",
+        _contacts_context(request, case, contact_form=form),
+        status=400,
+    )
+
+
+@require_POST
+def missed_decision(request, pk: int):
+    case = case_get_for(request.user, pk)
+    form = MissedDecisionForm(request.POST, psychologists=_psychologists(case))
+    if form.is_valid():
+        try:
+            services.missed_decision_record(
+                actor=request.user,
+                case=case,
+                decision=form.cleaned_data["decision"],
+                psychologist=form.cleaned_data["psychologist"],
+                advice=form.cleaned_data["advice"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Decision recorded."))
+            return redirect("reviews:contacts", pk=case.pk)
+    return render(
+        request,
+        "reviews/contacts.html",
+        _contacts_context(request, case, decision_form=form),
+        status=400,
+    )
+
+
+# --- Closure ---
+
+
+@require_http_methods(["GET", "POST"])
+def close(request, pk: int):
+    case = case_get_for(request.user, pk)
+    if not policy.can_close(request.user, case):
+        messages.error(request, _("You cannot close this case."))
+        return redirect("case_detail", pk=case.pk)
+    start = case.risk_ratings.filter(point=RiskRating.Point.START).first()
+    form = ClosureForm(
+        request.POST or None,
+        initial={
+            "closed_on": timezone.localdate(),
+            "version": case.version,
+            **(
+                {
+                    "reoffending": start.reoffending,
+                    "serious_harm": start.serious_harm,
+                    "vulnerability": start.vulnerability,
+                }
+                if start
+                else {}
+            ),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        closure_review = case.reviews.filter(kind="closure").order_by("-held_on").first()
+        try:
+            services.case_close_with_review(
+                actor=request.user,
+                case=case,
+                reason=data["reason"],
+                closed_on=data["closed_on"],
+                next_steps=data["next_steps"],
+                voluntary_until=data.get("voluntary_until"),
+                transitions={d: list(data["sections"]) for d in data["transitions"]},
+                risk={k: data[k] for k in ("reoffending", "serious_harm", "vulnerability")},
+                outcomes=form.outcomes(),
+                review=closure_review,
+                expected_version=data["version"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Case %(ref)s is closed.") % {"ref": case.reference})
+            return redirect("case_detail", pk=case.pk)
+    return render(
+        request,
+        "reviews/close.html",
+        {"case": case, "child": case.child, "form": form, "risk_start": start},
+        status=400 if form.is_bound else 200,
+    )
+
+
+# --- Panels ---
+
+
+def reviews_panel(request, case) -> str:
+    from .models import Review
+
+    if case.status not in ("active", "closed") and not case.reviews.exists():
+        return ""
+    today = timezone.localdate()
+    next_due = selectors.next_review_due(case) if case.status == "active" else None
+    overdue = list(selectors.open_actions(case).filter(due_on__lt=today)[:5])
+    latest = case.trm_records.select_related("stage").order_by("-recorded_on", "-pk").first()
+    return render_to_string(
+        "reviews/panel.html",
+        {
+            "case": case,
+            "review_count": Review.objects.filter(case=case).count(),
+            "next_due": next_due,
+            "next_due_label": due_label(next_due) if next_due else None,
+            "overdue": overdue,
+            "latest_stage": latest.stage if latest else None,
+            "prompt": case.status == "active" and services.needs_consultation(case),
+            "closure": getattr(case, "closure", None) if case.status == "closed" else None,
+            "can_record": policy.can_record_review(request.user, case),
+            "can_close": policy.can_close(request.user, case),
+        },
+        request=request,
+    )
+
+
+def actions_home_panel(request) -> str:
+    overdue = list(selectors.overdue_actions_for(request.user)[:50])
+    if not overdue:
+        return ""
+    return render_to_string("reviews/home_actions.html", {"overdue": overdue}, request=request)
+
+
+def closure_url(case) -> str | None:
+    if case.status == "active":
+        return reverse("reviews:close", args=[case.pk])
+    return None

@@ -1,0 +1,536 @@
+"""Reviews, actions, contacts, TRM trajectory, risk and outcomes, closure and re-opening."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from ecm import services as core
+from ecm.models import Case
+from ecm.services import StaleEditError
+from formulation import services as formulation_services
+from formulation.models import Meeting, TimelineEvent, TRMFramework
+from referrals.models import Offence
+from reviews import selectors, services
+from reviews.models import (
+    Action,
+    Contact,
+    OutcomeDomain,
+    RecommendationProgress,
+    Review,
+    TRMStageRecord,
+)
+
+TODAY = timezone.localdate()
+
+
+def stage(number):
+    return TRMFramework.objects.get(code="practice-stages").stages.get(number=number)
+
+
+@pytest.fixture
+def formulated(world):
+    """World's Alpha YOT case after a held formulation meeting 60 days ago: TRM stage 3
+    and two recommendations."""
+    case = world.case
+    meeting = Meeting.objects.create(
+        case=case,
+        starts_at=timezone.now() - dt.timedelta(days=60),
+        chair=world.senior,
+        psychologist=world.psychologist,
+        status=Meeting.Status.HELD,
+        review_at=timezone.now() + dt.timedelta(days=5),
+    )
+    formulation_services.trm_placement_save(
+        actor=world.psychologist,
+        meeting=meeting,
+        stage=stage(3),
+        presentation="Talking about hard things.",
+        underlying_need="Trusted adult.",
+        intervention_recommendation="Keep going.",
+    )
+    for n in (1, 2):
+        formulation_services.recommendation_add(
+            actor=world.psychologist,
+            meeting=meeting,
+            data={"intervention": f"Recommendation {n}", "owner_agency": "yot", "sequence": n},
+        )
+    return case
+
+
+def review_data(**changes):
+    data = {
+        "kind": "scheduled",
+        "held_on": TODAY,
+        "reoffended": False,
+        "breach": False,
+        "next_review_on": TODAY + dt.timedelta(weeks=6),
+    }
+    data.update(changes)
+    return data
+
+
+def all_progress(case, status="in_progress"):
+    return {r.pk: (status, "") for r in case.recommendations.all()}
+
+
+def record(world, case, actor=None, **changes):
+    return services.review_save(
+        actor=actor or world.senior,
+        case=case,
+        data=review_data(**changes),
+        progress=all_progress(case),
+    )
+
+
+# --- Reviews ---
+
+
+def test_review_records_progress_on_every_recommendation(world, formulated):
+    review = record(world, formulated)
+    progress = RecommendationProgress.objects.filter(review=review)
+    assert progress.count() == 2
+    assert set(progress.values_list("status", flat=True)) == {"in_progress"}
+    # One missing is refused, naming it.
+    first = formulated.recommendations.order_by("sequence").first()
+    with pytest.raises(ValidationError, match="Recommendation 2"):
+        services.review_save(
+            actor=world.senior,
+            case=formulated,
+            data=review_data(),
+            progress={first.pk: ("done", "")},
+        )
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"held_on": TODAY - dt.timedelta(days=90)}, "before the formulation meeting"),
+        ({"held_on": TODAY + dt.timedelta(days=1)}, "in the future"),
+        ({"next_review_on": TODAY - dt.timedelta(days=1)}, "cannot be in the past"),
+        ({"next_review_on": None}, "Set the next review date"),
+        ({"reoffended": True}, "Give the offence type"),
+        ({"reoffended": None}, "Say whether the child has reoffended"),
+        ({"breach": True}, "Describe the breach"),
+        ({"plan_changed": True}, "why the intervention plan changed"),
+    ],
+)
+def test_review_bad_input_is_refused_with_the_reason(world, formulated, changes, message):
+    with pytest.raises(ValidationError, match=message):
+        record(world, formulated, **changes)
+    assert not Review.objects.exists()
+
+
+def test_closure_review_needs_no_next_date(world, formulated):
+    review = record(world, formulated, kind="closure", next_review_on=None)
+    assert review.next_review_on is None
+
+
+def test_a_reoffence_is_an_offence_of_the_case(world, formulated):
+    review = record(
+        world,
+        formulated,
+        reoffended=True,
+        reoffence_type="Theft",
+        reoffence_date=TODAY - dt.timedelta(days=3),
+        reoffence_gravity=3,
+    )
+    offence = Offence.objects.get(case=formulated)
+    assert (offence.offence_type, offence.gravity, review.offence_id) == ("Theft", 3, offence.pk)
+
+
+def test_second_editor_of_a_review_is_told_and_keeps_their_text(client, world, formulated):
+    review = record(world, formulated)
+    loaded = review.version
+    services.review_save(
+        actor=world.case_manager,
+        case=formulated,
+        data=review_data(discussion="First editor"),
+        progress=all_progress(formulated),
+        review=review,
+        expected_version=loaded,
+    )
+    with pytest.raises(StaleEditError):
+        services.review_save(
+            actor=world.senior,
+            case=formulated,
+            data=review_data(discussion="Second editor"),
+            progress=all_progress(formulated),
+            review=review,
+            expected_version=loaded,
+        )
+    client.force_login(world.senior)
+    post = {
+        "version": loaded,
+        "kind": "scheduled",
+        "held_on": TODAY.isoformat(),
+        "reoffended": "no",
+        "breach": "no",
+        "next_review_on": (TODAY + dt.timedelta(weeks=6)).isoformat(),
+        "discussion": "Typed by the second editor",
+    }
+    for rec in formulated.recommendations.all():
+        post[f"progress_{rec.pk}"] = "done"
+    response = client.post(reverse("reviews:review_edit", args=[review.pk]), post)
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Typed by the second editor" in body
+    assert "Someone else saved this review" in body
+    review.refresh_from_db()
+    assert review.discussion == "First editor"
+
+
+def test_review_form_walks_through_open_actions(client, world, formulated):
+    action = services.action_add(
+        actor=world.case_manager,
+        case=formulated,
+        data={
+            "description": "Book the screen",
+            "owner_user": world.case_manager,
+            "due_on": TODAY - dt.timedelta(days=2),
+        },
+    )
+    client.force_login(world.senior)
+    page = client.get(reverse("reviews:review_new", args=[formulated.pk])).content.decode()
+    assert "Book the screen" in page and "Overdue" in page
+    services.review_save(
+        actor=world.senior,
+        case=formulated,
+        data=review_data(),
+        progress=all_progress(formulated),
+        action_updates={action.pk: "done"},
+    )
+    action.refresh_from_db()
+    assert action.status == "done" and action.completed_on == TODAY
+
+
+# --- TRM stage ---
+
+
+@pytest.mark.parametrize("who", ["case_manager", "senior", "manager"])
+def test_only_the_psychologist_sets_the_trm_stage(world, formulated, who):
+    review = record(world, formulated)
+    with pytest.raises(PermissionDenied):
+        services.trm_stage_record(
+            actor=getattr(world, who), review=review, stage=stage(2), explanation="x"
+        )
+
+
+def test_trm_stage_history_and_trajectory(client, world, formulated):
+    first = record(world, formulated, held_on=TODAY - dt.timedelta(days=20))
+    with pytest.raises(ValidationError, match="say what explains it"):
+        services.trm_stage_record(actor=world.psychologist, review=first, stage=stage(2))
+    services.trm_stage_record(
+        actor=world.psychologist, review=first, stage=stage(2), explanation="Placement broke down"
+    )
+    second = record(world, formulated)
+    services.trm_stage_record(
+        actor=world.psychologist, review=second, stage=stage(4), explanation="Settled"
+    )
+    history = selectors.stage_history(world.case_manager, formulated)
+    assert [(row["kind"], row["stage"].number) for row in history] == [
+        ("formulation", 3),
+        ("review", 2),
+        ("review", 4),
+    ]
+    client.force_login(world.case_manager)
+    page = client.get(reverse("reviews:overview", args=[formulated.pk])).content.decode()
+    assert "Placement broke down" in page
+    assert "▼" in page and "▲" in page  # the drop and the rise, not by colour alone
+    assert reverse("reviews:review", args=[first.pk]) in page  # the point links to its review
+
+
+# --- Contacts and missed appointments ---
+
+
+def missed(world, case, n):
+    for i in range(n):
+        services.contact_add(
+            actor=world.case_manager,
+            case=case,
+            data={
+                "date": TODAY - dt.timedelta(days=10 - i),
+                "kind": "missed",
+                "purpose": "Session",
+            },
+        )
+
+
+def test_missed_appointment_prompt_on_the_fourth_miss_not_the_third(client, world, formulated):
+    client.force_login(world.case_manager)
+    url = reverse("case_detail", args=[formulated.pk])
+    missed(world, formulated, 3)
+    assert not services.needs_consultation(formulated)
+    assert "More than three missed appointments" not in client.get(url).content.decode()
+    missed(world, formulated, 1)
+    assert services.needs_consultation(formulated)
+    assert "More than three missed appointments" in client.get(url).content.decode()
+    with pytest.raises(ValidationError, match="psychologist"):
+        services.missed_decision_record(
+            actor=world.case_manager,
+            case=formulated,
+            decision="warning",
+            psychologist=world.senior,
+            advice="x",
+        )
+    decision = services.missed_decision_record(
+        actor=world.case_manager,
+        case=formulated,
+        decision="no_action",
+        psychologist=world.psychologist,
+        advice="Missed sessions follow contact with dad; change the day, no warning.",
+    )
+    assert decision.missed_count == 4 and decision.decided_by == world.case_manager
+    assert not services.needs_consultation(formulated)
+
+
+def test_contact_dates_are_checked(world, formulated):
+    with pytest.raises(ValidationError, match="once it has happened"):
+        services.contact_add(
+            actor=world.case_manager,
+            case=formulated,
+            data={"date": TODAY + dt.timedelta(days=1), "kind": "phone", "purpose": "x"},
+        )
+
+
+# --- Actions ---
+
+
+def test_overdue_actions_stand_out_for_their_owner(client, world, formulated):
+    services.action_add(
+        actor=world.senior,
+        case=formulated,
+        data={
+            "description": "Call the school",
+            "owner_user": world.case_manager,
+            "due_on": TODAY - dt.timedelta(days=1),
+        },
+    )
+    client.force_login(world.case_manager)
+    home = client.get(reverse("home")).content.decode()
+    assert "Your overdue actions" in home and "Call the school" in home
+    case_page = client.get(reverse("case_detail", args=[formulated.pk])).content.decode()
+    assert "1 overdue action" in case_page
+    client.force_login(world.senior)
+    assert "Your overdue actions" not in client.get(reverse("home")).content.decode()
+
+
+def test_other_teams_get_404(client, world, formulated):
+    review = record(world, formulated)
+    action = services.action_add(
+        actor=world.senior,
+        case=formulated,
+        data={"description": "x", "owner_agency": "yot", "due_on": TODAY},
+    )
+    client.force_login(world.other_senior)
+    for url in (
+        reverse("reviews:overview", args=[formulated.pk]),
+        reverse("reviews:review", args=[review.pk]),
+        reverse("reviews:contacts", args=[formulated.pk]),
+        reverse("reviews:close", args=[formulated.pk]),
+    ):
+        assert client.get(url).status_code == 404, url
+    response = client.post(reverse("reviews:action_status", args=[action.pk]), {"status": "done"})
+    assert response.status_code == 404
+
+
+# --- Closure and re-opening ---
+
+
+def close(world, case, **changes):
+    kwargs = {
+        "actor": world.case_manager,
+        "case": case,
+        "reason": "transition",
+        "closed_on": TODAY,
+        "next_steps": "Joint meeting with probation.",
+        "transitions": {"probation": ["formulation", "plan"]},
+        "risk": {"reoffending": 2, "serious_harm": 1, "vulnerability": 2},
+        "outcomes": dict.fromkeys(OutcomeDomain.values, ("improved", "low")),
+    }
+    kwargs.update(changes)
+    return services.case_close_with_review(**kwargs)
+
+
+def test_closure_validation(world, formulated):
+    with pytest.raises(ValidationError, match="moving on to"):
+        close(world, formulated, transitions={})
+    incomplete = dict.fromkeys(OutcomeDomain.values[:5], ("improved", "low"))
+    with pytest.raises(ValidationError, match="Rate every outcome domain"):
+        close(world, formulated, outcomes=incomplete)
+    with pytest.raises(PermissionDenied):  # another case manager's case
+        close(world, formulated, actor=world.case_manager_2)
+    formulated.refresh_from_db()
+    assert formulated.status == "active"
+
+
+def test_closure_makes_the_case_read_only_for_every_role(client, world, formulated):
+    review = record(world, formulated)
+    closure = close(world, formulated)
+    formulated.refresh_from_db()
+    assert formulated.status == "closed" and formulated.closure_reason == "transition"
+    assert closure.transitions.get().sections == ["formulation", "plan"]
+    for who in ("case_manager", "senior", "psychologist", "manager"):
+        user = getattr(world, who)
+        with pytest.raises(ValidationError, match="closed"):
+            record(world, formulated, actor=user)
+        with pytest.raises(ValidationError, match="closed"):
+            services.contact_add(
+                actor=user, case=formulated, data={"date": TODAY, "kind": "phone", "purpose": "x"}
+            )
+        with pytest.raises(ValidationError, match="closed"):
+            services.trm_stage_record(actor=user, review=review, stage=stage(2), explanation="x")
+        with pytest.raises(PermissionDenied):  # the formulation workspace too
+            formulation_services.timeline_event_save(
+                actor=user,
+                case=formulated,
+                data={"title": "x", "category": "family", "start_date": TODAY},
+            )
+    client.force_login(world.senior)
+    page = client.get(reverse("reviews:overview", args=[formulated.pk])).content.decode()
+    assert "read-only" in page and "Record a review" not in page
+
+
+def test_reopening_carries_the_timeline_and_the_formulation(world, formulated):
+    from formulation import report_services as rs
+
+    TimelineEvent.objects.create(
+        child=formulated.child, title="Moved school", category="education", start_date=TODAY
+    )
+    report = rs.report_start(actor=world.psychologist, case=formulated)
+    rs.report_save(
+        actor=world.psychologist,
+        report=report,
+        data={
+            "formulation": "The story so far.",
+            "voice": "He said so.",
+            "summary": "s",
+            "needs": "n",
+            "trm": "t",
+            "plan": "p",
+        },
+        expected_revision=report.revision,
+    )
+    rs.report_send_for_check(actor=world.psychologist, report=report)
+    rs.report_approve(actor=world.case_manager, report=report)
+    report.refresh_from_db()
+    rs.report_finalise(actor=world.psychologist, report=report, expected_revision=report.revision)
+    close(world, formulated)
+    formulated.refresh_from_db()
+    new = core.case_reopen(actor=world.case_manager, case=formulated)
+    assert new.previous_case_id == formulated.pk and new.case_manager == world.case_manager
+    assert new.child.timeline.filter(title="Moved school").exists()
+    carried = rs.report_start(actor=world.psychologist, case=new)
+    assert carried.formulation == "The story so far."
+    assert "Carried forward" in carried.amendment_reason
+    assert [r.intervention for r in new.recommendations.order_by("sequence")] == [
+        "Recommendation 1",
+        "Recommendation 2",
+    ]
+    assert formulated.recommendations.count() == 2  # the old episode is untouched
+
+
+def test_close_page_keeps_input_on_error(client, world, formulated):
+    client.force_login(world.case_manager)
+    response = client.post(
+        reverse("reviews:close", args=[formulated.pk]),
+        {
+            "version": formulated.version,
+            "reason": "transition",
+            "closed_on": TODAY.isoformat(),
+            "next_steps": "Hand over to adult mental health",
+            "reoffending": 2,
+            "serious_harm": 1,
+            "vulnerability": 2,
+        },
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Hand over to adult mental health" in body
+    formulated.refresh_from_db()
+    assert formulated.status == "active"
+
+
+def test_active_case_closes_only_through_the_closure_review(client, world, formulated):
+    client.force_login(world.case_manager)
+    response = client.post(
+        reverse("case_transition", args=[formulated.pk]),
+        {"transition": "close", "reason": "order_completed", "version": formulated.version},
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("reviews:close", args=[formulated.pk])
+    formulated.refresh_from_db()
+    assert formulated.status == "active"
+
+
+# --- Constant queries ---
+
+
+def test_pages_cost_constant_queries(client, world, formulated):
+    client.force_login(world.case_manager)
+    urls = [
+        reverse("case_detail", args=[formulated.pk]),
+        reverse("reviews:overview", args=[formulated.pk]),
+        reverse("reviews:contacts", args=[formulated.pk]),
+        reverse("reviews:review_new", args=[formulated.pk]),
+    ]
+
+    def counts():
+        out = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(url).status_code == 200, url
+            out.append(len(ctx.captured_queries))
+        return out
+
+    record(world, formulated)
+    few = counts()
+    recs = list(formulated.recommendations.all())
+    reviews = Review.objects.bulk_create(
+        Review(
+            case=formulated,
+            held_on=TODAY - dt.timedelta(days=50 - i),
+            reoffended=False,
+            breach=False,
+            next_review_on=TODAY + dt.timedelta(days=30),
+        )
+        for i in range(50)
+    )
+    RecommendationProgress.objects.bulk_create(
+        RecommendationProgress(review=r, recommendation=rec, status="done")
+        for r in reviews
+        for rec in recs
+    )
+    TRMStageRecord.objects.bulk_create(
+        TRMStageRecord(case=formulated, review=r, stage=stage(1 + i % 5), recorded_on=r.held_on)
+        for i, r in enumerate(reviews)
+    )
+    Contact.objects.bulk_create(
+        Contact(case=formulated, date=TODAY - dt.timedelta(days=i % 50), kind="phone", purpose="p")
+        for i in range(200)
+    )
+    Action.objects.bulk_create(
+        Action(
+            case=formulated,
+            description=f"a{i}",
+            owner_user=world.case_manager,
+            due_on=TODAY - dt.timedelta(days=i % 3),
+        )
+        for i in range(100)
+    )
+    assert counts() == few
+
+
+def test_demo_has_reviews_a_closed_and_a_reopened_case(db):
+    from django.core.management import call_command
+
+    call_command("seed_demo", verbosity=0)
+    assert Review.objects.values("case").distinct().count() >= 3
+    assert TRMStageRecord.objects.count() >= 3
+    assert any(a.is_overdue for a in Action.objects.all())
+    assert Case.objects.filter(status="closed", closure__transitions__destination="probation")
+    assert Case.objects.filter(previous_case__isnull=False).exists()
