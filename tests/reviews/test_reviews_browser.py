@@ -245,6 +245,6 @@ def test_review_trm_closure_and_reopen_journey(browser, live_server, formulated_
     assert page.get_by_role("link", name="Record a review").count() == 0
     assert page.get_by_role("link", name="Close the case (closure review)").count() == 0
     page.locator("#reviews").get_by_role("link").first.click()
-    page.get_by_text("Only the psychologist records the TRM stage.").wait_for()
+    page.get_by_text("The case is closed, so this review is read-only.").wait_for()
     assert page.get_by_role("link", name="Edit this review").count() == 0
     context.close()
