@@ -285,3 +285,25 @@ class ClosureForm(forms.ModelForm):
 def default_next_review(today: dt.date | None = None) -> dt.date:
     """Six weeks on, a common rhythm; the group agrees the real date."""
     return (today or timezone.localdate()) + dt.timedelta(weeks=6)
+
+
+class BaselineForm(forms.Form):
+    """The outcome survey at formulation: the current level of concern in each domain."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for domain, label in OutcomeDomain.choices:
+            self.fields[f"concern_{domain}"] = forms.ChoiceField(
+                label=_("%(d)s: current level of concern") % {"d": label},
+                choices=[("", _("Choose…")), *OutcomeRating.Concern.choices],
+            )
+        bootstrap(self)
+
+    def rows(self):
+        return [(label, self[f"concern_{domain}"]) for domain, label in OutcomeDomain.choices]
+
+    def ratings(self) -> dict:
+        return {
+            domain: ("", self.cleaned_data[f"concern_{domain}"])
+            for domain, _label in OutcomeDomain.choices
+        }

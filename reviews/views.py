@@ -22,6 +22,7 @@ from formulation.selectors import stages_for
 from . import policy, selectors, services
 from .forms import (
     ActionForm,
+    BaselineForm,
     ClosureForm,
     ContactForm,
     MissedDecisionForm,
@@ -434,6 +435,34 @@ def close(request, pk: int):
         request,
         "reviews/close.html",
         {"case": case, "child": case.child, "form": form, "risk_start": start},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def baseline(request, pk: int):
+    case = case_get_for(request.user, pk)
+    survey = case.outcome_surveys.filter(point="baseline").prefetch_related("ratings").first()
+    initial = {f"concern_{r.domain}": r.concern for r in survey.ratings.all()} if survey else {}
+    form = BaselineForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.outcome_baseline_save(actor=request.user, case=case, ratings=form.ratings())
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Baseline outcome survey saved."))
+            return redirect(reverse("reviews:overview", args=[case.pk]) + "#risk")
+    return render(
+        request,
+        "reviews/baseline.html",
+        {
+            "case": case,
+            "child": case.child,
+            "form": form,
+            "survey": survey,
+            "can_rate": policy.can_rate(request.user, case),
+        },
         status=400 if form.is_bound else 200,
     )
 

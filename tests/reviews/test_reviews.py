@@ -534,3 +534,18 @@ def test_demo_has_reviews_a_closed_and_a_reopened_case(db):
     assert any(a.is_overdue for a in Action.objects.all())
     assert Case.objects.filter(status="closed", closure__transitions__destination="probation")
     assert Case.objects.filter(previous_case__isnull=False).exists()
+
+
+def test_baseline_outcome_survey(client, world, formulated):
+    client.force_login(world.case_manager)
+    url = reverse("reviews:baseline", args=[formulated.pk])
+    data = {f"concern_{d}": "medium" for d in OutcomeDomain.values}
+    data.pop("concern_ete")
+    response = client.post(url, data)
+    assert response.status_code == 400  # one domain missing: kept, and said
+    assert response.content.decode().count('selected>Medium') == len(OutcomeDomain.values) - 1
+    data["concern_ete"] = "high"
+    assert client.post(url, data).status_code == 302
+    survey = formulated.outcome_surveys.get(point="baseline")
+    assert survey.ratings.count() == len(OutcomeDomain.values)
+    assert survey.ratings.get(domain="ete").concern == "high"
