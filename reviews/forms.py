@@ -83,6 +83,8 @@ class ReviewForm(forms.ModelForm):
         self.actions = actions
         progress = progress or {}
         if self.instance.pk:
+            # Editing: the version the form was loaded from is needed to refuse a stale save.
+            self.fields["version"].required = True
             self.initial["reoffended"] = {True: "yes", False: "no"}.get(self.instance.reoffended)
             self.initial["breach"] = {True: "yes", False: "no"}.get(self.instance.breach)
             self.initial["version"] = self.instance.version

@@ -68,7 +68,7 @@ def overdue_actions_for(user: User):
             owner_user=user,
             status=Action.Status.OPEN,
             due_on__lt=timezone.localdate(),
-            case__in=case_list_for(user).values("pk"),
+            case__in=case_list_for(user).exclude(status="closed").values("pk"),
         )
         .select_related("case__child")
         .order_by("due_on")
@@ -81,9 +81,15 @@ def contacts_for_case(case: Case):
 
 def next_review_due(case: Case) -> dt.date | None:
     """The next review date agreed at the last review, or at the formulation meeting."""
-    latest = case.reviews.order_by("-held_on", "-pk").values_list("next_review_on", "kind").first()
-    if latest is not None:
-        return latest[0]
+    if case.reviews.exists():
+        # A closure review agrees no next date; the one before it still stands until the
+        # case is actually closed.
+        return (
+            case.reviews.filter(next_review_on__isnull=False)
+            .order_by("-held_on", "-pk")
+            .values_list("next_review_on", flat=True)
+            .first()
+        )
     meeting = (
         case.meetings.filter(status=Meeting.Status.HELD, review_at__isnull=False)
         .order_by("starts_at")

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from ecm import services as core
 from ecm.audit import audit_case_record as _audit
 from ecm.models import AuditEvent, Case, CaseStatus, Role, User
-from formulation.models import Meeting, TRMStage
+from formulation.models import Meeting, ReportSection, TRMStage
 from formulation.selectors import stages_for
 from referrals.models import Offence
 
@@ -75,7 +75,9 @@ def formulation_meeting(case: Case) -> Meeting | None:
 # --- Reviews ---
 
 
-def _validate_review(case: Case, data: dict, recommendations, progress: dict) -> dict:
+def _validate_review(
+    case: Case, data: dict, recommendations, progress: dict, review: Review | None = None
+) -> dict:
     errors: dict[str, list[str]] = {}
 
     def err(field, message):
@@ -99,7 +101,9 @@ def _validate_review(case: Case, data: dict, recommendations, progress: dict) ->
         pass
     elif not next_on:
         err("next_review_on", _("Set the next review date (only a closure review has none)."))
-    if next_on and next_on < today:
+    unchanged = review is not None and next_on == review.next_review_on
+    if next_on and next_on < today and not unchanged:
+        # (Correcting an old review keeps its next date, even if that date has passed.)
         err("next_review_on", _("The next review cannot be in the past."))
     elif next_on and held_on and next_on <= held_on:
         err("next_review_on", _("The next review must come after this one."))
@@ -174,13 +178,13 @@ def review_save(
             raise core.StaleEditError(
                 _(
                     "Someone else saved this review while you were editing it. Nothing you "
-                    "typed is lost: it is still in the form below, beside their version. "
-                    "Check it and save again."
+                    "typed is lost: it is still in the form, and their saved version is shown "
+                    "above it. Combine the two, then save again."
                 ),
                 code="stale",
             )
     recommendations = list(case.recommendations.order_by("sequence", "pk"))
-    errors = _validate_review(case, data, recommendations, progress)
+    errors = _validate_review(case, data, recommendations, progress, review)
     if errors:
         raise ValidationError(errors)
     if not data.get("reoffended"):
@@ -197,6 +201,7 @@ def review_save(
             setattr(review, key, data[key])
     review.save()
     review.present.set(present)
+    TRMStageRecord.objects.filter(review=review).update(recorded_on=review.held_on)
     # A reoffence is an offence of the case (it appears on the timeline and in monitoring).
     if review.reoffended:
         values = {
@@ -325,13 +330,14 @@ def action_set_status(*, actor: User, action: Action, status: str) -> Action:
 
 
 def missed_since_last_decision(case: Case) -> int:
-    """Missed appointments after the last warning/breach decision (all of them if there has
-    been none). One query."""
+    """Missed appointments recorded after the last warning/breach decision (all of them if
+    there has been none). Counted by when they were recorded, so a miss entered after the
+    decision counts even if it happened on the same day. One query."""
     decisions = MissedAppointmentDecision.objects.filter(case=case)
-    last = decisions.order_by("-decided_on", "-pk").values("decided_on")[:1]
+    last = decisions.order_by("-created_at", "-pk").values("created_at")[:1]
     return (
         Contact.objects.filter(case=case, kind=Contact.Kind.MISSED)
-        .filter(Q(date__gt=Subquery(last)) | ~Exists(decisions))
+        .filter(Q(created_at__gt=Subquery(last)) | ~Exists(decisions))
         .count()
     )
 
@@ -377,6 +383,8 @@ def missed_decision_record(
         errors["psychologist"] = _("Choose the psychologist who was consulted.")
     if not advice.strip():
         errors["advice"] = _("Record the psychologist's advice.")
+    if missed_since_last_decision(case) == 0:
+        errors["decision"] = _("There are no missed appointments since the last decision.")
     if errors:
         raise ValidationError(errors)
     record = MissedAppointmentDecision.objects.create(
@@ -485,8 +493,18 @@ def case_close_with_review(
     if voluntary_until and voluntary_until <= closed_on:
         errors["voluntary_until"] = _("A voluntary period ends after the closure date.")
     unknown = set(transitions) - set(Transition.Destination.values)
-    if unknown:
-        errors["transitions"] = _("Choose destinations from the list.")
+    sections_ok = all(
+        section in ReportSection.values for sections in transitions.values() for section in sections
+    )
+    if unknown or not sections_ok:
+        errors["transitions"] = _("Choose destinations and report sections from the lists.")
+    last_review = case.reviews.order_by("-held_on").values_list("held_on", flat=True).first()
+    if last_review and closed_on < last_review:
+        errors["closed_on"] = _("The case cannot close before its last review (%(d)s).") % {
+            "d": last_review.strftime("%d/%m/%Y")
+        }
+    if closed_on > timezone.localdate():
+        errors["closed_on"] = _("The closure date cannot be in the future.")
     if errors:
         raise ValidationError(errors)
     closure = Closure.objects.create(
@@ -510,6 +528,12 @@ def case_close_with_review(
     RiskRating.objects.filter(case=case, point=RiskRating.Point.CLOSURE).delete()
     rating.save()
     _survey_save(actor, case, OutcomeSurvey.Point.CLOSURE, outcomes, closed_on)
+    # Open actions end with the case (they would otherwise stay overdue for ever).
+    for action in Action.objects.filter(case=case, status=Action.Status.OPEN):
+        action.status = Action.Status.DROPPED
+        action.completed_on = closed_on
+        action.save(update_fields=["status", "completed_on"])
+        _audit(actor, AuditEvent.Action.UPDATE, action, case, ["status"], detail="case closed")
     _audit(
         actor,
         AuditEvent.Action.CREATE,

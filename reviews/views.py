@@ -16,6 +16,7 @@ from ecm.audit import audit_case_record
 from ecm.models import AuditEvent, Role, User
 from ecm.selectors import case_get_for
 from ecm.services import StaleEditError
+from formulation.models import ReportSection
 from formulation.report_views import due_label
 from formulation.selectors import stages_for
 
@@ -31,7 +32,7 @@ from .forms import (
     TRMStageForm,
     default_next_review,
 )
-from .models import Action, RiskRating
+from .models import Action, Review, RiskRating
 
 
 def _add_errors(form, exc: ValidationError) -> None:
@@ -60,6 +61,8 @@ def _overview_context(request, case, **forms):
     today = timezone.localdate()
     risk = {r.point: r for r in case.risk_ratings.all()}
     next_due = selectors.next_review_due(case)
+    closure = getattr(case, "closure", None) if not policy.is_open(case) else None
+    labels = dict(ReportSection.choices)
     return {
         "case": case,
         "child": case.child,
@@ -72,7 +75,11 @@ def _overview_context(request, case, **forms):
         "risk_closure": risk.get(RiskRating.Point.CLOSURE),
         "next_due": next_due,
         "next_due_label": due_label(next_due) if next_due and policy.is_open(case) else None,
-        "closure": getattr(case, "closure", None) if not policy.is_open(case) else None,
+        "closure": closure,
+        "closure_transitions": [
+            (t.get_destination_display(), [labels.get(k, k) for k in t.sections])
+            for t in (closure.transitions.all() if closure else [])
+        ],
         "can_record": policy.can_record_review(user, case),
         "can_actions": policy.can_manage_actions(user, case),
         "can_rate": policy.can_rate(user, case),
@@ -257,6 +264,8 @@ def review_edit(request, review_id: int):
     if not policy.can_record_review(request.user, case):
         messages.error(request, _("This review cannot be changed (the case is closed)."))
         return redirect("reviews:review", review_id=review.pk)
+    if request.method == "GET":
+        audit_case_record(request.user, AuditEvent.Action.VIEW, review, case, detail="edit")
     form = _review_form(
         request, case, review=review, data=request.POST if request.method == "POST" else None
     )
@@ -273,15 +282,26 @@ def review_edit(request, review_id: int):
             data = request.POST.copy()
             data["version"] = str(review.version)
             stale_errors = form.non_field_errors()
-            form = _review_form(request, case, review=review, data=data)
+            # The form gets its own copy: validating a ModelForm writes onto its instance,
+            # and `review` must keep showing what was saved.
+            form = _review_form(request, case, review=Review.objects.get(pk=review.pk), data=data)
             form.is_valid()
             for message in stale_errors:
                 form.add_error(None, message)
             form.stale = True
+    saved_progress = (
+        list(selectors.review_progress(review)) if getattr(form, "stale", False) else []
+    )
     return render(
         request,
         "reviews/review_form.html",
-        {"case": case, "child": case.child, "form": form, "review": review},
+        {
+            "case": case,
+            "child": case.child,
+            "form": form,
+            "review": review,
+            "saved_progress": saved_progress,
+        },
         status=status,
     )
 
@@ -310,6 +330,8 @@ def review_trm(request, review_id: int):
 
 # --- Contacts ---
 
+CONTACTS_SHOWN = 500
+
 
 def _contacts_context(request, case, **forms):
     user = request.user
@@ -317,7 +339,9 @@ def _contacts_context(request, case, **forms):
     return {
         "case": case,
         "child": case.child,
-        "contacts": list(selectors.contacts_for_case(case)[:500]),
+        "contacts": list(selectors.contacts_for_case(case)[:CONTACTS_SHOWN]),
+        "contacts_total": case.contacts.count(),
+        "contacts_shown": CONTACTS_SHOWN,
         "decisions": list(case.missed_decisions.select_related("decided_by", "psychologist")),
         "missed": missed,
         "prompt": missed > services.MISSED_BEFORE_CONSULTATION,
@@ -392,6 +416,8 @@ def close(request, pk: int):
     if not policy.can_close(request.user, case):
         messages.error(request, _("You cannot close this case."))
         return redirect("case_detail", pk=case.pk)
+    if request.method == "GET":
+        audit_case_record(request.user, AuditEvent.Action.VIEW, case, case, detail="closure")
     start = case.risk_ratings.filter(point=RiskRating.Point.START).first()
     form = ClosureForm(
         request.POST or None,
@@ -442,6 +468,8 @@ def close(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def baseline(request, pk: int):
     case = case_get_for(request.user, pk)
+    if request.method == "GET":
+        audit_case_record(request.user, AuditEvent.Action.VIEW, case, case, detail="baseline")
     survey = case.outcome_surveys.filter(point="baseline").prefetch_related("ratings").first()
     initial = {f"concern_{r.domain}": r.concern for r in survey.ratings.all()} if survey else {}
     form = BaselineForm(request.POST or None, initial=initial)
@@ -471,13 +499,15 @@ def baseline(request, pk: int):
 
 
 def reviews_panel(request, case) -> str:
-    from .models import Review
-
     if case.status not in ("active", "closed") and not case.reviews.exists():
         return ""
     today = timezone.localdate()
     next_due = selectors.next_review_due(case) if case.status == "active" else None
-    overdue = list(selectors.open_actions(case).filter(due_on__lt=today)[:5])
+    overdue = (
+        list(selectors.open_actions(case).filter(due_on__lt=today)[:5])
+        if case.status != "closed"
+        else []
+    )
     latest = case.trm_records.select_related("stage").order_by("-recorded_on", "-pk").first()
     return render_to_string(
         "reviews/panel.html",

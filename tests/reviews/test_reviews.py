@@ -180,6 +180,10 @@ def test_second_editor_of_a_review_is_told_and_keeps_their_text(client, world, f
     body = response.content.decode()
     assert "Typed by the second editor" in body
     assert "Someone else saved this review" in body
+    assert "Their saved version" in body and "First editor" in body
+    # Without the version it was loaded from, an edit is not taken at all.
+    post.pop("version")
+    assert client.post(reverse("reviews:review_edit", args=[review.pk]), post).status_code == 400
     review.refresh_from_db()
     assert review.discussion == "First editor"
 
@@ -543,9 +547,120 @@ def test_baseline_outcome_survey(client, world, formulated):
     data.pop("concern_ete")
     response = client.post(url, data)
     assert response.status_code == 400  # one domain missing: kept, and said
-    assert response.content.decode().count('selected>Medium') == len(OutcomeDomain.values) - 1
+    assert response.content.decode().count("selected>Medium") == len(OutcomeDomain.values) - 1
     data["concern_ete"] = "high"
     assert client.post(url, data).status_code == 302
     survey = formulated.outcome_surveys.get(point="baseline")
     assert survey.ratings.count() == len(OutcomeDomain.values)
     assert survey.ratings.get(domain="ete").concern == "high"
+
+
+# --- Review findings ---
+
+
+def test_an_old_review_can_be_corrected_after_its_next_date(world, formulated):
+    import time_machine
+
+    with time_machine.travel(timezone.now() - dt.timedelta(days=30), tick=False):
+        review = record(
+            world,
+            formulated,
+            held_on=timezone.localdate(),
+            next_review_on=timezone.localdate() + dt.timedelta(days=10),
+        )
+        services.trm_stage_record(
+            actor=world.psychologist, review=review, stage=stage(2), explanation="Moved"
+        )
+    services.review_save(
+        actor=world.senior,
+        case=formulated,
+        data=review_data(
+            held_on=review.held_on - dt.timedelta(days=1),
+            next_review_on=review.next_review_on,
+            discussion="Typo fixed",
+        ),
+        progress=all_progress(formulated),
+        review=review,
+        expected_version=review.version,
+    )
+    review.refresh_from_db()
+    assert review.discussion == "Typo fixed"
+    assert review.trm_record.recorded_on == review.held_on  # the TRM point moves with it
+
+
+def test_closing_ends_open_actions(client, world, formulated):
+    services.action_add(
+        actor=world.senior,
+        case=formulated,
+        data={
+            "description": "Call the school",
+            "owner_user": world.case_manager,
+            "due_on": TODAY - dt.timedelta(days=1),
+        },
+    )
+    close(world, formulated)
+    assert not Action.objects.filter(case=formulated, status="open").exists()
+    client.force_login(world.case_manager)
+    assert "Your overdue actions" not in client.get(reverse("home")).content.decode()
+
+
+def test_a_miss_recorded_after_the_decision_counts_even_the_same_day(world, formulated):
+    missed(world, formulated, 4)
+    services.missed_decision_record(
+        actor=world.case_manager,
+        case=formulated,
+        decision="warning",
+        psychologist=world.psychologist,
+        advice="Warn, gently.",
+    )
+    assert services.missed_since_last_decision(formulated) == 0
+    services.contact_add(
+        actor=world.case_manager,
+        case=formulated,
+        data={"date": TODAY, "kind": "missed", "purpose": "Session"},
+    )
+    assert services.missed_since_last_decision(formulated) == 1
+    services.missed_decision_record(
+        actor=world.case_manager,
+        case=formulated,
+        decision="no_action",
+        psychologist=world.psychologist,
+        advice="One more miss: no action.",
+    )
+    with pytest.raises(ValidationError, match="no missed appointments"):
+        services.missed_decision_record(
+            actor=world.case_manager,
+            case=formulated,
+            decision="breach",
+            psychologist=world.psychologist,
+            advice="x",
+        )
+
+
+def test_closure_cannot_predate_the_last_review(world, formulated):
+    record(world, formulated)
+    with pytest.raises(ValidationError, match="before its last review"):
+        close(world, formulated, closed_on=TODAY - dt.timedelta(days=1))
+    with pytest.raises(ValidationError, match="report sections"):
+        close(world, formulated, transitions={"probation": ["<script>"]})
+
+
+def test_closure_review_keeps_the_agreed_next_date_until_closed(world, formulated):
+    record(world, formulated, held_on=TODAY - dt.timedelta(days=1))
+    record(world, formulated, kind="closure", next_review_on=None)
+    assert selectors.next_review_due(formulated) == TODAY + dt.timedelta(weeks=6)
+
+
+def test_review_edit_and_closure_pages_are_audited(client, world, formulated):
+    from ecm.models import AuditEvent
+
+    review = record(world, formulated)
+    client.force_login(world.case_manager)
+    client.get(reverse("reviews:review_edit", args=[review.pk]))
+    client.get(reverse("reviews:close", args=[formulated.pk]))
+    details = set(
+        AuditEvent.objects.filter(actor=world.case_manager, action="view").values_list(
+            "detail", flat=True
+        )
+    )
+    assert {"edit", "closure"} <= details
