@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("referrals.urls")),
     path("", include("formulation.urls")),
     path("", include("reviews.urls")),
+    path("", include("supervision.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

@@ -78,6 +78,7 @@ class Review(models.Model):
                 condition=Q(next_review_on__isnull=True)
                 | Q(next_review_on__gt=models.F("held_on")),
                 name="review_next_after_held",
+                violation_error_message=_("The next review must come after this one."),
             ),
         ]
 

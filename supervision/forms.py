@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ecm.forms import DateInput, bootstrap
+from ecm.models import Case, Membership, User
+
+from . import policy
+from .models import Escalation, Offer, Session
+
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None, format="%Y-%m-%dT%H:%M"):  # noqa: A002 - Django's name
+        super().__init__(attrs=attrs, format=format)
+
+
+def supervisable_people(psychologist: User):
+    teams = policy.supervised_team_ids(psychologist)
+    return User.objects.filter(
+        pk__in=Membership.objects.filter(
+            team_id__in=teams, role__in=policy.SUPERVISEE_ROLES
+        ).values("user_id"),
+        is_active=True,
+    ).order_by("last_name", "first_name")
+
+
+class SessionForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    starts_at = forms.DateTimeField(
+        label=_("Start"), widget=DateTimeInput(), input_formats=DATETIME_FORMATS
+    )
+    ends_at = forms.DateTimeField(
+        label=_("End"), widget=DateTimeInput(), input_formats=DATETIME_FORMATS
+    )
+    supervisees = forms.ModelMultipleChoiceField(
+        label=_("Supervisee(s)"), queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    cases = forms.ModelMultipleChoiceField(
+        label=_("Cases discussed"),
+        queryset=Case.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+
+    class Meta:
+        model = Session
+        fields = [
+            "starts_at",
+            "ends_at",
+            "format",
+            "kind",
+            "mode",
+            "supervisees",
+            "cases",
+            "theme_approach",
+            "theme_feelings",
+            "theme_impact",
+            "theme_development",
+            "notes",
+        ]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 6})}
+
+    def __init__(self, *args, psychologist, cases, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["supervisees"].queryset = supervisable_people(psychologist)
+        self.fields["cases"].queryset = cases
+        self.fields["cases"].label_from_instance = lambda c: f"{c.reference} {c.child.full_name}"
+        if self.instance.pk:
+            self.initial["supervisees"] = [a.user_id for a in self.instance.attendance.all()]
+            self.initial["cases"] = [c.case_id for c in self.instance.cases_discussed.all()]
+            self.initial["version"] = self.instance.version
+        bootstrap(self)
+
+    def model_data(self) -> dict:
+        return {
+            k: v
+            for k, v in self.cleaned_data.items()
+            if k not in ("supervisees", "cases", "version")
+        }
+
+
+class ReflectionForm(forms.Form):
+    reflections = forms.CharField(
+        label=_("My reflections"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bootstrap(self)
+
+
+class DecisionSummaryForm(forms.Form):
+    case = forms.ModelChoiceField(label=_("Case"), queryset=Case.objects.none())
+    text = forms.CharField(
+        label=_("Decision summary (shown on the case to its team)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only the decisions, in a sentence or two: the session stays private."),
+    )
+
+    def __init__(self, *args, cases, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["case"].queryset = cases
+        self.fields["case"].label_from_instance = lambda c: c.reference
+        bootstrap(self)
+
+
+class EscalationForm(forms.ModelForm):
+    discussed_first = forms.BooleanField(
+        label=_("I discussed this with the supervisee before raising it"), required=False
+    )
+
+    class Meta:
+        model = Escalation
+        fields = [
+            "supervisee",
+            "discussed_first",
+            "discussed_on",
+            "line_manager",
+            "raised_on",
+            "what",
+            "safeguarding",
+            "case",
+        ]
+        widgets = {
+            "discussed_on": DateInput(),
+            "raised_on": DateInput(),
+            "what": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, session, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["supervisee"].queryset = User.objects.filter(
+            supervision_attendance__session=session
+        )
+        self.fields["case"].queryset = Case.objects.filter(supervision_links__session=session)
+        self.fields["case"].label_from_instance = lambda c: c.reference
+        bootstrap(self)
+
+
+class OfferForm(forms.ModelForm):
+    class Meta:
+        model = Offer
+        fields = ["practitioner", "offered_on", "response"]
+        widgets = {"offered_on": DateInput()}
+
+    def __init__(self, *args, psychologist, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].queryset = supervisable_people(psychologist)
+        bootstrap(self)

@@ -1,0 +1,217 @@
+"""Writes of clinical supervision. Audit rows name the session and the changed fields, never
+their content."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ecm.audit import audit_case_record, audit_record
+from ecm.models import AuditEvent, Case, User
+from ecm.selectors import case_list_for
+
+from . import policy
+from .models import Escalation, Offer, Session, SessionCase, Supervisee
+
+SESSION_FIELDS = (
+    "starts_at",
+    "ends_at",
+    "format",
+    "kind",
+    "mode",
+    *Session.CONTENT_FIELDS,
+)
+
+
+def _audit(actor, action, session, fields=(), detail=""):
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=session,
+        team_id=session.team_id,
+        changed_fields=list(fields),
+        detail=detail,
+    )
+
+
+@transaction.atomic
+def session_save(
+    *,
+    actor: User,
+    data: dict,
+    supervisees: list[User],
+    cases: list[Case] = (),
+    session: Session | None = None,
+    expected_version: int | None = None,
+) -> Session:
+    """Record a session (or correct one): only its psychologist. Supervisees must hold an ECM
+    role (case manager or senior practitioner) in a team this psychologist supervises."""
+    supervised = policy.supervised_team_ids(actor)
+    if not supervised:
+        raise PermissionDenied
+    if session is not None:
+        session = Session.objects.select_for_update().get(pk=session.pk)
+        if session.psychologist_id != actor.pk:
+            raise PermissionDenied
+        if expected_version is not None and expected_version != session.version:
+            raise ValidationError(
+                _(
+                    "This session was changed in another window while you were editing it. "
+                    "Your text is still in the form; check it and save again."
+                ),
+                code="stale",
+            )
+    errors: dict[str, list[str]] = {}
+    starts, ends = data.get("starts_at"), data.get("ends_at")
+    if starts and ends and ends <= starts:
+        errors.setdefault("ends_at", []).append(_("The session cannot end before it starts."))
+    if starts and starts > timezone.now() + dt.timedelta(minutes=5):
+        errors.setdefault("starts_at", []).append(_("Record a session once it has taken place."))
+    if not supervisees:
+        errors.setdefault("supervisees", []).append(_("Choose who was supervised."))
+    if data.get("format") == Session.Format.INDIVIDUAL and len(supervisees) > 1:
+        errors.setdefault("format", []).append(
+            _("An individual session has one supervisee; choose group for more.")
+        )
+    team_id = None
+    for person in supervisees:
+        teams = policy.practitioner_teams(person, supervised)
+        if not teams:
+            errors.setdefault("supervisees", []).append(
+                _(
+                    "%(name)s has no ECM role (case manager or senior practitioner) in a team "
+                    "you supervise."
+                )
+                % {"name": person.get_full_name() or person.username}
+            )
+        elif team_id is None:
+            team_id = teams[0]
+    visible = set(
+        case_list_for(actor).filter(pk__in=[c.pk for c in cases]).values_list("pk", flat=True)
+    )
+    if any(c.pk not in visible for c in cases):
+        errors.setdefault("cases", []).append(_("Choose cases of the teams you supervise."))
+    if errors:
+        raise ValidationError(errors)
+    created = session is None
+    if created:
+        session = Session(psychologist=actor)
+    else:
+        session.version += 1
+    for key in SESSION_FIELDS:
+        if key in data:
+            setattr(session, key, data[key])
+    session.team_id = team_id
+    session.save()
+    keep = {p.pk for p in supervisees}
+    Supervisee.objects.filter(session=session).exclude(user_id__in=keep).delete()
+    for person in supervisees:
+        Supervisee.objects.get_or_create(session=session, user=person)
+    case_ids = {c.pk for c in cases}
+    SessionCase.objects.filter(session=session).exclude(case_id__in=case_ids).delete()
+    for case in cases:
+        SessionCase.objects.get_or_create(session=session, case=case)
+    _audit(
+        actor,
+        AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE,
+        session,
+        [k for k in SESSION_FIELDS if k in data] + ["supervisees", "cases"],
+    )
+    return session
+
+
+@transaction.atomic
+def reflection_save(*, actor: User, session: Session, text: str) -> Supervisee:
+    """A supervisee adds their own reflections to their session."""
+    try:
+        row = Supervisee.objects.select_for_update().get(session=session, user=actor)
+    except Supervisee.DoesNotExist:
+        raise PermissionDenied from None
+    row.reflections = text.strip()
+    row.reflections_updated_at = timezone.now()
+    row.save(update_fields=["reflections", "reflections_updated_at"])
+    _audit(actor, AuditEvent.Action.UPDATE, session, ["reflections"])
+    return row
+
+
+@transaction.atomic
+def decision_summary_save(*, actor: User, session: Session, case: Case, text: str) -> SessionCase:
+    """The psychologist puts a short summary of decisions on a case discussed: the case's
+    team sees it on the case page; the session itself stays private."""
+    if session.psychologist_id != actor.pk:
+        raise PermissionDenied
+    try:
+        link = SessionCase.objects.select_for_update().get(session=session, case=case)
+    except SessionCase.DoesNotExist:
+        raise ValidationError(_("Add the case to the cases discussed first.")) from None
+    link.decision_summary = text.strip()
+    link.summary_added_at = timezone.now() if link.decision_summary else None
+    link.save(update_fields=["decision_summary", "summary_added_at"])
+    audit_case_record(
+        actor,
+        AuditEvent.Action.UPDATE,
+        link,
+        case,
+        ["decision_summary"],
+        detail="supervision decision summary",
+    )
+    return link
+
+
+@transaction.atomic
+def escalation_add(*, actor: User, session: Session, data: dict) -> Escalation:
+    """Raising something with the supervisee's line manager: only after discussing it with
+    the supervisee, which is recorded first."""
+    if session.psychologist_id != actor.pk:
+        raise PermissionDenied
+    errors = {}
+    supervisee = data.get("supervisee")
+    if supervisee is None or not session.attendance.filter(user=supervisee).exists():
+        errors["supervisee"] = _("Choose a supervisee of this session.")
+    if not data.get("discussed_first"):
+        errors["discussed_first"] = _(
+            "Discuss it with the supervisee before raising it with their line manager."
+        )
+    discussed, raised = data.get("discussed_on"), data.get("raised_on")
+    if discussed and raised and raised < discussed:
+        errors["raised_on"] = _("It is raised after it was discussed with the supervisee.")
+    if raised and raised > timezone.localdate():
+        errors["raised_on"] = _("The date raised cannot be in the future.")
+    case = data.get("case")
+    if case is not None and not session.cases_discussed.filter(case=case).exists():
+        errors["case"] = _("Choose one of the cases discussed.")
+    if errors:
+        raise ValidationError(errors)
+    escalation = Escalation.objects.create(
+        session=session,
+        supervisee=supervisee,
+        discussed_on=discussed,
+        line_manager=data["line_manager"],
+        raised_on=raised,
+        what=data["what"],
+        safeguarding=bool(data.get("safeguarding")),
+        case=case,
+    )
+    _audit(actor, AuditEvent.Action.CREATE, session, ["escalation"])
+    return escalation
+
+
+@transaction.atomic
+def offer_record(*, actor: User, practitioner: User, offered_on: dt.date, response: str) -> Offer:
+    """Supervision is voluntary: the offer and the answer are recorded."""
+    supervised = policy.supervised_team_ids(actor)
+    if not supervised:
+        raise PermissionDenied
+    if not policy.practitioner_teams(practitioner, supervised):
+        raise ValidationError({"practitioner": _("Choose a practitioner of a team you supervise.")})
+    if offered_on > timezone.localdate():
+        raise ValidationError({"offered_on": _("The offer date cannot be in the future.")})
+    offer = Offer.objects.create(
+        practitioner=practitioner, psychologist=actor, offered_on=offered_on, response=response
+    )
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=offer, detail=response)
+    return offer
