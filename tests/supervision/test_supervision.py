@@ -317,3 +317,34 @@ def test_home_shows_supervision_due(client, world):
     client.force_login(world.psychologist)
     page = client.get(reverse("home")).content.decode()
     assert "Practitioners due for supervision" in page
+
+
+def test_supervision_pages_cost_constant_queries(client, world, session):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import CaseFactory, member
+
+    def counts():
+        out = []
+        for user, url in (
+            (world.psychologist, reverse("supervision:index")),
+            (world.manager, reverse("supervision:index")),
+            (world.psychologist, reverse("supervision:session", args=[session.pk])),
+        ):
+            client.force_login(user)
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(url).status_code == 200
+            out.append(len(ctx.captured_queries))
+        return out
+
+    few = counts()
+    for n in range(15):
+        person = member(world.yot_a, "case_manager", username=f"cm_extra_{n}")
+        CaseFactory(team=world.yot_a, case_manager=person, status="active")
+        services.session_save(
+            actor=world.psychologist,
+            data=session_data(),
+            supervisees=[person],
+        )
+    assert counts() == few
