@@ -9,7 +9,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from .audit import audit_record
-from .models import AuditEvent, Membership, Team, User
+from .models import AuditEvent, Membership, Reminder, Team, TeamReminderSettings, User
 
 
 class AuditedAdminMixin:
@@ -65,3 +65,35 @@ class MembershipAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_filter = ["role", "team"]
     search_fields = ["user__username", "user__last_name", "team__name"]
     autocomplete_fields = ["user", "team"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """Recent sends and failures (read-only). A failed e-mail was retried with backoff."""
+
+    list_display = (
+        "created_at",
+        "kind",
+        "case_reference",
+        "occurrence",
+        "recipient",
+        "recipient_email",
+        "email_status",
+        "attempts",
+        "last_error",
+        "sent_at",
+    )
+    list_filter = ("email_status", "kind")
+    search_fields = ("case_reference",)
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TeamReminderSettings)
+class TeamReminderSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ("team", "report_days_before", "review_days_before", "overdue_repeat_days")

@@ -21,6 +21,10 @@ app.conf.beat_schedule = {
         "schedule": 600.0,
     },
     "tidy-report-renders": {"task": "formulation.tidy_report_renders", "schedule": 600.0},
+    # Reminders: the sweep is idempotent and catches up, so running it often is harmless.
+    "sweep-reminders": {"task": "ecm.sweep_reminders", "schedule": crontab(minute="*/30")},
+    "deliver-reminders": {"task": "ecm.deliver_reminders", "schedule": 60.0},
+    "send-digests": {"task": "ecm.send_digests", "schedule": crontab(hour=7, minute=0)},
     "clear-expired-sessions": {
         "task": "ecm.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),

@@ -12,4 +12,11 @@ def product(request):
         "SESSION_IDLE_MINUTES": settings.SESSION_IDLE_MINUTES,
         "nav_can_view_audit": access.can_view_audit() if access else False,
         "nav_can_register": bool(access.teams_for_new_cases()) if access else False,
+        "nav_unread": _unread(user) if access else 0,
     }
+
+
+def _unread(user) -> int:
+    from .models import Notification
+
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

@@ -370,3 +370,127 @@ class TaskHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.last_run_at:%Y-%m-%d %H:%M:%S}"
+
+
+# --- Reminders and notifications -----------------------------------------------------------
+
+
+class NotificationPreference(models.Model):
+    class EmailMode(models.TextChoices):
+        IMMEDIATE = "immediate", _("Each reminder by e-mail as it falls due")
+        DIGEST = "digest", _("One e-mail a day with everything due")
+        NONE = "none", _("No e-mail: in the product only")
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    email_mode = models.CharField(
+        _("reminder e-mails"), max_length=10, choices=EmailMode.choices, default=EmailMode.IMMEDIATE
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.email_mode}"
+
+
+class TeamReminderSettings(models.Model):
+    """A team's reminder rules (the defaults are the practice guidance's timescales)."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="reminder_settings")
+    report_days_before = models.PositiveSmallIntegerField(
+        _("formulation report: days before it is due"), default=7
+    )
+    overdue_repeat_days = models.PositiveSmallIntegerField(
+        _("while overdue, remind every (days)"), default=7
+    )
+    check_working_days = models.PositiveSmallIntegerField(
+        _("accuracy check: remind after (working days)"), default=3
+    )
+    review_days_before = models.PositiveSmallIntegerField(
+        _("review: days before it is due"), default=7
+    )
+    consent_days_before = models.PositiveSmallIntegerField(
+        _("consent missing: days before the meeting"), default=7
+    )
+    referral_working_days = models.PositiveSmallIntegerField(
+        _("referral awaiting a decision: after (working days)"), default=10
+    )
+    supervision_days_before = models.PositiveSmallIntegerField(
+        _("supervision: days before it is due"), default=7
+    )
+    disabled_kinds = models.JSONField(_("reminders switched off"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("team reminder settings")
+        verbose_name_plural = _("team reminder settings")
+
+    def __str__(self) -> str:
+        return str(self.team)
+
+
+class Reminder(models.Model):
+    """One reminder of one thing to one person for one occurrence. Unique on (kind, object,
+    occurrence, recipient): a sweep run twice, retried or run by two workers at once makes
+    it once; e-mail goes out at most once per row."""
+
+    class EmailStatus(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        DIGEST = "digest", _("Waiting for the daily digest")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        NOT_SENT = "not_sent", _("No e-mail (preference or no address)")
+
+    kind = models.CharField(_("kind"), max_length=40)
+    object_type = models.CharField(max_length=60)
+    object_id = models.PositiveBigIntegerField()
+    occurrence = models.DateField(_("due date of this reminder"))
+    recipient = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
+    )
+    recipient_email = models.EmailField(_("e-mail"), blank=True)
+    recipient_key = models.CharField(max_length=260)
+    team = models.ForeignKey(Team, null=True, on_delete=models.SET_NULL, related_name="+")
+    case_reference = models.CharField(max_length=20, blank=True)
+    title = models.CharField(_("what"), max_length=200)
+    link = models.CharField(max_length=300, blank=True)
+    email_status = models.CharField(
+        _("e-mail"), max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=255, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_type", "object_id", "occurrence", "recipient_key"],
+                name="reminder_once",
+            )
+        ]
+        indexes = [models.Index(fields=["email_status", "created_at"], name="reminder_email_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.case_reference} {self.occurrence}"
+
+
+class Notification(models.Model):
+    """The in-app side of a reminder: listed in the notification centre until read."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    reminder = models.OneToOneField(
+        Reminder, null=True, on_delete=models.CASCADE, related_name="notification"
+    )
+    title = models.CharField(_("what"), max_length=200)
+    link = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -22,3 +22,52 @@ def heartbeat() -> str:
 )
 def clear_expired_sessions() -> None:
     call_command("clearsessions")
+
+
+@shared_task(name="ecm.sweep_reminders")
+def sweep_reminders() -> int:
+    """Create what falls due today (and anything missed while beat was down), once."""
+    from .reminders import sweep
+
+    return sweep()
+
+
+@shared_task(name="ecm.deliver_reminders")
+def deliver_reminders(batch: int = 500) -> int:
+    """Queue a send for each reminder e-mail still pending (each is sent at most once)."""
+    from .models import Reminder
+
+    ids = list(
+        Reminder.objects.filter(email_status=Reminder.EmailStatus.PENDING)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:batch]
+    )
+    for pk in ids:
+        send_reminder_email.delay(pk)
+    return len(ids)
+
+
+@shared_task(bind=True, name="ecm.send_reminder_email", max_retries=5, acks_late=True)
+def send_reminder_email(self, reminder_id: int) -> str:
+    """Send one reminder; retried with backoff; shown as failed if it keeps failing."""
+    from .reminders import MAX_ATTEMPTS, send_one
+
+    try:
+        return send_one(reminder_id)
+    except Exception as exc:
+        if self.request.retries >= MAX_ATTEMPTS - 1:
+            return "failed"
+        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
+
+
+@shared_task(name="ecm.send_digests")
+def send_digests() -> int:
+    from .models import Reminder
+    from .reminders import send_digest
+
+    users = (
+        Reminder.objects.filter(email_status=Reminder.EmailStatus.DIGEST)
+        .values_list("recipient_id", flat=True)
+        .distinct()
+    )
+    return sum(send_digest(user_id) for user_id in users)

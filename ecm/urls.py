@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from . import views
+from . import notification_views, views
 from .auth_forms import LoginForm
 
 admin.site.site_header = _("ECM administration")
@@ -19,6 +19,23 @@ urlpatterns = [
     path("children/new/", views.child_create, name="child_create"),
     path("search/", views.search, name="search"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("notifications/", notification_views.notifications, name="notifications"),
+    path("notifications/<int:pk>/", notification_views.notification_open, name="notification_open"),
+    path(
+        "notifications/<int:pk>/read/",
+        notification_views.notification_read,
+        name="notification_read",
+    ),
+    path(
+        "notifications/read-all/",
+        notification_views.notifications_read_all,
+        name="notifications_read_all",
+    ),
+    path(
+        "notifications/preferences/",
+        notification_views.notification_preferences,
+        name="notification_preferences",
+    ),
     path("healthz", views.healthz, name="healthz"),
     path("", include("referrals.urls")),
     path("", include("formulation.urls")),

@@ -24,3 +24,18 @@ class FormulationConfig(AppConfig):
 
         register_case_panel("formulation", 20, _panel)
         register_home_panel("formulation-reports", 20, _home_panel)
+        from ecm.reminders import register
+
+        from . import reminders
+
+        register("report_due", _("Formulation report due"), reminders.report_due)
+        register("check_waiting", _("Accuracy check waiting"), reminders.check_waiting)
+        register(
+            "meeting_tomorrow",
+            _("Formulation meeting tomorrow"),
+            reminders.meeting_tomorrow,
+            reminders.meeting_ics_attachment,
+        )
+        register(
+            "consent_missing", _("ECM consent missing before a meeting"), reminders.consent_missing
+        )

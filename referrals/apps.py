@@ -13,3 +13,9 @@ class ReferralsConfig(AppConfig):
         from .views import referral_panel
 
         register_case_panel("referral", 10, referral_panel)
+
+        from ecm.reminders import register
+
+        from . import reminders
+
+        register("referral_waiting", _("Referral awaiting a decision"), reminders.referral_waiting)

@@ -31,3 +31,9 @@ class ReviewsConfig(AppConfig):
         register_case_panel("reviews", 30, _panel)
         register_home_panel("reviews-actions", 30, _home_panel)
         register_closure_url(_closure_url)
+        from ecm.reminders import register
+
+        from . import reminders
+
+        register("review_due", _("Review due"), reminders.review_due)
+        register("action_overdue", _("Action overdue"), reminders.action_overdue)

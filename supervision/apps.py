@@ -24,3 +24,8 @@ class SupervisionConfig(AppConfig):
 
         register_case_panel("supervision", 40, _case_panel)
         register_home_panel("supervision", 40, _home_panel)
+        from ecm.reminders import register
+
+        from . import reminders
+
+        register("supervision_due", _("Clinical supervision due"), reminders.supervision_due)

@@ -245,5 +245,8 @@ LOGGING = {
 # Formulation report PDFs: up to this many timeline events + family members the PDF is
 # rendered in the request (well under a second); above it a worker renders it while the
 # page shows progress. Rendered PDFs waiting for download are cleared after this many minutes.
+# The product's address, for links in e-mails (which carry no personal details).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
 REPORT_PDF_INLINE_LIMIT = env.int("REPORT_PDF_INLINE_LIMIT", default=150)
 REPORT_PDF_KEEP_MINUTES = env.int("REPORT_PDF_KEEP_MINUTES", default=60)

@@ -5,18 +5,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ecm', '0002_alter_case_status'),
-        ('referrals', '0002_rule_sets'),
-        ('reviews', '0001_initial'),
+        ("ecm", "0002_alter_case_status"),
+        ("referrals", "0002_rule_sets"),
+        ("reviews", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterConstraint(
-            model_name='review',
-            name='review_next_after_held',
-            constraint=models.CheckConstraint(condition=models.Q(('next_review_on__isnull', True), ('next_review_on__gt', models.F('held_on')), _connector='OR'), name='review_next_after_held', violation_error_message='The next review must come after this one.'),
+            model_name="review",
+            name="review_next_after_held",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("next_review_on__isnull", True),
+                    ("next_review_on__gt", models.F("held_on")),
+                    _connector="OR",
+                ),
+                name="review_next_after_held",
+                violation_error_message="The next review must come after this one.",
+            ),
         ),
     ]

@@ -7,118 +7,326 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('ecm', '0002_alter_case_status'),
+        ("ecm", "0002_alter_case_status"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Offer',
+            name="Offer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('offered_on', models.DateField(verbose_name='offered on')),
-                ('response', models.CharField(choices=[('accepted', 'Accepted'), ('declined', 'Declined')], max_length=10, verbose_name='response')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('practitioner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='supervision_offers', to=settings.AUTH_USER_MODEL, verbose_name='practitioner')),
-                ('psychologist', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("offered_on", models.DateField(verbose_name="offered on")),
+                (
+                    "response",
+                    models.CharField(
+                        choices=[("accepted", "Accepted"), ("declined", "Declined")],
+                        max_length=10,
+                        verbose_name="response",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "practitioner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="supervision_offers",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="practitioner",
+                    ),
+                ),
+                (
+                    "psychologist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-offered_on', '-pk'],
+                "ordering": ["-offered_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Session',
+            name="Session",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_at', models.DateTimeField(verbose_name='start')),
-                ('ends_at', models.DateTimeField(verbose_name='end')),
-                ('format', models.CharField(choices=[('individual', 'Individual'), ('group', 'Group')], default='individual', max_length=12, verbose_name='individual or group')),
-                ('kind', models.CharField(choices=[('scheduled', 'Scheduled'), ('ad_hoc', 'Ad hoc')], default='scheduled', max_length=12, verbose_name='scheduled or ad hoc')),
-                ('mode', models.CharField(choices=[('in_person', 'In person'), ('online', 'Online')], default='in_person', max_length=12, verbose_name='in person or online')),
-                ('theme_approach', models.BooleanField(default=False, verbose_name='approach to the work with the child')),
-                ('theme_feelings', models.BooleanField(default=False, verbose_name="the practitioner's feelings and reactions")),
-                ('theme_impact', models.BooleanField(default=False, verbose_name='impact on the practitioner and self-care')),
-                ('theme_development', models.BooleanField(default=False, verbose_name='training and development needs')),
-                ('notes', models.TextField(blank=True, verbose_name='confidential notes')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('psychologist', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='supervision_given', to=settings.AUTH_USER_MODEL, verbose_name='psychologist')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='ecm.team', verbose_name="supervisees' team")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("starts_at", models.DateTimeField(verbose_name="start")),
+                ("ends_at", models.DateTimeField(verbose_name="end")),
+                (
+                    "format",
+                    models.CharField(
+                        choices=[("individual", "Individual"), ("group", "Group")],
+                        default="individual",
+                        max_length=12,
+                        verbose_name="individual or group",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("scheduled", "Scheduled"), ("ad_hoc", "Ad hoc")],
+                        default="scheduled",
+                        max_length=12,
+                        verbose_name="scheduled or ad hoc",
+                    ),
+                ),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[("in_person", "In person"), ("online", "Online")],
+                        default="in_person",
+                        max_length=12,
+                        verbose_name="in person or online",
+                    ),
+                ),
+                (
+                    "theme_approach",
+                    models.BooleanField(
+                        default=False, verbose_name="approach to the work with the child"
+                    ),
+                ),
+                (
+                    "theme_feelings",
+                    models.BooleanField(
+                        default=False, verbose_name="the practitioner's feelings and reactions"
+                    ),
+                ),
+                (
+                    "theme_impact",
+                    models.BooleanField(
+                        default=False, verbose_name="impact on the practitioner and self-care"
+                    ),
+                ),
+                (
+                    "theme_development",
+                    models.BooleanField(
+                        default=False, verbose_name="training and development needs"
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="confidential notes")),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "psychologist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="supervision_given",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="psychologist",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="ecm.team",
+                        verbose_name="supervisees' team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'clinical supervision session',
-                'verbose_name_plural': 'clinical supervision sessions',
-                'ordering': ['-starts_at'],
+                "verbose_name": "clinical supervision session",
+                "verbose_name_plural": "clinical supervision sessions",
+                "ordering": ["-starts_at"],
             },
         ),
         migrations.CreateModel(
-            name='Supervisee',
+            name="Supervisee",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reflections', models.TextField(blank=True, verbose_name='my reflections')),
-                ('reflections_updated_at', models.DateTimeField(blank=True, null=True)),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attendance', to='supervision.session')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='supervision_attendance', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reflections", models.TextField(blank=True, verbose_name="my reflections")),
+                ("reflections_updated_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attendance",
+                        to="supervision.session",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="supervision_attendance",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='session',
-            name='supervisees',
-            field=models.ManyToManyField(related_name='supervision_received', through='supervision.Supervisee', to=settings.AUTH_USER_MODEL, verbose_name='supervisees'),
+            model_name="session",
+            name="supervisees",
+            field=models.ManyToManyField(
+                related_name="supervision_received",
+                through="supervision.Supervisee",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="supervisees",
+            ),
         ),
         migrations.CreateModel(
-            name='SupervisionSettings',
+            name="SupervisionSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('interval_months', models.PositiveSmallIntegerField(default=2, help_text='The practice guidance recommends every two months; some teams choose monthly.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(12)], verbose_name='supervision every (months)')),
-                ('team', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='supervision_settings', to='ecm.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "interval_months",
+                    models.PositiveSmallIntegerField(
+                        default=2,
+                        help_text="The practice guidance recommends every two months; some teams choose monthly.",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(12),
+                        ],
+                        verbose_name="supervision every (months)",
+                    ),
+                ),
+                (
+                    "team",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="supervision_settings",
+                        to="ecm.team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'team supervision settings',
-                'verbose_name_plural': 'team supervision settings',
+                "verbose_name": "team supervision settings",
+                "verbose_name_plural": "team supervision settings",
             },
         ),
         migrations.CreateModel(
-            name='Escalation',
+            name="Escalation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('discussed_on', models.DateField(verbose_name='discussed with the supervisee on')),
-                ('line_manager', models.CharField(max_length=150, verbose_name='raised with (line manager)')),
-                ('raised_on', models.DateField(verbose_name='raised on')),
-                ('what', models.TextField(verbose_name='what was raised')),
-                ('safeguarding', models.BooleanField(default=False, verbose_name='a safeguarding concern')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='ecm.case', verbose_name='case')),
-                ('supervisee', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='supervisee')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='escalations', to='supervision.session')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("discussed_on", models.DateField(verbose_name="discussed with the supervisee on")),
+                (
+                    "line_manager",
+                    models.CharField(max_length=150, verbose_name="raised with (line manager)"),
+                ),
+                ("raised_on", models.DateField(verbose_name="raised on")),
+                ("what", models.TextField(verbose_name="what was raised")),
+                (
+                    "safeguarding",
+                    models.BooleanField(default=False, verbose_name="a safeguarding concern"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="ecm.case",
+                        verbose_name="case",
+                    ),
+                ),
+                (
+                    "supervisee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="supervisee",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="escalations",
+                        to="supervision.session",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('raised_on__gte', models.F('discussed_on'))), name='escalation_discussed_first', violation_error_message='It is raised after it was discussed with the supervisee.')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("raised_on__gte", models.F("discussed_on"))),
+                        name="escalation_discussed_first",
+                        violation_error_message="It is raised after it was discussed with the supervisee.",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SessionCase',
+            name="SessionCase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('decision_summary', models.TextField(blank=True, verbose_name='decision summary for the case')),
-                ('summary_added_at', models.DateTimeField(blank=True, null=True)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='supervision_links', to='ecm.case')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cases_discussed', to='supervision.session')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "decision_summary",
+                    models.TextField(blank=True, verbose_name="decision summary for the case"),
+                ),
+                ("summary_added_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="supervision_links",
+                        to="ecm.case",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="cases_discussed",
+                        to="supervision.session",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('session', 'case'), name='session_case_once')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("session", "case"), name="session_case_once")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='supervisee',
-            constraint=models.UniqueConstraint(fields=('session', 'user'), name='supervisee_once'),
+            model_name="supervisee",
+            constraint=models.UniqueConstraint(fields=("session", "user"), name="supervisee_once"),
         ),
         migrations.AddConstraint(
-            model_name='session',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='session_ends_after_start', violation_error_message='The session cannot end before it starts.'),
+            model_name="session",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gt", models.F("starts_at"))),
+                name="session_ends_after_start",
+                violation_error_message="The session cannot end before it starts.",
+            ),
         ),
     ]

@@ -1,0 +1,269 @@
+"""Reminders: every app registers the kinds of thing that fall due (a *source* returns what
+is due today); the sweep turns them into `Reminder` rows, exactly once per (kind, object,
+occurrence, recipient) thanks to a unique constraint, then into in-app notifications and
+e-mails. E-mails carry no child's name or case detail: what is due, the case reference
+and a link.
+
+Catching up: a source reports the latest occurrence on or before today (not only today's),
+so after the scheduler was down the next sweep sends what was missed, once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import Notification, NotificationPreference, Reminder, TeamReminderSettings, User
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Due:
+    """Something due, for some people, at one occurrence. `title` must not name the child."""
+
+    kind: str
+    object_type: str
+    object_id: int
+    occurrence: dt.date
+    title: str
+    link: str
+    case_reference: str = ""
+    team_id: int | None = None
+    users: tuple[int, ...] = ()
+    emails: tuple[str, ...] = ()
+
+
+@dataclass
+class Kind:
+    name: str
+    label: str
+    source: Callable[[dt.date], Iterable[Due]]
+    attachments: Callable[[Reminder], list[tuple[str, bytes, str]]] | None = None
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register(name: str, label, source, attachments=None) -> None:
+    KINDS[name] = Kind(name, label, source, attachments)
+
+
+# --- Rules -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Rules:
+    report_days_before: int = 7
+    overdue_repeat_days: int = 7
+    check_working_days: int = 3
+    review_days_before: int = 7
+    consent_days_before: int = 7
+    referral_working_days: int = 10
+    supervision_days_before: int = 7
+    disabled_kinds: list = field(default_factory=list)
+
+
+def rules_by_team() -> dict[int | None, Rules]:
+    """Each team's rules; `None` holds the defaults. One query."""
+    out: dict[int | None, Rules] = {None: Rules()}
+    for row in TeamReminderSettings.objects.all():
+        out[row.team_id] = Rules(
+            **{f: getattr(row, f) for f in Rules.__dataclass_fields__ if hasattr(row, f)}
+        )
+    return out
+
+
+def occurrence(today: dt.date, due: dt.date, *, before: int, repeat: int) -> dt.date | None:
+    """The latest reminder date on or before today: `before` days ahead, on the day, then
+    every `repeat` days while overdue. None if nothing is due yet."""
+    first = due - dt.timedelta(days=before) if before else due
+    if today < first:
+        return None
+    if today < due:
+        return first
+    if not repeat:
+        return due
+    return due + dt.timedelta(days=((today - due).days // repeat) * repeat)
+
+
+# --- Sweep -------------------------------------------------------------------------------------
+
+
+def _email_modes(user_ids) -> dict[int, str]:
+    return dict(
+        NotificationPreference.objects.filter(user_id__in=user_ids).values_list(
+            "user_id", "email_mode"
+        )
+    )
+
+
+def sweep(today: dt.date | None = None) -> int:
+    """Create the reminders due today (and any missed), exactly once each; returns how many
+    rows the sources produced (created or already there)."""
+    today = today or timezone.localdate()
+    rows: list[Reminder] = []
+    for kind in KINDS.values():
+        for due in kind.source(today):
+            common = {
+                "kind": due.kind,
+                "object_type": due.object_type,
+                "object_id": due.object_id,
+                "occurrence": due.occurrence,
+                "team_id": due.team_id,
+                "case_reference": due.case_reference,
+                "title": due.title[:200],
+                "link": due.link,
+            }
+            for user_id in set(due.users):
+                rows.append(Reminder(recipient_id=user_id, recipient_key=f"u{user_id}", **common))
+            for email in {e.strip().lower() for e in due.emails if e and "@" in e}:
+                rows.append(
+                    Reminder(recipient_email=email, recipient_key=f"e{email}"[:260], **common)
+                )
+    with transaction.atomic():
+        Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+        _fan_out()
+    transaction.on_commit(_queue_delivery)
+    return len(rows)
+
+
+def _fan_out() -> None:
+    """New reminders become in-app notifications, and their e-mail is set by preference.
+    Idempotent: only reminders without a notification yet."""
+    fresh = list(
+        Reminder.objects.filter(recipient__isnull=False, notification__isnull=True).values(
+            "pk", "recipient_id", "title", "link", "email_status"
+        )
+    )
+    if not fresh:
+        return
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=r["recipient_id"], reminder_id=r["pk"], title=r["title"], link=r["link"]
+            )
+            for r in fresh
+        ],
+        ignore_conflicts=True,
+        batch_size=2000,
+    )
+    user_ids = {r["recipient_id"] for r in fresh}
+    modes = _email_modes(user_ids)
+    no_address = set(User.objects.filter(pk__in=user_ids, email="").values_list("pk", flat=True))
+    pending = [r["pk"] for r in fresh if r["email_status"] == Reminder.EmailStatus.PENDING]
+    by_mode: dict[str, list[int]] = {}
+    for r in fresh:
+        if r["pk"] not in pending:
+            continue
+        mode = modes.get(r["recipient_id"], NotificationPreference.EmailMode.IMMEDIATE)
+        if r["recipient_id"] in no_address or mode == NotificationPreference.EmailMode.NONE:
+            by_mode.setdefault(Reminder.EmailStatus.NOT_SENT, []).append(r["pk"])
+        elif mode == NotificationPreference.EmailMode.DIGEST:
+            by_mode.setdefault(Reminder.EmailStatus.DIGEST, []).append(r["pk"])
+    for status, ids in by_mode.items():
+        Reminder.objects.filter(pk__in=ids, email_status=Reminder.EmailStatus.PENDING).update(
+            email_status=status
+        )
+
+
+def _queue_delivery() -> None:
+    from .tasks import deliver_reminders
+
+    try:
+        deliver_reminders.delay()
+    except Exception:  # the broker is down: the every-minute beat run delivers later
+        log.warning("could not queue reminder delivery; beat will retry", exc_info=True)
+
+
+# --- E-mail ------------------------------------------------------------------------------------
+
+
+def _absolute(link: str) -> str:
+    return settings.SITE_URL.rstrip("/") + link if link else settings.SITE_URL
+
+
+def build_email(reminder: Reminder) -> EmailMessage:
+    context = {"reminders": [reminder], "site_url": settings.SITE_URL, "absolute": _absolute}
+    body = render_to_string(
+        "ecm/email/reminder.txt",
+        {**context, "items": [(reminder, _absolute(reminder.link))]},
+    )
+    subject = f"ECM: {reminder.title}" + (
+        f" ({reminder.case_reference})" if reminder.case_reference else ""
+    )
+    to = reminder.recipient_email or (reminder.recipient.email if reminder.recipient else "")
+    message = EmailMessage(subject=subject[:200], body=body, to=[to])
+    kind = KINDS.get(reminder.kind)
+    if kind and kind.attachments:
+        for filename, content, mimetype in kind.attachments(reminder):
+            message.attach(filename, content, mimetype)
+    return message
+
+
+def send_one(reminder_id: int) -> str:
+    """Send one reminder e-mail at most once: the row is locked (skipping one another worker
+    holds) and only a pending row is sent. On failure nothing is marked sent, and the
+    attempt is counted; after MAX_ATTEMPTS the reminder shows as failed."""
+    try:
+        with transaction.atomic():
+            reminder = (
+                Reminder.objects.select_for_update(skip_locked=True)
+                .select_related("recipient")
+                .filter(pk=reminder_id, email_status=Reminder.EmailStatus.PENDING)
+                .first()
+            )
+            if reminder is None:
+                return "skipped"
+            build_email(reminder).send(fail_silently=False)
+            reminder.email_status = Reminder.EmailStatus.SENT
+            reminder.sent_at = timezone.now()
+            reminder.attempts = F("attempts") + 1
+            reminder.save(update_fields=["email_status", "sent_at", "attempts"])
+            return "sent"
+    except Exception as exc:
+        record_failure(reminder_id, exc)
+        raise
+
+
+def record_failure(reminder_id: int, exc: Exception) -> None:
+    Reminder.objects.filter(pk=reminder_id).update(
+        attempts=F("attempts") + 1, last_error=str(exc)[:255]
+    )
+    Reminder.objects.filter(
+        pk=reminder_id, email_status=Reminder.EmailStatus.PENDING, attempts__gte=MAX_ATTEMPTS
+    ).update(email_status=Reminder.EmailStatus.FAILED)
+
+
+def send_digest(user_id: int) -> int:
+    """One e-mail with everything waiting for this user's daily digest."""
+    with transaction.atomic():
+        rows = list(
+            Reminder.objects.select_for_update(skip_locked=True)
+            .filter(recipient_id=user_id, email_status=Reminder.EmailStatus.DIGEST)
+            .order_by("occurrence", "pk")
+        )
+        if not rows:
+            return 0
+        user = User.objects.get(pk=user_id)
+        body = render_to_string(
+            "ecm/email/reminder.txt",
+            {"items": [(r, _absolute(r.link)) for r in rows], "digest": True},
+        )
+        EmailMessage(
+            subject=f"ECM: {len(rows)} reminder(s) for today", body=body, to=[user.email]
+        ).send(fail_silently=False)
+        Reminder.objects.filter(pk__in=[r.pk for r in rows]).update(
+            email_status=Reminder.EmailStatus.SENT, sent_at=timezone.now()
+        )
+        return len(rows)

@@ -1,0 +1,183 @@
+"""Formulation reminders: report due, accuracy check waiting, meeting tomorrow (with the
+.ics), ECM consent missing before a meeting. Titles name no child."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ecm.models import CaseStatus
+from ecm.reminders import Due, occurrence, rules_by_team
+from ecm.workdays import add_working_days
+from referrals.rules import add_months
+
+from .models import Invitation, Meeting, Report, ReportVersion
+
+
+def _due_words(thing: str, due: dt.date, occ: dt.date) -> str:
+    if occ < due:
+        return _("%(thing)s due on %(d)s") % {"thing": thing, "d": due.strftime("%d %b %Y")}
+    if occ == due:
+        return _("%(thing)s due today") % {"thing": thing}
+    return _("%(thing)s overdue (was due %(d)s)") % {"thing": thing, "d": due.strftime("%d %b %Y")}
+
+
+def report_due(today: dt.date):
+    rules = rules_by_team()
+    final = ReportVersion.objects.filter(report__case_id=OuterRef("case_id"))
+    rows = (
+        Meeting.objects.filter(status=Meeting.Status.HELD)
+        .exclude(case__status__in=[CaseStatus.CLOSED, CaseStatus.NOT_ACCEPTED])
+        .annotate(has_final=Exists(final))
+        .filter(has_final=False)
+        .values(
+            "case_id",
+            "case__team_id",
+            "starts_at",
+            "psychologist_id",
+            "case__report__due_on",
+            "case__report__psychologist_id",
+        )
+        .order_by("case_id", "starts_at")
+    )
+    seen = set()
+    for row in rows:
+        if row["case_id"] in seen:
+            continue
+        seen.add(row["case_id"])
+        r = rules.get(row["case__team_id"], rules[None])
+        if "report_due" in r.disabled_kinds:
+            continue
+        due = row["case__report__due_on"] or add_months(timezone.localdate(row["starts_at"]), 1)
+        occ = occurrence(today, due, before=r.report_days_before, repeat=r.overdue_repeat_days)
+        if occ is None:
+            continue
+        yield Due(
+            kind="report_due",
+            object_type="ecm.case",
+            object_id=row["case_id"],
+            occurrence=occ,
+            title=_due_words(_("Formulation report"), due, occ),
+            link=reverse("formulation:report", args=[row["case_id"]]),
+            case_reference=f"ECM-{row['case_id']:06d}",
+            team_id=row["case__team_id"],
+            users=(row["case__report__psychologist_id"] or row["psychologist_id"],),
+        )
+
+
+def check_waiting(today: dt.date):
+    rules = rules_by_team()
+    rows = Report.objects.filter(
+        status=Report.Status.CHECKING, sent_for_check_at__isnull=False
+    ).values(
+        "pk",
+        "case_id",
+        "case__team_id",
+        "case__case_manager_id",
+        "meeting__chair_id",
+        "sent_for_check_at",
+        "number",
+    )
+    for row in rows:
+        r = rules.get(row["case__team_id"], rules[None])
+        if "check_waiting" in r.disabled_kinds:
+            continue
+        start = timezone.localdate(row["sent_for_check_at"])
+        threshold = add_working_days(start, r.check_working_days)
+        if today < threshold:
+            continue
+        yield Due(
+            kind="check_waiting",
+            object_type="formulation.report",
+            object_id=row["pk"],
+            occurrence=threshold,
+            title=_("A formulation report draft is waiting for your accuracy check"),
+            link=reverse("formulation:report", args=[row["case_id"]]) + "#check",
+            case_reference=f"ECM-{row['case_id']:06d}",
+            team_id=row["case__team_id"],
+            users=tuple(u for u in (row["case__case_manager_id"], row["meeting__chair_id"]) if u),
+        )
+
+
+def _scheduled_between(start: dt.date, end: dt.date):
+    tz = timezone.get_current_timezone()
+    lo = timezone.make_aware(dt.datetime.combine(start, dt.time.min), tz)
+    hi = timezone.make_aware(dt.datetime.combine(end, dt.time.min), tz)
+    return Meeting.objects.filter(
+        status=Meeting.Status.SCHEDULED, starts_at__gte=lo, starts_at__lt=hi
+    ).exclude(case__status=CaseStatus.CLOSED)
+
+
+def meeting_tomorrow(today: dt.date):
+    """The day before the meeting: everyone invited (e-mail with the .ics) and the chair,
+    psychologist and case manager (in the product too)."""
+    tomorrow = today + dt.timedelta(days=1)
+    meetings = list(
+        _scheduled_between(tomorrow, tomorrow + dt.timedelta(days=1)).select_related("case")
+    )
+    emails: dict[int, list[str]] = {}
+    for inv in (
+        Invitation.objects.filter(meeting__in=meetings)
+        .exclude(status__in=[Invitation.Status.DECLINED, Invitation.Status.APOLOGIES])
+        .exclude(email="")
+        .values("meeting_id", "email")
+    ):
+        emails.setdefault(inv["meeting_id"], []).append(inv["email"])
+    rules = rules_by_team()
+    for m in meetings:
+        if "meeting_tomorrow" in rules.get(m.case.team_id, rules[None]).disabled_kinds:
+            continue
+        yield Due(
+            kind="meeting_tomorrow",
+            object_type="formulation.meeting",
+            object_id=m.pk,
+            occurrence=tomorrow - dt.timedelta(days=1),
+            title=_("Formulation meeting tomorrow at %(t)s")
+            % {"t": timezone.localtime(m.starts_at).strftime("%H:%M")},
+            link=reverse("formulation:meeting", args=[m.pk]),
+            case_reference=m.case.reference,
+            team_id=m.case.team_id,
+            users=tuple(u for u in (m.chair_id, m.psychologist_id, m.case.case_manager_id) if u),
+            emails=tuple(emails.get(m.pk, ())),
+        )
+
+
+def meeting_ics_attachment(reminder):
+    from .ics import meeting_ics
+
+    meeting = Meeting.objects.select_related("case", "chair").get(pk=reminder.object_id)
+    return [("meeting.ics", meeting_ics(meeting).encode(), "text/calendar; method=REQUEST")]
+
+
+def consent_missing(today: dt.date):
+    """A week before a scheduled meeting, if the child's ECM consent is not in place."""
+    from referrals.services import has_valid_ecm_consent
+
+    rules = rules_by_team()
+    horizon = max(r.consent_days_before for r in rules.values())
+    for m in _scheduled_between(today, today + dt.timedelta(days=horizon + 1)).select_related(
+        "case"
+    ):
+        r = rules.get(m.case.team_id, rules[None])
+        if "consent_missing" in r.disabled_kinds:
+            continue
+        day = timezone.localdate(m.starts_at)
+        first = day - dt.timedelta(days=r.consent_days_before)
+        if not (first <= today < day) or has_valid_ecm_consent(m.case):
+            continue
+        yield Due(
+            kind="consent_missing",
+            object_type="formulation.meeting",
+            object_id=m.pk,
+            occurrence=first,
+            title=_("ECM consent is missing for the formulation meeting on %(d)s")
+            % {"d": day.strftime("%d %b %Y")},
+            link=reverse("referrals:consent", args=[m.case_id]),
+            case_reference=m.case.reference,
+            team_id=m.case.team_id,
+            users=tuple(u for u in (m.case.case_manager_id, m.chair_id) if u),
+        )

@@ -1,0 +1,92 @@
+"""Review and action reminders. Titles name no child."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import OuterRef, Subquery
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ecm.models import Case, CaseStatus
+from ecm.reminders import Due, occurrence, rules_by_team
+from formulation.models import Meeting
+from formulation.reminders import _due_words
+
+from .models import Action, Review
+
+
+def review_due(today: dt.date):
+    """7 days before, on the day and while overdue: to the chair and the case manager. The
+    due date is the next review agreed at the last review, or at the formulation meeting."""
+    rules = rules_by_team()
+    latest = Review.objects.filter(case=OuterRef("pk"), next_review_on__isnull=False).order_by(
+        "-held_on", "-pk"
+    )
+    first = Meeting.objects.filter(
+        case=OuterRef("pk"), status=Meeting.Status.HELD, review_at__isnull=False
+    ).order_by("starts_at")
+    rows = (
+        Case.objects.filter(status=CaseStatus.ACTIVE)
+        .annotate(
+            next_on=Subquery(latest.values("next_review_on")[:1]),
+            next_chair=Subquery(latest.values("chair_id")[:1]),
+            first_at=Subquery(first.values("review_at")[:1]),
+            first_chair=Subquery(first.values("chair_id")[:1]),
+        )
+        .values(
+            "pk", "team_id", "case_manager_id", "next_on", "next_chair", "first_at", "first_chair"
+        )
+    )
+    for row in rows:
+        if row["next_on"]:
+            due, chair = row["next_on"], row["next_chair"]
+        elif row["first_at"]:
+            due, chair = timezone.localdate(row["first_at"]), row["first_chair"]
+        else:
+            continue
+        r = rules.get(row["team_id"], rules[None])
+        if "review_due" in r.disabled_kinds:
+            continue
+        occ = occurrence(today, due, before=r.review_days_before, repeat=r.overdue_repeat_days)
+        if occ is None:
+            continue
+        yield Due(
+            kind="review_due",
+            object_type="ecm.case",
+            object_id=row["pk"],
+            occurrence=occ,
+            title=_due_words(_("Review"), due, occ),
+            link=reverse("reviews:overview", args=[row["pk"]]),
+            case_reference=f"ECM-{row['pk']:06d}",
+            team_id=row["team_id"],
+            users=tuple(u for u in (chair, row["case_manager_id"]) if u),
+        )
+
+
+def action_overdue(today: dt.date):
+    rules = rules_by_team()
+    rows = (
+        Action.objects.filter(status=Action.Status.OPEN, due_on__lt=today, owner_user__isnull=False)
+        .exclude(case__status=CaseStatus.CLOSED)
+        .values("pk", "case_id", "case__team_id", "owner_user_id", "due_on")
+    )
+    for row in rows:
+        r = rules.get(row["case__team_id"], rules[None])
+        if "action_overdue" in r.disabled_kinds:
+            continue
+        overdue_from = row["due_on"] + dt.timedelta(days=1)
+        occ = occurrence(today, overdue_from, before=0, repeat=r.overdue_repeat_days)
+        yield Due(
+            kind="action_overdue",
+            object_type="reviews.action",
+            object_id=row["pk"],
+            occurrence=occ,
+            title=_("An action you own is overdue (was due %(d)s)")
+            % {"d": row["due_on"].strftime("%d %b %Y")},
+            link=reverse("reviews:overview", args=[row["case_id"]]) + "#actions",
+            case_reference=f"ECM-{row['case_id']:06d}",
+            team_id=row["case__team_id"],
+            users=(row["owner_user_id"],),
+        )

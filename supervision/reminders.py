@@ -1,0 +1,48 @@
+"""Supervision reminders: due and overdue, to the practitioner and the psychologists who
+supervise their team. No content, of course."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from ecm.models import Membership, Role, Team
+from ecm.reminders import Due, occurrence, rules_by_team
+from formulation.reminders import _due_words
+
+from . import selectors
+
+
+def supervision_due(today: dt.date):
+    rules = rules_by_team()
+    team_ids = list(Team.objects.values_list("pk", flat=True))
+    central = dict(Team.objects.values_list("pk", "central_team_id"))
+    psychologists: dict[int, list[int]] = {}
+    for team_id, user_id in Membership.objects.filter(role=Role.PSYCHOLOGIST).values_list(
+        "team_id", "user_id"
+    ):
+        psychologists.setdefault(team_id, []).append(user_id)
+    for row in selectors.cadence_for(team_ids):
+        r = rules.get(row.team_id, rules[None])
+        if "supervision_due" in r.disabled_kinds:
+            continue
+        occ = occurrence(
+            today, row.due_on, before=r.supervision_days_before, repeat=r.overdue_repeat_days
+        )
+        if occ is None:
+            continue
+        supervisors = psychologists.get(row.team_id, []) + psychologists.get(
+            central.get(row.team_id), []
+        )
+        yield Due(
+            kind="supervision_due",
+            object_type="ecm.user",
+            object_id=row.user.pk,
+            occurrence=occ,
+            title=_due_words(_("Clinical supervision"), row.due_on, occ),
+            link=reverse("supervision:index"),
+            team_id=row.team_id,
+            users=(row.user.pk, *supervisors),
+        )
