@@ -218,7 +218,7 @@ def send_one(reminder_id: int) -> str:
     try:
         with transaction.atomic():
             reminder = (
-                Reminder.objects.select_for_update(skip_locked=True)
+                Reminder.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("recipient")
                 .filter(pk=reminder_id, email_status=Reminder.EmailStatus.PENDING)
                 .first()
