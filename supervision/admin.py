@@ -5,6 +5,8 @@ changed here (sessions are the psychologist's, through the product)."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from ecm.admin import AuditedAdminMixin
+
 from .models import Session, SupervisionSettings
 
 
@@ -20,6 +22,13 @@ class SessionAdmin(admin.ModelAdmin):
     @admin.display(description=_("minutes"))
     def duration(self, obj):
         return obj.duration_minutes
+
+    def lookup_allowed(self, lookup, value, request=None):
+        """Only the metadata filters on the page: a URL filter on notes or themes would let
+        an administrator guess content by counting results."""
+        allowed = {"format", "format__exact", "kind", "kind__exact", "mode", "mode__exact"}
+        allowed |= {"team", "team__id__exact", "team__exact"}
+        return lookup in allowed or lookup.startswith("starts_at__")
 
     def get_queryset(self, request):
         # Only metadata columns are ever loaded here.
@@ -38,5 +47,5 @@ class SessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupervisionSettings)
-class SupervisionSettingsAdmin(admin.ModelAdmin):
+class SupervisionSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("team", "interval_months")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ecm.forms import DateInput, bootstrap
@@ -67,7 +68,21 @@ class SessionForm(forms.ModelForm):
 
     def __init__(self, *args, psychologist, cases, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["supervisees"].queryset = supervisable_people(psychologist)
+        people = supervisable_people(psychologist)
+        if self.instance.pk:
+            # Keep what the session already records (a case since closed, a supervisee who
+            # has left the team): editing must not silently drop it.
+            people = User.objects.filter(
+                Q(pk__in=people.values("pk")) | Q(supervision_attendance__session=self.instance)
+            ).distinct()
+            cases = (
+                Case.objects.filter(
+                    Q(pk__in=cases.values("pk")) | Q(supervision_links__session=self.instance)
+                )
+                .select_related("child")
+                .distinct()
+            )
+        self.fields["supervisees"].queryset = people
         self.fields["cases"].queryset = cases
         self.fields["cases"].label_from_instance = lambda c: f"{c.reference} {c.child.full_name}"
         if self.instance.pk:

@@ -128,7 +128,7 @@ class Supervisee(models.Model):
         constraints = [models.UniqueConstraint(fields=["session", "user"], name="supervisee_once")]
 
     def __str__(self) -> str:
-        return str(self.user)
+        return "Supervision record"
 
 
 class SessionCase(models.Model):
@@ -187,7 +187,7 @@ class Escalation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Escalation {self.raised_on:%Y-%m-%d}"
+        return "Supervision record"  # never content, nor what kind of record
 
 
 class Offer(models.Model):
@@ -211,6 +211,8 @@ class Offer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("supervision offer")
+        verbose_name_plural = _("supervision offers")
         ordering = ["-offered_on", "-pk"]
 
     def __str__(self) -> str:

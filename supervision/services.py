@@ -77,9 +77,12 @@ def session_save(
         errors.setdefault("format", []).append(
             _("An individual session has one supervisee; choose group for more.")
         )
-    team_id = None
+    team_id = session.team_id if session is not None else None
+    existing = set(session.attendance.values_list("user_id", flat=True)) if session else set()
     for person in supervisees:
         teams = policy.practitioner_teams(person, supervised)
+        if not teams and person.pk in existing:
+            continue  # already recorded (e.g. has since left the team): kept as it was
         if not teams:
             errors.setdefault("supervisees", []).append(
                 _(
@@ -90,11 +93,30 @@ def session_save(
             )
         elif team_id is None:
             team_id = teams[0]
-    visible = set(
-        case_list_for(actor).filter(pk__in=[c.pk for c in cases]).values_list("pk", flat=True)
+    linked = set(session.cases_discussed.values_list("case_id", flat=True)) if session else set()
+    new_cases = [c for c in cases if c.pk not in linked]
+    for viewer in [actor, *supervisees]:
+        visible = set(
+            case_list_for(viewer)
+            .filter(pk__in=[c.pk for c in new_cases])
+            .values_list("pk", flat=True)
+        )
+        if any(c.pk not in visible for c in new_cases):
+            errors.setdefault("cases", []).append(
+                _("Choose cases that you and every supervisee can see.")
+            )
+            break
+    removed_with_reflections = (
+        session.attendance.exclude(user_id__in=[p.pk for p in supervisees])
+        .exclude(reflections="")
+        .exists()
+        if session
+        else False
     )
-    if any(c.pk not in visible for c in cases):
-        errors.setdefault("cases", []).append(_("Choose cases of the teams you supervise."))
+    if removed_with_reflections:
+        errors.setdefault("supervisees", []).append(
+            _("A supervisee who wrote reflections cannot be removed from the session.")
+        )
     if errors:
         raise ValidationError(errors)
     created = session is None
@@ -119,7 +141,11 @@ def session_save(
         actor,
         AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE,
         session,
-        [k for k in SESSION_FIELDS if k in data] + ["supervisees", "cases"],
+        # Field names of content are not listed: "content" says only that it changed.
+        sorted(
+            {("content" if k in Session.CONTENT_FIELDS else k) for k in SESSION_FIELDS if k in data}
+        )
+        + ["supervisees"],
     )
     return session
 
@@ -134,7 +160,7 @@ def reflection_save(*, actor: User, session: Session, text: str) -> Supervisee:
     row.reflections = text.strip()
     row.reflections_updated_at = timezone.now()
     row.save(update_fields=["reflections", "reflections_updated_at"])
-    _audit(actor, AuditEvent.Action.UPDATE, session, ["reflections"])
+    _audit(actor, AuditEvent.Action.UPDATE, session, ["content"])
     return row
 
 
@@ -196,7 +222,7 @@ def escalation_add(*, actor: User, session: Session, data: dict) -> Escalation:
         safeguarding=bool(data.get("safeguarding")),
         case=case,
     )
-    _audit(actor, AuditEvent.Action.CREATE, session, ["escalation"])
+    _audit(actor, AuditEvent.Action.UPDATE, session, ["content"])
     return escalation
 
 
@@ -213,5 +239,12 @@ def offer_record(*, actor: User, practitioner: User, offered_on: dt.date, respon
     offer = Offer.objects.create(
         practitioner=practitioner, psychologist=actor, offered_on=offered_on, response=response
     )
-    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=offer, detail=response)
+    teams = policy.practitioner_teams(practitioner, supervised)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=offer,
+        team_id=teams[0] if teams else None,
+        detail=response,
+    )
     return offer

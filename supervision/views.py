@@ -22,6 +22,7 @@ from referrals.rules import add_months
 
 from . import policy, selectors, services
 from .forms import DecisionSummaryForm, EscalationForm, OfferForm, ReflectionForm, SessionForm
+from .models import Session
 
 PERIODS = (1, 2, 3, 6, 12)
 
@@ -124,6 +125,8 @@ def _session_form(request, session):
         psychologist=user,
         cases=_supervised_cases(user),
     )
+    if session is not None and request.method == "GET":
+        _audit_read(request, session, "edit")
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.session_save(
@@ -135,6 +138,18 @@ def _session_form(request, session):
                 expected_version=form.cleaned_data.get("version"),
             )
         except ValidationError as exc:
+            if exc.code == "stale" and session is not None:
+                # Keep what was typed; carry the current version so the next save is taken.
+                session.refresh_from_db()
+                data = request.POST.copy()
+                data["version"] = str(session.version)
+                form = SessionForm(
+                    data,
+                    instance=Session.objects.get(pk=session.pk),
+                    psychologist=user,
+                    cases=_supervised_cases(user),
+                )
+                form.is_valid()
             _add_errors(form, exc)
         else:
             messages.success(request, _("Supervision session saved."))
@@ -147,19 +162,43 @@ def _session_form(request, session):
     )
 
 
+def _audit_read(request, session, detail=""):
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.VIEW,
+        obj=session,
+        team_id=session.team_id,
+        detail=detail,
+    )
+
+
 def _detail_context(request, session, **forms):
     user = request.user
     is_author = session.psychologist_id == user.pk
     attendance = list(session.attendance.select_related("user"))
     me = next((a for a in attendance if a.user_id == user.pk), None)
     links = list(session.cases_discussed.select_related("case__child"))
+    # A child's name only for cases this reader may see; otherwise the reference.
+    visible = set(
+        case_list_for(user)
+        .filter(pk__in=[link.case_id for link in links])
+        .values_list("pk", flat=True)
+    )
+    for link in links:
+        link.can_see = link.case_id in visible
+    escalations = list(session.escalations.select_related("supervisee", "case"))
+    if not is_author:
+        # In a group, each supervisee sees their own reflections and escalations only.
+        escalations = [e for e in escalations if e.supervisee_id == user.pk]
+    reflections = [a for a in attendance if a.reflections and (is_author or a.user_id == user.pk)]
     return {
+        "reflections": reflections,
         "session": session,
         "is_author": is_author,
         "attendance": attendance,
         "me": me,
         "links": links,
-        "escalations": list(session.escalations.select_related("supervisee", "case")),
+        "escalations": escalations,
         "reflection_form": forms.get("reflection_form")
         or (ReflectionForm(initial={"reflections": me.reflections}) if me else None),
         "summary_form": forms.get("summary_form")
@@ -172,9 +211,7 @@ def _detail_context(request, session, **forms):
 @require_GET
 def session_detail(request, pk: int):
     session = selectors.session_get_for(request.user, pk)
-    audit_record(
-        actor=request.user, action=AuditEvent.Action.VIEW, obj=session, team_id=session.team_id
-    )
+    _audit_read(request, session)
     return render(request, "supervision/session.html", _detail_context(request, session))
 
 
@@ -212,6 +249,7 @@ def decision_summary(request, pk: int):
         else:
             messages.success(request, _("Decision summary added to the case."))
             return redirect("supervision:session", pk=session.pk)
+    _audit_read(request, session)
     return render(
         request,
         "supervision/session.html",
@@ -234,6 +272,7 @@ def escalation(request, pk: int):
         else:
             messages.success(request, _("Escalation recorded."))
             return redirect("supervision:session", pk=session.pk)
+    _audit_read(request, session)
     return render(
         request,
         "supervision/session.html",

@@ -348,3 +348,68 @@ def test_supervision_pages_cost_constant_queries(client, world, session):
             supervisees=[person],
         )
     assert counts() == few
+
+
+def test_admin_cannot_filter_on_content(client, world, session):
+    client.force_login(world.superuser)
+    url = reverse("admin:supervision_session_changelist")
+    guessed = client.get(url + "?notes__icontains=SECRETNOTE")
+    assert guessed.status_code in (302, 400) or "1 clinical" not in guessed.content.decode()
+    themed = client.get(url + "?theme_feelings__exact=1")
+    assert themed.status_code in (302, 400) or "1 clinical" not in themed.content.decode()
+    assert client.get(url + "?format__exact=individual").status_code == 200
+
+
+def test_group_members_see_only_their_own_reflections_and_escalations(client, world):
+    group = services.session_save(
+        actor=world.psychologist,
+        data=session_data(format="group"),
+        supervisees=[world.case_manager, world.case_manager_2],
+    )
+    services.reflection_save(actor=world.case_manager, session=group, text=SECRET_REFLECTION)
+    services.escalation_add(
+        actor=world.psychologist,
+        session=group,
+        data={
+            "supervisee": world.case_manager,
+            "discussed_first": True,
+            "discussed_on": timezone.localdate(),
+            "line_manager": "Team manager",
+            "raised_on": timezone.localdate(),
+            "what": SECRET_ESCALATION,
+        },
+    )
+    client.force_login(world.case_manager_2)
+    page = client.get(reverse("supervision:session", args=[group.pk])).content.decode()
+    assert SECRET_NOTE in page  # the group's session notes
+    assert "SECRETREFLECTION" not in page and "SECRETESCALATION" not in page
+    client.force_login(world.case_manager)
+    page = client.get(reverse("supervision:session", args=[group.pk])).content.decode()
+    assert "SECRETREFLECTION" in page and "SECRETESCALATION" in page
+
+
+def test_editing_keeps_what_the_session_already_records(world, session):
+    services.decision_summary_save(
+        actor=world.psychologist, session=session, case=world.case, text="Decision"
+    )
+    world.case.status = "closed"
+    world.case.closed_on = timezone.localdate()
+    world.case.closure_reason = "order_completed"
+    world.case.save()
+    world.case_manager.memberships.all().delete()  # has since left the team
+    services.session_save(
+        actor=world.psychologist,
+        data=session_data(notes="Corrected"),
+        supervisees=[world.case_manager],
+        cases=[world.case],
+        session=session,
+        expected_version=session.version,
+    )
+    assert session.cases_discussed.get().decision_summary == "Decision"
+    with pytest.raises(ValidationError, match="wrote reflections"):
+        services.session_save(
+            actor=world.psychologist,
+            data=session_data(),
+            supervisees=[world.case_manager_2],
+            session=session,
+        )
