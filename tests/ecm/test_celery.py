@@ -115,3 +115,99 @@ def test_large_report_pdf_rendered_by_a_real_worker(redis_worker, world, setting
     assert "The PDF is ready." in page.content.decode()
     download = client.get(reverse("formulation:report_render_download", args=[job.pk]))
     assert download.content.startswith(b"%PDF")
+
+
+def test_due_review_sends_email_and_notification_through_a_real_worker(
+    redis_worker, world, settings
+):
+    """The beat's sweep, run by a real worker, turns a review due today into one e-mail and
+    one notification per person (chair and case manager); the e-mail names no child; a second
+    sweep sends nothing more."""
+    import datetime as dt
+
+    from django.core import mail
+    from django.utils import timezone
+
+    from ecm.models import Notification, Reminder
+    from ecm.tasks import sweep_reminders
+    from formulation.models import Meeting
+
+    settings.SITE_URL = "https://ecm.example.org"
+    child = world.case.child
+    child.first_name, child.last_name = "Zebedee", "Quartermaine"
+    child.save()
+    world.senior.email = "chair@example.org"
+    world.senior.save()
+    world.case_manager.email = "case.manager@example.org"
+    world.case_manager.save()
+    today = timezone.localdate()
+    Meeting.objects.create(
+        case=world.case,
+        status=Meeting.Status.HELD,
+        starts_at=timezone.now() - dt.timedelta(days=3),
+        held_at=timezone.now() - dt.timedelta(days=3),
+        chair=world.senior,
+        psychologist=world.psychologist,
+        review_at=timezone.make_aware(dt.datetime.combine(today, dt.time(10))),
+    )
+    recipients = {world.senior.pk, world.case_manager.pk}
+    link = f"/cases/{world.case.pk}/reviews/"
+
+    def review_reminders():
+        return Reminder.objects.filter(kind="review_due", object_id=world.case.pk)
+
+    def settled() -> bool:
+        sent = set(review_reminders().filter(email_status="sent").values_list("recipient_id"))
+        return (
+            {pk for (pk,) in sent} == recipients
+            and not Reminder.objects.filter(email_status="pending").exists()
+            and len(mail.outbox) == Reminder.objects.filter(email_status="sent").count()
+        )
+
+    def barrier() -> None:
+        """Wait until everything queued before now has run: the solo worker takes tasks in
+        order, so once a heartbeat queued now has run, so has all that came before it."""
+        TaskHeartbeat.objects.all().delete()
+        heartbeat.delay()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not TaskHeartbeat.objects.exists():
+            time.sleep(0.2)
+        assert TaskHeartbeat.objects.exists(), "the worker did not get through its queue"
+
+    sweep_reminders.delay()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not settled():
+        time.sleep(0.2)
+    barrier()  # the sweep queued delivery, delivery queued the sends: all done by now
+    barrier()
+    assert settled()
+
+    reminders = list(review_reminders())
+    assert {r.recipient_id for r in reminders} == recipients
+    assert {r.occurrence for r in reminders} == {today}
+    assert all(r.sent_at and r.attempts == 1 for r in reminders)
+    review_mails = [m for m in mail.outbox if link in m.body]
+    assert sorted(m.to[0] for m in review_mails) == [
+        "case.manager@example.org",
+        "chair@example.org",
+    ]
+    for m in review_mails:
+        assert world.case.reference in m.subject
+        assert f"https://ecm.example.org{link}" in m.body
+    for m in mail.outbox:  # whatever else fell due, no e-mail names the child
+        text = f"{m.subject}\n{m.body}".lower()
+        assert "zebedee" not in text
+        assert "quartermaine" not in text
+    for user_pk in recipients:
+        notification = Notification.objects.get(user_id=user_pk, reminder__in=reminders)
+        assert notification.link == link
+        assert notification.read_at is None
+
+    rows, sent = Reminder.objects.count(), len(mail.outbox)
+    sweep_reminders.delay()
+    barrier()  # the second sweep has run (and queued its delivery)
+    barrier()  # its delivery has run (and queued any sends)
+    barrier()  # any sends have run
+    assert Reminder.objects.count() == rows
+    assert len(mail.outbox) == sent
+    assert Notification.objects.filter(reminder__in=reminders).count() == 2
