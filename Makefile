@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTHON ?= $(shell scripts/find-python)
 
-.PHONY: run test lint install install-dev format clean bench-report
+.PHONY: run test lint install install-dev format clean bench-report bench-reminders
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "error: no suitable Python found (see scripts/find-python)"; exit 1; }
@@ -42,6 +42,11 @@ lint: install-dev
 bench-report: install-dev
 	DJANGO_SETTINGS_MODULE=ecm.settings.development $(PY) manage.py migrate --noinput -v0
 	$(PY) scripts/bench_report_pdf.py
+
+## Time the reminder sweep over 20,000 active cases (CASES=N to change); leaves no data.
+bench-reminders: install-dev
+	DJANGO_SETTINGS_MODULE=ecm.settings.development $(PY) manage.py migrate --noinput -v0
+	$(PY) scripts/bench_reminders.py --cases $${CASES:-20000}
 
 format: install-dev
 	$(VENV)/bin/ruff format .

@@ -59,6 +59,18 @@ def register(name: str, label, source, attachments=None) -> None:
     KINDS[name] = Kind(name, label, source, attachments)
 
 
+_url_templates: dict[str, str] = {}
+
+
+def link(name: str, pk: int) -> str:
+    """`reverse(name, args=[pk])`, without resolving the pattern again for every row."""
+    if name not in _url_templates:
+        from django.urls import reverse
+
+        _url_templates[name] = reverse(name, args=[987654321]).replace("987654321", "{}")
+    return _url_templates[name].format(pk)
+
+
 # --- Rules -----------------------------------------------------------------------------------
 
 
@@ -110,7 +122,7 @@ def _email_modes(user_ids) -> dict[int, str]:
 
 def sweep(today: dt.date | None = None) -> int:
     """Create the reminders due today (and any missed), exactly once each; returns how many
-    rows the sources produced (created or already there)."""
+    new rows it tried to create."""
     today = today or timezone.localdate()
     rows: list[Reminder] = []
     for kind in KINDS.values():
@@ -131,6 +143,20 @@ def sweep(today: dt.date | None = None) -> int:
                 rows.append(
                     Reminder(recipient_email=email, recipient_key=f"e{email}"[:260], **common)
                 )
+    # Most rows already exist on any run but the first of the day: skip them here (the
+    # unique constraint still settles a race between two sweeps).
+    if rows:
+        oldest = min(r.occurrence for r in rows)
+        existing = set(
+            Reminder.objects.filter(occurrence__gte=oldest).values_list(
+                "kind", "object_type", "object_id", "occurrence", "recipient_key"
+            )
+        )
+        rows = [
+            r
+            for r in rows
+            if (r.kind, r.object_type, r.object_id, r.occurrence, r.recipient_key) not in existing
+        ]
     with transaction.atomic():
         Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
         _fan_out()
@@ -161,10 +187,9 @@ def _fan_out() -> None:
     user_ids = {r["recipient_id"] for r in fresh}
     modes = _email_modes(user_ids)
     no_address = set(User.objects.filter(pk__in=user_ids, email="").values_list("pk", flat=True))
-    pending = [r["pk"] for r in fresh if r["email_status"] == Reminder.EmailStatus.PENDING]
     by_mode: dict[str, list[int]] = {}
     for r in fresh:
-        if r["pk"] not in pending:
+        if r["email_status"] != Reminder.EmailStatus.PENDING:
             continue
         mode = modes.get(r["recipient_id"], NotificationPreference.EmailMode.IMMEDIATE)
         if r["recipient_id"] in no_address or mode == NotificationPreference.EmailMode.NONE:

@@ -6,12 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Exists, OuterRef
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecm.models import CaseStatus
-from ecm.reminders import Due, occurrence, rules_by_team
+from ecm.reminders import Due, link, occurrence, rules_by_team
 from ecm.workdays import add_working_days
 from referrals.rules import add_months
 
@@ -62,7 +61,7 @@ def report_due(today: dt.date):
             object_id=row["case_id"],
             occurrence=occ,
             title=_due_words(_("Formulation report"), due, occ),
-            link=reverse("formulation:report", args=[row["case_id"]]),
+            link=link("formulation:report", row["case_id"]),
             case_reference=f"ECM-{row['case_id']:06d}",
             team_id=row["case__team_id"],
             users=(row["case__report__psychologist_id"] or row["psychologist_id"],),
@@ -96,7 +95,7 @@ def check_waiting(today: dt.date):
             object_id=row["pk"],
             occurrence=threshold,
             title=_("A formulation report draft is waiting for your accuracy check"),
-            link=reverse("formulation:report", args=[row["case_id"]]) + "#check",
+            link=link("formulation:report", row["case_id"]) + "#check",
             case_reference=f"ECM-{row['case_id']:06d}",
             team_id=row["case__team_id"],
             users=tuple(u for u in (row["case__case_manager_id"], row["meeting__chair_id"]) if u),
@@ -138,7 +137,7 @@ def meeting_tomorrow(today: dt.date):
             occurrence=tomorrow - dt.timedelta(days=1),
             title=_("Formulation meeting tomorrow at %(t)s")
             % {"t": timezone.localtime(m.starts_at).strftime("%H:%M")},
-            link=reverse("formulation:meeting", args=[m.pk]),
+            link=link("formulation:meeting", m.pk),
             case_reference=m.case.reference,
             team_id=m.case.team_id,
             users=tuple(u for u in (m.chair_id, m.psychologist_id, m.case.case_manager_id) if u),
@@ -160,7 +159,7 @@ def consent_missing(today: dt.date):
     rules = rules_by_team()
     horizon = max(r.consent_days_before for r in rules.values())
     for m in _scheduled_between(today, today + dt.timedelta(days=horizon + 1)).select_related(
-        "case"
+        "case__child"
     ):
         r = rules.get(m.case.team_id, rules[None])
         if "consent_missing" in r.disabled_kinds:
@@ -176,7 +175,7 @@ def consent_missing(today: dt.date):
             occurrence=first,
             title=_("ECM consent is missing for the formulation meeting on %(d)s")
             % {"d": day.strftime("%d %b %Y")},
-            link=reverse("referrals:consent", args=[m.case_id]),
+            link=link("referrals:consent", m.case_id),
             case_reference=m.case.reference,
             team_id=m.case.team_id,
             users=tuple(u for u in (m.case.case_manager_id, m.chair_id) if u),

@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import OuterRef, Subquery
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecm.models import Case, CaseStatus
-from ecm.reminders import Due, occurrence, rules_by_team
+from ecm.reminders import Due, link, occurrence, rules_by_team
 from formulation.models import Meeting
 from formulation.reminders import _due_words
 
@@ -58,7 +57,7 @@ def review_due(today: dt.date):
             object_id=row["pk"],
             occurrence=occ,
             title=_due_words(_("Review"), due, occ),
-            link=reverse("reviews:overview", args=[row["pk"]]),
+            link=link("reviews:overview", row["pk"]),
             case_reference=f"ECM-{row['pk']:06d}",
             team_id=row["team_id"],
             users=tuple(u for u in (chair, row["case_manager_id"]) if u),
@@ -85,7 +84,7 @@ def action_overdue(today: dt.date):
             occurrence=occ,
             title=_("An action you own is overdue (was due %(d)s)")
             % {"d": row["due_on"].strftime("%d %b %Y")},
-            link=reverse("reviews:overview", args=[row["case_id"]]) + "#actions",
+            link=link("reviews:overview", row["case_id"]) + "#actions",
             case_reference=f"ECM-{row['case_id']:06d}",
             team_id=row["case__team_id"],
             users=(row["owner_user_id"],),

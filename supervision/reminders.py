@@ -36,13 +36,25 @@ def supervision_due(today: dt.date):
         supervisors = psychologists.get(row.team_id, []) + psychologists.get(
             central.get(row.team_id), []
         )
+        common = {
+            "kind": "supervision_due",
+            "object_type": "ecm.user",
+            "object_id": row.user.pk,
+            "occurrence": occ,
+            "link": reverse("supervision:index"),
+            "team_id": row.team_id,
+        }
         yield Due(
-            kind="supervision_due",
-            object_type="ecm.user",
-            object_id=row.user.pk,
-            occurrence=occ,
-            title=_due_words(_("Clinical supervision"), row.due_on, occ),
-            link=reverse("supervision:index"),
-            team_id=row.team_id,
-            users=(row.user.pk, *supervisors),
+            title=_due_words(_("Your clinical supervision"), row.due_on, occ),
+            users=(row.user.pk,),
+            **common,
         )
+        if supervisors:
+            who = row.user.get_full_name() or row.user.username
+            yield Due(
+                title=_due_words(
+                    _("Clinical supervision for %(who)s") % {"who": who}, row.due_on, occ
+                ),
+                users=tuple(supervisors),
+                **common,
+            )
