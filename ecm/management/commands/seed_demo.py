@@ -308,6 +308,11 @@ class Command(BaseCommand):
             teams = self._teams()
             users = self._users(teams, password)
             created = self._children(teams, users)
+        # What is due today, so the demo's notification centre is not empty until beat's
+        # first sweep (idempotent: a second seed makes nothing new).
+        from ecm.reminders import sweep
+
+        sweep()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(teams)} teams, {len(users)} users, "
