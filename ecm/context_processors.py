@@ -13,6 +13,7 @@ def product(request):
         "nav_can_view_audit": access.can_view_audit() if access else False,
         "nav_can_register": bool(access.teams_for_new_cases()) if access else False,
         "nav_unread": _unread(user) if access else 0,
+        "nav_is_manager": access.has_role("manager") if access else False,
     }
 
 

@@ -41,6 +41,7 @@ urlpatterns = [
     path("", include("formulation.urls")),
     path("", include("reviews.urls")),
     path("", include("supervision.urls")),
+    path("", include("monitoring.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

@@ -1,0 +1,682 @@
+"""Monitoring figures, every one computed in SQL. Case-level figures are a `Q` on Case, so one
+aggregate query counts them all and the same `Q` drills down to the cases behind a figure.
+
+Scope: the cases of the chosen teams. Period: [start, end], inclusive at both ends; each
+figure says which date it counts by (referral submitted, meeting held, review held, case
+closed...). Small cells are suppressed when shown (see `suppress`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+)
+from django.db.models.functions import Cast
+from django.utils.translation import gettext_lazy as _
+
+from ecm.models import Case, CaseStatus, Child, ClosureReason, Gender
+from formulation.models import Agency, Invitation, Meeting, ReportVersion, TRMPlacement
+from referrals.models import (
+    ACE_HOUSEHOLD,
+    ACE_MALTREATMENT,
+    COMPLEXITY_CPN,
+    COMPLEXITY_YND,
+    Decision,
+    EligibilityCheck,
+    NotMetReason,
+    Offence,
+)
+from reviews.models import (
+    Action,
+    MissedAppointmentDecision,
+    OutcomeDomain,
+    OutcomeRating,
+    Review,
+    RiskRating,
+    Transition,
+    TRMStageRecord,
+)
+
+OPEN = [
+    CaseStatus.POTENTIAL,
+    CaseStatus.READY,
+    CaseStatus.REFERRED,
+    CaseStatus.WAITING,
+    CaseStatus.AWAITING_CONSENT,
+    CaseStatus.PREPARATION,
+    CaseStatus.ACTIVE,
+]
+
+
+@dataclass
+class Period:
+    start: dt.date
+    end: dt.date
+
+    def dates(self, lookup: str) -> Q:
+        return Q(**{f"{lookup}__gte": self.start, f"{lookup}__lte": self.end})
+
+
+@dataclass
+class Row:
+    key: str
+    label: str
+    value: float | int | None
+    denominator: int | None = None
+    drill: bool = True
+    unit: str = ""  # "" for a count of cases, "days", "rating", "events"
+    columns: dict = field(default_factory=dict)
+
+    @property
+    def percent(self):
+        if self.denominator:
+            return round(100 * (self.value or 0) / self.denominator)
+        return None
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    rows: list[Row] = field(default_factory=list)
+    columns: tuple[str, ...] = ()
+    chart: bool = False
+
+
+# --- Case-level figures (a Q on Case each) ---------------------------------------------------
+
+
+def _checks(period: Period, **filters):
+    return EligibilityCheck.objects.filter(
+        referral__case=OuterRef("pk"),
+        checked_at__date__gte=period.start,
+        checked_at__date__lte=period.end,
+        **filters,
+    )
+
+
+def case_figures(period: Period) -> dict[str, tuple[str, Q]]:
+    """key -> (label, Q on Case)."""
+    p = period
+    held = Meeting.objects.filter(
+        case=OuterRef("pk"),
+        status=Meeting.Status.HELD,
+        starts_at__date__gte=p.start,
+        starts_at__date__lte=p.end,
+    )
+    reviewed = Review.objects.filter(case=OuterRef("pk"), held_on__gte=p.start, held_on__lte=p.end)
+    reoffended = Review.objects.filter(
+        case=OuterRef("pk"), reoffended=True, held_on__gte=p.start, held_on__lte=p.end
+    )
+    after = Offence.objects.filter(
+        case__child_id=OuterRef("child_id"),
+        date__gt=OuterRef("closed_on"),
+        date__gte=p.start,
+        date__lte=p.end,
+    )
+    decisions = MissedAppointmentDecision.objects.filter(
+        case=OuterRef("pk"), decided_on__gte=p.start, decided_on__lte=p.end
+    )
+    breach_review = Review.objects.filter(
+        case=OuterRef("pk"), breach=True, held_on__gte=p.start, held_on__lte=p.end
+    )
+    active_in_period = Q(opened_on__lte=p.end) & (
+        Q(closed_on__isnull=True) | Q(closed_on__gte=p.start)
+    )
+    closed_in_period = Q(status=CaseStatus.CLOSED) & p.dates("closed_on")
+    figures = {
+        # Cohort
+        "caseload": (_("Children on the ECM caseload (open cases now)"), Q(status__in=OPEN)),
+        "active_in_period": (_("Cases open at any time in the period"), active_in_period),
+        "referred": (_("Referrals submitted"), p.dates("referral__submitted_at__date")),
+        "criteria_met": (
+            _("Referrals meeting the criteria"),
+            Q(Exists(_checks(p, decision__in=[Decision.ACCEPTED, Decision.PRIORITY]))),
+        ),
+        "criteria_not_met": (
+            _("Referrals not meeting the criteria"),
+            Q(Exists(_checks(p, decision=Decision.NOT_MET))),
+        ),
+        "waiting": (_("On the waiting list now"), Q(status=CaseStatus.WAITING)),
+        # Engagement
+        "formulations": (_("Formulation meetings held"), Q(Exists(held))),
+        "reviewed": (_("Cases reviewed"), Q(Exists(reviewed))),
+        "closed": (_("Cases closed"), closed_in_period),
+        "orders_completed": (
+            _("Closed: order completed"),
+            closed_in_period & Q(closure_reason=ClosureReason.ORDER_COMPLETED),
+        ),
+        "rereferred": (
+            _("Re-opened episodes (re-referrals)"),
+            Q(previous_case__isnull=False) & p.dates("opened_on"),
+        ),
+        # Outcomes
+        "disengaged": (
+            _("Closed: disengaged or consent withdrawn"),
+            closed_in_period
+            & Q(closure_reason__in=[ClosureReason.DISENGAGED, ClosureReason.CONSENT_WITHDRAWN]),
+        ),
+        "warnings": (
+            _("Warnings after missed appointments"),
+            Q(Exists(decisions.filter(decision="warning"))),
+        ),
+        "breaches": (
+            _("Breaches (decision or review)"),
+            Q(Exists(decisions.filter(decision="breach"))) | Q(Exists(breach_review)),
+        ),
+        "reoffended": (_("Reoffended during ECM"), active_in_period & Q(Exists(reoffended))),
+        "reoffended_after": (
+            _("Reoffended after ECM closed"),
+            Q(status=CaseStatus.CLOSED, closed_on__isnull=False) & Q(Exists(after)),
+        ),
+        "actions_overdue": (
+            _("Cases with overdue actions now"),
+            Q(status__in=OPEN)
+            & Q(
+                Exists(
+                    Action.objects.filter(
+                        case=OuterRef("pk"), status=Action.Status.OPEN, due_on__lt=p.end
+                    )
+                )
+            ),
+        ),
+    }
+    for reason, label in NotMetReason.choices:
+        figures[f"not_met:{reason}"] = (
+            label,
+            Q(
+                Exists(
+                    _checks(p, decision=Decision.NOT_MET, not_met_reasons__icontains=f'"{reason}"')
+                )
+            ),
+        )
+    for reason in (ClosureReason.DISENGAGED, ClosureReason.CONSENT_WITHDRAWN):
+        figures[f"closed:{reason}"] = (
+            ClosureReason(reason).label,
+            closed_in_period & Q(closure_reason=reason),
+        )
+    for destination, label in Transition.Destination.choices:
+        figures[f"transition:{destination}"] = (
+            label,
+            closed_in_period & Q(closure__transitions__destination=destination),
+        )
+    return figures
+
+
+def profile_figures(period: Period) -> dict[str, tuple[str, Q]]:
+    """Who ECM reaches: the cases open at any time in the period."""
+    p = period
+    figures: dict[str, tuple[str, Q]] = {}
+    bands = [("10-13", 10, 13), ("14-15", 14, 15), ("16-17", 16, 17), ("18+", 18, 30)]
+    for label, lo, hi in bands:
+        youngest_dob = _years_before(p.end, lo)
+        oldest_dob = _years_before(p.end, hi + 1) + dt.timedelta(days=1)
+        figures[f"age:{label}"] = (
+            _("Age %(band)s") % {"band": label},
+            Q(child__date_of_birth__lte=youngest_dob, child__date_of_birth__gte=oldest_dob),
+        )
+    for value, label in Gender.choices:
+        figures[f"gender:{value}"] = (label, Q(child__gender=value))
+    for value, label in Child._meta.get_field("ethnicity").choices:
+        figures[f"ethnicity:{value}"] = (label, Q(child__ethnicity=value))
+    for name, label in COMPLEXITY_CPN:
+        figures[f"cx:{name}"] = (label, Q(**{f"referral__{name}": "current"}))
+        figures[f"cxdk:{name}"] = (label, Q(**{f"referral__{name}": ""}))
+    for name, label in COMPLEXITY_YND + ACE_MALTREATMENT + ACE_HOUSEHOLD:
+        figures[f"cx:{name}"] = (label, Q(**{f"referral__{name}": "yes"}))
+        figures[f"cxdk:{name}"] = (label, Q(**{f"referral__{name}": "dont_know"}))
+    return figures
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def scope(team_ids) -> Q:
+    return Q(team_id__in=list(team_ids))
+
+
+def count_all(team_ids, figures: dict[str, tuple[str, Q]], base: Q | None = None) -> dict:
+    """Every figure in one aggregate query."""
+    qs = Case.objects.filter(scope(team_ids))
+    if base is not None:
+        qs = qs.filter(base)
+    return qs.aggregate(
+        **{
+            key.replace(":", "__c__").replace("-", "_").replace("+", "plus"): Count(
+                "pk", filter=q, distinct=True
+            )
+            for key, (_label, q) in figures.items()
+        }
+    )
+
+
+def _alias(key: str) -> str:
+    return key.replace(":", "__c__").replace("-", "_").replace("+", "plus")
+
+
+# --- The dashboard -------------------------------------------------------------------------
+
+
+def dashboard(team_ids, period: Period) -> list[Table]:
+    """All the tables of the manager dashboard. A constant number of queries."""
+    figs = case_figures(period)
+    counts = count_all(team_ids, figs)
+    c = {key: counts[_alias(key)] for key in figs}
+    prof = profile_figures(period)
+    active = figs["active_in_period"][1]
+    pcounts = count_all(team_ids, prof, base=active)
+    pc = {key: pcounts[_alias(key)] for key in prof}
+
+    def rows(keys, denominator=None):
+        return [Row(k, str(figs[k][0]), c[k], denominator) for k in keys]
+
+    tables = [
+        Table(
+            "cohort",
+            str(_("Cohort")),
+            rows(
+                [
+                    "caseload",
+                    "active_in_period",
+                    "referred",
+                    "criteria_met",
+                    "criteria_not_met",
+                    "waiting",
+                ]
+            ),
+        ),
+        Table(
+            "not_met",
+            str(_("Referrals not meeting the criteria, by reason")),
+            [
+                Row(f"not_met:{r}", str(label), c[f"not_met:{r}"], c["criteria_not_met"])
+                for r, label in NotMetReason.choices
+            ],
+            chart=True,
+        ),
+        Table(
+            "engagement",
+            str(_("Engagement")),
+            rows(["formulations", "reviewed", "closed", "orders_completed", "rereferred"])
+            + _engagement_extra(team_ids, period),
+        ),
+        Table(
+            "outcomes",
+            str(_("Outcomes")),
+            rows(["disengaged", "warnings", "breaches"])
+            + [
+                Row(
+                    "reoffended", str(figs["reoffended"][0]), c["reoffended"], c["active_in_period"]
+                ),
+                Row(
+                    "reoffended_after",
+                    str(figs["reoffended_after"][0]),
+                    c["reoffended_after"],
+                    c["closed"] or None,
+                ),
+            ],
+        ),
+        Table(
+            "risk",
+            str(_("Risk ratings of cases closed in the period (mean)")),
+            _risk_rows(team_ids, period),
+        ),
+        Table(
+            "survey",
+            str(_("Outcome survey at closure: improved / no change / worse")),
+            _survey_rows(team_ids, period),
+            columns=("improved", "no_change", "worse"),
+            chart=True,
+        ),
+        Table("timeliness", str(_("Timeliness")), _timeliness_rows(team_ids, period, c)),
+        Table(
+            "report_time",
+            str(_("Meeting to final report (meetings held in the period)")),
+            _report_time_rows(team_ids, period),
+            chart=True,
+        ),
+        Table(
+            "attendance",
+            str(_("Attendance at formulation meetings, by agency")),
+            _attendance_rows(team_ids, period),
+            chart=True,
+        ),
+        Table(
+            "trm",
+            str(_("TRM stage: latest review against formulation")),
+            _trm_rows(team_ids),
+            chart=True,
+        ),
+        Table(
+            "transitions",
+            str(_("Transitions at closure, by service")),
+            [
+                Row(f"transition:{d}", str(label), c[f"transition:{d}"])
+                for d, label in Transition.Destination.choices
+            ],
+        ),
+    ]
+    denominator = c["active_in_period"]
+    tables.append(
+        Table(
+            "profile_age",
+            str(_("Profile: age at the end of the period")),
+            [Row(k, str(prof[k][0]), pc[k], denominator) for k in prof if k.startswith("age:")],
+            chart=True,
+        )
+    )
+    tables.append(
+        Table(
+            "profile_gender",
+            str(_("Profile: gender")),
+            [Row(k, str(prof[k][0]), pc[k], denominator) for k in prof if k.startswith("gender:")],
+        )
+    )
+    tables.append(
+        Table(
+            "profile_ethnicity",
+            str(_("Profile: ethnicity")),
+            [
+                Row(k, str(prof[k][0]), pc[k], denominator)
+                for k in prof
+                if k.startswith("ethnicity:")
+            ],
+        )
+    )
+    tables.append(
+        Table(
+            "profile_complexity",
+            str(
+                _(
+                    "Profile: complexity indicators and ACEs (yes / current), "
+                    "with the don't-know rate"
+                )
+            ),
+            [Row(k, str(prof[k][0]), pc[k], denominator) for k in prof if k.startswith("cx:")]
+            + [
+                Row(k, str(_("Don't know: %(x)s") % {"x": prof[k][0]}), pc[k], denominator)
+                for k in prof
+                if k.startswith("cxdk:")
+            ],
+        )
+    )
+    return tables
+
+
+def _days(expr):
+    return Cast(ExpressionWrapper(expr, output_field=DurationField()), IntegerField())
+
+
+def _engagement_extra(team_ids, period: Period) -> list[Row]:
+    reviews = Review.objects.filter(
+        case__team_id__in=team_ids, held_on__gte=period.start, held_on__lte=period.end
+    ).count()
+    closed = Case.objects.filter(
+        scope(team_ids),
+        status=CaseStatus.CLOSED,
+        closed_on__gte=period.start,
+        closed_on__lte=period.end,
+    )
+    mean = closed.aggregate(days=Avg(F("closed_on") - F("opened_on")))["days"]
+    return [
+        Row("reviews_held", str(_("Reviews held")), reviews, drill=False, unit="events"),
+        Row(
+            "time_on_ecm",
+            str(_("Mean time on ECM of cases closed (days)")),
+            round(mean.days if hasattr(mean, "days") else mean) if mean is not None else None,
+            drill=False,
+            unit="days",
+        ),
+    ]
+
+
+def _risk_rows(team_ids, period: Period) -> list[Row]:
+    closed = Case.objects.filter(
+        scope(team_ids),
+        status=CaseStatus.CLOSED,
+        closed_on__gte=period.start,
+        closed_on__lte=period.end,
+    )
+    out = []
+    for point in (RiskRating.Point.START, RiskRating.Point.CLOSURE):
+        agg = RiskRating.objects.filter(case__in=closed, point=point).aggregate(
+            n=Count("pk"),
+            reoffending=Avg("reoffending"),
+            harm=Avg("serious_harm"),
+            vulnerability=Avg("vulnerability"),
+        )
+        for key, label in (
+            ("reoffending", _("reoffending")),
+            ("harm", _("serious harm")),
+            ("vulnerability", _("vulnerability")),
+        ):
+            value = agg[key]
+            out.append(
+                Row(
+                    f"risk:{point}:{key}",
+                    f"{RiskRating.Point(point).label}: {label}",
+                    round(value, 2) if value is not None else None,
+                    drill=False,
+                    unit="rating",
+                )
+            )
+    return out
+
+
+def _survey_rows(team_ids, period: Period) -> list[Row]:
+    ratings = (
+        OutcomeRating.objects.filter(
+            survey__case__team_id__in=team_ids,
+            survey__point="closure",
+            survey__completed_on__gte=period.start,
+            survey__completed_on__lte=period.end,
+        )
+        .values("domain")
+        .annotate(
+            improved=Count("pk", filter=Q(change="improved")),
+            no_change=Count("pk", filter=Q(change="no_change")),
+            worse=Count("pk", filter=Q(change="worse")),
+        )
+    )
+    by = {r["domain"]: r for r in ratings}
+    out = []
+    for domain, label in OutcomeDomain.choices:
+        r = by.get(domain, {"improved": 0, "no_change": 0, "worse": 0})
+        row = Row(f"survey:{domain}", str(label), r["improved"], drill=False)
+        row.columns = {"improved": r["improved"], "no_change": r["no_change"], "worse": r["worse"]}
+        out.append(row)
+    return out
+
+
+def _timeliness_rows(team_ids, period: Period, c) -> list[Row]:
+    first_meeting = Meeting.objects.filter(
+        case=OuterRef("case_id"), status=Meeting.Status.HELD
+    ).order_by("starts_at")
+    from referrals.models import Referral
+
+    referral_days = (
+        Referral.objects.filter(case__team_id__in=team_ids, submitted_at__isnull=False)
+        .annotate(met=Subquery(first_meeting.values("starts_at")[:1]))
+        .filter(met__date__gte=period.start, met__date__lte=period.end)
+        .aggregate(days=Avg(F("met") - F("submitted_at")))["days"]
+    )
+    from supervision.selectors import coverage
+
+    cov = coverage(team_ids, period.start, period.end)
+    return [
+        Row(
+            "referral_to_meeting",
+            str(_("Referral to formulation meeting (mean days)")),
+            referral_days.days if referral_days is not None else None,
+            drill=False,
+            unit="days",
+        ),
+        Row("actions_overdue", str(_("Cases with overdue actions now")), c["actions_overdue"]),
+        Row(
+            "supervision",
+            str(_("Practitioners with ECM cases who had clinical supervision")),
+            cov["covered"],
+            cov["total"],
+            drill=False,
+        ),
+    ]
+
+
+def _report_time_rows(team_ids, period: Period) -> list[Row]:
+    first_final = ReportVersion.objects.filter(report__case_id=OuterRef("case_id")).order_by(
+        "number"
+    )
+    meetings = (
+        Meeting.objects.filter(
+            case__team_id__in=team_ids,
+            status=Meeting.Status.HELD,
+            starts_at__date__gte=period.start,
+            starts_at__date__lte=period.end,
+        )
+        .annotate(final_at=Subquery(first_final.values("finalised_at")[:1]))
+        .annotate(
+            days=ExpressionWrapper(F("final_at") - F("starts_at"), output_field=DurationField())
+        )
+    )
+    month = dt.timedelta(days=31)
+    agg = meetings.aggregate(
+        total=Count("pk"),
+        on_time=Count("pk", filter=Q(final_at__isnull=False, days__lte=month)),
+        late=Count("pk", filter=Q(final_at__isnull=False, days__gt=month, days__lte=2 * month)),
+        very_late=Count("pk", filter=Q(final_at__isnull=False, days__gt=2 * month)),
+        not_yet=Count("pk", filter=Q(final_at__isnull=True)),
+    )
+    total = agg["total"]
+    return [
+        Row(
+            "report:on_time",
+            str(_("Within one month (the target)")),
+            agg["on_time"],
+            total,
+            drill=False,
+        ),
+        Row("report:late", str(_("One to two months")), agg["late"], total, drill=False),
+        Row(
+            "report:very_late", str(_("More than two months")), agg["very_late"], total, drill=False
+        ),
+        Row("report:not_yet", str(_("No final report yet")), agg["not_yet"], total, drill=False),
+    ]
+
+
+def _attendance_rows(team_ids, period: Period) -> list[Row]:
+    rows = (
+        Invitation.objects.filter(
+            meeting__case__team_id__in=team_ids,
+            meeting__status=Meeting.Status.HELD,
+            meeting__starts_at__date__gte=period.start,
+            meeting__starts_at__date__lte=period.end,
+            status=Invitation.Status.ATTENDED,
+        )
+        .values("agency")
+        .annotate(n=Count("pk"))
+    )
+    by = {r["agency"]: r["n"] for r in rows}
+    return [
+        Row(f"agency:{a}", str(label), by.get(a, 0), drill=False, unit="events")
+        for a, label in Agency.choices
+    ]
+
+
+def _trm_rows(team_ids) -> list[Row]:
+    latest = TRMStageRecord.objects.filter(case=OuterRef("pk")).order_by("-recorded_on", "-pk")
+    start = TRMPlacement.objects.filter(meeting__case=OuterRef("pk")).order_by("meeting__starts_at")
+    cases = (
+        Case.objects.filter(scope(team_ids))
+        .annotate(
+            now=Subquery(latest.values("stage__number")[:1]),
+            then=Subquery(start.values("stage__number")[:1]),
+        )
+        .filter(now__isnull=False, then__isnull=False)
+    )
+    agg = cases.aggregate(
+        up=Count("pk", filter=Q(now__gt=F("then"))),
+        same=Count("pk", filter=Q(now=F("then"))),
+        down=Count("pk", filter=Q(now__lt=F("then"))),
+    )
+    total = agg["up"] + agg["same"] + agg["down"]
+    return [
+        Row("trm:up", str(_("Moved up")), agg["up"], total),
+        Row("trm:same", str(_("Same stage")), agg["same"], total),
+        Row("trm:down", str(_("Moved down")), agg["down"], total),
+    ]
+
+
+def trm_q(direction: str) -> Q:
+    """Drill-down filter for the TRM movement rows (applied on an annotated queryset)."""
+    return {"up": Q(now__gt=F("then")), "same": Q(now=F("then")), "down": Q(now__lt=F("then"))}[
+        direction
+    ]
+
+
+def drill_cases(team_ids, period: Period, key: str):
+    """The cases behind a figure (a Case queryset, before the user's access scope)."""
+    qs = Case.objects.filter(scope(team_ids))
+    if key.startswith("trm:"):
+        latest = TRMStageRecord.objects.filter(case=OuterRef("pk")).order_by("-recorded_on", "-pk")
+        start = TRMPlacement.objects.filter(meeting__case=OuterRef("pk")).order_by(
+            "meeting__starts_at"
+        )
+        qs = qs.annotate(
+            now=Subquery(latest.values("stage__number")[:1]),
+            then=Subquery(start.values("stage__number")[:1]),
+        )
+        return qs.filter(now__isnull=False, then__isnull=False).filter(trm_q(key.split(":")[1]))
+    figures = case_figures(period)
+    if key in figures:
+        return qs.filter(figures[key][1]).distinct()
+    prof = profile_figures(period)
+    if key in prof:
+        return qs.filter(figures["active_in_period"][1]).filter(prof[key][1]).distinct()
+    return None
+
+
+# --- Suppression ----------------------------------------------------------------------------
+
+
+def threshold() -> int:
+    return getattr(settings, "MONITORING_SUPPRESS_BELOW", 5)
+
+
+def suppressed(value) -> bool:
+    return isinstance(value, int) and 0 < value < threshold()
+
+
+def shown(value) -> str:
+    if value is None:
+        return "—"
+    if suppressed(value):
+        return f"<{threshold()}"
+    return str(value)
+
+
+def shown_percent(row: Row) -> str:
+    """A percentage is hidden when its count or its base is a small cell (it would reveal
+    it)."""
+    if row.denominator is None or row.value is None or not row.denominator:
+        return ""
+    if suppressed(row.value) or suppressed(row.denominator):
+        return "*"
+    if row.denominator - row.value and suppressed(row.denominator - row.value):
+        return "*"  # the complement would give the small cell away
+    return f"{row.percent}%"

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "monitoring"
+
+urlpatterns = [
+    path("monitoring/", views.dashboard, name="dashboard"),
+    path("monitoring/cases/<str:key>/", views.drill, name="drill"),
+    path("monitoring/export/<str:table_key>.csv", views.export, name="export"),
+    path("pipeline/", views.pipeline, name="pipeline"),
+]

@@ -1,0 +1,241 @@
+"""Monitoring: the manager dashboard (every figure in SQL, small cells suppressed, each
+figure drilling down to the cases behind it, every table exportable, exports audited) and
+the senior practitioner's pipeline board."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from ecm.access import access_for
+from ecm.audit import audit_record
+from ecm.forms import DateInput, bootstrap
+from ecm.models import AuditEvent, CaseStatus, Role, Team
+from ecm.selectors import case_list_for
+from formulation.models import Meeting, ReportVersion
+from referrals.rules import add_months
+from supervision.selectors import manager_team_ids
+
+from . import figures
+from .charts import bar_chart
+
+
+def _quarters(today: dt.date, n: int = 8):
+    """The last n calendar quarters, newest first: (value, label, start, end)."""
+    out = []
+    q_start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    for _i in range(n):
+        q_end = add_months(q_start, 3) - dt.timedelta(days=1)
+        label = f"{q_start:%b}–{q_end:%b %Y}"
+        out.append((q_start.isoformat(), label, q_start, q_end))
+        q_start = add_months(q_start, -3)
+    return out
+
+
+class FilterForm(forms.Form):
+    teams = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Teams"),
+        queryset=Team.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+    quarter = forms.ChoiceField(label=gettext_lazy("Quarter"), required=False)
+    start = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput())
+
+    def __init__(self, *args, team_ids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["teams"].queryset = Team.objects.filter(pk__in=team_ids).order_by("name")
+        self.quarters = _quarters(timezone.localdate())
+        self.fields["quarter"].choices = [("", _("Choose a quarter, or give dates"))] + [
+            (value, label) for value, label, _s, _e in self.quarters
+        ]
+        bootstrap(self)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The end of the period is before its start."))
+        return data
+
+    def scope(self, allowed: set[int]) -> tuple[list[int], figures.Period]:
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        chosen = [t.pk for t in data.get("teams") or []] or sorted(allowed)
+        today = timezone.localdate()
+        start, end = data.get("start"), data.get("end")
+        if data.get("quarter"):
+            for value, _label, q_start, q_end in self.quarters:
+                if value == data["quarter"]:
+                    start, end = q_start, q_end
+        end = end or today
+        start = start or add_months(end, -12) + dt.timedelta(days=1)
+        return chosen, figures.Period(start, end)
+
+
+def _manager_scope(request):
+    allowed = manager_team_ids(request.user)
+    if not allowed:
+        raise Http404
+    form = FilterForm(request.GET or None, team_ids=allowed)
+    team_ids, period = form.scope(allowed)
+    return form, team_ids, period
+
+
+@require_GET
+def dashboard(request):
+    form, team_ids, period = _manager_scope(request)
+    tables = figures.dashboard(team_ids, period)
+    for table in tables:
+        for row in table.rows:
+            row.shown = figures.shown(row.value)
+            row.shown_percent = figures.shown_percent(row)
+            row.shown_columns = {k: figures.shown(v) for k, v in row.columns.items()}
+        if table.chart:
+            table.svg = bar_chart(table, title=table.title)
+    query = request.GET.urlencode()
+    return render(
+        request,
+        "monitoring/dashboard.html",
+        {
+            "form": form,
+            "tables": tables,
+            "period": period,
+            "query": query,
+            "threshold": figures.threshold(),
+        },
+    )
+
+
+@require_GET
+def drill(request, key: str):
+    form, team_ids, period = _manager_scope(request)
+    qs = figures.drill_cases(team_ids, period, key)
+    if qs is None:
+        raise Http404
+    visible = case_list_for(request.user).values("pk")
+    cases = (
+        qs.filter(pk__in=visible)
+        .select_related("child", "team", "case_manager")
+        .order_by("team__name", "child__last_name", "pk")
+    )
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    label = figures.case_figures(period).get(key) or figures.profile_figures(period).get(key)
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.SEARCH,
+        detail=f"monitoring drill-down {key} {period.start}..{period.end}",
+    )
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "monitoring/drill.html",
+        {
+            "page": page,
+            "key": key,
+            "label": label[0] if label else key,
+            "period": period,
+            "query": params.urlencode(),
+        },
+    )
+
+
+@require_GET
+def export(request, table_key: str):
+    _form, team_ids, period = _manager_scope(request)
+    tables = {t.key: t for t in figures.dashboard(team_ids, period)}
+    table = tables.get(table_key)
+    if table is None:
+        raise Http404
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="ecm-{table_key}-{period.start}-{period.end}.csv"'
+    )
+    response["Cache-Control"] = "no-store, private"
+    writer = csv.writer(response)
+    if table.columns:
+        writer.writerow([_("Figure"), *table.columns])
+        for row in table.rows:
+            writer.writerow(
+                [row.label, *(figures.shown(row.columns.get(c)) for c in table.columns)]
+            )
+    else:
+        writer.writerow([_("Figure"), _("Value"), _("Percent")])
+        for row in table.rows:
+            writer.writerow([row.label, figures.shown(row.value), figures.shown_percent(row)])
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.EXPORT,
+        detail=f"monitoring {table_key} {period.start}..{period.end} teams {sorted(team_ids)}",
+    )
+    return response
+
+
+# --- Pipeline board ----------------------------------------------------------------------------
+
+STAGES = [
+    ("potential", gettext_lazy("Potential")),
+    ("referred", gettext_lazy("Referred: awaiting decision")),
+    ("waiting", gettext_lazy("Waiting list")),
+    ("awaiting_consent", gettext_lazy("Awaiting consent")),
+    ("preparation", gettext_lazy("Meeting scheduled / preparing")),
+    ("report_due", gettext_lazy("Report due")),
+    ("active", gettext_lazy("Active")),
+    ("closing", gettext_lazy("Closing (closure review held)")),
+    ("closed", gettext_lazy("Closed (last 90 days)")),
+]
+
+
+@require_GET
+def pipeline(request):
+    access = access_for(request.user)
+    if not access.has_role(Role.SENIOR_PRACTITIONER, Role.MANAGER):
+        raise Http404
+    today = timezone.localdate()
+    final = ReportVersion.objects.filter(report__case_id=OuterRef("pk"))
+    held = Meeting.objects.filter(case_id=OuterRef("pk"), status=Meeting.Status.HELD)
+    from reviews.models import Review
+
+    closure_review = Review.objects.filter(case_id=OuterRef("pk"), kind="closure")
+    cases = (
+        case_list_for(request.user)
+        .exclude(status__in=[CaseStatus.NOT_ACCEPTED, CaseStatus.READY])
+        .exclude(status=CaseStatus.CLOSED, closed_on__lt=today - dt.timedelta(days=90))
+        .annotate(has_final=Exists(final), has_held=Exists(held), closing=Exists(closure_review))
+        .select_related("child", "team")
+        .order_by("status_changed_at")
+    )
+    columns = {key: [] for key, _label in STAGES}
+    for case in cases[:2000]:
+        stage = case.status
+        if case.status == CaseStatus.ACTIVE and case.has_held and not case.has_final:
+            stage = "report_due"
+        elif case.status == CaseStatus.ACTIVE and case.closing:
+            stage = "closing"
+        if stage in columns:
+            case.days_in_stage = (timezone.now() - case.status_changed_at).days
+            columns[stage].append(case)
+    board = [
+        {
+            "key": key,
+            "label": label,
+            "cases": columns[key],
+            "count": len(columns[key]),
+            "mean_days": round(sum(c.days_in_stage for c in columns[key]) / len(columns[key]))
+            if columns[key]
+            else None,
+        }
+        for key, label in STAGES
+    ]
+    return render(request, "monitoring/pipeline.html", {"board": board})

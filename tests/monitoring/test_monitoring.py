@@ -1,0 +1,236 @@
+"""Monitoring: figures against a hand-built cohort with known answers, small-cell suppression
+(4 vs 5), period boundaries, team scope, drill-down access, audited export, constant
+queries, the pipeline board."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from ecm.models import AuditEvent
+from formulation.models import Meeting, TRMFramework, TRMPlacement
+from monitoring import figures
+from monitoring.figures import Period, Row
+from referrals.models import EligibilityCheck, Referral, RuleSet
+from reviews.models import Review, TRMStageRecord
+from tests.factories import CaseFactory
+
+Q1 = Period(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+
+
+def aware(day: dt.date, hour=12):
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+
+def case(world, team=None, **kw):
+    kw.setdefault("status", "active")
+    kw.setdefault("opened_on", dt.date(2025, 6, 1))
+    return CaseFactory(team=team or world.yot_a, case_manager=world.case_manager, **kw)
+
+
+def referral(c, submitted: dt.date, decision=None, reasons=(), checked: dt.date | None = None):
+    r = Referral.objects.create(case=c, status="submitted", submitted_at=aware(submitted))
+    if decision:
+        EligibilityCheck.objects.create(
+            referral=r,
+            rule_set=RuleSet.objects.first(),
+            decision=decision,
+            not_met_reasons=list(reasons),
+            checked_at=aware(checked or submitted),
+        )
+    return r
+
+
+def values(team_ids, period=Q1):
+    tables = figures.dashboard(team_ids, period)
+    return {row.key: row for table in tables for row in table.rows}
+
+
+def test_figures_on_a_hand_built_cohort(world):
+    # Referrals: the period's first and last days count; the days either side do not.
+    for day in (dt.date(2026, 1, 1), dt.date(2026, 2, 10), dt.date(2026, 3, 31)):
+        referral(case(world, status="referred"), day, "accepted")
+    referral(case(world, status="referred"), dt.date(2025, 12, 31), "accepted")
+    referral(case(world, status="referred"), dt.date(2026, 4, 1), "accepted")
+    for _ in range(2):
+        referral(case(world, status="not_accepted"), dt.date(2026, 2, 1), "not_met", ["prevention"])
+    # Closures: five orders completed in the period, one before it.
+    for i in range(5):
+        case(
+            world,
+            status="closed",
+            closed_on=dt.date(2026, 2, 1 + i),
+            closure_reason="order_completed",
+        )
+    case(world, status="closed", closed_on=dt.date(2025, 12, 1), closure_reason="order_completed")
+    # Reoffending during ECM: two reviews in the period say so.
+    stage3 = TRMFramework.objects.get(code="practice-stages").stages.get(number=3)
+    stage2 = TRMFramework.objects.get(code="practice-stages").stages.get(number=2)
+    for _i in range(2):
+        c = case(world)
+        meeting = Meeting.objects.create(
+            case=c,
+            starts_at=aware(dt.date(2025, 7, 1)),
+            chair=world.senior,
+            psychologist=world.psychologist,
+            status="held",
+        )
+        TRMPlacement.objects.create(
+            meeting=meeting,
+            stage=stage3,
+            presentation="p",
+            underlying_need="n",
+            intervention_recommendation="i",
+        )
+        review = Review.objects.create(
+            case=c,
+            held_on=dt.date(2026, 3, 1),
+            reoffended=True,
+            breach=False,
+            next_review_on=dt.date(2026, 5, 1),
+        )
+        TRMStageRecord.objects.create(
+            case=c, review=review, stage=stage2, recorded_on=review.held_on
+        )
+    # Another team's cases never count.
+    referral(case(world, team=world.yot_b, status="referred"), dt.date(2026, 2, 2), "accepted")
+
+    v = values([world.yot_a.pk])
+    assert v["referred"].value == 5
+    assert v["criteria_met"].value == 3
+    assert v["criteria_not_met"].value == 2
+    assert v["not_met:prevention"].value == 2
+    assert v["orders_completed"].value == 5
+    assert v["closed"].value == 5
+    assert v["reoffended"].value == 2
+    assert v["trm:down"].value == 2 and v["trm:up"].value == 0
+    assert v["formulations"].value == 0  # the meetings were before the period
+    # The other team alone.
+    assert values([world.yot_b.pk])["referred"].value == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"), [(0, "0"), (1, "<5"), (4, "<5"), (5, "5"), (12, "12"), (None, "—")]
+)
+def test_small_cells_are_suppressed(value, shown):
+    assert figures.shown(value) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "denominator", "percent"),
+    [
+        (5, 10, "50%"),
+        (4, 10, "*"),  # the count is a small cell
+        (5, 6, "*"),  # the complement (1) would be revealed
+        (5, 5, "100%"),
+        (10, 4, "*"),  # a small base
+        (0, 0, ""),
+    ],
+)
+def test_percentages_that_would_reveal_a_small_cell_are_suppressed(value, denominator, percent):
+    assert figures.shown_percent(Row("k", "l", value, denominator)) == percent
+
+
+def test_threshold_is_configurable(settings):
+    settings.MONITORING_SUPPRESS_BELOW = 10
+    assert figures.shown(9) == "<10" and figures.shown(10) == "10"
+
+
+def test_managers_see_only_their_teams(client, world):
+    for _ in range(6):
+        referral(case(world, status="referred"), dt.date(2026, 2, 1))
+    client.force_login(world.other_manager)  # Bravo YOT's manager
+    query = f"?teams={world.yot_a.pk}&start=2026-01-01&end=2026-03-31"
+    page = client.get(reverse("monitoring:dashboard") + query)
+    assert page.status_code == 200
+    rows = {r.key: r for t in page.context["tables"] for r in t.rows}
+    assert rows["referred"].value == 0  # Alpha's six are not Bravo's manager's to count
+    drill = client.get(reverse("monitoring:drill", args=["referred"]) + query)
+    assert drill.context["page"].paginator.count == 0
+    client.force_login(world.case_manager)  # not a manager: no dashboard at all
+    assert client.get(reverse("monitoring:dashboard")).status_code == 404
+
+
+def test_drill_down_lists_the_cases_behind_a_figure(client, world):
+    made = [case(world, status="referred") for _ in range(6)]
+    for c in made:
+        referral(c, dt.date(2026, 2, 1))
+    client.force_login(world.manager)
+    query = "?start=2026-01-01&end=2026-03-31"
+    page = client.get(reverse("monitoring:dashboard") + query).content.decode()
+    assert reverse("monitoring:drill", args=["referred"]) in page
+    drill = client.get(reverse("monitoring:drill", args=["referred"]) + query)
+    assert {c.pk for c in drill.context["page"].object_list} == {c.pk for c in made}
+    assert made[0].reference in drill.content.decode()
+
+
+def test_export_is_audited_and_suppressed(client, world):
+    for _ in range(3):
+        referral(case(world, status="referred"), dt.date(2026, 2, 1))
+    client.force_login(world.manager)
+    response = client.get(
+        reverse("monitoring:export", args=["cohort"]) + "?start=2026-01-01&end=2026-03-31"
+    )
+    body = response.content.decode()
+    assert response["Content-Type"].startswith("text/csv")
+    assert "Referrals submitted,<5" in body
+    event = AuditEvent.objects.get(action="export", actor=world.manager)
+    assert "monitoring cohort 2026-01-01..2026-03-31" in event.detail
+
+
+def test_period_form_refuses_an_end_before_the_start(client, world):
+    client.force_login(world.manager)
+    page = client.get(reverse("monitoring:dashboard") + "?start=2026-03-01&end=2026-01-01")
+    assert "before its start" in page.content.decode()
+
+
+def test_dashboard_costs_constant_queries(client, world):
+    client.force_login(world.manager)
+    url = reverse("monitoring:dashboard") + "?start=2026-01-01&end=2026-03-31"
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    case(world)
+    few = count()
+    for i in range(40):
+        c = case(
+            world,
+            status="closed" if i % 2 else "active",
+            closed_on=dt.date(2026, 2, 1) if i % 2 else None,
+            closure_reason="disengaged" if i % 2 else "",
+        )
+        referral(c, dt.date(2026, 1, 5), "not_met" if i % 3 else "accepted", ["prevention"])
+        Review.objects.create(
+            case=c,
+            held_on=dt.date(2026, 2, 2),
+            reoffended=bool(i % 4),
+            breach=False,
+            next_review_on=dt.date(2026, 4, 1),
+        )
+    assert count() == few
+
+
+def test_pipeline_board(client, world):
+    case(world, status="waiting")
+    c = case(world)
+    Meeting.objects.create(
+        case=c,
+        starts_at=aware(dt.date(2026, 1, 5)),
+        chair=world.senior,
+        psychologist=world.psychologist,
+        status="held",
+    )
+    client.force_login(world.senior)
+    page = client.get(reverse("monitoring:pipeline"))
+    board = {col["key"]: col for col in page.context["board"]}
+    assert board["report_due"]["count"] == 1  # held meeting, no final report
+    assert board["waiting"]["count"] == 1
+    assert board["active"]["count"] == 1  # world.case
+    client.force_login(world.case_manager)
+    assert client.get(reverse("monitoring:pipeline")).status_code == 404
