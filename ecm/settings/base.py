@@ -245,6 +245,9 @@ LOGGING = {
 # Formulation report PDFs: up to this many timeline events + family members the PDF is
 # rendered in the request (well under a second); above it a worker renders it while the
 # page shows progress. Rendered PDFs waiting for download are cleared after this many minutes.
+# Monitoring: counts below this are shown as "<n" (small-cell suppression).
+MONITORING_SUPPRESS_BELOW = env.int("MONITORING_SUPPRESS_BELOW", default=5)
+
 # The product's address, for links in e-mails (which carry no personal details).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
