@@ -24,6 +24,7 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import Cast
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ecm.models import Case, CaseStatus, Child, ClosureReason, Gender
@@ -299,7 +300,8 @@ def dashboard(team_ids, period: Period) -> list[Table]:
                     "criteria_not_met",
                     "waiting",
                 ]
-            ),
+            )
+            + _waiting_rows(team_ids),
         ),
         Table(
             "not_met",
@@ -330,7 +332,8 @@ def dashboard(team_ids, period: Period) -> list[Table]:
                     c["reoffended_after"],
                     c["closed"] or None,
                 ),
-            ],
+            ]
+            + _gravity_rows(team_ids, period),
         ),
         Table(
             "risk",
@@ -443,6 +446,53 @@ def _engagement_extra(team_ids, period: Period) -> list[Row]:
             drill=False,
             unit="days",
         ),
+    ]
+
+
+def _gravity_rows(team_ids, period: Period) -> list[Row]:
+    """Seriousness: the mean gravity of offences before ECM and during it, for the cases open
+    in the period. One query."""
+    cases = Case.objects.filter(scope(team_ids), opened_on__lte=period.end).filter(
+        Q(closed_on__isnull=True) | Q(closed_on__gte=period.start)
+    )
+    agg = Offence.objects.filter(case__in=cases, gravity__isnull=False).aggregate(
+        before=Avg("gravity", filter=Q(date__lt=F("case__opened_on"))),
+        during=Avg("gravity", filter=Q(date__gte=F("case__opened_on"))),
+    )
+    return [
+        Row(
+            "gravity:before",
+            str(_("Mean gravity of offences before ECM")),
+            round(agg["before"], 2) if agg["before"] is not None else None,
+            drill=False,
+            unit="rating",
+        ),
+        Row(
+            "gravity:during",
+            str(_("Mean gravity of offences during ECM")),
+            round(agg["during"], 2) if agg["during"] is not None else None,
+            drill=False,
+            unit="rating",
+        ),
+    ]
+
+
+def _waiting_rows(team_ids) -> list[Row]:
+    from referrals.models import Referral
+
+    now = timezone.now()
+    agg = Referral.objects.filter(
+        case__team_id__in=team_ids, case__status=CaseStatus.WAITING, waiting_since__isnull=False
+    ).aggregate(mean=Avg(now - F("waiting_since")))
+    mean = agg["mean"]
+    return [
+        Row(
+            "waiting_days",
+            str(_("Mean time on the waiting list now (days)")),
+            mean.days if mean is not None else None,
+            drill=False,
+            unit="days",
+        )
     ]
 
 

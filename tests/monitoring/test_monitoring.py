@@ -234,3 +234,18 @@ def test_pipeline_board(client, world):
     assert board["active"]["count"] == 1  # world.case
     client.force_login(world.case_manager)
     assert client.get(reverse("monitoring:pipeline")).status_code == 404
+
+
+def test_seriousness_and_waiting_time(world):
+    from referrals.models import Offence
+
+    c = case(world, opened_on=dt.date(2025, 6, 1))
+    Offence.objects.create(case=c, date=dt.date(2025, 3, 1), offence_type="a", gravity=4)
+    Offence.objects.create(case=c, date=dt.date(2025, 5, 1), offence_type="b", gravity=2)
+    Offence.objects.create(case=c, date=dt.date(2026, 2, 1), offence_type="c", gravity=1)
+    waiting = case(world, status="waiting")
+    r = referral(waiting, dt.date(2026, 1, 1))
+    Referral.objects.filter(pk=r.pk).update(waiting_since=timezone.now() - dt.timedelta(days=20))
+    v = values([world.yot_a.pk])
+    assert v["gravity:before"].value == 3.0 and v["gravity:during"].value == 1.0
+    assert v["waiting_days"].value in (19, 20)
