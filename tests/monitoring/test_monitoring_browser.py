@@ -1,0 +1,172 @@
+"""The monitoring dashboard in real headless Chromium: a manager of two YOTs narrows the
+dashboard to one team and the current quarter, reads "Reoffended during ECM" (5: shown, as 5
+is not below the small-cell threshold), drills down to the five cases behind it, exports the
+Outcomes table as CSV (audited), and sees the other team's three reoffences suppressed as
+"<5"."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from ecm.models import AuditEvent, Role
+from reviews.models import Review
+from tests.conftest import login
+from tests.factories import CaseFactory, MembershipFactory, TeamFactory, member
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LABEL = "Reoffended during ECM"
+
+
+def _reviewed_cases(team, case_manager, n, reoffended):
+    """n active cases opened a year ago, each with a review held today (inside the current
+    quarter, not in the future); the first `reoffended` of them recorded a reoffence."""
+    today = timezone.localdate()
+    cases = []
+    for i in range(n):
+        case = CaseFactory(
+            team=team,
+            case_manager=case_manager,
+            status="active",
+            opened_on=today - dt.timedelta(days=365),
+        )
+        did = i < reoffended
+        Review.objects.create(
+            case=case,
+            held_on=today,
+            reoffended=did,
+            reoffence_type="Theft from a shop" if did else "",
+            reoffence_date=today if did else None,
+            reoffence_gravity=3 if did else None,
+            breach=False,
+            next_review_on=today + dt.timedelta(weeks=6),
+            created_by=case_manager,
+        )
+        cases.append((case, did))
+    return cases
+
+
+@pytest.fixture
+def two_teams():
+    northgate = TeamFactory(name="Northgate YOT", code="northgate")
+    riverside = TeamFactory(name="Riverside YOT", code="riverside")
+    manager = member(northgate, Role.MANAGER, username="manager")
+    MembershipFactory(user=manager, team=riverside, role=Role.MANAGER)
+    cm_north = member(northgate, Role.CASE_MANAGER, username="cm_north")
+    cm_river = member(riverside, Role.CASE_MANAGER, username="cm_river")
+    north = _reviewed_cases(northgate, cm_north, 6, reoffended=5)
+    river = _reviewed_cases(riverside, cm_river, 3, reoffended=3)
+    return {
+        "northgate": northgate,
+        "riverside": riverside,
+        "manager": manager,
+        "north_reoffended": [c for c, did in north if did],
+        "north_other": [c for c, did in north if not did],
+        "river": [c for c, _did in river],
+    }
+
+
+def _reoffended_row(page):
+    outcomes = page.locator("#outcomes")
+    return outcomes.locator("tbody tr", has=page.get_by_role("rowheader", name=LABEL, exact=True))
+
+
+def _shown(cell) -> str:
+    """What a figure cell shows, without its visually-hidden link text for screen readers."""
+    return cell.inner_text().split("\n")[0].strip()
+
+
+def test_monitoring_filter_drill_export_and_suppression_journey(browser, live_server, two_teams):
+    base = live_server.url
+    manager = two_teams["manager"]
+    today = timezone.localdate()
+    q_start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    login(page, base, "manager")
+
+    # 1. The manager opens the dashboard from the navigation.
+    page.get_by_role("link", name="Dashboard", exact=True).click()
+    page.get_by_role("heading", name="Monitoring dashboard").wait_for()
+    assert page.url.startswith(base + reverse("monitoring:dashboard"))
+    # Unfiltered, both teams count: 5 + 3 reoffences.
+    assert _shown(_reoffended_row(page).locator("td").first) == "8"
+
+    # 2. Northgate only, the current quarter (the first choice after the placeholder).
+    teams = page.get_by_label("Teams")
+    assert sorted(o.strip() for o in teams.locator("option").all_inner_texts()) == [
+        "Northgate YOT",
+        "Riverside YOT",
+    ]
+    teams.select_option(label="Northgate YOT")
+    quarter = page.get_by_label("Quarter")
+    quarter.select_option(index=1)
+    assert quarter.input_value() == q_start.isoformat()
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url(lambda url: f"teams={two_teams['northgate'].pk}" in url)
+    assert page.get_by_label("Teams").evaluate(
+        "el => Array.from(el.selectedOptions).map(o => o.text)"
+    ) == ["Northgate YOT"]
+    assert page.get_by_label("Quarter").input_value() == q_start.isoformat()
+    assert q_start.strftime("%-d %b %Y") in page.locator("p.lead").inner_text()
+
+    row = _reoffended_row(page)
+    value = row.locator("td").first
+    assert _shown(value) == "5"  # 5 is not below the threshold: shown
+    assert "<5" not in value.inner_text()
+    # 5 of the 6 cases open: the complement (1) is a small cell, so the percentage is hidden.
+    assert row.locator("td").nth(1).inner_text().strip() == "*"
+
+    # 3. Drill down: exactly the five Northgate cases that reoffended.
+    dashboard_url = page.url
+    value.get_by_role("link").click()
+    page.get_by_role("heading", name=LABEL).wait_for()
+    assert "/monitoring/cases/reoffended/" in page.url
+    page.get_by_text("5 cases you can see").wait_for()
+    listed = page.locator("table tbody tr")
+    assert listed.count() == 5
+    refs = {t.strip() for t in listed.locator("td:nth-child(1)").all_inner_texts()}
+    assert refs == {c.reference for c in two_teams["north_reoffended"]}
+    assert {t.strip() for t in listed.locator("td:nth-child(3)").all_inner_texts()} == {
+        "Northgate YOT"
+    }
+    body = page.content()
+    for case in two_teams["river"] + two_teams["north_other"]:
+        assert case.reference not in body
+
+    # 4. Back to the dashboard, still filtered; export the Outcomes table.
+    page.go_back()
+    page.wait_for_url(dashboard_url)
+    assert _shown(_reoffended_row(page).locator("td").first) == "5"
+    outcomes = page.locator("#outcomes")
+    with page.expect_download() as info:
+        outcomes.get_by_role("link", name="Export CSV").click()
+    download = info.value
+    assert download.suggested_filename.startswith("ecm-outcomes-")
+    assert download.suggested_filename.endswith(".csv")
+    with open(download.path(), encoding="utf-8") as fh:
+        rows = list(csv.reader(io.StringIO(fh.read())))
+    assert rows[0] == ["Figure", "Value", "Percent"]
+    by_label = {r[0]: r[1:] for r in rows[1:]}
+    assert by_label[LABEL] == ["5", "*"]
+    export = AuditEvent.objects.filter(actor=manager, action=AuditEvent.Action.EXPORT)
+    assert export.count() == 1
+    assert "outcomes" in export.get().detail
+
+    # 5. Riverside only: three reoffences, a small cell, shown as "<5".
+    page.get_by_label("Teams").select_option(label="Riverside YOT")
+    page.get_by_label("Quarter").select_option(index=1)
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url(lambda url: f"teams={two_teams['riverside'].pk}" in url)
+    assert page.get_by_label("Teams").evaluate(
+        "el => Array.from(el.selectedOptions).map(o => o.text)"
+    ) == ["Riverside YOT"]
+    river_value = _reoffended_row(page).locator("td").first
+    assert _shown(river_value) == "<5"
+    assert "3" not in river_value.inner_text()
+    context.close()
