@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTHON ?= $(shell scripts/find-python)
 
-.PHONY: run test lint install install-dev format clean bench-report bench-reminders
+.PHONY: run test lint install install-dev format clean bench-report bench-reminders bench
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "error: no suitable Python found (see scripts/find-python)"; exit 1; }
@@ -47,6 +47,12 @@ bench-report: install-dev
 bench-reminders: install-dev
 	DJANGO_SETTINGS_MODULE=ecm.settings.development $(PY) manage.py migrate --noinput -v0
 	$(PY) scripts/bench_reminders.py --cases $${CASES:-20000}
+
+## Time the manager dashboard on a large generated dataset (throwaway PostgreSQL unless
+## DATABASE_URL is set; BENCH_CHILDREN=N etc. to change its size), against its own SQL, a
+## minimal page and a case page. ARGS go to scripts/bench_dashboard.py.
+bench: install-dev
+	scripts/run-bench $(ARGS)
 
 format: install-dev
 	$(VENV)/bin/ruff format .

@@ -4,6 +4,17 @@ from .access import access_for
 
 
 def product(request):
+    """Navigation context, computed once per request (case panels render their own
+    templates with the request, which would otherwise run this again)."""
+    cached = getattr(request, "_ecm_product_context", None)
+    if cached is not None:
+        return cached
+    result = _product(request)
+    request._ecm_product_context = result
+    return result
+
+
+def _product(request):
     user = getattr(request, "user", None)
     access = access_for(user) if user is not None and user.is_authenticated else None
     return {

@@ -351,6 +351,8 @@ class AuditEvent(models.Model):
             models.Index(fields=["child", "at"], name="audit_child_at_idx"),
             models.Index(fields=["actor", "at"], name="audit_actor_at_idx"),
             models.Index(fields=["team", "at"], name="audit_team_at_idx"),
+            # The case page's status history reads a case's own events.
+            models.Index(fields=["object_type", "object_id", "at"], name="audit_object_idx"),
         ]
 
     def __str__(self) -> str:
