@@ -22,8 +22,9 @@ from django.db.models import (
     Min,
     OuterRef,
     Q,
+    Window,
 )
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -643,25 +644,33 @@ def _attendance_rows(team_ids, period: Period) -> list[Row]:
 
 def _trm_movement(team_ids) -> dict[int, str]:
     """Per case: the stage at the latest review against the stage at formulation ("up",
-    "same", "down"). Two ordered queries; the first row per case is kept (portable:
-    PostgreSQL's DISTINCT ON is not needed). Correlated subqueries in an aggregate made
-    PostgreSQL evaluate them four times per case (1.2 s at 20,000 children)."""
-    latest: dict[int, int] = {}
-    for case_id, number in (
+    "same", "down"). The database picks each case's latest record and first placement with
+    a window function (one row per case comes back); correlated subqueries inside one
+    aggregate made PostgreSQL evaluate them four times per case (1.2 s at 20,000 cases)."""
+    latest = dict(
         TRMStageRecord.objects.filter(case__team_id__in=team_ids)
-        .order_by("case_id", "-recorded_on", "-pk")
-        .values_list("case_id", "stage__number")
-    ):
-        latest.setdefault(case_id, number)
-    start: dict[int, int] = {}
-    for case_id, number in (
-        TRMPlacement.objects.filter(
-            meeting__case__team_id__in=team_ids, meeting__case_id__in=list(latest)
+        .annotate(
+            rn=Window(
+                RowNumber(),
+                partition_by=[F("case_id")],
+                order_by=[F("recorded_on").desc(), F("pk").desc()],
+            )
         )
-        .order_by("meeting__case_id", "meeting__starts_at")
+        .filter(rn=1)
+        .values_list("case_id", "stage__number")
+    )
+    start = dict(
+        TRMPlacement.objects.filter(meeting__case__team_id__in=team_ids)
+        .annotate(
+            rn=Window(
+                RowNumber(),
+                partition_by=[F("meeting__case_id")],
+                order_by=[F("meeting__starts_at").asc()],
+            )
+        )
+        .filter(rn=1)
         .values_list("meeting__case_id", "stage__number")
-    ):
-        start.setdefault(case_id, number)
+    )
     return {
         case_id: ("up" if now > start[case_id] else "down" if now < start[case_id] else "same")
         for case_id, now in latest.items()

@@ -223,10 +223,11 @@ def cadence_of(user: User) -> Cadence | None:
 
 def coverage(team_ids, start: dt.date, end: dt.date) -> dict:
     """How many practitioners with ECM cases had supervision in the period. One query."""
+    tz = timezone.get_current_timezone()
+    lo = timezone.make_aware(dt.datetime.combine(start, dt.time.min), tz)
+    hi = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min), tz)
     had = Supervisee.objects.filter(
-        user=OuterRef("pk"),
-        session__starts_at__date__gte=start,
-        session__starts_at__date__lte=end,
+        user=OuterRef("pk"), session__starts_at__gte=lo, session__starts_at__lt=hi
     )
     practitioners = User.objects.filter(
         pk__in=User.objects.filter(
