@@ -201,15 +201,6 @@ def case_figures(period: Period) -> dict[str, tuple[str, Q]]:
             ),
         ),
     }
-    for reason, label in NotMetReason.choices:
-        figures[f"not_met:{reason}"] = (
-            label,
-            Q(
-                pk__in=_checks(
-                    p, decision=Decision.NOT_MET, not_met_reasons__icontains=f'"{reason}"'
-                )
-            ),
-        )
     for reason in (ClosureReason.DISENGAGED, ClosureReason.CONSENT_WITHDRAWN):
         figures[f"closed:{reason}"] = (
             ClosureReason(reason).label,
@@ -224,6 +215,41 @@ def case_figures(period: Period) -> dict[str, tuple[str, Q]]:
             ),
         )
     return figures
+
+
+def not_met_figures(p: Period) -> dict[str, tuple[str, Q]]:
+    """Per reason, for drill-down (the dashboard counts them in one grouped query)."""
+    return {
+        f"not_met:{reason}": (
+            label,
+            Q(
+                pk__in=_checks(
+                    p, decision=Decision.NOT_MET, not_met_reasons__icontains=f'"{reason}"'
+                )
+            ),
+        )
+        for reason, label in NotMetReason.choices
+    }
+
+
+def not_met_counts(team_ids, p: Period) -> dict[str, int]:
+    """Cases not meeting the criteria in the period, per reason: one pass over the checks."""
+    checks = EligibilityCheck.objects.filter(
+        p.moments("checked_at"),
+        decision=Decision.NOT_MET,
+        referral__case__team_id__in=team_ids,
+    )
+    agg = checks.aggregate(
+        **{
+            reason: Count(
+                "referral__case_id",
+                distinct=True,
+                filter=Q(not_met_reasons__icontains=f'"{reason}"'),
+            )
+            for reason in NotMetReason.values
+        }
+    )
+    return {f"not_met:{reason}": n for reason, n in agg.items()}
 
 
 def profile_figures(period: Period) -> dict[str, tuple[str, Q]]:
@@ -284,6 +310,7 @@ def dashboard(team_ids, period: Period) -> list[Table]:
     figs = case_figures(period)
     counts = count_all(team_ids, figs)
     c = {key: counts[_alias(key)] for key in figs}
+    nm = not_met_counts(team_ids, period)
     prof = profile_figures(period)
     active = figs["active_in_period"][1]
     pcounts = count_all(team_ids, prof, base=active)
@@ -312,7 +339,7 @@ def dashboard(team_ids, period: Period) -> list[Table]:
             "not_met",
             str(_("Referrals not meeting the criteria, by reason")),
             [
-                Row(f"not_met:{r}", str(label), c[f"not_met:{r}"], c["criteria_not_met"])
+                Row(f"not_met:{r}", str(label), nm[f"not_met:{r}"], c["criteria_not_met"])
                 for r, label in NotMetReason.choices
             ],
             chart=True,
@@ -696,7 +723,7 @@ def drill_cases(team_ids, period: Period, key: str):
         direction = key.split(":", 1)[1]
         ids = [c for c, d in _trm_movement(team_ids).items() if d == direction]
         return qs.filter(pk__in=ids)
-    figures = case_figures(period)
+    figures = {**case_figures(period), **not_met_figures(period)}
     if key in figures:
         return qs.filter(figures[key][1]).distinct()
     prof = profile_figures(period)

@@ -130,7 +130,11 @@ def drill(request, key: str):
         .order_by("team__name", "child__last_name", "pk")
     )
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
-    label = figures.case_figures(period).get(key) or figures.profile_figures(period).get(key)
+    label = (
+        figures.case_figures(period).get(key)
+        or figures.not_met_figures(period).get(key)
+        or figures.profile_figures(period).get(key)
+    )
     audit_record(
         actor=request.user,
         action=AuditEvent.Action.SEARCH,

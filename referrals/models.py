@@ -381,7 +381,7 @@ class EligibilityCheck(models.Model):
     checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    checked_at = models.DateTimeField(default=timezone.now)
+    checked_at = models.DateTimeField(default=timezone.now, db_index=True)
     decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices)
     not_met_reasons = models.JSONField(_("reasons criteria not met"), default=list, blank=True)
     reasons = models.TextField(_("reasons"), blank=True)

@@ -67,7 +67,10 @@ class Review(models.Model):
         verbose_name = _("review")
         verbose_name_plural = _("reviews")
         ordering = ["held_on", "pk"]
-        indexes = [models.Index(fields=["case", "held_on"], name="review_case_date_idx")]
+        indexes = [
+            models.Index(fields=["case", "held_on"], name="review_case_date_idx"),
+            models.Index(fields=["held_on"], name="review_held_on_idx"),  # monitoring periods
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(reoffence_gravity__isnull=True)
