@@ -43,7 +43,7 @@ def bar_chart(table, *, title: str) -> str:
             fills = {"improved": "#2b7a4b", "no_change": "#9aa5b1", "worse": "#b3412c"}
             for key, colour in fills.items():
                 part = row.columns.get(key) or 0
-                w = 0 if hidden else round(BAR_W * part / biggest)
+                w = 0 if hidden or figures.suppressed(part) else round(BAR_W * part / biggest)
                 if w:
                     parts.append(
                         f'<rect x="{x}" y="{y}" width="{w}" height="{BAR_H}" fill="{colour}">'
@@ -52,9 +52,11 @@ def bar_chart(table, *, title: str) -> str:
                 x += w
             text = " / ".join(figures.shown(row.columns.get(k) or 0) for k in fills)
         else:
-            parts.append(
-                f'<rect x="{LABEL_W}" y="{y}" width="{length}" height="{BAR_H}" fill="#1b5e8c"/>'
-            )
+            if length:
+                parts.append(
+                    f'<rect x="{LABEL_W}" y="{y}" width="{length}" height="{BAR_H}" '
+                    'fill="#1b5e8c"/>'
+                )
             text = figures.shown(row.value)
         text_x = LABEL_W + BAR_W + 6 if row.columns else LABEL_W + length + 6
         parts.append(f'<text x="{text_x}" y="{y + 13}">{escape(text)}</text>')

@@ -249,3 +249,17 @@ def test_seriousness_and_waiting_time(world):
     v = values([world.yot_a.pk])
     assert v["gravity:before"].value == 3.0 and v["gravity:during"].value == 1.0
     assert v["waiting_days"].value in (19, 20)
+
+
+def test_charts_never_draw_a_suppressed_value():
+    from monitoring.charts import bar_chart
+    from monitoring.figures import Table
+
+    row = Row("survey:x", "Living <b>arrangements</b>", 3)
+    row.columns = {"improved": 3, "no_change": 9, "worse": 0}
+    small = Row("k", "Small", 2)
+    svg = bar_chart(Table("t", "T", [row, small, Row("big", "Big", 12)]), title="T")
+    assert "improved:" not in svg  # no bar, no tooltip for a small part
+    assert "no_change: 9" in svg
+    assert "&lt;b&gt;" in svg and "<b>" not in svg
+    assert svg.count("<rect") == 2  # the 9 and the 12; the 2 has no bar
