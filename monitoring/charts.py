@@ -32,7 +32,7 @@ def bar_chart(table, *, title: str) -> str:
     for i, row in enumerate(rows):
         y = top + i * (BAR_H + GAP)
         value = _value(row)
-        hidden = figures.suppressed(value)
+        hidden = figures.suppressed(value) or row.hidden
         length = 0 if hidden else round(BAR_W * value / biggest)
         label = row.label if len(row.label) <= 40 else row.label[:39] + "…"
         parts.append(
@@ -57,7 +57,7 @@ def bar_chart(table, *, title: str) -> str:
                     f'<rect x="{LABEL_W}" y="{y}" width="{length}" height="{BAR_H}" '
                     'fill="#1b5e8c"/>'
                 )
-            text = figures.shown(row.value)
+            text = figures.shown_row(row)
         text_x = LABEL_W + BAR_W + 6 if row.columns else LABEL_W + length + 6
         parts.append(f'<text x="{text_x}" y="{y + 13}">{escape(text)}</text>')
     parts.append("</svg>")

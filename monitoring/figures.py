@@ -90,6 +90,8 @@ class Row:
     drill: bool = True
     unit: str = ""  # "" for a count of cases, "days", "rating", "events"
     columns: dict = field(default_factory=dict)
+    n: int | None = None  # for a mean: how many it is taken over
+    hidden: bool = False  # suppressed because it would reveal a small cell elsewhere
 
     @property
     def percent(self):
@@ -105,6 +107,7 @@ class Table:
     rows: list[Row] = field(default_factory=list)
     columns: tuple[str, ...] = ()
     chart: bool = False
+    split: bool = False  # the rows are parts of one whole (complementary suppression)
 
 
 # --- Case-level figures (a Q on Case each) ---------------------------------------------------
@@ -305,6 +308,16 @@ def _alias(key: str) -> str:
 # --- The dashboard -------------------------------------------------------------------------
 
 
+SPLIT_TABLES = {
+    "not_met",
+    "report_time",
+    "trm",
+    "profile_age",
+    "profile_gender",
+    "profile_ethnicity",
+}
+
+
 def dashboard(team_ids, period: Period) -> list[Table]:
     """All the tables of the manager dashboard. A constant number of queries."""
     figs = case_figures(period)
@@ -451,6 +464,9 @@ def dashboard(team_ids, period: Period) -> list[Table]:
             ],
         )
     )
+    for table in tables:
+        table.split = table.key in SPLIT_TABLES
+        protect(table)
     return tables
 
 
@@ -468,7 +484,8 @@ def _engagement_extra(team_ids, period: Period) -> list[Row]:
         closed_on__gte=period.start,
         closed_on__lte=period.end,
     )
-    mean = closed.aggregate(days=Avg(F("closed_on") - F("opened_on")))["days"]
+    agg = closed.aggregate(days=Avg(F("closed_on") - F("opened_on")), n=Count("pk"))
+    mean = agg["days"]
     return [
         Row("reviews_held", str(_("Reviews held")), reviews, drill=False, unit="events"),
         Row(
@@ -477,6 +494,7 @@ def _engagement_extra(team_ids, period: Period) -> list[Row]:
             round(mean.days if hasattr(mean, "days") else mean) if mean is not None else None,
             drill=False,
             unit="days",
+            n=agg["n"],
         ),
     ]
 
@@ -490,6 +508,8 @@ def _gravity_rows(team_ids, period: Period) -> list[Row]:
     agg = Offence.objects.filter(case__in=cases, gravity__isnull=False).aggregate(
         before=Avg("gravity", filter=Q(date__lt=F("case__opened_on"))),
         during=Avg("gravity", filter=Q(date__gte=F("case__opened_on"))),
+        n_before=Count("case_id", distinct=True, filter=Q(date__lt=F("case__opened_on"))),
+        n_during=Count("case_id", distinct=True, filter=Q(date__gte=F("case__opened_on"))),
     )
     return [
         Row(
@@ -498,6 +518,7 @@ def _gravity_rows(team_ids, period: Period) -> list[Row]:
             round(agg["before"], 2) if agg["before"] is not None else None,
             drill=False,
             unit="rating",
+            n=agg["n_before"],
         ),
         Row(
             "gravity:during",
@@ -505,6 +526,7 @@ def _gravity_rows(team_ids, period: Period) -> list[Row]:
             round(agg["during"], 2) if agg["during"] is not None else None,
             drill=False,
             unit="rating",
+            n=agg["n_during"],
         ),
     ]
 
@@ -515,7 +537,7 @@ def _waiting_rows(team_ids) -> list[Row]:
     now = timezone.now()
     agg = Referral.objects.filter(
         case__team_id__in=team_ids, case__status=CaseStatus.WAITING, waiting_since__isnull=False
-    ).aggregate(mean=Avg(now - F("waiting_since")))
+    ).aggregate(mean=Avg(now - F("waiting_since")), n=Count("pk"))
     mean = agg["mean"]
     return [
         Row(
@@ -524,6 +546,7 @@ def _waiting_rows(team_ids) -> list[Row]:
             mean.days if mean is not None else None,
             drill=False,
             unit="days",
+            n=agg["n"],
         )
     ]
 
@@ -556,6 +579,7 @@ def _risk_rows(team_ids, period: Period) -> list[Row]:
                     round(value, 2) if value is not None else None,
                     drill=False,
                     unit="rating",
+                    n=agg["n"],
                 )
             )
     return out
@@ -592,8 +616,9 @@ def _timeliness_rows(team_ids, period: Period, c) -> list[Row]:
         Referral.objects.filter(case__team_id__in=team_ids, submitted_at__isnull=False)
         .annotate(met=Min("case__meetings__starts_at", filter=Q(case__meetings__status="held")))
         .filter(lo_hi)
-        .aggregate(days=Avg(F("met") - F("submitted_at")))["days"]
+        .aggregate(days=Avg(F("met") - F("submitted_at")), n=Count("pk"))
     )
+    referral_n, referral_days = referral_days["n"], referral_days["days"]
     from supervision.selectors import coverage
 
     cov = coverage(team_ids, period.start, period.end)
@@ -604,6 +629,7 @@ def _timeliness_rows(team_ids, period: Period, c) -> list[Row]:
             referral_days.days if referral_days is not None else None,
             drill=False,
             unit="days",
+            n=referral_n,
         ),
         Row("actions_overdue", str(_("Cases with overdue actions now")), c["actions_overdue"]),
         Row(
@@ -740,7 +766,37 @@ def threshold() -> int:
 
 
 def suppressed(value) -> bool:
-    return isinstance(value, int) and 0 < value < threshold()
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < threshold()
+
+
+def protect(table: Table) -> None:
+    """Complementary suppression: when a part of a whole is a small cell, the next smallest
+    part is hidden too, so that the total minus the visible parts cannot give it away."""
+    if not table.split:
+        return
+    counts = [r for r in table.rows if r.unit == "" and isinstance(r.value, int)]
+    small = [r for r in counts if suppressed(r.value)]
+    if len(small) == 1:
+        others = sorted(
+            (r for r in counts if r.value and not suppressed(r.value)), key=lambda r: r.value
+        )
+        if others:
+            others[0].hidden = True
+    if small:
+        for r in table.rows:
+            r.table_percent_hidden = True
+
+
+def shown_row(row: Row) -> str:
+    """What a row shows: counts with small-cell suppression; means only when taken over
+    enough cases (a mean of one child's figures is that child's figure)."""
+    if row.unit in ("days", "rating"):
+        if row.value is None or (row.n is not None and row.n < threshold()):
+            return "—"
+        return str(row.value)
+    if row.hidden:
+        return "*"
+    return shown(row.value)
 
 
 def shown(value) -> str:
@@ -756,6 +812,8 @@ def shown_percent(row: Row) -> str:
     it)."""
     if row.denominator is None or row.value is None or not row.denominator:
         return ""
+    if row.hidden or getattr(row, "table_percent_hidden", False):
+        return "*"
     if suppressed(row.value) or suppressed(row.denominator):
         return "*"
     if row.denominator - row.value and suppressed(row.denominator - row.value):

@@ -98,7 +98,7 @@ def dashboard(request):
     tables = figures.dashboard(team_ids, period)
     for table in tables:
         for row in table.rows:
-            row.shown = figures.shown(row.value)
+            row.shown = figures.shown_row(row)
             row.shown_percent = figures.shown_percent(row)
             row.shown_columns = {k: figures.shown(v) for k, v in row.columns.items()}
         if table.chart:
@@ -177,7 +177,7 @@ def export(request, table_key: str):
     else:
         writer.writerow([_("Figure"), _("Value"), _("Percent")])
         for row in table.rows:
-            writer.writerow([row.label, figures.shown(row.value), figures.shown_percent(row)])
+            writer.writerow([row.label, figures.shown_row(row), figures.shown_percent(row)])
     audit_record(
         actor=request.user,
         action=AuditEvent.Action.EXPORT,

@@ -263,3 +263,20 @@ def test_charts_never_draw_a_suppressed_value():
     assert "no_change: 9" in svg
     assert "&lt;b&gt;" in svg and "<b>" not in svg
     assert svg.count("<rect") == 2  # the 9 and the 12; the 2 has no bar
+
+
+def test_complementary_suppression_in_a_split_table():
+    from monitoring.figures import Table, protect
+
+    rows = [Row("a", "A", 3, 20), Row("b", "B", 6, 20), Row("c", "C", 11, 20)]
+    table = Table("profile_gender", "Gender", rows, split=True)
+    protect(table)
+    assert [figures.shown_row(r) for r in rows] == ["<5", "*", "11"]
+    assert {figures.shown_percent(r) for r in rows} == {"*"}  # no percentage gives it away
+
+
+def test_a_mean_over_few_cases_is_not_shown():
+    few = Row("time_on_ecm", "Mean", 212, unit="days", n=2)
+    many = Row("time_on_ecm", "Mean", 3, unit="days", n=40)
+    assert figures.shown_row(few) == "—"
+    assert figures.shown_row(many) == "3"  # a small mean is not a small cell
