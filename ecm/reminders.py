@@ -125,24 +125,28 @@ def sweep(today: dt.date | None = None) -> int:
     new rows it tried to create."""
     today = today or timezone.localdate()
     rows: list[Reminder] = []
-    for kind in KINDS.values():
-        for due in kind.source(today):
-            common = {
-                "kind": due.kind,
-                "object_type": due.object_type,
-                "object_id": due.object_id,
-                "occurrence": due.occurrence,
-                "team_id": due.team_id,
-                "case_reference": due.case_reference,
-                "title": due.title[:200],
-                "link": due.link,
-            }
-            for user_id in set(due.users):
-                rows.append(Reminder(recipient_id=user_id, recipient_key=f"u{user_id}", **common))
-            for email in {e.strip().lower() for e in due.emails if e and "@" in e}:
-                rows.append(
-                    Reminder(recipient_email=email, recipient_key=f"e{email}"[:260], **common)
-                )
+    dues = [due for kind in KINDS.values() for due in kind.source(today)]
+    user_ids = {u for due in dues for u in due.users if due.emails}
+    user_emails: dict[int, str] = dict(
+        User.objects.filter(pk__in=user_ids).exclude(email="").values_list("pk", "email")
+    )
+    for due in dues:
+        common = {
+            "kind": due.kind,
+            "object_type": due.object_type,
+            "object_id": due.object_id,
+            "occurrence": due.occurrence,
+            "team_id": due.team_id,
+            "case_reference": due.case_reference,
+            "title": due.title[:200],
+            "link": due.link,
+        }
+        for user_id in set(due.users):
+            rows.append(Reminder(recipient_id=user_id, recipient_key=f"u{user_id}", **common))
+        # Someone invited by e-mail who is also a user hears once, as the user.
+        known = {user_emails.get(u, "").lower() for u in due.users}
+        for email in {e.strip().lower() for e in due.emails if e and "@" in e} - known:
+            rows.append(Reminder(recipient_email=email, recipient_key=f"e{email}"[:260], **common))
     # Most rows already exist on any run but the first of the day: skip them here (the
     # unique constraint still settles a race between two sweeps).
     if rows:
@@ -262,8 +266,14 @@ def send_one(reminder_id: int) -> str:
 
 
 def record_failure(reminder_id: int, exc: Exception) -> None:
+    """Count the attempt and hold the next one back: 30 s, 1, 2, 4 minutes..."""
+    attempts = (
+        Reminder.objects.filter(pk=reminder_id).values_list("attempts", flat=True).first() or 0
+    )
     Reminder.objects.filter(pk=reminder_id).update(
-        attempts=F("attempts") + 1, last_error=str(exc)[:255]
+        attempts=F("attempts") + 1,
+        last_error=str(exc)[:255],
+        next_attempt_at=timezone.now() + dt.timedelta(seconds=30 * 2**attempts),
     )
     Reminder.objects.filter(
         pk=reminder_id, email_status=Reminder.EmailStatus.PENDING, attempts__gte=MAX_ATTEMPTS
@@ -285,9 +295,20 @@ def send_digest(user_id: int) -> int:
             "ecm/email/reminder.txt",
             {"items": [(r, _absolute(r.link)) for r in rows], "digest": True},
         )
-        EmailMessage(
-            subject=f"ECM: {len(rows)} reminder(s) for today", body=body, to=[user.email]
-        ).send(fail_silently=False)
+        try:
+            EmailMessage(
+                subject=f"ECM: {len(rows)} reminder(s) for today", body=body, to=[user.email]
+            ).send(fail_silently=False)
+        except Exception as exc:
+            ids = [r.pk for r in rows]
+            Reminder.objects.filter(pk__in=ids).update(
+                attempts=F("attempts") + 1, last_error=str(exc)[:255]
+            )
+            Reminder.objects.filter(pk__in=ids, attempts__gte=MAX_ATTEMPTS).update(
+                email_status=Reminder.EmailStatus.FAILED
+            )
+            log.warning("digest for user %s failed", user_id, exc_info=True)
+            return 0
         Reminder.objects.filter(pk__in=[r.pk for r in rows]).update(
             email_status=Reminder.EmailStatus.SENT, sent_at=timezone.now()
         )

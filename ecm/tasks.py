@@ -35,10 +35,13 @@ def sweep_reminders() -> int:
 @shared_task(name="ecm.deliver_reminders")
 def deliver_reminders(batch: int = 500) -> int:
     """Queue a send for each reminder e-mail still pending (each is sent at most once)."""
+    from django.db.models import Q
+
     from .models import Reminder
 
     ids = list(
         Reminder.objects.filter(email_status=Reminder.EmailStatus.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now()))
         .order_by("created_at")
         .values_list("pk", flat=True)[:batch]
     )
@@ -47,17 +50,16 @@ def deliver_reminders(batch: int = 500) -> int:
     return len(ids)
 
 
-@shared_task(bind=True, name="ecm.send_reminder_email", max_retries=5, acks_late=True)
-def send_reminder_email(self, reminder_id: int) -> str:
-    """Send one reminder; retried with backoff; shown as failed if it keeps failing."""
-    from .reminders import MAX_ATTEMPTS, send_one
+@shared_task(name="ecm.send_reminder_email", acks_late=True)
+def send_reminder_email(reminder_id: int) -> str:
+    """Send one reminder. A failure is counted and the next attempt held back (30 s, 1, 2,
+    4 minutes: `deliver_reminders` picks it up when due); after five it shows as failed."""
+    from .reminders import send_one
 
     try:
         return send_one(reminder_id)
-    except Exception as exc:
-        if self.request.retries >= MAX_ATTEMPTS - 1:
-            return "failed"
-        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
+    except Exception:
+        return "failed"
 
 
 @shared_task(name="ecm.send_digests")

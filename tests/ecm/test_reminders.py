@@ -294,6 +294,51 @@ def test_a_failing_email_is_retried_then_shown_as_failed(world, monkeypatch):
         reminder.refresh_from_db()
         assert reminder.attempts == attempt
     assert reminder.email_status == "failed" and "smtp down" in reminder.last_error
+    assert reminder.next_attempt_at is not None
+
+
+def test_a_retry_waits_for_its_backoff(world, monkeypatch):
+    from django.core.mail import EmailMessage
+
+    from ecm.tasks import deliver_reminders
+
+    world.psychologist.email = "psy@example.org"
+    world.psychologist.save()
+    held_meeting(world, dt.date(2026, 1, 31))
+    with at(dt.date(2026, 2, 28)):
+        sweep()
+    reminder = Reminder.objects.get(kind="report_due")
+    monkeypatch.setattr(
+        EmailMessage, "send", lambda self, fail_silently=False: (_ for _ in ()).throw(OSError("x"))
+    )
+    with pytest.raises(OSError):
+        send_one(reminder.pk)
+    reminder.refresh_from_db()
+    assert reminder.email_status == "pending" and reminder.next_attempt_at > timezone.now()
+    queued = []
+    monkeypatch.setattr("ecm.tasks.send_reminder_email.delay", queued.append)
+    deliver_reminders()
+    assert queued == []  # not before its backoff
+    Reminder.objects.filter(pk=reminder.pk).update(next_attempt_at=timezone.now())
+    deliver_reminders()
+    assert queued == [reminder.pk]
+
+
+def test_an_invitee_who_is_also_a_user_hears_once(world):
+    world.senior.email = "chair@example.org"
+    world.senior.save()
+    starts = timezone.make_aware(dt.datetime(2026, 5, 12, 10))
+    meeting = Meeting.objects.create(
+        case=world.case, starts_at=starts, chair=world.senior, psychologist=world.psychologist
+    )
+    Invitation.objects.create(
+        meeting=meeting, name="Chair", agency="yot", email="Chair@Example.org"
+    )
+    with at(dt.date(2026, 5, 11)):
+        sweep()
+    rows = kinds("meeting_tomorrow")
+    assert not any(r.recipient_email == "chair@example.org" for r in rows)
+    assert sum(1 for r in rows if r.recipient == world.senior) == 1
 
 
 def test_sending_twice_sends_once(world):
