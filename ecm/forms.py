@@ -20,6 +20,26 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format=format)
 
 
+class DateTimeInput(forms.DateTimeInput):
+    """A native date-and-time picker (ISO value, for the same reason as DateInput)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None, format="%Y-%m-%dT%H:%M"):  # noqa: A002 - Django's name
+        super().__init__(attrs=attrs, format=format)
+
+
+def add_service_errors(form: forms.Form, exc) -> None:
+    """Put a service's ValidationError on the form: on the field it names when the form has
+    that field, otherwise at the top. The form keeps what the user typed."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
 def bootstrap(form: forms.Form) -> None:
     """Give hand-laid-out fields Bootstrap's classes (crispy does this for the rest)."""
     for field in form.fields.values():

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ecm.forms import DateInput, bootstrap
+from ecm.forms import DateInput, DateTimeInput, bootstrap
 from ecm.models import User
 
 from .models import (
@@ -22,13 +22,6 @@ from .models import (
     TimelineEvent,
     TRMStage,
 )
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None, format="%Y-%m-%dT%H:%M"):  # noqa: A002 - Django's name
-        super().__init__(attrs=attrs, format=format)
 
 
 class BootstrapMixin:
@@ -388,3 +381,11 @@ class CirculationForm(BootstrapMixin, forms.ModelForm):
 
     def model_data(self) -> dict:
         return dict(self.cleaned_data)
+
+
+def team_people_with_role(case, role: str):
+    """Active users holding `role` in the case's team or the team it was referred to."""
+    team_ids = [t for t in (case.team_id, case.referred_to_id) if t]
+    return User.objects.filter(
+        memberships__team_id__in=team_ids, memberships__role=role, is_active=True
+    ).distinct()

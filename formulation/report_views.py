@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from ecm.audit import audit_case_record
+from ecm.forms import add_service_errors
 from ecm.models import AuditEvent
 from ecm.selectors import case_get_for
 from ecm.services import StaleEditError
@@ -47,7 +48,6 @@ from .models import (
     ReportVersion,
 )
 from .services import recommendation_add, recommendation_delete
-from .views import _add_errors
 
 log = logging.getLogger(__name__)
 
@@ -228,11 +228,11 @@ def report_save(request, pk: int):
             data["revision"] = str(report.revision)
             form = ReportForm(data, instance=Report(pk=report.pk))
             form.is_valid()
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
             form.stale = True
             status = 409
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Draft saved."))
             return _back(case)
@@ -280,7 +280,7 @@ def report_comment(request, pk: int):
                 text=form.cleaned_data["text"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Comment added for the psychologist."))
             return _back(case, "check")
@@ -347,7 +347,7 @@ def report_amend(request, pk: int):
                 actor=request.user, report=report, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -371,7 +371,7 @@ def report_recommendation(request, pk: int):
         try:
             recommendation_add(actor=request.user, meeting=report.meeting, data=form.model_data())
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Recommendation added."))
             return _back(case, "section-recommendations")
@@ -642,7 +642,7 @@ def circulation_add(request, pk: int):
         try:
             services.circulation_record(actor=request.user, report=report, data=form.model_data())
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Circulation recorded."))
             return _back(case, "circulation")

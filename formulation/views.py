@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ecm.audit import audit_case_record, audit_record
-from ecm.models import AuditEvent, Role, User
+from ecm.forms import add_service_errors
+from ecm.models import AuditEvent, Role
 from ecm.selectors import case_get_for, case_list_for
 from referrals.services import consent_status
 
@@ -31,25 +32,9 @@ from .forms import (
     TimelineEventForm,
     TRMPlacementForm,
     team_people,
+    team_people_with_role,
 )
 from .models import FamilyMember, Invitation, Meeting, SummaryItem, TimelineEvent
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
-
-
-def _people_with_role(case, role):
-    team_ids = [t for t in (case.team_id, case.referred_to_id) if t]
-    return User.objects.filter(
-        memberships__team_id__in=team_ids, memberships__role=role, is_active=True
-    ).distinct()
-
 
 # --- Workspace and scheduling ---------------------------------------------------------------
 
@@ -79,8 +64,8 @@ def schedule(request, pk: int):
     case = case_get_for(request.user, pk)
     if not policy.can_schedule(request.user, case):
         raise PermissionDenied
-    chairs = _people_with_role(case, Role.SENIOR_PRACTITIONER)
-    psychologists = _people_with_role(case, Role.PSYCHOLOGIST)
+    chairs = team_people_with_role(case, Role.SENIOR_PRACTITIONER)
+    psychologists = team_people_with_role(case, Role.PSYCHOLOGIST)
     form = ScheduleForm(
         request.POST or None,
         chairs=chairs,
@@ -101,7 +86,7 @@ def schedule(request, pk: int):
                 duration_minutes=data["duration_minutes"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Meeting scheduled. Now invite the professionals."))
             return redirect("formulation:meeting", pk=meeting.pk)
@@ -190,7 +175,7 @@ def _meeting_post(request, pk, form_name, build_form, act, success):
         except PermissionDenied:
             raise
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, success)
             return redirect(
@@ -397,7 +382,7 @@ def directory(request):
         try:
             services.professional_save(actor=request.user, team_id=team_id, data=form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Added to the directory."))
             return redirect("formulation:directory")
@@ -449,7 +434,7 @@ def genogram(request, pk: int):
                     expected_version=form.cleaned_data.get("version"),
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Family member saved."))
                 return redirect("formulation:genogram", pk=case.pk)
@@ -466,7 +451,7 @@ def genogram(request, pk: int):
                     end_year=data["end_year"],
                 )
             except ValidationError as exc:
-                _add_errors(partnership_form, exc)
+                add_service_errors(partnership_form, exc)
             else:
                 messages.success(request, _("Partnership saved."))
                 return redirect("formulation:genogram", pk=case.pk)
@@ -518,7 +503,7 @@ def summary(request, pk: int):
             try:
                 services.summary_item_save(actor=request.user, case=case, data=form.model_data())
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Entry added to the case summary."))
                 return redirect("formulation:summary", pk=case.pk)
@@ -609,7 +594,7 @@ def timeline_event_add(request, pk: int):
         try:
             services.timeline_event_save(actor=request.user, case=case, data=form.model_data())
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
             return _timeline_response(request, case, form=form)
         return _timeline_response(request, case)
     return _timeline_response(request, case, form=form)
@@ -645,7 +630,7 @@ def timeline_event_edit(request, pk: int, event_id: int):
                 expected_version=form.cleaned_data.get("version"),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             return _timeline_response(request, case)
     form.editing = event

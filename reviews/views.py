@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ecm.audit import audit_case_record
-from ecm.models import AuditEvent, Role, User
+from ecm.forms import add_service_errors
+from ecm.models import AuditEvent, Role
 from ecm.selectors import case_get_for
 from ecm.services import StaleEditError
+from formulation.forms import team_people_with_role
 from formulation.models import ReportSection
 from formulation.report_views import due_label
 from formulation.selectors import stages_for
@@ -35,20 +37,8 @@ from .forms import (
 from .models import Action, Review, RiskRating
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
-
-
 def _psychologists(case):
-    team_ids = [t for t in (case.team_id, case.referred_to_id) if t]
-    return User.objects.filter(
-        memberships__team_id__in=team_ids, memberships__role=Role.PSYCHOLOGIST, is_active=True
-    ).distinct()
+    return team_people_with_role(case, Role.PSYCHOLOGIST)
 
 
 # --- Overview ---
@@ -104,7 +94,7 @@ def action_add(request, pk: int):
         try:
             services.action_add(actor=request.user, case=case, data=form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Action added."))
             return redirect(reverse("reviews:overview", args=[case.pk]) + "#actions")
@@ -140,7 +130,7 @@ def risk_start(request, pk: int):
                 actor=request.user, case=case, point=RiskRating.Point.START, data=form.cleaned_data
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Risk ratings at the start recorded."))
             return redirect(reverse("reviews:overview", args=[case.pk]) + "#risk")
@@ -196,10 +186,10 @@ def _save_review(request, case, form, review=None):
             expected_version=form.cleaned_data.get("version") if review else None,
         )
     except StaleEditError as exc:
-        _add_errors(form, exc)
+        add_service_errors(form, exc)
         form.stale = True
     except ValidationError as exc:
-        _add_errors(form, exc)
+        add_service_errors(form, exc)
     return None
 
 
@@ -319,7 +309,7 @@ def review_trm(request, review_id: int):
                 explanation=form.cleaned_data["explanation"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("TRM stage recorded."))
             return redirect(reverse("reviews:review", args=[review.pk]) + "#trm")
@@ -369,7 +359,7 @@ def contact_add(request, pk: int):
         try:
             services.contact_add(actor=request.user, case=case, data=form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Contact recorded."))
             return redirect("reviews:contacts", pk=case.pk)
@@ -395,7 +385,7 @@ def missed_decision(request, pk: int):
                 advice=form.cleaned_data["advice"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Decision recorded."))
             return redirect("reviews:contacts", pk=case.pk)
@@ -453,7 +443,7 @@ def close(request, pk: int):
                 expected_version=data["version"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Case %(ref)s is closed.") % {"ref": case.reference})
             return redirect("case_detail", pk=case.pk)
@@ -477,7 +467,7 @@ def baseline(request, pk: int):
         try:
             services.outcome_baseline_save(actor=request.user, case=case, ratings=form.ratings())
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Baseline outcome survey saved."))
             return redirect(reverse("reviews:overview", args=[case.pk]) + "#risk")

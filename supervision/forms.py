@@ -4,20 +4,13 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ecm.forms import DateInput, bootstrap
+from ecm.forms import DateInput, DateTimeInput, bootstrap
 from ecm.models import Case, Membership, User
 
 from . import policy
 from .models import Escalation, Offer, Session
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None, format="%Y-%m-%dT%H:%M"):  # noqa: A002 - Django's name
-        super().__init__(attrs=attrs, format=format)
 
 
 def supervisable_people(psychologist: User):

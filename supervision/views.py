@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ecm.audit import audit_record
+from ecm.forms import add_service_errors
 from ecm.models import AuditEvent
 from ecm.selectors import case_list_for
 from referrals.rules import add_months
@@ -25,15 +26,6 @@ from .forms import DecisionSummaryForm, EscalationForm, OfferForm, ReflectionFor
 from .models import Session
 
 PERIODS = (1, 2, 3, 6, 12)
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 def _supervised_cases(user):
@@ -150,7 +142,7 @@ def _session_form(request, session):
                     cases=_supervised_cases(user),
                 )
                 form.is_valid()
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Supervision session saved."))
             return redirect("supervision:session", pk=saved.pk)
@@ -245,7 +237,7 @@ def decision_summary(request, pk: int):
                 text=form.cleaned_data["text"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Decision summary added to the case."))
             return redirect("supervision:session", pk=session.pk)
@@ -268,7 +260,7 @@ def escalation(request, pk: int):
         try:
             services.escalation_add(actor=request.user, session=session, data=form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Escalation recorded."))
             return redirect("supervision:session", pk=session.pk)
@@ -290,7 +282,7 @@ def offer(request):
         try:
             services.offer_record(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Offer recorded."))
             return redirect("supervision:index")
