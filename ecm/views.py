@@ -133,9 +133,8 @@ def _case_context(request, case, **extra):
         "can_reopen": case.status == "closed"
         and access.can_create_case(case.team)
         and not any(c.previous_case_id == case.pk for c in history),
-        "allocate_form": AllocateForm(
-            initial={"version": case.version, "case_manager": case.case_manager_id},
-            case_managers=_team_case_managers(case),
+        "case_managers": _team_case_managers(case).only(
+            "pk", "first_name", "last_name", "username"
         ),
         "today": timezone.localdate(),
         "closure_url": closure_url(case),

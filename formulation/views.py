@@ -645,8 +645,7 @@ def formulation_panel(request, case) -> str:
     report = selectors.report_for_case(case)
     due = None
     if report is not None:
-        final = report.versions.exists()
-        if not final:
+        if not report.has_final:
             due = {"on": report.due_on, **due_label(report.due_on)}
     else:
         held = next((m for m in meetings if m.status == Meeting.Status.HELD), None) or (

@@ -11,25 +11,30 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     Avg,
     Count,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
-    IntegerField,
+    Max,
     Min,
-    OuterRef,
     Q,
-    Window,
+    Sum,
 )
-from django.db.models.functions import Cast, RowNumber
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ecm.models import Case, CaseStatus, Child, ClosureReason, Gender
-from formulation.models import Agency, Invitation, Meeting, TRMPlacement
+from formulation.models import (
+    Agency,
+    Invitation,
+    Meeting,
+    TRMPlacement,
+    TRMStage,
+)
 from referrals.models import (
     ACE_HOUSEHOLD,
     ACE_MALTREATMENT,
@@ -132,12 +137,14 @@ def case_figures(period: Period) -> dict[str, tuple[str, Q]]:
     decisions = MissedAppointmentDecision.objects.filter(
         decided_on__gte=p.start, decided_on__lte=p.end
     )
-    after = Offence.objects.filter(
-        case__child_id=OuterRef("child_id"),
-        date__gt=OuterRef("closed_on"),
-        date__gte=p.start,
-        date__lte=p.end,
-    )
+    # Closed cases whose child offended after the closure, in the period (on any episode):
+    # one join, not a lookup per closed case.
+    after = Case.objects.filter(
+        status=CaseStatus.CLOSED,
+        child__cases__offences__date__gt=F("closed_on"),
+        child__cases__offences__date__gte=p.start,
+        child__cases__offences__date__lte=p.end,
+    ).values("pk")
     active_in_period = Q(opened_on__lte=p.end) & (
         Q(closed_on__isnull=True) | Q(closed_on__gte=p.start)
     )
@@ -167,6 +174,10 @@ def case_figures(period: Period) -> dict[str, tuple[str, Q]]:
             _("Closed: order completed"),
             closed_in_period & Q(closure_reason=ClosureReason.ORDER_COMPLETED),
         ),
+        "plans_completed": (
+            _("Closed with the intervention plan completed"),
+            closed_in_period & Q(closure__plan_completed=True),
+        ),
         "rereferred": (
             _("Re-opened episodes (re-referrals)"),
             Q(previous_case__isnull=False) & p.dates("opened_on"),
@@ -192,7 +203,11 @@ def case_figures(period: Period) -> dict[str, tuple[str, Q]]:
         ),
         "reoffended_after": (
             _("Reoffended after ECM closed"),
-            Q(status=CaseStatus.CLOSED, closed_on__isnull=False) & Q(Exists(after)),
+            Q(status=CaseStatus.CLOSED, closed_on__isnull=False) & Q(pk__in=after),
+        ),
+        "late_reviews": (
+            _("Cases with a review held after its agreed date"),
+            Q(pk__in=reviews.filter(_review_due, held_on__gt=F("due_on")).values("case_id")),
         ),
         "actions_overdue": (
             _("Cases with overdue actions now"),
@@ -209,15 +224,43 @@ def case_figures(period: Period) -> dict[str, tuple[str, Q]]:
             ClosureReason(reason).label,
             closed_in_period & Q(closure_reason=reason),
         )
-    for destination, label in Transition.Destination.choices:
-        figures[f"transition:{destination}"] = (
+    return figures
+
+
+def transition_figures(p: Period) -> dict[str, tuple[str, Q]]:
+    """Per destination, for drill-down (the dashboard counts them in one grouped query)."""
+    closed_in_period = Q(status=CaseStatus.CLOSED) & p.dates("closed_on")
+    return {
+        f"transition:{destination}": (
             label,
             closed_in_period
             & Q(
                 pk__in=Transition.objects.filter(destination=destination).values("closure__case_id")
             ),
         )
-    return figures
+        for destination, label in Transition.Destination.choices
+    }
+
+
+def transition_counts(team_ids, p: Period) -> dict[str, int]:
+    """Cases closed in the period, per destination they moved on to: one grouped query."""
+    rows = (
+        Transition.objects.filter(
+            closure__case__team_id__in=team_ids,
+            closure__case__status=CaseStatus.CLOSED,
+            closure__case__closed_on__gte=p.start,
+            closure__case__closed_on__lte=p.end,
+        )
+        .values("destination")
+        .annotate(n=Count("closure__case_id", distinct=True))
+    )
+    by = {r["destination"]: r["n"] for r in rows}
+    return {f"transition:{d}": by.get(d, 0) for d in Transition.Destination.values}
+
+
+# A review that was due on a date: not ad hoc (held because new information emerged), and a
+# date agreed at the review before it or at the formulation meeting.
+_review_due = Q(due_on__isnull=False) & ~Q(kind=Review.Kind.AD_HOC)
 
 
 def not_met_figures(p: Period) -> dict[str, tuple[str, Q]]:
@@ -310,6 +353,7 @@ def _alias(key: str) -> str:
 
 SPLIT_TABLES = {
     "not_met",
+    "referral_time",
     "report_time",
     "trm",
     "profile_age",
@@ -324,10 +368,13 @@ def dashboard(team_ids, period: Period) -> list[Table]:
     counts = count_all(team_ids, figs)
     c = {key: counts[_alias(key)] for key in figs}
     nm = not_met_counts(team_ids, period)
+    moved_on = transition_counts(team_ids, period)
     prof = profile_figures(period)
     active = figs["active_in_period"][1]
     pcounts = count_all(team_ids, prof, base=active)
     pc = {key: pcounts[_alias(key)] for key in prof}
+    review_counts = _review_counts(team_ids, period)
+    referral_time = _referral_time(team_ids, period)
 
     def rows(keys, denominator=None):
         return [Row(k, str(figs[k][0]), c[k], denominator) for k in keys]
@@ -360,8 +407,17 @@ def dashboard(team_ids, period: Period) -> list[Table]:
         Table(
             "engagement",
             str(_("Engagement")),
-            rows(["formulations", "reviewed", "closed", "orders_completed", "rereferred"])
-            + _engagement_extra(team_ids, period),
+            rows(["formulations", "reviewed", "closed", "orders_completed"])
+            + [
+                Row(
+                    "plans_completed",
+                    str(figs["plans_completed"][0]),
+                    c["plans_completed"],
+                    c["closed"] or None,
+                )
+            ]
+            + rows(["rereferred"])
+            + _engagement_extra(team_ids, period, review_counts),
         ),
         Table(
             "outcomes",
@@ -378,7 +434,7 @@ def dashboard(team_ids, period: Period) -> list[Table]:
                     c["closed"] or None,
                 ),
             ]
-            + _gravity_rows(team_ids, period),
+            + _offence_rows(team_ids, period),
         ),
         Table(
             "risk",
@@ -392,7 +448,17 @@ def dashboard(team_ids, period: Period) -> list[Table]:
             columns=("improved", "no_change", "worse"),
             chart=True,
         ),
-        Table("timeliness", str(_("Timeliness")), _timeliness_rows(team_ids, period, c)),
+        Table(
+            "timeliness",
+            str(_("Timeliness")),
+            _timeliness_rows(team_ids, period, c, review_counts, referral_time),
+        ),
+        Table(
+            "referral_time",
+            str(_("Referral to formulation meeting (meetings held in the period)")),
+            referral_time["rows"],
+            chart=True,
+        ),
         Table(
             "report_time",
             str(_("Meeting to final report (meetings held in the period)")),
@@ -408,14 +474,14 @@ def dashboard(team_ids, period: Period) -> list[Table]:
         Table(
             "trm",
             str(_("TRM stage: latest review against formulation")),
-            _trm_rows(team_ids),
+            _trm_rows(team_ids, period),
             chart=True,
         ),
         Table(
             "transitions",
             str(_("Transitions at closure, by service")),
             [
-                Row(f"transition:{d}", str(label), c[f"transition:{d}"])
+                Row(f"transition:{d}", str(label), moved_on[f"transition:{d}"])
                 for d, label in Transition.Destination.choices
             ],
         ),
@@ -470,14 +536,19 @@ def dashboard(team_ids, period: Period) -> list[Table]:
     return tables
 
 
-def _days(expr):
-    return Cast(ExpressionWrapper(expr, output_field=DurationField()), IntegerField())
-
-
-def _engagement_extra(team_ids, period: Period) -> list[Row]:
-    reviews = Review.objects.filter(
+def _review_counts(team_ids, period: Period) -> dict:
+    """Reviews held in the period; of those that were due on a date, how many were held by
+    it. One query."""
+    return Review.objects.filter(
         case__team_id__in=team_ids, held_on__gte=period.start, held_on__lte=period.end
-    ).count()
+    ).aggregate(
+        held=Count("pk"),
+        due=Count("pk", filter=_review_due),
+        on_time=Count("pk", filter=_review_due & Q(held_on__lte=F("due_on"))),
+    )
+
+
+def _engagement_extra(team_ids, period: Period, review_counts: dict) -> list[Row]:
     closed = Case.objects.filter(
         scope(team_ids),
         status=CaseStatus.CLOSED,
@@ -485,13 +556,18 @@ def _engagement_extra(team_ids, period: Period) -> list[Row]:
         closed_on__lte=period.end,
     )
     agg = closed.aggregate(days=Avg(F("closed_on") - F("opened_on")), n=Count("pk"))
-    mean = agg["days"]
     return [
-        Row("reviews_held", str(_("Reviews held")), reviews, drill=False, unit="events"),
+        Row(
+            "reviews_held",
+            str(_("Reviews held")),
+            review_counts["held"],
+            drill=False,
+            unit="events",
+        ),
         Row(
             "time_on_ecm",
             str(_("Mean time on ECM of cases closed (days)")),
-            round(mean.days if hasattr(mean, "days") else mean) if mean is not None else None,
+            _mean_days(agg["days"]),
             drill=False,
             unit="days",
             n=agg["n"],
@@ -499,34 +575,101 @@ def _engagement_extra(team_ids, period: Period) -> list[Row]:
     ]
 
 
-def _gravity_rows(team_ids, period: Period) -> list[Row]:
-    """Seriousness: the mean gravity of offences before ECM and during it, for the cases open
-    in the period. One query."""
+def _mean_days(value) -> int | None:
+    """A mean duration in whole days (PostgreSQL gives a timedelta, SQLite a number)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.timedelta):
+        return round(value.total_seconds() / 86400)
+    return round(value)
+
+
+def _offence_rows(team_ids, period: Period) -> list[Row]:
+    """Reoffending of the cases open in the period, from their offences: seriousness (mean
+    gravity) before ECM and during it, the mean gap between offences before and during, and
+    the time from the start of ECM to the first offence during it. One query: per case, then
+    over the cases."""
     cases = Case.objects.filter(scope(team_ids), opened_on__lte=period.end).filter(
         Q(closed_on__isnull=True) | Q(closed_on__gte=period.start)
     )
-    agg = Offence.objects.filter(case__in=cases, gravity__isnull=False).aggregate(
-        before=Avg("gravity", filter=Q(date__lt=F("case__opened_on"))),
-        during=Avg("gravity", filter=Q(date__gte=F("case__opened_on"))),
-        n_before=Count("case_id", distinct=True, filter=Q(date__lt=F("case__opened_on"))),
-        n_during=Count("case_id", distinct=True, filter=Q(date__gte=F("case__opened_on"))),
+    before, during = Q(date__lt=F("case__opened_on")), Q(date__gte=F("case__opened_on"))
+    per_case = (
+        Offence.objects.filter(case__in=cases)
+        .values("case_id")
+        .annotate(
+            g_before=Sum("gravity", filter=before),
+            n_g_before=Count("gravity", filter=before),
+            g_during=Sum("gravity", filter=during),
+            n_g_during=Count("gravity", filter=during),
+            n_before=Count("pk", filter=before),
+            n_during=Count("pk", filter=during),
+            span_before=Max("date", filter=before) - Min("date", filter=before),
+            span_during=Max("date", filter=during) - Min("date", filter=during),
+            first_during=Min("date", filter=during) - F("case__opened_on"),
+        )
     )
+    agg = per_case.aggregate(
+        t_g_before=Sum("g_before"),
+        t_n_g_before=Sum("n_g_before"),
+        t_cases_g_before=Count("case_id", filter=Q(n_g_before__gt=0)),
+        t_g_during=Sum("g_during"),
+        t_n_g_during=Sum("n_g_during"),
+        t_cases_g_during=Count("case_id", filter=Q(n_g_during__gt=0)),
+        t_span_before=Sum("span_before", filter=Q(n_before__gt=1)),
+        t_gaps_before=Sum(F("n_before") - 1, filter=Q(n_before__gt=1)),
+        t_cases_gaps_before=Count("case_id", filter=Q(n_before__gt=1)),
+        t_span_during=Sum("span_during", filter=Q(n_during__gt=1)),
+        t_gaps_during=Sum(F("n_during") - 1, filter=Q(n_during__gt=1)),
+        t_cases_gaps_during=Count("case_id", filter=Q(n_during__gt=1)),
+        t_to_reoffend=Avg("first_during"),
+        t_cases_reoffending=Count("case_id", filter=Q(n_during__gt=0)),
+    )
+
+    def ratio(total, n, places=2):
+        if total is None or not n:
+            return None
+        if isinstance(total, dt.timedelta):
+            total = total.total_seconds() / 86400
+        return round(total / n, places) if places else round(total / n)
+
+    def row(key, label, value, n, unit):
+        return Row(key, str(label), value, drill=False, unit=unit, n=n)
+
     return [
-        Row(
+        row(
             "gravity:before",
-            str(_("Mean gravity of offences before ECM")),
-            round(agg["before"], 2) if agg["before"] is not None else None,
-            drill=False,
-            unit="rating",
-            n=agg["n_before"],
+            _("Mean gravity of offences before ECM"),
+            ratio(agg["t_g_before"], agg["t_n_g_before"]),
+            agg["t_cases_g_before"],
+            "rating",
         ),
-        Row(
+        row(
             "gravity:during",
-            str(_("Mean gravity of offences during ECM")),
-            round(agg["during"], 2) if agg["during"] is not None else None,
-            drill=False,
-            unit="rating",
-            n=agg["n_during"],
+            _("Mean gravity of offences during ECM"),
+            ratio(agg["t_g_during"], agg["t_n_g_during"]),
+            agg["t_cases_g_during"],
+            "rating",
+        ),
+        row(
+            "gap:before",
+            _("Mean gap between offences before ECM (days)"),
+            ratio(agg["t_span_before"], agg["t_gaps_before"], 0),
+            agg["t_cases_gaps_before"],
+            "days",
+        ),
+        row(
+            "gap:during",
+            _("Mean gap between offences during ECM (days)"),
+            ratio(agg["t_span_during"], agg["t_gaps_during"], 0),
+            agg["t_cases_gaps_during"],
+            "days",
+        ),
+        row(
+            "time_to_reoffend",
+            _("Mean time from the start of ECM to the first offence during it (days)"),
+            _mean_days(agg["t_to_reoffend"]),
+            agg["t_cases_reoffending"],
+            "days",
         ),
     ]
 
@@ -610,15 +753,50 @@ def _survey_rows(team_ids, period: Period) -> list[Row]:
     return out
 
 
-def _timeliness_rows(team_ids, period: Period, c) -> list[Row]:
-    lo_hi = period.moments("met")
-    referral_days = (
+def _referral_time(team_ids, period: Period) -> dict:
+    """Referral to the formulation meeting, for referrals whose first meeting was held in the
+    period: the mean, and the distribution against the one-month target. One query."""
+    month = dt.timedelta(days=31)
+    referrals = (
         Referral.objects.filter(case__team_id__in=team_ids, submitted_at__isnull=False)
         .annotate(met=Min("case__meetings__starts_at", filter=Q(case__meetings__status="held")))
-        .filter(lo_hi)
-        .aggregate(days=Avg(F("met") - F("submitted_at")), n=Count("pk"))
+        .filter(period.moments("met"))
+        .annotate(
+            days=ExpressionWrapper(F("met") - F("submitted_at"), output_field=DurationField())
+        )
     )
-    referral_n, referral_days = referral_days["n"], referral_days["days"]
+    agg = referrals.aggregate(
+        mean=Avg("days"),
+        n=Count("pk"),
+        on_time=Count("pk", filter=Q(days__lte=month)),
+        late=Count("pk", filter=Q(days__gt=month, days__lte=2 * month)),
+        very_late=Count("pk", filter=Q(days__gt=2 * month)),
+    )
+    total = agg["n"]
+    return {
+        "mean": _mean_days(agg["mean"]),
+        "n": total,
+        "rows": [
+            Row(
+                "referral:on_time",
+                str(_("Within one month")),
+                agg["on_time"],
+                total,
+                drill=False,
+            ),
+            Row("referral:late", str(_("One to two months")), agg["late"], total, drill=False),
+            Row(
+                "referral:very_late",
+                str(_("More than two months")),
+                agg["very_late"],
+                total,
+                drill=False,
+            ),
+        ],
+    }
+
+
+def _timeliness_rows(team_ids, period: Period, c, review_counts, referral_time) -> list[Row]:
     from supervision.selectors import coverage
 
     cov = coverage(team_ids, period.start, period.end)
@@ -626,10 +804,23 @@ def _timeliness_rows(team_ids, period: Period, c) -> list[Row]:
         Row(
             "referral_to_meeting",
             str(_("Referral to formulation meeting (mean days)")),
-            referral_days.days if referral_days is not None else None,
+            referral_time["mean"],
             drill=False,
             unit="days",
-            n=referral_n,
+            n=referral_time["n"],
+        ),
+        Row(
+            "reviews_on_time",
+            str(_("Reviews held by the date agreed for them")),
+            review_counts["on_time"],
+            review_counts["due"],
+            drill=False,
+            unit="events",
+        ),
+        Row(
+            "late_reviews",
+            str(_("Cases with a review held after its agreed date")),
+            c["late_reviews"],
         ),
         Row("actions_overdue", str(_("Cases with overdue actions now")), c["actions_overdue"]),
         Row(
@@ -695,61 +886,78 @@ def _attendance_rows(team_ids, period: Period) -> list[Row]:
     ]
 
 
-def _trm_movement(team_ids) -> dict[int, str]:
-    """Per case: the stage at the latest review against the stage at formulation ("up",
-    "same", "down"). The database picks each case's latest record and first placement with
-    a window function (one row per case comes back); correlated subqueries inside one
-    aggregate made PostgreSQL evaluate them four times per case (1.2 s at 20,000 cases)."""
-    latest = dict(
-        TRMStageRecord.objects.filter(case__team_id__in=team_ids)
-        .annotate(
-            rn=Window(
-                RowNumber(),
-                partition_by=[F("case_id")],
-                order_by=[F("recorded_on").desc(), F("pk").desc()],
-            )
-        )
-        .filter(rn=1)
-        .values_list("case_id", "stage__number")
+def _trm_movement_sql(team_ids, period: Period) -> tuple[str, list]:
+    """SQL giving (case_id, direction) for each case open in the period that has both a TRM
+    placement at formulation and a stage recorded at a review by the end of the period: the
+    stage at the latest review against the first placement ("up", "same", "down"). Each
+    side picks one row per case with ROW_NUMBER() (PostgreSQL and SQLite alike)."""
+    case, stage = Case._meta.db_table, TRMStage._meta.db_table
+    record, placement = TRMStageRecord._meta.db_table, TRMPlacement._meta.db_table
+    meeting = Meeting._meta.db_table
+    teams = list(team_ids) or [0]
+    marks = ", ".join(["%s"] * len(teams))
+    in_scope = (
+        f"c.team_id IN ({marks}) AND c.opened_on <= %s "
+        "AND (c.closed_on IS NULL OR c.closed_on >= %s)"
     )
-    start = dict(
-        TRMPlacement.objects.filter(meeting__case__team_id__in=team_ids)
-        .annotate(
-            rn=Window(
-                RowNumber(),
-                partition_by=[F("meeting__case_id")],
-                order_by=[F("meeting__starts_at").asc()],
-            )
-        )
-        .filter(rn=1)
-        .values_list("meeting__case_id", "stage__number")
-    )
-    return {
-        case_id: ("up" if now > start[case_id] else "down" if now < start[case_id] else "same")
-        for case_id, now in latest.items()
-        if case_id in start
-    }
+    scope_params = [*teams, period.end, period.start]
+    sql = f"""
+        SELECT l.case_id AS case_id,
+               CASE WHEN l.n > s.n THEN 'up' WHEN l.n < s.n THEN 'down' ELSE 'same' END
+                   AS direction
+        FROM (
+            SELECT r.case_id AS case_id, st.number AS n,
+                   ROW_NUMBER() OVER (
+                       PARTITION BY r.case_id ORDER BY r.recorded_on DESC, r.id DESC
+                   ) AS rn
+            FROM {record} r
+            JOIN {stage} st ON st.id = r.stage_id
+            JOIN {case} c ON c.id = r.case_id
+            WHERE {in_scope} AND r.recorded_on <= %s
+        ) l
+        JOIN (
+            SELECT m.case_id AS case_id, st.number AS n,
+                   ROW_NUMBER() OVER (
+                       PARTITION BY m.case_id ORDER BY m.starts_at, m.id
+                   ) AS rn
+            FROM {placement} p
+            JOIN {meeting} m ON m.id = p.meeting_id
+            JOIN {stage} st ON st.id = p.stage_id
+            JOIN {case} c ON c.id = m.case_id
+            WHERE {in_scope}
+        ) s ON s.case_id = l.case_id AND s.rn = 1
+        WHERE l.rn = 1
+    """  # noqa: S608 (table names from the models; values are parameters)
+    return sql, [*scope_params, period.end, *scope_params]
 
 
-def _trm_rows(team_ids) -> list[Row]:
-    movement = _trm_movement(team_ids)
-    total = len(movement)
-    counts = {d: sum(1 for v in movement.values() if v == d) for d in ("up", "same", "down")}
+def _trm_rows(team_ids, period: Period) -> list[Row]:
+    sql, params = _trm_movement_sql(team_ids, period)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT direction, COUNT(*) FROM ({sql}) movement GROUP BY direction",  # noqa: S608
+            params,
+        )
+        counts = dict(cursor.fetchall())
+    total = sum(counts.values())
     return [
-        Row("trm:up", str(_("Moved up")), counts["up"], total),
-        Row("trm:same", str(_("Same stage")), counts["same"], total),
-        Row("trm:down", str(_("Moved down")), counts["down"], total),
+        Row("trm:up", str(_("Moved up")), counts.get("up", 0), total),
+        Row("trm:same", str(_("Same stage")), counts.get("same", 0), total),
+        Row("trm:down", str(_("Moved down")), counts.get("down", 0), total),
     ]
 
 
 def drill_cases(team_ids, period: Period, key: str):
     """The cases behind a figure (a Case queryset, before the user's access scope)."""
     qs = Case.objects.filter(scope(team_ids))
-    if key.startswith("trm:"):
-        direction = key.split(":", 1)[1]
-        ids = [c for c, d in _trm_movement(team_ids).items() if d == direction]
+    if key in ("trm:up", "trm:same", "trm:down"):
+        sql, params = _trm_movement_sql(team_ids, period)
+        ids = RawSQL(  # noqa: S611 (table names from the models; values are parameters)
+            f"SELECT case_id FROM ({sql}) movement WHERE direction = %s",  # noqa: S608
+            [*params, key.split(":", 1)[1]],
+        )
         return qs.filter(pk__in=ids)
-    figures = {**case_figures(period), **not_met_figures(period)}
+    figures = {**case_figures(period), **not_met_figures(period), **transition_figures(period)}
     if key in figures:
         return qs.filter(figures[key][1]).distinct()
     prof = profile_figures(period)

@@ -492,7 +492,6 @@ def referral_panel(request, case) -> str:
             "consent": consent_info,
             "can_edit": policy.can_edit_referral(user, case),
             "can_decide": policy.can_decide(user, case),
-            "note_form": NoteForm(),
         },
         request=request,
     )

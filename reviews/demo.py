@@ -13,7 +13,7 @@ from ecm.models import CaseStatus
 from formulation.models import Meeting
 from formulation.selectors import stages_for
 
-from . import services
+from . import selectors, services
 from .models import OutcomeDomain, RecommendationProgress, Review
 
 TRAJECTORY = [
@@ -95,6 +95,7 @@ def _after_formulation(case, meeting, ctx, *, rich: bool) -> None:
                 breach=False,
                 discussion="Progress reviewed against the plan.",
                 next_review_on=dates[index + 1],
+                due_on=selectors.next_review_due(case),
                 created_by=senior,
             )
             review.present.set([cm, senior, psychologist])

@@ -56,6 +56,9 @@ class Review(models.Model):
     plan_changed = models.BooleanField(_("the intervention plan changed"), default=False)
     plan_change_reason = models.TextField(_("why the plan changed"), blank=True)
     next_review_on = models.DateField(_("next review"), null=True, blank=True)
+    # The date this review was due: agreed at the review before it, or for the first review
+    # at the formulation meeting. Kept by the review services (monitoring: reviews on time).
+    due_on = models.DateField(_("due on"), null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -69,7 +72,22 @@ class Review(models.Model):
         ordering = ["held_on", "pk"]
         indexes = [
             models.Index(fields=["case", "held_on"], name="review_case_date_idx"),
-            models.Index(fields=["held_on"], name="review_held_on_idx"),  # monitoring periods
+            # Monitoring: the reviews of a period, and its reoffences and breaches, read from
+            # the index alone.
+            models.Index(fields=["held_on", "case"], name="review_held_on_idx"),
+            models.Index(
+                fields=["held_on", "case"],
+                name="review_reoffended_idx",
+                condition=Q(reoffended=True),
+            ),
+            models.Index(
+                fields=["held_on", "case"], name="review_breach_idx", condition=Q(breach=True)
+            ),
+            models.Index(
+                fields=["held_on", "case"],
+                name="review_late_idx",
+                condition=Q(held_on__gt=models.F("due_on")) & ~Q(kind="ad_hoc"),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -87,6 +105,13 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.reference} {self.held_on:%Y-%m-%d}"
+
+    @property
+    def on_time(self) -> bool | None:
+        """Held by the date agreed for it (None when no date was agreed, or ad hoc)."""
+        if self.due_on is None or self.kind == self.Kind.AD_HOC:
+            return None
+        return self.held_on <= self.due_on
 
 
 class ProgressStatus(models.TextChoices):
@@ -161,6 +186,9 @@ class Action(models.Model):
         indexes = [
             models.Index(fields=["case", "status", "due_on"], name="action_case_status_idx"),
             models.Index(fields=["owner_user", "status", "due_on"], name="action_owner_idx"),
+            models.Index(  # monitoring: open actions overdue
+                fields=["due_on", "case"], name="action_open_due_idx", condition=Q(status="open")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -389,6 +417,10 @@ class Closure(models.Model):
     closed_on = models.DateField(_("date closed"))
     next_steps = models.TextField(_("next steps agreed"))
     voluntary_until = models.DateField(_("voluntary support until"), null=True, blank=True)
+    # At closure: every recommendation done or dropped, at least one done (None: no plan).
+    plan_completed = models.BooleanField(
+        _("intervention plan completed"), null=True, editable=False
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

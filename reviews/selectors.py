@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +13,7 @@ from ecm.models import Case, User
 from ecm.selectors import case_list_for
 from formulation.models import Meeting, TimelineEvent
 
-from .models import Action, RecommendationProgress, Review, TRMStageRecord
+from .models import Action, ProgressStatus, RecommendationProgress, Review, TRMStageRecord
 
 
 def review_get_for(user: User, pk: int) -> Review:
@@ -81,11 +81,78 @@ def contacts_for_case(case: Case):
 
 def next_review_due(case: Case) -> dt.date | None:
     """The next review date agreed at the last review, or at the formulation meeting."""
-    if case.reviews.exists():
+    return _due(case, case.reviews.all())
+
+
+def case_summary(case: Case) -> dict:
+    """What the case page's reviews section shows, in one query: how many reviews, the
+    next review agreed at the latest one, the TRM stage recorded last, and the missed
+    appointments since the last warning/breach decision."""
+    from .services import missed_count_expression
+
+    reviews = Review.objects.filter(case_id=OuterRef("pk"))
+    latest = TRMStageRecord.objects.filter(case_id=OuterRef("pk")).order_by("-recorded_on", "-pk")
+    row = (
+        Case.objects.filter(pk=case.pk)
+        .annotate(
+            n_reviews=Subquery(
+                reviews.order_by().values("case_id").annotate(n=Count("pk")).values("n")[:1],
+                output_field=IntegerField(),
+            ),
+            next_on=Subquery(
+                reviews.filter(next_review_on__isnull=False)
+                .order_by("-held_on", "-pk")
+                .values("next_review_on")[:1]
+            ),
+            stage_number=Subquery(latest.values("stage__number")[:1]),
+            stage_name=Subquery(latest.values("stage__name")[:1]),
+            missed=missed_count_expression(),
+        )
+        .values("n_reviews", "next_on", "stage_number", "stage_name", "missed")
+        .get()
+    )
+    n = row["n_reviews"] or 0
+    return {
+        "review_count": n,
+        # Before the first review, the date set at the formulation meeting (one more query).
+        "next_review_on": row["next_on"] if n else _due(case, Review.objects.none()),
+        "latest_stage": f"{row['stage_number']}. {row['stage_name']}"
+        if row["stage_number"] is not None
+        else None,
+        "missed": row["missed"] or 0,
+    }
+
+
+def plan_completed(case: Case) -> bool | None:
+    """Is the case's intervention plan completed: every recommendation marked done or dropped
+    at a review, and at least one done? None when the case has no recommendations. One
+    query."""
+    concluded = Q(progress__status__in=[ProgressStatus.DONE, ProgressStatus.DROPPED])
+    row = case.recommendations.aggregate(
+        n=Count("pk", distinct=True),
+        concluded=Count("pk", distinct=True, filter=concluded),
+        done=Count("progress", filter=Q(progress__status=ProgressStatus.DONE)),
+    )
+    if not row["n"]:
+        return None
+    return row["concluded"] == row["n"] and row["done"] > 0
+
+
+def review_due_on(review: Review) -> dt.date | None:
+    """The date a review was due: agreed at the review held before it, or for the first
+    review at the formulation meeting."""
+    earlier = review.case.reviews.filter(
+        Q(held_on__lt=review.held_on) | Q(held_on=review.held_on, pk__lt=review.pk)
+    )
+    return _due(review.case, earlier)
+
+
+def _due(case: Case, reviews) -> dt.date | None:
+    if reviews.exists():
         # A closure review agrees no next date; the one before it still stands until the
         # case is actually closed.
         return (
-            case.reviews.filter(next_review_on__isnull=False)
+            reviews.filter(next_review_on__isnull=False)
             .order_by("-held_on", "-pk")
             .values_list("next_review_on", flat=True)
             .first()

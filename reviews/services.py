@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, Q, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +19,7 @@ from formulation.models import Meeting, ReportSection, TRMStage
 from formulation.selectors import stages_for
 from referrals.models import Offence
 
-from . import policy
+from . import policy, selectors
 from .models import (
     Action,
     Closure,
@@ -154,6 +154,21 @@ REVIEW_FIELDS = (
 )
 
 
+def _keep_due_dates(review: Review) -> None:
+    """The date this review was due, and the one after it (whose due date this review's
+    "next review" sets), from the reviews held before each."""
+    later = (
+        Review.objects.filter(case_id=review.case_id)
+        .filter(Q(held_on__gt=review.held_on) | Q(held_on=review.held_on, pk__gt=review.pk))
+        .order_by("held_on", "pk")
+        .first()
+    )
+    for r in (review, later):
+        if r is not None and (due := selectors.review_due_on(r)) != r.due_on:
+            r.due_on = due
+            Review.objects.filter(pk=r.pk).update(due_on=due)
+
+
 @transaction.atomic
 def review_save(
     *,
@@ -216,6 +231,7 @@ def review_save(
             review.save(update_fields=["offence"])
     elif review.offence_id:
         Offence.objects.filter(pk=review.offence_id).delete()
+    _keep_due_dates(review)
     for rec in recommendations:
         status, note = progress[rec.pk]
         RecommendationProgress.objects.update_or_create(
@@ -333,12 +349,28 @@ def missed_since_last_decision(case: Case) -> int:
     """Missed appointments recorded after the last warning/breach decision (all of them if
     there has been none). Counted by when they were recorded, so a miss entered after the
     decision counts even if it happened on the same day. One query."""
-    decisions = MissedAppointmentDecision.objects.filter(case=case)
+    return _missed_since_last_decision(case.pk).count()
+
+
+def _missed_since_last_decision(case_ref):
+    """The missed contacts behind `missed_since_last_decision`; `case_ref` is a case id or an
+    OuterRef (the case summary counts them in a subquery)."""
+    decisions = MissedAppointmentDecision.objects.filter(case_id=case_ref)
     last = decisions.order_by("-created_at", "-pk").values("created_at")[:1]
-    return (
-        Contact.objects.filter(case=case, kind=Contact.Kind.MISSED)
-        .filter(Q(created_at__gt=Subquery(last)) | ~Exists(decisions))
-        .count()
+    return Contact.objects.filter(case_id=case_ref, kind=Contact.Kind.MISSED).filter(
+        Q(created_at__gt=Subquery(last)) | ~Exists(decisions)
+    )
+
+
+def missed_count_expression():
+    """`missed_since_last_decision` as a subquery on Case (for summaries in one query)."""
+    return Subquery(
+        _missed_since_last_decision(OuterRef("pk"))
+        .order_by()
+        .values("case_id")
+        .annotate(n=Count("pk"))
+        .values("n")[:1],
+        output_field=IntegerField(),
     )
 
 
@@ -514,6 +546,7 @@ def case_close_with_review(
         closed_on=closed_on,
         next_steps=next_steps.strip(),
         voluntary_until=voluntary_until,
+        plan_completed=selectors.plan_completed(case),
         recorded_by=actor,
     )
     for destination, sections in transitions.items():

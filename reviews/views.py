@@ -489,26 +489,29 @@ def baseline(request, pk: int):
 
 
 def reviews_panel(request, case) -> str:
+    """The reviews section of the case page: two queries (one more before the first
+    review, for the date set at the formulation meeting)."""
     if case.status not in ("active", "closed") and not case.reviews.exists():
         return ""
     today = timezone.localdate()
-    next_due = selectors.next_review_due(case) if case.status == "active" else None
+    summary = selectors.case_summary(case)
+    next_due = summary["next_review_on"] if case.status == "active" else None
     overdue = (
         list(selectors.open_actions(case).filter(due_on__lt=today)[:5])
         if case.status != "closed"
         else []
     )
-    latest = case.trm_records.select_related("stage").order_by("-recorded_on", "-pk").first()
     return render_to_string(
         "reviews/panel.html",
         {
             "case": case,
-            "review_count": Review.objects.filter(case=case).count(),
+            "review_count": summary["review_count"],
             "next_due": next_due,
             "next_due_label": due_label(next_due) if next_due else None,
             "overdue": overdue,
-            "latest_stage": latest.stage if latest else None,
-            "prompt": case.status == "active" and services.needs_consultation(case),
+            "latest_stage": summary["latest_stage"],
+            "prompt": case.status == "active"
+            and summary["missed"] > services.MISSED_BEFORE_CONSULTATION,
             "closure": getattr(case, "closure", None) if case.status == "closed" else None,
             "can_record": policy.can_record_review(request.user, case),
             "can_close": policy.can_close(request.user, case),

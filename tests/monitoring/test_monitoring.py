@@ -3,6 +3,7 @@
 queries, the pipeline board."""
 
 import datetime as dt
+import os
 
 import pytest
 from django.db import connection
@@ -280,3 +281,181 @@ def test_a_mean_over_few_cases_is_not_shown():
     many = Row("time_on_ecm", "Mean", 3, unit="days", n=40)
     assert figures.shown_row(few) == "—"
     assert figures.shown_row(many) == "3"  # a small mean is not a small cell
+
+
+def recommendations(c, *statuses):
+    """A held meeting with one recommendation per status, each given that progress at a
+    review."""
+    from formulation.models import Recommendation
+    from reviews.models import RecommendationProgress
+
+    meeting = Meeting.objects.create(
+        case=c,
+        starts_at=aware(dt.date(2025, 7, 1)),
+        chair=c.case_manager,
+        psychologist=c.case_manager,
+        status="held",
+    )
+    review = Review.objects.create(case=c, held_on=dt.date(2025, 9, 1), next_review_on=None)
+    for n, status in enumerate(statuses, 1):
+        rec = Recommendation.objects.create(
+            meeting=meeting, case=c, intervention=f"R{n}", sequence=n
+        )
+        if status:
+            RecommendationProgress.objects.create(review=review, recommendation=rec, status=status)
+
+
+def test_intervention_plans_completed(world):
+    from reviews.models import Closure
+    from reviews.selectors import plan_completed
+
+    def closed_case(*statuses, on=dt.date(2026, 2, 1)):
+        c = case(world, status="closed", closed_on=on, closure_reason="other")
+        recommendations(c, *statuses)
+        Closure.objects.create(
+            case=c, reason="other", closed_on=on, next_steps="-", plan_completed=plan_completed(c)
+        )
+        return c
+
+    closed_case("done", "done")  # completed
+    closed_case("done", "dropped")  # completed
+    closed_case("done", "in_progress")  # not yet
+    closed_case("done", None)  # one never reviewed
+    closed_case("dropped")  # dropped is not done
+    closed_case()  # no plan at all
+    closed_case("done", on=dt.date(2025, 12, 31))  # closed before the period
+    recommendations(case(world), "done")  # still open
+    v = values([world.yot_a.pk])
+    assert v["closed"].value == 6
+    assert v["plans_completed"].value == 2 and v["plans_completed"].denominator == 6
+
+
+def test_reviews_on_time_and_late(world):
+    c1, c2 = case(world), case(world)
+    for held, due, kind in [
+        (dt.date(2026, 1, 9), dt.date(2026, 1, 10), "scheduled"),  # early: on time
+        (dt.date(2026, 2, 1), dt.date(2026, 2, 1), "scheduled"),  # on the day: on time
+        (dt.date(2026, 2, 20), dt.date(2026, 2, 1), "ad_hoc"),  # ad hoc: not counted
+        (dt.date(2026, 3, 31), None, "scheduled"),  # no date was agreed: not counted
+    ]:
+        Review.objects.create(case=c1, held_on=held, due_on=due, kind=kind)
+    Review.objects.create(case=c2, held_on=dt.date(2026, 3, 2), due_on=dt.date(2026, 3, 1))
+    Review.objects.create(  # late, but held outside the period
+        case=case(world), held_on=dt.date(2026, 4, 1), due_on=dt.date(2026, 3, 1)
+    )
+    v = values([world.yot_a.pk])
+    assert v["reviews_held"].value == 5
+    assert (v["reviews_on_time"].value, v["reviews_on_time"].denominator) == (2, 3)
+    assert v["late_reviews"].value == 1
+    drill = figures.drill_cases([world.yot_a.pk], Q1, "late_reviews")
+    assert list(drill) == [c2]
+
+
+def test_time_to_reoffend_and_gaps_between_offences(world):
+    from referrals.models import Offence
+
+    c = case(world, opened_on=dt.date(2025, 6, 1))
+    for day in (dt.date(2025, 3, 1), dt.date(2025, 5, 1)):  # a gap of 61 days before ECM
+        Offence.objects.create(case=c, date=day, offence_type="x", gravity=3)
+    for day in (dt.date(2025, 8, 1), dt.date(2026, 2, 1)):  # 61 days in; a gap of 184
+        Offence.objects.create(case=c, date=day, offence_type="y", gravity=2)
+    d = case(world, opened_on=dt.date(2025, 10, 1))
+    Offence.objects.create(case=d, date=dt.date(2025, 10, 11), offence_type="z")  # 10 days in
+    # A case closed before the period does not count.
+    old = case(world, status="closed", opened_on=dt.date(2024, 1, 1), closed_on=dt.date(2025, 1, 1))
+    Offence.objects.create(case=old, date=dt.date(2024, 1, 2), offence_type="z")
+    v = values([world.yot_a.pk])
+    assert (v["gap:before"].value, v["gap:before"].n) == (61, 1)
+    assert (v["gap:during"].value, v["gap:during"].n) == (184, 1)
+    assert (v["time_to_reoffend"].value, v["time_to_reoffend"].n) == (round((61 + 10) / 2), 2)
+    assert v["gravity:during"].value == 2.0  # the gravity-less offence is not in the mean
+    assert figures.shown_row(v["time_to_reoffend"]) == "—"  # a mean over two children
+
+
+def test_referral_to_meeting_against_the_one_month_target(world):
+    for submitted, met in [
+        (dt.date(2026, 1, 1), dt.date(2026, 1, 20)),  # 19 days
+        (dt.date(2026, 1, 1), dt.date(2026, 2, 15)),  # 45 days
+        (dt.date(2025, 12, 1), dt.date(2026, 3, 31)),  # 120 days, on the period's last day
+        (dt.date(2026, 3, 1), dt.date(2026, 4, 1)),  # met after the period
+    ]:
+        c = case(world)
+        referral(c, submitted)
+        Meeting.objects.create(
+            case=c,
+            starts_at=aware(met),
+            status="held",
+            chair=world.senior,
+            psychologist=world.psychologist,
+        )
+    v = values([world.yot_a.pk])
+    assert [v[k].value for k in ("referral:on_time", "referral:late", "referral:very_late")] == [
+        1,
+        1,
+        1,
+    ]
+    assert v["referral_to_meeting"].value == round((19 + 45 + 120) / 3)
+
+
+def test_trm_movement_counts_records_up_to_the_end_of_the_period(world):
+    framework = TRMFramework.objects.get(code="practice-stages")
+    c = case(world)
+    meeting = Meeting.objects.create(
+        case=c,
+        starts_at=aware(dt.date(2025, 7, 1)),
+        status="held",
+        chair=world.senior,
+        psychologist=world.psychologist,
+    )
+    TRMPlacement.objects.create(meeting=meeting, stage=framework.stages.get(number=3))
+    for held, number in [(dt.date(2026, 2, 1), 4), (dt.date(2026, 4, 2), 1)]:
+        review = Review.objects.create(case=c, held_on=held)
+        TRMStageRecord.objects.create(
+            case=c, review=review, stage=framework.stages.get(number=number), recorded_on=held
+        )
+    assert values([world.yot_a.pk])["trm:up"].value == 1  # the April record is after Q1
+    later = Period(dt.date(2026, 4, 1), dt.date(2026, 6, 30))
+    assert values([world.yot_a.pk], later)["trm:down"].value == 1
+    assert list(figures.drill_cases([world.yot_a.pk], later, "trm:down")) == [c]
+
+
+def test_generated_dataset_keeps_the_queries_constant_and_its_facts_consistent(world):
+    """`generate_data` at a small size: every dashboard table gets figures, the dashboard
+    costs the same number of queries as on an (almost) empty database, and the stored facts
+    the figures read (each review's due date, each closure's plan) agree with the services'
+    own rules."""
+    from django.core.management import call_command
+
+    from ecm.models import Team
+    from reviews.models import Closure
+    from reviews.selectors import plan_completed, review_due_on
+
+    period = Period(timezone.localdate() - dt.timedelta(days=365), timezone.localdate())
+
+    def run(team_ids):
+        with CaptureQueriesContext(connection) as ctx:
+            rows = values(team_ids, period)
+        return rows, len(ctx.captured_queries)
+
+    _rows, few = run([world.yot_a.pk])
+    call_command(
+        "generate_data",
+        teams=2,
+        children=160,
+        reviews=500,
+        timeline=400,
+        seed=7,
+        stdout=open(os.devnull, "w"),  # noqa: SIM115
+    )
+    generated = list(Team.objects.filter(code__startswith="gen7-").values_list("pk", flat=True))
+    rows, many = run(generated)
+    assert many == few
+    for key in ("reviewed", "reviews_held", "closed", "formulations", "trm:up", "trm:same"):
+        assert rows[key].value > 0, key
+    assert rows["reviews_on_time"].denominator > 0
+    assert rows["plans_completed"].value > 0
+    assert sum(rows[k].value for k in ("referral:on_time", "referral:late")) > 0
+    for review in Review.objects.filter(case__team_id__in=generated).order_by("?")[:40]:
+        assert review.due_on == review_due_on(review), review
+    for closure in Closure.objects.filter(case__team_id__in=generated)[:40]:
+        assert closure.plan_completed == plan_completed(closure.case), closure

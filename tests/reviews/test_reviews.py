@@ -664,3 +664,50 @@ def test_review_edit_and_closure_pages_are_audited(client, world, formulated):
         )
     )
     assert {"edit", "closure"} <= details
+
+
+def test_each_review_keeps_the_date_it_was_due(world, formulated):
+    import time_machine
+
+    first_due = timezone.localdate(formulated.meetings.get().review_at)
+    with time_machine.travel(timezone.now() - dt.timedelta(days=3), tick=False):
+        then = timezone.localdate()
+        r1 = record(world, formulated, held_on=then, next_review_on=then + dt.timedelta(days=1))
+    assert r1.due_on == first_due and r1.on_time  # set at the formulation meeting
+    r2 = record(world, formulated, held_on=TODAY)
+    assert r2.due_on == r1.next_review_on and r2.on_time is False  # set at the review before
+    # Correcting the first review's next date moves the second's due date with it.
+    services.review_save(
+        actor=world.senior,
+        case=formulated,
+        data=review_data(held_on=r1.held_on, next_review_on=TODAY + dt.timedelta(days=1)),
+        progress=all_progress(formulated),
+        review=r1,
+        expected_version=r1.version,
+    )
+    r2.refresh_from_db()
+    assert r2.due_on == TODAY + dt.timedelta(days=1) and r2.on_time is True
+    adhoc = record(world, formulated, kind="ad_hoc", held_on=TODAY)
+    assert adhoc.due_on is not None and adhoc.on_time is None  # ad hoc: never "late"
+
+
+@pytest.mark.parametrize(
+    ("statuses", "completed"),
+    [
+        (("done", "done"), True),
+        (("done", "dropped"), True),
+        (("done", "in_progress"), False),
+        (("dropped", "dropped"), False),  # nothing was done
+    ],
+)
+def test_closure_records_whether_the_plan_was_completed(world, formulated, statuses, completed):
+    recommendations = list(formulated.recommendations.order_by("sequence"))
+    services.review_save(
+        actor=world.senior,
+        case=formulated,
+        data=review_data(kind="closure", next_review_on=None),
+        progress={r.pk: (s, "") for r, s in zip(recommendations, statuses, strict=True)},
+    )
+    closure = close(world, formulated)
+    assert closure.plan_completed is completed
+    assert selectors.plan_completed(formulated) is completed

@@ -399,6 +399,7 @@ class Ep:
     placement_stage: int = 0
     recs: list = field(default_factory=list)
     reviews: list = field(default_factory=list)
+    plan: list = field(default_factory=list)  # progress status of each recommendation
 
     @property
     def formulated(self) -> bool:
@@ -1317,6 +1318,9 @@ class Command(BaseCommand):
             chairs = self.seniors[ep.team.pk] + self.seniors[ep.team.central_team_id]
             stage = ep.placement_stage
             previous_day = meeting_day
+            # Each review's due date: agreed at the meeting, then at the review before it.
+            review_at = getattr(ep.meeting, "review_at", None)
+            due = timezone.localdate(review_at) if review_at else None
             for i, offset in enumerate(days):
                 held = meeting_day + offset * DAY
                 if ep.closed and held >= ep.closed:
@@ -1328,6 +1332,8 @@ class Command(BaseCommand):
                 is_last = i == len(days) - 1
                 if is_last and not ep.closed:
                     review.next_review_on = held + max(1, round(step * rng.uniform(0.8, 1.2))) * DAY
+                review.due_on = due
+                due = review.next_review_on or due
                 reviews.append(review)
                 ep.reviews.append(review)
                 previous_day = held
@@ -1335,6 +1341,7 @@ class Command(BaseCommand):
                 review = self._review(ep, ep.closed, previous_day, step, chairs, offences)
                 review.kind = Review.Kind.CLOSURE
                 review.next_review_on = None
+                review.due_on = due
                 reviews.append(review)
                 ep.reviews.append(review)
             # The TRM stage at most reviews: mostly same or up, sometimes down.
@@ -1353,16 +1360,17 @@ class Command(BaseCommand):
                             recorded_by=review.chair,
                         )
                     )
-            # Progress on each recommendation at the latest review.
+            # Progress on each recommendation at the latest review: mostly done by closure.
             if ep.reviews:
                 last = ep.reviews[-1]
+                weights = [3, 12, 70, 15] if ep.closed else [20, 45, 25, 10]
                 for rec in ep.recs:
+                    status = rng.choices(
+                        ["not_started", "in_progress", "done", "dropped"], weights
+                    )[0]
+                    ep.plan.append(status)
                     progress.append(
-                        RecommendationProgress(
-                            review=last,
-                            recommendation=rec,
-                            status=rng.choice(["not_started", "in_progress", "done", "dropped"]),
-                        )
+                        RecommendationProgress(review=last, recommendation=rec, status=status)
                     )
             # Actions: most done; some open ones overdue on active cases.
             for _a in range(rng.randint(2, 6)):
@@ -1486,6 +1494,11 @@ class Command(BaseCommand):
                 voluntary_until=ep.closed + rng.randint(30, 120) * DAY
                 if rng.random() < 0.1
                 else None,
+                plan_completed=(
+                    all(s in ("done", "dropped") for s in ep.plan) and "done" in ep.plan
+                    if ep.plan
+                    else None
+                ),
                 recorded_by=ep.cm,
             )
             closures.append(closure)
