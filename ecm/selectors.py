@@ -59,8 +59,14 @@ def case_get_for(user: User, pk: int) -> Case:
 
 
 def case_history(user: User, case: Case) -> QuerySet[Case]:
-    """The episodes of the same child that this user may see, oldest first."""
-    return case_list_for(user).filter(child_id=case.child_id).order_by("opened_on", "pk")
+    """The episodes of the same child that this user may see, oldest first (the cases alone:
+    the child is `case.child`, and the list shows each episode's own dates and status)."""
+    return (
+        case_list_for(user)
+        .filter(child_id=case.child_id)
+        .select_related(None)
+        .order_by("opened_on", "pk")
+    )
 
 
 def case_status_events(user: User, case: Case) -> list[dict]:

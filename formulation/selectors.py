@@ -173,12 +173,11 @@ def genogram_svg(case: Case) -> str:
 
 def report_for_case(case: Case):
     """The case's report (or None); the case was fetched through `case_get_for`."""
-    from .models import Report, ReportVersion
+    from .models import Report
 
     return (
         Report.objects.filter(case=case)
         .select_related("case__child", "case__team", "meeting", "psychologist")
-        .annotate(has_final=Exists(ReportVersion.objects.filter(report_id=OuterRef("pk"))))
         .first()
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -34,7 +35,15 @@ from .forms import (
     team_people,
     team_people_with_role,
 )
-from .models import FamilyMember, Invitation, Meeting, SummaryItem, TimelineEvent
+from .models import (
+    FamilyMember,
+    Invitation,
+    Meeting,
+    Report,
+    ReportVersion,
+    SummaryItem,
+    TimelineEvent,
+)
 
 # --- Workspace and scheduling ---------------------------------------------------------------
 
@@ -641,8 +650,13 @@ def formulation_panel(request, case) -> str:
     from .report_services import held_meeting, report_due_on
     from .report_views import due_label
 
-    meetings = list(selectors.meetings_for_case(case)[:3])
-    report = selectors.report_for_case(case)
+    # Lean queries: the panel shows the meetings' dates and statuses and the report's.
+    meetings = list(case.meetings.order_by("-starts_at")[:3])
+    report = (
+        Report.objects.filter(case=case)
+        .annotate(has_final=Exists(ReportVersion.objects.filter(report_id=OuterRef("pk"))))
+        .first()
+    )
     due = None
     if report is not None:
         if not report.has_final:

@@ -8,10 +8,11 @@ closed...). Small cells are suppressed when shown (see `suppress`)."""
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import (
     Avg,
     Count,
@@ -24,10 +25,10 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.expressions import RawSQL
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from ecm.models import Case, CaseStatus, Child, ClosureReason, Gender
+from ecm.models import Case, CaseStatus, Child, ClosureReason, Gender, Team
 from formulation.models import (
     Agency,
     Invitation,
@@ -118,28 +119,37 @@ class Table:
 # --- Case-level figures (a Q on Case each) ---------------------------------------------------
 
 
-def _checks(period: Period, **filters):
+def _within(team_ids, path: str = "case") -> dict:
+    """Filter kwargs scoping a subquery to the teams (none when `team_ids` is None)."""
+    return {} if team_ids is None else {f"{path}__team_id__in": list(team_ids)}
+
+
+def _checks(period: Period, team_ids, **filters):
     """Cases (ids) with an eligibility check in the period: an uncorrelated subquery, built
     once by the database rather than once per case."""
-    return EligibilityCheck.objects.filter(period.moments("checked_at"), **filters).values(
-        "referral__case_id"
-    )
+    return EligibilityCheck.objects.filter(
+        period.moments("checked_at"), **_within(team_ids, "referral__case"), **filters
+    ).values("referral__case_id")
 
 
-def case_figures(period: Period) -> dict[str, tuple[str, Q]]:
+def case_figures(period: Period, team_ids=None) -> dict[str, tuple[str, Q]]:
     """key -> (label, Q on Case). Each Q is a plain column test or `pk__in` an uncorrelated
-    subquery, so one aggregate counts them all without DISTINCT."""
+    subquery, so one aggregate counts them all without DISTINCT. With `team_ids` the
+    subqueries are scoped to those teams too, so that a few teams' figures cost what their
+    own data costs (the aggregate is scoped in any case: `count_all`)."""
     p = period
-    held = Meeting.objects.filter(p.moments("starts_at"), status=Meeting.Status.HELD).values(
-        "case_id"
-    )
-    reviews = Review.objects.filter(held_on__gte=p.start, held_on__lte=p.end)
+    teams = _within(team_ids)
+    held = Meeting.objects.filter(
+        p.moments("starts_at"), status=Meeting.Status.HELD, **teams
+    ).values("case_id")
+    reviews = Review.objects.filter(held_on__gte=p.start, held_on__lte=p.end, **teams)
     decisions = MissedAppointmentDecision.objects.filter(
-        decided_on__gte=p.start, decided_on__lte=p.end
+        decided_on__gte=p.start, decided_on__lte=p.end, **teams
     )
     # Closed cases whose child offended after the closure, in the period (on any episode):
     # one join, not a lookup per closed case.
     after = Case.objects.filter(
+        **_within(team_ids, "child__cases"),
         status=CaseStatus.CLOSED,
         child__cases__offences__date__gt=F("closed_on"),
         child__cases__offences__date__gte=p.start,
@@ -155,15 +165,15 @@ def case_figures(period: Period) -> dict[str, tuple[str, Q]]:
         "active_in_period": (_("Cases open at any time in the period"), active_in_period),
         "referred": (
             _("Referrals submitted"),
-            Q(pk__in=Referral.objects.filter(p.moments("submitted_at")).values("case_id")),
+            Q(pk__in=Referral.objects.filter(p.moments("submitted_at"), **teams).values("case_id")),
         ),
         "criteria_met": (
             _("Referrals meeting the criteria"),
-            Q(pk__in=_checks(p, decision__in=[Decision.ACCEPTED, Decision.PRIORITY])),
+            Q(pk__in=_checks(p, team_ids, decision__in=[Decision.ACCEPTED, Decision.PRIORITY])),
         ),
         "criteria_not_met": (
             _("Referrals not meeting the criteria"),
-            Q(pk__in=_checks(p, decision=Decision.NOT_MET)),
+            Q(pk__in=_checks(p, team_ids, decision=Decision.NOT_MET)),
         ),
         "waiting": (_("On the waiting list now"), Q(status=CaseStatus.WAITING)),
         # Engagement
@@ -213,9 +223,9 @@ def case_figures(period: Period) -> dict[str, tuple[str, Q]]:
             _("Cases with overdue actions now"),
             Q(status__in=OPEN)
             & Q(
-                pk__in=Action.objects.filter(status=Action.Status.OPEN, due_on__lt=p.end).values(
-                    "case_id"
-                )
+                pk__in=Action.objects.filter(
+                    status=Action.Status.OPEN, due_on__lt=p.end, **teams
+                ).values("case_id")
             ),
         ),
     }
@@ -227,7 +237,7 @@ def case_figures(period: Period) -> dict[str, tuple[str, Q]]:
     return figures
 
 
-def transition_figures(p: Period) -> dict[str, tuple[str, Q]]:
+def transition_figures(p: Period, team_ids=None) -> dict[str, tuple[str, Q]]:
     """Per destination, for drill-down (the dashboard counts them in one grouped query)."""
     closed_in_period = Q(status=CaseStatus.CLOSED) & p.dates("closed_on")
     return {
@@ -235,7 +245,9 @@ def transition_figures(p: Period) -> dict[str, tuple[str, Q]]:
             label,
             closed_in_period
             & Q(
-                pk__in=Transition.objects.filter(destination=destination).values("closure__case_id")
+                pk__in=Transition.objects.filter(
+                    destination=destination, **_within(team_ids, "closure__case")
+                ).values("closure__case_id")
             ),
         )
         for destination, label in Transition.Destination.choices
@@ -263,14 +275,17 @@ def transition_counts(team_ids, p: Period) -> dict[str, int]:
 _review_due = Q(due_on__isnull=False) & ~Q(kind=Review.Kind.AD_HOC)
 
 
-def not_met_figures(p: Period) -> dict[str, tuple[str, Q]]:
+def not_met_figures(p: Period, team_ids=None) -> dict[str, tuple[str, Q]]:
     """Per reason, for drill-down (the dashboard counts them in one grouped query)."""
     return {
         f"not_met:{reason}": (
             label,
             Q(
                 pk__in=_checks(
-                    p, decision=Decision.NOT_MET, not_met_reasons__icontains=f'"{reason}"'
+                    p,
+                    team_ids,
+                    decision=Decision.NOT_MET,
+                    not_met_reasons__icontains=f'"{reason}"',
                 )
             ),
         )
@@ -364,17 +379,43 @@ SPLIT_TABLES = {
 
 def dashboard(team_ids, period: Period) -> list[Table]:
     """All the tables of the manager dashboard. A constant number of queries."""
-    figs = case_figures(period)
-    counts = count_all(team_ids, figs)
-    c = {key: counts[_alias(key)] for key in figs}
-    nm = not_met_counts(team_ids, period)
-    moved_on = transition_counts(team_ids, period)
+    # Scoping the subqueries pays for a few teams; over every team it is only extra joins.
+    everything = set(team_ids) >= set(Team.objects.values_list("pk", flat=True))
+    figs = case_figures(period, None if everything else team_ids)
     prof = profile_figures(period)
     active = figs["active_in_period"][1]
-    pcounts = count_all(team_ids, prof, base=active)
-    pc = {key: pcounts[_alias(key)] for key in prof}
-    review_counts = _review_counts(team_ids, period)
-    referral_time = _referral_time(team_ids, period)
+
+    def first_half():
+        counts = count_all(team_ids, figs)
+        c = {key: counts[_alias(key)] for key in figs}
+        review_counts = _review_counts(team_ids, period)
+        referral_time = _referral_time(team_ids, period)
+        return {
+            "c": c,
+            "nm": not_met_counts(team_ids, period),
+            "moved_on": transition_counts(team_ids, period),
+            "review_counts": review_counts,
+            "referral_time": referral_time,
+            "waiting": _waiting_rows(team_ids),
+            "engagement": _engagement_extra(team_ids, period, review_counts),
+            "risk": _risk_rows(team_ids, period),
+            "timeliness": _timeliness_rows(team_ids, period, c, review_counts, referral_time),
+        }
+
+    def second_half():
+        pcounts = count_all(team_ids, prof, base=active)
+        return {
+            "pc": {key: pcounts[_alias(key)] for key in prof},
+            "offences": _offence_rows(team_ids, period),
+            "survey": _survey_rows(team_ids, period),
+            "report_time": _report_time_rows(team_ids, period),
+            "attendance": _attendance_rows(team_ids, period),
+            "trm": _trm_rows(team_ids, period),
+        }
+
+    a, b = together(first_half, second_half)
+    c, nm, moved_on, pc = a["c"], a["nm"], a["moved_on"], b["pc"]
+    referral_time = a["referral_time"]
 
     def rows(keys, denominator=None):
         return [Row(k, str(figs[k][0]), c[k], denominator) for k in keys]
@@ -393,7 +434,7 @@ def dashboard(team_ids, period: Period) -> list[Table]:
                     "waiting",
                 ]
             )
-            + _waiting_rows(team_ids),
+            + a["waiting"],
         ),
         Table(
             "not_met",
@@ -417,7 +458,7 @@ def dashboard(team_ids, period: Period) -> list[Table]:
                 )
             ]
             + rows(["rereferred"])
-            + _engagement_extra(team_ids, period, review_counts),
+            + a["engagement"],
         ),
         Table(
             "outcomes",
@@ -434,24 +475,24 @@ def dashboard(team_ids, period: Period) -> list[Table]:
                     c["closed"] or None,
                 ),
             ]
-            + _offence_rows(team_ids, period),
+            + b["offences"],
         ),
         Table(
             "risk",
             str(_("Risk ratings of cases closed in the period (mean)")),
-            _risk_rows(team_ids, period),
+            a["risk"],
         ),
         Table(
             "survey",
             str(_("Outcome survey at closure: improved / no change / worse")),
-            _survey_rows(team_ids, period),
+            b["survey"],
             columns=("improved", "no_change", "worse"),
             chart=True,
         ),
         Table(
             "timeliness",
             str(_("Timeliness")),
-            _timeliness_rows(team_ids, period, c, review_counts, referral_time),
+            a["timeliness"],
         ),
         Table(
             "referral_time",
@@ -462,19 +503,19 @@ def dashboard(team_ids, period: Period) -> list[Table]:
         Table(
             "report_time",
             str(_("Meeting to final report (meetings held in the period)")),
-            _report_time_rows(team_ids, period),
+            b["report_time"],
             chart=True,
         ),
         Table(
             "attendance",
             str(_("Attendance at formulation meetings, by agency")),
-            _attendance_rows(team_ids, period),
+            b["attendance"],
             chart=True,
         ),
         Table(
             "trm",
             str(_("TRM stage: latest review against formulation")),
-            _trm_rows(team_ids, period),
+            b["trm"],
             chart=True,
         ),
         Table(
@@ -534,6 +575,36 @@ def dashboard(team_ids, period: Period) -> list[Table]:
         table.split = table.key in SPLIT_TABLES
         protect(table)
     return tables
+
+
+def together(*calls):
+    """Run independent groups of figure queries at once, each on its own database
+    connection, and return their results in order: the dashboard's SQL is spread over
+    many moderately heavy queries, and PostgreSQL runs two connections' queries on two cores.
+    Only where that is safe: on PostgreSQL and outside a transaction (another connection
+    would not see this one's uncommitted rows), and `MONITORING_PARALLEL_QUERIES` on.
+    Otherwise, one after the other here."""
+    if (
+        len(calls) < 2
+        or not getattr(settings, "MONITORING_PARALLEL_QUERIES", True)
+        or connection.vendor != "postgresql"
+        or connection.in_atomic_block
+    ):
+        return [call() for call in calls]
+    language = translation.get_language()
+    zone = timezone.get_current_timezone()
+
+    def apart(call):
+        try:
+            with translation.override(language), timezone.override(zone):
+                return call()
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    with ThreadPoolExecutor(max_workers=len(calls) - 1, thread_name_prefix="figures") as pool:
+        futures = [pool.submit(apart, call) for call in calls[1:]]
+        results = [calls[0]()]
+        return results + [future.result() for future in futures]
 
 
 def _review_counts(team_ids, period: Period) -> dict:
@@ -941,10 +1012,31 @@ def _trm_rows(team_ids, period: Period) -> list[Row]:
         counts = dict(cursor.fetchall())
     total = sum(counts.values())
     return [
-        Row("trm:up", str(_("Moved up")), counts.get("up", 0), total),
-        Row("trm:same", str(_("Same stage")), counts.get("same", 0), total),
-        Row("trm:down", str(_("Moved down")), counts.get("down", 0), total),
+        Row(key, str(label), counts.get(key.split(":")[1], 0), total)
+        for key, label in TRM_LABELS.items()
     ]
+
+
+TRM_LABELS = {
+    "trm:up": _("Moved up"),
+    "trm:same": _("Same stage"),
+    "trm:down": _("Moved down"),
+}
+
+
+def figure_label(key: str, period: Period, team_ids) -> str | None:
+    """The label of a drillable figure (None for an unknown key)."""
+    if key in TRM_LABELS:
+        return str(TRM_LABELS[key])
+    for figures in (
+        case_figures(period, team_ids),
+        not_met_figures(period, team_ids),
+        transition_figures(period, team_ids),
+        profile_figures(period),
+    ):
+        if key in figures:
+            return str(figures[key][0])
+    return None
 
 
 def drill_cases(team_ids, period: Period, key: str):
@@ -957,7 +1049,11 @@ def drill_cases(team_ids, period: Period, key: str):
             [*params, key.split(":", 1)[1]],
         )
         return qs.filter(pk__in=ids)
-    figures = {**case_figures(period), **not_met_figures(period), **transition_figures(period)}
+    figures = {
+        **case_figures(period, team_ids),
+        **not_met_figures(period, team_ids),
+        **transition_figures(period, team_ids),
+    }
     if key in figures:
         return qs.filter(figures[key][1]).distinct()
     prof = profile_figures(period)

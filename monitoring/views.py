@@ -130,11 +130,7 @@ def drill(request, key: str):
         .order_by("team__name", "child__last_name", "pk")
     )
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
-    label = (
-        figures.case_figures(period).get(key)
-        or figures.not_met_figures(period).get(key)
-        or figures.profile_figures(period).get(key)
-    )
+    label = figures.figure_label(key, period, team_ids)
     audit_record(
         actor=request.user,
         action=AuditEvent.Action.SEARCH,
@@ -148,7 +144,7 @@ def drill(request, key: str):
         {
             "page": page,
             "key": key,
-            "label": label[0] if label else key,
+            "label": label or key,
             "period": period,
             "query": params.urlencode(),
         },

@@ -475,7 +475,8 @@ def referral_panel(request, case) -> str:
     """The referral and consent section of the case page (constant queries)."""
     from django.template.loader import render_to_string
 
-    referral = selectors.referral_for_case(case)
+    # Lean: the case is at hand already, and the panel shows the referral's own fields.
+    referral = Referral.objects.filter(case=case).first()
     user = request.user
     last_event = referral.events.order_by("-at", "-pk").first() if referral else None
     consent_info = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -85,41 +85,24 @@ def next_review_due(case: Case) -> dt.date | None:
 
 
 def case_summary(case: Case) -> dict:
-    """What the case page's reviews section shows, in one query: how many reviews, the
-    next review agreed at the latest one, the TRM stage recorded last, and the missed
-    appointments since the last warning/breach decision."""
-    from .services import missed_count_expression
+    """What the case page's reviews section shows: how many reviews, the next review agreed
+    at the latest one that set a date, the TRM stage recorded last, and the missed
+    appointments since the last warning/breach decision. Three small queries (one more
+    before the first review, for the date set at the formulation meeting): cheaper to build
+    than one query of correlated subqueries."""
+    from .services import missed_since_last_decision
 
-    reviews = Review.objects.filter(case_id=OuterRef("pk"))
-    latest = TRMStageRecord.objects.filter(case_id=OuterRef("pk")).order_by("-recorded_on", "-pk")
-    row = (
-        Case.objects.filter(pk=case.pk)
-        .annotate(
-            n_reviews=Subquery(
-                reviews.order_by().values("case_id").annotate(n=Count("pk")).values("n")[:1],
-                output_field=IntegerField(),
-            ),
-            next_on=Subquery(
-                reviews.filter(next_review_on__isnull=False)
-                .order_by("-held_on", "-pk")
-                .values("next_review_on")[:1]
-            ),
-            stage_number=Subquery(latest.values("stage__number")[:1]),
-            stage_name=Subquery(latest.values("stage__name")[:1]),
-            missed=missed_count_expression(),
-        )
-        .values("n_reviews", "next_on", "stage_number", "stage_name", "missed")
-        .get()
+    next_dates = list(
+        case.reviews.order_by("-held_on", "-pk").values_list("next_review_on", flat=True)
     )
-    n = row["n_reviews"] or 0
+    latest = case.trm_records.select_related("stage").order_by("-recorded_on", "-pk").first()
     return {
-        "review_count": n,
-        # Before the first review, the date set at the formulation meeting (one more query).
-        "next_review_on": row["next_on"] if n else _due(case, Review.objects.none()),
-        "latest_stage": f"{row['stage_number']}. {row['stage_name']}"
-        if row["stage_number"] is not None
-        else None,
-        "missed": row["missed"] or 0,
+        "review_count": len(next_dates),
+        "next_review_on": next((d for d in next_dates if d), None)
+        if next_dates
+        else _due(case, Review.objects.none()),
+        "latest_stage": str(latest.stage) if latest else None,
+        "missed": missed_since_last_decision(case),
     }
 
 

@@ -8,7 +8,8 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models import DateTimeField, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,6 +40,7 @@ from .models import (
 #: More than this many missed appointments (since the last decision) prompts a consultation
 #: with the psychologist before any warning or breach decision (practice guidance).
 MISSED_BEFORE_CONSULTATION = 3
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # before any record
 
 
 def _require(allowed: bool) -> None:
@@ -349,29 +351,13 @@ def missed_since_last_decision(case: Case) -> int:
     """Missed appointments recorded after the last warning/breach decision (all of them if
     there has been none). Counted by when they were recorded, so a miss entered after the
     decision counts even if it happened on the same day. One query."""
-    return _missed_since_last_decision(case.pk).count()
-
-
-def _missed_since_last_decision(case_ref):
-    """The missed contacts behind `missed_since_last_decision`; `case_ref` is a case id or an
-    OuterRef (the case summary counts them in a subquery)."""
-    decisions = MissedAppointmentDecision.objects.filter(case_id=case_ref)
-    last = decisions.order_by("-created_at", "-pk").values("created_at")[:1]
-    return Contact.objects.filter(case_id=case_ref, kind=Contact.Kind.MISSED).filter(
-        Q(created_at__gt=Subquery(last)) | ~Exists(decisions)
+    last = (
+        MissedAppointmentDecision.objects.filter(case=case)
+        .order_by("-created_at", "-pk")
+        .values("created_at")[:1]
     )
-
-
-def missed_count_expression():
-    """`missed_since_last_decision` as a subquery on Case (for summaries in one query)."""
-    return Subquery(
-        _missed_since_last_decision(OuterRef("pk"))
-        .order_by()
-        .values("case_id")
-        .annotate(n=Count("pk"))
-        .values("n")[:1],
-        output_field=IntegerField(),
-    )
+    since = Coalesce(Subquery(last), Value(EPOCH, output_field=DateTimeField()))
+    return Contact.objects.filter(case=case, kind=Contact.Kind.MISSED, created_at__gt=since).count()
 
 
 def needs_consultation(case: Case) -> bool:

@@ -497,7 +497,11 @@ def reviews_panel(request, case) -> str:
     summary = selectors.case_summary(case)
     next_due = summary["next_review_on"] if case.status == "active" else None
     overdue = (
-        list(selectors.open_actions(case).filter(due_on__lt=today)[:5])
+        list(
+            case.actions.filter(status=Action.Status.OPEN, due_on__lt=today)
+            .select_related("owner_user")
+            .order_by("due_on", "pk")[:5]
+        )
         if case.status != "closed"
         else []
     )

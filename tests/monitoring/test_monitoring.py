@@ -459,3 +459,50 @@ def test_generated_dataset_keeps_the_queries_constant_and_its_facts_consistent(w
         assert review.due_on == review_due_on(review), review
     for closure in Closure.objects.filter(case__team_id__in=generated)[:40]:
         assert closure.plan_completed == plan_completed(closure.case), closure
+
+
+@pytest.mark.django_db(transaction=True)
+def test_figure_queries_run_on_two_connections_with_the_same_answers(
+    settings, monkeypatch, django_db_blocker
+):
+    """Outside a transaction, on PostgreSQL, the dashboard runs its two groups of queries at
+    once on two connections; the figures are the same as one after the other."""
+    from django.core.management import call_command
+
+    from ecm.models import Team
+    from tests.conftest import reload_migration_data
+
+    # Tests on committed data flush the database after them: put back what migrations put in.
+    reload_migration_data(django_db_blocker, "formulation.migrations.0002_trm_frameworks")
+    reload_migration_data(django_db_blocker, "referrals.migrations.0002_rule_sets")
+
+    call_command(
+        "generate_data",
+        teams=2,
+        children=120,
+        reviews=300,
+        timeline=200,
+        seed=11,
+        stdout=open(os.devnull, "w"),  # noqa: SIM115
+    )
+    team_ids = list(Team.objects.values_list("pk", flat=True))
+    period = Period(timezone.localdate() - dt.timedelta(days=365), timezone.localdate())
+    submitted = []
+
+    class Pool(figures.ThreadPoolExecutor):
+        def submit(self, fn, *args, **kwargs):
+            submitted.append(fn)
+            return super().submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(figures, "ThreadPoolExecutor", Pool)
+
+    def shown(tables):
+        return {(t.key, r.key): (r.value, r.denominator, r.columns) for t in tables for r in t.rows}
+
+    settings.MONITORING_PARALLEL_QUERIES = True
+    together = shown(figures.dashboard(team_ids, period))
+    assert len(submitted) == 1  # the second group went to another thread
+    settings.MONITORING_PARALLEL_QUERIES = False
+    assert shown(figures.dashboard(team_ids, period)) == together
+    assert len(submitted) == 1
+    assert together[("cohort", "active_in_period")][0] > 0
