@@ -389,22 +389,21 @@ def dashboard(team_ids, period: Period) -> list[Table]:
         counts = count_all(team_ids, figs)
         c = {key: counts[_alias(key)] for key in figs}
         review_counts = _review_counts(team_ids, period)
-        referral_time = _referral_time(team_ids, period)
         return {
             "c": c,
             "nm": not_met_counts(team_ids, period),
             "moved_on": transition_counts(team_ids, period),
             "review_counts": review_counts,
-            "referral_time": referral_time,
             "waiting": _waiting_rows(team_ids),
             "engagement": _engagement_extra(team_ids, period, review_counts),
             "risk": _risk_rows(team_ids, period),
-            "timeliness": _timeliness_rows(team_ids, period, c, review_counts, referral_time),
+            "coverage": _coverage(team_ids, period),
         }
 
     def second_half():
         pcounts = count_all(team_ids, prof, base=active)
         return {
+            "referral_time": _referral_time(team_ids, period),
             "pc": {key: pcounts[_alias(key)] for key in prof},
             "offences": _offence_rows(team_ids, period),
             "survey": _survey_rows(team_ids, period),
@@ -415,7 +414,7 @@ def dashboard(team_ids, period: Period) -> list[Table]:
 
     a, b = together(first_half, second_half)
     c, nm, moved_on, pc = a["c"], a["nm"], a["moved_on"], b["pc"]
-    referral_time = a["referral_time"]
+    referral_time = b["referral_time"]
 
     def rows(keys, denominator=None):
         return [Row(k, str(figs[k][0]), c[k], denominator) for k in keys]
@@ -492,7 +491,7 @@ def dashboard(team_ids, period: Period) -> list[Table]:
         Table(
             "timeliness",
             str(_("Timeliness")),
-            a["timeliness"],
+            _timeliness_rows(c, a["review_counts"], referral_time, a["coverage"]),
         ),
         Table(
             "referral_time",
@@ -867,10 +866,13 @@ def _referral_time(team_ids, period: Period) -> dict:
     }
 
 
-def _timeliness_rows(team_ids, period: Period, c, review_counts, referral_time) -> list[Row]:
+def _coverage(team_ids, period: Period) -> dict:
     from supervision.selectors import coverage
 
-    cov = coverage(team_ids, period.start, period.end)
+    return coverage(team_ids, period.start, period.end)
+
+
+def _timeliness_rows(c, review_counts, referral_time, cov) -> list[Row]:
     return [
         Row(
             "referral_to_meeting",
@@ -960,46 +962,53 @@ def _attendance_rows(team_ids, period: Period) -> list[Row]:
 def _trm_movement_sql(team_ids, period: Period) -> tuple[str, list]:
     """SQL giving (case_id, direction) for each case open in the period that has both a TRM
     placement at formulation and a stage recorded at a review by the end of the period: the
-    stage at the latest review against the first placement ("up", "same", "down"). Each
-    side picks one row per case with ROW_NUMBER() (PostgreSQL and SQLite alike)."""
+    stage at the latest review against the first placement ("up", "same", "down"). Each side
+    picks one row per case: DISTINCT ON with an index in its order on PostgreSQL (no sort),
+    ROW_NUMBER() elsewhere (the SQLite of `make run`)."""
     case, stage = Case._meta.db_table, TRMStage._meta.db_table
     record, placement = TRMStageRecord._meta.db_table, TRMPlacement._meta.db_table
     meeting = Meeting._meta.db_table
     teams = list(team_ids) or [0]
     marks = ", ".join(["%s"] * len(teams))
-    in_scope = (
-        f"c.team_id IN ({marks}) AND c.opened_on <= %s "
+    cases = (
+        f"SELECT c.id FROM {case} c WHERE c.team_id IN ({marks}) AND c.opened_on <= %s "  # noqa: S608
         "AND (c.closed_on IS NULL OR c.closed_on >= %s)"
     )
-    scope_params = [*teams, period.end, period.start]
+    case_params = [*teams, period.end, period.start]
+    latest_from = f"FROM {record} r WHERE r.recorded_on <= %s AND r.case_id IN ({cases})"
+    first_from = (
+        f"FROM {placement} p JOIN {meeting} m ON m.id = p.meeting_id WHERE m.case_id IN ({cases})"
+    )
+    if connection.vendor == "postgresql":
+        latest = (
+            f"SELECT DISTINCT ON (r.case_id) r.case_id AS case_id, r.stage_id AS stage_id "
+            f"{latest_from} ORDER BY r.case_id, r.recorded_on DESC, r.id DESC"
+        )
+        first = (
+            f"SELECT DISTINCT ON (m.case_id) m.case_id AS case_id, p.stage_id AS stage_id "
+            f"{first_from} ORDER BY m.case_id, m.starts_at, m.id"
+        )
+    else:
+        latest = (
+            "SELECT case_id, stage_id FROM (SELECT r.case_id AS case_id, r.stage_id AS stage_id, "  # noqa: S608
+            "ROW_NUMBER() OVER (PARTITION BY r.case_id ORDER BY r.recorded_on DESC, r.id DESC) "
+            f"AS rn {latest_from}) ranked WHERE rn = 1"
+        )
+        first = (
+            "SELECT case_id, stage_id FROM (SELECT m.case_id AS case_id, p.stage_id AS stage_id, "  # noqa: S608
+            "ROW_NUMBER() OVER (PARTITION BY m.case_id ORDER BY m.starts_at, m.id) "
+            f"AS rn {first_from}) ranked WHERE rn = 1"
+        )
     sql = f"""
         SELECT l.case_id AS case_id,
-               CASE WHEN l.n > s.n THEN 'up' WHEN l.n < s.n THEN 'down' ELSE 'same' END
-                   AS direction
-        FROM (
-            SELECT r.case_id AS case_id, st.number AS n,
-                   ROW_NUMBER() OVER (
-                       PARTITION BY r.case_id ORDER BY r.recorded_on DESC, r.id DESC
-                   ) AS rn
-            FROM {record} r
-            JOIN {stage} st ON st.id = r.stage_id
-            JOIN {case} c ON c.id = r.case_id
-            WHERE {in_scope} AND r.recorded_on <= %s
-        ) l
-        JOIN (
-            SELECT m.case_id AS case_id, st.number AS n,
-                   ROW_NUMBER() OVER (
-                       PARTITION BY m.case_id ORDER BY m.starts_at, m.id
-                   ) AS rn
-            FROM {placement} p
-            JOIN {meeting} m ON m.id = p.meeting_id
-            JOIN {stage} st ON st.id = p.stage_id
-            JOIN {case} c ON c.id = m.case_id
-            WHERE {in_scope}
-        ) s ON s.case_id = l.case_id AND s.rn = 1
-        WHERE l.rn = 1
+               CASE WHEN now.number > was.number THEN 'up'
+                    WHEN now.number < was.number THEN 'down' ELSE 'same' END AS direction
+        FROM ({latest}) l
+        JOIN ({first}) s ON s.case_id = l.case_id
+        JOIN {stage} now ON now.id = l.stage_id
+        JOIN {stage} was ON was.id = s.stage_id
     """  # noqa: S608 (table names from the models; values are parameters)
-    return sql, [*scope_params, period.end, *scope_params]
+    return sql, [period.end, *case_params, *case_params]
 
 
 def _trm_rows(team_ids, period: Period) -> list[Row]:

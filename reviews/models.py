@@ -224,6 +224,14 @@ class TRMStageRecord(models.Model):
 
     class Meta:
         ordering = ["recorded_on", "pk"]
+        indexes = [
+            # Each case's latest stage, read in index order (monitoring: TRM movement).
+            models.Index(
+                fields=["case", "-recorded_on", "-id"],
+                name="trm_record_latest_idx",
+                include=["stage"],
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self.stage)

@@ -122,7 +122,7 @@ def pick_case() -> Case:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=5, help="dashboard runs (default 5)")
+    parser.add_argument("--runs", type=int, default=9, help="dashboard runs (default 9)")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         print("error: the dashboard bench needs PostgreSQL (set DATABASE_URL)", file=sys.stderr)
