@@ -53,7 +53,15 @@ def caseload_for(user: User) -> QuerySet[Case]:
 def case_get_for(user: User, pk: int) -> Case:
     """One case the user may see, or 404 (never 403: do not confirm it exists)."""
     try:
-        return case_list_for(user).select_related("previous_case").get(pk=pk)
+        # The relations a case page shows on every case; the referring-to team and the
+        # previous episode load when a case has them (most have neither).
+        return (
+            case_list_for(user)
+            .select_related(None)
+            .select_related("child", "team", "case_manager")
+            .order_by()
+            .get(pk=pk)
+        )
     except Case.DoesNotExist:
         raise Http404 from None
 

@@ -98,6 +98,7 @@ class Row:
     columns: dict = field(default_factory=dict)
     n: int | None = None  # for a mean: how many it is taken over
     hidden: bool = False  # suppressed because it would reveal a small cell elsewhere
+    drill_url: str = ""  # set by the dashboard view for a figure that links to its cases
 
     @property
     def percent(self):
@@ -258,7 +259,7 @@ def transition_counts(team_ids, p: Period) -> dict[str, int]:
     """Cases closed in the period, per destination they moved on to: one grouped query."""
     rows = (
         Transition.objects.filter(
-            closure__case__team_id__in=team_ids,
+            **_within(team_ids, "closure__case"),
             closure__case__status=CaseStatus.CLOSED,
             closure__case__closed_on__gte=p.start,
             closure__case__closed_on__lte=p.end,
@@ -298,7 +299,7 @@ def not_met_counts(team_ids, p: Period) -> dict[str, int]:
     checks = EligibilityCheck.objects.filter(
         p.moments("checked_at"),
         decision=Decision.NOT_MET,
-        referral__case__team_id__in=team_ids,
+        **_within(team_ids, "referral__case"),
     )
     agg = checks.aggregate(
         **{
@@ -346,7 +347,9 @@ def _years_before(day: dt.date, years: int) -> dt.date:
 
 
 def scope(team_ids) -> Q:
-    return Q(team_id__in=list(team_ids))
+    """Cases of the teams (every case when `team_ids` is None: the dashboard passes None when
+    the choice is every team, which spares each query its join to the cases)."""
+    return Q() if team_ids is None else Q(team_id__in=list(team_ids))
 
 
 def count_all(team_ids, figures: dict[str, tuple[str, Q]], base: Q | None = None) -> dict:
@@ -381,7 +384,9 @@ def dashboard(team_ids, period: Period) -> list[Table]:
     """All the tables of the manager dashboard. A constant number of queries."""
     # Scoping the subqueries pays for a few teams; over every team it is only extra joins.
     everything = set(team_ids) >= set(Team.objects.values_list("pk", flat=True))
-    figs = case_figures(period, None if everything else team_ids)
+    coverage_teams = list(team_ids)
+    team_ids = None if everything else list(team_ids)
+    figs = case_figures(period, team_ids)
     prof = profile_figures(period)
     active = figs["active_in_period"][1]
 
@@ -390,6 +395,7 @@ def dashboard(team_ids, period: Period) -> list[Table]:
         c = {key: counts[_alias(key)] for key in figs}
         review_counts = _review_counts(team_ids, period)
         return {
+            "referral_time": _referral_time(team_ids, period),
             "c": c,
             "nm": not_met_counts(team_ids, period),
             "moved_on": transition_counts(team_ids, period),
@@ -397,13 +403,12 @@ def dashboard(team_ids, period: Period) -> list[Table]:
             "waiting": _waiting_rows(team_ids),
             "engagement": _engagement_extra(team_ids, period, review_counts),
             "risk": _risk_rows(team_ids, period),
-            "coverage": _coverage(team_ids, period),
+            "coverage": _coverage(coverage_teams, period),
         }
 
     def second_half():
         pcounts = count_all(team_ids, prof, base=active)
         return {
-            "referral_time": _referral_time(team_ids, period),
             "pc": {key: pcounts[_alias(key)] for key in prof},
             "offences": _offence_rows(team_ids, period),
             "survey": _survey_rows(team_ids, period),
@@ -414,7 +419,7 @@ def dashboard(team_ids, period: Period) -> list[Table]:
 
     a, b = together(first_half, second_half)
     c, nm, moved_on, pc = a["c"], a["nm"], a["moved_on"], b["pc"]
-    referral_time = b["referral_time"]
+    referral_time = a["referral_time"]
 
     def rows(keys, denominator=None):
         return [Row(k, str(figs[k][0]), c[k], denominator) for k in keys]
@@ -610,7 +615,7 @@ def _review_counts(team_ids, period: Period) -> dict:
     """Reviews held in the period; of those that were due on a date, how many were held by
     it. One query."""
     return Review.objects.filter(
-        case__team_id__in=team_ids, held_on__gte=period.start, held_on__lte=period.end
+        **_within(team_ids), held_on__gte=period.start, held_on__lte=period.end
     ).aggregate(
         held=Count("pk"),
         due=Count("pk", filter=_review_due),
@@ -749,7 +754,7 @@ def _waiting_rows(team_ids) -> list[Row]:
 
     now = timezone.now()
     agg = Referral.objects.filter(
-        case__team_id__in=team_ids, case__status=CaseStatus.WAITING, waiting_since__isnull=False
+        **_within(team_ids), case__status=CaseStatus.WAITING, waiting_since__isnull=False
     ).aggregate(mean=Avg(now - F("waiting_since")), n=Count("pk"))
     mean = agg["mean"]
     return [
@@ -801,7 +806,7 @@ def _risk_rows(team_ids, period: Period) -> list[Row]:
 def _survey_rows(team_ids, period: Period) -> list[Row]:
     ratings = (
         OutcomeRating.objects.filter(
-            survey__case__team_id__in=team_ids,
+            **_within(team_ids, "survey__case"),
             survey__point="closure",
             survey__completed_on__gte=period.start,
             survey__completed_on__lte=period.end,
@@ -828,7 +833,7 @@ def _referral_time(team_ids, period: Period) -> dict:
     period: the mean, and the distribution against the one-month target. One query."""
     month = dt.timedelta(days=31)
     referrals = (
-        Referral.objects.filter(case__team_id__in=team_ids, submitted_at__isnull=False)
+        Referral.objects.filter(**_within(team_ids), submitted_at__isnull=False)
         .annotate(met=Min("case__meetings__starts_at", filter=Q(case__meetings__status="held")))
         .filter(period.moments("met"))
         .annotate(
@@ -909,7 +914,7 @@ def _timeliness_rows(c, review_counts, referral_time, cov) -> list[Row]:
 def _report_time_rows(team_ids, period: Period) -> list[Row]:
     meetings = (
         Meeting.objects.filter(
-            period.moments("starts_at"), case__team_id__in=team_ids, status=Meeting.Status.HELD
+            period.moments("starts_at"), **_within(team_ids), status=Meeting.Status.HELD
         )
         .annotate(final_at=Min("case__report__versions__finalised_at"))
         .annotate(
@@ -945,7 +950,7 @@ def _attendance_rows(team_ids, period: Period) -> list[Row]:
     rows = (
         Invitation.objects.filter(
             period.moments("meeting__starts_at"),
-            meeting__case__team_id__in=team_ids,
+            **_within(team_ids, "meeting__case"),
             meeting__status=Meeting.Status.HELD,
             status=Invitation.Status.ATTENDED,
         )
@@ -968,10 +973,10 @@ def _trm_movement_sql(team_ids, period: Period) -> tuple[str, list]:
     case, stage = Case._meta.db_table, TRMStage._meta.db_table
     record, placement = TRMStageRecord._meta.db_table, TRMPlacement._meta.db_table
     meeting = Meeting._meta.db_table
-    teams = list(team_ids) or [0]
-    marks = ", ".join(["%s"] * len(teams))
+    teams = [] if team_ids is None else list(team_ids) or [0]
+    in_teams = f"c.team_id IN ({', '.join(['%s'] * len(teams))}) AND " if teams else ""
     cases = (
-        f"SELECT c.id FROM {case} c WHERE c.team_id IN ({marks}) AND c.opened_on <= %s "  # noqa: S608
+        f"SELECT c.id FROM {case} c WHERE {in_teams}c.opened_on <= %s "  # noqa: S608
         "AND (c.closed_on IS NULL OR c.closed_on >= %s)"
     )
     case_params = [*teams, period.end, period.start]

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from urllib.parse import quote
 
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -96,11 +98,15 @@ def _manager_scope(request):
 def dashboard(request):
     form, team_ids, period = _manager_scope(request)
     tables = figures.dashboard(team_ids, period)
+    # The drill-down address of each figure: one reverse(), the key put in its place.
+    pattern = reverse("monitoring:drill", args=["KEY"])
     for table in tables:
         for row in table.rows:
             row.shown = figures.shown_row(row)
             row.shown_percent = figures.shown_percent(row)
             row.shown_columns = {k: figures.shown(v) for k, v in row.columns.items()}
+            if row.drill and row.value and row.shown != "—":
+                row.drill_url = pattern.replace("KEY", quote(row.key, safe=":+"))
         if table.chart:
             table.svg = bar_chart(table, title=table.title)
     query = request.GET.urlencode()

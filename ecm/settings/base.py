@@ -249,14 +249,17 @@ LOGGING = {
     },
 }
 
-# Formulation report PDFs: up to this many timeline events + family members the PDF is
-# rendered in the request (well under a second); above it a worker renders it while the
-# page shows progress. Rendered PDFs waiting for download are cleared after this many minutes.
 # Monitoring: counts below this are shown as "<n" (small-cell suppression).
 MONITORING_SUPPRESS_BELOW = env.int("MONITORING_SUPPRESS_BELOW", default=5)
+# The dashboard runs its two groups of queries at once on two PostgreSQL connections (outside
+# a transaction only); off, one after the other on one.
+MONITORING_PARALLEL_QUERIES = env.bool("MONITORING_PARALLEL_QUERIES", default=True)
 
 # The product's address, for links in e-mails (which carry no personal details).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
+# Formulation report PDFs: up to this many timeline events + family members the PDF is
+# rendered in the request (well under a second); above it a worker renders it while the
+# page shows progress. Rendered PDFs waiting for download are cleared after this many minutes.
 REPORT_PDF_INLINE_LIMIT = env.int("REPORT_PDF_INLINE_LIMIT", default=150)
 REPORT_PDF_KEEP_MINUTES = env.int("REPORT_PDF_KEEP_MINUTES", default=60)
