@@ -55,6 +55,18 @@ def bootstrap(form: forms.Form) -> None:
         widget.attrs.setdefault("class", css)
 
 
+def mark_invalid(form: forms.Form) -> None:
+    """For hand-laid-out fields: flag the fields with errors for Bootstrap and for screen
+    readers (their messages are in an element with id "<field id>-errors")."""
+    for name in form.errors:
+        if name not in form.fields:
+            continue
+        attrs = form.fields[name].widget.attrs
+        attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+        attrs["aria-invalid"] = "true"
+        attrs["aria-describedby"] = f"{form[name].auto_id}-errors"
+
+
 class ChildCaseForm(forms.ModelForm):
     """Register a child known to the YOT and open a potential ECM case for them."""
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from ecm.access import access_for
 from ecm.audit import audit_record
-from ecm.forms import DateInput, bootstrap
+from ecm.forms import DateInput, bootstrap, mark_invalid
 from ecm.models import AuditEvent, CaseStatus, Role, Team
 from ecm.selectors import case_list_for
 from formulation.models import Meeting, ReportVersion
@@ -91,6 +91,7 @@ def _manager_scope(request):
         raise Http404
     form = FilterForm(request.GET or None, team_ids=allowed)
     team_ids, period = form.scope(allowed)
+    mark_invalid(form)
     return form, team_ids, period
 
 

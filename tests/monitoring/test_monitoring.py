@@ -185,7 +185,10 @@ def test_export_is_audited_and_suppressed(client, world):
 def test_period_form_refuses_an_end_before_the_start(client, world):
     client.force_login(world.manager)
     page = client.get(reverse("monitoring:dashboard") + "?start=2026-03-01&end=2026-01-01")
-    assert "before its start" in page.content.decode()
+    body = page.content.decode()
+    assert "before its start" in body
+    assert 'id="id_end-errors"' in body and 'aria-describedby="id_end-errors"' in body
+    assert 'value="2026-03-01"' in body  # what was typed is kept
 
 
 def test_dashboard_costs_constant_queries(client, world):
