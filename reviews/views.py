@@ -489,7 +489,7 @@ def baseline(request, pk: int):
 
 
 def reviews_panel(request, case) -> str:
-    """The reviews section of the case page: two queries (one more before the first
+    """The reviews section of the case page: four small queries (one more before the first
     review, for the date set at the formulation meeting)."""
     if case.status not in ("active", "closed") and not case.reviews.exists():
         return ""
