@@ -651,9 +651,12 @@ def formulation_panel(request, case) -> str:
     from .report_views import due_label
 
     # Lean queries: the panel shows the meetings' dates and statuses and the report's.
-    meetings = list(case.meetings.order_by("-starts_at")[:3])
+    meetings = list(
+        case.meetings.only("pk", "case_id", "starts_at", "status").order_by("-starts_at")[:3]
+    )
     report = (
         Report.objects.filter(case=case)
+        .only("pk", "case_id", "status", "number", "due_on")
         .annotate(has_final=Exists(ReportVersion.objects.filter(report_id=OuterRef("pk"))))
         .first()
     )

@@ -476,7 +476,9 @@ def referral_panel(request, case) -> str:
     from django.template.loader import render_to_string
 
     # Lean: the case is at hand already, and the panel shows the referral's own fields.
-    referral = Referral.objects.filter(case=case).first()
+    referral = (
+        Referral.objects.filter(case=case).only("pk", "case_id", "status", "submitted_at").first()
+    )
     user = request.user
     last_event = referral.events.order_by("-at", "-pk").first() if referral else None
     consent_info = None

@@ -95,13 +95,17 @@ def case_summary(case: Case) -> dict:
     next_dates = list(
         case.reviews.order_by("-held_on", "-pk").values_list("next_review_on", flat=True)
     )
-    latest = case.trm_records.select_related("stage").order_by("-recorded_on", "-pk").first()
+    latest = (
+        case.trm_records.order_by("-recorded_on", "-pk")
+        .values_list("stage__number", "stage__name")
+        .first()
+    )
     return {
         "review_count": len(next_dates),
         "next_review_on": next((d for d in next_dates if d), None)
         if next_dates
         else _due(case, Review.objects.none()),
-        "latest_stage": str(latest.stage) if latest else None,
+        "latest_stage": "{}. {}".format(*latest) if latest else None,  # as TRMStage.__str__
         "missed": missed_since_last_decision(case),
     }
 
