@@ -410,7 +410,7 @@ def dashboard(team_ids, period: Period) -> list[Table]:
         pcounts = count_all(team_ids, prof, base=active)
         return {
             "pc": {key: pcounts[_alias(key)] for key in prof},
-            "offences": _offence_rows(team_ids, period),
+            "offences": _offence_rows(team_ids, period) + _after_rows(team_ids, period),
             "survey": _survey_rows(team_ids, period),
             "report_time": _report_time_rows(team_ids, period),
             "attendance": _attendance_rows(team_ids, period),
@@ -700,15 +700,7 @@ def _offence_rows(team_ids, period: Period) -> list[Row]:
         t_cases_reoffending=Count("case_id", filter=Q(n_during__gt=0)),
     )
 
-    def ratio(total, n, places=2):
-        if total is None or not n:
-            return None
-        if isinstance(total, dt.timedelta):
-            total = total.total_seconds() / 86400
-        return round(total / n, places) if places else round(total / n)
-
-    def row(key, label, value, n, unit):
-        return Row(key, str(label), value, drill=False, unit=unit, n=n)
+    ratio, row = _ratio, _mean_row
 
     return [
         row(
@@ -744,6 +736,77 @@ def _offence_rows(team_ids, period: Period) -> list[Row]:
             _("Mean time from the start of ECM to the first offence during it (days)"),
             _mean_days(agg["t_to_reoffend"]),
             agg["t_cases_reoffending"],
+            "days",
+        ),
+    ]
+
+
+def _ratio(total, n, places=2):
+    """total / n, rounded (None when there is nothing to divide); durations in days."""
+    if total is None or not n:
+        return None
+    if isinstance(total, dt.timedelta):
+        total = total.total_seconds() / 86400
+    return round(total / n, places) if places else round(total / n)
+
+
+def _mean_row(key, label, value, n, unit) -> Row:
+    return Row(key, str(label), value, drill=False, unit=unit, n=n)
+
+
+def _after_rows(team_ids, period: Period) -> list[Row]:
+    """Reoffending after ECM, from the offences in the period that the children of closed
+    cases committed after the closure (recorded on any later episode): seriousness, the
+    time from closure to the first such offence, and the mean gap between them. One query:
+    per closed case, then over the cases."""
+    after = (
+        Q(child__cases__offences__date__gt=F("closed_on"))
+        & Q(child__cases__offences__date__gte=period.start)
+        & Q(child__cases__offences__date__lte=period.end)
+    )
+    offence = "child__cases__offences"
+    per_case = (
+        Case.objects.filter(scope(team_ids), status=CaseStatus.CLOSED, closed_on__isnull=False)
+        .filter(after)
+        .values("pk")
+        .annotate(
+            n=Count(offence, filter=after),
+            g=Sum(f"{offence}__gravity", filter=after),
+            n_g=Count(f"{offence}__gravity", filter=after),
+            first=Min(f"{offence}__date", filter=after) - F("closed_on"),
+            span=Max(f"{offence}__date", filter=after) - Min(f"{offence}__date", filter=after),
+        )
+    )
+    agg = per_case.aggregate(
+        t_g=Sum("g"),
+        t_n_g=Sum("n_g"),
+        t_cases_g=Count("pk", filter=Q(n_g__gt=0)),
+        t_first=Avg("first"),
+        t_cases=Count("pk"),
+        t_span=Sum("span", filter=Q(n__gt=1)),
+        t_gaps=Sum(F("n") - 1, filter=Q(n__gt=1)),
+        t_cases_gaps=Count("pk", filter=Q(n__gt=1)),
+    )
+    return [
+        _mean_row(
+            "gravity:after",
+            _("Mean gravity of offences after ECM"),
+            _ratio(agg["t_g"], agg["t_n_g"]),
+            agg["t_cases_g"],
+            "rating",
+        ),
+        _mean_row(
+            "gap:after",
+            _("Mean gap between offences after ECM (days)"),
+            _ratio(agg["t_span"], agg["t_gaps"], 0),
+            agg["t_cases_gaps"],
+            "days",
+        ),
+        _mean_row(
+            "time_to_reoffend_after",
+            _("Mean time from the end of ECM to the first offence after it (days)"),
+            _mean_days(agg["t_first"]),
+            agg["t_cases"],
             "days",
         ),
     ]

@@ -509,3 +509,21 @@ def test_figure_queries_run_on_two_connections_with_the_same_answers(
     assert shown(figures.dashboard(team_ids, period)) == together
     assert len(submitted) == 1
     assert together[("cohort", "active_in_period")][0] > 0
+
+
+def test_reoffending_after_ecm(world):
+    from referrals.models import Offence
+
+    closed = case(
+        world, status="closed", opened_on=dt.date(2025, 1, 1), closed_on=dt.date(2025, 10, 1)
+    )
+    Offence.objects.create(case=closed, date=dt.date(2025, 5, 1), offence_type="x", gravity=2)
+    later = case(world, child=closed.child, opened_on=dt.date(2026, 1, 5))
+    for day, gravity in ((dt.date(2026, 1, 10), 3), (dt.date(2026, 2, 20), 5)):
+        Offence.objects.create(case=later, date=day, offence_type="y", gravity=gravity)
+    Offence.objects.create(case=later, date=dt.date(2026, 4, 2), offence_type="z", gravity=8)
+    v = values([world.yot_a.pk])
+    assert v["reoffended_after"].value == 1
+    assert (v["gravity:after"].value, v["gravity:after"].n) == (4.0, 1)  # not the April one
+    assert (v["gap:after"].value, v["gap:after"].n) == (41, 1)
+    assert (v["time_to_reoffend_after"].value, v["time_to_reoffend_after"].n) == (101, 1)
