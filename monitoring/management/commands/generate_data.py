@@ -1497,7 +1497,7 @@ class Command(BaseCommand):
                 plan_completed=(
                     all(s in ("done", "dropped") for s in ep.plan) and "done" in ep.plan
                     if ep.plan
-                    else None
+                    else (False if ep.recs else None)  # no progress recorded, or no plan
                 ),
                 recorded_by=ep.cm,
             )
