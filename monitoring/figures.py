@@ -894,7 +894,6 @@ def _survey_rows(team_ids, period: Period) -> list[Row]:
 def _referral_time(team_ids, period: Period) -> dict:
     """Referral to the formulation meeting, for referrals whose first meeting was held in the
     period: the mean, and the distribution against the one-month target. One query."""
-    month = dt.timedelta(days=31)
     referrals = (
         Referral.objects.filter(**_within(team_ids), submitted_at__isnull=False)
         .annotate(met=Min("case__meetings__starts_at", filter=Q(case__meetings__status="held")))
@@ -903,35 +902,33 @@ def _referral_time(team_ids, period: Period) -> dict:
             days=ExpressionWrapper(F("met") - F("submitted_at"), output_field=DurationField())
         )
     )
-    agg = referrals.aggregate(
-        mean=Avg("days"),
-        n=Count("pk"),
-        on_time=Count("pk", filter=Q(days__lte=month)),
-        late=Count("pk", filter=Q(days__gt=month, days__lte=2 * month)),
-        very_late=Count("pk", filter=Q(days__gt=2 * month)),
-    )
+    agg = referrals.aggregate(mean=Avg("days"), n=Count("pk"), **_by_month("days"))
     total = agg["n"]
     return {
         "mean": _mean_days(agg["mean"]),
         "n": total,
-        "rows": [
-            Row(
-                "referral:on_time",
-                str(_("Within one month")),
-                agg["on_time"],
-                total,
-                drill=False,
-            ),
-            Row("referral:late", str(_("One to two months")), agg["late"], total, drill=False),
-            Row(
-                "referral:very_late",
-                str(_("More than two months")),
-                agg["very_late"],
-                total,
-                drill=False,
-            ),
-        ],
+        "rows": _month_rows("referral", _("Within one month"), agg, total),
     }
+
+
+def _by_month(days: str, done: Q | None = None) -> dict:
+    """Aggregates of a duration against the one-month target: within a month, one to two
+    months, more (each among the rows matching `done`, when given)."""
+    month = dt.timedelta(days=31)
+    done = done or Q()
+    return {
+        "on_time": Count("pk", filter=done & Q(**{f"{days}__lte": month})),
+        "late": Count("pk", filter=done & Q(**{f"{days}__gt": month, f"{days}__lte": 2 * month})),
+        "very_late": Count("pk", filter=done & Q(**{f"{days}__gt": 2 * month})),
+    }
+
+
+def _month_rows(prefix: str, first_label, agg: dict, total: int) -> list[Row]:
+    labels = (first_label, _("One to two months"), _("More than two months"))
+    return [
+        Row(f"{prefix}:{key}", str(label), agg[key], total, drill=False)
+        for key, label in zip(("on_time", "late", "very_late"), labels, strict=True)
+    ]
 
 
 def _coverage(team_ids, period: Period) -> dict:
@@ -984,28 +981,14 @@ def _report_time_rows(team_ids, period: Period) -> list[Row]:
             days=ExpressionWrapper(F("final_at") - F("starts_at"), output_field=DurationField())
         )
     )
-    month = dt.timedelta(days=31)
     agg = meetings.aggregate(
         total=Count("pk"),
-        on_time=Count("pk", filter=Q(final_at__isnull=False, days__lte=month)),
-        late=Count("pk", filter=Q(final_at__isnull=False, days__gt=month, days__lte=2 * month)),
-        very_late=Count("pk", filter=Q(final_at__isnull=False, days__gt=2 * month)),
         not_yet=Count("pk", filter=Q(final_at__isnull=True)),
+        **_by_month("days", done=Q(final_at__isnull=False)),
     )
     total = agg["total"]
-    return [
-        Row(
-            "report:on_time",
-            str(_("Within one month (the target)")),
-            agg["on_time"],
-            total,
-            drill=False,
-        ),
-        Row("report:late", str(_("One to two months")), agg["late"], total, drill=False),
-        Row(
-            "report:very_late", str(_("More than two months")), agg["very_late"], total, drill=False
-        ),
-        Row("report:not_yet", str(_("No final report yet")), agg["not_yet"], total, drill=False),
+    return _month_rows("report", _("Within one month (the target)"), agg, total) + [
+        Row("report:not_yet", str(_("No final report yet")), agg["not_yet"], total, drill=False)
     ]
 
 
