@@ -353,6 +353,13 @@ class AuditEvent(models.Model):
             models.Index(fields=["team", "at"], name="audit_team_at_idx"),
             # The case page's status history reads a case's own events.
             models.Index(fields=["object_type", "object_id", "at"], name="audit_object_idx"),
+            # ... of which only the moves of its status: a much-viewed case has thousands of
+            # "viewed" events, which the page would otherwise read past on every view.
+            models.Index(
+                fields=["object_type", "object_id", "at"],
+                name="audit_status_idx",
+                condition=models.Q(action__in=["create", "transition"]),
+            ),
         ]
 
     def __str__(self) -> str:

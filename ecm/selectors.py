@@ -53,12 +53,13 @@ def caseload_for(user: User) -> QuerySet[Case]:
 def case_get_for(user: User, pk: int) -> Case:
     """One case the user may see, or 404 (never 403: do not confirm it exists)."""
     try:
-        # The relations a case page shows on every case; the referring-to team and the
-        # previous episode load when a case has them (most have neither).
+        # The relations a case page shows: the child, the team, the case manager and the
+        # team it was referred to (a left join, most cases have none). The previous episode
+        # is not shown, only its id.
         return (
             case_list_for(user)
             .select_related(None)
-            .select_related("child", "team", "case_manager")
+            .select_related("child", "team", "case_manager", "referred_to")
             .order_by()
             .get(pk=pk)
         )
@@ -82,11 +83,15 @@ def case_status_events(user: User, case: Case) -> list[dict]:
     if not access_for(user).can_view_case(case):
         raise Http404
     labels = dict(CaseStatus.choices)
-    events = AuditEvent.objects.filter(
-        object_type="ecm.case",
-        object_id=str(case.pk),
-        action__in=[AuditEvent.Action.TRANSITION, AuditEvent.Action.CREATE],
-    ).order_by("at", "pk")
+    events = (
+        AuditEvent.objects.filter(
+            object_type="ecm.case",
+            object_id=str(case.pk),
+            action__in=[AuditEvent.Action.TRANSITION, AuditEvent.Action.CREATE],
+        )
+        .only("at", "actor_username", "action", "detail")
+        .order_by("at", "pk")
+    )
     rows = []
     for event in events:
         source, _, target = event.detail.partition(" → ")
