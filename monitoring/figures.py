@@ -8,11 +8,12 @@ closed...). Small cells are suppressed when shown (see `suppress`)."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, connections
+from django.db import close_old_connections, connection
 from django.db.models import (
     Avg,
     Count,
@@ -295,23 +296,34 @@ def not_met_figures(p: Period, team_ids=None) -> dict[str, tuple[str, Q]]:
 
 
 def not_met_counts(team_ids, p: Period) -> dict[str, int]:
-    """Cases not meeting the criteria in the period, per reason: one pass over the checks."""
+    """The eligibility decisions of the period in one pass over the checks: cases meeting the
+    criteria, not meeting them, and not meeting them per reason (the dashboard counts
+    "criteria_met" and "criteria_not_met" here rather than in the case aggregate, where each
+    would be a join of the checks to the referrals probed case by case)."""
+    met = Q(decision__in=[Decision.ACCEPTED, Decision.PRIORITY])
+    not_met = Q(decision=Decision.NOT_MET)
     checks = EligibilityCheck.objects.filter(
         p.moments("checked_at"),
-        decision=Decision.NOT_MET,
+        met | not_met,
         **_within(team_ids, "referral__case"),
     )
     agg = checks.aggregate(
+        criteria_met=Count("referral__case_id", distinct=True, filter=met),
+        criteria_not_met=Count("referral__case_id", distinct=True, filter=not_met),
         **{
-            reason: Count(
+            f"not_met__c__{reason}": Count(
                 "referral__case_id",
                 distinct=True,
-                filter=Q(not_met_reasons__icontains=f'"{reason}"'),
+                filter=not_met & Q(not_met_reasons__icontains=f'"{reason}"'),
             )
             for reason in NotMetReason.values
-        }
+        },
     )
-    return {f"not_met:{reason}": n for reason, n in agg.items()}
+    return {key.replace("__c__", ":"): n for key, n in agg.items()}
+
+
+# Case figures the dashboard counts with the checks (`not_met_counts`), not in `count_all`.
+COUNTED_WITH_CHECKS = ("criteria_met", "criteria_not_met")
 
 
 def profile_figures(period: Period) -> dict[str, tuple[str, Q]]:
@@ -391,19 +403,23 @@ def dashboard(team_ids, period: Period) -> list[Table]:
     active = figs["active_in_period"][1]
 
     def first_half():
-        counts = count_all(team_ids, figs)
-        c = {key: counts[_alias(key)] for key in figs}
+        in_aggregate = {k: f for k, f in figs.items() if k not in COUNTED_WITH_CHECKS}
+        counts = count_all(team_ids, in_aggregate)
+        nm = not_met_counts(team_ids, period)
+        c = {key: counts[_alias(key)] for key in in_aggregate}
+        c.update({key: nm[key] for key in COUNTED_WITH_CHECKS})
         review_counts = _review_counts(team_ids, period)
         return {
             "referral_time": _referral_time(team_ids, period),
             "c": c,
-            "nm": not_met_counts(team_ids, period),
+            "nm": nm,
             "moved_on": transition_counts(team_ids, period),
             "review_counts": review_counts,
             "waiting": _waiting_rows(team_ids),
             "engagement": _engagement_extra(team_ids, period, review_counts),
             "risk": _risk_rows(team_ids, period),
             "coverage": _coverage(coverage_teams, period),
+            "survey": _survey_rows(team_ids, period),
         }
 
     def second_half():
@@ -411,7 +427,6 @@ def dashboard(team_ids, period: Period) -> list[Table]:
         return {
             "pc": {key: pcounts[_alias(key)] for key in prof},
             "offences": _offence_rows(team_ids, period) + _after_rows(team_ids, period),
-            "survey": _survey_rows(team_ids, period),
             "report_time": _report_time_rows(team_ids, period),
             "attendance": _attendance_rows(team_ids, period),
             "trm": _trm_rows(team_ids, period),
@@ -489,7 +504,7 @@ def dashboard(team_ids, period: Period) -> list[Table]:
         Table(
             "survey",
             str(_("Outcome survey at closure: improved / no change / worse")),
-            b["survey"],
+            a["survey"],
             columns=("improved", "no_change", "worse"),
             chart=True,
         ),
@@ -587,7 +602,12 @@ def together(*calls):
     many moderately heavy queries, and PostgreSQL runs two connections' queries on two cores.
     Only where that is safe: on PostgreSQL and outside a transaction (another connection
     would not see this one's uncommitted rows), and `MONITORING_PARALLEL_QUERIES` on.
-    Otherwise, one after the other here."""
+    Otherwise, one after the other here.
+
+    The other groups run on this process's figure threads, which keep their connections as
+    request threads do: closed or kept by CONN_MAX_AGE, checked before and after each use
+    (`close_old_connections`), so that a kept connection's server process, its catalog
+    caches warm, serves the next dashboard too."""
     if (
         len(calls) < 2
         or not getattr(settings, "MONITORING_PARALLEL_QUERIES", True)
@@ -599,16 +619,37 @@ def together(*calls):
     zone = timezone.get_current_timezone()
 
     def apart(call):
+        close_old_connections()
         try:
             with translation.override(language), timezone.override(zone):
                 return call()
         finally:
-            connections.close_all()  # this thread's connections only
+            close_old_connections()  # this thread's connections only
 
-    with ThreadPoolExecutor(max_workers=len(calls) - 1, thread_name_prefix="figures") as pool:
-        futures = [pool.submit(apart, call) for call in calls[1:]]
-        results = [calls[0]()]
-        return results + [future.result() for future in futures]
+    futures = [_figure_threads(len(calls) - 1).submit(apart, call) for call in calls[1:]]
+    results = [calls[0]()]
+    return results + [future.result() for future in futures]
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+# Enough for a few dashboards at once in one server process; a thread (and its connection)
+# is only started when the ones there are all busy.
+FIGURE_THREADS = 4
+
+
+def _figure_threads(n: int) -> ThreadPoolExecutor:
+    """The process's figure threads, started on first use (after a server forks its workers,
+    so each worker process has its own)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool._max_workers < n:
+            if _pool is not None:
+                _pool.shutdown(wait=False)
+            _pool = ThreadPoolExecutor(
+                max_workers=max(n, FIGURE_THREADS), thread_name_prefix="figures"
+            )
+        return _pool
 
 
 def _review_counts(team_ids, period: Period) -> dict:
@@ -664,12 +705,13 @@ def _offence_rows(team_ids, period: Period) -> list[Row]:
     gravity) before ECM and during it, the mean gap between offences before and during, and
     the time from the start of ECM to the first offence during it. One query: per case, then
     over the cases."""
-    cases = Case.objects.filter(scope(team_ids), opened_on__lte=period.end).filter(
-        Q(closed_on__isnull=True) | Q(closed_on__gte=period.start)
+    # The cases' own columns, on the one join the per-case figures need anyway.
+    cases = Q(case__opened_on__lte=period.end) & (
+        Q(case__closed_on__isnull=True) | Q(case__closed_on__gte=period.start)
     )
     before, during = Q(date__lt=F("case__opened_on")), Q(date__gte=F("case__opened_on"))
     per_case = (
-        Offence.objects.filter(case__in=cases)
+        Offence.objects.filter(cases, **_within(team_ids))
         .values("case_id")
         .annotate(
             g_before=Sum("gravity", filter=before),
@@ -894,8 +936,15 @@ def _survey_rows(team_ids, period: Period) -> list[Row]:
 def _referral_time(team_ids, period: Period) -> dict:
     """Referral to the formulation meeting, for referrals whose first meeting was held in the
     period: the mean, and the distribution against the one-month target. One query."""
+    # Only the referrals of cases with a meeting held in the period can have had their first
+    # there: the rest are left out before the per-referral grouping.
+    held_in_period = Meeting.objects.filter(
+        period.moments("starts_at"), status=Meeting.Status.HELD
+    ).values("case_id")
     referrals = (
-        Referral.objects.filter(**_within(team_ids), submitted_at__isnull=False)
+        Referral.objects.filter(
+            **_within(team_ids), submitted_at__isnull=False, case_id__in=held_in_period
+        )
         .annotate(met=Min("case__meetings__starts_at", filter=Q(case__meetings__status="held")))
         .filter(period.moments("met"))
         .annotate(

@@ -5,7 +5,9 @@ from .base import *  # noqa: F403
 SECRET_KEY = "test-only-key"  # noqa: S105
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 DATABASES = {"default": database_from_env("postgres://localhost/ecm")}
-DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Tests close connections after each request (DB_CONN_MAX_AGE=0); the benchmark keeps them,
+# as production does (scripts/run-bench sets DB_CONN_MAX_AGE to production's 60 seconds).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default="/tmp/ecm-test-private"))  # noqa: S108
 LOGGING["root"]["level"] = "WARNING"

@@ -498,6 +498,7 @@ def test_figure_queries_run_on_two_connections_with_the_same_answers(
             return super().submit(fn, *args, **kwargs)
 
     monkeypatch.setattr(figures, "ThreadPoolExecutor", Pool)
+    monkeypatch.setattr(figures, "_pool", None)  # started afresh, from the class above
 
     def shown(tables):
         return {(t.key, r.key): (r.value, r.denominator, r.columns) for t in tables for r in t.rows}
@@ -509,6 +510,34 @@ def test_figure_queries_run_on_two_connections_with_the_same_answers(
     assert shown(figures.dashboard(team_ids, period)) == together
     assert len(submitted) == 1
     assert together[("cohort", "active_in_period")][0] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_figure_threads_keep_their_connection_as_conn_max_age_says(monkeypatch):
+    """The dashboard's second group runs on a figure thread whose connection is kept or
+    closed after each use by CONN_MAX_AGE, as a request thread's is: kept (its server
+    process, catalog caches warm, serves the next dashboard), or closed (the tests' 0)."""
+    from django.db import connections
+
+    def backend_pid():
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            return cursor.fetchone()[0]
+
+    def pids_of_two_runs():
+        return [figures.together(lambda: None, backend_pid)[1] for _ in range(2)]
+
+    monkeypatch.setattr(figures, "_pool", None)
+    first, second = pids_of_two_runs()
+    assert first != second  # closed after each use (CONN_MAX_AGE 0 in the tests)
+    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 60)
+    monkeypatch.setattr(figures, "_pool", None)  # a new thread, whose connection reads that
+    try:
+        first, second = pids_of_two_runs()
+        assert first == second  # kept
+        assert first != backend_pid()  # and not this thread's connection
+    finally:
+        figures._figure_threads(1).submit(connections.close_all).result()
 
 
 def test_reoffending_after_ecm(world):
