@@ -149,9 +149,10 @@ def case_figures(period: Period, team_ids=None) -> dict[str, tuple[str, Q]]:
         decided_on__gte=p.start, decided_on__lte=p.end, **teams
     )
     # Closed cases whose child offended after the closure, in the period (on any episode):
-    # one join, not a lookup per closed case.
+    # one join, not a lookup per closed case. (The dashboard takes this count from
+    # `_after_rows`, which finds the same cases on its way to their offences.)
     after = Case.objects.filter(
-        **_within(team_ids, "child__cases"),
+        **({} if team_ids is None else {"team_id__in": list(team_ids)}),
         status=CaseStatus.CLOSED,
         child__cases__offences__date__gt=F("closed_on"),
         child__cases__offences__date__gte=p.start,
@@ -324,6 +325,8 @@ def not_met_counts(team_ids, p: Period) -> dict[str, int]:
 
 # Case figures the dashboard counts with the checks (`not_met_counts`), not in `count_all`.
 COUNTED_WITH_CHECKS = ("criteria_met", "criteria_not_met")
+# ... and with the offences after closure (`_after_rows`).
+COUNTED_ELSEWHERE = (*COUNTED_WITH_CHECKS, "reoffended_after")
 
 
 def profile_figures(period: Period) -> dict[str, tuple[str, Q]]:
@@ -403,7 +406,7 @@ def dashboard(team_ids, period: Period) -> list[Table]:
     active = figs["active_in_period"][1]
 
     def first_half():
-        in_aggregate = {k: f for k, f in figs.items() if k not in COUNTED_WITH_CHECKS}
+        in_aggregate = {k: f for k, f in figs.items() if k not in COUNTED_ELSEWHERE}
         counts = count_all(team_ids, in_aggregate)
         nm = not_met_counts(team_ids, period)
         c = {key: counts[_alias(key)] for key in in_aggregate}
@@ -424,9 +427,11 @@ def dashboard(team_ids, period: Period) -> list[Table]:
 
     def second_half():
         pcounts = count_all(team_ids, prof, base=active)
+        after_rows, reoffended_after = _after_rows(team_ids, period)
         return {
             "pc": {key: pcounts[_alias(key)] for key in prof},
-            "offences": _offence_rows(team_ids, period) + _after_rows(team_ids, period),
+            "reoffended_after": reoffended_after,
+            "offences": _offence_rows(team_ids, period) + after_rows,
             "report_time": _report_time_rows(team_ids, period),
             "attendance": _attendance_rows(team_ids, period),
             "trm": _trm_rows(team_ids, period),
@@ -434,6 +439,7 @@ def dashboard(team_ids, period: Period) -> list[Table]:
 
     a, b = together(first_half, second_half)
     c, nm, moved_on, pc = a["c"], a["nm"], a["moved_on"], b["pc"]
+    c["reoffended_after"] = b["reoffended_after"]
     referral_time = a["referral_time"]
 
     def rows(keys, denominator=None):
@@ -796,11 +802,12 @@ def _mean_row(key, label, value, n, unit) -> Row:
     return Row(key, str(label), value, drill=False, unit=unit, n=n)
 
 
-def _after_rows(team_ids, period: Period) -> list[Row]:
+def _after_rows(team_ids, period: Period) -> tuple[list[Row], int]:
     """Reoffending after ECM, from the offences in the period that the children of closed
     cases committed after the closure (recorded on any later episode): seriousness, the
-    time from closure to the first such offence, and the mean gap between them. One query:
-    per closed case, then over the cases."""
+    time from closure to the first such offence, and the mean gap between them; and how many
+    closed cases that is (the "reoffended_after" case figure). One query: per closed case,
+    then over the cases."""
     after = (
         Q(child__cases__offences__date__gt=F("closed_on"))
         & Q(child__cases__offences__date__gte=period.start)
@@ -851,7 +858,7 @@ def _after_rows(team_ids, period: Period) -> list[Row]:
             agg["t_cases"],
             "days",
         ),
-    ]
+    ], agg["t_cases"]
 
 
 def _waiting_rows(team_ids) -> list[Row]:

@@ -556,3 +556,33 @@ def test_reoffending_after_ecm(world):
     assert (v["gravity:after"].value, v["gravity:after"].n) == (4.0, 1)  # not the April one
     assert (v["gap:after"].value, v["gap:after"].n) == (41, 1)
     assert (v["time_to_reoffend_after"].value, v["time_to_reoffend_after"].n) == (101, 1)
+
+
+def test_reoffended_after_counts_later_episodes_in_other_teams_as_its_drill_down(world):
+    """A closed case of the chosen team counts as reoffended after ECM when its child
+    offended after the closure on a later episode held by another team; the dashboard's
+    count (taken with the after-ECM figures) and the drill-down's list agree, for one team
+    and for every team."""
+    from referrals.models import Offence
+
+    for later_team in (world.yot_a, world.yot_b):
+        closed = case(
+            world, status="closed", opened_on=dt.date(2025, 1, 1), closed_on=dt.date(2025, 10, 1)
+        )
+        later = case(world, team=later_team, child=closed.child, opened_on=dt.date(2026, 1, 5))
+        Offence.objects.create(case=later, date=dt.date(2026, 2, 1), offence_type="y", gravity=3)
+    # Closed in team B, reoffending in team A: not team A's figure.
+    other = case(
+        world,
+        team=world.yot_b,
+        status="closed",
+        opened_on=dt.date(2025, 1, 1),
+        closed_on=dt.date(2025, 10, 1),
+    )
+    again = case(world, child=other.child, opened_on=dt.date(2026, 1, 5))
+    Offence.objects.create(case=again, date=dt.date(2026, 3, 1), offence_type="z", gravity=2)
+    for team_ids, expected in (([world.yot_a.pk], 2), ([world.yot_a.pk, world.yot_b.pk], 3)):
+        v = values(team_ids)
+        drilled = figures.drill_cases(team_ids, Q1, "reoffended_after")
+        assert v["reoffended_after"].value == expected == drilled.count()
+        assert v["time_to_reoffend_after"].n == expected
