@@ -7,9 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import DateTimeField, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,7 +39,6 @@ from .models import (
 #: More than this many missed appointments (since the last decision) prompts a consultation
 #: with the psychologist before any warning or breach decision (practice guidance).
 MISSED_BEFORE_CONSULTATION = 3
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # before any record
 
 
 def _require(allowed: bool) -> None:
@@ -349,15 +347,12 @@ def action_set_status(*, actor: User, action: Action, status: str) -> Action:
 
 def missed_since_last_decision(case: Case) -> int:
     """Missed appointments recorded after the last warning/breach decision (all of them if
-    there has been none). Counted by when they were recorded, so a miss entered after the
-    decision counts even if it happened on the same day. One query."""
-    last = (
-        MissedAppointmentDecision.objects.filter(case=case)
-        .order_by("-created_at", "-pk")
-        .values("created_at")[:1]
-    )
-    since = Coalesce(Subquery(last), Value(EPOCH, output_field=DateTimeField()))
-    return Contact.objects.filter(case=case, kind=Contact.Kind.MISSED, created_at__gt=since).count()
+    there has been none), by when they were recorded. One query
+    (`selectors.missed_since_last_decision_sql` states the rule)."""
+    sql, params = selectors.missed_since_last_decision_sql(case.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
 
 
 def needs_consultation(case: Case) -> bool:

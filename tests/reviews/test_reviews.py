@@ -711,3 +711,36 @@ def test_closure_records_whether_the_plan_was_completed(world, formulated, statu
     closure = close(world, formulated)
     assert closure.plan_completed is completed
     assert selectors.plan_completed(formulated) is completed
+
+
+def test_case_summary_of_the_case_page(world, formulated):
+    """The reviews section's one query: the count, the next date agreed at the latest
+    review that set one (a closure review sets none), the stage recorded last, and the
+    misses since the last decision; before the first review, the meeting's date."""
+    summary = selectors.case_summary(formulated)
+    assert summary == {
+        "review_count": 0,
+        "next_review_on": timezone.localdate(timezone.now() + dt.timedelta(days=5)),
+        "latest_stage": None,
+        "missed": 0,
+    }
+    first = record(
+        world,
+        formulated,
+        held_on=TODAY - dt.timedelta(days=20),
+        next_review_on=TODAY + dt.timedelta(weeks=2),
+    )
+    services.trm_stage_record(
+        actor=world.psychologist, review=first, stage=stage(4), explanation="Settled"
+    )
+    second = record(world, formulated, held_on=TODAY - dt.timedelta(days=3))
+    services.trm_stage_record(
+        actor=world.psychologist, review=second, stage=stage(2), explanation="Moved home"
+    )
+    record(world, formulated, kind="closure", next_review_on=None)
+    missed(world, formulated, 2)
+    summary = selectors.case_summary(formulated)
+    assert summary["review_count"] == 3
+    assert summary["next_review_on"] == second.next_review_on
+    assert summary["latest_stage"] == str(stage(2))
+    assert summary["missed"] == 2 == services.missed_since_last_decision(formulated)
