@@ -153,7 +153,7 @@ def case_figures(period: Period, team_ids=None) -> dict[str, tuple[str, Q]]:
     # one join, not a lookup per closed case. (The dashboard takes this count from
     # `_after_rows`, which finds the same cases on its way to their offences.)
     after = Case.objects.filter(
-        **({} if team_ids is None else {"team_id__in": list(team_ids)}),
+        scope(team_ids),
         status=CaseStatus.CLOSED,
         child__cases__offences__date__gt=F("closed_on"),
         child__cases__offences__date__gte=p.start,
