@@ -45,6 +45,19 @@ def test_case_page_header(client, world):
     assert '<span class="badge status-badge status-active">Active</span>' in body
 
 
+def test_names_with_apostrophes_are_escaped(client, world):
+    """A name such as O'Sullivan shows as typed, escaped once, on the case page."""
+    world.case_manager.last_name = "O'Sullivan"
+    world.case_manager.save(update_fields=["last_name"])
+    child = world.case.child
+    child.last_name = "D'Arcy"
+    child.save(update_fields=["last_name"])
+    client.force_login(world.case_manager)
+    body = client.get(reverse("case_detail", args=[world.case.pk])).content.decode()
+    assert "O&#x27;Sullivan" in body and "D&#x27;Arcy" in body
+    assert "O'Sullivan" not in body and "&amp;#x27;" not in body
+
+
 def test_search_by_post_keeps_term_out_of_url(client, world):
     client.force_login(world.case_manager)
     child = world.case.child
