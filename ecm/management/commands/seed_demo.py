@@ -294,6 +294,14 @@ CHILDREN = [
 ]
 
 
+def _years_before(day: dt.date, years: int) -> dt.date:
+    """The same day `years` earlier; 29 February becomes the 28th in a common year."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
 class Command(BaseCommand):
     help = "Load demo teams, users and children (idempotent; refused in production)."
 
@@ -369,7 +377,7 @@ class Command(BaseCommand):
             team = teams[code]
             manager = users[cm]
             offset = sum(map(ord, ref)) % 200 + 20
-            dob = today.replace(year=today.year - age) - dt.timedelta(days=offset)
+            dob = _years_before(today, age) - dt.timedelta(days=offset)
             child = services.child_create(
                 actor=manager,
                 team=team,
