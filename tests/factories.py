@@ -15,7 +15,7 @@ class TeamFactory(factory.django.DjangoModelFactory):
     kind = Team.Kind.YOT
 
 
-STAFF_FIRST_NAMES = ["Gareth", "Sian", "Helen", "Owain", "Carys", "Daniel", "Bethan", "Priya"]
+STAFF_FIRST_NAMES = ["Emyr", "Sian", "Helen", "Owain", "Carys", "Daniel", "Bethan", "Priya"]
 STAFF_LAST_NAMES = ["Llewellyn", "Parry", "Howells", "Jones", "Cadwaladr", "Mahmood", "Fisher"]
 
 

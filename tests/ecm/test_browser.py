@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from tests.conftest import login as _login
 
@@ -15,13 +16,13 @@ def test_case_manager_journey_and_other_team_404(browser, live_server, world):
     page = context.new_page()
     _login(page, base, "cm_a")
     page.get_by_role("heading", name="My caseload").wait_for()
-    assert page.get_by_role("link", name=child.full_name).is_visible()
+    expect(page.get_by_role("link", name=child.full_name)).to_be_visible()
     page.get_by_role("link", name=child.full_name).click()
     page.get_by_role("heading", name=child.full_name).wait_for()
     case_url = page.url
     assert case_url.endswith(reverse("case_detail", args=[world.case.pk]))
-    assert page.get_by_text(world.case.reference).first.is_visible()
-    assert page.locator(".status-badge").inner_text() == "Active"
+    expect(page.get_by_text(world.case.reference).first).to_be_visible()
+    expect(page.locator(".status-badge")).to_have_text("Active")
     page.get_by_role("button", name="Sign out").click()
     page.get_by_role("heading", name="Sign in").wait_for()
     context.close()
@@ -33,7 +34,7 @@ def test_case_manager_journey_and_other_team_404(browser, live_server, world):
     assert page.get_by_text(child.full_name).count() == 0
     response = page.goto(case_url)
     assert response.status == 404
-    assert page.get_by_role("heading", name="Page not found").is_visible()
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
     assert page.get_by_text(child.full_name).count() == 0
     context.close()
 
@@ -45,6 +46,6 @@ def test_wrong_password_in_browser(browser, live_server, world):
     page.get_by_label("Username").fill("cm_a")
     page.get_by_label("Password").fill("not-the-password")
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_text("Your username and password did not match").is_visible()
-    assert page.get_by_label("Username").input_value() == "cm_a"  # kept
+    expect(page.get_by_text("Your username and password did not match")).to_be_visible()
+    expect(page.get_by_label("Username")).to_have_value("cm_a")  # kept
     context.close()

@@ -1,7 +1,10 @@
 """The case status machine, allocation, stale edits and re-opening."""
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from ecm import services
 from ecm.models import AuditEvent, Case, ClosureReason
@@ -99,7 +102,7 @@ def test_close_needs_a_reason_and_a_sane_date(world):
             actor=world.case_manager,
             case=world.case,
             reason="order_completed",
-            closed_on=world.case.opened_on.replace(year=world.case.opened_on.year - 1),
+            closed_on=world.case.opened_on - dt.timedelta(days=365),
         )
 
 
@@ -129,7 +132,7 @@ def test_register_child_through_the_page(client, world):
     data = {
         "first_name": "Megan",
         "last_name": "Rowlands",
-        "date_of_birth": "2011-03-04",
+        "date_of_birth": (timezone.localdate() - dt.timedelta(days=14 * 365)).isoformat(),
         "gender": "female",
         "ethnicity": "white_british",
         "yot_reference": "AL-1",
@@ -156,7 +159,7 @@ def test_child_must_be_of_ecm_age(client, world):
         {
             "first_name": "Tiny",
             "last_name": "Tot",
-            "date_of_birth": "2024-01-01",
+            "date_of_birth": (timezone.localdate() - dt.timedelta(days=2 * 365)).isoformat(),
             "gender": "male",
             "ethnicity": "white_british",
             "yot_reference": "AL-2",

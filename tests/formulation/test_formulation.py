@@ -105,7 +105,7 @@ def test_only_senior_practitioners_schedule(world, consented):
 
 def test_schedule_page_keeps_input_and_says_why(client, world, consented):
     client.force_login(world.senior)
-    past = (timezone.localtime() - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    past = f"{timezone.localdate() - dt.timedelta(days=1)}T10:00"  # exists on clock-change days
     response = client.post(
         reverse("formulation:schedule", args=[consented.pk]),
         {
@@ -447,6 +447,7 @@ def test_invitations_survive_a_broker_outage(
 ):
     from ecm.celery import app
 
+    retry, max_retries = app.conf.broker_connection_retry, app.conf.broker_connection_max_retries
     app.conf.broker_url = "redis://127.0.0.1:1/0"
     app.conf.broker_connection_retry = False
     app.conf.broker_connection_max_retries = 0
@@ -461,6 +462,8 @@ def test_invitations_survive_a_broker_outage(
             )
     finally:
         app.conf.broker_url = settings.CELERY_BROKER_URL
+        app.conf.broker_connection_retry = retry
+        app.conf.broker_connection_max_retries = max_retries
         app.close()  # drop the connections made to the dead broker
         app._pool = None
         app.amqp._producer_pool = None

@@ -11,6 +11,7 @@ import io
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from ecm.models import AuditEvent, Role
 from reviews.models import Review
@@ -129,7 +130,7 @@ def test_monitoring_filter_drill_export_and_suppression_journey(browser, live_se
     assert "/monitoring/cases/reoffended/" in page.url
     page.get_by_text("5 cases you can see").wait_for()
     listed = page.locator("table tbody tr")
-    assert listed.count() == 5
+    expect(listed).to_have_count(5)
     refs = {t.strip() for t in listed.locator("td:nth-child(1)").all_inner_texts()}
     assert refs == {c.reference for c in two_teams["north_reoffended"]}
     assert {t.strip() for t in listed.locator("td:nth-child(3)").all_inner_texts()} == {

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from ecm.models import Case
 from referrals import services
@@ -94,7 +95,7 @@ def test_referral_decision_consent_and_refusal(browser, live_server, shipped_rul
     page.get_by_role("heading", name="Referrals awaiting a decision").wait_for()
     page.get_by_role("link", name=f"Check and decide {child.full_name}").click()
     page.get_by_role("heading", name=f"Eligibility check: {child.full_name}").wait_for()
-    assert page.get_by_text("Suggested because").count() == 4
+    expect(page.get_by_text("Suggested because")).to_have_count(4)
     page.get_by_label("Accepted", exact=True).check()
     page.get_by_role("button", name="Record decision").click()
     page.get_by_text("Decision recorded: Accepted").wait_for()

@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 import threading
+import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -371,7 +372,18 @@ def test_concurrent_decisions_serialise_on_the_referral_row(shipped_rule_sets):
     for t in threads:
         t.start()
     first_locked.wait(10)
-    threading.Event().wait(0.5)  # the second is now blocked on the row lock
+    # The second is now blocked on the row lock: wait until PostgreSQL says so.
+    deadline, blocked = time.monotonic() + 10, False
+    with connection.cursor() as cursor:
+        while not blocked and time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            blocked = cursor.fetchone()[0] > 0
+            if not blocked:
+                time.sleep(0.05)
+    assert blocked, "the second decision never waited for the first's lock"
     assert "first_error" not in outcome, outcome
     assert "finished_at" not in outcome, outcome
     release.set()
@@ -463,7 +475,11 @@ def test_offer_slot_moves_to_awaiting_consent(client, world):
 
 def test_decision_queue_shows_age_in_days(client, world, submitted):
     Referral.objects.filter(pk=submitted.pk).update(
-        submitted_at=timezone.now() - dt.timedelta(days=12)
+        # Noon, twelve calendar days ago: twelve 24-hour days can span a clock change and
+        # land on the 11th or 13th local day.
+        submitted_at=timezone.make_aware(
+            dt.datetime.combine(timezone.localdate() - dt.timedelta(days=12), dt.time(12))
+        )
     )
     client.force_login(world.central_senior)
     body = client.get(reverse("referrals:queue")).content.decode()

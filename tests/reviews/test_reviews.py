@@ -28,6 +28,14 @@ from reviews.models import (
 TODAY = timezone.localdate()
 
 
+@pytest.fixture(autouse=True)
+def _today():
+    """TODAY is read when each test starts, not when the module is imported: a run that
+    crosses midnight would otherwise post "tomorrow" when it is already today."""
+    global TODAY
+    TODAY = timezone.localdate()
+
+
 def stage(number):
     return TRMFramework.objects.get(code="practice-stages").stages.get(number=number)
 
@@ -109,9 +117,10 @@ def test_review_records_progress_on_every_recommendation(world, formulated):
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"held_on": TODAY - dt.timedelta(days=90)}, "before the formulation meeting"),
-        ({"held_on": TODAY + dt.timedelta(days=1)}, "in the future"),
-        ({"next_review_on": TODAY - dt.timedelta(days=1)}, "cannot be in the past"),
+        # Dates as functions, so they are worked out from TODAY when the test runs.
+        (lambda: {"held_on": TODAY - dt.timedelta(days=90)}, "before the formulation meeting"),
+        (lambda: {"held_on": TODAY + dt.timedelta(days=1)}, "in the future"),
+        (lambda: {"next_review_on": TODAY - dt.timedelta(days=1)}, "cannot be in the past"),
         ({"next_review_on": None}, "Set the next review date"),
         ({"reoffended": True}, "Give the offence type"),
         ({"reoffended": None}, "Say whether the child has reoffended"),
@@ -120,6 +129,8 @@ def test_review_records_progress_on_every_recommendation(world, formulated):
     ],
 )
 def test_review_bad_input_is_refused_with_the_reason(world, formulated, changes, message):
+    if callable(changes):
+        changes = changes()
     with pytest.raises(ValidationError, match=message):
         record(world, formulated, **changes)
     assert not Review.objects.exists()

@@ -184,7 +184,7 @@ def test_supervisee_without_an_ecm_role_is_refused(world):
 
 def test_session_form_keeps_input_on_error(client, world):
     client.force_login(world.psychologist)
-    starts = timezone.localtime() - dt.timedelta(hours=2)
+    starts = dt.datetime.combine(timezone.localdate() - dt.timedelta(days=1), dt.time(10))
     response = client.post(
         reverse("supervision:session_new"),
         {

@@ -46,7 +46,10 @@ def test_supervision_confidentiality_journey(browser, live_server, referred_case
     base = live_server.url
     case = referred_case
     index_url = base + reverse("supervision:index")
-    start = timezone.localtime().replace(second=0, microsecond=0) - dt.timedelta(hours=2)
+    # Yesterday at 10:00: a time of day that exists once on every day, clock changes included.
+    start = timezone.make_aware(
+        dt.datetime.combine(timezone.localdate() - dt.timedelta(days=1), dt.time(10))
+    )
     end = start + dt.timedelta(hours=1)
 
     # 1. The psychologist records the session, then puts a decision summary on the case.
