@@ -25,6 +25,8 @@ def _product(request):
         "nav_can_register": bool(access.teams_for_new_cases()) if access else False,
         "nav_unread": _unread(user) if access else 0,
         "nav_is_manager": access.has_role("manager") if access else False,
+        # From the memberships already read for access: no query of its own on every page.
+        "nav_has_team": bool(access.grants) if access else False,
     }
 
 

@@ -6,6 +6,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from ecm.models import AuditEvent
+from tests.factories import UserFactory
 
 
 def test_case_manager_home_is_their_caseload(client, world):
@@ -171,3 +172,17 @@ def test_pages_work_when_redis_is_down(client, world):
         client.force_login(world.case_manager)
         assert client.get(reverse("home")).status_code == 200
         assert client.get(reverse("case_detail", args=[world.case.pk])).status_code == 200
+
+
+def test_supervision_link_for_team_members_only(client, world):
+    supervision = f'href="{reverse("supervision:index")}"'
+    client.force_login(world.case_manager)
+    assert supervision in client.get(reverse("notification_preferences")).content.decode()
+    loner = UserFactory(username="no_team")
+    client.force_login(loner)
+    assert supervision not in client.get(reverse("notification_preferences")).content.decode()
+    # A team made inactive no longer counts.
+    world.yot_b.is_active = False
+    world.yot_b.save(update_fields=["is_active"])
+    client.force_login(world.other_case_manager)
+    assert supervision not in client.get(reverse("notification_preferences")).content.decode()
