@@ -67,15 +67,20 @@ def case_get_for(user: User, pk: int) -> Case:
         raise Http404 from None
 
 
-def case_history(user: User, case: Case) -> QuerySet[Case]:
-    """The episodes of the same child that this user may see, oldest first (the cases alone:
-    the child is `case.child`, and the list shows each episode's own dates and status)."""
-    return (
+def case_with_episodes_for(user: User, pk: int) -> tuple[Case, list[Case]]:
+    """The case page's case and the episodes of the same child that this user may see,
+    oldest first, in one query, or 404 if the user may not see the case (as `case_get_for`)."""
+    episodes = list(
         case_list_for(user)
-        .filter(child_id=case.child_id)
         .select_related(None)
+        .select_related("child", "team", "case_manager", "referred_to")
+        .filter(child__cases__pk=pk)
         .order_by("opened_on", "pk")
     )
+    case = next((episode for episode in episodes if episode.pk == pk), None)
+    if case is None:
+        raise Http404
+    return case, episodes
 
 
 def case_status_events(user: User, case: Case) -> list[dict]:

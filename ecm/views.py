@@ -109,16 +109,15 @@ def case_list(request, template="ecm/case_list.html", panels=()):
 
 @require_GET
 def case_detail(request, pk: int):
-    case = selectors.case_get_for(request.user, pk)
+    case, history = selectors.case_with_episodes_for(request.user, pk)
     audit_record(actor=request.user, action=AuditEvent.Action.VIEW, obj=case)
-    return render(request, "ecm/case_detail.html", _case_context(request, case))
+    return render(request, "ecm/case_detail.html", _case_context(request, case, history))
 
 
-def _case_context(request, case, **extra):
+def _case_context(request, case, history: list[Case], **extra):
     user = request.user
     access = access_for(user)
     transitions = services.allowed_transitions(user, case)
-    history = list(selectors.case_history(user, case))
     status_events = selectors.case_status_events(user, case)
     ctx = {
         "panels": case_panels(request, case),

@@ -1,5 +1,7 @@
 """The access matrix of the core: every role, own team / other team / central / outsider."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -163,9 +165,22 @@ def test_episodes_of_another_team_are_not_listed(client, world):
     earlier = CaseFactory(
         child=child, team=world.yot_b, status="closed", closed_on=world.case.opened_on
     )
+    # An earlier episode in the user's own team is listed, oldest first, with its link.
+    first = CaseFactory(
+        child=child,
+        team=world.yot_a,
+        status="closed",
+        opened_on=world.case.opened_on - dt.timedelta(days=400),
+        closed_on=world.case.opened_on - dt.timedelta(days=200),
+    )
     client.force_login(world.case_manager)
     body = client.get(reverse("case_detail", args=[world.case.pk])).content.decode()
     assert earlier.reference not in body
+    episodes = body[body.index('id="episodes-heading"') :]
+    assert f'href="{reverse("case_detail", args=[first.pk])}"' in episodes
+    assert episodes.index(first.reference) < episodes.index(world.case.reference)
+    assert f"<strong>{world.case.reference}</strong> (this episode)" in episodes
     client.force_login(world.other_case_manager)
     body = client.get(reverse("case_detail", args=[earlier.pk])).content.decode()
-    assert world.case.reference not in body
+    assert world.case.reference not in body and first.reference not in body
+    assert client.get(reverse("case_detail", args=[first.pk])).status_code == 404
