@@ -18,6 +18,8 @@ from .models import (
     Meeting,
     Partnership,
     Professional,
+    Report,
+    ReportVersion,
     TeamFormulationSettings,
     TimelineEvent,
     TRMFramework,
@@ -239,3 +241,30 @@ def reports_to_check_for(user: User):
         .select_related("case__child", "psychologist")
         .order_by("sent_for_check_at")
     )
+
+
+def case_panel_reads(case: Case) -> tuple[list[Meeting], Report | None]:
+    """What the case page's formulation section shows: the latest three meetings and the
+    report, with whether it has a final version (`has_final`). Short statements written as SQL
+    (`raw`, so the model fields are still converted), like the referral section's: building
+    them through the ORM cost twice what running them did."""
+    meetings = list(
+        Meeting.objects.raw(
+            f"SELECT id, case_id, starts_at, status FROM {Meeting._meta.db_table}"  # noqa: S608
+            " WHERE case_id = %s ORDER BY starts_at DESC, id DESC LIMIT 3",
+            [case.pk],
+        )
+    )
+    report_table, versions = Report._meta.db_table, ReportVersion._meta.db_table
+    report = next(
+        iter(
+            Report.objects.raw(
+                f"SELECT id, case_id, status, number, due_on, EXISTS ("  # noqa: S608
+                f"SELECT 1 FROM {versions} WHERE report_id = {report_table}.id) AS has_final"
+                f" FROM {report_table} WHERE case_id = %s",
+                [case.pk],
+            )
+        ),
+        None,
+    )
+    return meetings, report

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -39,8 +38,6 @@ from .models import (
     FamilyMember,
     Invitation,
     Meeting,
-    Report,
-    ReportVersion,
     SummaryItem,
     TimelineEvent,
 )
@@ -650,16 +647,7 @@ def formulation_panel(request, case) -> str:
     from .report_services import held_meeting, report_due_on
     from .report_views import due_label
 
-    # Lean queries: the panel shows the meetings' dates and statuses and the report's.
-    meetings = list(
-        case.meetings.only("pk", "case_id", "starts_at", "status").order_by("-starts_at")[:3]
-    )
-    report = (
-        Report.objects.filter(case=case)
-        .only("pk", "case_id", "status", "number", "due_on")
-        .annotate(has_final=Exists(ReportVersion.objects.filter(report_id=OuterRef("pk"))))
-        .first()
-    )
+    meetings, report = selectors.case_panel_reads(case)
     due = None
     if report is not None:
         if not report.has_final:

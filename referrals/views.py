@@ -475,17 +475,13 @@ def referral_panel(request, case) -> str:
     """The referral and consent section of the case page (constant queries)."""
     from django.template.loader import render_to_string
 
-    # Lean: the case is at hand already, and the panel shows the referral's own fields.
-    referral = (
-        Referral.objects.filter(case=case).only("pk", "case_id", "status", "submitted_at").first()
-    )
+    referral, last_event, consents = selectors.case_panel_reads(case)
     user = request.user
-    last_event = referral.events.order_by("-at", "-pk").first() if referral else None
     consent_info = None
     if case.status in (CaseStatus.AWAITING_CONSENT, CaseStatus.PREPARATION, CaseStatus.ACTIVE) or (
-        referral and case.consents.exists()
+        referral and consents
     ):
-        consent_info = services.consent_status(case)
+        consent_info = services.consent_status(case, consents)
     return render_to_string(
         "referrals/panel.html",
         {

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from pypdf import PdfReader
 
 from ecm.models import AuditEvent
@@ -867,3 +868,29 @@ def test_circulated_copy_export_records_its_sections(client, world, held):
     client.get(reverse("formulation:circulation_pdf", args=[held.case.pk, circulation.pk]))
     event = AuditEvent.objects.get(action="export")
     assert event.detail == f"pdf v1 plan,needs circulation {circulation.pk}"
+
+
+def test_case_page_formulation_section_follows_the_report(client, world, held):
+    """The case page lists the meeting and says where the report is: not started and due,
+    a draft and due, then final with no due date."""
+    url = reverse("case_detail", args=[held.case.pk])
+    client.force_login(world.case_manager)
+    due_on = rs.add_months(timezone.localdate(held.starts_at), 1)
+
+    def section():
+        body = client.get(url).content.decode()
+        return body[body.index('id="formulation-panel-heading"') :]
+
+    body = section()
+    assert reverse("formulation:meeting", args=[held.pk]) in body and "Held" in body
+    assert "not started" in body and f"due {date_format(due_on, 'j M Y')}" in body
+    report = start(world, held)
+    body = section()
+    assert "version 1, draft" in body and f"due {date_format(due_on, 'j M Y')}" in body
+    report = write_all(world, report)
+    rs.report_send_for_check(actor=world.psychologist, report=report)
+    rs.report_approve(actor=world.case_manager, report=report)
+    report.refresh_from_db()
+    rs.report_finalise(actor=world.psychologist, report=report, expected_revision=report.revision)
+    body = section()
+    assert "version 1 final" in body and "· due" not in body

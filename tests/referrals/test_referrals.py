@@ -613,10 +613,24 @@ def test_case_page_shows_referral_panel_with_constant_queries(client, world, sub
     url = reverse("case_detail", args=[submitted.case.pk])
     body = client.get(url).content.decode()
     assert "Submitted – awaiting decision" in body
+    assert "Latest: Referral submitted" in body
+    assert "Consent</h3>" not in body  # no consent section before consent is asked for
     with CaptureQueriesContext(connection) as first:
         client.get(url)
     for _ in range(5):
         ReferralEvent.objects.create(referral=submitted, kind="viability", note="More talk")
+    ReferralEvent.objects.create(
+        referral=submitted,
+        kind="priority",
+        summary="Raised",
+        at=timezone.now() - dt.timedelta(days=3),  # older: not the latest
+    )
     with CaptureQueriesContext(connection) as second:
-        client.get(url)
+        body = client.get(url).content.decode()
     assert len(first) == len(second)
+    assert "Latest: Appropriateness and viability discussed" in body
+    # Once consent is being sought, the section says what is missing.
+    Case.objects.filter(pk=submitted.case.pk).update(status="awaiting_consent")
+    body = client.get(url).content.decode()
+    assert "ECM consent incomplete." in body
+    assert "The child&#x27;s ECM consent (leaflet) is not signed." in body
