@@ -6,9 +6,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     DJANGO_SETTINGS_MODULE=ecm.settings.production
 
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends curl \
-        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+# The system packages the product needs (WeasyPrint's Pango, fonts): the list the Makefile
+# uses too, in scripts/install-system-packages.
+COPY scripts/install-system-packages /usr/local/sbin/
+RUN install-system-packages run \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 1000 ecm
 

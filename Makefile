@@ -6,17 +6,23 @@ PYTHON ?= $(shell scripts/find-python)
 
 .PHONY: run test lint install install-dev format clean bench-report bench-reminders bench
 
+# pip says only what went wrong (-qq: errors, not warnings or progress).
+PIP := $(PY) -m pip --disable-pip-version-check -qq
+
 $(PY):
 	@test -n "$(PYTHON)" || { echo "error: no suitable Python found (see scripts/find-python)"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	@echo "Creating the virtual environment in $(VENV) with $(PYTHON)..."
+	@$(PYTHON) -m venv $(VENV)
+	@$(PIP) install --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+	@echo "Installing the product's Python packages (the first time about a minute)..."
+	@$(PIP) install -e .
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[dev]"
+	@echo "Installing the product's and the tests' Python packages (the first time about a minute)..."
+	@$(PIP) install -e ".[dev]"
 	@touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -24,22 +30,26 @@ install-dev: $(VENV)/.installed-dev
 
 ## Serve the demo at http://127.0.0.1:$${PORT:-8000} with worker and beat (SQLite, no servers).
 run: install
-	scripts/run-demo
+	@scripts/install-system-packages run
+	@scripts/run-demo
 
-## Run the whole test suite on real PostgreSQL, Redis and Chromium. ARGS go to pytest.
+## Run the whole test suite on real PostgreSQL, Redis and Chromium (installed with apt-get
+## when missing, as root). ARGS go to pytest.
 test: install-dev
+	@scripts/install-system-packages test
 	scripts/run-tests $(ARGS)
 
 ## Static checks: ruff, migrations up to date, compose file valid.
 lint: install-dev
+	@scripts/install-system-packages lint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=ecm.settings.development $(PY) manage.py makemigrations --check --dry-run
-	@command -v docker-compose >/dev/null || { echo "error: docker-compose not found. Install it: apt-get install docker-compose"; exit 2; }
 	ECM_ENV_FILE=.env.example docker-compose --env-file .env.example config --quiet
 
 ## Time the report PDF for a heavy case (300 timeline events, 40 family members); leaves no data.
 bench-report: install-dev
+	@scripts/install-system-packages run
 	DJANGO_SETTINGS_MODULE=ecm.settings.development $(PY) manage.py migrate --noinput -v0
 	$(PY) scripts/bench_report_pdf.py
 
@@ -52,6 +62,7 @@ bench-reminders: install-dev
 ## DATABASE_URL is set; BENCH_CHILDREN=N etc. to change its size), against its own SQL, a
 ## minimal page and a case page. ARGS go to scripts/bench_dashboard.py.
 bench: install-dev
+	@scripts/install-system-packages test
 	scripts/run-bench $(ARGS)
 
 format: install-dev

@@ -100,6 +100,16 @@ def database_from_env(default: str) -> dict:
         # request (measured: 2.4 s of 3.2 s); the queries are fast without it.
         options = db.setdefault("OPTIONS", {})
         options.setdefault("options", "-c jit=off")
+    elif db["ENGINE"] == "django.db.backends.sqlite3":
+        # The embedded default (`make run`) takes concurrent writes from the web server's
+        # threads and the worker: write-ahead logging lets readers go on while one writes; a
+        # transaction takes the write lock when it begins (IMMEDIATE), so two never both read
+        # and then both try to write (which SQLite refuses at once with "database is
+        # locked"); and a writer waits up to `timeout` seconds for the lock instead of failing.
+        options = db.setdefault("OPTIONS", {})
+        options.setdefault("transaction_mode", "IMMEDIATE")
+        options.setdefault("timeout", env.int("SQLITE_TIMEOUT", default=20))
+        options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
     return db
 
 
@@ -210,7 +220,11 @@ else:
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        # How often an idle worker looks for new messages (kombu's default is every second,
+        # and it looks again only after each message: one task a second at most).
+        "polling_interval": 0.1,
     }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
@@ -234,6 +248,9 @@ X_FRAME_OPTIONS = "DENY"
 # --- Product --------------------------------------------------------------------------
 PROTECTIVE_MARKING = env("PROTECTIVE_MARKING", default="OFFICIAL-SENSITIVE")
 PRODUCT_NAME = "Enhanced Case Management"
+# seed_demo and generate_data write invented children: only where a settings module allows it
+# (development and test), never in production.
+DEMO_DATA_ALLOWED = False
 
 LOGGING = {
     "version": 1,

@@ -2,7 +2,11 @@
 
 from .base import *  # noqa: F403
 
-DEBUG = env.bool("DEBUG", default=True)
+# The demo shows the product's own error pages; DEBUG=1 brings back Django's debug pages.
+DEBUG = env.bool("DEBUG", default=False)
+DEMO_DATA_ALLOWED = True
+# Static files come straight from static/ and the apps (no collectstatic), DEBUG or not.
+WHITENOISE_USE_FINDERS = True
 SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-not-for-production"  # noqa: S105
 ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]"]
 DATABASES = {"default": database_from_env(f"sqlite:///{VAR_DIR / 'ecm.sqlite3'}")}
@@ -14,6 +18,7 @@ for _folder in (
     STATIC_ROOT,
     BROKER_DIR / "queue",
     BROKER_DIR / "processed",
+    BROKER_DIR / "control",
     PRIVATE_MEDIA_ROOT,
 ):
     _folder.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,7 @@ from .base import *  # noqa: F403
 
 SECRET_KEY = "test-only-key"  # noqa: S105
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+DEMO_DATA_ALLOWED = True
 DATABASES = {"default": database_from_env("postgres://localhost/ecm")}
 # Tests close connections after each request (DB_CONN_MAX_AGE=0); the benchmark keeps them,
 # as production does (scripts/run-bench sets DB_CONN_MAX_AGE to production's 60 seconds).

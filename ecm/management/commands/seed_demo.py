@@ -302,14 +302,33 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
+def demo_logins() -> str:
+    """One line per demo login: username and roles in teams (printed by `make run`)."""
+    team_names = {code: name for code, name, _kind, _central in TEAMS}
+    lines = []
+    for username, _first, _last, _title, roles, superuser in USERS:
+        teams_by_role: dict[str, list[str]] = {}
+        for code, role in roles:
+            teams_by_role.setdefault(Role(role).label, []).append(team_names[code])
+        where = "; ".join(f"{role}, {' + '.join(teams)}" for role, teams in teams_by_role.items())
+        extra = " · Django admin at /admin/" if superuser else ""
+        lines.append(f"    {username:<17} {where}{extra}")
+    return "\n".join(lines)
+
+
 class Command(BaseCommand):
     help = "Load demo teams, users and children (idempotent; refused in production)."
 
-    def handle(self, *args, **options):
-        module = getattr(settings, "SETTINGS_MODULE", "") or os.environ.get(
-            "DJANGO_SETTINGS_MODULE", ""
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--logins", action="store_true", help="print the demo logins and their roles, only"
         )
-        if module.endswith(".production") or not (settings.DEBUG or module.endswith(".test")):
+
+    def handle(self, *args, **options):
+        if options["logins"]:
+            self.stdout.write(demo_logins())
+            return
+        if not settings.DEMO_DATA_ALLOWED:
             raise CommandError("seed_demo refuses to run under production settings.")
         password = os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
         with transaction.atomic():

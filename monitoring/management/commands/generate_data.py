@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import os
 import random
 import time
 from bisect import bisect
@@ -424,10 +423,7 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=5000, help="bulk_create batch size")
 
     def handle(self, *args, **opts):
-        module = getattr(settings, "SETTINGS_MODULE", "") or os.environ.get(
-            "DJANGO_SETTINGS_MODULE", ""
-        )
-        if module.endswith(".production") or not (settings.DEBUG or module.endswith(".test")):
+        if not settings.DEMO_DATA_ALLOWED:
             raise CommandError("generate_data refuses to run under production settings.")
         if opts["teams"] < 1 or opts["children"] < 1:
             raise CommandError("--teams and --children must be at least 1.")
