@@ -9,11 +9,20 @@ Rules (need-to-know):
 * Team administrators look after users and reference data; the role alone gives no access
   to children's records. Neither does being a Django superuser: case data is reached only
   through a team role, so every read is scoped and audited.
+* What each role may *do* with a case it sees follows, by stage: referral and consent,
+  formulation and its report, reviews and closure. An ended case (closed or not accepted)
+  is read-only for every role.
+* Clinical supervision: content only for the session's psychologist and its supervisees;
+  the teams' oversight roles see that a session happened, never what was said.
+* Monitoring: managers see the figures of the teams they manage (and of the YOTs that refer
+  to a central team they manage); managers and senior practitioners see the pipeline.
 * Managers (and superusers) may search the audit log; a manager sees the events of the
   teams they manage.
 
-Selectors build their querysets from `case_scope`; views never filter by hand. Anything
-not visible is a 404, so the product never confirms that a record exists.
+Every rule reads the user's memberships of *active* teams, read once per request
+(`access_for`). Selectors build their querysets from the scopes here; views never filter by
+hand. Anything not visible is a 404, so the product never confirms that a record exists.
+The role x view x team matrices in tests/ecm/test_access.py prove these rules.
 """
 
 from __future__ import annotations
@@ -24,12 +33,24 @@ from functools import cached_property
 
 from django.db.models import Q
 
-from .models import Case, Membership, Role, Team
+from .models import Case, CaseStatus, Membership, Role, Team, open_case
 
 CASE_ROLES = frozenset(
     {Role.CASE_MANAGER, Role.SENIOR_PRACTITIONER, Role.PSYCHOLOGIST, Role.MANAGER}
 )
 CENTRAL_CASE_ROLES = frozenset({Role.SENIOR_PRACTITIONER, Role.PSYCHOLOGIST, Role.MANAGER})
+#: Who may register a child and open, re-open or change a case of their team.
+OWNER_ROLES = frozenset({Role.CASE_MANAGER, Role.SENIOR_PRACTITIONER, Role.MANAGER})
+#: Who prepares for the formulation meeting: genogram, summary, timeline, invitations.
+PREPARER_ROLES = CASE_ROLES
+#: The practitioners around the child after formulation: reviews and actions.
+PRACTITIONER_ROLES = frozenset({Role.CASE_MANAGER, Role.SENIOR_PRACTITIONER, Role.PSYCHOLOGIST})
+#: Who may be clinically supervised.
+SUPERVISEE_ROLES = frozenset({Role.CASE_MANAGER, Role.SENIOR_PRACTITIONER})
+#: Who sees when supervision sessions happened in their teams (never what was said).
+SUPERVISION_OVERSIGHT_ROLES = frozenset(
+    {Role.MANAGER, Role.SENIOR_PRACTITIONER, Role.PSYCHOLOGIST, Role.ADMIN}
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +76,7 @@ class Access:
         return tuple(_Grant(*row) for row in rows)
 
     def team_ids(self, roles: Iterable[str] | None = None) -> set[int]:
+        """The active teams where the user holds one of `roles` (any role if None)."""
         wanted = set(roles) if roles is not None else None
         return {g.team_id for g in self.grants if wanted is None or g.role in wanted}
 
@@ -63,6 +85,16 @@ class Access:
 
     def has_role(self, *roles: str) -> bool:
         return any(g.role in roles for g in self.grants)
+
+    def _with_referring_teams(self, team_ids: set[int]) -> set[int]:
+        """`team_ids` and the active YOTs that refer to a central team among them."""
+        central = {g.team_id for g in self.grants if g.team_kind == Team.Kind.CENTRAL}
+        if not team_ids & central:
+            return set(team_ids)
+        referring = Team.objects.filter(
+            central_team_id__in=team_ids & central, is_active=True
+        ).values_list("pk", flat=True)
+        return set(team_ids) | set(referring)
 
     # --- cases -------------------------------------------------------------------------
     def case_scope(self) -> Q:
@@ -87,23 +119,208 @@ class Access:
             roles |= self.roles_in(case.referred_to_id) & CENTRAL_CASE_ROLES
         return roles
 
+    def _open_case_roles(self, case: Case) -> set[str]:
+        """The case roles, or none at all once the case has ended (read-only)."""
+        return self.case_roles(case) if case.is_open else set()
+
+    def _is_own_case_manager(self, case: Case, roles: set[str]) -> bool:
+        return Role.CASE_MANAGER in roles and case.case_manager_id == self.user.pk
+
     def can_view_case(self, case: Case) -> bool:
         return bool(self.case_roles(case))
 
     def can_change_case(self, case: Case) -> bool:
-        """Edit the case's own details (allocation, child's details)."""
+        """Edit the case's own details (allocation, child's details): senior practitioners
+        and managers, and the case's own case manager."""
         roles = self.case_roles(case)
         if roles & {Role.SENIOR_PRACTITIONER, Role.MANAGER}:
             return True
-        return Role.CASE_MANAGER in roles and case.case_manager_id == self.user.pk
+        return self._is_own_case_manager(case, roles)
 
     def can_create_case(self, team: Team) -> bool:
-        return bool(
-            self.roles_in(team.pk) & {Role.CASE_MANAGER, Role.SENIOR_PRACTITIONER, Role.MANAGER}
-        )
+        return bool(self.roles_in(team.pk) & OWNER_ROLES)
 
     def teams_for_new_cases(self) -> set[int]:
-        return self.team_ids({Role.CASE_MANAGER, Role.SENIOR_PRACTITIONER, Role.MANAGER})
+        return self.team_ids(OWNER_ROLES)
+
+    def is_case_manager(self) -> bool:
+        """Holds a case manager role somewhere: the home page is their caseload."""
+        return self.has_role(Role.CASE_MANAGER)
+
+    # --- referral, eligibility and consent -------------------------------------------------
+    def can_edit_referral(self, case: Case) -> bool:
+        """The owning YOT completes the referral: the allocated case manager (or any case
+        manager when none is allocated), the team's senior practitioners and managers."""
+        roles = self.roles_in(case.team_id)
+        if roles & {Role.SENIOR_PRACTITIONER, Role.MANAGER}:
+            return True
+        if Role.CASE_MANAGER in roles:
+            return case.case_manager_id in (None, self.user.pk)
+        return False
+
+    def can_record_consent(self, case: Case) -> bool:
+        return self.can_edit_referral(case)
+
+    def can_decide_referral(self, case: Case) -> bool:
+        """Senior practitioners of the owning team or of the central team referred to."""
+        return Role.SENIOR_PRACTITIONER in self.case_roles(case)
+
+    def can_sift_referrals(self) -> bool:
+        """The referral queue and the waiting list: senior practitioners (ECM champions)."""
+        return self.has_role(Role.SENIOR_PRACTITIONER)
+
+    # --- formulation meeting --------------------------------------------------------------
+    def can_schedule_meeting(self, case: Case) -> bool:
+        """The senior practitioner convenes the formulation meeting."""
+        return Role.SENIOR_PRACTITIONER in self._open_case_roles(case)
+
+    def can_prepare_formulation(self, case: Case) -> bool:
+        """Genogram, case summary, timeline, invitations and attendance: the case's team and
+        the central team's practitioners (not team administrators)."""
+        return bool(self._open_case_roles(case) & PREPARER_ROLES)
+
+    def formulation_team_ids(self) -> set[int]:
+        """Teams whose directory of partner professionals the user may keep."""
+        return self.team_ids(PREPARER_ROLES)
+
+    def can_record_meeting(self, case: Case) -> bool:
+        """Minutes, developmental map and recommendations: the chair's and psychologist's."""
+        return bool(self._open_case_roles(case) & {Role.SENIOR_PRACTITIONER, Role.PSYCHOLOGIST})
+
+    def can_place_on_trm(self, case: Case) -> bool:
+        """Only the psychologist places the child on the Trauma Recovery Model, at
+        formulation and at reviews."""
+        return Role.PSYCHOLOGIST in self._open_case_roles(case)
+
+    def is_case_psychologist(self, case: Case) -> bool:
+        return Role.PSYCHOLOGIST in self.case_roles(case)
+
+    # --- formulation report ---------------------------------------------------------------
+    def can_write_report(self, case: Case, report=None) -> bool:
+        """Only the psychologist writes and amends the formulation report and its
+        recommendations, in every state; everyone else comments. Once started, the report is
+        its author's: another psychologist of the case takes it over first (audited)."""
+        if Role.PSYCHOLOGIST not in self._open_case_roles(case):
+            return False
+        return report is None or report.psychologist_id == self.user.pk
+
+    def can_take_over_report(self, case: Case, report) -> bool:
+        return (
+            Role.PSYCHOLOGIST in self._open_case_roles(case)
+            and report.psychologist_id != self.user.pk
+        )
+
+    def can_check_report(self, case: Case) -> bool:
+        """The case's own case manager and the senior practitioners check the draft for
+        accuracy; never a psychologist (nobody approves their own clinical writing)."""
+        roles = self._open_case_roles(case)
+        if Role.PSYCHOLOGIST in roles:
+            return False
+        return Role.SENIOR_PRACTITIONER in roles or self._is_own_case_manager(case, roles)
+
+    def report_check_scope(self, path: str = "") -> Q:
+        """`can_check_report` as a filter on Case (through `path`, e.g. "case__"), for the
+        list of drafts waiting for this user's check."""
+        senior = self.team_ids({Role.SENIOR_PRACTITIONER})
+        psychologist = self.team_ids({Role.PSYCHOLOGIST})
+        checks = (
+            Q(**{f"{path}team_id__in": senior})
+            | Q(**{f"{path}referred_to_id__in": senior})
+            | Q(
+                **{
+                    f"{path}team_id__in": self.team_ids({Role.CASE_MANAGER}),
+                    f"{path}case_manager_id": self.user.pk,
+                }
+            )
+        )
+        never = Q(**{f"{path}team_id__in": psychologist}) | Q(
+            **{f"{path}referred_to_id__in": psychologist}
+        )
+        return checks & ~never & open_case(path)
+
+    def can_circulate_report(self, case: Case) -> bool:
+        """The case's case manager (or a senior practitioner) circulates the final report."""
+        roles = self._open_case_roles(case)
+        return Role.SENIOR_PRACTITIONER in roles or self._is_own_case_manager(case, roles)
+
+    def can_change_recommendations(self, case: Case, report=None) -> bool:
+        """The chair and psychologist record the group's recommendations at the meeting; once
+        the psychologist has started the report, only they change them."""
+        if report is not None:
+            return self.can_write_report(case, report)
+        return self.can_record_meeting(case)
+
+    # --- reviews, contacts and closure ------------------------------------------------------
+    def can_record_review(self, case: Case) -> bool:
+        """Reviews are recorded by the practitioners around the child (chair, case manager,
+        psychologist)."""
+        return bool(self._open_case_roles(case) & PRACTITIONER_ROLES)
+
+    def can_manage_actions(self, case: Case) -> bool:
+        return bool(self._open_case_roles(case) & PRACTITIONER_ROLES)
+
+    def can_record_contact(self, case: Case) -> bool:
+        return bool(self._open_case_roles(case) & {Role.CASE_MANAGER, Role.SENIOR_PRACTITIONER})
+
+    def can_decide_missed(self, case: Case) -> bool:
+        """Warning and breach decisions are the YOT's (after consulting the psychologist)."""
+        return bool(
+            self._open_case_roles(case)
+            & {Role.CASE_MANAGER, Role.SENIOR_PRACTITIONER, Role.MANAGER}
+        )
+
+    def can_rate(self, case: Case) -> bool:
+        """Risk ratings and the outcome survey: the case manager's (or a senior's)."""
+        return bool(self._open_case_roles(case) & {Role.CASE_MANAGER, Role.SENIOR_PRACTITIONER})
+
+    def can_close_case(self, case: Case) -> bool:
+        """The closure review of an active case: senior practitioners, managers and the
+        case's own case manager."""
+        return case.status == CaseStatus.ACTIVE and self.can_change_case(case)
+
+    # --- clinical supervision ---------------------------------------------------------------
+    def supervising_team_ids(self) -> set[int]:
+        """The teams where the user is a psychologist (who records supervision)."""
+        return self.team_ids({Role.PSYCHOLOGIST})
+
+    def can_record_supervision(self) -> bool:
+        return bool(self.supervising_team_ids())
+
+    @cached_property
+    def supervised_team_ids(self) -> set[int]:
+        """The teams whose practitioners this psychologist supervises: their own teams and
+        the YOTs that refer to a central team they belong to."""
+        return self._with_referring_teams(self.supervising_team_ids())
+
+    def supervisee_team_ids(self, among: Iterable[int] | None = None) -> set[int]:
+        """The teams (among `among`, if given) where the user may be supervised."""
+        teams = self.team_ids(SUPERVISEE_ROLES)
+        return teams if among is None else teams & set(among)
+
+    def supervision_metadata_team_ids(self) -> set[int] | None:
+        """Teams whose session dates the user may see (metadata only); None: every team (a
+        superuser, for the admin's read-only list)."""
+        if self.user.is_superuser:
+            return None
+        return self.team_ids(SUPERVISION_OVERSIGHT_ROLES) | self.supervised_team_ids
+
+    def supervision_content_scope(self) -> Q:
+        """A filter on supervision sessions for those whose content this user may read: the
+        session's psychologist and its supervisees, whatever other role anyone holds."""
+        return Q(psychologist=self.user) | Q(attendance__user=self.user)
+
+    # --- monitoring -------------------------------------------------------------------------
+    @cached_property
+    def monitoring_team_ids(self) -> set[int]:
+        """The teams whose figures the manager sees: the teams they manage and the YOTs that
+        refer to a central team they manage (empty: no dashboard)."""
+        return self._with_referring_teams(self.team_ids({Role.MANAGER}))
+
+    def can_view_pipeline(self) -> bool:
+        return self.has_role(Role.SENIOR_PRACTITIONER, Role.MANAGER)
+
+    def is_manager(self) -> bool:
+        return self.has_role(Role.MANAGER)
 
     # --- audit -------------------------------------------------------------------------
     def can_view_audit(self) -> bool:

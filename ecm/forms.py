@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .dates import age_on
 from .models import CaseStatus, Child, ClosureReason, Team, User
 
 
@@ -95,15 +95,13 @@ class ChildCaseForm(forms.ModelForm):
         self.fields["case_manager"].queryset = case_managers
         if teams.count() == 1:
             self.fields["team"].initial = teams.first()
-        self.helper = FormHelper()
-        self.helper.form_tag = False
 
     def clean_date_of_birth(self):
         dob = self.cleaned_data["date_of_birth"]
         today = timezone.localdate()
         if dob > today:
             raise forms.ValidationError(_("The date of birth cannot be in the future."))
-        age = today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
+        age = age_on(dob, today)
         if age < 10 or age > 17:
             raise forms.ValidationError(
                 _("ECM works with children aged 10 to 17; this date of birth gives age %(age)s.")
@@ -142,15 +140,27 @@ class SearchForm(forms.Form):
     )
 
 
-class TransitionForm(forms.Form):
+class CaseTransitionForm(forms.Form):
+    """A move of the case's status from its page (one button each)."""
+
     transition = forms.CharField(widget=forms.HiddenInput)
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class CaseCloseForm(CaseTransitionForm):
+    """Closing a case that never reached formulation (an active case closes through its
+    closure review instead)."""
+
     reason = forms.ChoiceField(
-        label=_("Reason for closing"),
-        choices=[("", "---------")] + ClosureReason.choices,
-        required=False,
+        label=_("Reason for closing"), choices=[("", _("Choose…"))] + ClosureReason.choices
     )
-    closed_on = forms.DateField(label=_("Date closed"), required=False, widget=DateInput())
+    closed_on = forms.DateField(
+        label=_("Date closed"),
+        widget=DateInput(),
+        initial=timezone.localdate,
+        required=False,
+        help_text=_("Today if left empty."),
+    )
 
 
 class AllocateForm(forms.Form):
@@ -165,7 +175,6 @@ class AllocateForm(forms.Form):
     def __init__(self, *args, case_managers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["case_manager"].queryset = case_managers
-        bootstrap(self)
 
 
 class AuditSearchForm(forms.Form):

@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .dates import age_on
+
 
 class User(AbstractUser):
     """A person who signs in. What they may see comes from their team memberships."""
@@ -45,7 +47,7 @@ class Team(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="referring_teams",
-        limit_choices_to={"kind": "central"},
+        limit_choices_to={"kind": Kind.CENTRAL},
         help_text=_("The central ECM team this YOT refers children to, if any."),
     )
     phone = models.CharField(_("contact number"), max_length=40, blank=True)
@@ -168,8 +170,7 @@ class Child(models.Model):
         return f"{self.first_name} {self.last_name}"
 
     def age_on(self, day: dt.date) -> int:
-        dob = self.date_of_birth
-        return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+        return age_on(self.date_of_birth, day)
 
     @property
     def age(self) -> int:
@@ -188,6 +189,33 @@ class CaseStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     NOT_ACCEPTED = "not_accepted", _("Not accepted")
     CLOSED = "closed", _("Closed")
+
+
+#: The two statuses that end an episode. Every other status is open: the case can still
+#: change, and a child has at most one open case. The one definition of "open".
+ENDED_STATUSES = (CaseStatus.CLOSED, CaseStatus.NOT_ACCEPTED)
+OPEN_STATUSES = tuple(status for status in CaseStatus if status not in ENDED_STATUSES)
+
+
+def open_case(path: str = "") -> Q:
+    """A filter for open cases: on Case itself, or through a relation (`path="case__"`)."""
+    return ~Q(**{f"{path}status__in": ENDED_STATUSES})
+
+
+def case_reference(pk: int | None) -> str:
+    """How a case is named everywhere (pages, e-mails, audit): ECM- and six digits."""
+    return f"ECM-{pk:06d}" if pk else "ECM-new"
+
+
+def case_pk_from_reference(text: str) -> int | None:
+    """The case id in a reference typed by someone ("ECM-000123", "ecm-123" or "123")."""
+    digits = text.strip().upper().removeprefix("ECM-")
+    return int(digits) if digits.isdigit() else None
+
+
+class CaseQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(open_case())
 
 
 class ClosureReason(models.TextChoices):
@@ -251,6 +279,8 @@ class Case(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    objects = CaseQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("case")
         verbose_name_plural = _("cases")
@@ -266,13 +296,13 @@ class Case(models.Model):
                 name="case_closed_after_opened",
             ),
             models.CheckConstraint(
-                condition=~Q(status="closed") | Q(closed_on__isnull=False),
+                condition=~Q(status=CaseStatus.CLOSED) | Q(closed_on__isnull=False),
                 name="case_closed_has_date",
             ),
             # A child has at most one open episode at a time.
             models.UniqueConstraint(
                 fields=["child"],
-                condition=~Q(status__in=["closed", "not_accepted"]),
+                condition=~Q(status__in=list(ENDED_STATUSES)),
                 name="case_one_open_episode_per_child",
             ),
         ]
@@ -282,11 +312,13 @@ class Case(models.Model):
 
     @property
     def reference(self) -> str:
-        return f"ECM-{self.pk:06d}" if self.pk else "ECM-new"
+        return case_reference(self.pk)
 
     @property
     def is_open(self) -> bool:
-        return self.status not in (CaseStatus.CLOSED, CaseStatus.NOT_ACCEPTED)
+        """Not closed and not turned down: an open case can change; an ended one is
+        read-only for every role (re-open it as a new episode to change anything)."""
+        return self.status not in ENDED_STATUSES
 
 
 class AuditEvent(models.Model):
@@ -358,6 +390,7 @@ class AuditEvent(models.Model):
             models.Index(
                 fields=["object_type", "object_id", "at"],
                 name="audit_status_idx",
+                # Action.CREATE and Action.TRANSITION (Meta cannot see the class's names).
                 condition=models.Q(action__in=["create", "transition"]),
             ),
         ]

@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from .access import access_for
-from .models import AuditEvent, Case, CaseStatus, Child, Team, User
+from .models import (
+    AuditEvent,
+    Case,
+    CaseStatus,
+    Child,
+    Membership,
+    Role,
+    Team,
+    User,
+    case_pk_from_reference,
+)
 
-OPEN_STATUSES = [
-    CaseStatus.POTENTIAL,
-    CaseStatus.READY,
-    CaseStatus.REFERRED,
-    CaseStatus.WAITING,
-    CaseStatus.AWAITING_CONSENT,
-    CaseStatus.PREPARATION,
-    CaseStatus.ACTIVE,
-]
+
+def team_members(team_ids: Iterable[int], roles: Iterable[str] | None = None) -> QuerySet[User]:
+    """The active people who hold one of `roles` (any role if None) in any of the active
+    teams `team_ids`: the one answer to "who holds role R in team T"."""
+    memberships = Membership.objects.filter(team_id__in=list(team_ids), team__is_active=True)
+    if roles is not None:
+        memberships = memberships.filter(role__in=list(roles))
+    return User.objects.filter(is_active=True, pk__in=memberships.values("user_id")).order_by(
+        "last_name", "first_name", "username"
+    )
 
 
 def case_list_for(
@@ -41,7 +53,7 @@ def case_list_for(
     if case_manager_id:
         qs = qs.filter(case_manager_id=case_manager_id)
     if open_only:
-        qs = qs.filter(status__in=OPEN_STATUSES)
+        qs = qs.open()
     return qs
 
 
@@ -125,9 +137,8 @@ def child_search_for(user: User, term: str, *, limit: int = 50) -> QuerySet[Case
             | Q(child__preferred_name__icontains=word)
         )
     q |= Q(child__yot_reference__iexact=term) | Q(child__pnc_number__iexact=term)
-    ref = term.upper().removeprefix("ECM-")
-    if ref.isdigit():
-        q |= Q(pk=int(ref))
+    if (pk := case_pk_from_reference(term)) is not None:
+        q |= Q(pk=pk)
     return case_list_for(user).filter(q)[:limit]
 
 
@@ -142,16 +153,12 @@ def teams_for_new_cases(user: User) -> QuerySet[Team]:
 
 def case_managers_for(user: User) -> QuerySet[User]:
     """Case managers in the teams whose cases this user sees (for filters and allocation)."""
-    from .models import Role
+    return team_members(access_for(user).team_ids(), {Role.CASE_MANAGER})
 
-    team_ids = access_for(user).team_ids()
-    return (
-        User.objects.filter(
-            memberships__team_id__in=team_ids, memberships__role=Role.CASE_MANAGER, is_active=True
-        )
-        .distinct()
-        .order_by("last_name", "first_name")
-    )
+
+def case_managers_of(case: Case) -> QuerySet[User]:
+    """The case managers of the case's owning team: who it can be allocated to."""
+    return team_members([case.team_id], {Role.CASE_MANAGER})
 
 
 def audit_events_for(

@@ -15,17 +15,28 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .access import access_for
-from .audit import audit_record, changed_field_names, snapshot
-from .models import AuditEvent, Case, CaseStatus, Child, ClosureReason, Role, Team, User
+from .access import OWNER_ROLES, access_for
+from .audit import audit_record
+from .editing import (
+    StaleEditError,  # noqa: F401 (formulation still reaches it here)
+    check_version,
+    model_update,
+)
+from .models import (
+    AuditEvent,
+    Case,
+    CaseStatus,
+    Child,
+    ClosureReason,
+    Role,
+    Team,
+    User,
+)
+from .selectors import team_members
 
 
 class TransitionError(ValidationError):
     """An illegal move of the case status machine."""
-
-
-class StaleEditError(ValidationError):
-    """The edit was based on a version of the record that someone else has since changed."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +50,7 @@ class Transition:
 
 S = CaseStatus
 _SENIOR = frozenset({Role.SENIOR_PRACTITIONER})
-_OWNERS = frozenset({Role.CASE_MANAGER, Role.SENIOR_PRACTITIONER, Role.MANAGER})
+_OWNERS = OWNER_ROLES
 
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
@@ -121,15 +132,9 @@ CASE_PAGE_TRANSITIONS = ("activate", "close")
 
 
 def _check_version(case: Case, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != case.version:
-        raise StaleEditError(
-            _(
-                "Someone else changed case %(ref)s while you were working on it. "
-                "Reload the page to see their change, then try again."
-            )
-            % {"ref": case.reference},
-            code="stale",
-        )
+    check_version(
+        case, expected_version, what=_("case %(ref)s") % {"ref": case.reference}, typed=False
+    )
 
 
 def _locked(case: Case) -> Case:
@@ -148,15 +153,23 @@ def allowed_transitions(
     ]
 
 
-def can_transition(user: User, case: Case, name: str) -> bool:
-    return bool(allowed_transitions(user, case, (name,)))
-
-
 @transaction.atomic
-def child_create(*, actor: User, team: Team, **fields) -> Child:
-    """Register a child and open a potential case for them in `team`."""
-    if not access_for(actor).can_create_case(team):
+def child_register(
+    *,
+    actor: User,
+    team: Team,
+    case_manager: User | None = None,
+    opened_on: dt.date | None = None,
+    **fields,
+) -> Case:
+    """Register a child known to the YOT and open a potential ECM case for them in `team`,
+    in one transaction (a refused case leaves no child behind). A case manager registering
+    a child of their own team is allocated the case unless someone else is named."""
+    access = access_for(actor)
+    if not access.can_create_case(team):
         raise PermissionDenied
+    if case_manager is None and Role.CASE_MANAGER in access.roles_in(team.pk):
+        case_manager = actor
     child = Child(**fields)
     child.full_clean()
     child.save()
@@ -167,7 +180,13 @@ def child_create(*, actor: User, team: Team, **fields) -> Child:
         team_id=team.pk,
         changed_fields=[name for name, value in fields.items() if value not in ("", None)],
     )
-    return child
+    return case_open(
+        actor=actor, child=child, team=team, case_manager=case_manager, opened_on=opened_on
+    )
+
+
+def _is_case_manager_of(user: User, team_id: int) -> bool:
+    return team_members([team_id], {Role.CASE_MANAGER}).filter(pk=user.pk).exists()
 
 
 @transaction.atomic
@@ -182,7 +201,7 @@ def case_open(
     """Open a new (potential) ECM episode for a child."""
     if not access_for(actor).can_create_case(team):
         raise PermissionDenied
-    if Case.objects.filter(child=child).exclude(status__in=[S.CLOSED, S.NOT_ACCEPTED]).exists():
+    if Case.objects.filter(child=child).open().exists():
         raise ValidationError(_("This child already has an open ECM case."), code="open_case")
     case = Case(
         child=child,
@@ -210,27 +229,16 @@ def case_allocate(
     if not access_for(actor).can_change_case(case):
         raise PermissionDenied
     _check_version(case, expected_version)
-    if (
-        case_manager is not None
-        and not case_manager.memberships.filter(
-            team_id=case.team_id, role=Role.CASE_MANAGER
-        ).exists()
-    ):
+    if case_manager is not None and not _is_case_manager_of(case_manager, case.team_id):
         raise ValidationError(
             _("%(name)s is not a case manager in %(team)s.")
             % {"name": case_manager, "team": case.team},
             code="not_case_manager",
         )
-    before = snapshot(case)
-    case.case_manager = case_manager
+    changed = model_update(case, {"case_manager": case_manager})
     case.version += 1
     case.save()
-    audit_record(
-        actor=actor,
-        action=AuditEvent.Action.UPDATE,
-        obj=case,
-        changed_fields=changed_field_names(case, before),
-    )
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=case, changed_fields=changed)
     return case
 
 
@@ -261,11 +269,10 @@ def _transition(
     if not access.case_roles(case) & transition.roles:
         raise PermissionDenied
     _check_version(case, expected_version)
-    before = snapshot(case)
-    case.status = transition.target
-    case.status_changed_at = timezone.now()
-    for key, value in (extra or {}).items():
-        setattr(case, key, value)
+    source = case.status
+    changed = model_update(
+        case, {"status": transition.target, "status_changed_at": timezone.now(), **(extra or {})}
+    )
     case.version += 1
     case.full_clean(exclude=["previous_case"])
     case.save()
@@ -273,8 +280,8 @@ def _transition(
         actor=actor,
         action=AuditEvent.Action.TRANSITION,
         obj=case,
-        changed_fields=changed_field_names(case, before),
-        detail=f"{before['status']} → {case.status}",
+        changed_fields=changed,
+        detail=f"{source} → {case.status}",
     )
     return case
 
@@ -402,9 +409,7 @@ def case_reopen(*, actor: User, case: Case, case_manager: User | None = None) ->
     if (
         case_manager is None
         and case.case_manager_id
-        and case.case_manager.memberships.filter(
-            team_id=case.team_id, role=Role.CASE_MANAGER
-        ).exists()
+        and _is_case_manager_of(case.case_manager, case.team_id)
     ):
         case_manager = case.case_manager
     new_case = case_open(actor=actor, child=case.child, team=case.team, case_manager=case_manager)

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connection, transaction
+from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,8 +20,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from . import selectors, services
 from .access import access_for
 from .audit import audit_record
-from .forms import AllocateForm, AuditSearchForm, CaseFilterForm, ChildCaseForm, SearchForm
-from .models import AuditEvent, Case, Role
+from .forms import (
+    AllocateForm,
+    AuditSearchForm,
+    CaseCloseForm,
+    CaseFilterForm,
+    CaseTransitionForm,
+    ChildCaseForm,
+    SearchForm,
+    add_service_errors,
+)
+from .models import AuditEvent, Case, CaseStatus
 from .panels import case_panels, closure_url, home_panels
 
 PAGE_SIZE = 50
@@ -35,19 +44,19 @@ def next_step(case: Case, today) -> str:
     """What is due next on a case, from its stage (later stages refine this)."""
     days = (today - timezone.localtime(case.status_changed_at).date()).days
     match case.status:
-        case "potential":
+        case CaseStatus.POTENTIAL:
             return _("Assess readiness for referral")
-        case "ready":
+        case CaseStatus.READY:
             return _("Complete and submit the referral")
-        case "referred":
+        case CaseStatus.REFERRED:
             return _("Awaiting eligibility decision (%(days)s days)") % {"days": days}
-        case "waiting":
+        case CaseStatus.WAITING:
             return _("On the waiting list (%(days)s days)") % {"days": days}
-        case "awaiting_consent":
+        case CaseStatus.AWAITING_CONSENT:
             return _("Record the child's ECM consent (%(days)s days)") % {"days": days}
-        case "preparation":
+        case CaseStatus.PREPARATION:
             return _("Obtain consent and prepare for the formulation meeting")
-        case "active":
+        case CaseStatus.ACTIVE:
             return _("Deliver the intervention plan; keep reviews on time")
     return ""
 
@@ -63,7 +72,7 @@ def _decorate(cases, today):
 def home(request):
     access = access_for(request.user)
     today = timezone.localdate()
-    if access.has_role(Role.CASE_MANAGER):
+    if access.is_case_manager():
         page = _page(request, selectors.caseload_for(request.user))
         _decorate(page.object_list, today)
         return render(
@@ -118,36 +127,32 @@ def _case_context(request, case, history: list[Case], **extra):
     user = request.user
     access = access_for(user)
     transitions = services.allowed_transitions(user, case)
-    status_events = selectors.case_status_events(user, case)
+    closure_page = closure_url(case)
     ctx = {
         "panels": case_panels(request, case),
         "case": case,
         "child": case.child,
         "age": case.child.age,
         "transitions": transitions,
-        "closure_reasons": Case._meta.get_field("closure_reason").choices,
         "history": history,
-        "status_events": status_events,
+        "status_events": selectors.case_status_events(user, case),
         "can_change": access.can_change_case(case),
-        "can_reopen": case.status == "closed"
+        "can_reopen": case.status == CaseStatus.CLOSED
         and access.can_create_case(case.team)
         and not any(c.previous_case_id == case.pk for c in history),
-        "case_managers": _team_case_managers(case).only(
-            "pk", "first_name", "last_name", "username"
-        ),
-        "today": timezone.localdate(),
-        "closure_url": closure_url(case),
+        "closure_url": closure_page,
     }
+    if any(t.name == "close" for t in transitions) and not closure_page:
+        ctx["close_form"] = CaseCloseForm(initial={"transition": "close", "version": case.version})
+    if ctx["can_change"]:
+        ctx["allocate_form"] = AllocateForm(
+            initial={"version": case.version, "case_manager": case.case_manager_id},
+            case_managers=selectors.case_managers_of(case).only(
+                "pk", "first_name", "last_name", "username"
+            ),
+        )
     ctx.update(extra)
     return ctx
-
-
-def _team_case_managers(case):
-    from .models import User
-
-    return User.objects.filter(
-        memberships__team_id=case.team_id, memberships__role=Role.CASE_MANAGER, is_active=True
-    ).distinct()
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -156,29 +161,28 @@ def _error_text(exc: ValidationError) -> str:
 
 @require_POST
 def case_transition(request, pk: int):
-    case = selectors.case_get_for(request.user, pk)
-    name = request.POST.get("transition", "")
+    """A status move from the case page. Closing needs a reason; if it is missing or the date
+    is not a date, the page comes back with the form as it was filled in."""
+    case, history = selectors.case_with_episodes_for(request.user, pk)
+    form = CaseTransitionForm(request.POST)
+    name = form.cleaned_data["transition"] if form.is_valid() else ""
     service = services.TRANSITION_SERVICES.get(name)
     if service is None:
         messages.error(request, _("Unknown action."))
         return redirect(case_url(case))
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        version = None
-    kwargs = {"actor": request.user, "case": case, "expected_version": version}
     if name == "close" and (page := closure_url(case)):
         messages.info(request, _("Closing an active case goes through the closure review."))
         return redirect(page)
+    kwargs = {"actor": request.user, "case": case, "expected_version": form.cleaned_data["version"]}
     if name == "close":
-        kwargs["reason"] = request.POST.get("reason", "")
-        closed_on = request.POST.get("closed_on")
-        if closed_on:
-            try:
-                kwargs["closed_on"] = timezone.datetime.fromisoformat(closed_on).date()
-            except ValueError:
-                messages.error(request, _("Enter a valid date for the closing date."))
-                return redirect(case_url(case))
+        close_form = CaseCloseForm(request.POST)
+        if not close_form.is_valid():
+            context = _case_context(request, case, history, close_form=close_form)
+            return render(request, "ecm/case_detail.html", context, status=400)
+        kwargs |= {
+            "reason": close_form.cleaned_data["reason"],
+            "closed_on": close_form.cleaned_data["closed_on"],
+        }
     try:
         case = service(**kwargs)
     except PermissionDenied:
@@ -197,7 +201,7 @@ def case_transition(request, pk: int):
 @require_POST
 def case_allocate(request, pk: int):
     case = selectors.case_get_for(request.user, pk)
-    form = AllocateForm(request.POST, case_managers=_team_case_managers(case))
+    form = AllocateForm(request.POST, case_managers=selectors.case_managers_of(case))
     if not form.is_valid():
         messages.error(request, _("Choose a case manager from the list."))
         return redirect(case_url(case))
@@ -250,19 +254,10 @@ def child_create(request):
         request.POST or None, teams=teams, case_managers=selectors.case_managers_for(user)
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        team = data.pop("team")
-        case_manager = data.pop("case_manager")
-        if case_manager is None and access_for(user).roles_in(team.pk) & {Role.CASE_MANAGER}:
-            case_manager = user
         try:
-            with transaction.atomic():
-                child = services.child_create(actor=user, team=team, **data)
-                case = services.case_open(
-                    actor=user, child=child, team=team, case_manager=case_manager
-                )
+            case = services.child_register(actor=user, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request, _("Child registered and case %(ref)s opened.") % {"ref": case.reference}

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ecm.dates import add_months
 from ecm.models import Case, Team
 
 from .storage import private_storage
@@ -218,8 +219,6 @@ class Referral(_ReferralBase):
 
     @property
     def order_end_date(self):
-        from .rules import add_months
-
         if self.order_start_date and self.order_length_months is not None:
             return add_months(self.order_start_date, self.order_length_months)
         return None

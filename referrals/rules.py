@@ -8,11 +8,12 @@ practitioner sees how the suggestion was reached and can change it.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+
+from ecm.dates import add_months, whole_months_between
 
 from .models import (
     COMPLEXITY_CPN,
@@ -25,15 +26,6 @@ from .models import (
 )
 
 MET, NOT_MET, UNKNOWN = CriterionResult.MET, CriterionResult.NOT_MET, CriterionResult.UNKNOWN
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day `months` later (clamped to the month's last day: 31 Jan + 1 = 28/29 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
-    )
 
 
 @dataclass(frozen=True)
@@ -114,11 +106,7 @@ def months_remaining(referral: Referral) -> tuple[dt.date | None, int | None]:
     end = referral.order_end_date
     if end is None:
         return None, None
-    start = reference_date(referral)
-    months = 0
-    while add_months(start, months + 1) <= end:
-        months += 1
-    return end, months
+    return end, whole_months_between(reference_date(referral), end)
 
 
 def _involvement(referral: Referral, params: dict) -> Suggestion:

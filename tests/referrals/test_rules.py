@@ -19,7 +19,6 @@ from referrals.models import (
     Referral,
     RuleSet,
 )
-from referrals.rules import add_months
 from tests.factories import CaseFactory
 
 MET = CriterionResult.MET
@@ -70,41 +69,6 @@ FOUR_RECENT = (
     dt.date(2026, 3, 15),
     dt.date(2025, 12, 1),
 )
-
-
-# --- 1. add_months ----------------------------------------------------------------------
-
-
-def test_add_months_31_january_plus_one_is_28_february():
-    assert add_months(dt.date(2026, 1, 31), 1) == dt.date(2026, 2, 28)
-
-
-def test_add_months_31_january_plus_one_is_29_february_in_a_leap_year():
-    assert add_months(dt.date(2024, 1, 31), 1) == dt.date(2024, 2, 29)
-
-
-def test_add_months_keeps_the_day_when_it_exists():
-    assert add_months(dt.date(2026, 1, 15), 1) == dt.date(2026, 2, 15)
-    assert add_months(dt.date(2026, 1, 1), 0) == dt.date(2026, 1, 1)
-
-
-def test_add_months_crosses_the_year_end():
-    assert add_months(dt.date(2026, 12, 31), 1) == dt.date(2027, 1, 31)
-    assert add_months(dt.date(2026, 1, 1), 12) == dt.date(2027, 1, 1)
-    assert add_months(dt.date(2026, 11, 30), 15) == dt.date(2028, 2, 29)
-
-
-def test_add_months_negative_months():
-    assert add_months(dt.date(2026, 1, 15), -1) == dt.date(2025, 12, 15)
-    assert add_months(dt.date(2026, 7, 1), -12) == dt.date(2025, 7, 1)
-    assert add_months(dt.date(2026, 7, 1), -24) == dt.date(2024, 7, 1)
-    assert add_months(dt.date(2026, 1, 31), -25) == dt.date(2023, 12, 31)
-
-
-def test_add_months_negative_months_clamp_to_the_month_end():
-    assert add_months(dt.date(2026, 3, 31), -1) == dt.date(2026, 2, 28)
-    assert add_months(dt.date(2024, 3, 31), -1) == dt.date(2024, 2, 29)
-    assert add_months(dt.date(2024, 2, 29), -12) == dt.date(2023, 2, 28)
 
 
 # --- 2. Six months from the referral date to the order end --------------------------------

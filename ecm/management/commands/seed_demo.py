@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.module_loading import module_has_submodule
 
 from ecm import services
+from ecm.dates import add_years
 from ecm.models import Case, Child, Membership, Role, Team, User
 
 DEFAULT_PASSWORD = "ecm-demo-password"  # noqa: S105 - documented demo password
@@ -294,14 +295,6 @@ CHILDREN = [
 ]
 
 
-def _years_before(day: dt.date, years: int) -> dt.date:
-    """The same day `years` earlier; 29 February becomes the 28th in a common year."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
-
-
 def demo_logins() -> str:
     """One line per demo login: username and roles in teams (printed by `make run`)."""
     team_names = {code: name for code, name, _kind, _central in TEAMS}
@@ -396,23 +389,17 @@ class Command(BaseCommand):
             team = teams[code]
             manager = users[cm]
             offset = sum(map(ord, ref)) % 200 + 20
-            dob = _years_before(today, age) - dt.timedelta(days=offset)
-            child = services.child_create(
+            new_cases[ref] = services.child_register(
                 actor=manager,
-                team=team,
-                first_name=first,
-                last_name=last,
-                date_of_birth=dob,
-                gender=sex,
-                ethnicity=ethnicity,
-                yot_reference=ref,
-            )
-            new_cases[ref] = services.case_open(
-                actor=manager,
-                child=child,
                 team=team,
                 case_manager=manager,
                 opened_on=today - dt.timedelta(days=days),
+                first_name=first,
+                last_name=last,
+                date_of_birth=add_years(today, -age) - dt.timedelta(days=offset),
+                gender=sex,
+                ethnicity=ethnicity,
+                yot_reference=ref,
             )
         context = SimpleNamespace(teams=teams, users=users, new_cases=new_cases, paths=paths)
         for app_config in apps.get_app_configs():

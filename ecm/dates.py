@@ -1,0 +1,50 @@
+"""Date arithmetic, in one place for every app: calendar months and years as people count
+them (python-dateutil's relativedelta), so that 31 January + 1 month is 28 (or 29) February;
+ages as the law counts them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dateutil.relativedelta import relativedelta
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (or earlier), clamped to the month's last day."""
+    return day + relativedelta(months=months)
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The same day `years` later (or earlier); 29 February becomes the 28th."""
+    return day + relativedelta(years=years)
+
+
+def age_on(date_of_birth: dt.date, day: dt.date) -> int:
+    """Age in whole years on `day` (negative before birth). Someone born on 29 February
+    turns a year older on 1 March in a common year, as the law of England and Wales counts
+    it (so `nth_birthday` and this agree)."""
+    before_birthday = (day.month, day.day) < (date_of_birth.month, date_of_birth.day)
+    return day.year - date_of_birth.year - before_birthday
+
+
+def nth_birthday(date_of_birth: dt.date, years: int) -> dt.date:
+    """The day the child turns `years` old: their birthday that year, or 1 March for a
+    29 February birthday in a common year."""
+    try:
+        return date_of_birth.replace(year=date_of_birth.year + years)
+    except ValueError:
+        return dt.date(date_of_birth.year + years, 3, 1)
+
+
+def whole_months_between(start: dt.date, end: dt.date) -> int:
+    """How many whole months from `start` fit before or on `end`, each counted from `start`
+    (so 31 January to 28 February is one month, as `add_months` counts it)."""
+    months = max(0, (end.year - start.year) * 12 + end.month - start.month - 1)
+    while add_months(start, months + 1) <= end:
+        months += 1
+    return months
+
+
+def quarter_start(day: dt.date) -> dt.date:
+    """The first day of the calendar quarter `day` is in."""
+    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
