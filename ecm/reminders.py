@@ -21,8 +21,10 @@ from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import Notification, NotificationPreference, Reminder, TeamReminderSettings, User
+from .queueing import queue_task
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -69,6 +71,16 @@ def link(name: str, pk: int) -> str:
 
         _url_templates[name] = reverse(name, args=[987654321]).replace("987654321", "{}")
     return _url_templates[name].format(pk)
+
+
+def due_title(thing: str, due: dt.date, occurrence: dt.date) -> str:
+    """A reminder's title: "<thing> due on 5 Mar 2027", "... due today" or "... overdue (was
+    due ...)", as seen on the day of this `occurrence`."""
+    if occurrence < due:
+        return _("%(thing)s due on %(d)s") % {"thing": thing, "d": due.strftime("%d %b %Y")}
+    if occurrence == due:
+        return _("%(thing)s due today") % {"thing": thing}
+    return _("%(thing)s overdue (was due %(d)s)") % {"thing": thing, "d": due.strftime("%d %b %Y")}
 
 
 # --- Rules -----------------------------------------------------------------------------------
@@ -207,12 +219,8 @@ def _fan_out() -> None:
 
 
 def _queue_delivery() -> None:
-    from .tasks import deliver_reminders
-
-    try:
-        deliver_reminders.delay()
-    except Exception:  # the broker is down: the every-minute beat run delivers later
-        log.warning("could not queue reminder delivery; beat will retry", exc_info=True)
+    # If the broker is down, the every-minute beat run of the same task delivers later.
+    queue_task("ecm.deliver_reminders")
 
 
 # --- E-mail ------------------------------------------------------------------------------------

@@ -1,17 +1,19 @@
-"""Core periodic tasks. Thin: each calls one function and can run twice harmlessly."""
+"""Core periodic tasks. Thin: each calls one function and can run twice harmlessly. Tasks
+import the services they call; services queue tasks by name (`ecm.queueing`)."""
 
 from celery import shared_task
 from django.core.management import call_command
+from django.db.models import Q
 from django.utils import timezone
 
+from . import reminders
 from .health import HEARTBEAT_TASK
+from .models import Reminder, TaskHeartbeat
 
 
 @shared_task(name=HEARTBEAT_TASK)
 def heartbeat() -> str:
     """Record that beat and a worker are alive (shown by /healthz)."""
-    from .models import TaskHeartbeat
-
     now = timezone.now()
     TaskHeartbeat.objects.update_or_create(name=HEARTBEAT_TASK, defaults={"last_run_at": now})
     return now.isoformat()
@@ -27,18 +29,12 @@ def clear_expired_sessions() -> None:
 @shared_task(name="ecm.sweep_reminders")
 def sweep_reminders() -> int:
     """Create what falls due today (and anything missed while beat was down), once."""
-    from .reminders import sweep
-
-    return sweep()
+    return reminders.sweep()
 
 
 @shared_task(name="ecm.deliver_reminders")
 def deliver_reminders(batch: int = 500) -> int:
     """Queue a send for each reminder e-mail still pending (each is sent at most once)."""
-    from django.db.models import Q
-
-    from .models import Reminder
-
     ids = list(
         Reminder.objects.filter(email_status=Reminder.EmailStatus.PENDING)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now()))
@@ -52,24 +48,20 @@ def deliver_reminders(batch: int = 500) -> int:
 
 @shared_task(name="ecm.send_reminder_email", acks_late=True)
 def send_reminder_email(reminder_id: int) -> str:
-    """Send one reminder. A failure is counted and the next attempt held back (30 s, 1, 2,
-    4 minutes: `deliver_reminders` picks it up when due); after five it shows as failed."""
-    from .reminders import send_one
-
+    """Send one reminder. A failure is counted and the next attempt held back (see
+    `reminders.send_one`: `deliver_reminders` picks it up when due); after five it shows as
+    failed."""
     try:
-        return send_one(reminder_id)
+        return reminders.send_one(reminder_id)
     except Exception:
         return "failed"
 
 
 @shared_task(name="ecm.send_digests")
 def send_digests() -> int:
-    from .models import Reminder
-    from .reminders import send_digest
-
     users = (
         Reminder.objects.filter(email_status=Reminder.EmailStatus.DIGEST)
         .values_list("recipient_id", flat=True)
         .distinct()
     )
-    return sum(send_digest(user_id) for user_id in users)
+    return sum(reminders.send_digest(user_id) for user_id in users)

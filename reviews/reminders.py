@@ -9,9 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecm.models import Case, CaseStatus
-from ecm.reminders import Due, link, occurrence, rules_by_team
+from ecm.reminders import Due, due_title, link, occurrence, rules_by_team
 from formulation.models import Meeting
-from formulation.reminders import _due_words
 
 from .models import Action, Review
 
@@ -56,7 +55,7 @@ def review_due(today: dt.date):
             object_type="ecm.case",
             object_id=row["pk"],
             occurrence=occ,
-            title=_due_words(_("Review"), due, occ),
+            title=due_title(_("Review"), due, occ),
             link=link("reviews:overview", row["pk"]),
             case_reference=f"ECM-{row['pk']:06d}",
             team_id=row["team_id"],

@@ -9,8 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from ecm.models import Membership, Role, Team
-from ecm.reminders import Due, occurrence, rules_by_team
-from formulation.reminders import _due_words
+from ecm.reminders import Due, due_title, occurrence, rules_by_team
 
 from . import selectors
 
@@ -45,14 +44,14 @@ def supervision_due(today: dt.date):
             "team_id": row.team_id,
         }
         yield Due(
-            title=_due_words(_("Your clinical supervision"), row.due_on, occ),
+            title=due_title(_("Your clinical supervision"), row.due_on, occ),
             users=(row.user.pk,),
             **common,
         )
         if supervisors:
             who = row.user.get_full_name() or row.user.username
             yield Due(
-                title=_due_words(
+                title=due_title(
                     _("Clinical supervision for %(who)s") % {"who": who}, row.due_on, occ
                 ),
                 users=tuple(supervisors),
