@@ -292,10 +292,16 @@ class Access:
         the YOTs that refer to a central team they belong to."""
         return self._with_referring_teams(self.supervising_team_ids())
 
-    def supervisee_team_ids(self, among: Iterable[int] | None = None) -> set[int]:
-        """The teams (among `among`, if given) where the user may be supervised."""
-        teams = self.team_ids(SUPERVISEE_ROLES)
-        return teams if among is None else teams & set(among)
+    def supervisee_teams(self, among: Iterable[int] | None = None) -> list[int]:
+        """The teams (among `among`, if given) where the user may be supervised, in the order
+        of their names (the first is where a session is filed)."""
+        wanted = set(among) if among is not None else None
+        teams = []
+        for grant in self.grants:  # memberships come ordered by team name
+            in_scope = wanted is None or grant.team_id in wanted
+            if grant.role in SUPERVISEE_ROLES and in_scope and grant.team_id not in teams:
+                teams.append(grant.team_id)
+        return teams
 
     def supervision_metadata_team_ids(self) -> set[int] | None:
         """Teams whose session dates the user may see (metadata only); None: every team (a

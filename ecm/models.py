@@ -198,8 +198,10 @@ OPEN_STATUSES = tuple(status for status in CaseStatus if status not in ENDED_STA
 
 
 def open_case(path: str = "") -> Q:
-    """A filter for open cases: on Case itself, or through a relation (`path="case__"`)."""
-    return ~Q(**{f"{path}status__in": ENDED_STATUSES})
+    """A filter for open cases: on Case itself, or through a relation (`path="case__"`, or
+    "managed_cases__" from a user; a positive test, so it also holds across a many-valued
+    relation within one filter())."""
+    return Q(**{f"{path}status__in": OPEN_STATUSES})
 
 
 def case_reference(pk: int | None) -> str:

@@ -33,6 +33,23 @@ def team_members(team_ids: Iterable[int], roles: Iterable[str] | None = None) ->
     )
 
 
+def members_by_team(
+    roles: Iterable[str], team_ids: Iterable[int] | None = None
+) -> dict[int, list[int]]:
+    """{team id: [user ids]} of the active people holding one of `roles` in each active team
+    (of `team_ids`, if given): for services that address a team's people, e.g. reminders."""
+    memberships = Membership.objects.filter(
+        role__in=list(roles), team__is_active=True, user__is_active=True
+    )
+    if team_ids is not None:
+        memberships = memberships.filter(team_id__in=list(team_ids))
+    out: dict[int, list[int]] = {}
+    for team_id, user_id in memberships.values_list("team_id", "user_id").order_by("team_id"):
+        if user_id not in out.setdefault(team_id, []):
+            out[team_id].append(user_id)
+    return out
+
+
 def case_list_for(
     user: User,
     *,

@@ -24,12 +24,11 @@ from django.views.decorators.http import require_GET
 
 from ecm.access import access_for
 from ecm.audit import audit_record
+from ecm.dates import add_months
 from ecm.forms import DateInput, bootstrap, mark_invalid
 from ecm.models import AuditEvent, CaseStatus, Role, Team
 from ecm.selectors import case_list_for
 from formulation.models import Meeting, ReportVersion
-from referrals.rules import add_months
-from supervision.selectors import manager_team_ids
 
 from . import figures
 from .charts import bar_chart
@@ -109,7 +108,7 @@ class FilterForm(forms.Form):
 
 
 def _manager_scope(request):
-    allowed = manager_team_ids(request.user)
+    allowed = access_for(request.user).monitoring_team_ids
     if not allowed:
         raise Http404
     form = FilterForm(request.GET or None, team_ids=allowed)

@@ -4,23 +4,18 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ecm.access import SUPERVISEE_ROLES, access_for
 from ecm.forms import DateInput, DateTimeInput, bootstrap
-from ecm.models import Case, Membership, User
+from ecm.models import Case, User
+from ecm.selectors import team_members
 
-from . import policy
 from .models import Escalation, Offer, Session
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 
 def supervisable_people(psychologist: User):
-    teams = policy.supervised_team_ids(psychologist)
-    return User.objects.filter(
-        pk__in=Membership.objects.filter(
-            team_id__in=teams, role__in=policy.SUPERVISEE_ROLES
-        ).values("user_id"),
-        is_active=True,
-    ).order_by("last_name", "first_name")
+    return team_members(access_for(psychologist).supervised_team_ids, SUPERVISEE_ROLES)
 
 
 class SessionForm(forms.ModelForm):

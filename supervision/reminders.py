@@ -8,22 +8,18 @@ import datetime as dt
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from ecm.models import Membership, Role, Team
+from ecm.models import Role, Team
 from ecm.reminders import Due, due_title, occurrence, rules_by_team
+from ecm.selectors import members_by_team
 
 from . import selectors
 
 
 def supervision_due(today: dt.date):
     rules = rules_by_team()
-    team_ids = list(Team.objects.values_list("pk", flat=True))
-    central = dict(Team.objects.values_list("pk", "central_team_id"))
-    psychologists: dict[int, list[int]] = {}
-    for team_id, user_id in Membership.objects.filter(role=Role.PSYCHOLOGIST).values_list(
-        "team_id", "user_id"
-    ):
-        psychologists.setdefault(team_id, []).append(user_id)
-    for row in selectors.cadence_for(team_ids):
+    central = dict(Team.objects.filter(is_active=True).values_list("pk", "central_team_id"))
+    psychologists = members_by_team({Role.PSYCHOLOGIST})
+    for row in selectors.cadence_for(list(central)):
         r = rules.get(row.team_id, rules[None])
         if "supervision_due" in r.disabled_kinds:
             continue

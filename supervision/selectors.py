@@ -11,27 +11,18 @@ from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
-from ecm.models import Case, CaseStatus, Role, User
-from referrals.rules import add_months
+from ecm.access import access_for
+from ecm.dates import add_months
+from ecm.models import Case, User, open_case
 
-from . import policy
 from .models import Offer, Session, SessionCase, Supervisee, SupervisionSettings
 
-OPEN_STATUSES = [
-    CaseStatus.POTENTIAL,
-    CaseStatus.READY,
-    CaseStatus.REFERRED,
-    CaseStatus.WAITING,
-    CaseStatus.AWAITING_CONSENT,
-    CaseStatus.PREPARATION,
-    CaseStatus.ACTIVE,
-]
 DEFAULT_INTERVAL_MONTHS = 2
 
 
 def sessions_with_content_for(user: User):
     return (
-        Session.objects.filter(policy.content_scope(user))
+        Session.objects.filter(access_for(user).supervision_content_scope())
         .distinct()
         .select_related("psychologist")
         .prefetch_related("attendance__user")
@@ -43,7 +34,7 @@ def session_get_for(user: User, pk: int) -> Session:
     """A session with its content: its psychologist and supervisees only (404 otherwise)."""
     try:
         return (
-            Session.objects.filter(policy.content_scope(user))
+            Session.objects.filter(access_for(user).supervision_content_scope())
             .distinct()
             .select_related("psychologist", "team")
             .get(pk=pk)
@@ -56,7 +47,7 @@ def session_metadata_for(user: User, *, team_ids=None, start=None, end=None) -> 
     """That sessions happened, for oversight: date, length, format, psychologist and who.
     Built as plain rows from named columns, so no content can reach a template. Two
     queries."""
-    teams = policy.oversight_team_ids(user) if not user.is_superuser else None
+    teams = access_for(user).supervision_metadata_team_ids()
     qs = Session.objects.all()
     if teams is not None:
         qs = qs.filter(team_id__in=teams)
@@ -165,8 +156,8 @@ def practitioners_with_cases(team_ids):
     query."""
     return (
         User.objects.filter(
+            open_case("managed_cases__"),
             managed_cases__team_id__in=team_ids,
-            managed_cases__status__in=OPEN_STATUSES,
             is_active=True,
         )
         .annotate(
@@ -214,9 +205,7 @@ def cadence_for(team_ids, *, only: User | None = None) -> list[Cadence]:
 
 def cadence_of(user: User) -> Cadence | None:
     """The user's own supervision rhythm, if they hold open ECM cases."""
-    team_ids = list(
-        user.memberships.filter(role__in=policy.SUPERVISEE_ROLES).values_list("team_id", flat=True)
-    )
+    team_ids = access_for(user).supervisee_teams()
     rows = cadence_for(team_ids, only=user) if team_ids else []
     return rows[0] if rows else None
 
@@ -231,22 +220,9 @@ def coverage(team_ids, start: dt.date, end: dt.date) -> dict:
     )
     practitioners = User.objects.filter(
         pk__in=User.objects.filter(
-            managed_cases__team_id__in=team_ids, managed_cases__status__in=OPEN_STATUSES
+            open_case("managed_cases__"), managed_cases__team_id__in=team_ids
         ).values("pk")
     ).annotate(had=Exists(had))
     result = practitioners.aggregate(total=Count("pk"), covered=Count("pk", filter=Q(had=True)))
     result["start"], result["end"] = start, end
     return result
-
-
-def manager_team_ids(user: User) -> set[int]:
-    """The teams a manager oversees: their own and the YOTs referring to a central team they
-    manage."""
-    from ecm.models import Membership, Team
-
-    own = set(
-        Membership.objects.filter(user=user, role=Role.MANAGER).values_list("team_id", flat=True)
-    )
-    if not own:
-        return own
-    return own | set(Team.objects.filter(central_team_id__in=own).values_list("pk", flat=True))

@@ -10,11 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ecm.access import access_for
 from ecm.audit import audit_case_record, audit_record
+from ecm.editing import check_version, model_update
 from ecm.models import AuditEvent, Case, User
 from ecm.selectors import case_list_for
 
-from . import policy
 from .models import Escalation, Offer, Session, SessionCase, Supervisee
 
 SESSION_FIELDS = (
@@ -50,21 +51,14 @@ def session_save(
 ) -> Session:
     """Record a session (or correct one): only its psychologist. Supervisees must hold an ECM
     role (case manager or senior practitioner) in a team this psychologist supervises."""
-    supervised = policy.supervised_team_ids(actor)
+    supervised = access_for(actor).supervised_team_ids
     if not supervised:
         raise PermissionDenied
     if session is not None:
         session = Session.objects.select_for_update().get(pk=session.pk)
         if session.psychologist_id != actor.pk:
             raise PermissionDenied
-        if expected_version is not None and expected_version != session.version:
-            raise ValidationError(
-                _(
-                    "This session was changed in another window while you were editing it. "
-                    "Your text is still in the form; check it and save again."
-                ),
-                code="stale",
-            )
+        check_version(session, expected_version, what=_("supervision session"))
     errors: dict[str, list[str]] = {}
     starts, ends = data.get("starts_at"), data.get("ends_at")
     if starts and ends and ends <= starts:
@@ -80,7 +74,7 @@ def session_save(
     team_id = session.team_id if session is not None else None
     existing = set(session.attendance.values_list("user_id", flat=True)) if session else set()
     for person in supervisees:
-        teams = policy.practitioner_teams(person, supervised)
+        teams = access_for(person).supervisee_teams(supervised)
         if not teams and person.pk in existing:
             continue  # already recorded (e.g. has since left the team): kept as it was
         if not teams:
@@ -124,9 +118,7 @@ def session_save(
         session = Session(psychologist=actor)
     else:
         session.version += 1
-    for key in SESSION_FIELDS:
-        if key in data:
-            setattr(session, key, data[key])
+    changed = model_update(session, data, fields=SESSION_FIELDS)
     session.team_id = team_id
     session.save()
     keep = {p.pk for p in supervisees}
@@ -142,9 +134,7 @@ def session_save(
         AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE,
         session,
         # Field names of content are not listed: "content" says only that it changed.
-        sorted(
-            {("content" if k in Session.CONTENT_FIELDS else k) for k in SESSION_FIELDS if k in data}
-        )
+        sorted({("content" if k in Session.CONTENT_FIELDS else k) for k in changed})
         + ["supervisees"],
     )
     return session
@@ -229,17 +219,17 @@ def escalation_add(*, actor: User, session: Session, data: dict) -> Escalation:
 @transaction.atomic
 def offer_record(*, actor: User, practitioner: User, offered_on: dt.date, response: str) -> Offer:
     """Supervision is voluntary: the offer and the answer are recorded."""
-    supervised = policy.supervised_team_ids(actor)
+    supervised = access_for(actor).supervised_team_ids
     if not supervised:
         raise PermissionDenied
-    if not policy.practitioner_teams(practitioner, supervised):
+    teams = access_for(practitioner).supervisee_teams(supervised)
+    if not teams:
         raise ValidationError({"practitioner": _("Choose a practitioner of a team you supervise.")})
     if offered_on > timezone.localdate():
         raise ValidationError({"offered_on": _("The offer date cannot be in the future.")})
     offer = Offer.objects.create(
         practitioner=practitioner, psychologist=actor, offered_on=offered_on, response=response
     )
-    teams = policy.practitioner_teams(practitioner, supervised)
     audit_record(
         actor=actor,
         action=AuditEvent.Action.CREATE,

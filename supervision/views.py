@@ -15,25 +15,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ecm.access import access_for
 from ecm.audit import audit_record
+from ecm.dates import add_months
+from ecm.editing import StaleEditError, form_with_saved_version
 from ecm.forms import add_service_errors
 from ecm.models import AuditEvent
 from ecm.selectors import case_list_for
-from referrals.rules import add_months
 
-from . import policy, selectors, services
+from . import selectors, services
 from .forms import DecisionSummaryForm, EscalationForm, OfferForm, ReflectionForm, SessionForm
-from .models import Session
 
 PERIODS = (1, 2, 3, 6, 12)
 
 
 def _supervised_cases(user):
-    teams = policy.supervised_team_ids(user)
     return (
         case_list_for(user)
-        .filter(team_id__in=teams)
-        .exclude(status="closed")
+        .open()
+        .filter(team_id__in=access_for(user).supervised_team_ids)
         .select_related("child")
         .order_by("child__last_name")
     )
@@ -52,18 +52,19 @@ def _period(request) -> tuple[int, dt.date, dt.date]:
 @require_GET
 def index(request):
     user = request.user
-    is_psychologist = policy.can_record(user)
+    access = access_for(user)
+    is_psychologist = access.can_record_supervision()
     own = list(selectors.sessions_with_content_for(user)[:200])
-    oversight_teams = policy.oversight_team_ids(user)
-    managed = selectors.manager_team_ids(user)
+    oversight_teams = access.supervision_metadata_team_ids()
+    managed = access.monitoring_team_ids
     months, start, end = _period(request)
     cadence = []
     if is_psychologist:
-        cadence = selectors.cadence_for(policy.supervised_team_ids(user))
+        cadence = selectors.cadence_for(access.supervised_team_ids)
     my_cadence = selectors.cadence_of(user)
     own_ids = {s.pk for s in own}
     metadata = []
-    if oversight_teams or user.is_superuser:
+    if oversight_teams is None or oversight_teams:
         metadata = [
             row
             for row in selectors.session_metadata_for(user, start=start, end=end)
@@ -91,7 +92,7 @@ def index(request):
 
 @require_http_methods(["GET", "POST"])
 def session_new(request):
-    if not policy.can_record(request.user):
+    if not access_for(request.user).can_record_supervision():
         raise Http404
     return _session_form(request, None)
 
@@ -119,6 +120,7 @@ def _session_form(request, session):
     )
     if session is not None and request.method == "GET":
         _audit_read(request, session, "edit")
+    status = 400 if form.is_bound else 200
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.session_save(
@@ -129,19 +131,18 @@ def _session_form(request, session):
                 session=session,
                 expected_version=form.cleaned_data.get("version"),
             )
+        except StaleEditError as exc:
+            form = form_with_saved_version(
+                SessionForm,
+                request.POST,
+                session,
+                exc,
+                instance=session,
+                psychologist=user,
+                cases=_supervised_cases(user),
+            )
+            status = 409
         except ValidationError as exc:
-            if exc.code == "stale" and session is not None:
-                # Keep what was typed; carry the current version so the next save is taken.
-                session.refresh_from_db()
-                data = request.POST.copy()
-                data["version"] = str(session.version)
-                form = SessionForm(
-                    data,
-                    instance=Session.objects.get(pk=session.pk),
-                    psychologist=user,
-                    cases=_supervised_cases(user),
-                )
-                form.is_valid()
             add_service_errors(form, exc)
         else:
             messages.success(request, _("Supervision session saved."))
@@ -150,7 +151,7 @@ def _session_form(request, session):
         request,
         "supervision/session_form.html",
         {"form": form, "session": session},
-        status=400 if form.is_bound else 200,
+        status=status,
     )
 
 
@@ -275,7 +276,7 @@ def escalation(request, pk: int):
 
 @require_POST
 def offer(request):
-    if not policy.can_record(request.user):
+    if not access_for(request.user).can_record_supervision():
         raise Http404
     form = OfferForm(request.POST, psychologist=request.user)
     if form.is_valid():
@@ -294,7 +295,8 @@ def offer(request):
 def export(request):
     """Sessions that happened (no content), as CSV, for oversight. Audited."""
     user = request.user
-    if not (policy.oversight_team_ids(user) or user.is_superuser):
+    teams = access_for(user).supervision_metadata_team_ids()
+    if teams is not None and not teams:
         raise Http404
     months, start, end = _period(request)
     rows = selectors.session_metadata_for(user, start=start, end=end)
@@ -350,8 +352,9 @@ def supervision_case_panel(request, case) -> str:
 def supervision_home_panel(request) -> str:
     user = request.user
     rows = []
-    if policy.can_record(user):
-        rows = [c for c in selectors.cadence_for(policy.supervised_team_ids(user)) if c.days <= 14]
+    access = access_for(user)
+    if access.can_record_supervision():
+        rows = [c for c in selectors.cadence_for(access.supervised_team_ids) if c.days <= 14]
     mine = selectors.cadence_of(user)
     if not rows and (mine is None or mine.days > 14):
         return ""
