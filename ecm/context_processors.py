@@ -24,7 +24,8 @@ def _product(request):
         "nav_can_view_audit": access.can_view_audit() if access else False,
         "nav_can_register": bool(access.teams_for_new_cases()) if access else False,
         "nav_unread": _unread(user) if access else 0,
-        "nav_is_manager": access.has_role("manager") if access else False,
+        "nav_is_manager": access.is_manager() if access else False,
+        "nav_is_senior": access.can_sift_referrals() if access else False,
         # From the memberships already read for access: no query of its own on every page.
         "nav_has_team": bool(access.grants) if access else False,
     }

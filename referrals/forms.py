@@ -150,7 +150,25 @@ class OffenceForm(forms.Form):
         return data
 
 
-OffenceFormSet = forms.formset_factory(OffenceForm, extra=3)
+class BaseOffenceFormSet(forms.BaseFormSet):
+    def new_offences(self) -> list[dict]:
+        """The offences typed in the blank rows (a row with a date and a type)."""
+        return [
+            {k: f.cleaned_data[k] for k in ("date", "offence_type", "gravity")}
+            for f in self
+            if f.cleaned_data.get("date") and f.cleaned_data.get("offence_type")
+        ]
+
+
+OffenceFormSet = forms.formset_factory(OffenceForm, formset=BaseOffenceFormSet, extra=3)
+
+
+class RuleSetForm(forms.Form):
+    """Which rule set to check the referral against (the team's own by default)."""
+
+    rule_set = forms.ModelChoiceField(
+        label=_("Rule set"), queryset=RuleSet.objects.filter(is_active=True)
+    )
 
 
 class EligibilityForm(forms.Form):

@@ -36,7 +36,7 @@ class RiskLevel(models.TextChoices):
     HIGH = "high", _("High")
 
 
-RISK_POINTS = {"low": 1, "medium": 2, "high": 3}
+RISK_POINTS = {RiskLevel.LOW: 1, RiskLevel.MEDIUM: 2, RiskLevel.HIGH: 3}
 
 
 class Disposal(models.TextChoices):
@@ -57,14 +57,19 @@ class Disposal(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# The groups a rule set's criteria name (rule sets are data: the keys are stored in them).
 DISPOSAL_GROUPS = {
-    "out_of_court": {"community_resolution", "youth_caution", "youth_conditional_caution"},
-    "community": {"referral_order", "yro"},
-    "dto_licence": {"dto_licence"},
-    "statutory": {"referral_order", "yro", "dto_licence"},
-    "custody": {"custody"},
-    "prevention": {"prevention"},
-    "pre_sentence": {"pre_sentence"},
+    "out_of_court": {
+        Disposal.COMMUNITY_RESOLUTION,
+        Disposal.YOUTH_CAUTION,
+        Disposal.YOUTH_CONDITIONAL_CAUTION,
+    },
+    "community": {Disposal.REFERRAL_ORDER, Disposal.YRO},
+    "dto_licence": {Disposal.DTO_LICENCE},
+    "statutory": {Disposal.REFERRAL_ORDER, Disposal.YRO, Disposal.DTO_LICENCE},
+    "custody": {Disposal.CUSTODY},
+    "prevention": {Disposal.PREVENTION},
+    "pre_sentence": {Disposal.PRE_SENTENCE},
 }
 
 # The complexity grid of Appendix 1: (field, label). The first four are current/previous/never.

@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ecm.models import Membership, Role
+from ecm.models import Role, case_reference
 from ecm.reminders import Due, rules_by_team
+from ecm.selectors import members_by_team
 from ecm.workdays import add_working_days
 
 from .models import Referral, ReferralStatus
@@ -25,11 +26,7 @@ def referral_waiting(today: dt.date):
         )
     )
     deciding = {r["case__referred_to_id"] or r["case__team_id"] for r in rows}
-    seniors: dict[int, list[int]] = {}
-    for team_id, user_id in Membership.objects.filter(
-        team_id__in=deciding, role=Role.SENIOR_PRACTITIONER, user__is_active=True
-    ).values_list("team_id", "user_id"):
-        seniors.setdefault(team_id, []).append(user_id)
+    seniors = members_by_team({Role.SENIOR_PRACTITIONER}, deciding)
     for row in rows:
         r = rules.get(row["case__team_id"], rules[None])
         if "referral_waiting" in r.disabled_kinds:
@@ -48,7 +45,7 @@ def referral_waiting(today: dt.date):
             title=_("A referral has waited more than %(n)s working days for a decision")
             % {"n": r.referral_working_days},
             link=reverse("referrals:queue"),
-            case_reference=f"ECM-{row['case_id']:06d}",
+            case_reference=case_reference(row["case_id"]),
             team_id=row["case__team_id"],
             users=tuple(seniors.get(team, ())),
         )

@@ -21,8 +21,10 @@ from .models import (
     DISPOSAL_GROUPS,
     Criterion,
     CriterionResult,
+    CurrentPreviousNever,
     Disposal,
     Referral,
+    YesNoDontKnow,
 )
 
 MET, NOT_MET, UNKNOWN = CriterionResult.MET, CriterionResult.NOT_MET, CriterionResult.UNKNOWN
@@ -45,12 +47,12 @@ def complexity_indicators(referral: Referral) -> tuple[int, int]:
     present = unknown = 0
     for field, _label in COMPLEXITY_CPN:
         value = getattr(referral, field)
-        present += value in ("current", "previous")
+        present += value in (CurrentPreviousNever.CURRENT, CurrentPreviousNever.PREVIOUS)
         unknown += value == ""  # not answered yet
     for field, _label in COMPLEXITY_YND:
         value = getattr(referral, field)
-        present += value == "yes"
-        unknown += value in ("dont_know", "")
+        present += value == YesNoDontKnow.YES
+        unknown += value in (YesNoDontKnow.DONT_KNOW, "")
     return present, unknown
 
 

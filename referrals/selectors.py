@@ -8,11 +8,11 @@ import math
 from django.db.models import Case as When_
 from django.db.models import Count, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.utils import timezone
 
+from ecm.dates import add_months
 from ecm.models import Case, CaseStatus, User
-from ecm.selectors import case_get_for, case_list_for
+from ecm.selectors import case_list_for
 
 from .models import (
     ACE_FIELDS,
@@ -20,17 +20,15 @@ from .models import (
     COMPLEXITY_YND,
     RISK_POINTS,
     Consent,
+    CurrentPreviousNever,
     Referral,
     ReferralEvent,
+    ReferralStatus,
     TeamReferralSettings,
+    YesNoDontKnow,
 )
-from .rules import add_months
 
 SIGNIFICANT_CONCERN_POINTS = 5
-
-
-def referral_case_for(user: User, case_pk: int) -> Case:
-    return case_get_for(user, case_pk)
 
 
 def referral_for_case(case: Case) -> Referral | None:
@@ -42,47 +40,18 @@ def referral_for_case(case: Case) -> Referral | None:
 
 
 def case_panel_reads(case: Case) -> tuple[Referral | None, ReferralEvent | None, list[Consent]]:
-    """What the case page's referral section shows: the referral, its latest event and the
-    case's consent records. Short statements written as SQL (`raw`, so the model fields are
-    still converted): on the case page, building them through the ORM cost twice what running
-    them did (0.8 ms a query on the benchmark machine)."""
-    referral = next(
-        iter(
-            Referral.objects.raw(
-                f"SELECT id, case_id, status, submitted_at FROM {Referral._meta.db_table}"  # noqa: S608
-                " WHERE case_id = %s",
-                [case.pk],
-            )
-        ),
-        None,
-    )
+    """What the case page's referral section shows: the referral (the columns it shows), its
+    latest event and the case's consent records. Three queries."""
+    referral = Referral.objects.filter(case=case).only("case_id", "status", "submitted_at").first()
     last_event = None
     if referral is not None:
-        last_event = next(
-            iter(
-                ReferralEvent.objects.raw(
-                    f"SELECT id, referral_id, at, kind, summary FROM {ReferralEvent._meta.db_table}"  # noqa: S608
-                    " WHERE referral_id = %s ORDER BY at DESC, id DESC LIMIT 1",
-                    [referral.pk],
-                )
-            ),
-            None,
+        last_event = (
+            ReferralEvent.objects.filter(referral=referral)
+            .only("referral_id", "at", "kind", "summary")
+            .order_by("-at", "-pk")
+            .first()
         )
-    consents = list(
-        Consent.objects.raw(
-            f"SELECT * FROM {Consent._meta.db_table} WHERE case_id = %s",  # noqa: S608
-            [case.pk],
-        )
-    )
-    return referral, last_event, consents
-
-
-def referral_get(user: User, case_pk: int) -> Referral:
-    case = case_get_for(user, case_pk)
-    referral = referral_for_case(case)
-    if referral is None:
-        raise Http404
-    return referral
+    return referral, last_event, list(Consent.objects.filter(case=case))
 
 
 def _count_matching(fields, values) -> When_:
@@ -112,9 +81,11 @@ def with_priority(qs: QuerySet[Referral]) -> QuerySet[Referral]:
     cpn = [f for f, _ in COMPLEXITY_CPN]
     ynd = [f for f, _ in COMPLEXITY_YND]
     return qs.annotate(
-        complexity_count=_count_matching(cpn, ["current", "previous"])
-        + _count_matching(ynd, ["yes"]),
-        ace_count=_count_matching(ACE_FIELDS, ["yes"]),
+        complexity_count=_count_matching(
+            cpn, [CurrentPreviousNever.CURRENT, CurrentPreviousNever.PREVIOUS]
+        )
+        + _count_matching(ynd, [YesNoDontKnow.YES]),
+        ace_count=_count_matching(ACE_FIELDS, [YesNoDontKnow.YES]),
         risk_score=_risk_points("risk_reoffending")
         + _risk_points("risk_harm_self")
         + _risk_points("risk_harm_others"),
@@ -132,9 +103,11 @@ def decision_queue_for(user: User) -> QuerySet[Referral]:
     """Submitted referrals awaiting a decision that this user may see, oldest first."""
     cases = case_list_for(user, status=CaseStatus.REFERRED)
     return (
-        Referral.objects.filter(case__in=cases.values("pk"), status="submitted")
+        Referral.objects.filter(case__in=cases.values("pk"), status=ReferralStatus.SUBMITTED)
         .select_related("case", "case__child", "case__team", "case__case_manager", "referrer")
-        .annotate(viability_notes=Count("events", filter=Q(events__kind="viability")))
+        .annotate(
+            viability_notes=Count("events", filter=Q(events__kind=ReferralEvent.Kind.VIABILITY))
+        )
         .order_by("submitted_at", "pk")
     )
 

@@ -13,11 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecm import services as core
+from ecm.access import access_for
 from ecm.audit import audit_case_record as _audit
-from ecm.audit import changed_field_names, snapshot
+from ecm.editing import check_version, model_update
 from ecm.models import AuditEvent, Case, CaseStatus, ClosureReason, User
 
-from . import policy, rules, uploads
+from . import rules, uploads
 from .models import (
     ACE_HOUSEHOLD,
     ACE_MALTREATMENT,
@@ -54,22 +55,10 @@ def _locked_referral(referral: Referral) -> Referral:
     )
 
 
-def _check_version(referral: Referral, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != referral.version:
-        raise core.StaleEditError(
-            _(
-                "Someone else saved this referral while you were editing it. Your changes have "
-                "not been saved: they are still in the form below. Reload the page to see the "
-                "other changes, then enter yours again."
-            ),
-            code="stale",
-        )
-
-
 @transaction.atomic
 def referral_start(*, actor: User, case: Case) -> Referral:
     """The draft referral of a case (created the first time; idempotent)."""
-    if not policy.can_edit_referral(actor, case):
+    if not access_for(actor).can_edit_referral(case):
         raise PermissionDenied
     referral = Referral.objects.filter(case=case).first()
     if referral is not None:
@@ -107,29 +96,31 @@ def referral_save(
     """Save the form as a draft. Incomplete answers are allowed until submission."""
     referral = _locked_referral(referral)
     case = referral.case
-    if not policy.can_edit_referral(actor, case):
+    if not access_for(actor).can_edit_referral(case):
         raise PermissionDenied
     if referral.status not in EDITABLE:
         raise ValidationError(
             _("This referral has been submitted and can no longer be changed."), code="locked"
         )
-    _check_version(referral, expected_version)
-    before = snapshot(referral)
-    for name, value in data.items():
-        setattr(referral, name, value)
+    check_version(referral, expected_version, what=_("referral"))
+    changed = model_update(referral, data)
     if upload is not None:
         extension, content_type = uploads.validate_document(upload)
         if referral.assetplus_file:
             referral.assetplus_file.delete(save=False)
         referral.assetplus_file.save(uploads.stored_name(extension), upload, save=False)
-        referral.assetplus_name = uploads.display_name(upload.name, extension)
-        referral.assetplus_content_type = content_type
-        referral.assetplus_size = upload.size
-        referral.assetplus_uploaded_at = timezone.now()
+        changed += ["assetplus_file"] + model_update(
+            referral,
+            {
+                "assetplus_name": uploads.display_name(upload.name, extension),
+                "assetplus_content_type": content_type,
+                "assetplus_size": upload.size,
+                "assetplus_uploaded_at": timezone.now(),
+            },
+        )
     referral.version += 1
     referral.full_clean(exclude=["case", "assetplus_file"])
     referral.save()
-    changed = changed_field_names(referral, before)
     if delete_offence_ids:
         deleted, _ignored = Offence.objects.filter(case=case, pk__in=delete_offence_ids).delete()
         if deleted:
@@ -209,11 +200,11 @@ def referral_submit(
     """Send the referral and AssetPlus to the senior practitioner."""
     referral = _locked_referral(referral)
     case = referral.case
-    if not policy.can_edit_referral(actor, case):
+    if not access_for(actor).can_edit_referral(case):
         raise PermissionDenied
     if referral.status not in EDITABLE:
         raise ValidationError(_("This referral has already been submitted."), code="submitted")
-    _check_version(referral, expected_version)
+    check_version(referral, expected_version, what=_("referral"))
     if referral.referral_date is None:
         referral.referral_date = timezone.localdate()
     problems = missing_for_submission(referral)
@@ -246,7 +237,7 @@ def referral_submit(
 def referral_record_viability(*, actor: User, referral: Referral, note: str) -> ReferralEvent:
     """Senior practitioner and YOT discussed appropriateness and viability."""
     referral = _locked_referral(referral)
-    if not policy.can_decide(actor, referral.case):
+    if not access_for(actor).can_decide_referral(referral.case):
         raise PermissionDenied
     if referral.status != ReferralStatus.SUBMITTED:
         raise ValidationError(_("Only a submitted referral awaits a viability discussion."))
@@ -290,7 +281,7 @@ def eligibility_decide(*, actor: User, referral: Referral, data: DecisionInput) 
     """
     referral = _locked_referral(referral)
     case = referral.case
-    if not policy.can_decide(actor, case):
+    if not access_for(actor).can_decide_referral(case):
         raise PermissionDenied
     if referral.status != ReferralStatus.SUBMITTED:
         last = referral.checks.select_related("checked_by").first()
@@ -410,7 +401,7 @@ def referral_set_priority(
     *, actor: User, referral: Referral, significant_concern: bool, note: str = ""
 ) -> Referral:
     referral = _locked_referral(referral)
-    if not policy.can_decide(actor, referral.case):
+    if not access_for(actor).can_decide_referral(referral.case):
         raise PermissionDenied
     if significant_concern and not note.strip():
         raise ValidationError(_("Say what the significant concern is."), code="required")
@@ -502,7 +493,7 @@ def consent_record(
     notes: str = "",
 ) -> Consent:
     case = Case.objects.select_for_update().select_related("child").get(pk=case.pk)
-    if not policy.can_record_consent(actor, case):
+    if not access_for(actor).can_record_consent(case):
         raise PermissionDenied
     if kind not in Consent.Kind.values:
         raise ValidationError(_("Choose which consent this is."))
@@ -547,7 +538,7 @@ def consent_withdraw(*, actor: User, consent: Consent, date: dt.date, reason: st
         Consent.objects.select_for_update().select_related("case", "case__child").get(pk=consent.pk)
     )
     case = consent.case
-    if not policy.can_record_consent(actor, case):
+    if not access_for(actor).can_record_consent(case):
         raise PermissionDenied
     if consent.withdrawn_on:
         raise ValidationError(

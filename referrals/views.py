@@ -14,11 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ecm.access import access_for
 from ecm.audit import audit_case_record, audit_record
 from ecm.models import AuditEvent, CaseStatus
 from ecm.selectors import case_get_for
 
-from . import policy, rules, selectors, services, uploads
+from . import rules, selectors, services, uploads
 from .forms import (
     ConsentForm,
     EligibilityForm,
@@ -26,9 +27,10 @@ from .forms import (
     OffenceFormSet,
     PriorityForm,
     ReferralForm,
+    RuleSetForm,
     WithdrawForm,
 )
-from .models import LEAFLET_VERSION, Consent, Referral, ReferralStatus
+from .models import LEAFLET_VERSION, Consent, Referral, ReferralStatus, RuleSet
 
 PAGE_SIZE = 50
 
@@ -65,106 +67,94 @@ def referral_edit(request, pk: int):
     """The referral form (draft or returned), or the submitted referral read-only."""
     case = case_get_for(request.user, pk)
     referral = selectors.referral_for_case(case)
-    can_edit = policy.can_edit_referral(request.user, case)
+    access = access_for(request.user)
     if referral is None:
-        if not can_edit or not case.is_open:
+        if not access.can_edit_referral(case) or not case.is_open:
             raise Http404
         if request.method == "GET":
             return render(request, "referrals/start.html", {"case": case, "child": case.child})
-        referral = services.referral_start(actor=request.user, case=case)
+        services.referral_start(actor=request.user, case=case)
         return redirect("referrals:edit", pk=case.pk)
-    editable = can_edit and referral.status in services.EDITABLE
-    if not editable:
+    if not access.can_edit_referral(case) or referral.status not in services.EDITABLE:
         audit_case_record(request.user, AuditEvent.Action.VIEW, referral, case, detail="referral")
-        return render(
-            request,
-            "referrals/detail.html",
-            _referral_context(
-                referral,
-                can_decide=policy.can_decide(request.user, case)
-                and referral.status == ReferralStatus.SUBMITTED,
-            ),
+        can_decide = (
+            access.can_decide_referral(case) and referral.status == ReferralStatus.SUBMITTED
         )
-    form = ReferralForm(request.POST or None, request.FILES or None, instance=referral)
-    offence_forms = OffenceFormSet(request.POST or None, prefix="offence")
-    problems: list[str] = []
+        return render(
+            request, "referrals/detail.html", _referral_context(referral, can_decide=can_decide)
+        )
     if request.method == "POST":
-        forms_ok = form.is_valid() & offence_forms.is_valid()
-        if forms_ok:
-            new_offences = [
-                {k: f.cleaned_data[k] for k in ("date", "offence_type", "gravity")}
-                for f in offence_forms
-                if f.cleaned_data.get("date") and f.cleaned_data.get("offence_type")
-            ]
-            delete_ids = [int(i) for i in request.POST.getlist("delete_offence") if i.isdigit()]
-            upload = form.cleaned_data.get("assetplus")
-            upload_error = None
-            if upload:
-                try:
-                    uploads.validate_document(upload)
-                except ValidationError as exc:
-                    upload_error, upload = exc, None
-            try:
-                referral = services.referral_save(
-                    actor=request.user,
-                    referral=referral,
-                    data=form.model_data(),
-                    offences=new_offences,
-                    delete_offence_ids=delete_ids,
-                    upload=upload,
-                    expected_version=form.cleaned_data["version"],
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                if upload_error is not None:
-                    # The answers are saved; only the file was refused. Keep what was typed.
-                    data = request.POST.copy()
-                    data["version"] = str(referral.version)
-                    form = ReferralForm(data, instance=referral)
-                    form.is_valid()
-                    form.add_error("assetplus", upload_error)
-                    offence_forms = OffenceFormSet(prefix="offence")
-                    messages.info(
-                        request, _("Your answers are saved as a draft; the file was not accepted.")
-                    )
-                    return render(
-                        request,
-                        "referrals/form.html",
-                        _referral_context(
-                            referral,
-                            form=form,
-                            offence_forms=offence_forms,
-                            problems=[],
-                            max_upload=settings.ASSETPLUS_MAX_BYTES,
-                        ),
-                    )
-                if "submit" not in request.POST:
-                    messages.success(request, _("Draft saved."))
-                    return redirect("referrals:edit", pk=case.pk)
-                try:
-                    services.referral_submit(
-                        actor=request.user, referral=referral, expected_version=referral.version
-                    )
-                except ValidationError as exc:
-                    problems = _errors(exc)
-                    messages.info(request, _("Your answers are saved as a draft."))
-                    form = ReferralForm(instance=referral)
-                    offence_forms = OffenceFormSet(prefix="offence")
-                else:
-                    messages.success(request, _("Referral submitted to the senior practitioner."))
-                    return redirect(_case_url(case))
-    return render(
-        request,
-        "referrals/form.html",
-        _referral_context(
-            referral,
-            form=form,
-            offence_forms=offence_forms,
-            problems=problems,
-            max_upload=settings.ASSETPLUS_MAX_BYTES,
-        ),
+        return _referral_post(request, referral)
+    return _form_page(request, referral, ReferralForm(instance=referral))
+
+
+def _form_page(request, referral, form, offence_forms=None, problems=(), status=200):
+    context = _referral_context(
+        referral,
+        form=form,
+        offence_forms=offence_forms or OffenceFormSet(prefix="offence"),
+        problems=list(problems),
+        max_upload=settings.ASSETPLUS_MAX_BYTES,
     )
+    return render(request, "referrals/form.html", context, status=status)
+
+
+def _checked_upload(form):
+    """The AssetPlus file if it is acceptable, and the reason if it is not (the answers are
+    saved either way: only the file is refused)."""
+    upload = form.cleaned_data.get("assetplus")
+    if not upload:
+        return None, None
+    try:
+        uploads.validate_document(upload)
+    except ValidationError as exc:
+        return None, exc
+    return upload, None
+
+
+def _referral_post(request, referral):
+    """Save the draft ("save"), or save and submit it ("submit")."""
+    form = ReferralForm(request.POST, request.FILES, instance=referral)
+    offence_forms = OffenceFormSet(request.POST, prefix="offence")
+    if not (form.is_valid() & offence_forms.is_valid()):
+        return _form_page(request, referral, form, offence_forms, status=400)
+    upload, upload_error = _checked_upload(form)
+    try:
+        referral = services.referral_save(
+            actor=request.user,
+            referral=referral,
+            data=form.model_data(),
+            offences=offence_forms.new_offences(),
+            delete_offence_ids=[
+                int(i) for i in request.POST.getlist("delete_offence") if i.isdigit()
+            ],
+            upload=upload,
+            expected_version=form.cleaned_data["version"],
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _form_page(request, referral, form, offence_forms, status=400)
+    if upload_error is not None:
+        # Keep what was typed, with the saved version, and say why the file was refused.
+        data = request.POST.copy()
+        data["version"] = str(referral.version)
+        form = ReferralForm(data, instance=referral)
+        form.is_valid()
+        form.add_error("assetplus", upload_error)
+        messages.info(request, _("Your answers are saved as a draft; the file was not accepted."))
+        return _form_page(request, referral, form)
+    if "submit" not in request.POST:
+        messages.success(request, _("Draft saved."))
+        return redirect("referrals:edit", pk=referral.case_id)
+    try:
+        services.referral_submit(
+            actor=request.user, referral=referral, expected_version=referral.version
+        )
+    except ValidationError as exc:
+        messages.info(request, _("Your answers are saved as a draft."))
+        return _form_page(request, referral, ReferralForm(instance=referral), problems=exc.messages)
+    messages.success(request, _("Referral submitted to the senior practitioner."))
+    return redirect(_case_url(referral.case))
 
 
 @require_GET
@@ -223,15 +213,13 @@ def referral_ready(request, pk: int):
 def eligibility_check(request, pk: int):
     case = case_get_for(request.user, pk)
     referral = selectors.referral_for_case(case)
-    if referral is None or not policy.can_decide(request.user, case):
+    if referral is None or not access_for(request.user).can_decide_referral(case):
         raise Http404
     if referral.status != ReferralStatus.SUBMITTED:
         messages.info(request, _("This referral is not awaiting a decision."))
         return redirect("referrals:edit", pk=case.pk)
-    rule_set = None
-    chosen = request.POST.get("rule_set") or request.GET.get("rule_set")
-    if chosen and chosen.isdigit():
-        rule_set = services.RuleSet.objects.filter(pk=int(chosen), is_active=True).first()
+    chosen = RuleSetForm(request.POST if "rule_set" in request.POST else request.GET)
+    rule_set = chosen.cleaned_data["rule_set"] if chosen.is_valid() else None
     rule_set = rule_set or services.rule_set_for(case)
     if rule_set is None:
         messages.error(request, _("No eligibility rule set is configured. Ask an administrator."))
@@ -280,7 +268,7 @@ def eligibility_check(request, pk: int):
             referral,
             form=form,
             rule_set=rule_set,
-            rule_sets=services.RuleSet.objects.filter(is_active=True),
+            rule_sets=RuleSet.objects.filter(is_active=True),
             viability_form=NoteForm(),
         ),
     )
@@ -290,11 +278,15 @@ def eligibility_check(request, pk: int):
 def viability(request, pk: int):
     case = case_get_for(request.user, pk)
     referral = selectors.referral_for_case(case)
-    if referral is None or not policy.can_decide(request.user, case):
+    if referral is None or not access_for(request.user).can_decide_referral(case):
         raise Http404
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+        return redirect("referrals:check", pk=case.pk)
     try:
         services.referral_record_viability(
-            actor=request.user, referral=referral, note=request.POST.get("note", "")
+            actor=request.user, referral=referral, note=form.cleaned_data["note"]
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -307,7 +299,7 @@ def viability(request, pk: int):
 def set_priority(request, pk: int):
     case = case_get_for(request.user, pk)
     referral = selectors.referral_for_case(case)
-    if referral is None or not policy.can_decide(request.user, case):
+    if referral is None or not access_for(request.user).can_decide_referral(case):
         raise Http404
     form = PriorityForm(request.POST)
     form.is_valid()
@@ -329,7 +321,7 @@ def set_priority(request, pk: int):
 def offer_slot(request, pk: int):
     case = case_get_for(request.user, pk)
     referral = selectors.referral_for_case(case)
-    if referral is None or not policy.can_decide(request.user, case):
+    if referral is None or not access_for(request.user).can_decide_referral(case):
         raise Http404
     try:
         case = services.waiting_list_offer_slot(actor=request.user, referral=referral)
@@ -346,7 +338,7 @@ def offer_slot(request, pk: int):
 
 @require_GET
 def decision_queue(request):
-    if not policy.is_senior_anywhere(request.user):
+    if not access_for(request.user).can_sift_referrals():
         raise PermissionDenied
     today = timezone.localdate()
     page = Paginator(selectors.decision_queue_for(request.user), PAGE_SIZE).get_page(
@@ -359,7 +351,7 @@ def decision_queue(request):
 
 @require_GET
 def waiting_list(request):
-    if not policy.is_senior_anywhere(request.user):
+    if not access_for(request.user).can_sift_referrals():
         raise PermissionDenied
     today = timezone.localdate()
     entries = list(selectors.waiting_list_for(request.user)[:200])
@@ -387,7 +379,7 @@ def waiting_list(request):
 @require_http_methods(["GET", "POST"])
 def consent(request, pk: int):
     case = case_get_for(request.user, pk)
-    can_record = policy.can_record_consent(request.user, case)
+    can_record = access_for(request.user).can_record_consent(case)
     form = ConsentForm(request.POST if "record" in request.POST else None)
     withdraw_form = WithdrawForm(request.POST if "withdraw" in request.POST else None)
     if request.method == "POST":
@@ -489,8 +481,8 @@ def referral_panel(request, case) -> str:
             "referral": referral,
             "last_event": last_event,
             "consent": consent_info,
-            "can_edit": policy.can_edit_referral(user, case),
-            "can_decide": policy.can_decide(user, case),
+            "can_edit": access_for(user).can_edit_referral(case),
+            "can_decide": access_for(user).can_decide_referral(case),
         },
         request=request,
     )
