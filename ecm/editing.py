@@ -85,7 +85,7 @@ def form_with_saved_version(
     saved.refresh_from_db()
     data = data.copy()
     data[field] = str(getattr(saved, field))
-    form = form_class(data, **kwargs)
+    form = form_class(data=data, **kwargs)
     form.is_valid()
     for message in error.messages:
         form.add_error(None, message)

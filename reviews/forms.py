@@ -6,8 +6,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ecm.access import CASE_ROLES
 from ecm.forms import DateInput, bootstrap
-from formulation.forms import team_people
+from ecm.models import ClosureReason
+from ecm.selectors import case_team_members
 from formulation.models import ReportSection
 
 from .models import (
@@ -76,7 +78,7 @@ class ReviewForm(forms.ModelForm):
 
     def __init__(self, *args, case, recommendations, actions, progress=None, **kwargs):
         super().__init__(*args, **kwargs)
-        people = team_people(case)
+        people = case_team_members(case, CASE_ROLES)
         self.fields["chair"].queryset = people
         self.fields["present"].queryset = people
         self.recommendations = recommendations
@@ -165,7 +167,7 @@ class ActionForm(forms.ModelForm):
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["recommendation"].queryset = case.recommendations.order_by("sequence")
-        self.fields["owner_user"].queryset = team_people(case)
+        self.fields["owner_user"].queryset = case_team_members(case, CASE_ROLES)
         bootstrap(self)
 
 
@@ -252,7 +254,7 @@ class ClosureForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # "Withdrawn before formulation" is not a reason to close an active case.
         self.fields["reason"].choices = [
-            c for c in self.fields["reason"].choices if c[0] != "withdrawn"
+            c for c in self.fields["reason"].choices if c[0] != ClosureReason.WITHDRAWN
         ]
         for domain, label in OutcomeDomain.choices:
             self.fields[f"change_{domain}"] = forms.ChoiceField(

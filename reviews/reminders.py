@@ -8,7 +8,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ecm.models import Case, CaseStatus
+from ecm.models import Case, CaseStatus, case_reference, open_case
 from ecm.reminders import Due, due_title, link, occurrence, rules_by_team
 from formulation.models import Meeting
 
@@ -57,7 +57,7 @@ def review_due(today: dt.date):
             occurrence=occ,
             title=due_title(_("Review"), due, occ),
             link=link("reviews:overview", row["pk"]),
-            case_reference=f"ECM-{row['pk']:06d}",
+            case_reference=case_reference(row["pk"]),
             team_id=row["team_id"],
             users=tuple(u for u in (chair, row["case_manager_id"]) if u),
         )
@@ -65,11 +65,12 @@ def review_due(today: dt.date):
 
 def action_overdue(today: dt.date):
     rules = rules_by_team()
-    rows = (
-        Action.objects.filter(status=Action.Status.OPEN, due_on__lt=today, owner_user__isnull=False)
-        .exclude(case__status=CaseStatus.CLOSED)
-        .values("pk", "case_id", "case__team_id", "owner_user_id", "due_on")
-    )
+    rows = Action.objects.filter(
+        open_case("case__"),
+        status=Action.Status.OPEN,
+        due_on__lt=today,
+        owner_user__isnull=False,
+    ).values("pk", "case_id", "case__team_id", "owner_user_id", "due_on")
     for row in rows:
         r = rules.get(row["case__team_id"], rules[None])
         if "action_overdue" in r.disabled_kinds:
@@ -84,7 +85,7 @@ def action_overdue(today: dt.date):
             title=_("An action you own is overdue (was due %(d)s)")
             % {"d": row["due_on"].strftime("%d %b %Y")},
             link=link("reviews:overview", row["case_id"]) + "#actions",
-            case_reference=f"ECM-{row['case_id']:06d}",
+            case_reference=case_reference(row["case_id"]),
             team_id=row["case__team_id"],
             users=(row["owner_user_id"],),
         )

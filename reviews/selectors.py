@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
 from ecm.models import Case, User
 from ecm.selectors import case_list_for
-from formulation.models import Meeting, TimelineEvent, TRMStage
+from formulation.models import Meeting, TimelineEvent
 
 from .models import (
     Action,
     Contact,
     MissedAppointmentDecision,
     ProgressStatus,
-    RecommendationProgress,
     Review,
     TRMStageRecord,
 )
@@ -47,7 +46,7 @@ def reviews_for_case(case: Case):
     return (
         case.reviews.select_related("chair", "trm_record__stage")
         .annotate(
-            done=Count("progress", filter=Q(progress__status="done")),
+            done=Count("progress", filter=Q(progress__status=ProgressStatus.DONE)),
             recs=Count("progress"),
         )
         .order_by("-held_on", "-pk")
@@ -77,7 +76,7 @@ def overdue_actions_for(user: User):
             owner_user=user,
             status=Action.Status.OPEN,
             due_on__lt=timezone.localdate(),
-            case__in=case_list_for(user).exclude(status="closed").values("pk"),
+            case__in=case_list_for(user).open().values("pk"),
         )
         .select_related("case__child")
         .order_by("due_on")
@@ -93,55 +92,92 @@ def next_review_due(case: Case) -> dt.date | None:
     return _due(case, case.reviews.all())
 
 
-def case_summary(case: Case) -> dict:
-    """What the case page's reviews section shows: how many reviews, the next review agreed
-    at the latest one that set a date, the TRM stage recorded last, and the missed
-    appointments since the last warning/breach decision. One query of four scalar
-    subqueries, written out: the ORM took longer to build them than the database to answer
-    (one more before the first review, for the date set at the formulation meeting)."""
-    review, record = Review._meta.db_table, TRMStageRecord._meta.db_table
-    stage = TRMStage._meta.db_table
-    missed, missed_params = missed_since_last_decision_sql(case.pk)
-    sql = (
-        f"SELECT (SELECT COUNT(*) FROM {review} WHERE case_id = %s), "  # noqa: S608
-        f"(SELECT next_review_on FROM {review} WHERE case_id = %s "
-        "AND next_review_on IS NOT NULL ORDER BY held_on DESC, id DESC LIMIT 1), "
-        # As TRMStage.__str__: "number. name".
-        f"(SELECT s.number || '. ' || s.name FROM {record} r JOIN {stage} s ON s.id = r.stage_id "
-        "WHERE r.case_id = %s ORDER BY r.recorded_on DESC, r.id DESC LIMIT 1), "
-        f"({missed})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [case.pk, case.pk, case.pk, *missed_params])
-        review_count, next_review_on, latest_stage, n_missed = cursor.fetchone()
-    if isinstance(next_review_on, str):  # SQLite gives dates as text
-        next_review_on = dt.date.fromisoformat(next_review_on)
-    return {
-        "review_count": review_count,
-        "next_review_on": next_review_on if review_count else _due(case, Review.objects.none()),
-        "latest_stage": latest_stage,
-        "missed": n_missed,
-    }
+#: More missed appointments than this since the last warning/breach decision prompts a
+#: consultation with the psychologist (the practice guidance: "more than three").
+MISSED_BEFORE_CONSULTATION = 3
 
-
-# Before any record: "since the last decision" when there has been none.
+# Before any decision: "since the last decision" counts every miss.
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def missed_since_last_decision_sql(case_id: int) -> tuple[str, list]:
-    """SQL counting a case's missed appointments recorded after its last warning/breach
-    decision (all of them if there has been none), and its parameters. Counted by when they
-    were recorded, so a miss entered after the decision counts even if it happened on the
-    same day. The one statement of the rule: `services.missed_since_last_decision` runs it
-    alone, the case page within its reviews summary."""
-    contact, decision = Contact._meta.db_table, MissedAppointmentDecision._meta.db_table
-    sql = (
-        f"SELECT COUNT(*) FROM {contact} c WHERE c.case_id = %s AND c.kind = %s "  # noqa: S608
-        f"AND c.created_at > COALESCE((SELECT d.created_at FROM {decision} d "
-        "WHERE d.case_id = %s ORDER BY d.created_at DESC, d.id DESC LIMIT 1), %s)"
+def missed_since_last_decision_count(case_ref=None) -> Coalesce:
+    """An expression counting a case's missed appointments recorded after its last
+    warning/breach decision (all of them if there has been none): counted by when they were
+    recorded, so a miss entered after the decision counts even if it happened the same day.
+    The one statement of the rule; `case_ref` is the case's id (OuterRef("pk") on Case by
+    default)."""
+    case_ref = case_ref if case_ref is not None else OuterRef("pk")
+    last_decision = (  # of the contact's case
+        MissedAppointmentDecision.objects.filter(case_id=OuterRef("case_id"))
+        .order_by("-created_at", "-pk")
+        .values("created_at")[:1]
     )
-    epoch = connection.ops.adapt_datetimefield_value(EPOCH)
-    return sql, [case_id, Contact.Kind.MISSED.value, case_id, epoch]
+    missed = (
+        Contact.objects.filter(
+            case_id=case_ref,
+            kind=Contact.Kind.MISSED,
+            created_at__gt=Coalesce(Subquery(last_decision), Value(EPOCH)),
+        )
+        .order_by()
+        .values("case_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(missed, output_field=IntegerField()), 0)
+
+
+def missed_since_last_decision(case: Case) -> int:
+    """How many appointments the child has missed since the last decision. One query."""
+    return (
+        Case.objects.filter(pk=case.pk)
+        .annotate(missed=missed_since_last_decision_count())
+        .values_list("missed", flat=True)
+        .get()
+    )
+
+
+def consultation_due(missed: int) -> bool:
+    return missed > MISSED_BEFORE_CONSULTATION
+
+
+def case_summary(case: Case) -> dict:
+    """What the case page's reviews section shows: how many reviews, the next review agreed
+    at the latest one that set a date, the TRM stage recorded last, and the missed
+    appointments since the last warning/breach decision. One query (one more before the
+    first review, for the date set at the formulation meeting)."""
+    reviews = Review.objects.filter(case_id=OuterRef("pk")).order_by()
+    latest_record = TRMStageRecord.objects.filter(case_id=OuterRef("pk")).order_by(
+        "-recorded_on", "-pk"
+    )
+    row = (
+        Case.objects.filter(pk=case.pk)
+        .annotate(
+            review_count=Coalesce(
+                Subquery(reviews.values("case_id").annotate(n=Count("pk")).values("n")), 0
+            ),
+            next_review_on=Subquery(
+                reviews.filter(next_review_on__isnull=False)
+                .order_by("-held_on", "-pk")
+                .values("next_review_on")[:1]
+            ),
+            stage_number=Subquery(latest_record.values("stage__number")[:1]),
+            stage_name=Subquery(latest_record.values("stage__name")[:1]),
+            missed=missed_since_last_decision_count(),
+        )
+        .values("review_count", "next_review_on", "stage_number", "stage_name", "missed")
+        .get()
+    )
+    latest_stage = None
+    if row["stage_number"] is not None:
+        latest_stage = f"{row['stage_number']}. {row['stage_name']}"  # as TRMStage.__str__
+    return {
+        "review_count": row["review_count"],
+        "next_review_on": row["next_review_on"]
+        if row["review_count"]
+        else _due(case, Review.objects.none()),
+        "latest_stage": latest_stage,
+        "missed": row["missed"],
+    }
 
 
 def plan_completed(case: Case) -> bool | None:
@@ -273,13 +309,3 @@ def trajectory_svg(user: User, case: Case) -> str:
         title=_("TRM trajectory %(ref)s") % {"ref": case.reference},
         today=timezone.localdate(),
     )
-
-
-def progress_by_review(reviews) -> dict[int, list[RecommendationProgress]]:
-    rows = RecommendationProgress.objects.filter(review__in=reviews).select_related(
-        "recommendation"
-    )
-    out: dict[int, list] = {}
-    for row in rows:
-        out.setdefault(row.review_id, []).append(row)
-    return out

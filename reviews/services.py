@@ -7,19 +7,21 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecm import services as core
+from ecm.access import access_for
 from ecm.audit import audit_case_record as _audit
-from ecm.models import AuditEvent, Case, CaseStatus, Role, User
+from ecm.editing import check_version, model_update
+from ecm.models import AuditEvent, Case, ClosureReason, User
 from formulation.models import Meeting, ReportSection, TRMStage
 from formulation.selectors import stages_for
 from referrals.models import Offence
 
-from . import policy, selectors
+from . import selectors
 from .models import (
     Action,
     Closure,
@@ -36,10 +38,6 @@ from .models import (
     TRMStageRecord,
 )
 
-#: More than this many missed appointments (since the last decision) prompts a consultation
-#: with the psychologist before any warning or breach decision (practice guidance).
-MISSED_BEFORE_CONSULTATION = 3
-
 
 def _require(allowed: bool) -> None:
     if not allowed:
@@ -47,14 +45,14 @@ def _require(allowed: bool) -> None:
 
 
 def require_open(case: Case) -> None:
-    """A closed case is read-only: say so, and how to change it."""
-    if case.status == CaseStatus.CLOSED:
+    """An ended case (closed, or not accepted) is read-only: say so, and how to change it."""
+    if not case.is_open:
         raise ValidationError(
             _(
-                "Case %(ref)s is closed, so it is read-only. Re-open it (a new episode) to "
-                "record anything new."
+                "Case %(ref)s is “%(status)s”, so it is read-only. Re-open it (a new episode) "
+                "to record anything new."
             )
-            % {"ref": case.reference},
+            % {"ref": case.reference, "status": case.get_status_display()},
             code="closed",
         )
 
@@ -186,18 +184,10 @@ def review_save(
     Refused if someone else saved the review since the form was loaded."""
     case = _locked_case(case)
     require_open(case)
-    _require(policy.can_record_review(actor, case))
+    _require(access_for(actor).can_record_review(case))
     if review is not None:
         review = Review.objects.select_for_update().get(pk=review.pk, case=case)
-        if expected_version is not None and expected_version != review.version:
-            raise core.StaleEditError(
-                _(
-                    "Someone else saved this review while you were editing it. Nothing you "
-                    "typed is lost: it is still in the form, and their saved version is shown "
-                    "above it. Combine the two, then save again."
-                ),
-                code="stale",
-            )
+        check_version(review, expected_version, what=_("review"))
     recommendations = list(case.recommendations.order_by("sequence", "pk"))
     errors = _validate_review(case, data, recommendations, progress, review)
     if errors:
@@ -211,9 +201,7 @@ def review_save(
         review = Review(case=case, created_by=actor)
     else:
         review.version += 1
-    for key in REVIEW_FIELDS:
-        if key in data:
-            setattr(review, key, data[key])
+    changed = model_update(review, data, fields=REVIEW_FIELDS)
     review.save()
     review.present.set(present)
     TRMStageRecord.objects.filter(review=review).update(recorded_on=review.held_on)
@@ -251,7 +239,7 @@ def review_save(
         AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE,
         review,
         case,
-        [k for k in REVIEW_FIELDS if k in data],
+        changed,
     )
     return review
 
@@ -264,7 +252,7 @@ def trm_stage_record(
     needs what explains it (e.g. a placement breakdown)."""
     case = _locked_case(review.case)
     require_open(case)
-    _require(policy.can_set_trm_stage(actor, case))
+    _require(access_for(actor).can_place_on_trm(case))
     if not stages_for(case).filter(pk=stage.pk).exists():
         raise ValidationError({"stage": _("Choose a stage of the team's TRM framework.")})
     previous = (
@@ -315,7 +303,7 @@ def trm_stage_record(
 def action_add(*, actor: User, case: Case, data: dict) -> Action:
     case = _locked_case(case)
     require_open(case)
-    _require(policy.can_manage_actions(actor, case))
+    _require(access_for(actor).can_manage_actions(case))
     if not (data.get("owner_user") or data.get("owner_agency") or data.get("owner_name")):
         raise ValidationError(_("Say who owns the action: a person or an agency."))
     rec = data.get("recommendation")
@@ -332,7 +320,7 @@ def action_add(*, actor: User, case: Case, data: dict) -> Action:
 def action_set_status(*, actor: User, action: Action, status: str) -> Action:
     action = Action.objects.select_for_update().select_related("case").get(pk=action.pk)
     require_open(action.case)
-    _require(policy.can_manage_actions(actor, action.case))
+    _require(access_for(actor).can_manage_actions(action.case))
     if status not in Action.Status.values:
         raise ValidationError(_("Choose a status."))
     action.status = status
@@ -345,25 +333,11 @@ def action_set_status(*, actor: User, action: Action, status: str) -> Action:
 # --- Contacts and missed appointments ---
 
 
-def missed_since_last_decision(case: Case) -> int:
-    """Missed appointments recorded after the last warning/breach decision (all of them if
-    there has been none), by when they were recorded. One query
-    (`selectors.missed_since_last_decision_sql` states the rule)."""
-    sql, params = selectors.missed_since_last_decision_sql(case.pk)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()[0]
-
-
-def needs_consultation(case: Case) -> bool:
-    return missed_since_last_decision(case) > MISSED_BEFORE_CONSULTATION
-
-
 @transaction.atomic
 def contact_add(*, actor: User, case: Case, data: dict) -> Contact:
     case = _locked_case(case)
     require_open(case)
-    _require(policy.can_record_contact(actor, case))
+    _require(access_for(actor).can_record_contact(case))
     if data.get("date") and data["date"] > timezone.localdate():
         raise ValidationError({"date": _("A contact is recorded once it has happened.")})
     if data.get("date") and data["date"] < case.opened_on:
@@ -386,24 +360,23 @@ def missed_decision_record(
     appointments."""
     case = _locked_case(case)
     require_open(case)
-    _require(policy.can_decide_missed(actor, case))
+    _require(access_for(actor).can_decide_missed(case))
     errors = {}
     if decision not in MissedAppointmentDecision.Decision.values:
         errors["decision"] = _("Choose warning, breach or no action.")
-    from ecm.access import access_for
-
-    if psychologist is None or Role.PSYCHOLOGIST not in access_for(psychologist).case_roles(case):
+    if psychologist is None or not access_for(psychologist).is_case_psychologist(case):
         errors["psychologist"] = _("Choose the psychologist who was consulted.")
     if not advice.strip():
         errors["advice"] = _("Record the psychologist's advice.")
-    if missed_since_last_decision(case) == 0:
+    missed = selectors.missed_since_last_decision(case)
+    if missed == 0:
         errors["decision"] = _("There are no missed appointments since the last decision.")
     if errors:
         raise ValidationError(errors)
     record = MissedAppointmentDecision.objects.create(
         case=case,
         decided_on=decided_on or timezone.localdate(),
-        missed_count=missed_since_last_decision(case),
+        missed_count=missed,
         decision=decision,
         decided_by=actor,
         psychologist=psychologist,
@@ -420,23 +393,18 @@ def missed_decision_record(
 def risk_record(*, actor: User, case: Case, point: str, data: dict) -> RiskRating:
     case = _locked_case(case)
     require_open(case)
-    _require(policy.can_rate(actor, case))
+    _require(access_for(actor).can_rate(case))
     rating = RiskRating.objects.filter(case=case, point=point).first() or RiskRating(
         case=case, point=point
     )
-    for key in ("reoffending", "serious_harm", "vulnerability"):
-        setattr(rating, key, data.get(key))
+    changed = model_update(
+        rating, {key: data.get(key) for key in ("reoffending", "serious_harm", "vulnerability")}
+    )
     rating.recorded_on = data.get("recorded_on") or timezone.localdate()
     rating.recorded_by = actor
     rating.full_clean(exclude=["case"])
     rating.save()
-    _audit(
-        actor,
-        AuditEvent.Action.UPDATE,
-        rating,
-        case,
-        ["reoffending", "serious_harm", "vulnerability"],
-    )
+    _audit(actor, AuditEvent.Action.UPDATE, rating, case, changed)
     return rating
 
 
@@ -470,7 +438,7 @@ def _survey_save(actor, case, point, ratings: dict[str, tuple[str, str]], on) ->
 def outcome_baseline_save(*, actor: User, case: Case, ratings: dict) -> OutcomeSurvey:
     case = _locked_case(case)
     require_open(case)
-    _require(policy.can_rate(actor, case))
+    _require(access_for(actor).can_rate(case))
     return _survey_save(actor, case, OutcomeSurvey.Point.BASELINE, ratings, timezone.localdate())
 
 
@@ -497,11 +465,11 @@ def case_close_with_review(
     the case manager's outcome survey. The case then becomes read-only."""
     case = _locked_case(case)
     require_open(case)
-    _require(policy.can_close(actor, case))
+    _require(access_for(actor).can_close_case(case))
     errors: dict = {}
     if not next_steps.strip():
         errors["next_steps"] = _("Record the next steps agreed at the closure review.")
-    if reason == "transition" and not transitions:
+    if reason == ClosureReason.TRANSITION and not transitions:
         errors["transitions"] = _("Choose where the child is moving on to.")
     if voluntary_until and voluntary_until <= closed_on:
         errors["voluntary_until"] = _("A voluntary period ends after the closure date.")

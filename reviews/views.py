@@ -3,6 +3,8 @@ render."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -12,17 +14,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ecm.access import access_for
 from ecm.audit import audit_case_record
+from ecm.editing import StaleEditError, form_with_saved_version
 from ecm.forms import add_service_errors
-from ecm.models import AuditEvent, Role
-from ecm.selectors import case_get_for
-from ecm.services import StaleEditError
-from formulation.forms import team_people_with_role
+from ecm.models import AuditEvent, CaseStatus, Role
+from ecm.selectors import case_get_for, case_team_members
 from formulation.models import ReportSection
 from formulation.report_views import due_label
 from formulation.selectors import stages_for
 
-from . import policy, selectors, services
+from . import selectors, services
 from .forms import (
     ActionForm,
     BaselineForm,
@@ -34,11 +36,11 @@ from .forms import (
     TRMStageForm,
     default_next_review,
 )
-from .models import Action, Review, RiskRating
+from .models import Action, OutcomeSurvey, Review, RiskRating
 
 
 def _psychologists(case):
-    return team_people_with_role(case, Role.PSYCHOLOGIST)
+    return case_team_members(case, {Role.PSYCHOLOGIST})
 
 
 # --- Overview ---
@@ -51,7 +53,7 @@ def _overview_context(request, case, **forms):
     today = timezone.localdate()
     risk = {r.point: r for r in case.risk_ratings.all()}
     next_due = selectors.next_review_due(case)
-    closure = getattr(case, "closure", None) if not policy.is_open(case) else None
+    closure = getattr(case, "closure", None) if not case.is_open else None
     labels = dict(ReportSection.choices)
     return {
         "case": case,
@@ -64,16 +66,16 @@ def _overview_context(request, case, **forms):
         "risk_start": risk.get(RiskRating.Point.START),
         "risk_closure": risk.get(RiskRating.Point.CLOSURE),
         "next_due": next_due,
-        "next_due_label": due_label(next_due) if next_due and policy.is_open(case) else None,
+        "next_due_label": due_label(next_due) if next_due and case.is_open else None,
         "closure": closure,
         "closure_transitions": [
             (t.get_destination_display(), [labels.get(k, k) for k in t.sections])
             for t in (closure.transitions.all() if closure else [])
         ],
-        "can_record": policy.can_record_review(user, case),
-        "can_actions": policy.can_manage_actions(user, case),
-        "can_rate": policy.can_rate(user, case),
-        "can_close": policy.can_close(user, case),
+        "can_record": access_for(user).can_record_review(case),
+        "can_actions": access_for(user).can_manage_actions(case),
+        "can_rate": access_for(user).can_rate(case),
+        "can_close": access_for(user).can_close_case(case),
         "action_form": forms.get("action_form") or ActionForm(case=case),
         "risk_form": forms.get("risk_form") or RiskForm(),
     }
@@ -185,9 +187,8 @@ def _save_review(request, case, form, review=None):
             review=review,
             expected_version=form.cleaned_data.get("version") if review else None,
         )
-    except StaleEditError as exc:
-        add_service_errors(form, exc)
-        form.stale = True
+    except StaleEditError:
+        raise  # the editing view keeps what was typed beside the saved version
     except ValidationError as exc:
         add_service_errors(form, exc)
     return None
@@ -196,7 +197,7 @@ def _save_review(request, case, form, review=None):
 @require_http_methods(["GET", "POST"])
 def review_new(request, pk: int):
     case = case_get_for(request.user, pk)
-    if not policy.can_record_review(request.user, case):
+    if not access_for(request.user).can_record_review(case):
         messages.error(request, _("You cannot record a review on this case."))
         return redirect("reviews:overview", pk=case.pk)
     form = _review_form(request, case, data=request.POST if request.method == "POST" else None)
@@ -227,8 +228,8 @@ def _review_context(request, review, **extra):
         "present": list(review.present.all()),
         "trm_record": record,
         "stage_at_formulation": placement.stage if placement else None,
-        "can_record": policy.can_record_review(user, case),
-        "can_set_trm": policy.can_set_trm_stage(user, case),
+        "can_record": access_for(user).can_record_review(case),
+        "can_set_trm": access_for(user).can_place_on_trm(case),
         "trm_form": TRMStageForm(
             stages=stages_for(case),
             initial={"stage": record.stage_id, "explanation": record.explanation}
@@ -251,7 +252,7 @@ def review_detail(request, review_id: int):
 def review_edit(request, review_id: int):
     review = selectors.review_get_for(request.user, review_id)
     case = review.case
-    if not policy.can_record_review(request.user, case):
+    if not access_for(request.user).can_record_review(case):
         messages.error(request, _("This review cannot be changed (the case is closed)."))
         return redirect("reviews:review", review_id=review.pk)
     if request.method == "GET":
@@ -261,24 +262,24 @@ def review_edit(request, review_id: int):
     )
     status = 200
     if request.method == "POST":
-        saved = _save_review(request, case, form, review=review)
-        if saved is not None:
-            messages.success(request, _("Review saved."))
-            return redirect("reviews:review", review_id=review.pk)
-        status = 409 if getattr(form, "stale", False) else 400
-        if getattr(form, "stale", False):
-            review.refresh_from_db()
-            # Keep what was typed; carry the saved version so the next save is taken.
-            data = request.POST.copy()
-            data["version"] = str(review.version)
-            stale_errors = form.non_field_errors()
-            # The form gets its own copy: validating a ModelForm writes onto its instance,
-            # and `review` must keep showing what was saved.
-            form = _review_form(request, case, review=Review.objects.get(pk=review.pk), data=data)
-            form.is_valid()
-            for message in stale_errors:
-                form.add_error(None, message)
-            form.stale = True
+        try:
+            saved = _save_review(request, case, form, review=review)
+        except StaleEditError as exc:
+            # The form gets its own copy of the review: validating a ModelForm writes onto
+            # its instance, and `review` must keep showing what was saved.
+            form = form_with_saved_version(
+                partial(_review_form, request, case),
+                request.POST,
+                review,
+                exc,
+                review=Review.objects.get(pk=review.pk),
+            )
+            status = 409
+        else:
+            if saved is not None:
+                messages.success(request, _("Review saved."))
+                return redirect("reviews:review", review_id=review.pk)
+            status = 400
     saved_progress = (
         list(selectors.review_progress(review)) if getattr(form, "stale", False) else []
     )
@@ -325,7 +326,7 @@ CONTACTS_SHOWN = 500
 
 def _contacts_context(request, case, **forms):
     user = request.user
-    missed = services.missed_since_last_decision(case)
+    missed = selectors.missed_since_last_decision(case)
     return {
         "case": case,
         "child": case.child,
@@ -334,9 +335,9 @@ def _contacts_context(request, case, **forms):
         "contacts_shown": CONTACTS_SHOWN,
         "decisions": list(case.missed_decisions.select_related("decided_by", "psychologist")),
         "missed": missed,
-        "prompt": missed > services.MISSED_BEFORE_CONSULTATION,
-        "can_record": policy.can_record_contact(user, case),
-        "can_decide": policy.can_decide_missed(user, case),
+        "prompt": selectors.consultation_due(missed),
+        "can_record": access_for(user).can_record_contact(case),
+        "can_decide": access_for(user).can_decide_missed(case),
         "contact_form": forms.get("contact_form")
         or ContactForm(stages=stages_for(case), initial={"date": timezone.localdate()}),
         "decision_form": forms.get("decision_form")
@@ -403,7 +404,7 @@ def missed_decision(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def close(request, pk: int):
     case = case_get_for(request.user, pk)
-    if not policy.can_close(request.user, case):
+    if not access_for(request.user).can_close_case(case):
         messages.error(request, _("You cannot close this case."))
         return redirect("case_detail", pk=case.pk)
     if request.method == "GET":
@@ -427,7 +428,9 @@ def close(request, pk: int):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        closure_review = case.reviews.filter(kind="closure").order_by("-held_on").first()
+        closure_review = (
+            case.reviews.filter(kind=Review.Kind.CLOSURE).order_by("-held_on", "-pk").first()
+        )
         try:
             services.case_close_with_review(
                 actor=request.user,
@@ -460,7 +463,11 @@ def baseline(request, pk: int):
     case = case_get_for(request.user, pk)
     if request.method == "GET":
         audit_case_record(request.user, AuditEvent.Action.VIEW, case, case, detail="baseline")
-    survey = case.outcome_surveys.filter(point="baseline").prefetch_related("ratings").first()
+    survey = (
+        case.outcome_surveys.filter(point=OutcomeSurvey.Point.BASELINE)
+        .prefetch_related("ratings")
+        .first()
+    )
     initial = {f"concern_{r.domain}": r.concern for r in survey.ratings.all()} if survey else {}
     form = BaselineForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -479,7 +486,7 @@ def baseline(request, pk: int):
             "child": case.child,
             "form": form,
             "survey": survey,
-            "can_rate": policy.can_rate(request.user, case),
+            "can_rate": access_for(request.user).can_rate(case),
         },
         status=400 if form.is_bound else 200,
     )
@@ -491,18 +498,19 @@ def baseline(request, pk: int):
 def reviews_panel(request, case) -> str:
     """The reviews section of the case page: four small queries (one more before the first
     review, for the date set at the formulation meeting)."""
-    if case.status not in ("active", "closed") and not case.reviews.exists():
+    active = case.status == CaseStatus.ACTIVE
+    if not active and case.status != CaseStatus.CLOSED and not case.reviews.exists():
         return ""
     today = timezone.localdate()
     summary = selectors.case_summary(case)
-    next_due = summary["next_review_on"] if case.status == "active" else None
+    next_due = summary["next_review_on"] if active else None
     overdue = (
         list(
             case.actions.filter(status=Action.Status.OPEN, due_on__lt=today)
             .select_related("owner_user")
             .order_by("due_on", "pk")[:5]
         )
-        if case.status != "closed"
+        if case.is_open
         else []
     )
     return render_to_string(
@@ -514,11 +522,10 @@ def reviews_panel(request, case) -> str:
             "next_due_label": due_label(next_due) if next_due else None,
             "overdue": overdue,
             "latest_stage": summary["latest_stage"],
-            "prompt": case.status == "active"
-            and summary["missed"] > services.MISSED_BEFORE_CONSULTATION,
-            "closure": getattr(case, "closure", None) if case.status == "closed" else None,
-            "can_record": policy.can_record_review(request.user, case),
-            "can_close": policy.can_close(request.user, case),
+            "prompt": active and selectors.consultation_due(summary["missed"]),
+            "closure": getattr(case, "closure", None) if case.status == CaseStatus.CLOSED else None,
+            "can_record": access_for(request.user).can_record_review(case),
+            "can_close": access_for(request.user).can_close_case(case),
         },
         request=request,
     )
@@ -532,6 +539,6 @@ def actions_home_panel(request) -> str:
 
 
 def closure_url(case) -> str | None:
-    if case.status == "active":
+    if case.status == CaseStatus.ACTIVE:
         return reverse("reviews:close", args=[case.pk])
     return None
