@@ -184,3 +184,136 @@ def test_episodes_of_another_team_are_not_listed(client, world):
     body = client.get(reverse("case_detail", args=[earlier.pk])).content.decode()
     assert world.case.reference not in body and first.reference not in body
     assert client.get(reverse("case_detail", args=[first.pk])).status_code == 404
+
+
+# --- Clinical supervision: role x view, for a session of Alpha's psychologist ---------------
+# (content: tests/supervision/test_supervision.py::test_confidentiality_matrix)
+
+PSYCHOLOGISTS = {"psychologist", "central_psychologist"}
+# Oversight roles (manager, senior practitioner, psychologist, team administrator) of any
+# team, and psychologists of the teams they supervise, see that sessions happened.
+SUPERVISION_METADATA = {
+    "senior",
+    "psychologist",
+    "manager",
+    "team_admin",
+    "other_senior",
+    "other_manager",
+    "central_senior",
+    "central_psychologist",
+    "superuser",
+}
+
+
+@pytest.fixture
+def alpha_session(world):
+    from django.utils import timezone
+
+    from supervision import services as supervision
+
+    starts = timezone.now() - dt.timedelta(hours=2)
+    return supervision.session_save(
+        actor=world.psychologist,
+        data={
+            "starts_at": starts,
+            "ends_at": starts + dt.timedelta(hours=1),
+            "format": "individual",
+            "kind": "scheduled",
+            "mode": "in_person",
+            "notes": "private",
+        },
+        supervisees=[world.case_manager],
+    )
+
+
+@pytest.mark.parametrize("who", MATRIX)
+def test_supervision_matrix(client, world, alpha_session, who):
+    client.force_login(getattr(world, who))
+    expected = {
+        reverse("supervision:index"): 200,
+        reverse("supervision:session_new"): 200 if who in PSYCHOLOGISTS else 404,
+        reverse("supervision:export"): 200 if who in SUPERVISION_METADATA else 404,
+        reverse("supervision:session", args=[alpha_session.pk]): 200
+        if who in {"psychologist", "case_manager"}
+        else 404,
+        reverse("supervision:session_edit", args=[alpha_session.pk]): 200
+        if who == "psychologist"
+        else 404,
+    }
+    for url, status in expected.items():
+        assert client.get(url).status_code == status, (who, url)
+
+
+@pytest.mark.parametrize("who", MATRIX)
+def test_supervision_rules_of_access(world, who):
+    user = getattr(world, who)
+    access = access_for(user)
+    teams = {"psychologist": {world.yot_a.pk}, "central_psychologist": {world.central.pk}}
+    supervised = {
+        "psychologist": {world.yot_a.pk},
+        # A central team's psychologist supervises the YOTs that refer to it.
+        "central_psychologist": {world.central.pk, world.yot_a.pk, world.yot_b.pk},
+    }
+    assert access.supervising_team_ids() == teams.get(who, set())
+    assert access.supervised_team_ids == supervised.get(who, set())
+    assert access.can_record_supervision() is (who in PSYCHOLOGISTS)
+
+
+# --- Monitoring: role x view x team ----------------------------------------------------------
+
+MANAGERS = {"manager", "other_manager"}
+PIPELINE = {"senior", "manager", "other_senior", "other_manager", "central_senior"}
+
+
+@pytest.mark.parametrize("who", MATRIX)
+def test_monitoring_matrix(client, world, who):
+    client.force_login(getattr(world, who))
+    expected = {
+        reverse("monitoring:dashboard"): 200 if who in MANAGERS else 404,
+        reverse("monitoring:drill", args=["caseload"]): 200 if who in MANAGERS else 404,
+        reverse("monitoring:export", args=["cohort"]): 200 if who in MANAGERS else 404,
+        reverse("monitoring:pipeline"): 200 if who in PIPELINE else 404,
+    }
+    for url, status in expected.items():
+        assert client.get(url).status_code == status, (who, url)
+
+
+@pytest.mark.parametrize(
+    "who, sees, hidden",
+    [
+        ("manager", "case", "other_case"),
+        ("other_manager", "other_case", "case"),
+    ],
+)
+def test_a_manager_sees_the_figures_of_their_own_teams_only(client, world, who, sees, hidden):
+    client.force_login(getattr(world, who))
+    other_team = world.yot_b if who == "manager" else world.yot_a
+    # Asking for another team's figures is not honoured: the scope stays the manager's own.
+    url = reverse("monitoring:drill", args=["caseload"]) + f"?teams={other_team.pk}"
+    body = client.get(url).content.decode()
+    assert getattr(world, sees).reference in body
+    assert getattr(world, hidden).reference not in body
+
+
+def test_a_central_team_manager_sees_the_referring_teams(world):
+    from ecm.models import Role
+    from tests.factories import member
+
+    central_manager = member(world.central, Role.MANAGER, username="mgr_c")
+    assert access_for(central_manager).monitoring_team_ids == {
+        world.central.pk,
+        world.yot_a.pk,
+        world.yot_b.pk,
+    }
+
+
+def test_an_inactive_team_gives_no_access_anywhere(world):
+    from ecm.models import Team
+
+    Team.objects.filter(pk=world.yot_a.pk).update(is_active=False)
+    for who in ("case_manager", "psychologist", "manager", "senior"):
+        access = access_for(getattr(world, who))
+        assert not access.can_view_case(world.case), who
+        assert not access.monitoring_team_ids, who
+        assert not access.supervised_team_ids, who
+        assert not access.can_record_supervision(), who
