@@ -8,6 +8,8 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
+from .health import HEARTBEAT_TASK
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ecm.settings.development")
 
 app = Celery("ecm")
@@ -15,7 +17,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
-    "heartbeat": {"task": "ecm.heartbeat", "schedule": 60.0},
+    "heartbeat": {"task": HEARTBEAT_TASK, "schedule": 60.0},
     "requeue-pending-invitations": {
         "task": "formulation.requeue_pending_invitations",
         "schedule": 600.0,

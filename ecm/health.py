@@ -1,4 +1,4 @@
-"""Health of the parts the product leans on: the broker and the scheduler."""
+"""Health of the parts the product leans on: the database, the broker and the scheduler."""
 
 from __future__ import annotations
 
@@ -10,6 +10,20 @@ from django.utils import timezone
 
 HEARTBEAT_TASK = "ecm.heartbeat"
 HEARTBEAT_STALE_AFTER = timedelta(minutes=5)
+
+
+def database_status() -> str:
+    """'ok' or 'down'. `SELECT 1` is the plainest statement of "the database answers" (no
+    table, no ORM), which is all a load balancer's health check needs to know."""
+    from django.db import connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # noqa: BLE001 - any failure means the database is unusable
+        return "down"
+    return "ok"
 
 
 def broker_status() -> str:

@@ -211,3 +211,21 @@ def test_due_review_sends_email_and_notification_through_a_real_worker(
     assert Reminder.objects.count() == rows
     assert len(mail.outbox) == sent
     assert Notification.objects.filter(reminder__in=reminders).count() == 2
+
+
+def test_every_task_queued_or_scheduled_by_name_is_registered():
+    """Services queue tasks by name (ecm.queueing) and beat schedules them by name: a typo
+    would only show when the task never ran."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    app.loader.import_default_modules()
+    queued = set()
+    for path in root.glob("*/**/*.py"):
+        if ".venv" in path.parts or "tests" in path.parts:
+            continue
+        queued |= set(re.findall(r'queue_task\(\s*"([^"]+)"', path.read_text()))
+    scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert "ecm.deliver_reminders" in queued
+    assert queued | scheduled <= set(app.tasks), (queued | scheduled) - set(app.tasks)

@@ -167,6 +167,18 @@ def test_healthz_says_broker_down_but_still_200(client):
     assert response.json()["broker"] == "down"
 
 
+@pytest.mark.django_db
+def test_healthz_is_503_when_the_database_does_not_answer(client):
+    from unittest import mock
+
+    from django.db import OperationalError, connection
+
+    with mock.patch.object(connection, "cursor", side_effect=OperationalError("gone")):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "down"}
+
+
 def test_pages_work_when_redis_is_down(client, world):
     with override_settings(CELERY_BROKER_URL="redis://127.0.0.1:1/0"):
         client.force_login(world.case_manager)
