@@ -207,22 +207,11 @@ SUPERVISION_METADATA = {
 
 @pytest.fixture
 def alpha_session(world):
-    from django.utils import timezone
-
     from supervision import services as supervision
+    from tests.supervision.test_supervision import session_data
 
-    starts = timezone.now() - dt.timedelta(hours=2)
     return supervision.session_save(
-        actor=world.psychologist,
-        data={
-            "starts_at": starts,
-            "ends_at": starts + dt.timedelta(hours=1),
-            "format": "individual",
-            "kind": "scheduled",
-            "mode": "in_person",
-            "notes": "private",
-        },
-        supervisees=[world.case_manager],
+        actor=world.psychologist, data=session_data(), supervisees=[world.case_manager]
     )
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
-import os
 import re
 import socket
 import subprocess
@@ -21,11 +20,11 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.manage_py import ROOT, manage, sqlite_demo_env
+
 PASSWORD = "ecm-demo-password"  # noqa: S105 (the documented demo password)
 HEARTBEATS = 60
 
@@ -34,32 +33,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _demo_env(tmp: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}}
-    env.update(
-        DJANGO_SETTINGS_MODULE="ecm.settings.development",
-        DATABASE_URL=f"sqlite:///{tmp / 'ecm.sqlite3'}",
-        CELERY_BROKER_DIR=str(tmp / "broker"),
-        CELERY_BEAT_SCHEDULE_FILENAME=str(tmp / "beat-schedule"),
-        PRIVATE_MEDIA_ROOT=str(tmp / "private"),
-        DEMO_PASSWORD=PASSWORD,
-    )
-    return env
-
-
-def _manage(env, *args, timeout=180) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
 
 
 SHELL_CASES = """
@@ -91,9 +64,9 @@ print(json.dumps({"reports": sorted(Report.objects.values_list("case_id", flat=T
 @pytest.fixture(scope="module")
 def demo_site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("demo")
-    env = _demo_env(tmp)
-    _manage(env, "migrate", "--noinput", "-v0")
-    _manage(env, "seed_demo", "-v0")
+    env = sqlite_demo_env(tmp, DEMO_PASSWORD=PASSWORD)
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "seed_demo", "-v0")
     port = _free_port()
     logs = {name: open(tmp / f"{name}.log", "w+") for name in ("web", "worker")}  # noqa: SIM115
     procs = [
@@ -183,7 +156,7 @@ class Browser:
 
 def test_concurrent_web_and_worker_writes_on_sqlite(demo_site):
     base, env = demo_site["base"], demo_site["env"]
-    cases = json.loads(_manage(env, "shell", "-v0", "-c", SHELL_CASES))
+    cases = json.loads(manage(env, "shell", "-v0", "-c", SHELL_CASES))
     assert cases["no_report"], "the demo should have held meetings whose report is not started"
     assert cases["northgate_active"]
     failures: list[str] = []
@@ -229,7 +202,7 @@ def test_concurrent_web_and_worker_writes_on_sqlite(demo_site):
     ]
     for thread in threads:
         thread.start()
-    _manage(env, "shell", "-v0", "-c", SHELL_QUEUE)  # the worker writes while the browsers do
+    manage(env, "shell", "-v0", "-c", SHELL_QUEUE)  # the worker writes while the browsers do
     for thread in threads:
         thread.join(timeout=180)
 
@@ -252,7 +225,7 @@ def test_concurrent_web_and_worker_writes_on_sqlite(demo_site):
     assert "database is locked" not in text
     assert " raised unexpected" not in text and "Traceback" not in text, text[-3000:]
     assert done == HEARTBEATS, f"the worker finished {done} of {HEARTBEATS} tasks"
-    after = json.loads(_manage(env, "shell", "-v0", "-c", SHELL_AFTER))
+    after = json.loads(manage(env, "shell", "-v0", "-c", SHELL_AFTER))
     assert set(cases["no_report"]) <= set(after["reports"])
 
 

@@ -1,13 +1,11 @@
 """seed_demo is idempotent on PostgreSQL and on the SQLite file `make run` uses."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from django.core.management import call_command
 
 from ecm.models import AuditEvent, Case, Child, Membership, Team, User
+from tests.manage_py import manage, sqlite_demo_env
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_USERS = {"casemanager", "senior", "psychologist", "manager", "admin"}
@@ -57,27 +55,11 @@ def test_demo_password_from_environment(db, monkeypatch):
 
 
 def test_seed_demo_twice_on_sqlite(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(
-        DJANGO_SETTINGS_MODULE="ecm.settings.development",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-        CELERY_BROKER_DIR=str(tmp_path / "broker"),
-        PRIVATE_MEDIA_ROOT=str(tmp_path / "private"),
-    )
-    env.pop("REDIS_URL", None)
+    env = sqlite_demo_env(tmp_path)
 
-    def manage(*args):
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
+    def manage_(*args):
+        return manage(env, *args)
 
-    manage("migrate", "--noinput", "-v", "0")
-    assert "17 children added (17 in all)" in manage("seed_demo")
-    assert "0 children added (17 in all)" in manage("seed_demo")
+    manage_("migrate", "--noinput", "-v", "0")
+    assert "17 children added (17 in all)" in manage_("seed_demo")
+    assert "0 children added (17 in all)" in manage_("seed_demo")
