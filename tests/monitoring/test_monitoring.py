@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from ecm.models import AuditEvent
+from ecm.models import AuditEvent, Team
 from formulation.models import Meeting, TRMFramework, TRMPlacement
 from monitoring import figures
 from monitoring.figures import Period, Row
@@ -604,3 +604,141 @@ def test_reoffended_after_counts_later_episodes_in_other_teams_as_its_drill_down
         drilled = figures.drill_cases(team_ids, Q1, "reoffended_after")
         assert v["reoffended_after"].value == expected == drilled.count()
         assert v["time_to_reoffend_after"].n == expected
+
+
+def _held_meeting(world, c, day: dt.date, stage=None):
+    meeting = Meeting.objects.create(
+        case=c,
+        starts_at=aware(day),
+        status="held",
+        chair=world.senior,
+        psychologist=world.psychologist,
+    )
+    if stage is not None:
+        TRMPlacement.objects.create(meeting=meeting, stage=stage)
+    return meeting
+
+
+def test_trm_movement_compares_the_first_placement_with_the_latest_record(client, world):
+    """Per case open in the period: the stage recorded last up to the period's end (the
+    later record of a day when there are two) against the placement at the case's first
+    formulation meeting (the earlier-made of two meetings at the same moment). Cases missing
+    either side, outside the period or of another team do not count; each direction drills
+    down to exactly its cases."""
+    stage = {s.number: s for s in TRMFramework.objects.get(code="practice-stages").stages.all()}
+    feb = dt.date(2026, 2, 1)
+
+    def record(c, number, on=feb):
+        return TRMStageRecord.objects.create(case=c, stage=stage[number], recorded_on=on)
+
+    # Down: the first meeting placed at 3 (a later one at 1 does not count).
+    first_meeting = case(world)
+    _held_meeting(world, first_meeting, dt.date(2025, 7, 1), stage[3])
+    _held_meeting(world, first_meeting, dt.date(2025, 9, 1), stage[1])
+    record(first_meeting, 2)
+    # Up: two records on one day, the later-made (4) wins over the earlier-made (2).
+    same_day = case(world)
+    _held_meeting(world, same_day, dt.date(2025, 7, 1), stage[3])
+    record(same_day, 2)
+    record(same_day, 4)
+    # Down: two meetings at the same moment, the earlier-made (4) is the first.
+    tie = case(world)
+    _held_meeting(world, tie, dt.date(2025, 7, 1), stage[4])
+    _held_meeting(world, tie, dt.date(2025, 7, 1), stage[1])
+    record(tie, 3)
+    # Same: placed at 2, at 2 at the latest review (an earlier record at 5 is not the latest;
+    # one after the period's end is not counted).
+    same = case(world)
+    _held_meeting(world, same, dt.date(2025, 7, 1), stage[2])
+    record(same, 5, on=dt.date(2025, 12, 1))
+    record(same, 2)
+    record(same, 6, on=dt.date(2026, 4, 1))
+    # Not counted: no record; no placement; closed before the period; opened after it.
+    _held_meeting(world, case(world), dt.date(2025, 7, 1), stage[2])
+    record(case(world), 4)
+    closed = case(
+        world, status="closed", opened_on=dt.date(2025, 1, 1), closed_on=dt.date(2025, 12, 31)
+    )
+    _held_meeting(world, closed, dt.date(2025, 2, 1), stage[1])
+    record(closed, 3, on=dt.date(2025, 11, 1))
+    later = case(world, status="preparation", opened_on=dt.date(2026, 4, 1))
+    _held_meeting(world, later, dt.date(2026, 1, 1), stage[1])
+    record(later, 3)
+    # Another team's case, up.
+    other = case(world, team=world.yot_b)
+    _held_meeting(world, other, dt.date(2025, 7, 1), stage[1])
+    record(other, 5)
+
+    expected = {"up": {same_day}, "same": {same}, "down": {first_meeting, tie}}
+    every = list(Team.objects.values_list("pk", flat=True))  # the dashboard's unscoped path
+    for team_ids, extra_up in (([world.yot_a.pk], set()), (every, {other})):
+        v = values(team_ids)
+        for direction, cases in expected.items():
+            key = f"trm:{direction}"
+            cases = cases | extra_up if direction == "up" else cases
+            assert v[key].value == len(cases), (team_ids, key)
+            assert v[key].denominator == 4 + len(extra_up)
+            assert set(figures.drill_cases(team_ids, Q1, key)) == cases, (team_ids, key)
+    client.force_login(world.manager)
+    drill = client.get(
+        reverse("monitoring:drill", args=["trm:down"]) + "?start=2026-01-01&end=2026-03-31"
+    )
+    assert {c.pk for c in drill.context["page"].object_list} == {first_meeting.pk, tie.pk}
+
+
+def _trm_movement_in_python(team_ids, period: Period) -> dict[int, str]:
+    """The TRM movement figure's rule, stated over all the rows in plain Python: case id ->
+    "up", "same" or "down"."""
+    from ecm.models import Case
+
+    cases = Case.objects.filter(opened_on__lte=period.end).exclude(closed_on__lt=period.start)
+    if team_ids is not None:
+        cases = cases.filter(team_id__in=team_ids)
+    open_ids = set(cases.values_list("pk", flat=True))
+    first, latest = {}, {}
+    placements = TRMPlacement.objects.select_related("meeting", "stage")
+    for p in sorted(placements, key=lambda p: (p.meeting.starts_at, p.meeting_id)):
+        first.setdefault(p.meeting.case_id, p.stage.number)
+    records = TRMStageRecord.objects.filter(recorded_on__lte=period.end).select_related("stage")
+    for r in sorted(records, key=lambda r: (r.recorded_on, r.pk)):
+        latest[r.case_id] = r.stage.number
+    out = {}
+    for case_id in open_ids & first.keys() & latest.keys():
+        was, now = first[case_id], latest[case_id]
+        out[case_id] = "up" if now > was else "down" if now < was else "same"
+    return out
+
+
+def test_trm_movement_on_generated_data_follows_its_rule(world):
+    """On a generated dataset (many cases, meetings, placements and records), the dashboard's
+    TRM movement and each drill-down agree with the rule computed in plain Python, for every
+    team and for one, over two periods."""
+    from django.core.management import call_command
+
+    call_command(
+        "generate_data",
+        teams=2,
+        children=160,
+        reviews=600,
+        timeline=0,
+        seed=5,
+        stdout=open(os.devnull, "w"),  # noqa: SIM115
+    )
+    generated = list(Team.objects.filter(code__startswith="gen5-").values_list("pk", flat=True))
+    today = timezone.localdate()
+    for period in (
+        Period(today - dt.timedelta(days=365), today),
+        Period(today - dt.timedelta(days=240), today - dt.timedelta(days=150)),
+    ):
+        every = list(Team.objects.values_list("pk", flat=True))
+        for team_ids in (every, generated, generated[:1]):
+            expected = _trm_movement_in_python(team_ids, period)
+            assert len(set(expected.values())) == 3  # the data moves every way
+            v = values(team_ids, period)
+            for direction in ("up", "same", "down"):
+                key = f"trm:{direction}"
+                ids = {pk for pk, d in expected.items() if d == direction}
+                assert v[key].value == len(ids), (period, team_ids, key)
+                assert v[key].denominator == len(expected)
+                drilled = figures.drill_cases(team_ids, period, key)
+                assert set(drilled.values_list("pk", flat=True)) == ids, (period, team_ids, key)
