@@ -8,13 +8,10 @@ closed...). Small cells are suppressed when shown (see `suppress`)."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connection
+from django.db import connection
 from django.db.models import (
     Avg,
     Count,
@@ -27,7 +24,7 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.expressions import RawSQL
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ecm.models import Case, CaseStatus, Child, ClosureReason, Gender, Team
@@ -404,44 +401,18 @@ def dashboard(team_ids, period: Period) -> list[Table]:
     team_ids = None if everything else list(team_ids)
     figs = case_figures(period, team_ids)
     prof = profile_figures(period)
-    active = figs["active_in_period"][1]
 
-    def first_half():
-        in_aggregate = {k: f for k, f in figs.items() if k not in COUNTED_ELSEWHERE}
-        counts = count_all(team_ids, in_aggregate)
-        nm = not_met_counts(team_ids, period)
-        c = {key: counts[_alias(key)] for key in in_aggregate}
-        c.update({key: nm[key] for key in COUNTED_WITH_CHECKS})
-        review_counts = _review_counts(team_ids, period)
-        return {
-            "referral_time": _referral_time(team_ids, period),
-            "c": c,
-            "nm": nm,
-            "moved_on": transition_counts(team_ids, period),
-            "review_counts": review_counts,
-            "waiting": _waiting_rows(team_ids),
-            "engagement": _engagement_extra(team_ids, period, review_counts),
-            "risk": _risk_rows(team_ids, period),
-            "coverage": _coverage(coverage_teams, period),
-            "survey": _survey_rows(team_ids, period),
-        }
-
-    def second_half():
-        pcounts = count_all(team_ids, prof, base=active)
-        after_rows, reoffended_after = _after_rows(team_ids, period)
-        return {
-            "pc": {key: pcounts[_alias(key)] for key in prof},
-            "reoffended_after": reoffended_after,
-            "offences": _offence_rows(team_ids, period) + after_rows,
-            "report_time": _report_time_rows(team_ids, period),
-            "attendance": _attendance_rows(team_ids, period),
-            "trm": _trm_rows(team_ids, period),
-        }
-
-    a, b = together(first_half, second_half)
-    c, nm, moved_on, pc = a["c"], a["nm"], a["moved_on"], b["pc"]
-    c["reoffended_after"] = b["reoffended_after"]
-    referral_time = a["referral_time"]
+    in_aggregate = {k: f for k, f in figs.items() if k not in COUNTED_ELSEWHERE}
+    counts = count_all(team_ids, in_aggregate)
+    nm = not_met_counts(team_ids, period)
+    c = {key: counts[_alias(key)] for key in in_aggregate}
+    c.update({key: nm[key] for key in COUNTED_WITH_CHECKS})
+    after_rows, c["reoffended_after"] = _after_rows(team_ids, period)
+    pcounts = count_all(team_ids, prof, base=figs["active_in_period"][1])
+    pc = {key: pcounts[_alias(key)] for key in prof}
+    moved_on = transition_counts(team_ids, period)
+    review_counts = _review_counts(team_ids, period)
+    referral_time = _referral_time(team_ids, period)
 
     def rows(keys, denominator=None):
         return [Row(k, str(figs[k][0]), c[k], denominator) for k in keys]
@@ -460,7 +431,7 @@ def dashboard(team_ids, period: Period) -> list[Table]:
                     "waiting",
                 ]
             )
-            + a["waiting"],
+            + _waiting_rows(team_ids),
         ),
         Table(
             "not_met",
@@ -484,7 +455,7 @@ def dashboard(team_ids, period: Period) -> list[Table]:
                 )
             ]
             + rows(["rereferred"])
-            + a["engagement"],
+            + _engagement_extra(team_ids, period, review_counts),
         ),
         Table(
             "outcomes",
@@ -501,24 +472,25 @@ def dashboard(team_ids, period: Period) -> list[Table]:
                     c["closed"] or None,
                 ),
             ]
-            + b["offences"],
+            + _offence_rows(team_ids, period)
+            + after_rows,
         ),
         Table(
             "risk",
             str(_("Risk ratings of cases closed in the period (mean)")),
-            a["risk"],
+            _risk_rows(team_ids, period),
         ),
         Table(
             "survey",
             str(_("Outcome survey at closure: improved / no change / worse")),
-            a["survey"],
+            _survey_rows(team_ids, period),
             columns=("improved", "no_change", "worse"),
             chart=True,
         ),
         Table(
             "timeliness",
             str(_("Timeliness")),
-            _timeliness_rows(c, a["review_counts"], referral_time, a["coverage"]),
+            _timeliness_rows(c, review_counts, referral_time, _coverage(coverage_teams, period)),
         ),
         Table(
             "referral_time",
@@ -529,19 +501,19 @@ def dashboard(team_ids, period: Period) -> list[Table]:
         Table(
             "report_time",
             str(_("Meeting to final report (meetings held in the period)")),
-            b["report_time"],
+            _report_time_rows(team_ids, period),
             chart=True,
         ),
         Table(
             "attendance",
             str(_("Attendance at formulation meetings, by agency")),
-            b["attendance"],
+            _attendance_rows(team_ids, period),
             chart=True,
         ),
         Table(
             "trm",
             str(_("TRM stage: latest review against formulation")),
-            b["trm"],
+            _trm_rows(team_ids, period),
             chart=True,
         ),
         Table(
@@ -601,82 +573,6 @@ def dashboard(team_ids, period: Period) -> list[Table]:
         table.split = table.key in SPLIT_TABLES
         protect(table)
     return tables
-
-
-def together(*calls):
-    """Run independent groups of figure queries at once, each on its own database
-    connection, and return their results in order: the dashboard's SQL is spread over
-    many moderately heavy queries, and PostgreSQL runs two connections' queries on two cores.
-    Only where that is safe: on PostgreSQL and outside a transaction (another connection
-    would not see this one's uncommitted rows), and `MONITORING_PARALLEL_QUERIES` on.
-    Otherwise, one after the other here.
-
-    The other groups run on this process's figure threads, which keep their connections as
-    request threads do: closed or kept by CONN_MAX_AGE, checked before and after each use
-    (`close_old_connections`), so that a kept connection's server process, its catalog
-    caches warm, serves the next dashboard too."""
-    if (
-        len(calls) < 2
-        or not getattr(settings, "MONITORING_PARALLEL_QUERIES", True)
-        or connection.vendor != "postgresql"
-        or connection.in_atomic_block
-    ):
-        return [call() for call in calls]
-    language = translation.get_language()
-    zone = timezone.get_current_timezone()
-
-    def apart(call):
-        close_old_connections()
-        try:
-            with translation.override(language), timezone.override(zone), _one_core_each():
-                return call()
-        finally:
-            close_old_connections()  # this thread's connections only
-
-    futures = [_figure_threads(len(calls) - 1).submit(apart, call) for call in calls[1:]]
-    with _one_core_each():
-        results = [calls[0]()]
-    return results + [future.result() for future in futures]
-
-
-@contextmanager
-def _one_core_each():
-    """While the groups run side by side, each query runs on its own server process: with
-    the dashboard's own connections already one per core, PostgreSQL's parallel workers for
-    the larger scans only crowd the same cores (measured on 2 cores: the dashboard 8 %
-    faster without them). Set on this connection for the duration, then reset to whatever
-    the server is configured with."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET max_parallel_workers_per_gather = 0")
-    try:
-        yield
-    finally:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET max_parallel_workers_per_gather")
-        except DatabaseError:
-            connection.close()  # not left behind on a connection another request reuses
-
-
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-# Enough for a few dashboards at once in one server process; a thread (and its connection)
-# is only started when the ones there are all busy.
-FIGURE_THREADS = 4
-
-
-def _figure_threads(n: int) -> ThreadPoolExecutor:
-    """The process's figure threads, started on first use (after a server forks its workers,
-    so each worker process has its own)."""
-    global _pool
-    with _pool_lock:
-        if _pool is None or _pool._max_workers < n:
-            if _pool is not None:
-                _pool.shutdown(wait=False)
-            _pool = ThreadPoolExecutor(
-                max_workers=max(n, FIGURE_THREADS), thread_name_prefix="figures"
-            )
-        return _pool
 
 
 def _review_counts(team_ids, period: Period) -> dict:
