@@ -11,19 +11,21 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import (
     Avg,
     Count,
     DurationField,
     ExpressionWrapper,
     F,
+    IntegerField,
     Max,
     Min,
+    OuterRef,
     Q,
+    Subquery,
     Sum,
 )
-from django.db.models.expressions import RawSQL
+from django.db.models.functions import Sign
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -33,7 +35,6 @@ from formulation.models import (
     Invitation,
     Meeting,
     TRMPlacement,
-    TRMStage,
 )
 from referrals.models import (
     ACE_HOUSEHOLD,
@@ -132,6 +133,13 @@ def _checks(period: Period, team_ids, **filters):
     ).values("referral__case_id")
 
 
+def open_in(period: Period) -> Q:
+    """Cases open at any time in the period."""
+    return Q(opened_on__lte=period.end) & (
+        Q(closed_on__isnull=True) | Q(closed_on__gte=period.start)
+    )
+
+
 def case_figures(period: Period, team_ids=None) -> dict[str, tuple[str, Q]]:
     """key -> (label, Q on Case). Each Q is a plain column test or `pk__in` an uncorrelated
     subquery, so one aggregate counts them all without DISTINCT. With `team_ids` the
@@ -156,9 +164,7 @@ def case_figures(period: Period, team_ids=None) -> dict[str, tuple[str, Q]]:
         child__cases__offences__date__gte=p.start,
         child__cases__offences__date__lte=p.end,
     ).values("pk")
-    active_in_period = Q(opened_on__lte=p.end) & (
-        Q(closed_on__isnull=True) | Q(closed_on__gte=p.start)
-    )
+    active_in_period = open_in(p)
     closed_in_period = Q(status=CaseStatus.CLOSED) & p.dates("closed_on")
     figures = {
         # Cohort
@@ -983,78 +989,59 @@ def _attendance_rows(team_ids, period: Period) -> list[Row]:
     ]
 
 
-def _trm_movement_sql(team_ids, period: Period) -> tuple[str, list]:
-    """SQL giving (case_id, direction) for each case open in the period that has both a TRM
-    placement at formulation and a stage recorded at a review by the end of the period: the
-    stage at the latest review against the first placement ("up", "same", "down"). Each side
-    picks one row per case: DISTINCT ON with an index in its order on PostgreSQL (no sort),
-    ROW_NUMBER() elsewhere (the SQLite of `make run`)."""
-    case, stage = Case._meta.db_table, TRMStage._meta.db_table
-    record, placement = TRMStageRecord._meta.db_table, TRMPlacement._meta.db_table
-    meeting = Meeting._meta.db_table
-    teams = [] if team_ids is None else list(team_ids) or [0]
-    in_teams = f"c.team_id IN ({', '.join(['%s'] * len(teams))}) AND " if teams else ""
-    cases = (
-        f"SELECT c.id FROM {case} c WHERE {in_teams}c.opened_on <= %s "  # noqa: S608
-        "AND (c.closed_on IS NULL OR c.closed_on >= %s)"
+def trm_at_formulation() -> Subquery:
+    """A case's TRM stage (its number) at its first formulation meeting: the placement of its
+    earliest meeting that has one (of two meetings at the same moment, the earlier made)."""
+    return Subquery(
+        TRMPlacement.objects.filter(meeting__case=OuterRef("pk"))
+        .order_by("meeting__starts_at", "meeting_id")
+        .values("stage__number")[:1]
     )
-    case_params = [*teams, period.end, period.start]
-    latest_from = f"FROM {record} r WHERE r.recorded_on <= %s AND r.case_id IN ({cases})"
-    first_from = (
-        f"FROM {placement} p JOIN {meeting} m ON m.id = p.meeting_id WHERE m.case_id IN ({cases})"
+
+
+def trm_latest(by: dt.date) -> Subquery:
+    """A case's TRM stage (its number) recorded last up to `by` (of two records of a day, the
+    later made)."""
+    return Subquery(
+        TRMStageRecord.objects.filter(case=OuterRef("pk"), recorded_on__lte=by)
+        .order_by("-recorded_on", "-pk")
+        .values("stage__number")[:1]
     )
-    if connection.vendor == "postgresql":
-        latest = (
-            f"SELECT DISTINCT ON (r.case_id) r.case_id AS case_id, r.stage_id AS stage_id "
-            f"{latest_from} ORDER BY r.case_id, r.recorded_on DESC, r.id DESC"
-        )
-        first = (
-            f"SELECT DISTINCT ON (m.case_id) m.case_id AS case_id, p.stage_id AS stage_id "
-            f"{first_from} ORDER BY m.case_id, m.starts_at, m.id"
-        )
-    else:
-        latest = (
-            "SELECT case_id, stage_id FROM (SELECT r.case_id AS case_id, r.stage_id AS stage_id, "  # noqa: S608
-            "ROW_NUMBER() OVER (PARTITION BY r.case_id ORDER BY r.recorded_on DESC, r.id DESC) "
-            f"AS rn {latest_from}) ranked WHERE rn = 1"
-        )
-        first = (
-            "SELECT case_id, stage_id FROM (SELECT m.case_id AS case_id, p.stage_id AS stage_id, "  # noqa: S608
-            "ROW_NUMBER() OVER (PARTITION BY m.case_id ORDER BY m.starts_at, m.id) "
-            f"AS rn {first_from}) ranked WHERE rn = 1"
-        )
-    sql = f"""
-        SELECT l.case_id AS case_id,
-               CASE WHEN now.number > was.number THEN 'up'
-                    WHEN now.number < was.number THEN 'down' ELSE 'same' END AS direction
-        FROM ({latest}) l
-        JOIN ({first}) s ON s.case_id = l.case_id
-        JOIN {stage} now ON now.id = l.stage_id
-        JOIN {stage} was ON was.id = s.stage_id
-    """  # noqa: S608 (table names from the models; values are parameters)
-    return sql, [period.end, *case_params, *case_params]
 
 
-def _trm_rows(team_ids, period: Period) -> list[Row]:
-    sql, params = _trm_movement_sql(team_ids, period)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT direction, COUNT(*) FROM ({sql}) movement GROUP BY direction",  # noqa: S608
-            params,
-        )
-        counts = dict(cursor.fetchall())
-    total = sum(counts.values())
-    return [
-        Row(key, str(label), counts.get(key.split(":")[1], 0), total)
-        for key, label in TRM_LABELS.items()
-    ]
-
-
+# Each direction of the TRM movement figure: the sign of (stage now - stage at formulation).
+TRM_MOVES = {"trm:up": 1, "trm:same": 0, "trm:down": -1}
 TRM_LABELS = {
     "trm:up": _("Moved up"),
     "trm:same": _("Same stage"),
     "trm:down": _("Moved down"),
 }
+
+
+def trm_movement(team_ids, period: Period):
+    """The cases open in the period, each with `trm_move`: the sign of its TRM stage at the
+    latest review up to the end of the period minus its stage at formulation (1 up, 0 the same,
+    -1 down; None when it lacks either)."""
+    return (
+        Case.objects.filter(scope(team_ids), open_in(period))
+        .annotate(
+            trm_move=Sign(
+                trm_latest(period.end) - trm_at_formulation(), output_field=IntegerField()
+            )
+        )
+        .order_by()
+    )
+
+
+def _trm_rows(team_ids, period: Period) -> list[Row]:
+    """The TRM movement figure: one query, grouped by direction."""
+    rows = trm_movement(team_ids, period).values("trm_move").annotate(n=Count("pk"))
+    by_move = {r["trm_move"]: r["n"] for r in rows if r["trm_move"] is not None}
+    total = sum(by_move.values())
+    return [
+        Row(key, str(label), by_move.get(TRM_MOVES[key], 0), total)
+        for key, label in TRM_LABELS.items()
+    ]
 
 
 def figure_label(key: str, period: Period, team_ids) -> str | None:
@@ -1075,13 +1062,8 @@ def figure_label(key: str, period: Period, team_ids) -> str | None:
 def drill_cases(team_ids, period: Period, key: str):
     """The cases behind a figure (a Case queryset, before the user's access scope)."""
     qs = Case.objects.filter(scope(team_ids))
-    if key in ("trm:up", "trm:same", "trm:down"):
-        sql, params = _trm_movement_sql(team_ids, period)
-        ids = RawSQL(  # noqa: S611 (table names from the models; values are parameters)
-            f"SELECT case_id FROM ({sql}) movement WHERE direction = %s",  # noqa: S608
-            [*params, key.split(":", 1)[1]],
-        )
-        return qs.filter(pk__in=ids)
+    if key in TRM_MOVES:
+        return trm_movement(team_ids, period).filter(trm_move=TRM_MOVES[key])
     figures = {
         **case_figures(period, team_ids),
         **not_met_figures(period, team_ids),
