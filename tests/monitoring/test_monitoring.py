@@ -187,7 +187,8 @@ def test_period_form_refuses_an_end_before_the_start(client, world):
     page = client.get(reverse("monitoring:dashboard") + "?start=2026-03-01&end=2026-01-01")
     body = page.content.decode()
     assert "before its start" in body
-    assert 'id="id_end-errors"' in body and 'aria-describedby="id_end-errors"' in body
+    assert 'id="id_end_error"' in body and 'aria-describedby="id_end_error"' in body
+    assert 'aria-invalid="true"' in body
     assert 'value="2026-03-01"' in body  # what was typed is kept
 
 
