@@ -651,7 +651,9 @@ def _offence_rows(team_ids, period: Period) -> list[Row]:
             n_during=Count("pk", filter=during),
             span_before=Max("date", filter=before) - Min("date", filter=before),
             span_during=Max("date", filter=during) - Min("date", filter=during),
-            first_during=Min("date", filter=during) - F("case__opened_on"),
+            # The case's own column inside the aggregate, so that the cases are grouped by
+            # their id alone.
+            first_during=Min(F("date") - F("case__opened_on"), filter=during),
         )
     )
     agg = per_case.aggregate(
