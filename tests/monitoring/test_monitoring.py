@@ -649,3 +649,31 @@ def test_trm_movement_on_generated_data_follows_its_rule(world):
                 assert v[key].denominator == len(expected)
                 drilled = figures.drill_cases(team_ids, period, key)
                 assert set(drilled.values_list("pk", flat=True)) == ids, (period, team_ids, key)
+
+
+def test_every_count_that_drills_down_lists_as_many_cases_as_it_counts(world):
+    """On a generated dataset, for every team and for one: each drillable figure's count (some
+    are counted in the case aggregate, others with the checks, the reviews or the offences
+    after closure) equals the number of cases its drill-down lists."""
+    from django.core.management import call_command
+
+    call_command(
+        "generate_data",
+        teams=2,
+        children=160,
+        reviews=600,
+        timeline=0,
+        seed=9,
+        stdout=open(os.devnull, "w"),  # noqa: SIM115
+    )
+    generated = list(Team.objects.filter(code__startswith="gen9-").values_list("pk", flat=True))
+    period = Period(timezone.localdate() - dt.timedelta(days=365), timezone.localdate())
+    every = list(Team.objects.values_list("pk", flat=True))
+    for team_ids in (every, generated[:1]):
+        drillable = [
+            row for table in figures.dashboard(team_ids, period) for row in table.rows if row.drill
+        ]
+        assert sum(1 for row in drillable if row.value) > 30
+        for row in drillable:
+            listed = figures.drill_cases(team_ids, period, row.key).count()
+            assert listed == row.value, (team_ids == every, row.key)
