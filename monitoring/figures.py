@@ -312,12 +312,14 @@ def not_met_counts(team_ids, p: Period) -> dict[str, int]:
         met | not_met,
         **_within(team_ids, "referral__case"),
     )
+    # A referral is one case's (one to one): counting the referrals counts their cases,
+    # without a join to the referrals.
     agg = checks.aggregate(
-        criteria_met=Count("referral__case_id", distinct=True, filter=met),
-        criteria_not_met=Count("referral__case_id", distinct=True, filter=not_met),
+        criteria_met=Count("referral", distinct=True, filter=met),
+        criteria_not_met=Count("referral", distinct=True, filter=not_met),
         **{
             f"not_met__c__{reason}": Count(
-                "referral__case_id",
+                "referral",
                 distinct=True,
                 filter=not_met & Q(not_met_reasons__icontains=f'"{reason}"'),
             )
@@ -329,8 +331,9 @@ def not_met_counts(team_ids, p: Period) -> dict[str, int]:
 
 # Case figures the dashboard counts with the checks (`not_met_counts`), not in `count_all`.
 COUNTED_WITH_CHECKS = ("criteria_met", "criteria_not_met")
-# ... and with the offences after closure (`_after_rows`).
-COUNTED_ELSEWHERE = (*COUNTED_WITH_CHECKS, "reoffended_after")
+# ... with the reviews of the period (`_review_counts`), and with the offences after closure
+# (`_after_rows`).
+COUNTED_ELSEWHERE = (*COUNTED_WITH_CHECKS, "reviewed", "reoffended_after")
 
 
 def profile_figures(period: Period) -> dict[str, tuple[str, Q]]:
@@ -413,11 +416,12 @@ def dashboard(team_ids, period: Period) -> list[Table]:
     nm = not_met_counts(team_ids, period)
     c = {key: counts[_alias(key)] for key in in_aggregate}
     c.update({key: nm[key] for key in COUNTED_WITH_CHECKS})
+    review_counts = _review_counts(team_ids, period)
+    c["reviewed"] = review_counts["reviewed"]
     after_rows, c["reoffended_after"] = _after_rows(team_ids, period)
     pcounts = count_all(team_ids, prof, base=figs["active_in_period"][1])
     pc = {key: pcounts[_alias(key)] for key in prof}
     moved_on = transition_counts(team_ids, period)
-    review_counts = _review_counts(team_ids, period)
     referral_time = _referral_time(team_ids, period)
 
     def rows(keys, denominator=None):
@@ -582,12 +586,13 @@ def dashboard(team_ids, period: Period) -> list[Table]:
 
 
 def _review_counts(team_ids, period: Period) -> dict:
-    """Reviews held in the period; of those that were due on a date, how many were held by
-    it. One query."""
+    """Reviews held in the period, and the cases they reviewed (the "reviewed" case figure);
+    of the reviews that were due on a date, how many were held by it. One query."""
     return Review.objects.filter(
         **_within(team_ids), held_on__gte=period.start, held_on__lte=period.end
     ).aggregate(
         held=Count("pk"),
+        reviewed=Count("case", distinct=True),
         due=Count("pk", filter=_review_due),
         on_time=Count("pk", filter=_review_due & Q(held_on__lte=F("due_on"))),
     )
