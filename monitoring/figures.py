@@ -24,8 +24,9 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
+    Window,
 )
-from django.db.models.functions import Sign
+from django.db.models.functions import FirstValue, Sign
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -996,21 +997,21 @@ def _attendance_rows(team_ids, period: Period) -> list[Row]:
     ]
 
 
-def trm_at_formulation() -> Subquery:
-    """A case's TRM stage (its number) at its first formulation meeting: the placement of its
-    earliest meeting that has one (of two meetings at the same moment, the earlier made)."""
-    return Subquery(
-        TRMPlacement.objects.filter(meeting__case=OuterRef("pk"))
-        .order_by("meeting__starts_at", "meeting_id")
-        .values("stage__number")[:1]
+def trm_at_formulation() -> Window:
+    """Over TRM placements: their case's stage (its number) placed at its first formulation
+    meeting (of two meetings at the same moment, the earlier made)."""
+    return Window(
+        FirstValue("stage__number"),
+        partition_by=[F("meeting__case_id")],
+        order_by=[F("meeting__starts_at").asc(), F("meeting_id").asc()],
     )
 
 
 def trm_latest(by: dt.date) -> Subquery:
-    """A case's TRM stage (its number) recorded last up to `by` (of two records of a day, the
-    later made)."""
+    """For a TRM placement: its case's stage (its number) recorded last up to `by` (of two
+    records of a day, the later made)."""
     return Subquery(
-        TRMStageRecord.objects.filter(case=OuterRef("pk"), recorded_on__lte=by)
+        TRMStageRecord.objects.filter(case=OuterRef("meeting__case_id"), recorded_on__lte=by)
         .order_by("-recorded_on", "-pk")
         .values("stage__number")[:1]
     )
@@ -1026,29 +1027,28 @@ TRM_LABELS = {
 
 
 def trm_movement(team_ids, period: Period):
-    """The cases open in the period, each with `trm_move`: the sign of its TRM stage at the
-    latest review up to the end of the period minus its stage at formulation (1 up, 0 the same,
-    -1 down; None when it lacks either)."""
-    return (
-        Case.objects.filter(scope(team_ids), open_in(period))
-        .annotate(
-            trm_move=Sign(
-                trm_latest(period.end) - trm_at_formulation(), output_field=IntegerField()
-            )
-        )
-        .order_by()
+    """The TRM placements of the cases open in the period, each with its case's `trm_move`:
+    the sign of the case's stage at the latest review up to the end of the period minus its
+    stage at formulation (1 up, 0 the same, -1 down; None without a stage at a review). A case
+    placed again at a later meeting has several placements, all with the same `trm_move`:
+    count their `meeting__case_id` distinct. (A filter on `trm_move` applies after the window,
+    as Django does for any expression with a window in it.)"""
+    cases = Case.objects.filter(scope(team_ids), open_in(period))
+    return TRMPlacement.objects.filter(meeting__case__in=cases).annotate(
+        trm_move=Sign(trm_latest(period.end) - trm_at_formulation(), output_field=IntegerField())
     )
 
 
 def _trm_rows(team_ids, period: Period) -> list[Row]:
-    """The TRM movement figure: one query, grouped by direction."""
-    rows = trm_movement(team_ids, period).values("trm_move").annotate(n=Count("pk"))
-    by_move = {r["trm_move"]: r["n"] for r in rows if r["trm_move"] is not None}
-    total = sum(by_move.values())
-    return [
-        Row(key, str(label), by_move.get(TRM_MOVES[key], 0), total)
-        for key, label in TRM_LABELS.items()
-    ]
+    """The TRM movement figure: one query, each case counted once, in its direction."""
+    counts = trm_movement(team_ids, period).aggregate(
+        **{
+            _alias(key): Count("meeting__case_id", distinct=True, filter=Q(trm_move=move))
+            for key, move in TRM_MOVES.items()
+        }
+    )
+    total = sum(counts.values())
+    return [Row(key, str(label), counts[_alias(key)], total) for key, label in TRM_LABELS.items()]
 
 
 def figure_label(key: str, period: Period, team_ids) -> str | None:
@@ -1070,7 +1070,8 @@ def drill_cases(team_ids, period: Period, key: str):
     """The cases behind a figure (a Case queryset, before the user's access scope)."""
     qs = Case.objects.filter(scope(team_ids))
     if key in TRM_MOVES:
-        return trm_movement(team_ids, period).filter(trm_move=TRM_MOVES[key])
+        moved = trm_movement(team_ids, period).filter(trm_move=TRM_MOVES[key])
+        return qs.filter(pk__in=moved.values("meeting__case_id"))
     figures = {
         **case_figures(period, team_ids),
         **not_met_figures(period, team_ids),
