@@ -819,14 +819,23 @@ def _risk_rows(team_ids, period: Period) -> list[Row]:
         closed_on__gte=period.start,
         closed_on__lte=period.end,
     )
-    out = []
-    for point in (RiskRating.Point.START, RiskRating.Point.CLOSURE):
-        agg = RiskRating.objects.filter(case__in=closed, point=point).aggregate(
+    points = (RiskRating.Point.START, RiskRating.Point.CLOSURE)
+    by_point = {
+        r["point"]: r
+        for r in RiskRating.objects.filter(case__in=closed, point__in=points)
+        .values("point")
+        .annotate(
             n=Count("pk"),
             reoffending=Avg("reoffending"),
             harm=Avg("serious_harm"),
             vulnerability=Avg("vulnerability"),
         )
+        .order_by()
+    }
+    none = {"n": 0, "reoffending": None, "harm": None, "vulnerability": None}
+    out = []
+    for point in points:
+        agg = by_point.get(point, none)
         for key, label in (
             ("reoffending", _("reoffending")),
             ("harm", _("serious harm")),
