@@ -8,67 +8,60 @@ closed...). Small cells are suppressed when shown (see `suppress`)."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connection
 from django.db.models import (
     Avg,
     Count,
     DurationField,
     ExpressionWrapper,
     F,
+    IntegerField,
     Max,
     Min,
+    OuterRef,
     Q,
+    Subquery,
     Sum,
+    Window,
 )
-from django.db.models.expressions import RawSQL
-from django.utils import timezone, translation
+from django.db.models.functions import FirstValue, Sign
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ecm.models import Case, CaseStatus, Child, ClosureReason, Gender, Team
+from ecm.dates import add_years
+from ecm.models import Case, CaseStatus, Child, ClosureReason, Gender, Team, open_case
 from formulation.models import (
     Agency,
     Invitation,
     Meeting,
     TRMPlacement,
-    TRMStage,
 )
 from referrals.models import (
     ACE_HOUSEHOLD,
     ACE_MALTREATMENT,
     COMPLEXITY_CPN,
     COMPLEXITY_YND,
+    CurrentPreviousNever,
     Decision,
     EligibilityCheck,
     NotMetReason,
     Offence,
     Referral,
+    YesNoDontKnow,
 )
 from reviews.models import (
     Action,
     MissedAppointmentDecision,
     OutcomeDomain,
     OutcomeRating,
+    OutcomeSurvey,
     Review,
     RiskRating,
     Transition,
     TRMStageRecord,
 )
-
-OPEN = [
-    CaseStatus.POTENTIAL,
-    CaseStatus.READY,
-    CaseStatus.REFERRED,
-    CaseStatus.WAITING,
-    CaseStatus.AWAITING_CONSENT,
-    CaseStatus.PREPARATION,
-    CaseStatus.ACTIVE,
-]
 
 
 @dataclass
@@ -135,6 +128,13 @@ def _checks(period: Period, team_ids, **filters):
     ).values("referral__case_id")
 
 
+def open_in(period: Period) -> Q:
+    """Cases open at any time in the period."""
+    return Q(opened_on__lte=period.end) & (
+        Q(closed_on__isnull=True) | Q(closed_on__gte=period.start)
+    )
+
+
 def case_figures(period: Period, team_ids=None) -> dict[str, tuple[str, Q]]:
     """key -> (label, Q on Case). Each Q is a plain column test or `pk__in` an uncorrelated
     subquery, so one aggregate counts them all without DISTINCT. With `team_ids` the
@@ -159,13 +159,11 @@ def case_figures(period: Period, team_ids=None) -> dict[str, tuple[str, Q]]:
         child__cases__offences__date__gte=p.start,
         child__cases__offences__date__lte=p.end,
     ).values("pk")
-    active_in_period = Q(opened_on__lte=p.end) & (
-        Q(closed_on__isnull=True) | Q(closed_on__gte=p.start)
-    )
+    active_in_period = open_in(p)
     closed_in_period = Q(status=CaseStatus.CLOSED) & p.dates("closed_on")
     figures = {
         # Cohort
-        "caseload": (_("Children on the ECM caseload (open cases now)"), Q(status__in=OPEN)),
+        "caseload": (_("Children on the ECM caseload (open cases now)"), open_case()),
         "active_in_period": (_("Cases open at any time in the period"), active_in_period),
         "referred": (
             _("Referrals submitted"),
@@ -204,11 +202,19 @@ def case_figures(period: Period, team_ids=None) -> dict[str, tuple[str, Q]]:
         ),
         "warnings": (
             _("Warnings after missed appointments"),
-            Q(pk__in=decisions.filter(decision="warning").values("case_id")),
+            Q(
+                pk__in=decisions.filter(decision=MissedAppointmentDecision.Decision.WARNING).values(
+                    "case_id"
+                )
+            ),
         ),
         "breaches": (
             _("Breaches (decision or review)"),
-            Q(pk__in=decisions.filter(decision="breach").values("case_id"))
+            Q(
+                pk__in=decisions.filter(decision=MissedAppointmentDecision.Decision.BREACH).values(
+                    "case_id"
+                )
+            )
             | Q(pk__in=reviews.filter(breach=True).values("case_id")),
         ),
         "reoffended": (
@@ -225,7 +231,7 @@ def case_figures(period: Period, team_ids=None) -> dict[str, tuple[str, Q]]:
         ),
         "actions_overdue": (
             _("Cases with overdue actions now"),
-            Q(status__in=OPEN)
+            open_case()
             & Q(
                 pk__in=Action.objects.filter(
                     status=Action.Status.OPEN, due_on__lt=p.end, **teams
@@ -309,12 +315,14 @@ def not_met_counts(team_ids, p: Period) -> dict[str, int]:
         met | not_met,
         **_within(team_ids, "referral__case"),
     )
+    # A referral is one case's (one to one): counting the referrals counts their cases,
+    # without a join to the referrals.
     agg = checks.aggregate(
-        criteria_met=Count("referral__case_id", distinct=True, filter=met),
-        criteria_not_met=Count("referral__case_id", distinct=True, filter=not_met),
+        criteria_met=Count("referral", distinct=True, filter=met),
+        criteria_not_met=Count("referral", distinct=True, filter=not_met),
         **{
             f"not_met__c__{reason}": Count(
-                "referral__case_id",
+                "referral",
                 distinct=True,
                 filter=not_met & Q(not_met_reasons__icontains=f'"{reason}"'),
             )
@@ -326,8 +334,9 @@ def not_met_counts(team_ids, p: Period) -> dict[str, int]:
 
 # Case figures the dashboard counts with the checks (`not_met_counts`), not in `count_all`.
 COUNTED_WITH_CHECKS = ("criteria_met", "criteria_not_met")
-# ... and with the offences after closure (`_after_rows`).
-COUNTED_ELSEWHERE = (*COUNTED_WITH_CHECKS, "reoffended_after")
+# ... with the reviews of the period (`_review_counts`), and with the offences after closure
+# (`_after_rows`).
+COUNTED_ELSEWHERE = (*COUNTED_WITH_CHECKS, "reviewed", "reoffended_after")
 
 
 def profile_figures(period: Period) -> dict[str, tuple[str, Q]]:
@@ -336,8 +345,8 @@ def profile_figures(period: Period) -> dict[str, tuple[str, Q]]:
     figures: dict[str, tuple[str, Q]] = {}
     bands = [("10-13", 10, 13), ("14-15", 14, 15), ("16-17", 16, 17), ("18+", 18, 30)]
     for label, lo, hi in bands:
-        youngest_dob = _years_before(p.end, lo)
-        oldest_dob = _years_before(p.end, hi + 1) + dt.timedelta(days=1)
+        youngest_dob = add_years(p.end, -lo)
+        oldest_dob = add_years(p.end, -(hi + 1)) + dt.timedelta(days=1)
         figures[f"age:{label}"] = (
             _("Age %(band)s") % {"band": label},
             Q(child__date_of_birth__lte=youngest_dob, child__date_of_birth__gte=oldest_dob),
@@ -347,19 +356,12 @@ def profile_figures(period: Period) -> dict[str, tuple[str, Q]]:
     for value, label in Child._meta.get_field("ethnicity").choices:
         figures[f"ethnicity:{value}"] = (label, Q(child__ethnicity=value))
     for name, label in COMPLEXITY_CPN:
-        figures[f"cx:{name}"] = (label, Q(**{f"referral__{name}": "current"}))
+        figures[f"cx:{name}"] = (label, Q(**{f"referral__{name}": CurrentPreviousNever.CURRENT}))
         figures[f"cxdk:{name}"] = (label, Q(**{f"referral__{name}": ""}))
     for name, label in COMPLEXITY_YND + ACE_MALTREATMENT + ACE_HOUSEHOLD:
-        figures[f"cx:{name}"] = (label, Q(**{f"referral__{name}": "yes"}))
-        figures[f"cxdk:{name}"] = (label, Q(**{f"referral__{name}": "dont_know"}))
+        figures[f"cx:{name}"] = (label, Q(**{f"referral__{name}": YesNoDontKnow.YES}))
+        figures[f"cxdk:{name}"] = (label, Q(**{f"referral__{name}": YesNoDontKnow.DONT_KNOW}))
     return figures
-
-
-def _years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
 
 
 def scope(team_ids) -> Q:
@@ -404,44 +406,19 @@ def dashboard(team_ids, period: Period) -> list[Table]:
     team_ids = None if everything else list(team_ids)
     figs = case_figures(period, team_ids)
     prof = profile_figures(period)
-    active = figs["active_in_period"][1]
 
-    def first_half():
-        in_aggregate = {k: f for k, f in figs.items() if k not in COUNTED_ELSEWHERE}
-        counts = count_all(team_ids, in_aggregate)
-        nm = not_met_counts(team_ids, period)
-        c = {key: counts[_alias(key)] for key in in_aggregate}
-        c.update({key: nm[key] for key in COUNTED_WITH_CHECKS})
-        review_counts = _review_counts(team_ids, period)
-        return {
-            "referral_time": _referral_time(team_ids, period),
-            "c": c,
-            "nm": nm,
-            "moved_on": transition_counts(team_ids, period),
-            "review_counts": review_counts,
-            "waiting": _waiting_rows(team_ids),
-            "engagement": _engagement_extra(team_ids, period, review_counts),
-            "risk": _risk_rows(team_ids, period),
-            "coverage": _coverage(coverage_teams, period),
-            "survey": _survey_rows(team_ids, period),
-        }
-
-    def second_half():
-        pcounts = count_all(team_ids, prof, base=active)
-        after_rows, reoffended_after = _after_rows(team_ids, period)
-        return {
-            "pc": {key: pcounts[_alias(key)] for key in prof},
-            "reoffended_after": reoffended_after,
-            "offences": _offence_rows(team_ids, period) + after_rows,
-            "report_time": _report_time_rows(team_ids, period),
-            "attendance": _attendance_rows(team_ids, period),
-            "trm": _trm_rows(team_ids, period),
-        }
-
-    a, b = together(first_half, second_half)
-    c, nm, moved_on, pc = a["c"], a["nm"], a["moved_on"], b["pc"]
-    c["reoffended_after"] = b["reoffended_after"]
-    referral_time = a["referral_time"]
+    in_aggregate = {k: f for k, f in figs.items() if k not in COUNTED_ELSEWHERE}
+    counts = count_all(team_ids, in_aggregate)
+    nm = not_met_counts(team_ids, period)
+    c = {key: counts[_alias(key)] for key in in_aggregate}
+    c.update({key: nm[key] for key in COUNTED_WITH_CHECKS})
+    review_counts = _review_counts(team_ids, period)
+    c["reviewed"] = review_counts["reviewed"]
+    after_rows, c["reoffended_after"] = _after_rows(team_ids, period)
+    pcounts = count_all(team_ids, prof, base=figs["active_in_period"][1])
+    pc = {key: pcounts[_alias(key)] for key in prof}
+    moved_on = transition_counts(team_ids, period)
+    referral_time = _referral_time(team_ids, period)
 
     def rows(keys, denominator=None):
         return [Row(k, str(figs[k][0]), c[k], denominator) for k in keys]
@@ -460,7 +437,7 @@ def dashboard(team_ids, period: Period) -> list[Table]:
                     "waiting",
                 ]
             )
-            + a["waiting"],
+            + _waiting_rows(team_ids),
         ),
         Table(
             "not_met",
@@ -484,7 +461,7 @@ def dashboard(team_ids, period: Period) -> list[Table]:
                 )
             ]
             + rows(["rereferred"])
-            + a["engagement"],
+            + _engagement_extra(team_ids, period, review_counts),
         ),
         Table(
             "outcomes",
@@ -501,24 +478,25 @@ def dashboard(team_ids, period: Period) -> list[Table]:
                     c["closed"] or None,
                 ),
             ]
-            + b["offences"],
+            + _offence_rows(team_ids, period)
+            + after_rows,
         ),
         Table(
             "risk",
             str(_("Risk ratings of cases closed in the period (mean)")),
-            a["risk"],
+            _risk_rows(team_ids, period),
         ),
         Table(
             "survey",
             str(_("Outcome survey at closure: improved / no change / worse")),
-            a["survey"],
+            _survey_rows(team_ids, period),
             columns=("improved", "no_change", "worse"),
             chart=True,
         ),
         Table(
             "timeliness",
             str(_("Timeliness")),
-            _timeliness_rows(c, a["review_counts"], referral_time, a["coverage"]),
+            _timeliness_rows(c, review_counts, referral_time, _coverage(coverage_teams, period)),
         ),
         Table(
             "referral_time",
@@ -529,19 +507,19 @@ def dashboard(team_ids, period: Period) -> list[Table]:
         Table(
             "report_time",
             str(_("Meeting to final report (meetings held in the period)")),
-            b["report_time"],
+            _report_time_rows(team_ids, period),
             chart=True,
         ),
         Table(
             "attendance",
             str(_("Attendance at formulation meetings, by agency")),
-            b["attendance"],
+            _attendance_rows(team_ids, period),
             chart=True,
         ),
         Table(
             "trm",
             str(_("TRM stage: latest review against formulation")),
-            b["trm"],
+            _trm_rows(team_ids, period),
             chart=True,
         ),
         Table(
@@ -603,89 +581,14 @@ def dashboard(team_ids, period: Period) -> list[Table]:
     return tables
 
 
-def together(*calls):
-    """Run independent groups of figure queries at once, each on its own database
-    connection, and return their results in order: the dashboard's SQL is spread over
-    many moderately heavy queries, and PostgreSQL runs two connections' queries on two cores.
-    Only where that is safe: on PostgreSQL and outside a transaction (another connection
-    would not see this one's uncommitted rows), and `MONITORING_PARALLEL_QUERIES` on.
-    Otherwise, one after the other here.
-
-    The other groups run on this process's figure threads, which keep their connections as
-    request threads do: closed or kept by CONN_MAX_AGE, checked before and after each use
-    (`close_old_connections`), so that a kept connection's server process, its catalog
-    caches warm, serves the next dashboard too."""
-    if (
-        len(calls) < 2
-        or not getattr(settings, "MONITORING_PARALLEL_QUERIES", True)
-        or connection.vendor != "postgresql"
-        or connection.in_atomic_block
-    ):
-        return [call() for call in calls]
-    language = translation.get_language()
-    zone = timezone.get_current_timezone()
-
-    def apart(call):
-        close_old_connections()
-        try:
-            with translation.override(language), timezone.override(zone), _one_core_each():
-                return call()
-        finally:
-            close_old_connections()  # this thread's connections only
-
-    futures = [_figure_threads(len(calls) - 1).submit(apart, call) for call in calls[1:]]
-    with _one_core_each():
-        results = [calls[0]()]
-    return results + [future.result() for future in futures]
-
-
-@contextmanager
-def _one_core_each():
-    """While the groups run side by side, each query runs on its own server process: with
-    the dashboard's own connections already one per core, PostgreSQL's parallel workers for
-    the larger scans only crowd the same cores (measured on 2 cores: the dashboard 8 %
-    faster without them). Set on this connection for the duration, then reset to whatever
-    the server is configured with."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET max_parallel_workers_per_gather = 0")
-    try:
-        yield
-    finally:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET max_parallel_workers_per_gather")
-        except DatabaseError:
-            connection.close()  # not left behind on a connection another request reuses
-
-
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-# Enough for a few dashboards at once in one server process; a thread (and its connection)
-# is only started when the ones there are all busy.
-FIGURE_THREADS = 4
-
-
-def _figure_threads(n: int) -> ThreadPoolExecutor:
-    """The process's figure threads, started on first use (after a server forks its workers,
-    so each worker process has its own)."""
-    global _pool
-    with _pool_lock:
-        if _pool is None or _pool._max_workers < n:
-            if _pool is not None:
-                _pool.shutdown(wait=False)
-            _pool = ThreadPoolExecutor(
-                max_workers=max(n, FIGURE_THREADS), thread_name_prefix="figures"
-            )
-        return _pool
-
-
 def _review_counts(team_ids, period: Period) -> dict:
-    """Reviews held in the period; of those that were due on a date, how many were held by
-    it. One query."""
+    """Reviews held in the period, and the cases they reviewed (the "reviewed" case figure);
+    of the reviews that were due on a date, how many were held by it. One query."""
     return Review.objects.filter(
         **_within(team_ids), held_on__gte=period.start, held_on__lte=period.end
     ).aggregate(
         held=Count("pk"),
+        reviewed=Count("case", distinct=True),
         due=Count("pk", filter=_review_due),
         on_time=Count("pk", filter=_review_due & Q(held_on__lte=F("due_on"))),
     )
@@ -749,7 +652,9 @@ def _offence_rows(team_ids, period: Period) -> list[Row]:
             n_during=Count("pk", filter=during),
             span_before=Max("date", filter=before) - Min("date", filter=before),
             span_during=Max("date", filter=during) - Min("date", filter=during),
-            first_during=Min("date", filter=during) - F("case__opened_on"),
+            # The case's own column inside the aggregate, so that the cases are grouped by
+            # their id alone.
+            first_during=Min(F("date") - F("case__opened_on"), filter=during),
         )
     )
     agg = per_case.aggregate(
@@ -909,14 +814,23 @@ def _risk_rows(team_ids, period: Period) -> list[Row]:
         closed_on__gte=period.start,
         closed_on__lte=period.end,
     )
-    out = []
-    for point in (RiskRating.Point.START, RiskRating.Point.CLOSURE):
-        agg = RiskRating.objects.filter(case__in=closed, point=point).aggregate(
+    points = (RiskRating.Point.START, RiskRating.Point.CLOSURE)
+    by_point = {
+        r["point"]: r
+        for r in RiskRating.objects.filter(case__in=closed, point__in=points)
+        .values("point")
+        .annotate(
             n=Count("pk"),
             reoffending=Avg("reoffending"),
             harm=Avg("serious_harm"),
             vulnerability=Avg("vulnerability"),
         )
+        .order_by()
+    }
+    none = {"n": 0, "reoffending": None, "harm": None, "vulnerability": None}
+    out = []
+    for point in points:
+        agg = by_point.get(point, none)
         for key, label in (
             ("reoffending", _("reoffending")),
             ("harm", _("serious harm")),
@@ -940,15 +854,16 @@ def _survey_rows(team_ids, period: Period) -> list[Row]:
     ratings = (
         OutcomeRating.objects.filter(
             **_within(team_ids, "survey__case"),
-            survey__point="closure",
+            survey__point=OutcomeSurvey.Point.CLOSURE,
             survey__completed_on__gte=period.start,
             survey__completed_on__lte=period.end,
         )
         .values("domain")
         .annotate(
-            improved=Count("pk", filter=Q(change="improved")),
-            no_change=Count("pk", filter=Q(change="no_change")),
-            worse=Count("pk", filter=Q(change="worse")),
+            **{
+                change: Count("pk", filter=Q(change=change))
+                for change in OutcomeRating.Change.values
+            },
         )
     )
     by = {r["domain"]: r for r in ratings}
@@ -973,7 +888,11 @@ def _referral_time(team_ids, period: Period) -> dict:
         Referral.objects.filter(
             **_within(team_ids), submitted_at__isnull=False, case_id__in=held_in_period
         )
-        .annotate(met=Min("case__meetings__starts_at", filter=Q(case__meetings__status="held")))
+        .annotate(
+            met=Min(
+                "case__meetings__starts_at", filter=Q(case__meetings__status=Meeting.Status.HELD)
+            )
+        )
         .filter(period.moments("met"))
         .annotate(
             days=ExpressionWrapper(F("met") - F("submitted_at"), output_field=DurationField())
@@ -1087,78 +1006,58 @@ def _attendance_rows(team_ids, period: Period) -> list[Row]:
     ]
 
 
-def _trm_movement_sql(team_ids, period: Period) -> tuple[str, list]:
-    """SQL giving (case_id, direction) for each case open in the period that has both a TRM
-    placement at formulation and a stage recorded at a review by the end of the period: the
-    stage at the latest review against the first placement ("up", "same", "down"). Each side
-    picks one row per case: DISTINCT ON with an index in its order on PostgreSQL (no sort),
-    ROW_NUMBER() elsewhere (the SQLite of `make run`)."""
-    case, stage = Case._meta.db_table, TRMStage._meta.db_table
-    record, placement = TRMStageRecord._meta.db_table, TRMPlacement._meta.db_table
-    meeting = Meeting._meta.db_table
-    teams = [] if team_ids is None else list(team_ids) or [0]
-    in_teams = f"c.team_id IN ({', '.join(['%s'] * len(teams))}) AND " if teams else ""
-    cases = (
-        f"SELECT c.id FROM {case} c WHERE {in_teams}c.opened_on <= %s "  # noqa: S608
-        "AND (c.closed_on IS NULL OR c.closed_on >= %s)"
+def trm_at_formulation() -> Window:
+    """Over TRM placements: their case's stage (its number) placed at its first formulation
+    meeting (of two meetings at the same moment, the earlier made)."""
+    return Window(
+        FirstValue("stage__number"),
+        partition_by=[F("meeting__case_id")],
+        order_by=[F("meeting__starts_at").asc(), F("meeting_id").asc()],
     )
-    case_params = [*teams, period.end, period.start]
-    latest_from = f"FROM {record} r WHERE r.recorded_on <= %s AND r.case_id IN ({cases})"
-    first_from = (
-        f"FROM {placement} p JOIN {meeting} m ON m.id = p.meeting_id WHERE m.case_id IN ({cases})"
+
+
+def trm_latest(by: dt.date) -> Subquery:
+    """For a TRM placement: its case's stage (its number) recorded last up to `by` (of two
+    records of a day, the later made)."""
+    return Subquery(
+        TRMStageRecord.objects.filter(case=OuterRef("meeting__case_id"), recorded_on__lte=by)
+        .order_by("-recorded_on", "-pk")
+        .values("stage__number")[:1]
     )
-    if connection.vendor == "postgresql":
-        latest = (
-            f"SELECT DISTINCT ON (r.case_id) r.case_id AS case_id, r.stage_id AS stage_id "
-            f"{latest_from} ORDER BY r.case_id, r.recorded_on DESC, r.id DESC"
-        )
-        first = (
-            f"SELECT DISTINCT ON (m.case_id) m.case_id AS case_id, p.stage_id AS stage_id "
-            f"{first_from} ORDER BY m.case_id, m.starts_at, m.id"
-        )
-    else:
-        latest = (
-            "SELECT case_id, stage_id FROM (SELECT r.case_id AS case_id, r.stage_id AS stage_id, "  # noqa: S608
-            "ROW_NUMBER() OVER (PARTITION BY r.case_id ORDER BY r.recorded_on DESC, r.id DESC) "
-            f"AS rn {latest_from}) ranked WHERE rn = 1"
-        )
-        first = (
-            "SELECT case_id, stage_id FROM (SELECT m.case_id AS case_id, p.stage_id AS stage_id, "  # noqa: S608
-            "ROW_NUMBER() OVER (PARTITION BY m.case_id ORDER BY m.starts_at, m.id) "
-            f"AS rn {first_from}) ranked WHERE rn = 1"
-        )
-    sql = f"""
-        SELECT l.case_id AS case_id,
-               CASE WHEN now.number > was.number THEN 'up'
-                    WHEN now.number < was.number THEN 'down' ELSE 'same' END AS direction
-        FROM ({latest}) l
-        JOIN ({first}) s ON s.case_id = l.case_id
-        JOIN {stage} now ON now.id = l.stage_id
-        JOIN {stage} was ON was.id = s.stage_id
-    """  # noqa: S608 (table names from the models; values are parameters)
-    return sql, [period.end, *case_params, *case_params]
 
 
-def _trm_rows(team_ids, period: Period) -> list[Row]:
-    sql, params = _trm_movement_sql(team_ids, period)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT direction, COUNT(*) FROM ({sql}) movement GROUP BY direction",  # noqa: S608
-            params,
-        )
-        counts = dict(cursor.fetchall())
-    total = sum(counts.values())
-    return [
-        Row(key, str(label), counts.get(key.split(":")[1], 0), total)
-        for key, label in TRM_LABELS.items()
-    ]
-
-
+# Each direction of the TRM movement figure: the sign of (stage now - stage at formulation).
+TRM_MOVES = {"trm:up": 1, "trm:same": 0, "trm:down": -1}
 TRM_LABELS = {
     "trm:up": _("Moved up"),
     "trm:same": _("Same stage"),
     "trm:down": _("Moved down"),
 }
+
+
+def trm_movement(team_ids, period: Period):
+    """The TRM placements of the cases open in the period, each with its case's `trm_move`:
+    the sign of the case's stage at the latest review up to the end of the period minus its
+    stage at formulation (1 up, 0 the same, -1 down; None without a stage at a review). A case
+    placed again at a later meeting has several placements, all with the same `trm_move`:
+    count their `meeting__case_id` distinct. (A filter on `trm_move` applies after the window,
+    as Django does for any expression with a window in it.)"""
+    cases = Case.objects.filter(scope(team_ids), open_in(period))
+    return TRMPlacement.objects.filter(meeting__case__in=cases).annotate(
+        trm_move=Sign(trm_latest(period.end) - trm_at_formulation(), output_field=IntegerField())
+    )
+
+
+def _trm_rows(team_ids, period: Period) -> list[Row]:
+    """The TRM movement figure: one query, each case counted once, in its direction."""
+    counts = trm_movement(team_ids, period).aggregate(
+        **{
+            _alias(key): Count("meeting__case_id", distinct=True, filter=Q(trm_move=move))
+            for key, move in TRM_MOVES.items()
+        }
+    )
+    total = sum(counts.values())
+    return [Row(key, str(label), counts[_alias(key)], total) for key, label in TRM_LABELS.items()]
 
 
 def figure_label(key: str, period: Period, team_ids) -> str | None:
@@ -1179,13 +1078,9 @@ def figure_label(key: str, period: Period, team_ids) -> str | None:
 def drill_cases(team_ids, period: Period, key: str):
     """The cases behind a figure (a Case queryset, before the user's access scope)."""
     qs = Case.objects.filter(scope(team_ids))
-    if key in ("trm:up", "trm:same", "trm:down"):
-        sql, params = _trm_movement_sql(team_ids, period)
-        ids = RawSQL(  # noqa: S611 (table names from the models; values are parameters)
-            f"SELECT case_id FROM ({sql}) movement WHERE direction = %s",  # noqa: S608
-            [*params, key.split(":", 1)[1]],
-        )
-        return qs.filter(pk__in=ids)
+    if key in TRM_MOVES:
+        moved = trm_movement(team_ids, period).filter(trm_move=TRM_MOVES[key])
+        return qs.filter(pk__in=moved.values("meeting__case_id"))
     figures = {
         **case_figures(period, team_ids),
         **not_met_figures(period, team_ids),

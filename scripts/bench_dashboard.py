@@ -19,14 +19,14 @@ What it measures, in one run, through Django's test Client (no network, no brows
 
 Database connections are kept between requests as in production (CONN_MAX_AGE: run-bench sets
 DB_CONN_MAX_AGE=60, production's default; the test settings otherwise close them after each
-request), the dashboard's second connection included.
+request).
 
 Targets: the dashboard within 500 ms and within twice its SQL; the case page within three
-times the floor. Prints PASS/FAIL for each and exits 1 if any fails. The dashboard is timed
-outside a transaction, as in production (its two groups of queries then run at once on two
-connections); the manager it signs in with is deleted at the end. The floor and the case
-page are timed inside a transaction that is rolled back (with the audit events and sessions
-those requests write), so the database is left as it was.
+times the floor. Prints PASS/FAIL for each and exits 1 if any fails. The dashboard and its
+SQL are timed outside a transaction, as in production, on the one connection of the request;
+the manager it signs in with is deleted at the end. The floor and the case page are timed
+inside a transaction that is rolled back (with the audit events and sessions those requests
+write), so the database is left as it was.
 """
 
 from __future__ import annotations
@@ -52,14 +52,14 @@ from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count, Exists, OuterRef  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from ecm.dates import add_months  # noqa: E402
 from ecm.models import Case, CaseStatus, Child, Membership, Role, Team, User  # noqa: E402
 from formulation.models import Report, TimelineEvent  # noqa: E402
 from monitoring import figures  # noqa: E402
-from referrals.rules import add_months  # noqa: E402
 from reviews.models import Review  # noqa: E402
 
 DASHBOARD_MS = 500
@@ -80,12 +80,8 @@ def timed(fn, runs: int, warmup: int = 1) -> tuple[float, list[float]]:
 
 
 def queries_of(fn) -> tuple[int, list[dict]]:
-    """The queries of one call, all on this connection (the dashboard's second group of
-    queries, which runs on another connection when timed, is run here for the count)."""
-    with (
-        override_settings(MONITORING_PARALLEL_QUERIES=False),
-        CaptureQueriesContext(connection) as ctx,
-    ):
+    """The queries of one call (all of them on this connection)."""
+    with CaptureQueriesContext(connection) as ctx:
         fn()
     return len(ctx.captured_queries), list(ctx.captured_queries)
 
@@ -154,8 +150,7 @@ def main() -> int:
     )
 
     results = {}
-    # The dashboard is timed outside a transaction, as it runs in production: there its two
-    # groups of queries run at once on two connections (figures.together). Its manager is
+    # The dashboard is timed outside a transaction, as it runs in production. Its manager is
     # committed, then deleted with its sessions at the end; the dashboard writes nothing else.
     manager = User.objects.create(
         username=f"bench-dashboard-manager-{os.getpid()}",

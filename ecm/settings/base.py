@@ -268,9 +268,6 @@ LOGGING = {
 
 # Monitoring: counts below this are shown as "<n" (small-cell suppression).
 MONITORING_SUPPRESS_BELOW = env.int("MONITORING_SUPPRESS_BELOW", default=5)
-# The dashboard runs its two groups of queries at once on two PostgreSQL connections (outside
-# a transaction only); off, one after the other on one.
-MONITORING_PARALLEL_QUERIES = env.bool("MONITORING_PARALLEL_QUERIES", default=True)
 
 # The product's address, for links in e-mails (which carry no personal details).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from ecm.models import AuditEvent
+from ecm.models import AuditEvent, Team
 from formulation.models import Meeting, TRMFramework, TRMPlacement
 from monitoring import figures
 from monitoring.figures import Period, Row
@@ -187,7 +187,8 @@ def test_period_form_refuses_an_end_before_the_start(client, world):
     page = client.get(reverse("monitoring:dashboard") + "?start=2026-03-01&end=2026-01-01")
     body = page.content.decode()
     assert "before its start" in body
-    assert 'id="id_end-errors"' in body and 'aria-describedby="id_end-errors"' in body
+    assert 'id="id_end_error"' in body and 'aria-describedby="id_end_error"' in body
+    assert 'aria-invalid="true"' in body
     assert 'value="2026-03-01"' in body  # what was typed is kept
 
 
@@ -464,100 +465,6 @@ def test_generated_dataset_keeps_the_queries_constant_and_its_facts_consistent(w
         assert closure.plan_completed == plan_completed(closure.case), closure
 
 
-@pytest.mark.django_db(transaction=True)
-def test_figure_queries_run_on_two_connections_with_the_same_answers(
-    settings, monkeypatch, django_db_blocker
-):
-    """Outside a transaction, on PostgreSQL, the dashboard runs its two groups of queries at
-    once on two connections; the figures are the same as one after the other."""
-    from django.core.management import call_command
-
-    from ecm.models import Team
-    from tests.conftest import reload_migration_data
-
-    # Tests on committed data flush the database after them: put back what migrations put in.
-    reload_migration_data(django_db_blocker, "formulation.migrations.0002_trm_frameworks")
-    reload_migration_data(django_db_blocker, "referrals.migrations.0002_rule_sets")
-
-    call_command(
-        "generate_data",
-        teams=2,
-        children=120,
-        reviews=300,
-        timeline=200,
-        seed=11,
-        stdout=open(os.devnull, "w"),  # noqa: SIM115
-    )
-    team_ids = list(Team.objects.values_list("pk", flat=True))
-    period = Period(timezone.localdate() - dt.timedelta(days=365), timezone.localdate())
-    submitted = []
-
-    class Pool(figures.ThreadPoolExecutor):
-        def submit(self, fn, *args, **kwargs):
-            submitted.append(fn)
-            return super().submit(fn, *args, **kwargs)
-
-    monkeypatch.setattr(figures, "ThreadPoolExecutor", Pool)
-    monkeypatch.setattr(figures, "_pool", None)  # started afresh, from the class above
-
-    def shown(tables):
-        return {(t.key, r.key): (r.value, r.denominator, r.columns) for t in tables for r in t.rows}
-
-    settings.MONITORING_PARALLEL_QUERIES = True
-    together = shown(figures.dashboard(team_ids, period))
-    assert len(submitted) == 1  # the second group went to another thread
-    settings.MONITORING_PARALLEL_QUERIES = False
-    assert shown(figures.dashboard(team_ids, period)) == together
-    assert len(submitted) == 1
-    assert together[("cohort", "active_in_period")][0] > 0
-
-
-@pytest.mark.django_db(transaction=True)
-def test_figure_threads_keep_their_connection_as_conn_max_age_says(monkeypatch):
-    """The dashboard's second group runs on a figure thread whose connection is kept or
-    closed after each use by CONN_MAX_AGE, as a request thread's is: kept (its server
-    process, catalog caches warm, serves the next dashboard), or closed (the tests' 0)."""
-    from django.db import connections
-
-    def backend_pid():
-        with connections["default"].cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            return cursor.fetchone()[0]
-
-    def pids_of_two_runs():
-        return [figures.together(lambda: None, backend_pid)[1] for _ in range(2)]
-
-    monkeypatch.setattr(figures, "_pool", None)
-    first, second = pids_of_two_runs()
-    assert first != second  # closed after each use (CONN_MAX_AGE 0 in the tests)
-    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 60)
-    monkeypatch.setattr(figures, "_pool", None)  # a new thread, whose connection reads that
-    try:
-        first, second = pids_of_two_runs()
-        assert first == second  # kept
-        assert first != backend_pid()  # and not this thread's connection
-    finally:
-        figures._figure_threads(1).submit(connections.close_all).result()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_side_by_side_queries_run_without_parallel_workers_then_reset(monkeypatch):
-    """While the groups run side by side (one connection per core), PostgreSQL's parallel
-    workers are off on both connections; afterwards this connection has the server's own
-    setting again (it is reused by the rest of the request and the next ones)."""
-
-    def workers():
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW max_parallel_workers_per_gather")
-            return cursor.fetchone()[0]
-
-    monkeypatch.setattr(figures, "_pool", None)
-    before = workers()
-    assert before != "0"  # the server's default (2), so that the test can tell
-    assert figures.together(workers, workers) == ["0", "0"]
-    assert workers() == before
-
-
 def test_reoffending_after_ecm(world):
     from referrals.models import Offence
 
@@ -604,3 +511,169 @@ def test_reoffended_after_counts_later_episodes_in_other_teams_as_its_drill_down
         drilled = figures.drill_cases(team_ids, Q1, "reoffended_after")
         assert v["reoffended_after"].value == expected == drilled.count()
         assert v["time_to_reoffend_after"].n == expected
+
+
+def _held_meeting(world, c, day: dt.date, stage=None):
+    meeting = Meeting.objects.create(
+        case=c,
+        starts_at=aware(day),
+        status="held",
+        chair=world.senior,
+        psychologist=world.psychologist,
+    )
+    if stage is not None:
+        TRMPlacement.objects.create(meeting=meeting, stage=stage)
+    return meeting
+
+
+def test_trm_movement_compares_the_first_placement_with_the_latest_record(client, world):
+    """Per case open in the period: the stage recorded last up to the period's end (the
+    later record of a day when there are two) against the placement at the case's first
+    formulation meeting (the earlier-made of two meetings at the same moment). Cases missing
+    either side, outside the period or of another team do not count; each direction drills
+    down to exactly its cases."""
+    stage = {s.number: s for s in TRMFramework.objects.get(code="practice-stages").stages.all()}
+    feb = dt.date(2026, 2, 1)
+
+    def record(c, number, on=feb):
+        return TRMStageRecord.objects.create(case=c, stage=stage[number], recorded_on=on)
+
+    # Down: the first meeting placed at 3 (a later one at 1 does not count).
+    first_meeting = case(world)
+    _held_meeting(world, first_meeting, dt.date(2025, 7, 1), stage[3])
+    _held_meeting(world, first_meeting, dt.date(2025, 9, 1), stage[1])
+    record(first_meeting, 2)
+    # Up: two records on one day, the later-made (4) wins over the earlier-made (2).
+    same_day = case(world)
+    _held_meeting(world, same_day, dt.date(2025, 7, 1), stage[3])
+    record(same_day, 2)
+    record(same_day, 4)
+    # Down: two meetings at the same moment, the earlier-made (4) is the first.
+    tie = case(world)
+    _held_meeting(world, tie, dt.date(2025, 7, 1), stage[4])
+    _held_meeting(world, tie, dt.date(2025, 7, 1), stage[1])
+    record(tie, 3)
+    # Same: placed at 2, at 2 at the latest review (an earlier record at 5 is not the latest;
+    # one after the period's end is not counted).
+    same = case(world)
+    _held_meeting(world, same, dt.date(2025, 7, 1), stage[2])
+    record(same, 5, on=dt.date(2025, 12, 1))
+    record(same, 2)
+    record(same, 6, on=dt.date(2026, 4, 1))
+    # Not counted: no record; no placement; closed before the period; opened after it.
+    _held_meeting(world, case(world), dt.date(2025, 7, 1), stage[2])
+    record(case(world), 4)
+    closed = case(
+        world, status="closed", opened_on=dt.date(2025, 1, 1), closed_on=dt.date(2025, 12, 31)
+    )
+    _held_meeting(world, closed, dt.date(2025, 2, 1), stage[1])
+    record(closed, 3, on=dt.date(2025, 11, 1))
+    later = case(world, status="preparation", opened_on=dt.date(2026, 4, 1))
+    _held_meeting(world, later, dt.date(2026, 1, 1), stage[1])
+    record(later, 3)
+    # Another team's case, up.
+    other = case(world, team=world.yot_b)
+    _held_meeting(world, other, dt.date(2025, 7, 1), stage[1])
+    record(other, 5)
+
+    expected = {"up": {same_day}, "same": {same}, "down": {first_meeting, tie}}
+    every = list(Team.objects.values_list("pk", flat=True))  # the dashboard's unscoped path
+    for team_ids, extra_up in (([world.yot_a.pk], set()), (every, {other})):
+        v = values(team_ids)
+        for direction, cases in expected.items():
+            key = f"trm:{direction}"
+            cases = cases | extra_up if direction == "up" else cases
+            assert v[key].value == len(cases), (team_ids, key)
+            assert v[key].denominator == 4 + len(extra_up)
+            assert set(figures.drill_cases(team_ids, Q1, key)) == cases, (team_ids, key)
+    client.force_login(world.manager)
+    drill = client.get(
+        reverse("monitoring:drill", args=["trm:down"]) + "?start=2026-01-01&end=2026-03-31"
+    )
+    assert {c.pk for c in drill.context["page"].object_list} == {first_meeting.pk, tie.pk}
+
+
+def _trm_movement_in_python(team_ids, period: Period) -> dict[int, str]:
+    """The TRM movement figure's rule, stated over all the rows in plain Python: case id ->
+    "up", "same" or "down"."""
+    from ecm.models import Case
+
+    cases = Case.objects.filter(opened_on__lte=period.end).exclude(closed_on__lt=period.start)
+    if team_ids is not None:
+        cases = cases.filter(team_id__in=team_ids)
+    open_ids = set(cases.values_list("pk", flat=True))
+    first, latest = {}, {}
+    placements = TRMPlacement.objects.select_related("meeting", "stage")
+    for p in sorted(placements, key=lambda p: (p.meeting.starts_at, p.meeting_id)):
+        first.setdefault(p.meeting.case_id, p.stage.number)
+    records = TRMStageRecord.objects.filter(recorded_on__lte=period.end).select_related("stage")
+    for r in sorted(records, key=lambda r: (r.recorded_on, r.pk)):
+        latest[r.case_id] = r.stage.number
+    out = {}
+    for case_id in open_ids & first.keys() & latest.keys():
+        was, now = first[case_id], latest[case_id]
+        out[case_id] = "up" if now > was else "down" if now < was else "same"
+    return out
+
+
+def test_trm_movement_on_generated_data_follows_its_rule(world):
+    """On a generated dataset (many cases, meetings, placements and records), the dashboard's
+    TRM movement and each drill-down agree with the rule computed in plain Python, for every
+    team and for one, over two periods."""
+    from django.core.management import call_command
+
+    call_command(
+        "generate_data",
+        teams=2,
+        children=160,
+        reviews=600,
+        timeline=0,
+        seed=5,
+        stdout=open(os.devnull, "w"),  # noqa: SIM115
+    )
+    generated = list(Team.objects.filter(code__startswith="gen5-").values_list("pk", flat=True))
+    today = timezone.localdate()
+    for period in (
+        Period(today - dt.timedelta(days=365), today),
+        Period(today - dt.timedelta(days=240), today - dt.timedelta(days=150)),
+    ):
+        every = list(Team.objects.values_list("pk", flat=True))
+        for team_ids in (every, generated, generated[:1]):
+            expected = _trm_movement_in_python(team_ids, period)
+            assert len(set(expected.values())) == 3  # the data moves every way
+            v = values(team_ids, period)
+            for direction in ("up", "same", "down"):
+                key = f"trm:{direction}"
+                ids = {pk for pk, d in expected.items() if d == direction}
+                assert v[key].value == len(ids), (period, team_ids, key)
+                assert v[key].denominator == len(expected)
+                drilled = figures.drill_cases(team_ids, period, key)
+                assert set(drilled.values_list("pk", flat=True)) == ids, (period, team_ids, key)
+
+
+def test_every_count_that_drills_down_lists_as_many_cases_as_it_counts(world):
+    """On a generated dataset, for every team and for one: each drillable figure's count (some
+    are counted in the case aggregate, others with the checks, the reviews or the offences
+    after closure) equals the number of cases its drill-down lists."""
+    from django.core.management import call_command
+
+    call_command(
+        "generate_data",
+        teams=2,
+        children=160,
+        reviews=600,
+        timeline=0,
+        seed=9,
+        stdout=open(os.devnull, "w"),  # noqa: SIM115
+    )
+    generated = list(Team.objects.filter(code__startswith="gen9-").values_list("pk", flat=True))
+    period = Period(timezone.localdate() - dt.timedelta(days=365), timezone.localdate())
+    every = list(Team.objects.values_list("pk", flat=True))
+    for team_ids in (every, generated[:1]):
+        drillable = [
+            row for table in figures.dashboard(team_ids, period) for row in table.rows if row.drill
+        ]
+        assert sum(1 for row in drillable if row.value) > 30
+        for row in drillable:
+            listed = figures.drill_cases(team_ids, period, row.key).count()
+            assert listed == row.value, (team_ids == every, row.key)
