@@ -241,6 +241,24 @@ def test_pipeline_board(client, world):
     assert client.get(reverse("monitoring:pipeline")).status_code == 404
 
 
+def test_pipeline_board_counts_every_case_and_lists_the_longest_waiting(
+    client, world, django_assert_max_num_queries
+):
+    from django.utils import timezone
+
+    now = timezone.now()
+    for days in range(35):  # waiting 0..34 days
+        case(world, status="waiting", status_changed_at=now - dt.timedelta(days=days, hours=1))
+    client.force_login(world.senior)
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("monitoring:pipeline"))
+    waiting = {col["key"]: col for col in page.context["board"]}["waiting"]
+    assert waiting["count"] == 35
+    assert [c.days_in_stage for c in waiting["cases"]] == list(range(34, 4, -1))
+    assert waiting["mean_days"] == 17
+    assert "and 5 more" in page.content.decode()
+
+
 def test_seriousness_and_waiting_time(world):
     from referrals.models import Offence
 
