@@ -95,8 +95,8 @@ def database_from_env(default: str) -> dict:
     if db["ENGINE"] == "django.db.backends.postgresql":
         db.setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
         db["CONN_HEALTH_CHECKS"] = True
-        # PostgreSQL's JIT spends seconds compiling the dashboard's aggregates on every
-        # request (measured: 2.4 s of 3.2 s); the queries are fast without it.
+        # PostgreSQL's JIT compiles the dashboard's large aggregates on every request, which
+        # takes far longer than running them (README, Performance); they are fast without it.
         options = db.setdefault("OPTIONS", {})
         options.setdefault("options", "-c jit=off")
     elif db["ENGINE"] == "django.db.backends.sqlite3":
