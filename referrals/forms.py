@@ -189,6 +189,7 @@ class RuleSetForm(forms.Form):
         label=_("Check against"),
         queryset=RuleSet.objects.filter(is_active=True),
         empty_label=None,
+        required=False,  # the team's own when none is chosen; not marked required
     )
 
 

@@ -153,7 +153,8 @@ class OfferForm(forms.ModelForm):
 class PeriodForm(forms.Form):
     """The period of the sessions listed for oversight (the index page's filter)."""
 
-    months = forms.TypedChoiceField(label=_("Period"), coerce=int)
+    # Not marked required: the select always has a period chosen.
+    months = forms.TypedChoiceField(label=_("Period"), coerce=int, required=False)
 
     def __init__(self, *args, periods, **kwargs):
         super().__init__(*args, **kwargs)
