@@ -389,12 +389,21 @@ def waiting_list(request):
 # --- Consent ------------------------------------------------------------------------------
 
 
+def _withdraw_ids(consent_id: str) -> str:
+    """Ids for a consent record's withdrawal form, apart from the other rows' and from the
+    consent form's (set when the form is made: its errors keep the ids it had then)."""
+    return f"withdraw-{consent_id}-%s" if consent_id.isdigit() else "withdraw-%s"
+
+
 @require_http_methods(["GET", "POST"])
 def consent(request, pk: int):
     case = case_get_for(request.user, pk)
     can_record = access_for(request.user).can_record_consent(case)
     form = ConsentForm(request.POST if "record" in request.POST else None)
-    withdraw_form = WithdrawForm(request.POST if "withdraw" in request.POST else None)
+    withdraw_form = WithdrawForm(
+        request.POST if "withdraw" in request.POST else None,
+        auto_id=_withdraw_ids(request.POST.get("consent_id", "")),
+    )
     if request.method == "POST":
         if not can_record:
             raise PermissionDenied
@@ -445,8 +454,9 @@ def consent(request, pk: int):
         if withdraw_form.is_bound and withdraw_form.data.get("consent_id") == str(record.pk):
             record.withdraw_form, withdraw_form_shown = withdraw_form, True
         else:
-            record.withdraw_form = WithdrawForm(initial={"consent_id": record.pk})
-        record.withdraw_form.auto_id = f"withdraw-{record.pk}-%s"
+            record.withdraw_form = WithdrawForm(
+                initial={"consent_id": record.pk}, auto_id=_withdraw_ids(str(record.pk))
+            )
     audit_record(actor=request.user, action=AuditEvent.Action.VIEW, obj=case, detail="consent")
     return render(
         request,
