@@ -102,6 +102,8 @@ class DecisionSummaryForm(forms.Form):
     )
 
     def __init__(self, *args, cases, **kwargs):
+        # Its ids apart from the escalation form's on the same page (both have a case).
+        kwargs.setdefault("auto_id", "summary-%s")
         super().__init__(*args, **kwargs)
         self.fields["case"].queryset = cases
         self.fields["case"].label_from_instance = lambda c: c.reference
@@ -131,6 +133,7 @@ class EscalationForm(forms.ModelForm):
         }
 
     def __init__(self, *args, session, **kwargs):
+        kwargs.setdefault("auto_id", "escalation-%s")
         super().__init__(*args, **kwargs)
         self.fields["supervisee"].queryset = User.objects.filter(
             supervision_attendance__session=session
