@@ -157,5 +157,5 @@ def invalid_controls(html: str) -> dict[str, str]:
 
 def assert_accessible_form_page(html: str) -> None:
     """Every control labelled, and no id used twice (a label would find the wrong control)."""
-    assert unlabelled_controls(html) == []
-    assert duplicate_ids(html) == []
+    problems = {"unlabelled": unlabelled_controls(html), "ids used twice": duplicate_ids(html)}
+    assert problems == {"unlabelled": [], "ids used twice": []}, problems
