@@ -3,6 +3,9 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTHON ?= $(shell scripts/find-python)
+# The templates djLint formats and checks (its settings are in pyproject.toml).
+# formulation/templates and monitoring/templates join once they are formatted.
+TEMPLATES := templates referrals/templates reviews/templates supervision/templates
 
 .PHONY: run test lint install install-dev format clean bench-report bench-reminders bench
 
@@ -39,11 +42,13 @@ test: install-dev
 	@scripts/install-system-packages test
 	scripts/run-tests $(ARGS)
 
-## Static checks: ruff, migrations up to date, compose file valid.
+## Static checks: ruff, templates formatted and linted (djLint), migrations up to date,
+## compose file valid.
 lint: install-dev
 	@scripts/install-system-packages lint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djlint --check --lint $(TEMPLATES)
 	DJANGO_SETTINGS_MODULE=ecm.settings.development $(PY) manage.py makemigrations --check --dry-run
 	ECM_ENV_FILE=.env.example docker-compose --env-file .env.example config --quiet
 
@@ -68,6 +73,7 @@ bench: install-dev
 format: install-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/djlint --reformat $(TEMPLATES)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

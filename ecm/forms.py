@@ -129,7 +129,6 @@ class CaseFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams
         self.fields["case_manager"].queryset = case_managers
-        bootstrap(self)
 
 
 class SearchForm(forms.Form):

@@ -12,7 +12,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .forms import bootstrap
 from .models import Notification, NotificationPreference
 
 
@@ -21,10 +20,6 @@ class PreferenceForm(forms.ModelForm):
         model = NotificationPreference
         fields = ["email_mode"]
         widgets = {"email_mode": forms.RadioSelect}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        bootstrap(self)
 
 
 @require_GET

@@ -140,12 +140,16 @@ def _case_context(request, case, history: list[Case], **extra):
         and access.can_create_case(case.team)
         and not any(c.previous_case_id == case.pk for c in history),
         "closure_url": closure_page,
+        # One form for the other moves: each button sends its transition's name. No ids:
+        # the page has one of these per button, and hidden fields need no label.
+        "transition_form": CaseTransitionForm(initial={"version": case.version}, auto_id=False),
     }
     if any(t.name == "close" for t in transitions) and not closure_page:
         ctx["close_form"] = CaseCloseForm(initial={"transition": "close", "version": case.version})
     if ctx["can_change"]:
         ctx["allocate_form"] = AllocateForm(
             initial={"version": case.version, "case_manager": case.case_manager_id},
+            auto_id="allocate-%s",  # ids apart from the close form's (both have a version)
             case_managers=selectors.case_managers_of(case).only(
                 "pk", "first_name", "last_name", "username"
             ),

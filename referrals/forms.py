@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from ecm.forms import DateInput, bootstrap
+from ecm.forms import DateInput
 
 from .models import (
     ACE_HOUSEHOLD,
@@ -79,8 +81,8 @@ class ReferralForm(forms.ModelForm):
             self.fields["version"].initial = self.instance.version
             value = self.instance.repeat_offender
             self.initial["repeat_offender"] = {True: "true", False: "false"}.get(value, "")
-        bootstrap(self)
         for name in GRID_FIELDS:
+            # The answer grids lay out each radio by hand (referrals/_grid.html).
             self.fields[name].widget.attrs["class"] = "form-check-input"
 
     def clean_referral_date(self):
@@ -135,10 +137,6 @@ class OffenceForm(forms.Form):
         label=_("Gravity score (1-8)"), min_value=1, max_value=8, required=False
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        bootstrap(self)
-
     def clean(self):
         data = super().clean()
         if data.get("offence_type") and not data.get("date"):
@@ -163,17 +161,44 @@ class BaseOffenceFormSet(forms.BaseFormSet):
 OffenceFormSet = forms.formset_factory(OffenceForm, formset=BaseOffenceFormSet, extra=3)
 
 
+def _offence_label(offence) -> str:
+    parts = [date_format(offence.date, "j M Y"), offence.offence_type]
+    if offence.gravity:
+        parts.append(f"{_('gravity')} {offence.gravity}")
+    return " · ".join(parts)
+
+
+class OffenceRemoveForm(forms.Form):
+    """The offences already recorded, to tick for removal when the draft is saved."""
+
+    delete_offence = forms.MultipleChoiceField(
+        label=_("Offences recorded: tick any to remove"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, offences, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["delete_offence"].choices = [(o.pk, _offence_label(o)) for o in offences]
+
+
 class RuleSetForm(forms.Form):
     """Which rule set to check the referral against (the team's own by default)."""
 
     rule_set = forms.ModelChoiceField(
-        label=_("Rule set"), queryset=RuleSet.objects.filter(is_active=True)
+        label=_("Check against"),
+        queryset=RuleSet.objects.filter(is_active=True),
+        empty_label=None,
+        required=False,  # the team's own when none is chosen; not marked required
     )
 
 
 class EligibilityForm(forms.Form):
+    # Chosen with RuleSetForm above the form; carried along here.
     rule_set = forms.ModelChoiceField(
-        label=_("Rule set"), queryset=RuleSet.objects.filter(is_active=True)
+        label=_("Rule set"),
+        queryset=RuleSet.objects.filter(is_active=True),
+        widget=forms.HiddenInput,
     )
     decision = forms.ChoiceField(
         label=_("Decision"), choices=Decision.choices, widget=forms.RadioSelect
@@ -207,12 +232,9 @@ class EligibilityForm(forms.Form):
                 choices=CriterionResult.choices,
                 initial=suggestion.result,
                 widget=forms.RadioSelect,
-                help_text=suggestion.explanation,
+                # Help text is not escaped when rendered: format_html escapes the explanation.
+                help_text=format_html("{}: {}", _("Suggested because"), suggestion.explanation),
             )
-        bootstrap(self)
-        for field in self.fields.values():
-            if isinstance(field.widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
-                field.widget.attrs["class"] = "form-check-input"
 
     def criterion_fields(self):
         return [self[f"criterion_{c.pk}"] for c in self.criteria]
@@ -245,7 +267,6 @@ class ConsentForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["date"].initial = timezone.localdate()
-        bootstrap(self)
 
 
 class WithdrawForm(forms.Form):
@@ -253,25 +274,23 @@ class WithdrawForm(forms.Form):
     date = forms.DateField(label=_("Date withdrawn"), widget=DateInput())
     reason = forms.CharField(label=_("Reason for withdrawal"), max_length=255)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        bootstrap(self)
-
 
 class NoteForm(forms.Form):
     note = forms.CharField(
         label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        bootstrap(self)
+
+class ReadyForm(NoteForm):
+    """The note on the case page when the child is assessed as ready for referral."""
+
+    note = forms.CharField(
+        label=_("Readiness: who agreed and why (optional)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
 
 
 class PriorityForm(forms.Form):
     significant_concern = forms.BooleanField(label=_("Significant concern"), required=False)
     note = forms.CharField(label=_("What is the concern?"), max_length=255, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        bootstrap(self)

@@ -25,12 +25,14 @@ from .forms import (
     EligibilityForm,
     NoteForm,
     OffenceFormSet,
+    OffenceRemoveForm,
     PriorityForm,
+    ReadyForm,
     ReferralForm,
     RuleSetForm,
     WithdrawForm,
 )
-from .models import LEAFLET_VERSION, Consent, Referral, ReferralStatus, RuleSet
+from .models import LEAFLET_VERSION, Consent, Referral, ReferralStatus
 
 PAGE_SIZE = 50
 
@@ -95,6 +97,11 @@ def _form_page(request, referral, form, offence_forms=None, problems=(), status=
         offence_forms=offence_forms or OffenceFormSet(prefix="offence"),
         problems=list(problems),
         max_upload=settings.ASSETPLUS_MAX_BYTES,
+    )
+    # Unbound, with the boxes ticked as sent: an offence removed meanwhile is no error.
+    context["remove_form"] = OffenceRemoveForm(
+        initial={"delete_offence": request.POST.getlist("delete_offence")},
+        offences=context["offences"],
     )
     return render(request, "referrals/form.html", context, status=status)
 
@@ -193,7 +200,7 @@ def assetplus_download(request, pk: int):
 @require_POST
 def referral_ready(request, pk: int):
     case = case_get_for(request.user, pk)
-    form = NoteForm(request.POST)
+    form = ReadyForm(request.POST)
     form.is_valid()
     try:
         services.referral_mark_ready(
@@ -268,7 +275,7 @@ def eligibility_check(request, pk: int):
             referral,
             form=form,
             rule_set=rule_set,
-            rule_sets=RuleSet.objects.filter(is_active=True),
+            rule_set_form=RuleSetForm(initial={"rule_set": rule_set}, auto_id="pick-%s"),
             viability_form=NoteForm(),
         ),
     )
@@ -362,12 +369,18 @@ def waiting_list(request):
             if entry.waiting_since
             else None
         )
+        entry.priority_form = PriorityForm(
+            initial={
+                "significant_concern": entry.significant_concern,
+                "note": entry.significant_concern_note,
+            },
+            auto_id=f"priority-{entry.pk}-%s",
+        )
     return render(
         request,
         "referrals/waiting_list.html",
         {
             "entries": entries,
-            "priority_form": PriorityForm(),
             "concern_points": selectors.SIGNIFICANT_CONCERN_POINTS,
         },
     )
@@ -376,12 +389,21 @@ def waiting_list(request):
 # --- Consent ------------------------------------------------------------------------------
 
 
+def _withdraw_ids(consent_id: str) -> str:
+    """Ids for a consent record's withdrawal form, apart from the other rows' and from the
+    consent form's (set when the form is made: its errors keep the ids it had then)."""
+    return f"withdraw-{consent_id}-%s" if consent_id.isdigit() else "withdraw-%s"
+
+
 @require_http_methods(["GET", "POST"])
 def consent(request, pk: int):
     case = case_get_for(request.user, pk)
     can_record = access_for(request.user).can_record_consent(case)
     form = ConsentForm(request.POST if "record" in request.POST else None)
-    withdraw_form = WithdrawForm(request.POST if "withdraw" in request.POST else None)
+    withdraw_form = WithdrawForm(
+        request.POST if "withdraw" in request.POST else None,
+        auto_id=_withdraw_ids(request.POST.get("consent_id", "")),
+    )
     if request.method == "POST":
         if not can_record:
             raise PermissionDenied
@@ -424,6 +446,17 @@ def consent(request, pk: int):
                 )
                 return redirect("referrals:consent", pk=case.pk)
     records = list(case.consents.select_related("explained_by", "recorded_by"))
+    withdraw_form_shown = False
+    for record in records:
+        if not (record.given and not record.withdrawn_on and can_record):
+            continue
+        # A withdrawal form in each row; the one just sent keeps what was typed and its errors.
+        if withdraw_form.is_bound and withdraw_form.data.get("consent_id") == str(record.pk):
+            record.withdraw_form, withdraw_form_shown = withdraw_form, True
+        else:
+            record.withdraw_form = WithdrawForm(
+                initial={"consent_id": record.pk}, auto_id=_withdraw_ids(str(record.pk))
+            )
     audit_record(actor=request.user, action=AuditEvent.Action.VIEW, obj=case, detail="consent")
     return render(
         request,
@@ -434,7 +467,7 @@ def consent(request, pk: int):
             "records": records,
             "status": services.consent_status(case, records),
             "form": form,
-            "withdraw_form": withdraw_form,
+            "withdraw_form": None if withdraw_form_shown else withdraw_form,
             "can_record": can_record,
             "leaflet_version": LEAFLET_VERSION,
         },
@@ -481,6 +514,7 @@ def referral_panel(request, case) -> str:
             "referral": referral,
             "last_event": last_event,
             "consent": consent_info,
+            "ready_form": ReadyForm(auto_id="ready-%s"),
             "can_edit": access_for(user).can_edit_referral(case),
             "can_decide": access_for(user).can_decide_referral(case),
         },

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ecm.access import CASE_ROLES
-from ecm.forms import DateInput, bootstrap
+from ecm.forms import DateInput
 from ecm.models import ClosureReason
 from ecm.selectors import case_team_members
 from formulation.models import ReportSection
@@ -109,7 +110,6 @@ class ReviewForm(forms.ModelForm):
                 choices=Action.Status.choices,
                 initial=Action.Status.OPEN,
             )
-        bootstrap(self)
 
     def progress_rows(self):
         return [
@@ -148,7 +148,6 @@ class TRMStageForm(forms.Form):
     def __init__(self, *args, stages, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["stage"].queryset = stages
-        bootstrap(self)
 
 
 class ActionForm(forms.ModelForm):
@@ -168,7 +167,26 @@ class ActionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["recommendation"].queryset = case.recommendations.order_by("sequence")
         self.fields["owner_user"].queryset = case_team_members(case, CASE_ROLES)
-        bootstrap(self)
+
+
+class ActionStatusForm(forms.Form):
+    """An action's status, changed from its row in the actions table."""
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=Action.Status.choices,
+        # As wide as its longest choice, in a narrow table column.
+        widget=forms.Select(attrs={"class": "form-select-sm w-auto"}),
+    )
+
+    def __init__(self, *args, action, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].label = _("Status of %(a)s") % {"a": action.description}
+        # The row's header and the column's header say what this is; the label is for
+        # screen readers. crispy's field template takes the class from the helper.
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.label_class = "visually-hidden"
 
 
 class ContactForm(forms.ModelForm):
@@ -180,7 +198,6 @@ class ContactForm(forms.ModelForm):
     def __init__(self, *args, stages, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["trm_stage"].queryset = stages
-        bootstrap(self)
 
 
 class MissedDecisionForm(forms.Form):
@@ -195,7 +212,6 @@ class MissedDecisionForm(forms.Form):
     def __init__(self, *args, psychologists, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["psychologist"].queryset = psychologists
-        bootstrap(self)
 
 
 class RiskForm(forms.ModelForm):
@@ -207,10 +223,6 @@ class RiskForm(forms.ModelForm):
             "serious_harm": forms.Select(choices=[(i, i) for i in range(1, 5)]),
             "vulnerability": forms.Select(choices=[(i, i) for i in range(1, 5)]),
         }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        bootstrap(self)
 
 
 class ClosureForm(forms.ModelForm):
@@ -265,7 +277,6 @@ class ClosureForm(forms.ModelForm):
                 label=_("%(d)s: current level of concern") % {"d": label},
                 choices=[("", _("Choose…")), *OutcomeRating.Concern.choices],
             )
-        bootstrap(self)
 
     def clean_closed_on(self):
         value = self.cleaned_data["closed_on"]
@@ -301,10 +312,14 @@ class BaselineForm(forms.Form):
                 label=_("%(d)s: current level of concern") % {"d": label},
                 choices=[("", _("Choose…")), *OutcomeRating.Concern.choices],
             )
-        bootstrap(self)
 
     def rows(self):
         return [(label, self[f"concern_{domain}"]) for domain, label in OutcomeDomain.choices]
+
+    def answers(self):
+        """Each domain with the answer given (its label), for those who may not rate."""
+        concern = dict(OutcomeRating.Concern.choices)
+        return [(label, concern.get(field.value() or "")) for label, field in self.rows()]
 
     def ratings(self) -> dict:
         return {

@@ -27,6 +27,7 @@ from formulation.selectors import stages_for
 from . import selectors, services
 from .forms import (
     ActionForm,
+    ActionStatusForm,
     BaselineForm,
     ClosureForm,
     ContactForm,
@@ -55,6 +56,12 @@ def _overview_context(request, case, **forms):
     next_due = selectors.next_review_due(case)
     closure = getattr(case, "closure", None) if not case.is_open else None
     labels = dict(ReportSection.choices)
+    can_actions = access_for(user).can_manage_actions(case)
+    if can_actions:
+        for action in actions:
+            action.status_form = ActionStatusForm(
+                initial={"status": action.status}, action=action, auto_id=f"action-{action.pk}-%s"
+            )
     return {
         "case": case,
         "child": case.child,
@@ -73,7 +80,7 @@ def _overview_context(request, case, **forms):
             for t in (closure.transitions.all() if closure else [])
         ],
         "can_record": access_for(user).can_record_review(case),
-        "can_actions": access_for(user).can_manage_actions(case),
+        "can_actions": can_actions,
         "can_rate": access_for(user).can_rate(case),
         "can_close": access_for(user).can_close_case(case),
         "action_form": forms.get("action_form") or ActionForm(case=case),

@@ -3,9 +3,10 @@ from __future__ import annotations
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ecm.access import SUPERVISEE_ROLES, access_for
-from ecm.forms import DateInput, DateTimeInput, bootstrap
+from ecm.forms import DateInput, DateTimeInput
 from ecm.models import Case, User
 from ecm.selectors import team_members
 
@@ -77,7 +78,6 @@ class SessionForm(forms.ModelForm):
             self.initial["supervisees"] = [a.user_id for a in self.instance.attendance.all()]
             self.initial["cases"] = [c.case_id for c in self.instance.cases_discussed.all()]
             self.initial["version"] = self.instance.version
-        bootstrap(self)
 
     def model_data(self) -> dict:
         return {
@@ -92,10 +92,6 @@ class ReflectionForm(forms.Form):
         label=_("My reflections"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        bootstrap(self)
-
 
 class DecisionSummaryForm(forms.Form):
     case = forms.ModelChoiceField(label=_("Case"), queryset=Case.objects.none())
@@ -106,10 +102,11 @@ class DecisionSummaryForm(forms.Form):
     )
 
     def __init__(self, *args, cases, **kwargs):
+        # Its ids apart from the escalation form's on the same page (both have a case).
+        kwargs.setdefault("auto_id", "summary-%s")
         super().__init__(*args, **kwargs)
         self.fields["case"].queryset = cases
         self.fields["case"].label_from_instance = lambda c: c.reference
-        bootstrap(self)
 
 
 class EscalationForm(forms.ModelForm):
@@ -136,13 +133,13 @@ class EscalationForm(forms.ModelForm):
         }
 
     def __init__(self, *args, session, **kwargs):
+        kwargs.setdefault("auto_id", "escalation-%s")
         super().__init__(*args, **kwargs)
         self.fields["supervisee"].queryset = User.objects.filter(
             supervision_attendance__session=session
         )
         self.fields["case"].queryset = Case.objects.filter(supervision_links__session=session)
         self.fields["case"].label_from_instance = lambda c: c.reference
-        bootstrap(self)
 
 
 class OfferForm(forms.ModelForm):
@@ -154,4 +151,16 @@ class OfferForm(forms.ModelForm):
     def __init__(self, *args, psychologist, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["practitioner"].queryset = supervisable_people(psychologist)
-        bootstrap(self)
+
+
+class PeriodForm(forms.Form):
+    """The period of the sessions listed for oversight (the index page's filter)."""
+
+    # Not marked required: the select always has a period chosen.
+    months = forms.TypedChoiceField(label=_("Period"), coerce=int, required=False)
+
+    def __init__(self, *args, periods, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["months"].choices = [
+            (m, ngettext("last month", "last %(n)s months", m) % {"n": m}) for m in periods
+        ]

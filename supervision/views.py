@@ -24,7 +24,14 @@ from ecm.models import AuditEvent
 from ecm.selectors import case_list_for
 
 from . import selectors, services
-from .forms import DecisionSummaryForm, EscalationForm, OfferForm, ReflectionForm, SessionForm
+from .forms import (
+    DecisionSummaryForm,
+    EscalationForm,
+    OfferForm,
+    PeriodForm,
+    ReflectionForm,
+    SessionForm,
+)
 
 PERIODS = (1, 2, 3, 6, 12)
 
@@ -81,7 +88,7 @@ def index(request):
             "metadata": metadata,
             "coverage": selectors.coverage(managed, start, end) if managed else None,
             "months": months,
-            "periods": PERIODS,
+            "period_form": PeriodForm(initial={"months": months}, periods=PERIODS),
             "offer_form": OfferForm(psychologist=user, initial={"offered_on": timezone.localdate()})
             if is_psychologist
             else None,

@@ -13,7 +13,7 @@ from ecm import services as core
 from ecm.editing import StaleEditError
 from ecm.models import Case
 from formulation import services as formulation_services
-from formulation.models import Meeting, TimelineEvent, TRMFramework
+from formulation.models import TimelineEvent, TRMFramework
 from referrals.models import Offence
 from reviews import selectors, services
 from reviews.models import (
@@ -38,36 +38,6 @@ def _today():
 
 def stage(number):
     return TRMFramework.objects.get(code="practice-stages").stages.get(number=number)
-
-
-@pytest.fixture
-def formulated(world):
-    """World's Alpha YOT case after a held formulation meeting 60 days ago: TRM stage 3
-    and two recommendations."""
-    case = world.case
-    meeting = Meeting.objects.create(
-        case=case,
-        starts_at=timezone.now() - dt.timedelta(days=60),
-        chair=world.senior,
-        psychologist=world.psychologist,
-        status=Meeting.Status.HELD,
-        review_at=timezone.now() + dt.timedelta(days=5),
-    )
-    formulation_services.trm_placement_save(
-        actor=world.psychologist,
-        meeting=meeting,
-        stage=stage(3),
-        presentation="Talking about hard things.",
-        underlying_need="Trusted adult.",
-        intervention_recommendation="Keep going.",
-    )
-    for n in (1, 2):
-        formulation_services.recommendation_add(
-            actor=world.psychologist,
-            meeting=meeting,
-            data={"intervention": f"Recommendation {n}", "owner_agency": "yot", "sequence": n},
-        )
-    return case
 
 
 def review_data(**changes):

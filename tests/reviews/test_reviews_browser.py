@@ -201,15 +201,14 @@ def test_review_trm_closure_and_reopen_journey(browser, live_server, formulated_
     page.get_by_label("Risk of reoffending at closure (1-3)").select_option("2")
     page.get_by_label("Risk of serious harm at closure (1-4)").select_option("3")
     page.get_by_label("Vulnerability at closure (1-4)").select_option("4")
-    survey = page.locator("section[aria-labelledby='h-outcomes'] table select")
-    assert survey.count() == 2 * len(OutcomeDomain.choices)
-    for index in range(survey.count()):
-        select = survey.nth(index)
-        name = select.get_attribute("name")
-        if name.startswith("change_"):
-            select.select_option("improved" if index % 4 == 0 else "no_change")
-        else:
-            select.select_option("low")
+    survey = page.locator("section[aria-labelledby='h-outcomes']")
+    assert survey.locator("select").count() == 2 * len(OutcomeDomain.choices)
+    for index, (_domain, label) in enumerate(OutcomeDomain.choices):
+        # Each answer is found by its label, as a screen reader user finds it.
+        survey.get_by_label(f"{label}: change").select_option(
+            "improved" if index % 2 == 0 else "no_change"
+        )
+        survey.get_by_label(f"{label}: current level of concern").select_option("low")
     page.get_by_role("button", name="Close the case").click()
     page.get_by_text(f"Case {case.reference} is closed.").wait_for()
     assert page.locator(".case-header .status-badge").inner_text() == "Closed"

@@ -87,7 +87,7 @@ def test_supervision_confidentiality_journey(browser, live_server, referred_case
 
     summary = page.locator("details").filter(has_text="Add a decision summary to a case")
     summary.locator("summary").click()
-    summary.get_by_label("Case", exact=True).select_option(label=case.reference)
+    summary.get_by_label("Case*", exact=True).select_option(label=case.reference)
     summary.get_by_label("Decision summary (shown on the case to its team)").fill(DECISION)
     summary.get_by_role("button", name="Put it on the case").click()
     page.get_by_text("Decision summary added to the case.").wait_for()

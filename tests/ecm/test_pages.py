@@ -1,0 +1,78 @@
+"""The core pages' forms as a user meets them: every control labelled, ids used once, and
+the case page's status buttons each sending their own move."""
+
+import pytest
+from django.urls import reverse
+
+from tests.ecm import pages
+from tests.factories import CaseFactory
+
+
+@pytest.mark.parametrize(
+    "who, url",
+    [
+        ("case_manager", lambda w: reverse("case_detail", args=[w.case.pk])),
+        ("manager", lambda w: reverse("case_detail", args=[w.referred_case.pk])),
+        ("manager", lambda w: reverse("case_list")),
+        ("manager", lambda w: reverse("home")),
+        ("manager", lambda w: reverse("audit_log")),
+        ("case_manager", lambda w: reverse("search")),
+        ("case_manager", lambda w: reverse("child_create")),
+        ("case_manager", lambda w: reverse("notification_preferences")),
+    ],
+)
+def test_core_pages_label_every_control(client, world, who, url):
+    client.force_login(getattr(world, who))
+    response = client.get(url(world))
+    assert response.status_code == 200
+    pages.assert_accessible_form_page(response.content.decode())
+
+
+def test_case_filters_keep_their_labels_and_choices(client, world):
+    client.force_login(world.manager)
+    body = client.get(reverse("case_list") + "?status=active&open_only=on").content.decode()
+    root = pages.parse(body)
+    labels = {c.attrs["name"]: pages.label_of(root, c) for c in pages.controls(body)}
+    assert labels == {
+        "status": "Status",
+        "team": "Team",
+        "case_manager": "Case manager",
+        "open_only": "Open cases only",
+    }
+    status = next(c for c in root.iter("select") if c.attrs["name"] == "status")
+    assert [o.text() for o in status.iter("option") if "selected" in o.attrs] == ["Active"]
+    (box,) = (c for c in root.iter("input") if c.attrs.get("name") == "open_only")
+    assert "checked" in box.attrs
+
+
+def test_each_status_button_sends_its_own_move(client, world):
+    case = CaseFactory(team=world.yot_a, case_manager=world.case_manager, status="preparation")
+    client.force_login(world.senior)
+    body = client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    action = reverse("case_transition", args=[case.pk])
+    forms = [f for f in pages.parse(body).iter("form") if f.attrs.get("action") == action]
+    sent = []
+    for form in forms:
+        fields = {i.attrs["name"]: i.attrs.get("value") for i in form.iter("input")}
+        assert fields["version"] == str(case.version)
+        for button in form.iter("button"):
+            sent.append(button.attrs.get("value") or fields.get("transition"))
+    assert sorted(sent) == ["activate", "close"]
+    # The button's name and value and the form's version are all a move needs.
+    response = client.post(action, {"transition": "activate", "version": case.version})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == "active"
+
+
+def test_closing_without_a_reason_links_the_error_to_the_field(client, world):
+    case = CaseFactory(team=world.yot_a, case_manager=world.case_manager, status="potential")
+    client.force_login(world.manager)
+    response = client.post(
+        reverse("case_transition", args=[case.pk]),
+        {"transition": "close", "version": case.version},
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "required" in pages.invalid_controls(body)["reason"]
+    pages.assert_accessible_form_page(body)
