@@ -12,19 +12,37 @@ meaning, and a key explains them.
 
 from __future__ import annotations
 
-import bisect
 import datetime
-import functools
-import re
-import unicodedata
-import zlib
 from dataclasses import dataclass, field
-from itertools import accumulate
-from xml.sax.saxutils import escape, quoteattr
 
 from django.utils import dateformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+
+from ecm.drawing import (
+    BORDER,
+    FONT_FAMILY,
+    INK,
+    LINE_COLOUR,
+    MARGIN,
+    MUTED,
+    Legend,
+    clean,
+    darker,
+    diamond,
+    document,
+    el,
+    empty_document,
+    escape,
+    isotonic_place,
+    num,
+    points,
+    square,
+    text,
+    text_width,
+    truncate,
+    wrap,
+)
 
 __all__ = [
     "CATEGORIES",
@@ -36,9 +54,6 @@ __all__ = [
     "render_genogram",
     "render_timeline",
 ]
-
-FONT_FAMILY = "DejaVu Sans, Arial, sans-serif"
-SVG_NS = "http://www.w3.org/2000/svg"
 
 #: Horizontal scale of the timeline.
 PX_PER_YEAR = 120
@@ -99,229 +114,6 @@ class TimelineItem:
 
 
 # --------------------------------------------------------------------------------------
-# Shared helpers: escaping, text measurement, element building
-# --------------------------------------------------------------------------------------
-
-INK = "#1a1a1a"
-MUTED = "#4d4d4d"
-LINE_COLOUR = "#3a3a3a"
-BORDER = "#b8b8b8"
-
-# Characters that may not appear in an XML 1.0 document at all, even escaped.
-_INVALID_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def _clean(value: object) -> str:
-    return _INVALID_XML.sub("", str(value))
-
-
-def _esc(value: object) -> str:
-    """Escape text content (& < > and ")."""
-    return escape(_clean(value), {'"': "&quot;"})
-
-
-def _num(value: float) -> str:
-    text = f"{value:.1f}"
-    if text.endswith(".0"):
-        text = text[:-2]
-    return "0" if text == "-0" else text
-
-
-def _attrs(attrs: dict[str, object]) -> str:
-    out = []
-    for key, value in attrs.items():
-        if value is None:
-            continue
-        if isinstance(value, float):
-            value = _num(value)
-        out.append(f" {key}={quoteattr(_clean(value))}")
-    return "".join(out)
-
-
-def _el(tag: str, attrs: dict[str, object], content: str | None = None) -> str:
-    if content is None:
-        return f"<{tag}{_attrs(attrs)}/>"
-    return f"<{tag}{_attrs(attrs)}>{content}</{tag}>"
-
-
-def _text(
-    x: float,
-    y: float,
-    text: str,
-    size: float,
-    *,
-    anchor: str = "start",
-    bold: bool = False,
-    italic: bool = False,
-    fill: str = INK,
-    extra: dict[str, object] | None = None,
-) -> str:
-    attrs: dict[str, object] = {
-        "x": float(x),
-        "y": float(y),
-        "font-size": float(size),
-        "fill": fill,
-        "text-anchor": None if anchor == "start" else anchor,
-        "font-weight": "bold" if bold else None,
-        "font-style": "italic" if italic else None,
-    }
-    if extra:
-        attrs.update(extra)
-    return _el("text", attrs, _esc(text))
-
-
-# Advance widths of DejaVu Sans (regular, bold) for printable ASCII, in thousandths of an em,
-# taken from the font files. Arial, the fallback, is narrower, so boxes sized with these
-# never spill. Other characters are estimated (see _other_width).
-_REGULAR_W = (
-    318, 401, 460, 838, 636, 950, 780, 275, 390, 390, 500, 838, 318, 361, 318, 337, 636, 636,
-    636, 636, 636, 636, 636, 636, 636, 636, 337, 337, 838, 838, 838, 531, 1000, 684, 686, 698,
-    770, 632, 575, 775, 752, 295, 295, 656, 557, 863, 748, 787, 603, 787, 695, 635, 611, 732,
-    684, 989, 685, 611, 685, 390, 337, 390, 838, 500, 500, 613, 635, 550, 635, 615, 352, 635,
-    634, 278, 278, 579, 278, 974, 634, 612, 635, 635, 411, 521, 392, 634, 592, 818, 592, 592,
-    525, 636, 337, 636, 838,
-)  # fmt: skip
-_BOLD_W = (
-    348, 456, 521, 838, 696, 1002, 872, 306, 457, 457, 523, 838, 380, 415, 380, 365, 696, 696,
-    696, 696, 696, 696, 696, 696, 696, 696, 400, 400, 838, 838, 838, 580, 1000, 774, 762, 734,
-    830, 683, 683, 821, 837, 372, 372, 775, 637, 995, 837, 850, 733, 850, 770, 720, 682, 812,
-    774, 1103, 771, 724, 725, 457, 365, 457, 838, 500, 500, 675, 716, 593, 716, 678, 435, 716,
-    712, 343, 343, 665, 343, 1042, 712, 687, 716, 716, 493, 595, 478, 712, 652, 924, 645, 652,
-    582, 712, 365, 712, 838,
-)  # fmt: skip
-_PUNCTUATION_W = {"–": 500, "—": 1000, "…": 1000, "·": 318, "’": 318, "‘": 318, "“": 518, "”": 518}
-
-
-@functools.lru_cache(maxsize=4096)
-def _other_width(char: str, bold: bool) -> float:
-    if char in _PUNCTUATION_W:
-        return _PUNCTUATION_W[char] * (1.15 if bold else 1.0)
-    base = unicodedata.normalize("NFD", char)[:1]
-    if base and 32 <= ord(base) < 127:  # accented Latin letters: as wide as the letter
-        return (_BOLD_W if bold else _REGULAR_W)[ord(base) - 32]
-    if unicodedata.east_asian_width(char) in ("W", "F"):
-        return 1000.0
-    if unicodedata.combining(char):
-        return 0.0
-    return 760.0 if bold else 700.0
-
-
-def _char_widths(text: str, size: float, bold: bool) -> list[float]:
-    table = _BOLD_W if bold else _REGULAR_W
-    scale = size / 1000 * 1.03  # a little slack for rendering differences
-    out = []
-    for char in text:
-        code = ord(char)
-        width = table[code - 32] if 32 <= code < 127 else _other_width(char, bold)
-        out.append(width * scale)
-    return out
-
-
-def _text_width(text: str, size: float, bold: bool = False) -> float:
-    return sum(_char_widths(text, size, bold))
-
-
-def _truncate(text: str, max_width: float, size: float, bold: bool = False) -> str:
-    """The longest prefix of `text` that fits in `max_width`, with an ellipsis if cut."""
-    widths = _char_widths(text, size, bold)
-    if sum(widths) <= max_width:
-        return text
-    ellipsis = _text_width("…", size, bold)
-    cumulative = list(accumulate(widths))
-    cut = bisect.bisect_right(cumulative, max_width - ellipsis)
-    return text[:cut].rstrip() + "…" if cut > 0 else "…"
-
-
-def _wrap(text: str, max_width: float, size: float, bold: bool, max_lines: int) -> list[str]:
-    """Greedy word wrap into at most `max_lines` lines; the last line is truncated if needed."""
-    words = text.split()
-    if not words:
-        return []
-    lines: list[str] = []
-    current = ""
-    for index, word in enumerate(words):
-        candidate = f"{current} {word}" if current else word
-        if _text_width(candidate, size, bold) <= max_width:
-            current = candidate
-            continue
-        if current:
-            lines.append(current)
-        current = word
-        if len(lines) == max_lines - 1:
-            current = " ".join(words[index:])
-            break
-    lines.append(current)
-    return [_truncate(line, max_width, size, bold) for line in lines[:max_lines]]
-
-
-def _darker(colour: str, factor: float = 0.55) -> str:
-    value = colour.lstrip("#")
-    r, g, b = (int(value[i : i + 2], 16) for i in (0, 2, 4))
-    return "#{:02x}{:02x}{:02x}".format(*(int(c * factor) for c in (r, g, b)))
-
-
-def _document(
-    kind: str,
-    width: float,
-    height: float,
-    title: str,
-    desc: str,
-    body: list[str],
-) -> str:
-    """Wrap the drawing in the root <svg> with <title>/<desc> and stable, unique-ish ids."""
-    content = "".join(body)
-    uid = f"{kind}-{zlib.crc32((title + desc + content).encode('utf-8')):08x}"
-    width = float(max(1, round(width)))
-    height = float(max(1, round(height)))
-    head = _el(
-        "svg",
-        {
-            "xmlns": SVG_NS,
-            "role": "img",
-            "aria-labelledby": f"{uid}-title {uid}-desc",
-            "width": width,
-            "height": height,
-            "viewBox": f"0 0 {_num(width)} {_num(height)}",
-            "font-family": FONT_FAMILY,
-            "data-kind": kind,
-        },
-        "",
-    )[: -len("</svg>")]
-    return (
-        head
-        + _el("title", {"id": f"{uid}-title"}, _esc(title))
-        + _el("desc", {"id": f"{uid}-desc"}, _esc(desc))
-        + _el("rect", {"x": 0, "y": 0, "width": width, "height": height, "fill": "#ffffff"})
-        + content
-        + "</svg>"
-    )
-
-
-def _empty_document(kind: str, title: str, message: str) -> str:
-    width = max(420.0, _text_width(title, 16, True) + 48, _text_width(message, 13) + 96)
-    body = [
-        _text(24, 34, title, 16, bold=True),
-        _el(
-            "rect",
-            {
-                "x": 24,
-                "y": 52,
-                "width": width - 48,
-                "height": 56,
-                "rx": 6,
-                "fill": "#f7f7f7",
-                "stroke": BORDER,
-                "stroke-dasharray": "5 4",
-            },
-        ),
-        _text(
-            width / 2, 85, message, 13, anchor="middle", fill=MUTED, extra={"data-kind": "empty"}
-        ),
-    ]
-    return _document(kind, width, 132, title, message, body)
-
-
-# --------------------------------------------------------------------------------------
 # Genogram
 # --------------------------------------------------------------------------------------
 
@@ -333,7 +125,6 @@ _LINE_H = 15.0
 _PARTNER_GAP = 40.0  # between the text columns of adjacent partners
 _PERSON_GAP = 32.0  # between unrelated neighbours in a row
 _FAMILY_GAP = 52.0  # between neighbours from different families
-_MARGIN = 28.0
 _STATUSES = ("together", "separated", "divorced", "ended_by_death")
 _SYMBOL_FILL = "#ffffff"
 _CHILD_FILL = "#fff1b8"
@@ -384,19 +175,19 @@ class _Cluster:
 def _person_lines(person: GenoPerson) -> list[tuple[str, float, bool, bool, str]]:
     """Text lines under a symbol: (text, size, bold, italic, colour)."""
     lines: list[tuple[str, float, bool, bool, str]] = []
-    name = _clean(person.name).strip() or _("(no name)")
-    for part in _wrap(name, _NAME_W, 12.5, True, 2):
+    name = clean(person.name).strip() or _("(no name)")
+    for part in wrap(name, _NAME_W, 12.5, True, 2):
         lines.append((part, 12.5, True, False, INK))
-    birth = _clean(person.birth_label).strip()
+    birth = clean(person.birth_label).strip()
     if birth:
-        lines.append((_truncate(birth, _NAME_W, 11), 11, False, False, INK))
+        lines.append((truncate(birth, _NAME_W, 11), 11, False, False, INK))
     if person.deceased:
         lines.append((_("deceased"), 11, False, True, INK))
     if person.lives_with_child and not person.is_child:
         lines.append((_("lives with the child"), 10.5, False, True, MUTED))
     for note in person.notes:
-        note_text = _clean(note).strip()
-        for part in _wrap(note_text, _NAME_W, 10.5, False, 2):
+        note_text = clean(note).strip()
+        for part in wrap(note_text, _NAME_W, 10.5, False, 2):
             lines.append((part, 10.5, False, False, MUTED))
     return lines
 
@@ -447,30 +238,12 @@ def _arrange_cluster(members: list[int], adj: dict[int, list[int]], nodes: dict)
     return order
 
 
-def _isotonic_place(items: list[tuple[float, float, float]], gaps: list[float]) -> list[float]:
-    """Place items (width, desired left, weight) left to right, keeping their order and
-    the gaps between them, as close as possible to their desired positions (least squares,
-    by pool-adjacent-violators)."""
-    shifts = []
-    total = 0.0
-    for i, (width, _desired, _weight) in enumerate(items):
-        shifts.append(total)
-        total += width + (gaps[i] if i < len(gaps) else 0.0)
-    blocks: list[list[float]] = []  # [weighted sum, weight, count]
-    for i, (_width, desired, weight) in enumerate(items):
-        blocks.append([weight * (desired - shifts[i]), weight, 1])
-        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
-            s, w, c = blocks.pop()
-            blocks[-1][0] += s
-            blocks[-1][1] += w
-            blocks[-1][2] += c
-    lefts = []
-    i = 0
-    for s, w, c in blocks:
-        for _k in range(int(c)):
-            lefts.append(s / w + shifts[i])
-            i += 1
-    return lefts
+def _cross(x: float, y: float, r: float) -> str:
+    """The path of the cross over a deceased person's symbol."""
+    return (
+        f"M{num(x - r)},{num(y - r)}L{num(x + r)},{num(y + r)}"
+        f"M{num(x + r)},{num(y - r)}L{num(x - r)},{num(y + r)}"
+    )
 
 
 def _mean(values: list[float]) -> float | None:
@@ -486,7 +259,7 @@ class _Genogram:
                 self.nodes[person.id] = _Node(person, len(self.nodes))
         for node in self.nodes.values():
             node.lines = _person_lines(node.person)
-            widest = max((_text_width(t, s, b) for t, s, b, _i, _c in node.lines), default=0)
+            widest = max((text_width(t, s, b) for t, s, b, _i, _c in node.lines), default=0)
             node.width = max(_SYM + 28, widest + 6)
         self._collect_unions(unions)
         self._collect_families()
@@ -504,7 +277,7 @@ class _Genogram:
             if key in self.pair_union:
                 continue
             status = union.status if union.status in _STATUSES else "together"
-            info = _Union(union.a, union.b, status, _clean(union.label).strip())
+            info = _Union(union.a, union.b, status, clean(union.label).strip())
             self.pair_union[key] = info
             self.unions.append(info)
 
@@ -681,7 +454,7 @@ class _Genogram:
                 gap = _PARTNER_GAP if partnered else _PERSON_GAP
                 distance = prev.width / 2 + gap + node.width / 2
                 if partnered and union is not None:
-                    label_w = max((_text_width(t, 10.5) for t in union.text_lines), default=0)
+                    label_w = max((text_width(t, 10.5) for t in union.text_lines), default=0)
                     distance = max(distance, _SYM + label_w + 24)
                 centre += distance
             offsets.append(centre)
@@ -691,7 +464,7 @@ class _Genogram:
     def _union_text(self, union: _Union) -> list[str]:
         lines = []
         if union.label:
-            lines.append(_truncate(union.label, 140, 10.5))
+            lines.append(truncate(union.label, 140, 10.5))
         if union.status == "ended_by_death":
             lines.append(_("ended by death"))
         return lines
@@ -817,7 +590,7 @@ class _Genogram:
                         packed = desired + width + self._gap(row[i - 1], cluster)
                         items.append((cluster.width, packed, 0.05))
                 gaps = [self._gap(row[i], row[i + 1]) for i in range(len(row) - 1)]
-                for cluster, left in zip(row, _isotonic_place(items, gaps), strict=True):
+                for cluster, left in zip(row, isotonic_place(items, gaps), strict=True):
                     cluster.left = left
                     self._sync_x(cluster)
         lowest = min(
@@ -825,7 +598,7 @@ class _Genogram:
         )
         for row in self.rows:
             for cluster in row:
-                cluster.left += _MARGIN + 16 - lowest
+                cluster.left += MARGIN + 16 - lowest
                 self._sync_x(cluster)
 
     def _gap(self, left: _Cluster, right: _Cluster) -> float:
@@ -911,15 +684,15 @@ class _Genogram:
         self._cluster_geometry()
         self._place()
         bottom = self._vertical()
-        right = max(self._column(pid)[1] for pid in self.nodes) + _MARGIN + 16
+        right = max(self._column(pid)[1] for pid in self.nodes) + MARGIN + 16
         lines_svg = self._draw_descent()
         unions_svg = self._draw_unions()
         people_svg = [self._draw_person(node) for node in self.nodes.values()]
-        width = max(right, _text_width(self.title, 16, True) + 2 * _MARGIN, 560.0)
+        width = max(right, text_width(self.title, 16, True) + 2 * MARGIN, 560.0)
         key_svg, key_h = self._draw_key(bottom + 8, width)
-        height = bottom + 8 + key_h + _MARGIN
+        height = bottom + 8 + key_h + MARGIN
         body = [
-            _text(_MARGIN, 32, self.title, 16, bold=True),
+            text(MARGIN, 32, self.title, 16, bold=True),
             '<g data-kind="lines" fill="none" stroke-linecap="round">',
             *lines_svg,
             *unions_svg,
@@ -927,19 +700,19 @@ class _Genogram:
             *people_svg,
             key_svg,
         ]
-        return _document("genogram", width, height, self.title, self._description(), body)
+        return document("genogram", width, height, self.title, self._description(), body)
 
     def _description(self) -> str:
         count = len(self.nodes)
-        text = ngettext(
+        description = ngettext(
             "Genogram (family diagram) of %(count)d person over %(generations)d generation.",
             "Genogram (family diagram) of %(count)d people over %(generations)d generations.",
             count,
         ) % {"count": count, "generations": self.row_count}
-        children = [_clean(n.person.name) for n in self.nodes.values() if n.person.is_child]
+        children = [clean(n.person.name) for n in self.nodes.values() if n.person.is_child]
         if children:
-            text += " " + _("The child: %(names)s.") % {"names": ", ".join(children)}
-        return text
+            description += " " + _("The child: %(names)s.") % {"names": ", ".join(children)}
+        return description
 
     def _draw_descent(self) -> list[str]:
         out = []
@@ -962,20 +735,20 @@ class _Genogram:
             for c in family.children:
                 child = self.nodes[c]
                 parts.append(self._polyline([(child.x, bar_y), (child.x, self._symbol_top(c))]))
-            names = ", ".join(_clean(self.nodes[c].person.name) for c in family.children)
+            names = ", ".join(clean(self.nodes[c].person.name) for c in family.children)
             out.append(
-                _el(
+                el(
                     "g",
                     {"data-kind": "descent", "stroke": LINE_COLOUR, "stroke-width": 1.6},
-                    _el("title", {}, _esc(_("Children: %(names)s") % {"names": names}))
+                    el("title", {}, escape(_("Children: %(names)s") % {"names": names}))
                     + "".join(parts),
                 )
             )
         return out
 
     @staticmethod
-    def _polyline(points: list[tuple[float, float]]) -> str:
-        return _el("polyline", {"points": " ".join(f"{_num(x)},{_num(y)}" for x, y in points)})
+    def _polyline(coords: list[tuple[float, float]]) -> str:
+        return el("polyline", {"points": points(coords)})
 
     def _draw_unions(self) -> list[str]:
         out = []
@@ -1022,7 +795,7 @@ class _Genogram:
             for i in range(slashes):
                 sx = mx + (i - (slashes - 1) / 2) * 8
                 parts.append(
-                    _el(
+                    el(
                         "line",
                         {
                             "x1": sx - 4.5,
@@ -1036,7 +809,7 @@ class _Genogram:
                 )
             for i, line in enumerate(reversed(union.text_lines)):
                 parts.append(
-                    _text(
+                    text(
                         text_x,
                         text_y - 13 * i,
                         line,
@@ -1047,15 +820,15 @@ class _Genogram:
                     )
                 )
             names = _("%(a)s and %(b)s") % {
-                "a": _clean(a.person.name),
-                "b": _clean(b.person.name),
+                "a": clean(a.person.name),
+                "b": clean(b.person.name),
             }
             described = [names, status_text[union.status]]
             if union.label:
                 described.append(union.label)
             kind = "partnership-unrecorded" if union.implicit else "partnership"
             out.append(
-                _el(
+                el(
                     "g",
                     {
                         "data-kind": kind,
@@ -1063,7 +836,7 @@ class _Genogram:
                         "stroke": LINE_COLOUR,
                         "stroke-width": 1.8,
                     },
-                    _el("title", {}, _esc(": ".join([described[0], ", ".join(described[1:])])))
+                    el("title", {}, escape(": ".join([described[0], ", ".join(described[1:])])))
                     + "".join(parts),
                 )
             )
@@ -1072,33 +845,27 @@ class _Genogram:
     @staticmethod
     def _shape(sex: str, x: float, y: float, half: float, attrs: dict[str, object]) -> str:
         if sex == "male":
-            return _el(
-                "rect",
-                {"x": x - half, "y": y - half, "width": 2 * half, "height": 2 * half, **attrs},
-            )
+            return square(x, y, half, attrs)
         if sex == "female":
-            return _el("circle", {"cx": x, "cy": y, "r": half, **attrs})
-        d = half + 2  # a diamond looks smaller than a square of the same size
-        corners = ((x, y - d), (x + d, y), (x, y + d), (x - d, y))
-        points = " ".join(f"{_num(cx)},{_num(cy)}" for cx, cy in corners)
-        return _el("polygon", {"points": points, **attrs})
+            return el("circle", {"cx": x, "cy": y, "r": half, **attrs})
+        return diamond(x, y, half + 2, attrs)  # a diamond looks smaller than a square
 
     def _draw_person(self, node: _Node) -> str:
         person = node.person
         sex = person.sex if person.sex in ("male", "female") else "other"
         x, y = node.x, node.y
         parts = []
-        details = [_clean(person.name)]
+        details = [clean(person.name)]
         if person.birth_label:
-            details.append(_clean(person.birth_label))
+            details.append(clean(person.birth_label))
         if person.is_child:
             details.append(_("the child"))
         if person.deceased:
             details.append(_("deceased"))
         if person.lives_with_child and not person.is_child:
             details.append(_("lives with the child"))
-        details.extend(_clean(n) for n in person.notes if _clean(n).strip())
-        parts.append(_el("title", {}, _esc(", ".join(details))))
+        details.extend(clean(n) for n in person.notes if clean(n).strip())
+        parts.append(el("title", {}, escape(", ".join(details))))
         if person.is_child:
             parts.append(
                 self._shape(
@@ -1135,11 +902,10 @@ class _Genogram:
         if person.deceased:
             r = _HALF + 3
             parts.append(
-                _el(
+                el(
                     "path",
                     {
-                        "d": f"M{_num(x - r)},{_num(y - r)}L{_num(x + r)},{_num(y + r)}"
-                        f"M{_num(x + r)},{_num(y - r)}L{_num(x - r)},{_num(y + r)}",
+                        "d": _cross(x, y, r),
                         "stroke": INK,
                         "stroke-width": 2,
                         "fill": "none",
@@ -1150,12 +916,12 @@ class _Genogram:
         if person.lives_with_child and not person.is_child:
             parts.append(self._house(x + _HALF + 4, y + _HALF, {"data-kind": "household"}))
         ty = y + _HALF + (_OUTLINE if person.is_child else 0) + 4
-        for text, size, bold, italic, colour in node.lines:
+        for line, size, bold, italic, colour in node.lines:
             ty += _LINE_H
             parts.append(
-                _text(x, ty - 3, text, size, anchor="middle", bold=bold, italic=italic, fill=colour)
+                text(x, ty - 3, line, size, anchor="middle", bold=bold, italic=italic, fill=colour)
             )
-        return _el(
+        return el(
             "g",
             {"data-kind": "person", "data-person-id": person.id, "data-x": x, "data-y": y},
             "".join(parts),
@@ -1165,17 +931,17 @@ class _Genogram:
     def _house(x: float, y: float, extra: dict[str, object] | None = None) -> str:
         """A small house with an H in it; (x, y) is the bottom-left corner."""
         w, h = 15.0, 15.0
-        points = (
-            f"{_num(x)},{_num(y)} {_num(x)},{_num(y - h * 0.58)} {_num(x + w / 2)},{_num(y - h)} "
-            f"{_num(x + w)},{_num(y - h * 0.58)} {_num(x + w)},{_num(y)}"
+        outline = points(
+            [(x, y), (x, y - h * 0.58), (x + w / 2, y - h), (x + w, y - h * 0.58), (x + w, y)]
         )
-        return _el(
+        return el(
             "g",
             extra or {},
-            _el(
-                "polygon", {"points": points, "fill": "#ffffff", "stroke": INK, "stroke-width": 1.3}
+            el(
+                "polygon",
+                {"points": outline, "fill": "#ffffff", "stroke": INK, "stroke-width": 1.3},
             )
-            + _text(x + w / 2, y - 2, "H", 8.5, anchor="middle", bold=True),
+            + text(x + w / 2, y - 2, "H", 8.5, anchor="middle", bold=True),
         )
 
     def _draw_key(self, top: float, width: float) -> tuple[str, float]:
@@ -1187,18 +953,17 @@ class _Genogram:
                 return self._shape(kind, x, y, s, base)
             if kind == "deceased":
                 r = s + 2
-                return self._shape("male", x, y, s, {**base, "fill": _DECEASED_FILL}) + _el(
+                return self._shape("male", x, y, s, {**base, "fill": _DECEASED_FILL}) + el(
                     "path",
                     {
-                        "d": f"M{_num(x - r)},{_num(y - r)}L{_num(x + r)},{_num(y + r)}"
-                        f"M{_num(x + r)},{_num(y - r)}L{_num(x - r)},{_num(y + r)}",
+                        "d": _cross(x, y, r),
                         "stroke": INK,
                         "stroke-width": 1.6,
                     },
                 )
             if kind in ("separated", "divorced", "partners"):
                 count = {"separated": 1, "divorced": 2, "partners": 0}[kind]
-                out = _el(
+                out = el(
                     "line",
                     {
                         "x1": x - 14,
@@ -1211,7 +976,7 @@ class _Genogram:
                 )
                 for i in range(count):
                     sx = x + (i - (count - 1) / 2) * 7
-                    out += _el(
+                    out += el(
                         "line",
                         {
                             "x1": sx - 3.5,
@@ -1240,39 +1005,18 @@ class _Genogram:
             ("child", _("the child")),
             ("house", _("lives with the child")),
         ]
-        inner_left = _MARGIN + 12
-        x = inner_left + 44
-        y = top + 24
-        parts = [_text(inner_left, y + 4, _("Key"), 12, bold=True)]
+        key = Legend(top, width, row_height=30, bottom=20)  # room for the larger symbols
         for kind, label in items:
-            item_w = 30 + 6 + _text_width(label, 11) + 22
-            if x + item_w > width - _MARGIN - 8 and x > inner_left + 44:
-                x = inner_left + 44
-                y += 30
-            parts.append(sym(kind, x + 15, y))
-            parts.append(_text(x + 36, y + 4, label, 11))
-            x += item_w
-        height = y + 20 - top
-        frame = _el(
-            "rect",
-            {
-                "x": _MARGIN,
-                "y": top,
-                "width": width - 2 * _MARGIN,
-                "height": height,
-                "rx": 6,
-                "fill": "#fafafa",
-                "stroke": BORDER,
-            },
-        )
-        return _el("g", {"data-kind": "key"}, frame + "".join(parts)), height
+            x, y = key.place(30 + 6 + text_width(label, 11) + 22)
+            key.add(sym(kind, x + 15, y), text(x + 36, y + 4, label, 11))
+        return key.render()
 
 
 def render_genogram(people: list[GenoPerson], unions: list[GenoUnion], *, title: str) -> str:
     """Draw a genogram (family diagram) as a standalone SVG document string."""
-    title = _clean(title)
+    title = clean(title)
     if not people:
-        return _empty_document(
+        return empty_document(
             "genogram", title, _("Nothing to show yet: no family members have been added.")
         )
     return _Genogram(list(people), list(unions), title).render()
@@ -1317,22 +1061,22 @@ def _format_date(day: datetime.date, precision: str) -> str:
         return dateformat.format(day, "M Y")
     if precision == "approx":
         if day.month == 1 and day.day == 1:
-            text = str(day.year)
+            shown = str(day.year)
         elif day.day == 1:
-            text = dateformat.format(day, "M Y")
+            shown = dateformat.format(day, "M Y")
         else:
-            text = dateformat.format(day, "j M Y")
-        return _("c. %(date)s") % {"date": text}
+            shown = dateformat.format(day, "j M Y")
+        return _("c. %(date)s") % {"date": shown}
     return dateformat.format(day, "j M Y")
 
 
 def _date_text(item: TimelineItem) -> str:
-    text = _format_date(item.start, item.precision)
+    shown = _format_date(item.start, item.precision)
     if item.end is not None:
         end = _format_date(item.end, item.precision)
-        if end != text:
-            text += " – " + end
-    return text
+        if end != shown:
+            shown += " – " + end
+    return shown
 
 
 class _Axis:
@@ -1381,11 +1125,11 @@ def _layout_event(item: TimelineItem, axis: _Axis) -> _Event:
     category = item.category if item.category in CATEGORIES else "other"
     label, colour = CATEGORIES[category]
     label = str(label)
-    title = _clean(item.title).strip() or _("(untitled)")
+    title = clean(item.title).strip() or _("(untitled)")
     date_text = _date_text(item)
     sub = f"{label} · {date_text}"
     marker = 18.0 if item.sensitive else 0.0
-    text_need = max(_text_width(title, _TITLE_SIZE, True), _text_width(sub, _SUB_SIZE)) + marker
+    text_need = max(text_width(title, _TITLE_SIZE, True), text_width(sub, _SUB_SIZE)) + marker
     start = axis.clamp(item.start)
     end = axis.clamp(item.end) if item.end is not None else None
     if end is not None and end < start:
@@ -1448,15 +1192,15 @@ def _assign_lanes(events: list[_Event]) -> int:
 
 def _draw_event(event: _Event, y: float) -> str:
     item = event.item
-    title = _clean(item.title).strip() or _("(untitled)")
+    title = clean(item.title).strip() or _("(untitled)")
     tooltip = [title, event.date_text, event.label]
     if item.sensitive:
         tooltip.append(_("sensitive"))
-    dark = _darker(event.colour)
+    dark = darker(event.colour)
     approx = item.precision == "approx"
     parts = [
-        _el("title", {}, _esc("\n".join(tooltip))),
-        _el(
+        el("title", {}, escape("\n".join(tooltip))),
+        el(
             "rect",
             {
                 "x": event.box_x,
@@ -1474,49 +1218,27 @@ def _draw_event(event: _Event, y: float) -> str:
     ]
     if event.strip_x is not None:
         parts.append(
-            _el(
+            el(
                 "rect",
                 {"x": event.strip_x, "y": y + 3, "width": 3, "height": _BOX_H - 6, "fill": dark},
             )
         )
     width = max(event.text_w, 10.0)
-    line1 = _truncate(title, width, _TITLE_SIZE, True)
-    line2 = _truncate(f"{event.label} · {event.date_text}", width, _SUB_SIZE)
+    line1 = truncate(title, width, _TITLE_SIZE, True)
+    line2 = truncate(f"{event.label} · {event.date_text}", width, _SUB_SIZE)
     anchor = "end" if event.align_end else "start"
-    parts.append(_text(event.text_x, y + 15, line1, _TITLE_SIZE, anchor=anchor, bold=True))
-    parts.append(_text(event.text_x, y + 30, line2, _SUB_SIZE, anchor=anchor))
+    parts.append(text(event.text_x, y + 15, line1, _TITLE_SIZE, anchor=anchor, bold=True))
+    parts.append(text(event.text_x, y + 30, line2, _SUB_SIZE, anchor=anchor))
     if item.sensitive:
-        used = max(_text_width(line1, _TITLE_SIZE, True), _text_width(line2, _SUB_SIZE))
+        used = max(text_width(line1, _TITLE_SIZE, True), text_width(line2, _SUB_SIZE))
         if event.inside:
             cx = event.box_x + event.box_w - 11
         elif event.align_end:
             cx = event.text_x - used - 10
         else:
             cx = event.text_x + used + 10
-        parts.append(
-            _el(
-                "circle",
-                {
-                    "cx": cx,
-                    "cy": y + 11,
-                    "r": 7,
-                    "fill": "#ffffff",
-                    "stroke": _ALERT,
-                    "stroke-width": 1.4,
-                },
-            )
-            + _text(
-                cx,
-                y + 15,
-                "!",
-                10,
-                anchor="middle",
-                bold=True,
-                fill=_ALERT,
-                extra={"data-kind": "sensitive"},
-            )
-        )
-    return _el(
+        parts.append(_sensitive_mark(cx, y + 11, {"data-kind": "sensitive"}))
+    return el(
         "g",
         {
             "id": f"tl-event-{item.id}",
@@ -1528,26 +1250,22 @@ def _draw_event(event: _Event, y: float) -> str:
     )
 
 
+def _sensitive_mark(cx: float, cy: float, extra: dict[str, object] | None = None) -> str:
+    """The "!" in a circle that marks a sensitive event (`extra` goes on the "!")."""
+    circle = el(
+        "circle",
+        {"cx": cx, "cy": cy, "r": 7, "fill": "#ffffff", "stroke": _ALERT, "stroke-width": 1.4},
+    )
+    return circle + text(cx, cy + 4, "!", 10, anchor="middle", bold=True, fill=_ALERT, extra=extra)
+
+
 def _timeline_key(top: float, width: float) -> tuple[str, float]:
-    inner_left = _MARGIN + 12
-    start_x = inner_left + 44
-    x, y = start_x, top + 24
-    parts = [_text(inner_left, y + 4, _("Key"), 12, bold=True)]
-
-    def place(item_w: float) -> tuple[float, float]:
-        nonlocal x, y
-        if x + item_w > width - _MARGIN - 8 and x > start_x:
-            x = start_x
-            y += 26
-        at = (x, y)
-        x += item_w
-        return at
-
-    for key, (label, colour) in CATEGORIES.items():
+    key = Legend(top, width)
+    for category, (label, colour) in CATEGORIES.items():
         label = str(label)
-        px, py = place(22 + _text_width(label, 11) + 20)
-        parts.append(
-            _el(
+        px, py = key.place(22 + text_width(label, 11) + 20)
+        key.add(
+            el(
                 "rect",
                 {
                     "x": px,
@@ -1556,22 +1274,22 @@ def _timeline_key(top: float, width: float) -> tuple[str, float]:
                     "height": 16,
                     "rx": 3,
                     "fill": colour,
-                    "stroke": _darker(colour),
-                    "data-category": key,
+                    "stroke": darker(colour),
+                    "data-category": category,
                 },
-            )
+            ),
+            text(px + 22, py + 4, label, 11),
         )
-        parts.append(_text(px + 22, py + 4, label, 11))
     extras = [
         ("approx", _("approximate date (c.)")),
         ("span", _("with an end date: box runs from start to end")),
         ("sensitive", _("sensitive")),
     ]
     for kind, label in extras:
-        px, py = place(34 + _text_width(label, 11) + 20)
+        px, py = key.place(34 + text_width(label, 11) + 20)
         if kind == "approx":
-            parts.append(
-                _el(
+            key.add(
+                el(
                     "rect",
                     {
                         "x": px,
@@ -1587,8 +1305,8 @@ def _timeline_key(top: float, width: float) -> tuple[str, float]:
                 )
             )
         elif kind == "span":
-            parts.append(
-                _el(
+            key.add(
+                el(
                     "rect",
                     {
                         "x": px,
@@ -1602,35 +1320,9 @@ def _timeline_key(top: float, width: float) -> tuple[str, float]:
                 )
             )
         else:
-            parts.append(
-                _el(
-                    "circle",
-                    {
-                        "cx": px + 14,
-                        "cy": py,
-                        "r": 7,
-                        "fill": "#ffffff",
-                        "stroke": _ALERT,
-                        "stroke-width": 1.4,
-                    },
-                )
-                + _text(px + 14, py + 4, "!", 10, anchor="middle", bold=True, fill=_ALERT)
-            )
-        parts.append(_text(px + 34, py + 4, label, 11))
-    height = y + 18 - top
-    frame = _el(
-        "rect",
-        {
-            "x": _MARGIN,
-            "y": top,
-            "width": width - 2 * _MARGIN,
-            "height": height,
-            "rx": 6,
-            "fill": "#fafafa",
-            "stroke": BORDER,
-        },
-    )
-    return _el("g", {"data-kind": "key"}, frame + "".join(parts)), height
+            key.add(_sensitive_mark(px + 14, py))
+        key.add(text(px + 34, py + 4, label, 11))
+    return key.render()
 
 
 def render_timeline(
@@ -1646,7 +1338,7 @@ def render_timeline(
     child's age underneath; events are boxes at their dates, stacked into as many lanes as
     needed so that none overlap.
     """
-    title = _clean(title)
+    title = clean(title)
     last_year = max(today.year, date_of_birth.year)
     axis = _Axis(date_of_birth.year - 1, last_year)
     width = axis.right + _TL_RIGHT
@@ -1665,7 +1357,7 @@ def render_timeline(
     events_bottom = events_top + events_h
 
     body: list[str] = [
-        _text(_MARGIN, 30, _truncate(title, width - 2 * _MARGIN, 16, True), 16, bold=True)
+        text(MARGIN, 30, truncate(title, width - 2 * MARGIN, 16, True), 16, bold=True)
     ]
 
     # Year bands (shaded alternately down the whole drawing) and year labels.
@@ -1675,7 +1367,7 @@ def render_timeline(
         shade = (year - axis.first_year) % 2 == 1
         if shade:
             grid.append(
-                _el(
+                el(
                     "rect",
                     {
                         "x": x,
@@ -1687,7 +1379,7 @@ def render_timeline(
                 )
             )
         grid.append(
-            _el(
+            el(
                 "rect",
                 {
                     "x": x,
@@ -1699,7 +1391,7 @@ def render_timeline(
             )
         )
         grid.append(
-            _text(
+            text(
                 x + PX_PER_YEAR / 2,
                 year_top + 19,
                 str(year),
@@ -1712,7 +1404,7 @@ def render_timeline(
     for year in range(axis.first_year, axis.last_year + 2):
         x = axis.year_x(year)
         grid.append(
-            _el(
+            el(
                 "line",
                 {
                     "x1": x,
@@ -1724,7 +1416,7 @@ def render_timeline(
                 },
             )
         )
-    body.append(_el("g", {"data-kind": "year-axis"}, "".join(grid)))
+    body.append(el("g", {"data-kind": "year-axis"}, "".join(grid)))
 
     # Age row: one band per year of age, from each birthday to the next.
     ages = []
@@ -1732,7 +1424,7 @@ def render_timeline(
     birth_x = axis.x(date_of_birth)
     if birth_x - axis.left >= 60:
         ages.append(
-            _text(
+            text(
                 (axis.left + birth_x) / 2,
                 age_top + 16,
                 _("before birth"),
@@ -1749,7 +1441,7 @@ def render_timeline(
             break
         band_end = min(band_end, axis.right)
         ages.append(
-            _el(
+            el(
                 "rect",
                 {
                     "x": band_start,
@@ -1763,18 +1455,18 @@ def render_timeline(
             )
         )
         label = _("age %(age)d") % {"age": age}
-        label_w = _text_width(label, 11)
+        label_w = text_width(label, 11)
         centre = (band_start + band_end) / 2
         centre = min(max(centre, axis.left + label_w / 2 + 2), axis.right - label_w / 2 - 2)
         ages.append(
-            _text(centre, age_top + 16, label, 11, anchor="middle", extra={"data-kind": "age"})
+            text(centre, age_top + 16, label, 11, anchor="middle", extra={"data-kind": "age"})
         )
-    body.append(_el("g", {"data-kind": "age-axis"}, "".join(ages)))
+    body.append(el("g", {"data-kind": "age-axis"}, "".join(ages)))
     body.append(
-        _text(axis.left - 8, year_top + 19, _("Year"), 11, anchor="end", bold=True, fill=MUTED)
+        text(axis.left - 8, year_top + 19, _("Year"), 11, anchor="end", bold=True, fill=MUTED)
     )
     body.append(
-        _text(axis.left - 8, age_top + 16, _("Age"), 11, anchor="end", bold=True, fill=MUTED)
+        text(axis.left - 8, age_top + 16, _("Age"), 11, anchor="end", bold=True, fill=MUTED)
     )
 
     # Birth and today markers.
@@ -1784,7 +1476,7 @@ def render_timeline(
         (today_x, _("today"), "end", "#8a1c1c"),
     ):
         body.append(
-            _el(
+            el(
                 "line",
                 {
                     "x1": x,
@@ -1799,7 +1491,7 @@ def render_timeline(
             )
         )
         body.append(
-            _text(
+            text(
                 x + (4 if anchor == "start" else -4),
                 marker_top + 14,
                 label,
@@ -1818,12 +1510,12 @@ def render_timeline(
     else:
         message = _("Nothing to show yet: no events have been added to the timeline.")
         body.append(
-            _el(
+            el(
                 "rect",
                 {
                     "x": axis.left + 12,
                     "y": events_top + 2,
-                    "width": _text_width(message, 13) + 32,
+                    "width": text_width(message, 13) + 32,
                     "height": _BOX_H,
                     "rx": 6,
                     "fill": "#ffffff",
@@ -1833,7 +1525,7 @@ def render_timeline(
             )
         )
         body.append(
-            _text(
+            text(
                 axis.left + 28,
                 events_top + 26,
                 message,
@@ -1845,7 +1537,7 @@ def render_timeline(
 
     key_svg, key_h = _timeline_key(events_bottom + 10, width)
     body.append(key_svg)
-    height = events_bottom + 10 + key_h + _MARGIN
+    height = events_bottom + 10 + key_h + MARGIN
 
     count = len(events)
     desc = ngettext(
@@ -1853,4 +1545,4 @@ def render_timeline(
         "Timeline with %(count)d events, from %(first)d to %(last)d.",
         count,
     ) % {"count": count, "first": axis.first_year, "last": axis.last_year}
-    return _document("timeline", width, height, title, desc, body)
+    return document("timeline", width, height, title, desc, body)
