@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from ecm import services as core
+from ecm.access import access_for
 from ecm.audit import audit_case_record as _audit
 from ecm.models import AuditEvent, Case, User
 from referrals.rules import add_months
 
-from . import policy, selectors
+from . import selectors
 from .models import (
     REQUIRED_SECTIONS,
     TEXT_SECTIONS,
@@ -182,7 +183,7 @@ def prefill(case: Case, meeting: Meeting) -> dict[str, str]:
 def report_start(*, actor: User, case: Case) -> Report:
     """The psychologist starts the report from the held formulation meeting."""
     case = Case.objects.select_for_update().select_related("child").get(pk=case.pk)
-    _require(policy.can_write_report(actor, case))
+    _require(access_for(actor).can_write_report(case))
     existing = Report.objects.filter(case=case).first()
     if existing:
         return existing
@@ -278,7 +279,7 @@ def report_save(
     """Save the draft's section texts. Refused if the draft changed since the form was
     loaded (the form keeps what was typed)."""
     report = _locked(report)
-    _require(policy.can_write_report(actor, report.case, report))
+    _require(access_for(actor).can_write_report(report.case, report))
     _require_open(report)
     if expected_revision != report.revision:
         raise _stale()
@@ -313,7 +314,7 @@ def empty_required_sections(report: Report) -> list[str]:
 def report_send_for_check(*, actor: User, report: Report) -> Report:
     """The psychologist sends the draft to the case manager and senior practitioner."""
     report = _locked(report)
-    _require(policy.can_write_report(actor, report.case, report))
+    _require(access_for(actor).can_write_report(report.case, report))
     if report.status != Report.Status.DRAFT:
         raise ValidationError(
             _("Only a draft can be sent for checking; this report is %(s)s.")
@@ -339,7 +340,7 @@ def _require_checking(report: Report) -> None:
 def report_comment_add(*, actor: User, report: Report, section: str, text: str) -> ReportComment:
     """A checker comments on a section of the draft (or on the whole report)."""
     report = _locked(report)
-    _require(policy.can_check_report(actor, report.case))
+    _require(access_for(actor).can_check_report(report.case))
     _require_checking(report)
     if not text.strip():
         raise ValidationError({"text": _("Write the comment.")})
@@ -357,7 +358,7 @@ def report_approve(*, actor: User, report: Report) -> ReportComment:
     """A checker confirms the draft, as it stands now, is accurate. An approval is for one
     revision: if the psychologist changes the draft afterwards, it must be approved again."""
     report = _locked(report)
-    _require(policy.can_check_report(actor, report.case))
+    _require(access_for(actor).can_check_report(report.case))
     _require(actor.pk != report.psychologist_id)
     _require_checking(report)
     approval, _created = ReportComment.objects.update_or_create(
@@ -375,7 +376,7 @@ def report_approve(*, actor: User, report: Report) -> ReportComment:
 def report_take_over(*, actor: User, report: Report) -> Report:
     """Another psychologist of the case takes the report over (e.g. the author is away)."""
     report = _locked(report)
-    _require(policy.can_take_over_report(actor, report.case, report))
+    _require(access_for(actor).can_take_over_report(report.case, report))
     previous = report.psychologist_id
     report.psychologist = actor
     report.revision += 1
@@ -397,7 +398,7 @@ def report_comment_resolve(*, actor: User, comment: ReportComment, response: str
     comment = (
         ReportComment.objects.select_for_update().select_related("report__case").get(pk=comment.pk)
     )
-    _require(policy.can_write_report(actor, comment.report.case, comment.report))
+    _require(access_for(actor).can_write_report(comment.report.case, comment.report))
     if comment.resolved_at:
         return
     comment.resolved_by = actor
@@ -414,7 +415,7 @@ def report_finalise(*, actor: User, report: Report, expected_revision: int) -> R
     sections that cannot be empty must not be."""
     report = _locked(report)
     case = report.case
-    _require(policy.can_write_report(actor, case, report))
+    _require(access_for(actor).can_write_report(case, report))
     _require_open(report)
     if expected_revision != report.revision:
         raise _stale()
@@ -498,7 +499,7 @@ def report_finalise(*, actor: User, report: Report, expected_revision: int) -> R
 def report_amend(*, actor: User, report: Report, reason: str) -> Report:
     """Open the next version for amendment (ordinarily after a review), with its reason."""
     report = _locked(report)
-    _require(policy.can_write_report(actor, report.case, report))
+    _require(access_for(actor).can_write_report(report.case, report))
     if report.status != Report.Status.FINAL:
         raise ValidationError(_("Only a final report can be amended; finish this draft first."))
     if not reason.strip():
@@ -529,7 +530,7 @@ def circulation_record(*, actor: User, report: Report, data: dict) -> Circulatio
     """Record who received a final version, why, and which sections. Transitions to adult
     services share selected sections only."""
     report = _locked(report)
-    _require(policy.can_circulate_report(actor, report.case))
+    _require(access_for(actor).can_circulate_report(report.case))
     version = data.get("version")
     if version is None or version.report_id != report.pk:
         raise ValidationError({"version": _("Choose a final version of this report.")})

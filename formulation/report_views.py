@@ -20,13 +20,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from ecm.access import access_for
 from ecm.audit import audit_case_record
 from ecm.forms import add_service_errors
 from ecm.models import AuditEvent
 from ecm.selectors import case_get_for
 from ecm.services import StaleEditError
 
-from . import pdf, policy, selectors
+from . import pdf, selectors
 from . import report_services as services
 from .forms import (
     AmendForm,
@@ -74,16 +75,16 @@ def due_label(due_on, today=None) -> dict:
 
 def _context(request, case, report, **forms):
     user = request.user
-    can_write = policy.can_write_report(user, case, report)
-    can_check = policy.can_check_report(user, case)
+    can_write = access_for(user).can_write_report(case, report)
+    can_check = access_for(user).can_check_report(case)
     ctx = {
         "case": case,
         "child": case.child,
         "report": report,
         "can_write": can_write,
         "can_check": can_check,
-        "can_circulate": policy.can_circulate_report(user, case),
-        "can_take_over": report is not None and policy.can_take_over_report(user, case, report),
+        "can_circulate": access_for(user).can_circulate_report(case),
+        "can_take_over": report is not None and access_for(user).can_take_over_report(case, report),
     }
     if report is None:
         meeting = services.held_meeting(case)

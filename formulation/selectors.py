@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
+from ecm.access import access_for
 from ecm.models import Case, CaseStatus, User
 from ecm.selectors import case_list_for
 from referrals.models import Offence
@@ -19,6 +20,7 @@ from .models import (
     Partnership,
     Professional,
     Report,
+    ReportComment,
     ReportVersion,
     TeamFormulationSettings,
     TimelineEvent,
@@ -47,8 +49,6 @@ def directory_for(user: User, case: Case | None = None):
     qs = Professional.objects.filter(is_active=True)
     if team_ids is not None:
         return qs.filter(team_id__in=team_ids).order_by("name")
-    from ecm.access import access_for
-
     return qs.filter(team_id__in=access_for(user).team_ids()).order_by("name")
 
 
@@ -175,8 +175,6 @@ def genogram_svg(case: Case) -> str:
 
 def report_for_case(case: Case):
     """The case's report (or None); the case was fetched through `case_get_for`."""
-    from .models import Report
-
     return (
         Report.objects.filter(case=case)
         .select_related("case__child", "case__team", "meeting", "psychologist")
@@ -209,16 +207,8 @@ def reports_due_for(user: User):
 
 
 def reports_to_check_for(user: User):
-    """Drafts waiting for this user's accuracy check (case manager or senior practitioner
-    of the case), not yet approved by them. One query."""
-    from ecm.access import access_for
-    from ecm.models import Role
-
-    from .models import Report, ReportComment
-
-    access = access_for(user)
-    senior_teams = access.team_ids({Role.SENIOR_PRACTITIONER})
-    cm_teams = access.team_ids({Role.CASE_MANAGER})
+    """Drafts waiting for this user's accuracy check (`Access.can_check_report` as a query),
+    not yet approved by them. One query."""
     approved = ReportComment.objects.filter(
         report=OuterRef("pk"),
         number=OuterRef("number"),
@@ -228,13 +218,9 @@ def reports_to_check_for(user: User):
     )
     return (
         Report.objects.filter(
+            access_for(user).report_check_scope("case__"),
             status=Report.Status.CHECKING,
             case__in=case_list_for(user).values("pk"),
-        )
-        .filter(
-            Q(case__team_id__in=senior_teams)
-            | Q(case__referred_to_id__in=senior_teams)
-            | Q(case__team_id__in=cm_teams, case__case_manager=user)
         )
         .exclude(psychologist=user)
         .exclude(Exists(approved))

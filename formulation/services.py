@@ -13,13 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecm import services as core
+from ecm.access import access_for
 from ecm.audit import audit_case_record as _audit
 from ecm.audit import changed_field_names, snapshot
 from ecm.models import AuditEvent, Case, CaseStatus, Role, User
 from referrals.models import Decision, EligibilityCheck
 from referrals.services import consent_status, has_valid_ecm_consent
 
-from . import policy
 from .models import (
     ChecklistTick,
     DevelopmentalMap,
@@ -74,7 +74,7 @@ def meeting_schedule(
 ) -> Meeting:
     """Schedule the formulation meeting: only with valid ECM consent, and in the future."""
     case = Case.objects.select_for_update().select_related("child").get(pk=case.pk)
-    _require(policy.can_schedule(actor, case))
+    _require(access_for(actor).can_schedule_meeting(case))
     errors = []
     if not has_valid_ecm_consent(case):
         errors.append(
@@ -157,7 +157,7 @@ def invitation_add(
     flagged on the invitation, never silently dropped."""
     meeting = Meeting.objects.select_related("case", "case__child").get(pk=meeting.pk)
     case = meeting.case
-    _require(policy.can_prepare(actor, case))
+    _require(access_for(actor).can_prepare_formulation(case))
     if professional is not None:
         if professional.team_id not in {case.team_id, case.referred_to_id}:
             raise PermissionDenied
@@ -223,7 +223,7 @@ def invitation_update(
         .get(pk=invitation.pk)
     )
     case = invitation.meeting.case
-    _require(policy.can_prepare(actor, case))
+    _require(access_for(actor).can_prepare_formulation(case))
     before = snapshot(invitation)
     if status is not None:
         if status not in Invitation.Status.values:
@@ -310,9 +310,7 @@ def invitation_mark_failed(invitation_id: int, error: str) -> None:
 def professional_save(
     *, actor: User, team_id: int, data: dict, professional: Professional | None = None
 ) -> Professional:
-    from ecm.access import access_for
-
-    _require(team_id in access_for(actor).team_ids(policy.PREPARERS))
+    _require(team_id in access_for(actor).formulation_team_ids())
     professional = professional or Professional(team_id=team_id)
     for key, value in data.items():
         setattr(professional, key, value)
@@ -429,7 +427,7 @@ def checklist(meeting: Meeting) -> list[ChecklistItem]:
 @transaction.atomic
 def checklist_tick(*, actor: User, meeting: Meeting, key: str, done: bool) -> None:
     case = meeting.case
-    _require(policy.can_prepare(actor, case))
+    _require(access_for(actor).can_prepare_formulation(case))
     if key not in dict(MANUAL_ITEMS):
         raise ValidationError(_("That item ticks itself from the case record."))
     if done:
@@ -451,7 +449,7 @@ def family_member_save(
     member: FamilyMember | None = None,
     expected_version: int | None = None,
 ) -> FamilyMember:
-    _require(policy.can_prepare(actor, case))
+    _require(access_for(actor).can_prepare_formulation(case))
     if member is not None:
         member = FamilyMember.objects.select_for_update().get(pk=member.pk, child=case.child)
         if expected_version is not None and expected_version != member.version:
@@ -497,7 +495,7 @@ def ensure_index_member(case: Case) -> FamilyMember:
 
 @transaction.atomic
 def family_member_delete(*, actor: User, case: Case, member: FamilyMember) -> None:
-    _require(policy.can_prepare(actor, case))
+    _require(access_for(actor).can_prepare_formulation(case))
     if member.child_id != case.child_id or member.relationship == "self":
         raise PermissionDenied
     _audit(actor, AuditEvent.Action.DELETE, member, case)
@@ -515,7 +513,7 @@ def partnership_save(
     start_year=None,
     end_year=None,
 ) -> Partnership:
-    _require(policy.can_prepare(actor, case))
+    _require(access_for(actor).can_prepare_formulation(case))
     if a.child_id != case.child_id or b.child_id != case.child_id:
         raise PermissionDenied
     if a.pk == b.pk:
@@ -563,7 +561,7 @@ def timeline_event_save(
     event: TimelineEvent | None = None,
     expected_version: int | None = None,
 ) -> TimelineEvent:
-    _require(policy.can_prepare(actor, case))
+    _require(access_for(actor).can_prepare_formulation(case))
     _validate_dates(case, data.get("start_date"), data.get("end_date"))
     if event is not None:
         event = TimelineEvent.objects.select_for_update().get(pk=event.pk, child=case.child)
@@ -587,7 +585,7 @@ def timeline_event_save(
 
 @transaction.atomic
 def timeline_event_delete(*, actor: User, case: Case, event: TimelineEvent) -> None:
-    _require(policy.can_prepare(actor, case))
+    _require(access_for(actor).can_prepare_formulation(case))
     if event.child_id != case.child_id:
         raise PermissionDenied
     if event.source_item_id:
@@ -601,7 +599,7 @@ def summary_item_save(
     *, actor: User, case: Case, data: dict, item: SummaryItem | None = None
 ) -> SummaryItem:
     """Save a case-summary entry; a dated entry is also a timeline event (kept in step)."""
-    _require(policy.can_prepare(actor, case))
+    _require(access_for(actor).can_prepare_formulation(case))
     _validate_dates(case, data.get("start_date"), data.get("end_date"))
     item = item or SummaryItem(child=case.child, created_by=actor)
     if item.child_id != case.child_id:
@@ -627,7 +625,7 @@ def summary_item_save(
 
 @transaction.atomic
 def summary_item_delete(*, actor: User, case: Case, item: SummaryItem) -> None:
-    _require(policy.can_prepare(actor, case))
+    _require(access_for(actor).can_prepare_formulation(case))
     if item.child_id != case.child_id:
         raise PermissionDenied
     _audit(actor, AuditEvent.Action.DELETE, item, case)
@@ -643,7 +641,7 @@ def meeting_record_save(
 ) -> Meeting:
     """Minutes, review and supervision dates."""
     meeting = Meeting.objects.select_for_update().select_related("case__child").get(pk=meeting.pk)
-    _require(policy.can_record(actor, meeting.case))
+    _require(access_for(actor).can_record_meeting(meeting.case))
     if expected_version is not None and expected_version != meeting.version:
         raise _stale(_("meeting record"))
     review_at = data.get("review_at")
@@ -662,7 +660,7 @@ def meeting_record_save(
 
 @transaction.atomic
 def developmental_map_save(*, actor: User, meeting: Meeting, data: dict) -> DevelopmentalMap:
-    _require(policy.can_record(actor, meeting.case))
+    _require(access_for(actor).can_record_meeting(meeting.case))
     dmap, _created = DevelopmentalMap.objects.get_or_create(meeting=meeting)
     for key, value in data.items():
         setattr(dmap, key, value)
@@ -683,7 +681,7 @@ def trm_placement_save(
     intervention_recommendation: str,
 ) -> TRMPlacement:
     """Only the psychologist records where the child is on the Trauma Recovery Model."""
-    _require(policy.can_place_on_trm(actor, meeting.case))
+    _require(access_for(actor).can_place_on_trm(meeting.case))
     missing = [
         label
         for label, value in (
@@ -724,7 +722,7 @@ def _require_recommendations_open(actor: User, case: Case):
     from .models import Report
 
     report = Report.objects.select_for_update().filter(case=case).first()
-    _require(policy.can_change_recommendations(actor, case, report=report))
+    _require(access_for(actor).can_change_recommendations(case, report))
     if report is not None and report.status == Report.Status.FINAL:
         raise ValidationError(
             _(
@@ -767,7 +765,7 @@ def recommendation_delete(*, actor: User, recommendation: Recommendation) -> Non
 def meeting_mark_held(*, actor: User, meeting: Meeting) -> Meeting:
     """The meeting took place: the case becomes active (interventions and reviews)."""
     meeting = Meeting.objects.select_for_update().select_related("case").get(pk=meeting.pk)
-    _require(policy.can_record(actor, meeting.case))
+    _require(access_for(actor).can_record_meeting(meeting.case))
     if meeting.status != Meeting.Status.SCHEDULED:
         raise ValidationError(
             _("This meeting is already %(s)s.") % {"s": meeting.get_status_display().lower()}

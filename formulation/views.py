@@ -11,13 +11,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ecm.access import access_for
 from ecm.audit import audit_case_record, audit_record
 from ecm.forms import add_service_errors
 from ecm.models import AuditEvent, Role
 from ecm.selectors import case_get_for, case_list_for
 from referrals.services import consent_status
 
-from . import policy, selectors, services
+from . import selectors, services
 from .forms import (
     AttendeeForm,
     DevelopmentalMapForm,
@@ -59,7 +60,7 @@ def workspace(request, pk: int):
             "case": case,
             "child": case.child,
             "meetings": meetings,
-            "can_schedule": policy.can_schedule(request.user, case),
+            "can_schedule": access_for(request.user).can_schedule_meeting(case),
             "consent": consent_status(case),
         },
     )
@@ -68,7 +69,7 @@ def workspace(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def schedule(request, pk: int):
     case = case_get_for(request.user, pk)
-    if not policy.can_schedule(request.user, case):
+    if not access_for(request.user).can_schedule_meeting(case):
         raise PermissionDenied
     chairs = team_people_with_role(case, Role.SENIOR_PRACTITIONER)
     psychologists = team_people_with_role(case, Role.PSYCHOLOGIST)
@@ -131,11 +132,11 @@ def _meeting_context(request, meeting: Meeting, **forms):
         "recommendations": list(meeting.recommendations.select_related("owner_user", "trm_stage")),
         "placement": placement,
         "dmap": dmap,
-        "can_prepare": policy.can_prepare(user, case),
-        "can_record": policy.can_record(user, case),
-        "can_place": policy.can_place_on_trm(user, case),
+        "can_prepare": access_for(user).can_prepare_formulation(case),
+        "can_record": access_for(user).can_record_meeting(case),
+        "can_place": access_for(user).can_place_on_trm(case),
         "report_started": report_started,
-        "can_change_recs": policy.can_change_recommendations(user, case, report=report)
+        "can_change_recs": access_for(user).can_change_recommendations(case, report)
         and not report_final,
         "invite_form": InviteForm(directory=selectors.directory_for(user, case)),
         "attendee_form": AttendeeForm(),
@@ -329,7 +330,7 @@ def trm_placement(request, pk: int):
         services.trm_placement_save(actor=request.user, meeting=meeting, **form.cleaned_data)
 
     meeting = selectors.meeting_get_for(request.user, pk)
-    if not policy.can_place_on_trm(request.user, meeting.case):
+    if not access_for(request.user).can_place_on_trm(meeting.case):
         raise PermissionDenied
     return _meeting_post(request, pk, "trm_form", build, act, _("TRM placement saved."))
 
@@ -376,9 +377,7 @@ def mark_held(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 def directory(request):
-    from ecm.access import access_for
-
-    teams = access_for(request.user).team_ids(policy.PREPARERS)
+    teams = access_for(request.user).formulation_team_ids()
     if not teams:
         raise PermissionDenied
     form = ProfessionalForm(request.POST or None)
@@ -411,7 +410,7 @@ def directory(request):
 @require_http_methods(["GET", "POST"])
 def genogram(request, pk: int):
     case = case_get_for(request.user, pk)
-    can_prepare = policy.can_prepare(request.user, case)
+    can_prepare = access_for(request.user).can_prepare_formulation(case)
     if can_prepare:
         services.ensure_index_member(case)
     members = FamilyMember.objects.filter(child=case.child)
@@ -492,7 +491,7 @@ def genogram(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def summary(request, pk: int):
     case = case_get_for(request.user, pk)
-    can_prepare = policy.can_prepare(request.user, case)
+    can_prepare = access_for(request.user).can_prepare_formulation(case)
     form = SummaryItemForm(request.POST if "add" in request.POST else None)
     if request.method == "POST":
         if not can_prepare:
@@ -549,7 +548,7 @@ def _timeline_context(request, case, *, form=None, edit_form=None):
         "svg": selectors.timeline_svg(request.user, case),
         "form": form or TimelineEventForm(),
         "edit_form": edit_form,
-        "can_prepare": policy.can_prepare(request.user, case),
+        "can_prepare": access_for(request.user).can_prepare_formulation(case),
     }
 
 
@@ -666,7 +665,7 @@ def formulation_panel(request, case) -> str:
             "meetings": meetings,
             "report": report,
             "due": due,
-            "can_schedule": policy.can_schedule(request.user, case),
+            "can_schedule": access_for(request.user).can_schedule_meeting(case),
         },
         request=request,
     )
