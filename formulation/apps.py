@@ -3,13 +3,13 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _panel(request, case):
-    from .views import formulation_panel
+    from .panels import formulation_panel
 
     return formulation_panel(request, case)
 
 
 def _home_panel(request):
-    from .views import reports_home_panel
+    from .panels import reports_home_panel
 
     return reports_home_panel(request)
 

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from ecm.models import CaseStatus, Team
 
-from . import services
+from .genogram import services as genogram
+from .meeting import services
 from .models import (
     FamilyMember,
     Invitation,
@@ -17,6 +18,8 @@ from .models import (
     TeamFormulationSettings,
     TRMFramework,
 )
+from .timeline import services as timeline
+from .trm import services as trm
 
 PROFESSIONALS = [
     ("Bethan Rowlands", "Social worker", "social_services", "b.rowlands@example.org"),
@@ -139,7 +142,7 @@ def _reports(held, psychologist) -> None:
     """Final (circulated) reports for the cases the reviews demo will close, and for the
     first active case; a draft under accuracy check for the second; the others not started
     (so the psychologist's home shows them overdue)."""
-    from . import report_services as reports
+    from .report import services as reports
 
     active = [case for case, path in held if path == "active"]
     finished = [case for case, path in held if path != "active"] + active[:1]
@@ -207,8 +210,8 @@ def _prepare(case, senior, psychologist) -> None:
         )
     services.checklist_tick(actor=cm, meeting=meeting, key="room_booked", done=True)
     services.checklist_tick(actor=cm, meeting=meeting, key="info_early_years", done=True)
-    services.ensure_index_member(case)
-    services.family_member_save(
+    genogram.ensure_index_member(case)
+    genogram.family_member_save(
         actor=cm,
         case=case,
         data={"name": "Mum", "relationship": "mother", "sex": "female", "lives_with_child": True},
@@ -284,7 +287,7 @@ def _held_meeting(case, senior, psychologist, *, full: bool) -> None:
         },
     )
     if stages:
-        services.trm_placement_save(
+        trm.trm_placement_save(
             actor=psychologist,
             meeting=meeting,
             stage=stages[0],
@@ -319,10 +322,10 @@ def _held_meeting(case, senior, psychologist, *, full: bool) -> None:
 def _family_and_timeline(case, actor) -> None:
     child = case.child
     dob = child.date_of_birth
-    index = services.ensure_index_member(case)
+    index = genogram.ensure_index_member(case)
     people: dict[str, FamilyMember] = {}
     for name, relationship, sex, year, deceased, lives, flags, parents in FAMILY:
-        people[name] = services.family_member_save(
+        people[name] = genogram.family_member_save(
             actor=actor,
             case=case,
             data={
@@ -337,13 +340,13 @@ def _family_and_timeline(case, actor) -> None:
                 "father": next((people[p] for p in parents if people[p].sex == "male"), None),
             },
         )
-    services.family_member_save(
+    genogram.family_member_save(
         actor=actor,
         case=case,
         member=index,
         data={"mother": people["Kerry"], "father": people["Darren"], "lives_with_child": True},
     )
-    services.partnership_save(
+    genogram.partnership_save(
         actor=actor,
         case=case,
         a=people["Darren"],
@@ -352,7 +355,7 @@ def _family_and_timeline(case, actor) -> None:
         start_year=dob.year - 3,
         end_year=dob.year + 1,
     )
-    services.partnership_save(
+    genogram.partnership_save(
         actor=actor,
         case=case,
         a=people["Gary"],
@@ -360,7 +363,7 @@ def _family_and_timeline(case, actor) -> None:
         status="together",
         start_year=dob.year + 6,
     )
-    services.partnership_save(
+    genogram.partnership_save(
         actor=actor,
         case=case,
         a=people["Grandad Bill"],
@@ -377,7 +380,7 @@ def _family_and_timeline(case, actor) -> None:
             from referrals.rules import add_months
 
             end = min(add_months(start, span), today)
-        services.timeline_event_save(
+        timeline.timeline_event_save(
             actor=actor,
             case=case,
             data={
@@ -401,7 +404,7 @@ def _family_and_timeline(case, actor) -> None:
         start = dt.date(dob.year + years, 9, 1) if years is not None else None
         if start and start > today:
             start = None
-        services.summary_item_save(
+        timeline.summary_item_save(
             actor=actor,
             case=case,
             data={"kind": kind, "title": title, "start_date": start, "engagement": engagement},

@@ -146,7 +146,7 @@ def meeting_tomorrow(today: dt.date):
 
 
 def meeting_ics_attachment(reminder):
-    from .ics import meeting_ics
+    from .meeting.ics import meeting_ics
 
     meeting = Meeting.objects.select_related("case", "chair").get(pk=reminder.object_id)
     return [("meeting.ics", meeting_ics(meeting).encode(), "text/calendar; method=REQUEST")]

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from formulation import services
+from formulation.genogram import services as genogram
+from formulation.meeting import services
 from formulation.models import (
     Invitation,
     Meeting,
@@ -22,6 +23,8 @@ from formulation.models import (
     TimelineEvent,
     TRMFramework,
 )
+from formulation.timeline import services as timeline
+from formulation.trm import services as trm
 from referrals import services as referral_services
 from tests.factories import CaseFactory
 
@@ -174,13 +177,13 @@ def test_checklist_follows_the_data(world, meeting):
     assert not items["genogram"].done and not items["summary"].done
     assert not items["room_booked"].done
     case = meeting.case
-    services.ensure_index_member(case)
-    services.family_member_save(
+    genogram.ensure_index_member(case)
+    genogram.family_member_save(
         actor=world.case_manager,
         case=case,
         data={"name": "Mum", "relationship": "mother", "sex": "female"},
     )
-    services.summary_item_save(
+    timeline.summary_item_save(
         actor=world.case_manager, case=case, data={"kind": "strength", "title": "Loves football"}
     )
     services.checklist_tick(actor=world.case_manager, meeting=meeting, key="room_booked", done=True)
@@ -195,7 +198,7 @@ def test_checklist_follows_the_data(world, meeting):
 
 
 def test_dated_summary_entries_become_timeline_events(world, consented):
-    item = services.summary_item_save(
+    item = timeline.summary_item_save(
         actor=world.case_manager,
         case=consented,
         data={
@@ -207,7 +210,7 @@ def test_dated_summary_entries_become_timeline_events(world, consented):
     )
     event = TimelineEvent.objects.get(source_item=item)
     assert event.category == "education" and event.start_date == dt.date(2022, 9, 1)
-    services.summary_item_save(
+    timeline.summary_item_save(
         actor=world.case_manager,
         case=consented,
         item=item,
@@ -217,7 +220,7 @@ def test_dated_summary_entries_become_timeline_events(world, consented):
     assert event.start_date == dt.date(2022, 10, 1)  # one entry, kept in step
     assert TimelineEvent.objects.count() == 1
     with pytest.raises(ValidationError, match="edit it there"):
-        services.timeline_event_save(
+        timeline.timeline_event_save(
             actor=world.case_manager, case=consented, event=event, data={"title": "x"}
         )
 
@@ -225,7 +228,7 @@ def test_dated_summary_entries_become_timeline_events(world, consented):
 def test_timeline_dates_are_checked(world, consented):
     dob = consented.child.date_of_birth
     with pytest.raises(ValidationError) as exc:
-        services.timeline_event_save(
+        timeline.timeline_event_save(
             actor=world.case_manager,
             case=consented,
             data={
@@ -236,7 +239,7 @@ def test_timeline_dates_are_checked(world, consented):
         )
     assert "start_date" in exc.value.message_dict
     with pytest.raises(ValidationError) as exc:
-        services.timeline_event_save(
+        timeline.timeline_event_save(
             actor=world.case_manager,
             case=consented,
             data={
@@ -250,7 +253,7 @@ def test_timeline_dates_are_checked(world, consented):
 
 
 def test_second_editor_of_an_event_is_told(world, consented):
-    event = services.timeline_event_save(
+    event = timeline.timeline_event_save(
         actor=world.case_manager,
         case=consented,
         data={
@@ -259,7 +262,7 @@ def test_second_editor_of_an_event_is_told(world, consented):
             "start_date": consented.child.date_of_birth + dt.timedelta(days=400),
         },
     )
-    services.timeline_event_save(
+    timeline.timeline_event_save(
         actor=world.senior,
         case=consented,
         event=event,
@@ -267,7 +270,7 @@ def test_second_editor_of_an_event_is_told(world, consented):
         data={"title": "Moves to Nan's"},
     )
     with pytest.raises(ValidationError, match="Someone else changed this event"):
-        services.timeline_event_save(
+        timeline.timeline_event_save(
             actor=world.case_manager,
             case=consented,
             event=event,
@@ -341,7 +344,7 @@ def test_trm_placement_only_by_the_psychologist(client, world, meeting):
     stage = framework.stages.get(number=2)
     for who in ("central_senior", "case_manager", "manager"):
         with pytest.raises(PermissionDenied):
-            services.trm_placement_save(
+            trm.trm_placement_save(
                 actor=getattr(world, who),
                 meeting=meeting,
                 stage=stage,
@@ -360,7 +363,7 @@ def test_trm_placement_only_by_the_psychologist(client, world, meeting):
             },
         )
         assert response.status_code == 403
-    placement = services.trm_placement_save(
+    placement = trm.trm_placement_save(
         actor=world.central_psychologist,
         meeting=meeting,
         stage=stage,
@@ -424,8 +427,8 @@ def test_recommendations_and_meeting_held(world, meeting):
 
 
 def test_genogram_and_timeline_svgs_on_pages(client, world, consented):
-    services.ensure_index_member(consented)
-    services.family_member_save(
+    genogram.ensure_index_member(consented)
+    genogram.family_member_save(
         actor=world.case_manager,
         case=consented,
         data={
@@ -464,7 +467,10 @@ def test_invitations_survive_a_broker_outage(
         app.conf.broker_url = settings.CELERY_BROKER_URL
         app.conf.broker_connection_retry = retry
         app.conf.broker_connection_max_retries = max_retries
-        app.close()  # drop the connections made to the dead broker
+        # Drop the connections made to the dead broker (not app.close(), which would take the
+        # app out of Celery's active apps: tasks imported later would never be registered).
+        if app._pool is not None:
+            app._pool.force_close_all()
         app._pool = None
         app.amqp._producer_pool = None
     invitation.refresh_from_db()
@@ -494,7 +500,7 @@ def test_demo_has_a_full_formulation(db):
 def test_reopened_case_carries_the_timeline_and_genogram_over(client, world, consented):
     from ecm import services as core
 
-    services.timeline_event_save(
+    timeline.timeline_event_save(
         actor=world.case_manager,
         case=consented,
         data={
@@ -503,7 +509,7 @@ def test_reopened_case_carries_the_timeline_and_genogram_over(client, world, con
             "start_date": consented.child.date_of_birth + dt.timedelta(days=900),
         },
     )
-    services.ensure_index_member(consented)
+    genogram.ensure_index_member(consented)
     core.case_activate(actor=world.senior, case=consented)
     closed = core.case_close(actor=world.case_manager, case=consented, reason="custody")
     reopened = core.case_reopen(actor=world.case_manager, case=closed)

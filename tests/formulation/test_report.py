@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from pypdf import PdfReader
 
+from ecm.dates import add_months
 from ecm.models import AuditEvent
 from ecm.services import StaleEditError
-from formulation import pdf, services
-from formulation import report_services as rs
+from formulation.meeting import services
 from formulation.models import (
     FamilyMember,
     Meeting,
@@ -27,6 +27,9 @@ from formulation.models import (
     TimelineEvent,
     TRMFramework,
 )
+from formulation.report import pdf
+from formulation.report import services as rs
+from formulation.trm.services import trm_placement_save
 
 SECTION_TEXT = {
     "summary": "Summary sentence about the information the group heard.",
@@ -68,7 +71,7 @@ def held(world):
         minutes_discussion="Group agreed routine first.",
     )
     stage = TRMFramework.objects.filter(is_active=True).first().stages.first()
-    services.trm_placement_save(
+    trm_placement_save(
         actor=world.psychologist,
         meeting=meeting,
         stage=stage,
@@ -137,7 +140,7 @@ def test_report_is_prefilled_from_the_meeting_and_due_a_month_later(world, held)
     assert "Group agreed routine first." in report.plan
     assert report.formulation == "" and report.voice == ""
     meeting_day = timezone.localdate(held.starts_at)
-    assert report.due_on == rs.add_months(meeting_day, 1)
+    assert report.due_on == add_months(meeting_day, 1)
     assert report.status == Report.Status.DRAFT and report.number == 1
 
 
@@ -680,7 +683,7 @@ def test_circulation_form_keeps_input_on_error(client, world, held):
 def test_due_and_overdue_on_case_and_home(client, world, held):
     client.force_login(world.psychologist)
     home = client.get(reverse("home")).content.decode()
-    due_on = rs.add_months(timezone.localdate(held.starts_at), 1)
+    due_on = add_months(timezone.localdate(held.starts_at), 1)
     days = (due_on - timezone.localdate()).days
     assert f"{days} days left" in home and "Not started" in home
     Meeting.objects.filter(pk=held.pk).update(starts_at=timezone.now() - dt.timedelta(days=45))
@@ -875,7 +878,7 @@ def test_case_page_formulation_section_follows_the_report(client, world, held):
     a draft and due, then final with no due date."""
     url = reverse("case_detail", args=[held.case.pk])
     client.force_login(world.case_manager)
-    due_on = rs.add_months(timezone.localdate(held.starts_at), 1)
+    due_on = add_months(timezone.localdate(held.starts_at), 1)
 
     def section():
         body = client.get(url).content.decode()

@@ -1,0 +1,175 @@
+"""Forms of the formulation meeting page, the schedule and the directory."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ecm.forms import DateTimeInput
+from ecm.models import User
+
+from ..forms import BootstrapMixin
+from .models import Agency, Invitation, Meeting, Professional, Recommendation
+
+
+class ScheduleForm(BootstrapMixin, forms.ModelForm):
+    starts_at = forms.DateTimeField(
+        label=_("Date and time"),
+        widget=DateTimeInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "starts_at",
+            "duration_minutes",
+            "location",
+            "online_link",
+            "chair",
+            "psychologist",
+        ]
+
+    def __init__(self, *args, chairs, psychologists, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["chair"].queryset = chairs
+        self.fields["psychologist"].queryset = psychologists
+
+
+class ProfessionalForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = Professional
+        fields = ["name", "role", "agency", "organisation", "email", "phone"]
+
+
+class InviteForm(BootstrapMixin, forms.Form):
+    professional = forms.ModelChoiceField(
+        label=_("From the directory"), queryset=Professional.objects.none(), required=False
+    )
+    name = forms.CharField(label=_("Or a new person: name"), max_length=150, required=False)
+    role = forms.CharField(label=_("Role"), max_length=120, required=False)
+    agency = forms.ChoiceField(
+        label=_("Agency"), choices=[("", "---------")] + Agency.choices, required=False
+    )
+    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
+    involvement = forms.CharField(
+        label=_("Involvement with the child/family"), max_length=255, required=False
+    )
+    save_to_directory = forms.BooleanField(
+        label=_("Add the new person to the directory"), required=False
+    )
+
+    def __init__(self, *args, directory, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["professional"].queryset = directory
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("professional") and not data.get("name"):
+            raise forms.ValidationError(_("Choose someone from the directory or give a name."))
+        if not data.get("professional") and not data.get("agency"):
+            self.add_error("agency", _("Choose the person's agency."))
+        return data
+
+
+class AttendeeForm(BootstrapMixin, forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    role = forms.CharField(label=_("Role"), max_length=120, required=False)
+    agency = forms.ChoiceField(label=_("Agency"), choices=Agency.choices)
+    involvement = forms.CharField(
+        label=_("Involvement with the child/family"), max_length=255, required=False
+    )
+
+
+class InvitationStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Invitation.Status.choices)
+
+
+class MinutesForm(BootstrapMixin, forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    review_at = forms.DateTimeField(
+        label=_("First review: date and time"),
+        required=False,
+        widget=DateTimeInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    supervision_at = forms.DateTimeField(
+        label=_("Supervision: date and time"),
+        required=False,
+        widget=DateTimeInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "minutes_purpose",
+            "minutes_case_history",
+            "minutes_additional",
+            "minutes_discussion",
+            "review_at",
+            "review_location",
+            "supervision_at",
+        ]
+        widgets = {
+            f: forms.Textarea(attrs={"rows": 3})
+            for f in (
+                "minutes_purpose",
+                "minutes_case_history",
+                "minutes_additional",
+                "minutes_discussion",
+            )
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+
+    def model_data(self) -> dict:
+        return {k: self.cleaned_data[k] for k in self.Meta.fields}
+
+
+class DevelopmentalMapForm(BootstrapMixin, forms.Form):
+    physical_age = forms.CharField(label=_("Physical age"), max_length=20, required=False)
+    social_age = forms.CharField(label=_("Social age"), max_length=20, required=False)
+    cognitive_age = forms.CharField(label=_("Cognitive age"), max_length=20, required=False)
+    emotional_age = forms.CharField(label=_("Emotional age"), max_length=20, required=False)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RecommendationForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = Recommendation
+        fields = [
+            "intervention",
+            "owner_user",
+            "owner_agency",
+            "owner_name",
+            "sequence",
+            "trm_stage",
+            "priority",
+        ]
+        widgets = {"intervention": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, stages, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["trm_stage"].queryset = stages
+        self.fields["owner_user"].queryset = people
+
+    def model_data(self) -> dict:
+        return {k: self.cleaned_data[k] for k in self.Meta.fields}
+
+
+def team_people(case) -> forms.models.QuerySet:
+    team_ids = [t for t in (case.team_id, case.referred_to_id) if t]
+    return User.objects.filter(memberships__team_id__in=team_ids, is_active=True).distinct()
+
+
+def team_people_with_role(case, role: str):
+    """Active users holding `role` in the case's team or the team it was referred to."""
+    team_ids = [t for t in (case.team_id, case.referred_to_id) if t]
+    return User.objects.filter(
+        memberships__team_id__in=team_ids, memberships__role=role, is_active=True
+    ).distinct()

@@ -1,0 +1,527 @@
+"""Writes of the formulation meeting: scheduling, invitations (e-mails queued after commit),
+the directory, the checklist, the meeting record and recommendations, held."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ecm import services as core
+from ecm.access import access_for
+from ecm.audit import audit_case_record as _audit
+from ecm.audit import changed_field_names, snapshot
+from ecm.models import AuditEvent, Case, CaseStatus, Role, User
+from referrals.models import Decision, EligibilityCheck
+from referrals.services import consent_status, has_valid_ecm_consent
+
+from ..genogram.models import FamilyMember
+from ..report.models import Report
+from ..timeline.models import SummaryItem
+from .models import (
+    ChecklistTick,
+    DevelopmentalMap,
+    Invitation,
+    Meeting,
+    Professional,
+    Recommendation,
+)
+
+
+def _stale(label: str) -> core.StaleEditError:
+    return core.StaleEditError(
+        _(
+            "Someone else changed this %(what)s while you were editing it. Your version has not "
+            "been saved and is still in the form: compare it with theirs, then save again."
+        )
+        % {"what": label},
+        code="stale",
+    )
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def _has_role_for(user: User, case: Case, role: str) -> bool:
+    team_ids = [t for t in (case.team_id, case.referred_to_id) if t]
+    return user.memberships.filter(team_id__in=team_ids, role=role).exists()
+
+
+@transaction.atomic
+def meeting_schedule(
+    *,
+    actor: User,
+    case: Case,
+    starts_at: dt.datetime,
+    chair: User,
+    psychologist: User,
+    location: str = "",
+    online_link: str = "",
+    duration_minutes: int = 180,
+) -> Meeting:
+    """Schedule the formulation meeting: only with valid ECM consent, and in the future."""
+    case = Case.objects.select_for_update().select_related("child").get(pk=case.pk)
+    _require(access_for(actor).can_schedule_meeting(case))
+    errors = []
+    if not has_valid_ecm_consent(case):
+        errors.append(
+            _(
+                "A formulation meeting can only be scheduled with valid ECM consent. "
+                "Still needed: %(m)s"
+            )
+            % {"m": " ".join(consent_status(case).missing)}
+        )
+    if case.status not in (CaseStatus.PREPARATION, CaseStatus.ACTIVE):
+        errors.append(
+            _(
+                "The case is “%(s)s”: meetings are scheduled once it is accepted and "
+                "consent is in place."
+            )
+            % {"s": case.get_status_display()}
+        )
+    if starts_at <= timezone.now():
+        errors.append(_("The meeting date and time must be in the future."))
+    if not location.strip() and not online_link.strip():
+        errors.append(_("Give a place or an online meeting link."))
+    if not _has_role_for(chair, case, Role.SENIOR_PRACTITIONER):
+        errors.append(
+            _(
+                "The chair must be a senior practitioner of this case's team or the "
+                "central ECM team."
+            )
+        )
+    if not _has_role_for(psychologist, case, Role.PSYCHOLOGIST):
+        errors.append(_("Choose a psychologist of this case's team or the central ECM team."))
+    if errors:
+        raise ValidationError(errors)
+    meeting = Meeting.objects.create(
+        case=case,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        location=location.strip(),
+        online_link=online_link.strip(),
+        chair=chair,
+        psychologist=psychologist,
+        created_by=actor,
+    )
+    _audit(
+        actor,
+        AuditEvent.Action.CREATE,
+        meeting,
+        case,
+        ["starts_at", "location", "chair", "psychologist"],
+    )
+    return meeting
+
+
+def _email_problem(address: str) -> str:
+    if not address.strip():
+        return _("No e-mail address: invite them another way.")
+    try:
+        validate_email(address.strip())
+    except ValidationError:
+        return _(
+            "“%(e)s” is not a valid e-mail address: correct it or invite them another way."
+        ) % {"e": address}
+    return ""
+
+
+@transaction.atomic
+def invitation_add(
+    *,
+    actor: User,
+    meeting: Meeting,
+    professional: Professional | None = None,
+    name: str = "",
+    role: str = "",
+    agency: str = "",
+    email: str = "",
+    involvement: str = "",
+    attended_only: bool = False,
+) -> Invitation:
+    """Invite a professional (from the directory or typed in). The e-mail with its .ics is
+    sent by a Celery task after the transaction commits. An address that cannot be used is
+    flagged on the invitation, never silently dropped."""
+    meeting = Meeting.objects.select_related("case", "case__child").get(pk=meeting.pk)
+    case = meeting.case
+    _require(access_for(actor).can_prepare_formulation(case))
+    if professional is not None:
+        if professional.team_id not in {case.team_id, case.referred_to_id}:
+            raise PermissionDenied
+        name, role, agency = professional.name, professional.role, professional.agency
+        email = email or professional.email
+        if meeting.invitations.filter(professional=professional).exists():
+            raise ValidationError(_("%(n)s is already invited.") % {"n": name})
+    if not name.strip():
+        raise ValidationError(_("Give the person's name."))
+    if not agency:
+        raise ValidationError(_("Choose the person's agency."))
+    invitation = Invitation(
+        meeting=meeting,
+        professional=professional,
+        name=name.strip(),
+        role=role.strip(),
+        agency=agency,
+        email=email.strip(),
+        involvement=involvement.strip(),
+    )
+    if attended_only:
+        invitation.status = Invitation.Status.ATTENDED
+        invitation.delivery = Invitation.Delivery.NOT_SENT
+    else:
+        problem = _email_problem(email)
+        if problem:
+            invitation.delivery = Invitation.Delivery.NO_EMAIL
+            invitation.delivery_error = problem
+    invitation.save()
+    _audit(actor, AuditEvent.Action.CREATE, invitation, case, ["name", "agency", "status"])
+    if invitation.delivery == Invitation.Delivery.PENDING:
+        transaction.on_commit(lambda: queue_invitation(invitation.pk))
+    return invitation
+
+
+def queue_invitation(invitation_id: int) -> None:
+    """Hand the e-mail to Celery. If the broker is down the invitation stays pending and the
+    periodic `formulation.requeue_pending_invitations` task picks it up later."""
+    import logging
+
+    from .tasks import send_invitation
+
+    try:
+        send_invitation.delay(invitation_id)
+    except Exception:  # noqa: BLE001 - broker unavailable: retried by the periodic task
+        logging.getLogger(__name__).warning(
+            "Broker unavailable; invitation %s stays pending", invitation_id
+        )
+
+
+@transaction.atomic
+def invitation_update(
+    *,
+    actor: User,
+    invitation: Invitation,
+    status: str | None = None,
+    written_information: str | None = None,
+    involvement: str | None = None,
+) -> Invitation:
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("meeting__case__child")
+        .get(pk=invitation.pk)
+    )
+    case = invitation.meeting.case
+    _require(access_for(actor).can_prepare_formulation(case))
+    before = snapshot(invitation)
+    if status is not None:
+        if status not in Invitation.Status.values:
+            raise ValidationError(_("Choose a status from the list."))
+        invitation.status = status
+    if written_information is not None:
+        invitation.written_information = written_information.strip()
+        invitation.written_received_at = timezone.now() if written_information.strip() else None
+    if involvement is not None:
+        invitation.involvement = involvement.strip()
+    invitation.save()
+    _audit(
+        actor, AuditEvent.Action.UPDATE, invitation, case, changed_field_names(invitation, before)
+    )
+    return invitation
+
+
+def send_invitation_email(invitation_id: int) -> str:
+    """Send one invitation e-mail with its .ics; safe to run twice (sends once).
+
+    The e-mail names no child and carries no case detail: only the meeting, its time and
+    place and the case reference. Returns the delivery state."""
+    from django.core.mail import EmailMessage
+
+    from .ics import meeting_ics
+
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("meeting", "meeting__case", "meeting__chair")
+            .get(pk=invitation_id)
+        )
+        if invitation.delivery != Invitation.Delivery.PENDING:
+            return invitation.delivery
+        meeting = invitation.meeting
+        when = timezone.localtime(meeting.starts_at)
+        place = meeting.location or meeting.online_link
+        body = _(
+            "Dear %(name)s,\n\nYou are invited to an Enhanced Case Management formulation "
+            "meeting (case reference %(ref)s) on %(date)s at %(time)s, %(place)s.\n\n"
+            "Information about the child will be shared at the meeting and through secure "
+            "channels only. If you cannot attend, please send your apologies and any written "
+            "information to the case manager securely.\n\nThe calendar invitation is "
+            "attached.\n"
+        ) % {
+            "name": invitation.name,
+            "ref": meeting.case.reference,
+            "date": when.strftime("%d/%m/%Y"),
+            "time": when.strftime("%H:%M"),
+            "place": place,
+        }
+        message = EmailMessage(
+            subject=_("Invitation: ECM formulation meeting %(ref)s, %(date)s")
+            % {"ref": meeting.case.reference, "date": when.strftime("%d/%m/%Y")},
+            body=body,
+            to=[invitation.email],
+        )
+        message.attach(
+            "invitation.ics",
+            meeting_ics(meeting, invitation),
+            "text/calendar; method=REQUEST; charset=utf-8",
+        )
+        invitation.send_attempts += 1
+        try:
+            message.send()
+        except Exception as exc:  # noqa: BLE001 - recorded, then retried by the task
+            invitation.delivery_error = str(exc)[:255]
+            invitation.save(update_fields=["send_attempts", "delivery_error"])
+            raise
+        invitation.delivery = Invitation.Delivery.SENT
+        invitation.sent_at = timezone.now()
+        invitation.delivery_error = ""
+        invitation.save(update_fields=["delivery", "sent_at", "delivery_error", "send_attempts"])
+        return invitation.delivery
+
+
+def invitation_mark_failed(invitation_id: int, error: str) -> None:
+    Invitation.objects.filter(pk=invitation_id, delivery=Invitation.Delivery.PENDING).update(
+        delivery=Invitation.Delivery.FAILED, delivery_error=error[:255]
+    )
+
+
+@transaction.atomic
+def professional_save(
+    *, actor: User, team_id: int, data: dict, professional: Professional | None = None
+) -> Professional:
+    _require(team_id in access_for(actor).formulation_team_ids())
+    professional = professional or Professional(team_id=team_id)
+    for key, value in data.items():
+        setattr(professional, key, value)
+    professional.full_clean()
+    professional.save()
+    return professional
+
+
+@dataclass
+class ChecklistItem:
+    key: str
+    label: str
+    automatic: bool
+    done: bool
+    detail: str = ""
+
+
+MANUAL_ITEMS = [
+    ("discussed", _("Case discussed with YOT colleagues and the ECM lead, who agree")),
+    ("assetplus_shared", _("Referral form and AssetPlus shared with the senior practitioner")),
+    ("leaflet_explained", _("Information leaflet explained to the child")),
+    ("agencies_encouraged", _("Relevant agencies informed and encouraged to attend")),
+    ("room_booked", _("Room booked, with a long table for the timeline")),
+    ("info_parental_health", _("Information gathered: parental health")),
+    ("info_pregnancy_birth", _("Information gathered: pregnancy and birth")),
+    ("info_parental_lifestyle", _("Information gathered: other parental lifestyle")),
+    ("info_early_years", _("Information gathered: early years milestones and behaviour")),
+    ("info_early_education", _("Information gathered: early education")),
+    ("info_slcn", _("Information gathered: speech, language and communication")),
+    ("info_head_injury", _("Information gathered: head injury")),
+]
+
+
+def checklist(meeting: Meeting) -> list[ChecklistItem]:
+    """The Appendix 2 checklist: what the product knows ticks itself; the rest by hand."""
+    case = meeting.case
+    child = case.child
+    consents = consent_status(case)
+    accepted = EligibilityCheck.objects.filter(
+        referral__case=case, decision=Decision.ACCEPTED
+    ).exists() or case.status in (CaseStatus.PREPARATION, CaseStatus.ACTIVE)
+    invitations = list(meeting.invitations.all())
+    sent = [i for i in invitations if i.delivery == Invitation.Delivery.SENT]
+    flagged = [
+        i
+        for i in invitations
+        if i.delivery in (Invitation.Delivery.FAILED, Invitation.Delivery.NO_EMAIL)
+    ]
+    members = FamilyMember.objects.filter(child=child).count()
+    summary = SummaryItem.objects.filter(child=child).count()
+    ticks = {t.key: t for t in meeting.ticks.select_related("ticked_by")}
+    items = [
+        ChecklistItem(
+            "criteria", _("The child meets the referral criteria (accepted)"), True, accepted
+        ),
+        ChecklistItem(
+            "consent",
+            _("The child's ECM consent is signed"),
+            True,
+            bool(consents.child and consents.child.is_current),
+        ),
+        ChecklistItem(
+            "parent_consent",
+            _("Parent/carer's general YOT consent (under 16)"),
+            True,
+            not consents.parent_needed or bool(consents.parent and consents.parent.is_current),
+            "" if consents.parent_needed else _("Not needed: 16 or over when consent was given."),
+        ),
+        ChecklistItem(
+            "date_set",
+            _("A date is set for the formulation meeting"),
+            True,
+            meeting.starts_at is not None,
+        ),
+        ChecklistItem(
+            "invitations",
+            _("Invitations sent"),
+            True,
+            bool(sent) and not flagged,
+            _("%(s)s sent, %(f)s need attention") % {"s": len(sent), "f": len(flagged)}
+            if invitations
+            else _("Nobody invited yet."),
+        ),
+        ChecklistItem(
+            "genogram",
+            _("Genogram / family tree prepared"),
+            True,
+            members >= 2,
+            _("%(n)s people") % {"n": members},
+        ),
+        ChecklistItem(
+            "summary",
+            _("Case information summary prepared"),
+            True,
+            summary > 0,
+            _("%(n)s entries") % {"n": summary},
+        ),
+    ]
+    for key, label in MANUAL_ITEMS:
+        tick = ticks.get(key)
+        detail = ""
+        if tick:
+            detail = _("Ticked by %(who)s on %(when)s") % {
+                "who": tick.ticked_by,
+                "when": timezone.localtime(tick.ticked_at).strftime("%d/%m/%Y"),
+            }
+        items.append(ChecklistItem(key, str(label), False, tick is not None, detail))
+    return items
+
+
+@transaction.atomic
+def checklist_tick(*, actor: User, meeting: Meeting, key: str, done: bool) -> None:
+    case = meeting.case
+    _require(access_for(actor).can_prepare_formulation(case))
+    if key not in dict(MANUAL_ITEMS):
+        raise ValidationError(_("That item ticks itself from the case record."))
+    if done:
+        ChecklistTick.objects.get_or_create(meeting=meeting, key=key, defaults={"ticked_by": actor})
+    else:
+        ChecklistTick.objects.filter(meeting=meeting, key=key).delete()
+    _audit(actor, AuditEvent.Action.UPDATE, meeting, case, [f"checklist:{key}"])
+
+
+@transaction.atomic
+def meeting_record_save(
+    *, actor: User, meeting: Meeting, data: dict, expected_version: int | None = None
+) -> Meeting:
+    """Minutes, review and supervision dates."""
+    meeting = Meeting.objects.select_for_update().select_related("case__child").get(pk=meeting.pk)
+    _require(access_for(actor).can_record_meeting(meeting.case))
+    if expected_version is not None and expected_version != meeting.version:
+        raise _stale(_("meeting record"))
+    review_at = data.get("review_at")
+    if review_at and review_at <= meeting.starts_at:
+        raise ValidationError({"review_at": _("The first review must come after the meeting.")})
+    before = snapshot(meeting)
+    for key, value in data.items():
+        setattr(meeting, key, value)
+    meeting.version += 1
+    meeting.save()
+    _audit(
+        actor, AuditEvent.Action.UPDATE, meeting, meeting.case, changed_field_names(meeting, before)
+    )
+    return meeting
+
+
+@transaction.atomic
+def developmental_map_save(*, actor: User, meeting: Meeting, data: dict) -> DevelopmentalMap:
+    _require(access_for(actor).can_record_meeting(meeting.case))
+    dmap, _created = DevelopmentalMap.objects.get_or_create(meeting=meeting)
+    for key, value in data.items():
+        setattr(dmap, key, value)
+    dmap.recorded_by = actor
+    dmap.save()
+    _audit(actor, AuditEvent.Action.UPDATE, dmap, meeting.case, list(data))
+    return dmap
+
+
+def _require_recommendations_open(actor: User, case: Case):
+    """Recommendations belong to the meeting until the psychologist starts the report; from
+    then on only the psychologist changes them, and a final report first needs an amendment.
+    Locks the report, so a change cannot slip in beside a finalise; returns it (or None)."""
+    report = Report.objects.select_for_update().filter(case=case).first()
+    _require(access_for(actor).can_change_recommendations(case, report))
+    if report is not None and report.status == Report.Status.FINAL:
+        raise ValidationError(
+            _(
+                "The report is final. Start an amendment (with its reason) to change the "
+                "recommendations."
+            )
+        )
+    return report
+
+
+def _recommendations_changed(report) -> None:
+    """A change of the recommendations is a change of the draft: earlier approvals and open
+    forms are out of date."""
+    if report is not None:
+        type(report).objects.filter(pk=report.pk).update(revision=models.F("revision") + 1)
+
+
+@transaction.atomic
+def recommendation_add(*, actor: User, meeting: Meeting, data: dict) -> Recommendation:
+    report = _require_recommendations_open(actor, meeting.case)
+    if not (data.get("owner_user") or data.get("owner_agency") or data.get("owner_name")):
+        raise ValidationError(_("Say who is best placed: a person or an agency."))
+    recommendation = Recommendation(meeting=meeting, case=meeting.case, created_by=actor, **data)
+    recommendation.full_clean(exclude=["meeting", "case"])
+    recommendation.save()
+    _recommendations_changed(report)
+    _audit(actor, AuditEvent.Action.CREATE, recommendation, meeting.case, list(data))
+    return recommendation
+
+
+@transaction.atomic
+def recommendation_delete(*, actor: User, recommendation: Recommendation) -> None:
+    report = _require_recommendations_open(actor, recommendation.case)
+    _audit(actor, AuditEvent.Action.DELETE, recommendation, recommendation.case)
+    recommendation.delete()
+    _recommendations_changed(report)
+
+
+@transaction.atomic
+def meeting_mark_held(*, actor: User, meeting: Meeting) -> Meeting:
+    """The meeting took place: the case becomes active (interventions and reviews)."""
+    meeting = Meeting.objects.select_for_update().select_related("case").get(pk=meeting.pk)
+    _require(access_for(actor).can_record_meeting(meeting.case))
+    if meeting.status != Meeting.Status.SCHEDULED:
+        raise ValidationError(
+            _("This meeting is already %(s)s.") % {"s": meeting.get_status_display().lower()}
+        )
+    if meeting.starts_at > timezone.now():
+        raise ValidationError(_("The meeting has not started yet."))
+    meeting.status = Meeting.Status.HELD
+    meeting.held_at = timezone.now()
+    meeting.save(update_fields=["status", "held_at"])
+    if meeting.case.status == CaseStatus.PREPARATION:
+        core.case_activate(actor=actor, case=meeting.case)
+    _audit(actor, AuditEvent.Action.UPDATE, meeting, meeting.case, ["status"], detail="held")
+    return meeting
