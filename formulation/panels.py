@@ -7,25 +7,21 @@ from django.template.loader import render_to_string
 from ecm.access import access_for
 
 from .meeting import selectors as meeting_selectors
-from .meeting.models import Meeting
 from .report import selectors as report_selectors
-from .report.services import held_meeting, report_due_on
-from .report.views import due_label
 
 
 def formulation_panel(request, case) -> str:
-    meetings, report = meeting_selectors.case_panel_reads(case)
-    due = None
+    """The case page's formulation section: the latest meetings and where the report is,
+    with its due date until a version is final. Three queries at most."""
+    meetings = meeting_selectors.latest_meetings(case)
+    report = report_selectors.report_status(case)
+    due_on = None
     if report is not None:
-        if not report.has_final:
-            due = {"on": report.due_on, **due_label(report.due_on)}
-    else:
-        held = next((m for m in meetings if m.status == Meeting.Status.HELD), None) or (
-            held_meeting(case) if meetings else None
-        )
-        if held is not None:
-            due_on = report_due_on(held)
-            due = {"on": due_on, **due_label(due_on)}
+        due_on = None if report.has_final else report.due_on
+    elif meetings:
+        held = meeting_selectors.formulation_meeting(case)
+        due_on = report_selectors.report_due_on(held.starts_at) if held else None
+    due = {"on": due_on, **report_selectors.due_label(due_on)} if due_on else None
     return render_to_string(
         "formulation/panel.html",
         {
@@ -45,8 +41,9 @@ def reports_home_panel(request) -> str:
     owed = []
     for meeting in report_selectors.reports_due_for(request.user)[:50]:
         report = getattr(meeting.case, "report", None)
-        due_on = report.due_on if report else report_due_on(meeting)
-        owed.append({"meeting": meeting, "report": report, "due_on": due_on, **due_label(due_on)})
+        due_on = report.due_on if report else report_selectors.report_due_on(meeting.starts_at)
+        due = report_selectors.due_label(due_on)
+        owed.append({"meeting": meeting, "report": report, "due_on": due_on, **due})
     to_check = list(report_selectors.reports_to_check_for(request.user)[:50])
     if not owed and not to_check:
         return ""

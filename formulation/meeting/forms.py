@@ -6,7 +6,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ecm.forms import DateTimeInput
-from ecm.models import User
 
 from ..forms import BootstrapMixin
 from .models import Agency, Invitation, Meeting, Professional, Recommendation
@@ -160,16 +159,3 @@ class RecommendationForm(BootstrapMixin, forms.ModelForm):
 
     def model_data(self) -> dict:
         return {k: self.cleaned_data[k] for k in self.Meta.fields}
-
-
-def team_people(case) -> forms.models.QuerySet:
-    team_ids = [t for t in (case.team_id, case.referred_to_id) if t]
-    return User.objects.filter(memberships__team_id__in=team_ids, is_active=True).distinct()
-
-
-def team_people_with_role(case, role: str):
-    """Active users holding `role` in the case's team or the team it was referred to."""
-    team_ids = [t for t in (case.team_id, case.referred_to_id) if t]
-    return User.objects.filter(
-        memberships__team_id__in=team_ids, memberships__role=role, is_active=True
-    ).distinct()

@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +52,24 @@ class Professional(models.Model):
         return f"{self.name} ({self.get_agency_display()})"
 
 
+class MeetingQuerySet(models.QuerySet):
+    def held(self):
+        return self.filter(status=Meeting.Status.HELD)
+
+    def formulation_meetings(self):
+        """Each case's formulation meeting: its first held meeting (the earliest start; of
+        two at the same time, the first recorded). A case can hold another meeting later (a
+        re-convened one); the report, its due date, its reminder and the "stage at
+        formulation" all count from the first (README, "The formulation report")."""
+        first = (
+            Meeting.objects.held()
+            .filter(case=OuterRef("case"))
+            .order_by("starts_at", "pk")
+            .values("pk")[:1]
+        )
+        return self.held().filter(pk=Subquery(first))
+
+
 class Meeting(models.Model):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("Scheduled")
@@ -92,6 +110,8 @@ class Meeting(models.Model):
     held_at = models.DateTimeField(_("held"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MeetingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("formulation meeting")
@@ -163,9 +183,31 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"{self.name} – {self.get_status_display()}"
 
+    @property
+    def needs_attention(self) -> bool:
+        """The invitation e-mail could not be sent: someone must invite them another way."""
+        return self.delivery in (self.Delivery.FAILED, self.Delivery.NO_EMAIL)
+
 
 class ChecklistTick(models.Model):
-    """A hand-ticked item of the pre-meeting checklist (practice guidance Appendix 2)."""
+    """A hand-ticked item of the pre-meeting checklist (practice guidance Appendix 2). The
+    other items tick themselves from the record (`meeting.selectors.checklist`)."""
+
+    #: The items ticked by hand: key -> label.
+    MANUAL_ITEMS = {
+        "discussed": _("Case discussed with YOT colleagues and the ECM lead, who agree"),
+        "assetplus_shared": _("Referral form and AssetPlus shared with the senior practitioner"),
+        "leaflet_explained": _("Information leaflet explained to the child"),
+        "agencies_encouraged": _("Relevant agencies informed and encouraged to attend"),
+        "room_booked": _("Room booked, with a long table for the timeline"),
+        "info_parental_health": _("Information gathered: parental health"),
+        "info_pregnancy_birth": _("Information gathered: pregnancy and birth"),
+        "info_parental_lifestyle": _("Information gathered: other parental lifestyle"),
+        "info_early_years": _("Information gathered: early years milestones and behaviour"),
+        "info_early_education": _("Information gathered: early education"),
+        "info_slcn": _("Information gathered: speech, language and communication"),
+        "info_head_injury": _("Information gathered: head injury"),
+    }
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="ticks")
     key = models.CharField(max_length=40)

@@ -4,7 +4,6 @@ the directory, the checklist, the meeting record and recommendations, held."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
@@ -17,12 +16,9 @@ from ecm.access import access_for
 from ecm.audit import audit_case_record as _audit
 from ecm.audit import changed_field_names, snapshot
 from ecm.models import AuditEvent, Case, CaseStatus, Role, User
-from referrals.models import Decision, EligibilityCheck
 from referrals.services import consent_status, has_valid_ecm_consent
 
-from ..genogram.models import FamilyMember
 from ..report.models import Report
-from ..timeline.models import SummaryItem
 from .models import (
     ChecklistTick,
     DevelopmentalMap,
@@ -31,6 +27,7 @@ from .models import (
     Professional,
     Recommendation,
 )
+from .selectors import case_staff
 
 
 def _stale(label: str) -> core.StaleEditError:
@@ -47,11 +44,6 @@ def _stale(label: str) -> core.StaleEditError:
 def _require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied
-
-
-def _has_role_for(user: User, case: Case, role: str) -> bool:
-    team_ids = [t for t in (case.team_id, case.referred_to_id) if t]
-    return user.memberships.filter(team_id__in=team_ids, role=role).exists()
 
 
 @transaction.atomic
@@ -90,14 +82,14 @@ def meeting_schedule(
         errors.append(_("The meeting date and time must be in the future."))
     if not location.strip() and not online_link.strip():
         errors.append(_("Give a place or an online meeting link."))
-    if not _has_role_for(chair, case, Role.SENIOR_PRACTITIONER):
+    if not case_staff(case, [Role.SENIOR_PRACTITIONER]).filter(pk=chair.pk).exists():
         errors.append(
             _(
                 "The chair must be a senior practitioner of this case's team or the "
                 "central ECM team."
             )
         )
-    if not _has_role_for(psychologist, case, Role.PSYCHOLOGIST):
+    if not case_staff(case, [Role.PSYCHOLOGIST]).filter(pk=psychologist.pk).exists():
         errors.append(_("Choose a psychologist of this case's team or the central ECM team."))
     if errors:
         raise ValidationError(errors)
@@ -313,113 +305,11 @@ def professional_save(
     return professional
 
 
-@dataclass
-class ChecklistItem:
-    key: str
-    label: str
-    automatic: bool
-    done: bool
-    detail: str = ""
-
-
-MANUAL_ITEMS = [
-    ("discussed", _("Case discussed with YOT colleagues and the ECM lead, who agree")),
-    ("assetplus_shared", _("Referral form and AssetPlus shared with the senior practitioner")),
-    ("leaflet_explained", _("Information leaflet explained to the child")),
-    ("agencies_encouraged", _("Relevant agencies informed and encouraged to attend")),
-    ("room_booked", _("Room booked, with a long table for the timeline")),
-    ("info_parental_health", _("Information gathered: parental health")),
-    ("info_pregnancy_birth", _("Information gathered: pregnancy and birth")),
-    ("info_parental_lifestyle", _("Information gathered: other parental lifestyle")),
-    ("info_early_years", _("Information gathered: early years milestones and behaviour")),
-    ("info_early_education", _("Information gathered: early education")),
-    ("info_slcn", _("Information gathered: speech, language and communication")),
-    ("info_head_injury", _("Information gathered: head injury")),
-]
-
-
-def checklist(meeting: Meeting) -> list[ChecklistItem]:
-    """The Appendix 2 checklist: what the product knows ticks itself; the rest by hand."""
-    case = meeting.case
-    child = case.child
-    consents = consent_status(case)
-    accepted = EligibilityCheck.objects.filter(
-        referral__case=case, decision=Decision.ACCEPTED
-    ).exists() or case.status in (CaseStatus.PREPARATION, CaseStatus.ACTIVE)
-    invitations = list(meeting.invitations.all())
-    sent = [i for i in invitations if i.delivery == Invitation.Delivery.SENT]
-    flagged = [
-        i
-        for i in invitations
-        if i.delivery in (Invitation.Delivery.FAILED, Invitation.Delivery.NO_EMAIL)
-    ]
-    members = FamilyMember.objects.filter(child=child).count()
-    summary = SummaryItem.objects.filter(child=child).count()
-    ticks = {t.key: t for t in meeting.ticks.select_related("ticked_by")}
-    items = [
-        ChecklistItem(
-            "criteria", _("The child meets the referral criteria (accepted)"), True, accepted
-        ),
-        ChecklistItem(
-            "consent",
-            _("The child's ECM consent is signed"),
-            True,
-            bool(consents.child and consents.child.is_current),
-        ),
-        ChecklistItem(
-            "parent_consent",
-            _("Parent/carer's general YOT consent (under 16)"),
-            True,
-            not consents.parent_needed or bool(consents.parent and consents.parent.is_current),
-            "" if consents.parent_needed else _("Not needed: 16 or over when consent was given."),
-        ),
-        ChecklistItem(
-            "date_set",
-            _("A date is set for the formulation meeting"),
-            True,
-            meeting.starts_at is not None,
-        ),
-        ChecklistItem(
-            "invitations",
-            _("Invitations sent"),
-            True,
-            bool(sent) and not flagged,
-            _("%(s)s sent, %(f)s need attention") % {"s": len(sent), "f": len(flagged)}
-            if invitations
-            else _("Nobody invited yet."),
-        ),
-        ChecklistItem(
-            "genogram",
-            _("Genogram / family tree prepared"),
-            True,
-            members >= 2,
-            _("%(n)s people") % {"n": members},
-        ),
-        ChecklistItem(
-            "summary",
-            _("Case information summary prepared"),
-            True,
-            summary > 0,
-            _("%(n)s entries") % {"n": summary},
-        ),
-    ]
-    for key, label in MANUAL_ITEMS:
-        tick = ticks.get(key)
-        detail = ""
-        if tick:
-            detail = _("Ticked by %(who)s on %(when)s") % {
-                "who": tick.ticked_by,
-                "when": timezone.localtime(tick.ticked_at).strftime("%d/%m/%Y"),
-            }
-        items.append(ChecklistItem(key, str(label), False, tick is not None, detail))
-    return items
-
-
 @transaction.atomic
 def checklist_tick(*, actor: User, meeting: Meeting, key: str, done: bool) -> None:
     case = meeting.case
     _require(access_for(actor).can_prepare_formulation(case))
-    if key not in dict(MANUAL_ITEMS):
+    if key not in ChecklistTick.MANUAL_ITEMS:
         raise ValidationError(_("That item ticks itself from the case record."))
     if done:
         ChecklistTick.objects.get_or_create(meeting=meeting, key=key, defaults={"ticked_by": actor})

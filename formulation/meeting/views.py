@@ -30,8 +30,6 @@ from .forms import (
     ProfessionalForm,
     RecommendationForm,
     ScheduleForm,
-    team_people,
-    team_people_with_role,
 )
 from .models import Invitation, Meeting
 
@@ -61,8 +59,8 @@ def schedule(request, pk: int):
     case = case_get_for(request.user, pk)
     if not access_for(request.user).can_schedule_meeting(case):
         raise PermissionDenied
-    chairs = team_people_with_role(case, Role.SENIOR_PRACTITIONER)
-    psychologists = team_people_with_role(case, Role.PSYCHOLOGIST)
+    chairs = selectors.case_staff(case, [Role.SENIOR_PRACTITIONER])
+    psychologists = selectors.case_staff(case, [Role.PSYCHOLOGIST])
     form = ScheduleForm(
         request.POST or None,
         chairs=chairs,
@@ -103,7 +101,7 @@ def _meeting_context(request, meeting: Meeting, **forms):
     case = meeting.case
     user = request.user
     stages = trm_selectors.stages_for(case)
-    people = team_people(case)
+    people = selectors.case_staff(case)
     placement = getattr(meeting, "trm_placement", None)  # None when not recorded yet
     dmap = getattr(meeting, "developmental_map", None)
     report = report_selectors.report_for_case(case)
@@ -113,7 +111,7 @@ def _meeting_context(request, meeting: Meeting, **forms):
         "meeting": meeting,
         "case": case,
         "child": case.child,
-        "checklist": services.checklist(meeting),
+        "checklist": selectors.checklist(meeting),
         "invitations": list(meeting.invitations.select_related("professional")),
         "statuses": Invitation.Status.choices,
         "recommendations": list(meeting.recommendations.select_related("owner_user", "trm_stage")),
@@ -314,7 +312,7 @@ def recommendation_add(request, pk: int):
         return RecommendationForm(
             request.POST,
             stages=trm_selectors.stages_for(meeting.case),
-            people=team_people(meeting.case),
+            people=selectors.case_staff(meeting.case),
         )
 
     def act(meeting, form):

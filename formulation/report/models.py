@@ -30,12 +30,26 @@ class ReportSection(models.TextChoices):
     GENOGRAM = "genogram", _("Genogram (drawing)")
 
 
-# Sections written as text on the report (recommendations are rows; drawings are rendered).
-TEXT_SECTIONS = ("summary", "needs", "development", "trm", "formulation", "voice", "plan")
-
-
-# A final version needs these; the message names the empty ones.
-REQUIRED_SECTIONS = ("summary", "needs", "trm", "formulation", "voice", "recommendations", "plan")
+#: Sections written as text on the report (recommendations are rows; drawings are rendered).
+TEXT_SECTIONS = (
+    ReportSection.SUMMARY,
+    ReportSection.NEEDS,
+    ReportSection.DEVELOPMENT,
+    ReportSection.TRM,
+    ReportSection.FORMULATION,
+    ReportSection.VOICE,
+    ReportSection.PLAN,
+)
+#: A final version needs these; the message names the empty ones.
+REQUIRED_SECTIONS = (
+    ReportSection.SUMMARY,
+    ReportSection.NEEDS,
+    ReportSection.TRM,
+    ReportSection.FORMULATION,
+    ReportSection.VOICE,
+    ReportSection.RECOMMENDATIONS,
+    ReportSection.PLAN,
+)
 
 
 class Report(models.Model):
@@ -87,7 +101,7 @@ class Report(models.Model):
         return f"{self.case.reference} v{self.number}"
 
     def section_texts(self) -> dict[str, str]:
-        return {key: getattr(self, key) for key in TEXT_SECTIONS}
+        return {key.value: getattr(self, key) for key in TEXT_SECTIONS}
 
 
 class ReportVersion(models.Model):
@@ -119,12 +133,15 @@ class ReportVersion(models.Model):
         return f"{self.report.case.reference} v{self.number}"
 
 
+class ReportCommentKind(models.TextChoices):
+    COMMENT = "comment", _("Comment")
+    APPROVAL = "approval", _("Approved as accurate")
+
+
 class ReportComment(models.Model):
     """A checker's comment on a section of a draft, or their approval of it."""
 
-    class Kind(models.TextChoices):
-        COMMENT = "comment", _("Comment")
-        APPROVAL = "approval", _("Approved as accurate")
+    Kind = ReportCommentKind
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="comments")
     number = models.PositiveSmallIntegerField(_("draft of version"))
@@ -149,7 +166,7 @@ class ReportComment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["report", "number", "author"],
-                condition=Q(kind="approval"),
+                condition=Q(kind=ReportCommentKind.APPROVAL),
                 name="report_approval_once",
             )
         ]

@@ -1,18 +1,26 @@
-"""Reads of the formulation report, scoped by `ecm.access` through the case."""
+"""Reads of the formulation report, scoped by `ecm.access` through the case: the report and
+its versions, what is due and waiting, the text drafted from the meeting record."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ecm.access import access_for
-from ecm.models import Case, CaseStatus, User
+from ecm.dates import add_months
+from ecm.models import Case, User, open_case
 from ecm.selectors import case_list_for
 
-from ..meeting.models import Meeting
-from .models import Report, ReportComment
+from ..meeting.models import Invitation, Meeting, Recommendation
+from ..timeline.models import SummaryItem
+from .models import REQUIRED_SECTIONS, Report, ReportComment, ReportSection, ReportVersion
 
 
-def report_for_case(case: Case):
+def report_for_case(case: Case) -> Report | None:
     """The case's report (or None); the case was fetched through `case_get_for`."""
     return (
         Report.objects.filter(case=case)
@@ -21,31 +29,90 @@ def report_for_case(case: Case):
     )
 
 
-def report_versions(report):
+def final_version_exists(**where) -> Exists:
+    """A subquery: is there a final version of the report `where` points to? For example
+    `final_version_exists(report=OuterRef("pk"))` on reports, or
+    `final_version_exists(report__case=OuterRef("case_id"))` on meetings."""
+    return Exists(ReportVersion.objects.filter(**where))
+
+
+def report_status(case: Case) -> Report | None:
+    """The case's report with only what the case page says of it (status, version, due
+    date) and `has_final`; None before it is started."""
+    return (
+        Report.objects.filter(case=case)
+        .only("case_id", "status", "number", "due_on")
+        .annotate(has_final=final_version_exists(report=OuterRef("pk")))
+        .first()
+    )
+
+
+def report_versions(report: Report) -> QuerySet[ReportVersion]:
     """Versions for a list: without the frozen drawings and texts."""
     return report.versions.defer(
         "sections", "recommendations", "timeline_svg", "timeline_shared_svg", "genogram_svg"
     ).select_related("finalised_by")
 
 
-def reports_due_for(user: User):
-    """Held meetings whose first final report this psychologist still owes (started or
-    not), with the report if there is one. One query."""
+def previous_final_version(case: Case) -> ReportVersion | None:
+    """The latest final version of the previous episode's report (for a re-opened case)."""
+    if not case.previous_case_id:
+        return None
     return (
-        Meeting.objects.filter(
-            psychologist=user,
-            status=Meeting.Status.HELD,
-            case__in=case_list_for(user).values("pk"),
-        )
-        .exclude(case__status__in=[CaseStatus.CLOSED, CaseStatus.NOT_ACCEPTED])
-        .filter(Q(case__report__isnull=True) | Q(case__report__versions__isnull=True))
-        .select_related("case__child", "case__report")
-        .distinct()
-        .order_by("starts_at")
+        ReportVersion.objects.filter(report__case_id=case.previous_case_id)
+        .select_related("report__meeting", "report__case")
+        .order_by("-number")
+        .first()
     )
 
 
-def reports_to_check_for(user: User):
+# --- Due dates -----------------------------------------------------------------------------------
+
+
+def report_due_on(meeting_start: dt.datetime) -> dt.date:
+    """When the report is due: one month after the formulation meeting, which started at
+    `meeting_start` (practice guidance)."""
+    return add_months(timezone.localdate(meeting_start), 1)
+
+
+def due_label(due_on: dt.date, today: dt.date | None = None) -> dict:
+    """Days left or overdue, as words (never colour alone)."""
+    today = today or timezone.localdate()
+    days = (due_on - today).days
+    if days < 0:
+        text = ngettext("Overdue by %(n)s day", "Overdue by %(n)s days", -days) % {"n": -days}
+        return {"overdue": True, "days": -days, "text": text}
+    if days == 0:
+        return {"overdue": False, "days": 0, "text": _("Due today")}
+    text = ngettext("%(n)s day left", "%(n)s days left", days) % {"n": days}
+    return {"overdue": False, "days": days, "text": text}
+
+
+def reports_owed() -> QuerySet[Meeting]:
+    """The formulation meetings of open cases whose report has no final version yet (started
+    or not), each owed by the report's psychologist, or the meeting's before it is started."""
+    return (
+        Meeting.objects.formulation_meetings()
+        .filter(open_case("case__"))
+        .exclude(final_version_exists(report__case=OuterRef("case_id")))
+    )
+
+
+def reports_due_for(user: User) -> QuerySet[Meeting]:
+    """The reports this psychologist owes: their formulation meetings (`reports_owed`), with
+    the report if there is one. One query."""
+    return (
+        reports_owed()
+        .filter(
+            Q(case__report__psychologist=user) | Q(case__report__isnull=True, psychologist=user),
+            case__in=case_list_for(user).values("pk"),
+        )
+        .select_related("case__child", "case__report")
+        .order_by("starts_at", "pk")
+    )
+
+
+def reports_to_check_for(user: User) -> QuerySet[Report]:
     """Drafts waiting for this user's accuracy check (`Access.can_check_report` as a query),
     not yet approved by them. One query."""
     approved = ReportComment.objects.filter(
@@ -66,3 +133,127 @@ def reports_to_check_for(user: User):
         .select_related("case__child", "psychologist")
         .order_by("sent_for_check_at")
     )
+
+
+# --- What a version freezes, and what is still missing ------------------------------------------
+
+
+def recommendation_who(rec: Recommendation) -> str:
+    person = rec.owner_user.get_full_name() or rec.owner_user.username if rec.owner_user else ""
+    parts = [p for p in (person, rec.owner_name, rec.get_owner_agency_display()) if p]
+    return ", ".join(parts)
+
+
+def recommendation_rows(case: Case) -> list[dict]:
+    """The case's recommendations as plain data (what a version freezes, what a PDF prints)."""
+    recommendations = case.recommendations.select_related("owner_user", "trm_stage")
+    return [
+        {
+            "id": rec.pk,
+            "sequence": rec.sequence,
+            "intervention": rec.intervention,
+            "who": recommendation_who(rec),
+            "trm_stage": str(rec.trm_stage) if rec.trm_stage else "",
+            "priority": rec.get_priority_display(),
+        }
+        for rec in recommendations.order_by("sequence", "pk")
+    ]
+
+
+def empty_required_sections(report: Report) -> list[str]:
+    """Labels of the sections a final version cannot leave empty, that are empty."""
+    has_recommendations = report.case.recommendations.exists()
+    empty = []
+    for key in REQUIRED_SECTIONS:
+        if key == ReportSection.RECOMMENDATIONS:
+            written = has_recommendations
+        else:
+            written = bool(getattr(report, key).strip())
+        if not written:
+            empty.append(str(key.label))
+    return empty
+
+
+# --- The draft's first text, from the meeting record -------------------------------------------
+
+
+def _paragraphs(*pairs) -> str:
+    return "\n\n".join(f"{heading}\n{text.strip()}" for heading, text in pairs if text.strip())
+
+
+def report_prefill(case: Case, meeting: Meeting) -> dict[str, str]:
+    """Section texts drafted from what the meeting recorded; the psychologist edits them and
+    writes the clinical opinion and the child's and family's voice."""
+    invitations = list(meeting.invitations.all())
+    present = [
+        f"{i.name} ({i.get_agency_display()})"
+        for i in invitations
+        if i.status == Invitation.Status.ATTENDED
+    ]
+    written = [
+        f"{i.name} ({i.get_agency_display()}): {i.written_information.strip()}"
+        for i in invitations
+        if i.written_information.strip()
+    ]
+    summary = _paragraphs(
+        (_("Present at the meeting"), ", ".join(present)),
+        (_("Case history"), meeting.minutes_case_history),
+        (_("Information from others"), meeting.minutes_additional),
+        (_("Written information"), "\n".join(written)),
+    )
+    strengths = [
+        f"- {item.title}" + (f": {item.detail.strip()}" if item.detail.strip() else "")
+        for item in SummaryItem.objects.filter(
+            child_id=case.child_id, kind=SummaryItem.Kind.STRENGTH
+        ).order_by("pk")
+    ]
+    placement = getattr(meeting, "trm_placement", None)
+    dmap = getattr(meeting, "developmental_map", None)
+    needs = _paragraphs(
+        (_("Needs"), placement.underlying_need if placement else ""),
+        (_("Difficulties"), placement.presentation if placement else ""),
+        (_("Strengths"), "\n".join(strengths)),
+    )
+    development = ""
+    if dmap:
+        age = case.child.age_on(timezone.localdate(meeting.starts_at))
+        lines = [
+            _("Age at the meeting: %(n)s") % {"n": age},
+            _("Physical age: %(v)s") % {"v": dmap.physical_age or "—"},
+            _("Social age: %(v)s") % {"v": dmap.social_age or "—"},
+            _("Cognitive age: %(v)s") % {"v": dmap.cognitive_age or "—"},
+            _("Emotional age: %(v)s") % {"v": dmap.emotional_age or "—"},
+        ]
+        development = "\n".join(lines) + (f"\n\n{dmap.notes.strip()}" if dmap.notes.strip() else "")
+    trm = ""
+    if placement:
+        stage = placement.stage
+        trm = _paragraphs(
+            (
+                _("Stage"),
+                f"{stage.number}. {stage.name} "
+                f"({stage.framework.name}, v{stage.framework.version})",
+            ),
+            (_("Presentation"), placement.presentation),
+            (_("Underlying need"), placement.underlying_need),
+            (_("Intervention recommendation"), placement.intervention_recommendation),
+        )
+    plan_lines = [
+        f"{row['sequence']}. {row['intervention']}"
+        + (f" ({row['who']})" if row["who"] else "")
+        + (f"; {_('TRM stage')} {row['trm_stage']}" if row["trm_stage"] else "")
+        for row in recommendation_rows(case)
+    ]
+    plan = _paragraphs(
+        (_("Sequence of work"), "\n".join(plan_lines)),
+        (_("Discussion at the meeting"), meeting.minutes_discussion),
+    )
+    return {
+        ReportSection.SUMMARY: summary,
+        ReportSection.NEEDS: needs,
+        ReportSection.DEVELOPMENT: development,
+        ReportSection.TRM: trm,
+        ReportSection.FORMULATION: "",
+        ReportSection.VOICE: "",
+        ReportSection.PLAN: plan,
+    }

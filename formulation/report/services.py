@@ -20,21 +20,27 @@ from django.utils.translation import gettext_noop
 from ecm import services as core
 from ecm.access import access_for
 from ecm.audit import audit_case_record as _audit
+from ecm.dates import add_months
 from ecm.models import AuditEvent, Case, User
-from referrals.rules import add_months
 
 from ..genogram.selectors import genogram_svg
-from ..meeting.models import Meeting, Recommendation
-from ..timeline.models import SummaryItem
+from ..meeting.models import Recommendation
+from ..meeting.selectors import formulation_meeting
 from ..timeline.selectors import timeline_svg
 from .models import (
-    REQUIRED_SECTIONS,
     TEXT_SECTIONS,
     Circulation,
     Report,
     ReportComment,
     ReportSection,
     ReportVersion,
+)
+from .selectors import (
+    empty_required_sections,
+    previous_final_version,
+    recommendation_rows,
+    report_due_on,
+    report_prefill,
 )
 
 
@@ -54,128 +60,6 @@ def _stale() -> core.StaleEditError:
     )
 
 
-def report_due_on(meeting: Meeting):
-    """One month after the formulation meeting (practice guidance)."""
-    return add_months(timezone.localdate(meeting.starts_at), 1)
-
-
-def held_meeting(case: Case) -> Meeting | None:
-    return (
-        case.meetings.filter(status=Meeting.Status.HELD)
-        .select_related("psychologist")
-        .order_by("-starts_at")
-        .first()
-    )
-
-
-# --- Pre-filling from the meeting ------------------------------------------------------------
-
-
-def recommendation_who(rec: Recommendation) -> str:
-    person = rec.owner_user.get_full_name() or rec.owner_user.username if rec.owner_user else ""
-    parts = [p for p in (person, rec.owner_name, rec.get_owner_agency_display()) if p]
-    return ", ".join(parts)
-
-
-def recommendation_rows(case: Case) -> list[dict]:
-    """The case's recommendations as plain data (what a version freezes)."""
-    rows = []
-    for rec in case.recommendations.select_related("owner_user", "trm_stage").order_by(
-        "sequence", "pk"
-    ):
-        rows.append(
-            {
-                "id": rec.pk,
-                "sequence": rec.sequence,
-                "intervention": rec.intervention,
-                "who": recommendation_who(rec),
-                "trm_stage": str(rec.trm_stage) if rec.trm_stage else "",
-                "priority": rec.get_priority_display(),
-            }
-        )
-    return rows
-
-
-def _paragraphs(*pairs) -> str:
-    return "\n\n".join(f"{heading}\n{text.strip()}" for heading, text in pairs if text.strip())
-
-
-def prefill(case: Case, meeting: Meeting) -> dict[str, str]:
-    """Section texts drafted from what the meeting recorded; the psychologist edits them and
-    writes the clinical opinion and the child's and family's voice."""
-    invitations = list(meeting.invitations.all())
-    present = [
-        f"{i.name} ({i.get_agency_display()})" for i in invitations if i.status == "attended"
-    ]
-    written = [
-        f"{i.name} ({i.get_agency_display()}): {i.written_information.strip()}"
-        for i in invitations
-        if i.written_information.strip()
-    ]
-    summary = _paragraphs(
-        (_("Present at the meeting"), ", ".join(present)),
-        (_("Case history"), meeting.minutes_case_history),
-        (_("Information from others"), meeting.minutes_additional),
-        (_("Written information"), "\n".join(written)),
-    )
-    strengths = [
-        f"- {item.title}" + (f": {item.detail.strip()}" if item.detail.strip() else "")
-        for item in SummaryItem.objects.filter(
-            child_id=case.child_id, kind=SummaryItem.Kind.STRENGTH
-        ).order_by("pk")
-    ]
-    placement = getattr(meeting, "trm_placement", None)
-    dmap = getattr(meeting, "developmental_map", None)
-    needs = _paragraphs(
-        (_("Needs"), placement.underlying_need if placement else ""),
-        (_("Difficulties"), placement.presentation if placement else ""),
-        (_("Strengths"), "\n".join(strengths)),
-    )
-    development = ""
-    if dmap:
-        age = case.child.age_on(timezone.localdate(meeting.starts_at))
-        lines = [
-            _("Age at the meeting: %(n)s") % {"n": age},
-            _("Physical age: %(v)s") % {"v": dmap.physical_age or "—"},
-            _("Social age: %(v)s") % {"v": dmap.social_age or "—"},
-            _("Cognitive age: %(v)s") % {"v": dmap.cognitive_age or "—"},
-            _("Emotional age: %(v)s") % {"v": dmap.emotional_age or "—"},
-        ]
-        development = "\n".join(lines) + (f"\n\n{dmap.notes.strip()}" if dmap.notes.strip() else "")
-    trm = ""
-    if placement:
-        stage = placement.stage
-        trm = _paragraphs(
-            (
-                _("Stage"),
-                f"{stage.number}. {stage.name} "
-                f"({stage.framework.name}, v{stage.framework.version})",
-            ),
-            (_("Presentation"), placement.presentation),
-            (_("Underlying need"), placement.underlying_need),
-            (_("Intervention recommendation"), placement.intervention_recommendation),
-        )
-    plan_lines = [
-        f"{row['sequence']}. {row['intervention']}"
-        + (f" ({row['who']})" if row["who"] else "")
-        + (f"; {_('TRM stage')} {row['trm_stage']}" if row["trm_stage"] else "")
-        for row in recommendation_rows(case)
-    ]
-    plan = _paragraphs(
-        (_("Sequence of work"), "\n".join(plan_lines)),
-        (_("Discussion at the meeting"), meeting.minutes_discussion),
-    )
-    return {
-        "summary": summary,
-        "needs": needs,
-        "development": development,
-        "trm": trm,
-        "formulation": "",
-        "voice": "",
-        "plan": plan,
-    }
-
-
 # --- Drafting ------------------------------------------------------------------------------
 
 
@@ -187,7 +71,7 @@ def report_start(*, actor: User, case: Case) -> Report:
     existing = Report.objects.filter(case=case).first()
     if existing:
         return existing
-    meeting = held_meeting(case)
+    meeting = formulation_meeting(case)
     if meeting is None:
         carried = _carry_forward(actor, case)
         if carried is not None:
@@ -199,24 +83,12 @@ def report_start(*, actor: User, case: Case) -> Report:
         case=case,
         meeting=meeting,
         psychologist=actor,
-        due_on=report_due_on(meeting),
+        due_on=report_due_on(meeting.starts_at),
         updated_by=actor,
-        **prefill(case, meeting),
+        **report_prefill(case, meeting),
     )
     _audit(actor, AuditEvent.Action.CREATE, report, case, list(TEXT_SECTIONS))
     return report
-
-
-def previous_final_version(case: Case) -> ReportVersion | None:
-    """The latest final version of the previous episode's report (for a re-opened case)."""
-    if not case.previous_case_id:
-        return None
-    return (
-        ReportVersion.objects.filter(report__case_id=case.previous_case_id)
-        .select_related("report__meeting", "report__case")
-        .order_by("-number")
-        .first()
-    )
 
 
 def _carry_forward(actor: User, case: Case) -> Report | None:
@@ -297,17 +169,6 @@ def report_save(
     report.save()
     _audit(actor, AuditEvent.Action.UPDATE, report, report.case, changed)
     return report
-
-
-def empty_required_sections(report: Report) -> list[str]:
-    """Labels of the sections a final version cannot leave empty."""
-    has_recommendations = report.case.recommendations.exists()
-    empty = []
-    for key in REQUIRED_SECTIONS:
-        value = has_recommendations if key == "recommendations" else getattr(report, key).strip()
-        if not value:
-            empty.append(str(ReportSection(key).label))
-    return empty
 
 
 @transaction.atomic

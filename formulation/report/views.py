@@ -17,7 +17,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from ecm.access import access_for
@@ -27,8 +26,9 @@ from ecm.models import AuditEvent
 from ecm.selectors import case_get_for
 from ecm.services import StaleEditError
 
-from ..meeting.forms import RecommendationForm, team_people
+from ..meeting.forms import RecommendationForm
 from ..meeting.models import Recommendation
+from ..meeting.selectors import case_staff, formulation_meeting
 from ..meeting.services import recommendation_add, recommendation_delete
 from ..trm.selectors import stages_for
 from . import pdf, selectors, services
@@ -60,19 +60,6 @@ def _report_or_404(case) -> Report:
     return report
 
 
-def due_label(due_on, today=None) -> dict:
-    """Days left or overdue, as words (never colour alone)."""
-    today = today or timezone.localdate()
-    days = (due_on - today).days
-    if days < 0:
-        text = ngettext("Overdue by %(n)s day", "Overdue by %(n)s days", -days) % {"n": -days}
-        return {"overdue": True, "days": -days, "text": text}
-    if days == 0:
-        return {"overdue": False, "days": 0, "text": _("Due today")}
-    text = ngettext("%(n)s day left", "%(n)s days left", days) % {"n": days}
-    return {"overdue": False, "days": days, "text": text}
-
-
 def _context(request, case, report, **forms):
     user = request.user
     can_write = access_for(user).can_write_report(case, report)
@@ -87,12 +74,12 @@ def _context(request, case, report, **forms):
         "can_take_over": report is not None and access_for(user).can_take_over_report(case, report),
     }
     if report is None:
-        meeting = services.held_meeting(case)
+        meeting = formulation_meeting(case)
         ctx["meeting"] = meeting
-        ctx["carried_from"] = None if meeting else services.previous_final_version(case)
+        ctx["carried_from"] = None if meeting else selectors.previous_final_version(case)
         if meeting:
-            ctx["due_on"] = services.report_due_on(meeting)
-            ctx["due"] = due_label(ctx["due_on"])
+            ctx["due_on"] = selectors.report_due_on(meeting.starts_at)
+            ctx["due"] = selectors.due_label(ctx["due_on"])
         ctx.update(forms)
         return ctx
     editable = can_write and report.status != Report.Status.FINAL
@@ -146,7 +133,7 @@ def _context(request, case, report, **forms):
             or (
                 RecommendationForm(
                     stages=stages,
-                    people=team_people(case),
+                    people=case_staff(case),
                     initial={"sequence": len(recommendations) + 1},
                 )
                 if editable
@@ -164,7 +151,7 @@ def _context(request, case, report, **forms):
                 if versions
                 else None
             ),
-            "due": due_label(report.due_on) if not versions else None,
+            "due": selectors.due_label(report.due_on) if not versions else None,
             "finalise_errors": forms.get("finalise_errors"),
         }
     )
@@ -365,7 +352,7 @@ def report_amend(request, pk: int):
 def report_recommendation(request, pk: int):
     case = case_get_for(request.user, pk)
     report = _report_or_404(case)
-    form = RecommendationForm(request.POST, stages=stages_for(case), people=team_people(case))
+    form = RecommendationForm(request.POST, stages=stages_for(case), people=case_staff(case))
     if form.is_valid():
         try:
             recommendation_add(actor=request.user, meeting=report.meeting, data=form.model_data())

@@ -14,8 +14,10 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from formulation.genogram import services as genogram
+from formulation.meeting import selectors as meeting_selectors
 from formulation.meeting import services
 from formulation.models import (
+    ChecklistTick,
     Invitation,
     Meeting,
     Professional,
@@ -167,12 +169,12 @@ def test_invalid_email_is_flagged_not_dropped(world, meeting):
     )
     assert invitation.delivery == "no_email"
     assert "not a valid e-mail address" in invitation.delivery_error
-    item = {i.key: i for i in services.checklist(meeting)}["invitations"]
+    item = {i.key: i for i in meeting_selectors.checklist(meeting)}["invitations"]
     assert not item.done and "1 need attention" in item.detail
 
 
 def test_checklist_follows_the_data(world, meeting):
-    items = {i.key: i for i in services.checklist(meeting)}
+    items = {i.key: i for i in meeting_selectors.checklist(meeting)}
     assert items["consent"].done and items["parent_consent"].done and items["date_set"].done
     assert not items["genogram"].done and not items["summary"].done
     assert not items["room_booked"].done
@@ -187,13 +189,13 @@ def test_checklist_follows_the_data(world, meeting):
         actor=world.case_manager, case=case, data={"kind": "strength", "title": "Loves football"}
     )
     services.checklist_tick(actor=world.case_manager, meeting=meeting, key="room_booked", done=True)
-    items = {i.key: i for i in services.checklist(meeting)}
+    items = {i.key: i for i in meeting_selectors.checklist(meeting)}
     assert items["genogram"].done and items["summary"].done and items["room_booked"].done
     consent = case.consents.get(kind="ecm_child")
     referral_services.consent_withdraw(
         actor=world.case_manager, consent=consent, date=timezone.localdate(), reason="Changed mind"
     )
-    items = {i.key: i for i in services.checklist(meeting)}
+    items = {i.key: i for i in meeting_selectors.checklist(meeting)}
     assert not items["consent"].done
 
 
@@ -543,7 +545,7 @@ def test_meeting_page_queries_constant(client, world, meeting):
     url = reverse("formulation:meeting", args=[meeting.pk])
     with CaptureQueriesContext(connection) as small:
         assert client.get(url).status_code == 200
-    for key, _label in services.MANUAL_ITEMS:
+    for key in ChecklistTick.MANUAL_ITEMS:
         services.checklist_tick(actor=world.case_manager, meeting=meeting, key=key, done=True)
     for n in range(8):
         services.invitation_add(
