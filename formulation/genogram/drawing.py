@@ -39,6 +39,10 @@ from ecm.drawing import (
     wrap,
 )
 
+from .models import Partnership, Sex
+
+Status = Partnership.Status
+
 __all__ = ["FONT_FAMILY", "GenoPerson", "GenoUnion", "render_genogram"]
 
 
@@ -46,7 +50,7 @@ __all__ = ["FONT_FAMILY", "GenoPerson", "GenoUnion", "render_genogram"]
 class GenoPerson:
     id: int
     name: str  # display name, e.g. "Mum (Kerry)" or "Tyler"
-    sex: str  # "male" | "female" | "other" | "unknown"
+    sex: str  # a Sex ("other" and "unknown" are drawn alike)
     birth_label: str = ""  # e.g. "b. 1986" or "b. 03/2011" (already formatted)
     deceased: bool = False
     is_child: bool = False  # the child the case is about: drawn with a double outline
@@ -61,7 +65,7 @@ class GenoPerson:
 class GenoUnion:
     a: int  # person id
     b: int  # person id
-    status: str = "together"  # "together" | "separated" | "divorced" | "ended_by_death"
+    status: str = Status.TOGETHER  # a Partnership.Status
     label: str = ""  # e.g. "m. 2005" or "sep. 2014"
 
 
@@ -73,7 +77,7 @@ _LINE_H = 15.0
 _PARTNER_GAP = 40.0  # between the text columns of adjacent partners
 _PERSON_GAP = 32.0  # between unrelated neighbours in a row
 _FAMILY_GAP = 52.0  # between neighbours from different families
-_STATUSES = ("together", "separated", "divorced", "ended_by_death")
+_STATUSES = tuple(Status)
 _SYMBOL_FILL = "#ffffff"
 _CHILD_FILL = "#fff1b8"
 _DECEASED_FILL = "#ececec"
@@ -155,7 +159,7 @@ def _arrange_cluster(members: list[int], adj: dict[int, list[int]], nodes: dict)
     links = {m: sorted((n for n in adj.get(m, []) if n in inside), key=by_index) for m in members}
     hub = min(
         members,
-        key=lambda m: (-len(links[m]), nodes[m].person.sex != "male", nodes[m].index),
+        key=lambda m: (-len(links[m]), nodes[m].person.sex != Sex.MALE, nodes[m].index),
     )
     seen = {hub}
 
@@ -224,7 +228,7 @@ class _Genogram:
             key = frozenset((union.a, union.b))
             if key in self.pair_union:
                 continue
-            status = union.status if union.status in _STATUSES else "together"
+            status = union.status if union.status in _STATUSES else Status.TOGETHER
             info = _Union(union.a, union.b, status, clean(union.label).strip())
             self.pair_union[key] = info
             self.unions.append(info)
@@ -254,7 +258,7 @@ class _Genogram:
                     pair = frozenset(parents)
                     union = self.pair_union.get(pair)
                     if union is None:
-                        union = _Union(parents[0], parents[1], "together", "", implicit=True)
+                        union = _Union(parents[0], parents[1], Status.TOGETHER, "", implicit=True)
                         self.pair_union[pair] = union
                         self.unions.append(union)
                 family = _Family(key, union)
@@ -413,7 +417,7 @@ class _Genogram:
         lines = []
         if union.label:
             lines.append(truncate(union.label, 140, 10.5))
-        if union.status == "ended_by_death":
+        if union.status == Status.ENDED_BY_DEATH:
             lines.append(_("ended by death"))
         return lines
 
@@ -498,7 +502,7 @@ class _Genogram:
             node.y
             - _HALF
             - (_OUTLINE if node.person.is_child else 0)
-            - (2 if node.person.sex not in ("male", "female") else 0)
+            - (2 if node.person.sex not in (Sex.MALE, Sex.FEMALE) else 0)
         )
 
     def _children_span(self, family: _Family) -> tuple[float, float]:
@@ -701,10 +705,10 @@ class _Genogram:
     def _draw_unions(self) -> list[str]:
         out = []
         status_text = {
-            "together": _("together"),
-            "separated": _("separated"),
-            "divorced": _("divorced"),
-            "ended_by_death": _("ended by death"),
+            Status.TOGETHER: _("together"),
+            Status.SEPARATED: _("separated"),
+            Status.DIVORCED: _("divorced"),
+            Status.ENDED_BY_DEATH: _("ended by death"),
         }
         with_children = {id(f.union) for f in self.families.values() if f.union is not None}
         for union in self.unions:
@@ -739,7 +743,7 @@ class _Genogram:
                 )
                 mx, my = (a.x + b.x) / 2, yb
                 text_x, text_y, anchor = mx, yb - 5, "middle"
-            slashes = {"separated": 1, "divorced": 2}.get(union.status, 0)
+            slashes = {Status.SEPARATED: 1, Status.DIVORCED: 2}.get(union.status, 0)
             for i in range(slashes):
                 sx = mx + (i - (slashes - 1) / 2) * 8
                 parts.append(
@@ -792,15 +796,15 @@ class _Genogram:
 
     @staticmethod
     def _shape(sex: str, x: float, y: float, half: float, attrs: dict[str, object]) -> str:
-        if sex == "male":
+        if sex == Sex.MALE:
             return square(x, y, half, attrs)
-        if sex == "female":
+        if sex == Sex.FEMALE:
             return el("circle", {"cx": x, "cy": y, "r": half, **attrs})
         return diamond(x, y, half + 2, attrs)  # a diamond looks smaller than a square
 
     def _draw_person(self, node: _Node) -> str:
         person = node.person
-        sex = person.sex if person.sex in ("male", "female") else "other"
+        sex = person.sex if person.sex in (Sex.MALE, Sex.FEMALE) else Sex.OTHER
         x, y = node.x, node.y
         parts = []
         details = [clean(person.name)]
@@ -897,11 +901,11 @@ class _Genogram:
 
         def sym(kind: str, x: float, y: float) -> str:
             base = {"fill": "#ffffff", "stroke": INK, "stroke-width": 1.6}
-            if kind in ("male", "female", "other"):
+            if kind in (Sex.MALE, Sex.FEMALE, Sex.OTHER):
                 return self._shape(kind, x, y, s, base)
             if kind == "deceased":
                 r = s + 2
-                return self._shape("male", x, y, s, {**base, "fill": _DECEASED_FILL}) + el(
+                return self._shape(Sex.MALE, x, y, s, {**base, "fill": _DECEASED_FILL}) + el(
                     "path",
                     {
                         "d": _cross(x, y, r),
@@ -909,8 +913,8 @@ class _Genogram:
                         "stroke-width": 1.6,
                     },
                 )
-            if kind in ("separated", "divorced", "partners"):
-                count = {"separated": 1, "divorced": 2, "partners": 0}[kind]
+            if kind in (Status.SEPARATED, Status.DIVORCED, "partners"):
+                count = {Status.SEPARATED: 1, Status.DIVORCED: 2, "partners": 0}[kind]
                 out = el(
                     "line",
                     {
@@ -937,19 +941,19 @@ class _Genogram:
                     )
                 return out
             if kind == "child":
-                return self._shape("male", x, y, s + 4, base) + self._shape(
-                    "male", x, y, s, {**base, "fill": _CHILD_FILL}
+                return self._shape(Sex.MALE, x, y, s + 4, base) + self._shape(
+                    Sex.MALE, x, y, s, {**base, "fill": _CHILD_FILL}
                 )
             return self._house(x - 7.5, y + 7.5)
 
         items = [
-            ("male", _("male")),
-            ("female", _("female")),
-            ("other", _("other or unknown")),
+            (Sex.MALE, _("male")),
+            (Sex.FEMALE, _("female")),
+            (Sex.OTHER, _("other or unknown")),
             ("deceased", _("deceased")),
             ("partners", _("partners")),
-            ("separated", _("separated")),
-            ("divorced", _("divorced")),
+            (Status.SEPARATED, _("separated")),
+            (Status.DIVORCED, _("divorced")),
             ("child", _("the child")),
             ("house", _("lives with the child")),
         ]

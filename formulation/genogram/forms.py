@@ -7,11 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 from ecm.forms import DateInput
 
-from ..forms import BootstrapMixin
+from ..forms import ModelDataMixin
 from .models import FamilyMember, Partnership
 
 
-class FamilyMemberForm(BootstrapMixin, forms.ModelForm):
+class FamilyMemberForm(ModelDataMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -35,19 +35,23 @@ class FamilyMemberForm(BootstrapMixin, forms.ModelForm):
         widgets = {"date_of_birth": DateInput()}
 
     def __init__(self, *args, members, **kwargs):
+        """`members`: who can be chosen as mother or father. The child themself is always
+        "the child"; nobody else can be."""
         super().__init__(*args, **kwargs)
         self.fields["mother"].queryset = members
         self.fields["father"].queryset = members
-        self.fields["relationship"].choices = (
-            [c for c in self.fields["relationship"].choices if c[0] != "self"]
-            if not (self.instance.pk and self.instance.relationship == "self")
-            else self.fields["relationship"].choices
-        )
+        relationship = self.fields["relationship"]
+        index = self.instance.is_index
+        relationship.choices = [
+            (value, label)
+            for value, label in relationship.choices
+            if (value == FamilyMember.Relationship.SELF) == index
+        ]
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
 
 
-class PartnershipForm(BootstrapMixin, forms.ModelForm):
+class PartnershipForm(forms.ModelForm):
     class Meta:
         model = Partnership
         fields = ["a", "b", "status", "start_year", "end_year"]

@@ -35,20 +35,21 @@ class FamilyMember(models.Model):
         CARER = "carer", _("Carer (not family)")
         OTHER = "other", _("Other")
 
+    #: Where each relationship sits in the drawing: 0 the child's generation, -1 parents...
     GENERATION = {
-        "self": 0,
-        "mother": -1,
-        "father": -1,
-        "step_parent": -1,
-        "sibling": 0,
-        "half_sibling": 0,
-        "step_sibling": 0,
-        "grandparent": -2,
-        "aunt_uncle": -1,
-        "cousin": 0,
-        "child": 1,
-        "carer": -1,
-        "other": 0,
+        Relationship.SELF: 0,
+        Relationship.MOTHER: -1,
+        Relationship.FATHER: -1,
+        Relationship.STEP_PARENT: -1,
+        Relationship.SIBLING: 0,
+        Relationship.HALF_SIBLING: 0,
+        Relationship.STEP_SIBLING: 0,
+        Relationship.GRANDPARENT: -2,
+        Relationship.AUNT_UNCLE: -1,
+        Relationship.COUSIN: 0,
+        Relationship.CHILD: 1,
+        Relationship.CARER: -1,
+        Relationship.OTHER: 0,
     }
 
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="family")
@@ -92,12 +93,30 @@ class FamilyMember(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    #: What the genogram notes about a person, where it applies (their labels are shown).
+    CONCERNS = ("mental_health", "substance_misuse", "imprisonment", "domestic_abuse")
+
+    @property
+    def concerns(self) -> list[str]:
+        """The labels of the concerns that apply to this person."""
+        return [
+            str(self._meta.get_field(name).verbose_name)
+            for name in self.CONCERNS
+            if getattr(self, name)
+        ]
+
+    @property
+    def is_index(self) -> bool:
+        """The child the case is about (the genogram's index person)."""
+        return self.relationship == self.Relationship.SELF
+
     @property
     def birth_label(self) -> str:
+        """ "b. 03/05/2011" or "b. 2011" (under the person in the drawing)."""
         if self.date_of_birth:
-            return f"b. {self.date_of_birth:%d/%m/%Y}"
+            return _("b. %(born)s") % {"born": f"{self.date_of_birth:%d/%m/%Y}"}
         if self.year_of_birth:
-            return f"b. {self.year_of_birth}"
+            return _("b. %(born)s") % {"born": self.year_of_birth}
         return ""
 
 

@@ -1,4 +1,5 @@
-"""Writes of the genogram: family members and partnerships."""
+"""Writes of the genogram: family members and partnerships. Each checks Access, validates and
+writes its audit row in the same transaction."""
 
 from __future__ import annotations
 
@@ -7,29 +8,35 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ecm import services as core
 from ecm.access import access_for
 from ecm.audit import audit_case_record as _audit
-from ecm.audit import changed_field_names, snapshot
-from ecm.models import AuditEvent, Case, User
+from ecm.editing import check_version, model_update
+from ecm.models import AuditEvent, Case, Child, User
 
 from .models import FamilyMember, Partnership
+from .selectors import index_member_from_record
 
 
-def _stale(label: str) -> core.StaleEditError:
-    return core.StaleEditError(
-        _(
-            "Someone else changed this %(what)s while you were editing it. Your version has not "
-            "been saved and is still in the form: compare it with theirs, then save again."
-        )
-        % {"what": label},
-        code="stale",
-    )
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
+def _require_preparer(actor: User, case: Case) -> None:
+    if not access_for(actor).can_prepare_formulation(case):
         raise PermissionDenied
+
+
+@transaction.atomic
+def genogram_start(*, actor: User, case: Case) -> FamilyMember:
+    """The genogram's index person, the child themself: their saved row, or one made now from
+    the child's record (audited). Saving a family member starts with this, so a genogram
+    nobody has changed has no rows (its page and drawing show the child from the record)."""
+    _require_preparer(actor, case)
+    Child.objects.select_for_update().get(pk=case.child_id)  # two first saves make one row
+    member = FamilyMember.objects.filter(
+        child_id=case.child_id, relationship=FamilyMember.Relationship.SELF
+    ).first()
+    if member is None:
+        member = index_member_from_record(case.child)
+        member.save()
+        _audit(actor, AuditEvent.Action.CREATE, member, case, ["name", "relationship"])
+    return member
 
 
 @transaction.atomic
@@ -41,17 +48,23 @@ def family_member_save(
     member: FamilyMember | None = None,
     expected_version: int | None = None,
 ) -> FamilyMember:
-    _require(access_for(actor).can_prepare_formulation(case))
+    """Add a family member, or change one (`member`, as loaded at `expected_version`). Data
+    for the child themself (relationship "the child") changes their index row."""
+    _require_preparer(actor, case)
+    index = genogram_start(actor=actor, case=case)
+    if member is None and data.get("relationship") == FamilyMember.Relationship.SELF:
+        member = index
     if member is not None:
         member = FamilyMember.objects.select_for_update().get(pk=member.pk, child=case.child)
-        if expected_version is not None and expected_version != member.version:
-            raise _stale(_("family member"))
+        check_version(member, expected_version, what=_("family member"))
         member.version += 1
+        action = AuditEvent.Action.UPDATE
     else:
         member = FamilyMember(child=case.child)
-    before = snapshot(member)
-    for key, value in data.items():
-        setattr(member, key, value)
+        action = AuditEvent.Action.CREATE
+    changed = model_update(member, data)
+    if member.is_index and member.pk != index.pk:
+        raise ValidationError({"relationship": _("The child is already in the genogram.")})
     for parent in (member.mother, member.father):
         if parent is not None and parent.child_id != case.child_id:
             raise PermissionDenied
@@ -59,36 +72,14 @@ def family_member_save(
         raise ValidationError({"date_of_birth": _("The date of birth cannot be in the future.")})
     member.full_clean(exclude=["child"])
     member.save()
-    _audit(
-        actor,
-        AuditEvent.Action.UPDATE if before.get("id") else AuditEvent.Action.CREATE,
-        member,
-        case,
-        changed_field_names(member, before) if before.get("id") else ["name"],
-    )
-    return member
-
-
-def ensure_index_member(case: Case) -> FamilyMember:
-    """The child themself, as the genogram's index person."""
-    child = case.child
-    member = FamilyMember.objects.filter(child=child, relationship="self").first()
-    if member is None:
-        sex = child.gender if child.gender in ("male", "female") else "unknown"
-        member = FamilyMember.objects.create(
-            child=child,
-            name=child.preferred_name or child.first_name,
-            relationship="self",
-            sex=sex,
-            date_of_birth=child.date_of_birth,
-        )
+    _audit(actor, action, member, case, changed)
     return member
 
 
 @transaction.atomic
 def family_member_delete(*, actor: User, case: Case, member: FamilyMember) -> None:
-    _require(access_for(actor).can_prepare_formulation(case))
-    if member.child_id != case.child_id or member.relationship == "self":
+    _require_preparer(actor, case)
+    if member.child_id != case.child_id or member.is_index:
         raise PermissionDenied
     _audit(actor, AuditEvent.Action.DELETE, member, case)
     member.delete()
@@ -102,10 +93,10 @@ def partnership_save(
     a: FamilyMember,
     b: FamilyMember,
     status: str,
-    start_year=None,
-    end_year=None,
+    start_year: int | None = None,
+    end_year: int | None = None,
 ) -> Partnership:
-    _require(access_for(actor).can_prepare_formulation(case))
+    _require_preparer(actor, case)
     if a.child_id != case.child_id or b.child_id != case.child_id:
         raise PermissionDenied
     if a.pk == b.pk:

@@ -7,11 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 from ecm.forms import DateTimeInput
 
-from ..forms import BootstrapMixin
-from .models import Agency, Invitation, Meeting, Professional, Recommendation
+from ..forms import ModelDataMixin, row_helper
+from .models import Agency, ChecklistTick, Invitation, Meeting, Professional, Recommendation
 
 
-class ScheduleForm(BootstrapMixin, forms.ModelForm):
+class ScheduleForm(forms.ModelForm):
     starts_at = forms.DateTimeField(
         label=_("Date and time"),
         widget=DateTimeInput(),
@@ -35,13 +35,32 @@ class ScheduleForm(BootstrapMixin, forms.ModelForm):
         self.fields["psychologist"].queryset = psychologists
 
 
-class ProfessionalForm(BootstrapMixin, forms.ModelForm):
+class ProfessionalForm(forms.ModelForm):
+    """A partner professional for the directory of one of the user's `teams` (asked only
+    when there is more than one)."""
+
     class Meta:
         model = Professional
-        fields = ["name", "role", "agency", "organisation", "email", "phone"]
+        fields = ["team", "name", "role", "agency", "organisation", "email", "phone"]
+        labels = {"team": _("Team directory")}
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.teams = list(teams)
+        if len(self.teams) == 1:
+            del self.fields["team"]
+        else:
+            self.fields["team"].queryset = teams
+            self.fields["team"].empty_label = None
+
+    def chosen_team(self):
+        return self.cleaned_data.get("team") or self.teams[0]
+
+    def model_data(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != "team"}
 
 
-class InviteForm(BootstrapMixin, forms.Form):
+class InviteForm(forms.Form):
     professional = forms.ModelChoiceField(
         label=_("From the directory"), queryset=Professional.objects.none(), required=False
     )
@@ -71,7 +90,7 @@ class InviteForm(BootstrapMixin, forms.Form):
         return data
 
 
-class AttendeeForm(BootstrapMixin, forms.Form):
+class AttendeeForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=150)
     role = forms.CharField(label=_("Role"), max_length=120, required=False)
     agency = forms.ChoiceField(label=_("Agency"), choices=Agency.choices)
@@ -81,10 +100,46 @@ class AttendeeForm(BootstrapMixin, forms.Form):
 
 
 class InvitationStatusForm(forms.Form):
+    """An invitation's status, in its row of the attendance sheet."""
+
     status = forms.ChoiceField(label=_("Status"), choices=Invitation.Status.choices)
+    helper = row_helper()
+
+    def __init__(self, *args, invitation: Invitation, **kwargs):
+        kwargs.setdefault("initial", {"status": invitation.status})
+        super().__init__(*args, auto_id=f"inv-{invitation.pk}-%s", **kwargs)
+        status = self.fields["status"]
+        status.label = _("Status of %(n)s") % {"n": invitation.name}
+        status.widget.attrs.update(
+            {"class": "form-select form-select-sm", "style": "min-width: 8.5rem"}
+        )
 
 
-class MinutesForm(BootstrapMixin, forms.ModelForm):
+class WrittenInformationForm(forms.Form):
+    """What someone who cannot attend sent in writing, under their row."""
+
+    written_information = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2, "class": "form-control-sm"})
+    )
+
+    def __init__(self, *args, invitation: Invitation, **kwargs):
+        kwargs.setdefault("initial", {"written_information": invitation.written_information})
+        super().__init__(*args, auto_id=f"inv-{invitation.pk}-%s", **kwargs)
+        self.fields["written_information"].label = _("Written information from %(n)s") % {
+            "n": invitation.name
+        }
+
+
+class ChecklistTickForm(forms.Form):
+    """Tick or untick one hand-ticked item of the checklist (the item's button)."""
+
+    key = forms.ChoiceField(
+        choices=list(ChecklistTick.MANUAL_ITEMS.items()), widget=forms.HiddenInput
+    )
+    done = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class MinutesForm(ModelDataMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     review_at = forms.DateTimeField(
         label=_("First review: date and time"),
@@ -124,11 +179,8 @@ class MinutesForm(BootstrapMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = self.instance.version
 
-    def model_data(self) -> dict:
-        return {k: self.cleaned_data[k] for k in self.Meta.fields}
 
-
-class DevelopmentalMapForm(BootstrapMixin, forms.Form):
+class DevelopmentalMapForm(forms.Form):
     physical_age = forms.CharField(label=_("Physical age"), max_length=20, required=False)
     social_age = forms.CharField(label=_("Social age"), max_length=20, required=False)
     cognitive_age = forms.CharField(label=_("Cognitive age"), max_length=20, required=False)
@@ -138,7 +190,7 @@ class DevelopmentalMapForm(BootstrapMixin, forms.Form):
     )
 
 
-class RecommendationForm(BootstrapMixin, forms.ModelForm):
+class RecommendationForm(ModelDataMixin, forms.ModelForm):
     class Meta:
         model = Recommendation
         fields = [
@@ -156,6 +208,3 @@ class RecommendationForm(BootstrapMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["trm_stage"].queryset = stages
         self.fields["owner_user"].queryset = people
-
-    def model_data(self) -> dict:
-        return {k: self.cleaned_data[k] for k in self.Meta.fields}

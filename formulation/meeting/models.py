@@ -184,6 +184,13 @@ class Invitation(models.Model):
         return f"{self.name} – {self.get_status_display()}"
 
     @property
+    def sends_in_writing(self) -> bool:
+        """They cannot come (apologies, declined) or have sent written information."""
+        return self.status in (self.Status.APOLOGIES, self.Status.DECLINED) or bool(
+            self.written_information
+        )
+
+    @property
     def needs_attention(self) -> bool:
         """The invitation e-mail could not be sent: someone must invite them another way."""
         return self.delivery in (self.Delivery.FAILED, self.Delivery.NO_EMAIL)

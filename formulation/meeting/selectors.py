@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecm.access import access_for
-from ecm.models import Case, CaseStatus, User
+from ecm.models import Case, CaseStatus, Team, User
 from ecm.selectors import case_list_for, team_members
 from referrals.models import Decision, EligibilityCheck
 from referrals.services import consent_status
@@ -61,6 +61,11 @@ def case_team_ids(case: Case) -> list[int]:
 def case_staff(case: Case, roles=None) -> QuerySet[User]:
     """The active people of the case's teams (holding one of `roles`, if given)."""
     return team_members(case_team_ids(case), roles)
+
+
+def directory_teams_for(user: User) -> list[Team]:
+    """The teams whose directory of partner professionals the user keeps."""
+    return list(Team.objects.filter(pk__in=access_for(user).formulation_team_ids()))
 
 
 def directory_for(user: User, case: Case | None = None) -> QuerySet[Professional]:

@@ -1,24 +1,32 @@
 """Writes of the formulation meeting: scheduling, invitations (e-mails queued after commit),
-the directory, the checklist, the meeting record and recommendations, held."""
+the directory of partner professionals, the checklist, the meeting record and its
+recommendations, and recording the meeting as held. Each checks Access, validates and
+writes its audit row in the same transaction."""
 
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import models, transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecm import services as core
 from ecm.access import access_for
 from ecm.audit import audit_case_record as _audit
-from ecm.audit import changed_field_names, snapshot
+from ecm.audit import audit_record
+from ecm.editing import check_version, model_update
 from ecm.models import AuditEvent, Case, CaseStatus, Role, User
+from ecm.queueing import queue_task
 from referrals.services import consent_status, has_valid_ecm_consent
 
 from ..report.models import Report
+from .ics import meeting_ics
 from .models import (
     ChecklistTick,
     DevelopmentalMap,
@@ -27,23 +35,18 @@ from .models import (
     Professional,
     Recommendation,
 )
-from .selectors import case_staff
+from .selectors import case_staff, case_team_ids
 
-
-def _stale(label: str) -> core.StaleEditError:
-    return core.StaleEditError(
-        _(
-            "Someone else changed this %(what)s while you were editing it. Your version has not "
-            "been saved and is still in the form: compare it with theirs, then save again."
-        )
-        % {"what": label},
-        code="stale",
-    )
+#: The Celery task that sends one invitation e-mail (formulation/meeting/tasks.py).
+SEND_INVITATION = "formulation.send_invitation"
 
 
 def _require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied
+
+
+# --- Scheduling ---------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -113,6 +116,26 @@ def meeting_schedule(
     return meeting
 
 
+# --- The directory and invitations -------------------------------------------------------------
+
+
+@transaction.atomic
+def professional_save(
+    *, actor: User, team_id: int, data: dict, professional: Professional | None = None
+) -> Professional:
+    """Add a partner professional to a team's directory (or change one)."""
+    _require(team_id in access_for(actor).formulation_team_ids())
+    action = AuditEvent.Action.UPDATE if professional else AuditEvent.Action.CREATE
+    professional = professional or Professional(team_id=team_id)
+    changed = model_update(professional, data)
+    professional.full_clean()
+    professional.save()
+    audit_record(
+        actor=actor, action=action, obj=professional, team_id=team_id, changed_fields=changed
+    )
+    return professional
+
+
 def _email_problem(address: str) -> str:
     if not address.strip():
         return _("No e-mail address: invite them another way.")
@@ -137,15 +160,18 @@ def invitation_add(
     email: str = "",
     involvement: str = "",
     attended_only: bool = False,
+    save_to_directory: bool = False,
 ) -> Invitation:
-    """Invite a professional (from the directory or typed in). The e-mail with its .ics is
+    """Invite a professional: from the directory, or typed in (and, with `save_to_directory`,
+    added to the case team's directory in the same transaction). The e-mail with its .ics is
     sent by a Celery task after the transaction commits. An address that cannot be used is
-    flagged on the invitation, never silently dropped."""
+    flagged on the invitation, never silently dropped. `attended_only`: someone who came
+    without an invitation, added to the attendance sheet."""
     meeting = Meeting.objects.select_related("case", "case__child").get(pk=meeting.pk)
     case = meeting.case
     _require(access_for(actor).can_prepare_formulation(case))
     if professional is not None:
-        if professional.team_id not in {case.team_id, case.referred_to_id}:
+        if professional.team_id not in case_team_ids(case):
             raise PermissionDenied
         name, role, agency = professional.name, professional.role, professional.agency
         email = email or professional.email
@@ -155,6 +181,17 @@ def invitation_add(
         raise ValidationError(_("Give the person's name."))
     if not agency:
         raise ValidationError(_("Choose the person's agency."))
+    if professional is None and save_to_directory:
+        professional = professional_save(
+            actor=actor,
+            team_id=case.team_id,
+            data={
+                "name": name.strip(),
+                "role": role.strip() or "-",
+                "agency": agency,
+                "email": email,
+            },
+        )
     invitation = Invitation(
         meeting=meeting,
         professional=professional,
@@ -175,23 +212,10 @@ def invitation_add(
     invitation.save()
     _audit(actor, AuditEvent.Action.CREATE, invitation, case, ["name", "agency", "status"])
     if invitation.delivery == Invitation.Delivery.PENDING:
-        transaction.on_commit(lambda: queue_invitation(invitation.pk))
+        # If the broker is down the invitation stays pending: the beat task
+        # formulation.requeue_pending_invitations sends it later.
+        transaction.on_commit(partial(queue_task, SEND_INVITATION, invitation.pk))
     return invitation
-
-
-def queue_invitation(invitation_id: int) -> None:
-    """Hand the e-mail to Celery. If the broker is down the invitation stays pending and the
-    periodic `formulation.requeue_pending_invitations` task picks it up later."""
-    import logging
-
-    from .tasks import send_invitation
-
-    try:
-        send_invitation.delay(invitation_id)
-    except Exception:  # noqa: BLE001 - broker unavailable: retried by the periodic task
-        logging.getLogger(__name__).warning(
-            "Broker unavailable; invitation %s stays pending", invitation_id
-        )
 
 
 @transaction.atomic
@@ -201,8 +225,9 @@ def invitation_update(
     invitation: Invitation,
     status: str | None = None,
     written_information: str | None = None,
-    involvement: str | None = None,
 ) -> Invitation:
+    """Change what is given (None: leave as it is): the status, or the written information
+    sent by someone who cannot attend (dated when it arrives)."""
     invitation = (
         Invitation.objects.select_for_update()
         .select_related("meeting__case__child")
@@ -210,32 +235,53 @@ def invitation_update(
     )
     case = invitation.meeting.case
     _require(access_for(actor).can_prepare_formulation(case))
-    before = snapshot(invitation)
+    data = {}
     if status is not None:
         if status not in Invitation.Status.values:
             raise ValidationError(_("Choose a status from the list."))
-        invitation.status = status
+        data["status"] = status
     if written_information is not None:
-        invitation.written_information = written_information.strip()
-        invitation.written_received_at = timezone.now() if written_information.strip() else None
-    if involvement is not None:
-        invitation.involvement = involvement.strip()
+        data["written_information"] = written_information.strip()
+        data["written_received_at"] = timezone.now() if written_information.strip() else None
+    changed = model_update(invitation, data)
     invitation.save()
-    _audit(
-        actor, AuditEvent.Action.UPDATE, invitation, case, changed_field_names(invitation, before)
-    )
+    _audit(actor, AuditEvent.Action.UPDATE, invitation, case, changed)
     return invitation
 
 
+def invitation_email(invitation: Invitation) -> EmailMessage:
+    """The invitation e-mail with its .ics. It names no child and carries no case detail:
+    only the meeting, its time and place and the case reference."""
+    meeting = invitation.meeting
+    when = timezone.localtime(meeting.starts_at)
+    reference = meeting.case.reference
+    body = render_to_string(
+        "formulation/email/invitation.txt",
+        {
+            "name": invitation.name,
+            "reference": reference,
+            "date": when.strftime("%d/%m/%Y"),
+            "time": when.strftime("%H:%M"),
+            "place": meeting.location or meeting.online_link,
+        },
+    )
+    message = EmailMessage(
+        subject=_("Invitation: ECM formulation meeting %(ref)s, %(date)s")
+        % {"ref": reference, "date": when.strftime("%d/%m/%Y")},
+        body=body,
+        to=[invitation.email],
+    )
+    message.attach(
+        "invitation.ics",
+        meeting_ics(meeting, invitation),
+        "text/calendar; method=REQUEST; charset=utf-8",
+    )
+    return message
+
+
 def send_invitation_email(invitation_id: int) -> str:
-    """Send one invitation e-mail with its .ics; safe to run twice (sends once).
-
-    The e-mail names no child and carries no case detail: only the meeting, its time and
-    place and the case reference. Returns the delivery state."""
-    from django.core.mail import EmailMessage
-
-    from .ics import meeting_ics
-
+    """Send one invitation e-mail; safe to run twice (sends once). Returns the delivery
+    state; a failure to send is recorded on the invitation and raised (the task retries)."""
     with transaction.atomic():
         invitation = (
             Invitation.objects.select_for_update()
@@ -244,34 +290,7 @@ def send_invitation_email(invitation_id: int) -> str:
         )
         if invitation.delivery != Invitation.Delivery.PENDING:
             return invitation.delivery
-        meeting = invitation.meeting
-        when = timezone.localtime(meeting.starts_at)
-        place = meeting.location or meeting.online_link
-        body = _(
-            "Dear %(name)s,\n\nYou are invited to an Enhanced Case Management formulation "
-            "meeting (case reference %(ref)s) on %(date)s at %(time)s, %(place)s.\n\n"
-            "Information about the child will be shared at the meeting and through secure "
-            "channels only. If you cannot attend, please send your apologies and any written "
-            "information to the case manager securely.\n\nThe calendar invitation is "
-            "attached.\n"
-        ) % {
-            "name": invitation.name,
-            "ref": meeting.case.reference,
-            "date": when.strftime("%d/%m/%Y"),
-            "time": when.strftime("%H:%M"),
-            "place": place,
-        }
-        message = EmailMessage(
-            subject=_("Invitation: ECM formulation meeting %(ref)s, %(date)s")
-            % {"ref": meeting.case.reference, "date": when.strftime("%d/%m/%Y")},
-            body=body,
-            to=[invitation.email],
-        )
-        message.attach(
-            "invitation.ics",
-            meeting_ics(meeting, invitation),
-            "text/calendar; method=REQUEST; charset=utf-8",
-        )
+        message = invitation_email(invitation)
         invitation.send_attempts += 1
         try:
             message.send()
@@ -292,21 +311,21 @@ def invitation_mark_failed(invitation_id: int, error: str) -> None:
     )
 
 
-@transaction.atomic
-def professional_save(
-    *, actor: User, team_id: int, data: dict, professional: Professional | None = None
-) -> Professional:
-    _require(team_id in access_for(actor).formulation_team_ids())
-    professional = professional or Professional(team_id=team_id)
-    for key, value in data.items():
-        setattr(professional, key, value)
-    professional.full_clean()
-    professional.save()
-    return professional
+def invitations_requeue(*, older_than: dt.timedelta = dt.timedelta(minutes=10)) -> int:
+    """Queue again the invitations still pending after `older_than` (the broker was down
+    when they were made). Sending is idempotent, so a double queue sends once."""
+    pending = Invitation.objects.filter(
+        delivery=Invitation.Delivery.PENDING, created_at__lt=timezone.now() - older_than
+    ).values_list("pk", flat=True)
+    return sum(queue_task(SEND_INVITATION, pk) for pk in pending)
+
+
+# --- The checklist --------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def checklist_tick(*, actor: User, meeting: Meeting, key: str, done: bool) -> None:
+    """Tick (or untick) an item of the checklist that is ticked by hand."""
     case = meeting.case
     _require(access_for(actor).can_prepare_formulation(case))
     if key not in ChecklistTick.MANUAL_ITEMS:
@@ -318,26 +337,24 @@ def checklist_tick(*, actor: User, meeting: Meeting, key: str, done: bool) -> No
     _audit(actor, AuditEvent.Action.UPDATE, meeting, case, [f"checklist:{key}"])
 
 
+# --- The meeting record -------------------------------------------------------------------------
+
+
 @transaction.atomic
 def meeting_record_save(
     *, actor: User, meeting: Meeting, data: dict, expected_version: int | None = None
 ) -> Meeting:
-    """Minutes, review and supervision dates."""
+    """Minutes, review and supervision dates (`meeting` as loaded at `expected_version`)."""
     meeting = Meeting.objects.select_for_update().select_related("case__child").get(pk=meeting.pk)
     _require(access_for(actor).can_record_meeting(meeting.case))
-    if expected_version is not None and expected_version != meeting.version:
-        raise _stale(_("meeting record"))
+    check_version(meeting, expected_version, what=_("meeting record"))
     review_at = data.get("review_at")
     if review_at and review_at <= meeting.starts_at:
         raise ValidationError({"review_at": _("The first review must come after the meeting.")})
-    before = snapshot(meeting)
-    for key, value in data.items():
-        setattr(meeting, key, value)
+    changed = model_update(meeting, data)
     meeting.version += 1
     meeting.save()
-    _audit(
-        actor, AuditEvent.Action.UPDATE, meeting, meeting.case, changed_field_names(meeting, before)
-    )
+    _audit(actor, AuditEvent.Action.UPDATE, meeting, meeting.case, changed)
     return meeting
 
 
@@ -345,15 +362,14 @@ def meeting_record_save(
 def developmental_map_save(*, actor: User, meeting: Meeting, data: dict) -> DevelopmentalMap:
     _require(access_for(actor).can_record_meeting(meeting.case))
     dmap, _created = DevelopmentalMap.objects.get_or_create(meeting=meeting)
-    for key, value in data.items():
-        setattr(dmap, key, value)
+    changed = model_update(dmap, data)
     dmap.recorded_by = actor
     dmap.save()
-    _audit(actor, AuditEvent.Action.UPDATE, dmap, meeting.case, list(data))
+    _audit(actor, AuditEvent.Action.UPDATE, dmap, meeting.case, changed)
     return dmap
 
 
-def _require_recommendations_open(actor: User, case: Case):
+def _require_recommendations_open(actor: User, case: Case) -> Report | None:
     """Recommendations belong to the meeting until the psychologist starts the report; from
     then on only the psychologist changes them, and a final report first needs an amendment.
     Locks the report, so a change cannot slip in beside a finalise; returns it (or None)."""
@@ -369,11 +385,11 @@ def _require_recommendations_open(actor: User, case: Case):
     return report
 
 
-def _recommendations_changed(report) -> None:
+def _recommendations_changed(report: Report | None) -> None:
     """A change of the recommendations is a change of the draft: earlier approvals and open
     forms are out of date."""
     if report is not None:
-        type(report).objects.filter(pk=report.pk).update(revision=models.F("revision") + 1)
+        Report.objects.filter(pk=report.pk).update(revision=models.F("revision") + 1)
 
 
 @transaction.atomic
@@ -381,11 +397,12 @@ def recommendation_add(*, actor: User, meeting: Meeting, data: dict) -> Recommen
     report = _require_recommendations_open(actor, meeting.case)
     if not (data.get("owner_user") or data.get("owner_agency") or data.get("owner_name")):
         raise ValidationError(_("Say who is best placed: a person or an agency."))
-    recommendation = Recommendation(meeting=meeting, case=meeting.case, created_by=actor, **data)
+    recommendation = Recommendation(meeting=meeting, case=meeting.case, created_by=actor)
+    changed = model_update(recommendation, data)
     recommendation.full_clean(exclude=["meeting", "case"])
     recommendation.save()
     _recommendations_changed(report)
-    _audit(actor, AuditEvent.Action.CREATE, recommendation, meeting.case, list(data))
+    _audit(actor, AuditEvent.Action.CREATE, recommendation, meeting.case, changed)
     return recommendation
 
 

@@ -1,4 +1,5 @@
-"""Thin tasks: fetch by id, call a service. Retried with backoff; reported if they fail."""
+"""Thin tasks of the meeting: fetch by id, call a service. Retried with backoff; reported if
+they fail. Services queue them by name (ecm.queueing.queue_task)."""
 
 from celery import shared_task
 
@@ -7,7 +8,7 @@ from . import services
 MAX_RETRIES = 5
 
 
-@shared_task(bind=True, name="formulation.send_invitation", max_retries=MAX_RETRIES, acks_late=True)
+@shared_task(bind=True, name=services.SEND_INVITATION, max_retries=MAX_RETRIES, acks_late=True)
 def send_invitation(self, invitation_id: int) -> str:
     try:
         return services.send_invitation_email(invitation_id)
@@ -20,20 +21,5 @@ def send_invitation(self, invitation_id: int) -> str:
 
 @shared_task(name="formulation.requeue_pending_invitations")
 def requeue_pending_invitations() -> int:
-    """Queue again the invitations still pending after ten minutes (e.g. the broker was
-    down when they were made). Sending is idempotent, so a double queue sends once."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from .models import Invitation
-
-    stale = Invitation.objects.filter(
-        delivery=Invitation.Delivery.PENDING,
-        created_at__lt=timezone.now() - timedelta(minutes=10),
-    ).values_list("pk", flat=True)
-    count = 0
-    for pk in stale:
-        send_invitation.delay(pk)
-        count += 1
-    return count
+    """The beat's catch-up: invitations still pending (the broker was down) are queued again."""
+    return services.invitations_requeue()

@@ -174,6 +174,12 @@ class ReportComment(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.report_id}"
 
+    @property
+    def author_name(self) -> str:
+        if self.author is None:
+            return ""
+        return self.author.get_full_name() or self.author.username
+
 
 class Circulation(models.Model):
     """Who received a final version of the report, when, why, and which sections."""
@@ -250,3 +256,7 @@ class ReportRender(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} {self.status}"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

@@ -26,9 +26,12 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ecm.models import Case, User
 
+from ..genogram.models import FamilyMember
 from ..genogram.selectors import genogram_svg
+from ..timeline.models import TimelineEvent
 from ..timeline.selectors import timeline_svg
 from .models import TEXT_SECTIONS, Circulation, Report, ReportSection, ReportVersion
+from .selectors import recommendation_rows
 
 Progress = Callable[[int, str], None]
 ALL_SECTIONS = tuple(ReportSection.values)
@@ -120,8 +123,6 @@ def document_for(
 ) -> ReportDocument:
     """The draft as it stands (version=None), or a frozen final version; a circulated copy
     prints only the sections sent and leaves out sensitive timeline events."""
-    from .services import recommendation_rows
-
     case = report.case
     meeting = report.meeting
     common = {
@@ -193,6 +194,7 @@ def render_html(doc: ReportDocument) -> str:
     return render_to_string(
         "formulation/report_pdf.html",
         {
+            "Section": ReportSection,
             "doc": doc,
             "child": child,
             "sections": sections,
@@ -234,9 +236,6 @@ def render_pdf(doc: ReportDocument, progress: Progress | None = None) -> bytes:
 
 def estimated_size(report: Report) -> int:
     """A cheap measure of how heavy the PDF is: timeline events and family members."""
-    from ..genogram.models import FamilyMember
-    from ..timeline.models import TimelineEvent
-
     child_id = report.case.child_id
     return (
         TimelineEvent.objects.filter(child_id=child_id).count()

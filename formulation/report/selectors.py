@@ -4,6 +4,9 @@ its versions, what is due and waiting, the text drafted from the meeting record.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -17,7 +20,14 @@ from ecm.selectors import case_list_for
 
 from ..meeting.models import Invitation, Meeting, Recommendation
 from ..timeline.models import SummaryItem
-from .models import REQUIRED_SECTIONS, Report, ReportComment, ReportSection, ReportVersion
+from .models import (
+    REQUIRED_SECTIONS,
+    Circulation,
+    Report,
+    ReportComment,
+    ReportSection,
+    ReportVersion,
+)
 
 
 def report_for_case(case: Case) -> Report | None:
@@ -76,16 +86,18 @@ def report_due_on(meeting_start: dt.datetime) -> dt.date:
 
 
 def due_label(due_on: dt.date, today: dt.date | None = None) -> dict:
-    """Days left or overdue, as words (never colour alone)."""
+    """Days left or overdue, as words (never colour alone), and the badge's colour for
+    formulation/_due.html: red when overdue, amber within a week."""
     today = today or timezone.localdate()
     days = (due_on - today).days
     if days < 0:
         text = ngettext("Overdue by %(n)s day", "Overdue by %(n)s days", -days) % {"n": -days}
-        return {"overdue": True, "days": -days, "text": text}
+        return {"overdue": True, "days": -days, "text": text, "badge": "text-bg-danger"}
+    badge = "text-bg-warning" if days <= 7 else "text-bg-secondary"
     if days == 0:
-        return {"overdue": False, "days": 0, "text": _("Due today")}
+        return {"overdue": False, "days": 0, "text": _("Due today"), "badge": badge}
     text = ngettext("%(n)s day left", "%(n)s days left", days) % {"n": days}
-    return {"overdue": False, "days": days, "text": text}
+    return {"overdue": False, "days": days, "text": text, "badge": badge}
 
 
 def reports_owed() -> QuerySet[Meeting]:
@@ -257,3 +269,100 @@ def report_prefill(case: Case, meeting: Meeting) -> dict[str, str]:
         ReportSection.VOICE: "",
         ReportSection.PLAN: plan,
     }
+
+
+# --- The report page ------------------------------------------------------------------------------
+
+
+@dataclass
+class AccuracyCheck:
+    """Where the accuracy check of the draft stands, for one user."""
+
+    comments_by_section: dict[str, list[ReportComment]]  # "" for the whole report
+    approvals: list[ReportComment]  # each with `is_current`: for the draft as it is now
+    open_comments: int
+    user_approved: bool
+
+
+def accuracy_check(report: Report, user: User) -> AccuracyCheck:
+    """The comments and approvals of the draft of this version (one query)."""
+    comments = report.comments.filter(number=report.number)
+    current = list(comments.select_related("author", "resolved_by"))
+    by_section: dict[str, list[ReportComment]] = {}
+    approvals = []
+    for comment in current:
+        if comment.kind == ReportComment.Kind.APPROVAL:
+            comment.is_current = comment.revision == report.revision
+            approvals.append(comment)
+        else:
+            by_section.setdefault(comment.section, []).append(comment)
+    return AccuracyCheck(
+        comments_by_section=by_section,
+        approvals=approvals,
+        open_comments=sum(
+            1 for c in current if c.kind == ReportComment.Kind.COMMENT and not c.resolved_at
+        ),
+        user_approved=any(a.author_id == user.pk and a.is_current for a in approvals),
+    )
+
+
+def circulations_for(report: Report) -> list[Circulation]:
+    """Who received which version, newest first, each with `section_labels`."""
+    labels = dict(ReportSection.choices)
+    circulations = list(report.circulations.select_related("version", "recorded_by"))
+    for circulation in circulations:
+        circulation.section_labels = [labels.get(key, key) for key in circulation.sections]
+    return circulations
+
+
+def case_recommendations(case: Case) -> list[Recommendation]:
+    return list(
+        case.recommendations.select_related("owner_user", "trm_stage").order_by("sequence", "pk")
+    )
+
+
+# --- Comparing versions ---------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"\s+|[^\s]+")
+
+
+def diff_words(old: str, new: str) -> list[tuple[str, str]]:
+    """Word-level differences: a list of (op, text), op in equal / insert / delete."""
+    a, b = _TOKEN.findall(old or ""), _TOKEN.findall(new or "")
+    out: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(("equal", "".join(a[i1:i2])))
+            continue
+        if op in ("delete", "replace"):
+            out.append(("delete", "".join(a[i1:i2])))
+        if op in ("insert", "replace"):
+            out.append(("insert", "".join(b[j1:j2])))
+    return out
+
+
+def _recommendations_text(rows: list[dict]) -> str:
+    return "\n".join(
+        f"{r['sequence']}. {r['intervention']} ({r['who']}; {r['trm_stage'] or '—'}; "
+        f"{r['priority']})"
+        for r in rows
+    )
+
+
+def version_changes(old: ReportVersion, new: ReportVersion) -> list[dict]:
+    """Section by section (the drawings left out): whether it changed, and the words
+    removed and added."""
+    rows = []
+    for key, label in ReportSection.choices:
+        if key in (ReportSection.TIMELINE, ReportSection.GENOGRAM):
+            continue
+        if key == ReportSection.RECOMMENDATIONS:
+            before = _recommendations_text(old.recommendations)
+            after = _recommendations_text(new.recommendations)
+        else:
+            before, after = old.sections.get(key, ""), new.sections.get(key, "")
+        changed = before != after
+        rows.append(
+            {"key": key, "label": label, "changed": changed, "diff": diff_words(before, after)}
+        )
+    return rows

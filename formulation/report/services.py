@@ -1,6 +1,6 @@
 """Writes of the formulation report: drafting, accuracy check, finalising, amendments and
-circulation. Each service checks the policy, refuses stale edits, and writes its audit row
-in the same transaction.
+circulation, and the PDFs a worker renders. Each service checks Access, refuses stale edits,
+and writes its audit row in the same transaction.
 
 The report's life: the psychologist starts it from the held meeting (sections pre-filled),
 edits the draft, sends it to the case manager and senior practitioner for an accuracy check
@@ -11,27 +11,35 @@ the next version with its reason; earlier versions stay readable.
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import uuid
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from ecm import services as core
 from ecm.access import access_for
 from ecm.audit import audit_case_record as _audit
 from ecm.dates import add_months
+from ecm.editing import check_version, model_update
 from ecm.models import AuditEvent, Case, User
+from ecm.queueing import queue_task
 
 from ..genogram.selectors import genogram_svg
 from ..meeting.models import Recommendation
 from ..meeting.selectors import formulation_meeting
 from ..timeline.selectors import timeline_svg
+from . import pdf
 from .models import (
     TEXT_SECTIONS,
     Circulation,
     Report,
     ReportComment,
+    ReportRender,
     ReportSection,
     ReportVersion,
 )
@@ -49,15 +57,11 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied
 
 
-def _stale() -> core.StaleEditError:
-    return core.StaleEditError(
-        _(
-            "The psychologist's report changed while you were editing it (another tab or "
-            "another session saved first). Your text has not been saved and is still in the "
-            "form: compare it with the saved report below, then save again."
-        ),
-        code="stale",
-    )
+#: The Celery task that renders one queued PDF (formulation/report/tasks.py).
+RENDER_PDF = "formulation.render_report_pdf"
+#: A render no worker has finished after this long is reported as failed.
+RENDER_STALE_MINUTES = 15
+log = logging.getLogger(__name__)
 
 
 # --- Drafting ------------------------------------------------------------------------------
@@ -153,15 +157,9 @@ def report_save(
     report = _locked(report)
     _require(access_for(actor).can_write_report(report.case, report))
     _require_open(report)
-    if expected_revision != report.revision:
-        raise _stale()
-    changed = []
-    for key in TEXT_SECTIONS:
-        if key in data:
-            value = (data[key] or "").strip()
-            if value != getattr(report, key):
-                setattr(report, key, value)
-                changed.append(key)
+    check_version(report, expected_revision, field="revision", what=_("report"))
+    texts = {key: (data[key] or "").strip() for key in TEXT_SECTIONS if key in data}
+    changed = model_update(report, texts)
     if not changed:
         return report
     report.revision += 1
@@ -278,8 +276,7 @@ def report_finalise(*, actor: User, report: Report, expected_revision: int) -> R
     case = report.case
     _require(access_for(actor).can_write_report(case, report))
     _require_open(report)
-    if expected_revision != report.revision:
-        raise _stale()
+    check_version(report, expected_revision, field="revision", what=_("report"), typed=False)
     errors = []
     empty = empty_required_sections(report)
     if empty:
@@ -442,8 +439,6 @@ def circulation_record(*, actor: User, report: Report, data: dict) -> Circulatio
 
 # --- PDF renders by a worker -----------------------------------------------------------------
 
-RENDER_STALE_MINUTES = 15
-
 
 def report_render_request(
     *,
@@ -452,28 +447,34 @@ def report_render_request(
     version: ReportVersion | None = None,
     sections=None,
     circulation: Circulation | None = None,
-):
-    """Queue a PDF for a worker (large reports); the page shows its progress."""
-    import uuid
-
-    from .models import ReportRender
-    from .tasks import render_report_pdf
-
+) -> ReportRender:
+    """Queue a PDF for a worker (a large report); the page shows its progress. Asking again
+    for the same PDF while a worker has it in hand gives that render, not a second one. The
+    render is a download being made, not a change to the report (so a GET may ask for it)."""
     if circulation is not None:
         number = circulation.version.number
     else:
         number = version.number if version is not None else report.number
-    render = ReportRender.objects.create(
-        id=uuid.uuid4(),
-        report=report,
-        version=version,
-        circulation=circulation,
-        sections=list(sections or []),
-        number=number,
-        requested_by=actor,
-        stage=gettext_noop("Waiting for a worker"),
-    )
-    transaction.on_commit(lambda: render_report_pdf.delay(str(render.pk)))
+    wanted = {
+        "report": report,
+        "version": version,
+        "circulation": circulation,
+        "sections": list(sections or []),
+        "number": number,
+        "requested_by": actor,
+    }
+    in_hand = ReportRender.objects.filter(
+        **wanted, status__in=[ReportRender.Status.QUEUED, ReportRender.Status.RUNNING]
+    ).first()
+    if in_hand is not None:
+        return in_hand
+    with transaction.atomic():
+        render = ReportRender.objects.create(
+            id=uuid.uuid4(), stage=gettext_noop("Waiting for a worker"), **wanted
+        )
+        # If the broker is down the render stays queued and is reported as failed after
+        # RENDER_STALE_MINUTES (the user is told to try again).
+        transaction.on_commit(lambda: queue_task(RENDER_PDF, str(render.pk)))
     return render
 
 
@@ -481,11 +482,6 @@ def report_render_run(render_id) -> str:
     """Render a queued PDF. Claimed by a conditional update, so a task delivered twice
     renders once; progress is written as each stage starts; a failure is recorded and
     shown to the user (the report itself is never touched)."""
-    import logging
-
-    from . import pdf
-    from .models import ReportRender
-
     claimed = ReportRender.objects.filter(pk=render_id, status=ReportRender.Status.QUEUED).update(
         status=ReportRender.Status.RUNNING, progress=5, stage=gettext_noop("Starting")
     )
@@ -508,7 +504,7 @@ def report_render_run(render_id) -> str:
         )
         data = pdf.render_pdf(doc, progress=progress)
     except Exception:
-        logging.getLogger(__name__).exception("report PDF %s failed", render_id)
+        log.exception("report PDF %s failed", render_id)
         ReportRender.objects.filter(pk=render_id).update(
             status=ReportRender.Status.FAILED,
             error=gettext_noop("The PDF could not be made. The report is unchanged; try again."),
@@ -528,12 +524,6 @@ def report_render_run(render_id) -> str:
 
 def report_renders_tidy() -> int:
     """Clear rendered PDFs after REPORT_PDF_KEEP_MINUTES; report renders no worker finished."""
-    import datetime as dt
-
-    from django.conf import settings
-
-    from .models import ReportRender
-
     now = timezone.now()
     stuck = ReportRender.objects.filter(
         status__in=[ReportRender.Status.QUEUED, ReportRender.Status.RUNNING],

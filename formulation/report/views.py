@@ -3,16 +3,14 @@ circulation. Thin: parse with a form, call a service, render."""
 
 from __future__ import annotations
 
-import difflib
 import logging
-import re
+from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -21,13 +19,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ecm.access import access_for
 from ecm.audit import audit_case_record
+from ecm.editing import StaleEditError, form_with_saved_version
 from ecm.forms import add_service_errors
 from ecm.models import AuditEvent
 from ecm.selectors import case_get_for
-from ecm.services import StaleEditError
 
 from ..meeting.forms import RecommendationForm
-from ..meeting.models import Recommendation
 from ..meeting.selectors import case_staff, formulation_meeting
 from ..meeting.services import recommendation_add, recommendation_delete
 from ..trm.selectors import stages_for
@@ -35,6 +32,9 @@ from . import pdf, selectors, services
 from .forms import (
     AmendForm,
     CirculationForm,
+    CompareForm,
+    FinaliseForm,
+    PdfForm,
     ReportCommentForm,
     ReportForm,
     ResolveCommentForm,
@@ -42,7 +42,6 @@ from .forms import (
 from .models import (
     REQUIRED_SECTIONS,
     TEXT_SECTIONS,
-    Circulation,
     Report,
     ReportComment,
     ReportRender,
@@ -60,117 +59,121 @@ def _report_or_404(case) -> Report:
     return report
 
 
-def _context(request, case, report, **forms):
-    user = request.user
-    can_write = access_for(user).can_write_report(case, report)
-    can_check = access_for(user).can_check_report(case)
-    ctx = {
-        "case": case,
-        "child": case.child,
-        "report": report,
-        "can_write": can_write,
-        "can_check": can_check,
-        "can_circulate": access_for(user).can_circulate_report(case),
-        "can_take_over": report is not None and access_for(user).can_take_over_report(case, report),
-    }
-    if report is None:
-        meeting = formulation_meeting(case)
-        ctx["meeting"] = meeting
-        ctx["carried_from"] = None if meeting else selectors.previous_final_version(case)
-        if meeting:
-            ctx["due_on"] = selectors.report_due_on(meeting.starts_at)
-            ctx["due"] = selectors.due_label(ctx["due_on"])
-        ctx.update(forms)
-        return ctx
-    editable = can_write and report.status != Report.Status.FINAL
-    comments = list(report.comments.select_related("author", "resolved_by"))
-    current = [c for c in comments if c.number == report.number]
-    by_section: dict[str, list] = {}
-    for c in current:
-        if c.kind == ReportComment.Kind.COMMENT:
-            by_section.setdefault(c.section, []).append(c)
-    approvals = [c for c in current if c.kind == ReportComment.Kind.APPROVAL]
-    for approval in approvals:
-        approval.is_current = approval.revision == report.revision
-    versions = list(selectors.report_versions(report))
-    recommendations = list(
-        case.recommendations.select_related("owner_user", "trm_stage").order_by("sequence", "pk")
-    )
-    sections = []
-    form = forms.get("report_form") or (
-        ReportForm(instance=report, initial={"revision": report.revision}) if editable else None
-    )
-    for key, label in ReportSection.choices:
-        sections.append(
-            {
-                "key": key,
-                "label": label,
-                "text": getattr(report, key) if key in TEXT_SECTIONS else "",
-                "field": form[key] if form is not None and key in TEXT_SECTIONS else None,
-                "comments": by_section.get(key, []),
-                "required": key in REQUIRED_SECTIONS,
-            }
-        )
-    stages = stages_for(case) if editable else None
-    labels = dict(ReportSection.choices)
-    circulations = list(report.circulations.select_related("version", "recorded_by"))
-    for c in circulations:
-        c.section_labels = [labels.get(key, key) for key in c.sections]
-    ctx.update(
-        {
-            "editable": editable,
-            "report_form": form,
-            "sections": sections,
-            "general_comments": by_section.get("", []),
-            "approvals": approvals,
-            "open_comments": sum(
-                1 for c in current if c.kind == ReportComment.Kind.COMMENT and not c.resolved_at
-            ),
-            "user_approved": any(a.author_id == user.pk and a.is_current for a in approvals),
-            "versions": versions,
-            "recommendations": recommendations,
-            "recommendation_form": forms.get("recommendation_form")
-            or (
-                RecommendationForm(
-                    stages=stages,
-                    people=case_staff(case),
-                    initial={"sequence": len(recommendations) + 1},
-                )
-                if editable
-                else None
-            ),
-            "comment_form": forms.get("comment_form") or ReportCommentForm(),
-            "amend_form": forms.get("amend_form") or AmendForm(),
-            "circulations": circulations,
-            "circulation_form": forms.get("circulation_form")
-            or (
-                CirculationForm(
-                    versions=selectors.report_versions(report).order_by("-number"),
-                    initial={"sent_on": timezone.localdate(), "scope": "full"},
-                )
-                if versions
-                else None
-            ),
-            "due": selectors.due_label(report.due_on) if not versions else None,
-            "finalise_errors": forms.get("finalise_errors"),
-        }
-    )
-    return ctx
-
-
-def _render_page(request, case, report, status=200, **forms):
-    return render(
-        request,
-        "formulation/report.html",
-        _context(request, case, report, **forms),
-        status=status,
-    )
+def _version_or_404(report, number) -> ReportVersion:
+    return get_object_or_404(report.versions.select_related("finalised_by"), number=number)
 
 
 def _back(case, anchor=""):
     return redirect(
         reverse("formulation:report", args=[case.pk]) + (f"#{anchor}" if anchor else "")
     )
+
+
+def _do(request, action, success: str) -> None:
+    """Run a service that needs no form; say what happened, or why it was refused."""
+    try:
+        action()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, success)
+
+
+# --- The report page ---------------------------------------------------------------------------
+
+
+def _not_started(case) -> dict:
+    """Before the report: when the formulation meeting was and when the report is due, or
+    the previous episode's formulation to carry forward (a re-opened case)."""
+    meeting = formulation_meeting(case)
+    if meeting is None:
+        return {"meeting": None, "carried_from": selectors.previous_final_version(case)}
+    due_on = selectors.report_due_on(meeting.starts_at)
+    return {"meeting": meeting, "due_on": due_on, "due": selectors.due_label(due_on)}
+
+
+def _sections(report, form, comments_by_section) -> list[dict]:
+    """Every section in print order, with its text, its box (when editable) and comments."""
+    return [
+        {
+            "key": key,
+            "label": label,
+            "text": getattr(report, key) if key in TEXT_SECTIONS else "",
+            "field": form[key] if form is not None and key in TEXT_SECTIONS else None,
+            "comments": comments_by_section.get(key, []),
+            "required": key in REQUIRED_SECTIONS,
+        }
+        for key, label in ReportSection.choices
+    ]
+
+
+def _context(request, case, report, **forms) -> dict:
+    """The report page: the draft or the final version, what the user may do, the accuracy
+    check, versions and circulation. `forms` replace the blank ones (sent back with their
+    errors), and `finalise_errors` lists why finalising was refused."""
+    access = access_for(request.user)
+    can_write = access.can_write_report(case, report)
+    ctx = {
+        "Section": ReportSection,
+        "case": case,
+        "child": case.child,
+        "report": report,
+        "can_write": can_write,
+        "can_check": access.can_check_report(case),
+        "can_circulate": access.can_circulate_report(case),
+        "can_take_over": report is not None and access.can_take_over_report(case, report),
+    }
+    if report is None:
+        return {**ctx, **_not_started(case), **forms}
+    editable = can_write and report.status != Report.Status.FINAL
+    check = selectors.accuracy_check(report, request.user)
+    for comments in check.comments_by_section.values():
+        for comment in comments:
+            comment.resolve_form = ResolveCommentForm(comment=comment)
+    versions = list(selectors.report_versions(report))
+    recommendations = selectors.case_recommendations(case)
+    form = forms.pop("report_form", None)
+    if form is None and editable:
+        form = ReportForm(instance=report, initial={"revision": report.revision})
+    blank = {
+        "comment_form": ReportCommentForm(),
+        "amend_form": AmendForm(),
+        "recommendation_form": RecommendationForm(
+            stages=stages_for(case),
+            people=case_staff(case),
+            initial={"sequence": len(recommendations) + 1},
+        )
+        if editable
+        else None,
+        "circulation_form": CirculationForm(
+            versions=selectors.report_versions(report).order_by("-number"),
+            initial={"sent_on": timezone.localdate(), "scope": "full"},
+        )
+        if versions
+        else None,
+    }
+    return {
+        **ctx,
+        **blank,
+        "editable": editable,
+        "report_form": form,
+        "finalise_form": FinaliseForm(initial={"revision": report.revision}),
+        "sections": _sections(report, form, check.comments_by_section),
+        "general_comments": check.comments_by_section.get("", []),
+        "approvals": check.approvals,
+        "open_comments": check.open_comments,
+        "user_approved": check.user_approved,
+        "versions": versions,
+        "recommendations": recommendations,
+        "circulations": selectors.circulations_for(report),
+        "due": selectors.due_label(report.due_on) if not versions else None,
+        **forms,
+    }
+
+
+def _render_page(request, case, report, status=200, **forms):
+    context = _context(request, case, report, **forms)
+    return render(request, "formulation/report.html", context, status=status)
 
 
 @require_GET
@@ -182,20 +185,22 @@ def report_page(request, pk: int):
     return _render_page(request, case, report)
 
 
+# --- Drafting, the accuracy check, finalising and amending ----------------------------------------
+
+
 @require_POST
 def report_start(request, pk: int):
     case = case_get_for(request.user, pk)
-    try:
-        services.report_start(actor=request.user, case=case)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Report started from the meeting record."))
+    start = partial(services.report_start, actor=request.user, case=case)
+    _do(request, start, _("Report started from the meeting record."))
     return _back(case)
 
 
 @require_POST
 def report_save(request, pk: int):
+    """Save the draft. An edit made on a stale copy is refused (409): the page keeps what
+    was typed, shows the saved text under each section and carries the saved revision, so
+    that once compared the next save is taken."""
     case = case_get_for(request.user, pk)
     report = _report_or_404(case)
     form = ReportForm(request.POST, instance=Report(pk=report.pk))
@@ -205,27 +210,25 @@ def report_save(request, pk: int):
             services.report_save(
                 actor=request.user,
                 report=report,
-                data={k: form.cleaned_data[k] for k in TEXT_SECTIONS},
+                data={key: form.cleaned_data[key] for key in TEXT_SECTIONS},
                 expected_revision=form.cleaned_data["revision"],
             )
         except StaleEditError as exc:
-            # Keep what was typed; carry the saved revision so that, once compared, the next
-            # save is taken.
-            report.refresh_from_db()
-            data = request.POST.copy()
-            data["revision"] = str(report.revision)
-            form = ReportForm(data, instance=Report(pk=report.pk))
-            form.is_valid()
-            add_service_errors(form, exc)
-            form.stale = True
+            form = form_with_saved_version(
+                ReportForm,
+                request.POST,
+                report,
+                exc,
+                field="revision",
+                instance=Report(pk=report.pk),
+            )
             status = 409
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, _("Draft saved."))
             return _back(case)
-    # The saved report is shown beside what was typed (which stays in the form).
-    report.refresh_from_db()
+    report.refresh_from_db()  # the saved text, shown beside what was typed
     return _render_page(request, case, report, status=status, report_form=form)
 
 
@@ -242,15 +245,12 @@ def report_take_over(request, pk: int):
 def report_send(request, pk: int):
     case = case_get_for(request.user, pk)
     report = _report_or_404(case)
-    try:
-        services.report_send_for_check(actor=request.user, report=report)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request,
-            _("Draft sent to the case manager and senior practitioner for an accuracy check."),
-        )
+    send = partial(services.report_send_for_check, actor=request.user, report=report)
+    _do(
+        request,
+        send,
+        _("Draft sent to the case manager and senior practitioner for an accuracy check."),
+    )
     return _back(case)
 
 
@@ -261,12 +261,7 @@ def report_comment(request, pk: int):
     form = ReportCommentForm(request.POST)
     if form.is_valid():
         try:
-            services.report_comment_add(
-                actor=request.user,
-                report=report,
-                section=form.cleaned_data["section"],
-                text=form.cleaned_data["text"],
-            )
+            services.report_comment_add(actor=request.user, report=report, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -279,12 +274,8 @@ def report_comment(request, pk: int):
 def report_approve(request, pk: int):
     case = case_get_for(request.user, pk)
     report = _report_or_404(case)
-    try:
-        services.report_approve(actor=request.user, report=report)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("You approved the draft as accurate."))
+    approve = partial(services.report_approve, actor=request.user, report=report)
+    _do(request, approve, _("You approved the draft as accurate."))
     return _back(case, "check")
 
 
@@ -292,16 +283,11 @@ def report_approve(request, pk: int):
 def report_resolve(request, pk: int, comment_id: int):
     case = case_get_for(request.user, pk)
     report = _report_or_404(case)
-    try:
-        comment = report.comments.get(pk=comment_id, kind=ReportComment.Kind.COMMENT)
-    except ReportComment.DoesNotExist:
-        raise Http404 from None
+    comment = get_object_or_404(report.comments, pk=comment_id, kind=ReportComment.Kind.COMMENT)
     form = ResolveCommentForm(request.POST)
-    form.is_valid()
-    services.report_comment_resolve(
-        actor=request.user, comment=comment, response=form.cleaned_data.get("response", "")
-    )
-    messages.success(request, _("Comment resolved."))
+    if form.is_valid():  # the response is optional: always valid
+        services.report_comment_resolve(actor=request.user, comment=comment, **form.cleaned_data)
+        messages.success(request, _("Comment resolved."))
     return _back(case, f"section-{comment.section}" if comment.section else "check")
 
 
@@ -309,13 +295,12 @@ def report_resolve(request, pk: int, comment_id: int):
 def report_finalise(request, pk: int):
     case = case_get_for(request.user, pk)
     report = _report_or_404(case)
+    form = FinaliseForm(request.POST)
     try:
-        revision = int(request.POST.get("revision", ""))
-    except ValueError:
-        revision = -1
-    try:
+        if not form.is_valid():
+            raise ValidationError(_("Reload the page, then finalise again."))
         version = services.report_finalise(
-            actor=request.user, report=report, expected_revision=revision
+            actor=request.user, report=report, expected_revision=form.cleaned_data["revision"]
         )
     except ValidationError as exc:  # includes StaleEditError
         report.refresh_from_db()
@@ -331,15 +316,13 @@ def report_amend(request, pk: int):
     form = AmendForm(request.POST)
     if form.is_valid():
         try:
-            services.report_amend(
-                actor=request.user, report=report, reason=form.cleaned_data["reason"]
-            )
+            services.report_amend(actor=request.user, report=report, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
+            next_number = report.number + 1
             messages.success(
-                request,
-                _("Amendment started: version %(n)s is a draft.") % {"n": report.number + 1},
+                request, _("Amendment started: version %(n)s is a draft.") % {"n": next_number}
             )
             return _back(case)
     return _render_page(request, case, report, status=400, amend_form=form)
@@ -368,10 +351,7 @@ def report_recommendation(request, pk: int):
 def report_recommendation_delete(request, pk: int, rec_id: int):
     case = case_get_for(request.user, pk)
     _report_or_404(case)
-    try:
-        recommendation = case.recommendations.get(pk=rec_id)
-    except Recommendation.DoesNotExist:
-        raise Http404 from None
+    recommendation = get_object_or_404(case.recommendations, pk=rec_id)
     try:
         recommendation_delete(actor=request.user, recommendation=recommendation)
     except ValidationError as exc:
@@ -380,13 +360,6 @@ def report_recommendation_delete(request, pk: int, rec_id: int):
 
 
 # --- Versions and comparison ------------------------------------------------------------------
-
-
-def _version_or_404(report, number) -> ReportVersion:
-    try:
-        return report.versions.select_related("finalised_by").get(number=number)
-    except (ReportVersion.DoesNotExist, ValueError):
-        raise Http404 from None
 
 
 @require_GET
@@ -406,6 +379,7 @@ def report_version(request, pk: int, number: int):
         request,
         "formulation/report_version.html",
         {
+            "Section": ReportSection,
             "case": case,
             "child": case.child,
             "report": report,
@@ -417,32 +391,6 @@ def report_version(request, pk: int, number: int):
     )
 
 
-_TOKEN = re.compile(r"\s+|[^\s]+")
-
-
-def diff_words(old: str, new: str) -> list[tuple[str, str]]:
-    """Word-level differences: a list of (op, text), op in equal / insert / delete."""
-    a, b = _TOKEN.findall(old or ""), _TOKEN.findall(new or "")
-    out: list[tuple[str, str]] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op == "equal":
-            out.append(("equal", "".join(a[i1:i2])))
-            continue
-        if op in ("delete", "replace"):
-            out.append(("delete", "".join(a[i1:i2])))
-        if op in ("insert", "replace"):
-            out.append(("insert", "".join(b[j1:j2])))
-    return out
-
-
-def _recommendations_text(rows) -> str:
-    return "\n".join(
-        f"{r['sequence']}. {r['intervention']} ({r['who']}; {r['trm_stage'] or '—'}; "
-        f"{r['priority']})"
-        for r in rows
-    )
-
-
 @require_GET
 def report_compare(request, pk: int):
     case = case_get_for(request.user, pk)
@@ -451,31 +399,13 @@ def report_compare(request, pk: int):
     if len(versions) < 2:
         messages.info(request, _("There is only one final version so far."))
         return _back(case, "versions")
+    form = CompareForm(request.GET or None, versions=versions)
+    if form.is_bound and not form.is_valid():
+        raise Http404
     by_number = {v.number: v for v in versions}
-    try:
-        old = by_number[int(request.GET.get("from", versions[-2].number))]
-        new = by_number[int(request.GET.get("to", versions[-1].number))]
-    except (KeyError, ValueError):
-        raise Http404 from None
-    rows = []
-    for key, label in ReportSection.choices:
-        if key in ("timeline", "genogram"):
-            continue
-        if key == "recommendations":
-            before, after = (
-                _recommendations_text(old.recommendations),
-                _recommendations_text(new.recommendations),
-            )
-        else:
-            before, after = old.sections.get(key, ""), new.sections.get(key, "")
-        rows.append(
-            {
-                "key": key,
-                "label": label,
-                "changed": before != after,
-                "diff": diff_words(before, after),
-            }
-        )
+    old_number, new_number = form.chosen()
+    old, new = by_number[old_number], by_number[new_number]
+    rows = selectors.version_changes(old, new)
     audit_case_record(
         request.user,
         AuditEvent.Action.VIEW,
@@ -490,10 +420,10 @@ def report_compare(request, pk: int):
             "case": case,
             "child": case.child,
             "report": report,
+            "form": form,
             "old": old,
             "new": new,
             "rows": rows,
-            "versions": versions,
             "changed_count": sum(1 for r in rows if r["changed"]),
         },
     )
@@ -520,17 +450,17 @@ def _audit_export(user, report, case, *, number, sections, circulation=None):
 
 
 def _pdf(request, case, report, *, version=None, sections=None, circulation=None):
-    """Render in the request when the report is light; otherwise queue a worker and show
-    the progress page. A failed render leaves the report untouched and says so."""
+    """Render in the request when the report is light; otherwise a worker makes it and the
+    progress page shows it coming (asking again meanwhile gives the same render). A failed
+    render leaves the report untouched and says so."""
     if pdf.estimated_size(report) > settings.REPORT_PDF_INLINE_LIMIT:
-        with transaction.atomic():
-            job = services.report_render_request(
-                actor=request.user,
-                report=report,
-                version=version,
-                sections=sections,
-                circulation=circulation,
-            )
+        job = services.report_render_request(
+            actor=request.user,
+            report=report,
+            version=version,
+            sections=sections,
+            circulation=circulation,
+        )
         return redirect("formulation:report_render", render_id=job.pk)
     try:
         doc = pdf.document_for(
@@ -559,11 +489,14 @@ def report_pdf(request, pk: int):
     (?sections=summary&sections=plan)."""
     case = case_get_for(request.user, pk)
     report = _report_or_404(case)
-    version = None
-    if request.GET.get("version"):
-        version = _version_or_404(report, request.GET["version"])
-    sections = [s for s in request.GET.getlist("sections") if s in ReportSection.values]
-    return _pdf(request, case, report, version=version, sections=sections or None)
+    form = PdfForm(request.GET)
+    if not form.is_valid():
+        raise Http404
+    number = form.cleaned_data["version"]
+    version = _version_or_404(report, number) if number else None
+    return _pdf(
+        request, case, report, version=version, sections=form.cleaned_data["sections"] or None
+    )
 
 
 @require_GET
@@ -571,10 +504,8 @@ def circulation_pdf(request, pk: int, circulation_id: int):
     """Exactly what was sent to that recipient: the version and sections recorded."""
     case = case_get_for(request.user, pk)
     report = _report_or_404(case)
-    try:
-        circulation = report.circulations.select_related("version").get(pk=circulation_id)
-    except Circulation.DoesNotExist:
-        raise Http404 from None
+    circulations = report.circulations.select_related("version")
+    circulation = get_object_or_404(circulations, pk=circulation_id)
     return _pdf(request, case, report, circulation=circulation)
 
 
@@ -585,8 +516,7 @@ def _render_job(request, render_id) -> ReportRender:
         )
     except (ReportRender.DoesNotExist, ValidationError):
         raise Http404 from None
-    # The user must still see the case.
-    case_get_for(request.user, job.report.case_id)
+    case_get_for(request.user, job.report.case_id)  # the user must still see the case
     return job
 
 

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 from django.utils import dateformat
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
+from ecm.dates import age_on, nth_birthday
 from ecm.drawing import (
     BORDER,
     FONT_FAMILY,
@@ -36,36 +37,52 @@ from ecm.drawing import (
     truncate,
 )
 
-__all__ = ["CATEGORIES", "FONT_FAMILY", "PX_PER_YEAR", "TimelineItem", "render_timeline"]
+from .models import Category, Precision
+
+__all__ = [
+    "CATEGORIES",
+    "FONT_FAMILY",
+    "PX_PER_YEAR",
+    "TimelineItem",
+    "render_timeline",
+    "timeline_start",
+]
 
 
 #: Horizontal scale of the timeline.
 PX_PER_YEAR = 120
 
-#: Timeline categories: key -> (label, light fill colour). All fills are light enough for
-#: black text (contrast well above 7:1) and have distinct hues; the label is always shown too.
-CATEGORIES: dict[str, tuple[str, str]] = {
-    "family": (gettext_lazy("Family"), "#FDD49E"),
-    "education": (gettext_lazy("Education"), "#B5D4F4"),
-    "health": (gettext_lazy("Health"), "#BDE5C1"),
-    "social_care": (gettext_lazy("Social care"), "#D8C7F0"),
-    "offending": (gettext_lazy("Offending"), "#F6B3AE"),
-    "accommodation": (gettext_lazy("Accommodation"), "#F2E58F"),
-    "relationships": (gettext_lazy("Relationships"), "#F6C4DF"),
-    "loss": (gettext_lazy("Loss and bereavement"), "#C9C9C9"),
-    "interventions": (gettext_lazy("Interventions"), "#9EE0D8"),
-    "other": (gettext_lazy("Other"), "#E3D5C3"),
+#: The fill of each category: light enough for black text (contrast well above 7:1), with
+#: distinct hues; the category's label is always shown too.
+CATEGORY_FILLS = {
+    Category.FAMILY: "#FDD49E",
+    Category.EDUCATION: "#B5D4F4",
+    Category.HEALTH: "#BDE5C1",
+    Category.SOCIAL_CARE: "#D8C7F0",
+    Category.OFFENDING: "#F6B3AE",
+    Category.ACCOMMODATION: "#F2E58F",
+    Category.RELATIONSHIPS: "#F6C4DF",
+    Category.LOSS: "#C9C9C9",
+    Category.INTERVENTIONS: "#9EE0D8",
+    Category.OTHER: "#E3D5C3",
 }
+#: Timeline categories: key -> (label, fill), in the key's order.
+CATEGORIES: dict[str, tuple[str, str]] = {c: (c.label, CATEGORY_FILLS[c]) for c in Category}
+
+
+def timeline_start(date_of_birth: datetime.date) -> datetime.date:
+    """Where a child's timeline starts: 1 January of the year before their birth."""
+    return datetime.date(date_of_birth.year - 1, 1, 1)
 
 
 @dataclass(frozen=True)
 class TimelineItem:
     id: int
     title: str
-    category: str  # one of CATEGORIES
+    category: str  # one of CATEGORIES (others are drawn as "other")
     start: datetime.date  # already normalised (month precision: day 1; year: 1 January)
     end: datetime.date | None = None  # for spans (elongated boxes)
-    precision: str = "day"  # "day" | "month" | "year" | "approx"
+    precision: str = Precision.DAY
     sensitive: bool = False
 
 
@@ -86,23 +103,12 @@ _TITLE_SIZE = 11.5
 _SUB_SIZE = 10.0
 
 
-def _add_years(day: datetime.date, years: int) -> datetime.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February in a year that has none
-        return day.replace(year=day.year + years, month=3, day=1)
-
-
-def _age_on(dob: datetime.date, day: datetime.date) -> int:
-    return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
-
-
 def _format_date(day: datetime.date, precision: str) -> str:
-    if precision == "year":
+    if precision == Precision.YEAR:
         return str(day.year)
-    if precision == "month":
+    if precision == Precision.MONTH:
         return dateformat.format(day, "M Y")
-    if precision == "approx":
+    if precision == Precision.APPROX:
         if day.month == 1 and day.day == 1:
             shown = str(day.year)
         elif day.day == 1:
@@ -165,7 +171,7 @@ class _Event:
 
 
 def _layout_event(item: TimelineItem, axis: _Axis) -> _Event:
-    category = item.category if item.category in CATEGORIES else "other"
+    category = item.category if item.category in CATEGORIES else Category.OTHER
     label, colour = CATEGORIES[category]
     label = str(label)
     title = clean(item.title).strip() or _("(untitled)")
@@ -240,7 +246,7 @@ def _draw_event(event: _Event, y: float) -> str:
     if item.sensitive:
         tooltip.append(_("sensitive"))
     dark = darker(event.colour)
-    approx = item.precision == "approx"
+    approx = item.precision == Precision.APPROX
     parts = [
         el("title", {}, escape("\n".join(tooltip))),
         el(
@@ -383,7 +389,7 @@ def render_timeline(
     """
     title = clean(title)
     last_year = max(today.year, date_of_birth.year)
-    axis = _Axis(date_of_birth.year - 1, last_year)
+    axis = _Axis(timeline_start(date_of_birth).year, last_year)
     width = axis.right + _TL_RIGHT
 
     events = sorted(
@@ -463,7 +469,7 @@ def render_timeline(
 
     # Age row: one band per year of age, from each birthday to the next.
     ages = []
-    current_age = _age_on(date_of_birth, today) if today >= date_of_birth else -1
+    current_age = age_on(date_of_birth, today) if today >= date_of_birth else -1
     birth_x = axis.x(date_of_birth)
     if birth_x - axis.left >= 60:
         ages.append(
@@ -478,8 +484,8 @@ def render_timeline(
             )
         )
     for age in range(current_age + 1):
-        band_start = axis.x(_add_years(date_of_birth, age))
-        band_end = axis.x(_add_years(date_of_birth, age + 1))
+        band_start = axis.x(nth_birthday(date_of_birth, age))
+        band_end = axis.x(nth_birthday(date_of_birth, age + 1))
         if band_start >= axis.right:
             break
         band_end = min(band_end, axis.right)

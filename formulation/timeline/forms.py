@@ -6,11 +6,11 @@ from django import forms
 
 from ecm.forms import DateInput
 
-from ..forms import BootstrapMixin
+from ..forms import ModelDataMixin
 from .models import SummaryItem, TimelineEvent
 
 
-class TimelineEventForm(BootstrapMixin, forms.ModelForm):
+class TimelineEventForm(ModelDataMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -33,11 +33,8 @@ class TimelineEventForm(BootstrapMixin, forms.ModelForm):
             for name, field in self.fields.items():
                 field.widget.attrs["id"] = f"ev{self.instance.pk}-{name}"
 
-    def model_data(self) -> dict:
-        return {k: self.cleaned_data[k] for k in self.Meta.fields}
 
-
-class SummaryItemForm(BootstrapMixin, forms.ModelForm):
+class SummaryItemForm(ModelDataMixin, forms.ModelForm):
     class Meta:
         model = SummaryItem
         fields = ["kind", "title", "detail", "start_date", "end_date", "precision", "engagement"]
@@ -46,6 +43,3 @@ class SummaryItemForm(BootstrapMixin, forms.ModelForm):
             "end_date": DateInput(),
             "detail": forms.Textarea(attrs={"rows": 2}),
         }
-
-    def model_data(self) -> dict:
-        return {k: self.cleaned_data[k] for k in self.Meta.fields}

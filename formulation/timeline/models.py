@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import dateformat
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ecm.models import Child
@@ -75,6 +77,22 @@ class TimelineEvent(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def date_label(self) -> str:
+        """The date as known: "2016", "Jun 2016" or "5 Jun 2016", "c. " when approximate,
+        and the end month of a period."""
+        if self.precision == Precision.YEAR:
+            shown = dateformat.format(self.start_date, "Y")
+        elif self.precision == Precision.MONTH:
+            shown = dateformat.format(self.start_date, "M Y")
+        else:
+            shown = dateformat.format(self.start_date, "j M Y")
+        if self.precision == Precision.APPROX:
+            shown = gettext("c. %(date)s") % {"date": shown}
+        if self.end_date:
+            shown += " – " + dateformat.format(self.end_date, "M Y")
+        return shown
+
 
 class SummaryItem(models.Model):
     """An entry of the case information summary (Appendix 2). Dated entries appear on the
@@ -89,14 +107,15 @@ class SummaryItem(models.Model):
         STRENGTH = "strength", _("Strength")
         PARENTAL = "parental", _("Parental information")
 
+    #: The timeline category of the event a dated entry makes.
     TIMELINE_CATEGORY = {
-        "order_condition": "interventions",
-        "significant_event": "family",
-        "accommodation": "accommodation",
-        "school": "education",
-        "professional": "interventions",
-        "strength": "other",
-        "parental": "family",
+        Kind.ORDER_CONDITION: Category.INTERVENTIONS,
+        Kind.SIGNIFICANT_EVENT: Category.FAMILY,
+        Kind.ACCOMMODATION: Category.ACCOMMODATION,
+        Kind.SCHOOL: Category.EDUCATION,
+        Kind.PROFESSIONAL: Category.INTERVENTIONS,
+        Kind.STRENGTH: Category.OTHER,
+        Kind.PARENTAL: Category.FAMILY,
     }
 
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="summary_items")

@@ -1,4 +1,4 @@
-"""The case information summary and the live timeline (htmx) with its projector view."""
+"""The case information summary, and the live timeline (htmx) with its projector view."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ecm.access import access_for
 from ecm.audit import audit_record
+from ecm.editing import StaleEditError, form_with_saved_version
 from ecm.forms import add_service_errors
 from ecm.models import AuditEvent
-from ecm.selectors import case_get_for, case_list_for
+from ecm.selectors import case_get_for
 
+from ..forms import RemoveForm
 from . import selectors, services
 from .forms import SummaryItemForm, TimelineEventForm
 from .models import SummaryItem, TimelineEvent
@@ -23,37 +25,29 @@ from .models import SummaryItem, TimelineEvent
 
 @require_http_methods(["GET", "POST"])
 def summary(request, pk: int):
+    """The entries by kind, the offences from the referral, a form to add an entry and a
+    Remove button on each ("delete")."""
     case = case_get_for(request.user, pk)
     can_prepare = access_for(request.user).can_prepare_formulation(case)
+    if request.method == "POST" and not can_prepare:
+        raise PermissionDenied
     form = SummaryItemForm(request.POST if "add" in request.POST else None)
-    if request.method == "POST":
-        if not can_prepare:
-            raise PermissionDenied
-        if "delete" in request.POST:
-            item = SummaryItem.objects.filter(
-                child=case.child, pk=request.POST.get("delete")
-            ).first()
-            if item is None:
-                raise Http404
-            services.summary_item_delete(actor=request.user, case=case, item=item)
+    if "delete" in request.POST:
+        remove = RemoveForm(request.POST, queryset=SummaryItem.objects.filter(child=case.child))
+        if not remove.is_valid():
+            raise Http404
+        services.summary_item_delete(
+            actor=request.user, case=case, item=remove.cleaned_data["delete"]
+        )
+        return redirect("formulation:summary", pk=case.pk)
+    if form.is_bound and form.is_valid():
+        try:
+            services.summary_item_save(actor=request.user, case=case, data=form.model_data())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Entry added to the case summary."))
             return redirect("formulation:summary", pk=case.pk)
-        if form.is_valid():
-            try:
-                services.summary_item_save(actor=request.user, case=case, data=form.model_data())
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("Entry added to the case summary."))
-                return redirect("formulation:summary", pk=case.pk)
-    items = list(SummaryItem.objects.filter(child=case.child))
-    groups = [
-        (label, [i for i in items if i.kind == kind]) for kind, label in SummaryItem.Kind.choices
-    ]
-    from referrals.models import Offence
-
-    offences = Offence.objects.filter(
-        case__child=case.child, case__in=case_list_for(request.user).values("pk")
-    )
     audit_record(actor=request.user, action=AuditEvent.Action.VIEW, obj=case, detail="case summary")
     return render(
         request,
@@ -61,20 +55,19 @@ def summary(request, pk: int):
         {
             "case": case,
             "child": case.child,
-            "groups": groups,
+            "groups": selectors.summary_groups(case),
             "form": form,
-            "offences": list(offences),
+            "offences": list(selectors.offences_for(request.user, case)),
             "can_prepare": can_prepare,
         },
     )
 
 
 def _timeline_context(request, case, *, form=None, edit_form=None):
-    events = list(TimelineEvent.objects.filter(child=case.child).order_by("start_date", "pk"))
     return {
         "case": case,
         "child": case.child,
-        "events": events,
+        "events": list(selectors.timeline_events(case)),
         "svg": selectors.timeline_svg(request.user, case),
         "form": form or TimelineEventForm(),
         "edit_form": edit_form,
@@ -82,18 +75,19 @@ def _timeline_context(request, case, *, form=None, edit_form=None):
     }
 
 
-def _timeline_response(request, case, **kwargs):
+def _timeline_response(request, case, **forms):
+    """The updated workspace for htmx; the page again when a form has errors; else back."""
     if request.htmx:
         return HttpResponse(
             render_to_string(
                 "formulation/_timeline_workspace.html",
-                _timeline_context(request, case, **kwargs),
+                _timeline_context(request, case, **forms),
                 request=request,
             )
         )
-    if kwargs.get("form") is not None or kwargs.get("edit_form") is not None:
+    if any(form is not None for form in forms.values()):
         return render(
-            request, "formulation/timeline.html", _timeline_context(request, case, **kwargs)
+            request, "formulation/timeline.html", _timeline_context(request, case, **forms)
         )
     return redirect("formulation:timeline", pk=case.pk)
 
@@ -130,15 +124,16 @@ def timeline_event_add(request, pk: int):
             services.timeline_event_save(actor=request.user, case=case, data=form.model_data())
         except ValidationError as exc:
             add_service_errors(form, exc)
-            return _timeline_response(request, case, form=form)
-        return _timeline_response(request, case)
+        else:
+            return _timeline_response(request, case)
     return _timeline_response(request, case, form=form)
 
 
 @require_http_methods(["GET", "POST"])
 def timeline_event_edit(request, pk: int, event_id: int):
+    """GET: the row's edit form (htmx). POST: save it, or delete the event ("delete")."""
     case = case_get_for(request.user, pk)
-    event = TimelineEvent.objects.filter(child=case.child, pk=event_id).first()
+    event = selectors.timeline_events(case).filter(pk=event_id).first()
     if event is None:
         raise Http404
     if request.method == "GET":
@@ -153,8 +148,8 @@ def timeline_event_edit(request, pk: int, event_id: int):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         return _timeline_response(request, case)
+    # The form validates a copy, so `event` stays as saved for the row's heading.
     form = TimelineEventForm(request.POST, instance=TimelineEvent.objects.get(pk=event.pk))
-    form.instance.pk = event.pk
     if form.is_valid():
         try:
             services.timeline_event_save(
@@ -162,7 +157,11 @@ def timeline_event_edit(request, pk: int, event_id: int):
                 case=case,
                 event=event,
                 data=form.model_data(),
-                expected_version=form.cleaned_data.get("version"),
+                expected_version=form.cleaned_data["version"],
+            )
+        except StaleEditError as exc:
+            form = form_with_saved_version(
+                TimelineEventForm, request.POST, event, exc, instance=form.instance
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

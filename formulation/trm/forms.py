@@ -5,11 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..forms import BootstrapMixin
 from .models import TRMStage
 
 
-class TRMPlacementForm(BootstrapMixin, forms.Form):
+class TRMPlacementForm(forms.Form):
     stage = forms.ModelChoiceField(label=_("TRM stage"), queryset=TRMStage.objects.none())
     presentation = forms.CharField(
         label=_("Presentation"), widget=forms.Textarea(attrs={"rows": 2})

@@ -15,11 +15,6 @@ from ..meeting.models import Meeting
 from .models import TRMPlacement, TRMStage
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 @transaction.atomic
 def trm_placement_save(
     *,
@@ -31,7 +26,8 @@ def trm_placement_save(
     intervention_recommendation: str,
 ) -> TRMPlacement:
     """Only the psychologist records where the child is on the Trauma Recovery Model."""
-    _require(access_for(actor).can_place_on_trm(meeting.case))
+    if not access_for(actor).can_place_on_trm(meeting.case):
+        raise PermissionDenied
     missing = [
         label
         for label, value in (

@@ -179,7 +179,7 @@ def test_checklist_follows_the_data(world, meeting):
     assert not items["genogram"].done and not items["summary"].done
     assert not items["room_booked"].done
     case = meeting.case
-    genogram.ensure_index_member(case)
+    genogram.genogram_start(actor=world.case_manager, case=case)
     genogram.family_member_save(
         actor=world.case_manager,
         case=case,
@@ -271,7 +271,7 @@ def test_second_editor_of_an_event_is_told(world, consented):
         expected_version=1,
         data={"title": "Moves to Nan's"},
     )
-    with pytest.raises(ValidationError, match="Someone else changed this event"):
+    with pytest.raises(ValidationError, match="Someone else saved this event"):
         timeline.timeline_event_save(
             actor=world.case_manager,
             case=consented,
@@ -429,7 +429,7 @@ def test_recommendations_and_meeting_held(world, meeting):
 
 
 def test_genogram_and_timeline_svgs_on_pages(client, world, consented):
-    genogram.ensure_index_member(consented)
+    genogram.genogram_start(actor=world.case_manager, case=consented)
     genogram.family_member_save(
         actor=world.case_manager,
         case=consented,
@@ -511,7 +511,7 @@ def test_reopened_case_carries_the_timeline_and_genogram_over(client, world, con
             "start_date": consented.child.date_of_birth + dt.timedelta(days=900),
         },
     )
-    genogram.ensure_index_member(consented)
+    genogram.genogram_start(actor=world.case_manager, case=consented)
     core.case_activate(actor=world.senior, case=consented)
     closed = core.case_close(actor=world.case_manager, case=consented, reason="custody")
     reopened = core.case_reopen(actor=world.case_manager, case=closed)
