@@ -374,6 +374,175 @@ def _timeline_key(top: float, width: float) -> tuple[str, float]:
     return key.render()
 
 
+def _draw_year_axis(axis: _Axis, top: float, marker_top: float, bottom: float) -> str:
+    """Year bands (shaded alternately down the whole drawing), year labels and lines."""
+    grid = []
+    for year in range(axis.first_year, axis.last_year + 1):
+        x = axis.year_x(year)
+        shade = (year - axis.first_year) % 2 == 1
+        if shade:
+            grid.append(
+                el(
+                    "rect",
+                    {
+                        "x": x,
+                        "y": marker_top,
+                        "width": PX_PER_YEAR,
+                        "height": bottom - 4 - marker_top,
+                        "fill": "#f6f7f9",
+                    },
+                )
+            )
+        grid.append(
+            el(
+                "rect",
+                {
+                    "x": x,
+                    "y": top,
+                    "width": PX_PER_YEAR,
+                    "height": _TL_YEAR_H,
+                    "fill": "#dfe6ee" if shade else "#eaeff4",
+                },
+            )
+        )
+        grid.append(
+            text(
+                x + PX_PER_YEAR / 2,
+                top + 19,
+                str(year),
+                13,
+                anchor="middle",
+                bold=True,
+                extra={"data-kind": "year"},
+            )
+        )
+    for year in range(axis.first_year, axis.last_year + 2):
+        x = axis.year_x(year)
+        grid.append(
+            el(
+                "line",
+                {
+                    "x1": x,
+                    "y1": top,
+                    "x2": x,
+                    "y2": bottom - 4,
+                    "stroke": "#c3cad3",
+                    "stroke-width": 1,
+                },
+            )
+        )
+    return el("g", {"data-kind": "year-axis"}, "".join(grid))
+
+
+def _draw_age_axis(
+    axis: _Axis, top: float, date_of_birth: datetime.date, today: datetime.date
+) -> str:
+    """The age row: one band per year of age, from each birthday to the next."""
+    ages = []
+    current_age = age_on(date_of_birth, today) if today >= date_of_birth else -1
+    birth_x = axis.x(date_of_birth)
+    if birth_x - axis.left >= 60:
+        ages.append(
+            text(
+                (axis.left + birth_x) / 2,
+                top + 16,
+                _("before birth"),
+                10.5,
+                anchor="middle",
+                italic=True,
+                fill=MUTED,
+            )
+        )
+    for age in range(current_age + 1):
+        band_start = axis.x(nth_birthday(date_of_birth, age))
+        band_end = axis.x(nth_birthday(date_of_birth, age + 1))
+        if band_start >= axis.right:
+            break
+        band_end = min(band_end, axis.right)
+        ages.append(
+            el(
+                "rect",
+                {
+                    "x": band_start,
+                    "y": top,
+                    "width": max(band_end - band_start, 1.0),
+                    "height": _TL_AGE_H,
+                    "fill": "#fdf0cf" if age % 2 else "#fbe3a8",
+                    "stroke": "#e0c27a",
+                    "stroke-width": 0.6,
+                },
+            )
+        )
+        label = _("age %(age)d") % {"age": age}
+        label_w = text_width(label, 11)
+        centre = (band_start + band_end) / 2
+        centre = min(max(centre, axis.left + label_w / 2 + 2), axis.right - label_w / 2 - 2)
+        ages.append(text(centre, top + 16, label, 11, anchor="middle", extra={"data-kind": "age"}))
+    return el("g", {"data-kind": "age-axis"}, "".join(ages))
+
+
+def _draw_markers(
+    axis: _Axis, top: float, bottom: float, date_of_birth: datetime.date, today: datetime.date
+) -> list[str]:
+    """The dashed lines of the birth and of today, with their labels."""
+    body = []
+    birth_x = axis.x(date_of_birth)
+    today_x = axis.x(today)
+    for x, label, anchor, colour in (
+        (birth_x, _("birth"), "start", "#2b2b2b"),
+        (today_x, _("today"), "end", "#8a1c1c"),
+    ):
+        body.append(
+            el(
+                "line",
+                {
+                    "x1": x,
+                    "y1": top,
+                    "x2": x,
+                    "y2": bottom - 4,
+                    "stroke": colour,
+                    "stroke-width": 1.4,
+                    "stroke-dasharray": "6 4",
+                    "data-kind": f"marker-{'birth' if anchor == 'start' else 'today'}",
+                },
+            )
+        )
+        body.append(
+            text(
+                x + (4 if anchor == "start" else -4),
+                top + 14,
+                label,
+                10.5,
+                anchor=anchor,
+                bold=True,
+                fill=colour,
+            )
+        )
+    return body
+
+
+def _draw_nothing_yet(axis: _Axis, top: float) -> list[str]:
+    """Where the events would be, a dashed box that says there are none yet."""
+    message = _("Nothing to show yet: no events have been added to the timeline.")
+    box = el(
+        "rect",
+        {
+            "x": axis.left + 12,
+            "y": top + 2,
+            "width": text_width(message, 13) + 32,
+            "height": _BOX_H,
+            "rx": 6,
+            "fill": "#ffffff",
+            "stroke": BORDER,
+            "stroke-dasharray": "5 4",
+        },
+    )
+    return [
+        box,
+        text(axis.left + 28, top + 26, message, 13, fill=MUTED, extra={"data-kind": "empty"}),
+    ]
+
+
 def render_timeline(
     items: list[TimelineItem],
     *,
@@ -406,183 +575,20 @@ def render_timeline(
     events_bottom = events_top + events_h
 
     body: list[str] = [
-        text(MARGIN, 30, truncate(title, width - 2 * MARGIN, 16, True), 16, bold=True)
+        text(MARGIN, 30, truncate(title, width - 2 * MARGIN, 16, True), 16, bold=True),
+        _draw_year_axis(axis, year_top, marker_top, events_bottom),
+        _draw_age_axis(axis, age_top, date_of_birth, today),
+        text(axis.left - 8, year_top + 19, _("Year"), 11, anchor="end", bold=True, fill=MUTED),
+        text(axis.left - 8, age_top + 16, _("Age"), 11, anchor="end", bold=True, fill=MUTED),
+        *_draw_markers(axis, marker_top, events_bottom, date_of_birth, today),
     ]
-
-    # Year bands (shaded alternately down the whole drawing) and year labels.
-    grid = []
-    for year in range(axis.first_year, axis.last_year + 1):
-        x = axis.year_x(year)
-        shade = (year - axis.first_year) % 2 == 1
-        if shade:
-            grid.append(
-                el(
-                    "rect",
-                    {
-                        "x": x,
-                        "y": marker_top,
-                        "width": PX_PER_YEAR,
-                        "height": events_bottom - 4 - marker_top,
-                        "fill": "#f6f7f9",
-                    },
-                )
-            )
-        grid.append(
-            el(
-                "rect",
-                {
-                    "x": x,
-                    "y": year_top,
-                    "width": PX_PER_YEAR,
-                    "height": _TL_YEAR_H,
-                    "fill": "#dfe6ee" if shade else "#eaeff4",
-                },
-            )
-        )
-        grid.append(
-            text(
-                x + PX_PER_YEAR / 2,
-                year_top + 19,
-                str(year),
-                13,
-                anchor="middle",
-                bold=True,
-                extra={"data-kind": "year"},
-            )
-        )
-    for year in range(axis.first_year, axis.last_year + 2):
-        x = axis.year_x(year)
-        grid.append(
-            el(
-                "line",
-                {
-                    "x1": x,
-                    "y1": year_top,
-                    "x2": x,
-                    "y2": events_bottom - 4,
-                    "stroke": "#c3cad3",
-                    "stroke-width": 1,
-                },
-            )
-        )
-    body.append(el("g", {"data-kind": "year-axis"}, "".join(grid)))
-
-    # Age row: one band per year of age, from each birthday to the next.
-    ages = []
-    current_age = age_on(date_of_birth, today) if today >= date_of_birth else -1
-    birth_x = axis.x(date_of_birth)
-    if birth_x - axis.left >= 60:
-        ages.append(
-            text(
-                (axis.left + birth_x) / 2,
-                age_top + 16,
-                _("before birth"),
-                10.5,
-                anchor="middle",
-                italic=True,
-                fill=MUTED,
-            )
-        )
-    for age in range(current_age + 1):
-        band_start = axis.x(nth_birthday(date_of_birth, age))
-        band_end = axis.x(nth_birthday(date_of_birth, age + 1))
-        if band_start >= axis.right:
-            break
-        band_end = min(band_end, axis.right)
-        ages.append(
-            el(
-                "rect",
-                {
-                    "x": band_start,
-                    "y": age_top,
-                    "width": max(band_end - band_start, 1.0),
-                    "height": _TL_AGE_H,
-                    "fill": "#fdf0cf" if age % 2 else "#fbe3a8",
-                    "stroke": "#e0c27a",
-                    "stroke-width": 0.6,
-                },
-            )
-        )
-        label = _("age %(age)d") % {"age": age}
-        label_w = text_width(label, 11)
-        centre = (band_start + band_end) / 2
-        centre = min(max(centre, axis.left + label_w / 2 + 2), axis.right - label_w / 2 - 2)
-        ages.append(
-            text(centre, age_top + 16, label, 11, anchor="middle", extra={"data-kind": "age"})
-        )
-    body.append(el("g", {"data-kind": "age-axis"}, "".join(ages)))
-    body.append(
-        text(axis.left - 8, year_top + 19, _("Year"), 11, anchor="end", bold=True, fill=MUTED)
-    )
-    body.append(
-        text(axis.left - 8, age_top + 16, _("Age"), 11, anchor="end", bold=True, fill=MUTED)
-    )
-
-    # Birth and today markers.
-    today_x = axis.x(today)
-    for x, label, anchor, colour in (
-        (birth_x, _("birth"), "start", "#2b2b2b"),
-        (today_x, _("today"), "end", "#8a1c1c"),
-    ):
-        body.append(
-            el(
-                "line",
-                {
-                    "x1": x,
-                    "y1": marker_top,
-                    "x2": x,
-                    "y2": events_bottom - 4,
-                    "stroke": colour,
-                    "stroke-width": 1.4,
-                    "stroke-dasharray": "6 4",
-                    "data-kind": f"marker-{'birth' if anchor == 'start' else 'today'}",
-                },
-            )
-        )
-        body.append(
-            text(
-                x + (4 if anchor == "start" else -4),
-                marker_top + 14,
-                label,
-                10.5,
-                anchor=anchor,
-                bold=True,
-                fill=colour,
-            )
-        )
-
     if events:
         body.extend(
             _draw_event(e, events_top + e.lane * (_BOX_H + _LANE_GAP))
             for e in sorted(events, key=lambda e: (e.item.start, e.lane, e.item.id))
         )
     else:
-        message = _("Nothing to show yet: no events have been added to the timeline.")
-        body.append(
-            el(
-                "rect",
-                {
-                    "x": axis.left + 12,
-                    "y": events_top + 2,
-                    "width": text_width(message, 13) + 32,
-                    "height": _BOX_H,
-                    "rx": 6,
-                    "fill": "#ffffff",
-                    "stroke": BORDER,
-                    "stroke-dasharray": "5 4",
-                },
-            )
-        )
-        body.append(
-            text(
-                axis.left + 28,
-                events_top + 26,
-                message,
-                13,
-                fill=MUTED,
-                extra={"data-kind": "empty"},
-            )
-        )
+        body.extend(_draw_nothing_yet(axis, events_top))
 
     key_svg, key_h = _timeline_key(events_bottom + 10, width)
     body.append(key_svg)
