@@ -563,3 +563,140 @@ def test_meeting_page_queries_constant(client, world, meeting):
     with CaptureQueriesContext(connection) as large:
         client.get(url)
     assert len(large) == len(small)
+
+
+# --- One transaction per action; no writes on GET ---
+
+
+def test_a_refused_invitation_adds_nobody_to_the_directory(client, world, meeting):
+    """Inviting someone new "and add them to the directory" is one change. When the
+    invitation is refused (here: the case is closed, so it is read-only), the directory is
+    as it was, though the user may keep their team's directory."""
+    from ecm.models import Case
+
+    client.force_login(world.case_manager)
+    url = reverse("formulation:invite", args=[meeting.pk])
+    new = {"name": "Ann Nurse", "agency": "health", "email": "ann@example.org"}
+    assert client.post(url, {**new, "save_to_directory": "on"}).status_code == 302
+    assert Professional.objects.filter(name="Ann Nurse").count() == 1
+    Case.objects.filter(pk=meeting.case_id).update(status="closed", closed_on=timezone.localdate())
+    response = client.post(url, {**new, "name": "Bob Nurse", "save_to_directory": "on"})
+    assert response.status_code == 403
+    assert not Professional.objects.filter(name="Bob Nurse").exists()
+
+
+def test_invite_and_add_to_the_directory_rolls_back_together(world, meeting):
+    with pytest.raises(ValidationError, match="agency"):
+        services.invitation_add(
+            actor=world.case_manager, meeting=meeting, name="No Agency", save_to_directory=True
+        )
+    assert not Professional.objects.exists() and not Invitation.objects.exists()
+
+
+def test_the_genogram_page_writes_nothing_and_the_first_save_adds_the_child(
+    client, world, consented
+):
+    """Opening the genogram makes no row: the child is drawn and listed from their record.
+    The first family member saved brings the child's own row with it, audited."""
+    from ecm.models import AuditEvent
+    from formulation.models import FamilyMember
+
+    child = consented.child
+    client.force_login(world.case_manager)
+    url = reverse("formulation:genogram", args=[consented.pk])
+    body = client.get(url).content.decode()
+    assert not FamilyMember.objects.exists()
+    assert not AuditEvent.objects.filter(object_type="formulation.familymember").exists()
+    assert (child.preferred_name or child.first_name) in body
+    assert 'data-kind="index-child"' in body and "?edit=child" in body
+    response = client.post(
+        url, {"member": "1", "name": "Mum", "relationship": "mother", "sex": "female"}
+    )
+    assert response.status_code == 302
+    index = FamilyMember.objects.get(relationship="self")
+    assert index.name == (child.preferred_name or child.first_name)
+    assert AuditEvent.objects.filter(
+        action="create", object_type="formulation.familymember", object_id=str(index.pk)
+    ).exists()
+    # The child's own row is changed through the same form, from ?edit=<its pk>.
+    mum = FamilyMember.objects.get(name="Mum")
+    client.post(
+        url + f"?edit={index.pk}",
+        {
+            "member": "1",
+            "name": index.name,
+            "relationship": "self",
+            "sex": index.sex,
+            "mother": mum.pk,
+            "version": index.version,
+        },
+    )
+    index.refresh_from_db()
+    assert index.mother == mum and FamilyMember.objects.filter(relationship="self").count() == 1
+
+
+def test_the_child_can_be_edited_before_their_row_exists(client, world, consented):
+    from formulation.models import FamilyMember
+
+    client.force_login(world.case_manager)
+    url = reverse("formulation:genogram", args=[consented.pk])
+    page = client.get(url + "?edit=child").content.decode()
+    assert 'value="self"' in page and 'value="mother"' not in page  # the child stays the child
+    client.post(
+        url + "?edit=child",
+        {
+            "member": "1",
+            "name": "Tee",
+            "relationship": "self",
+            "sex": "male",
+            "lives_with_child": "on",
+        },
+    )
+    [index] = FamilyMember.objects.all()
+    assert index.is_index and index.name == "Tee"
+
+
+def test_a_stale_timeline_edit_keeps_the_text_and_the_next_save_is_taken(client, world, consented):
+    event = timeline.timeline_event_save(
+        actor=world.case_manager,
+        case=consented,
+        data={
+            "title": "Moves house",
+            "category": "accommodation",
+            "start_date": consented.child.date_of_birth + dt.timedelta(days=400),
+        },
+    )
+    timeline.timeline_event_save(
+        actor=world.senior,
+        case=consented,
+        event=event,
+        expected_version=1,
+        data={"title": "Moves to Nan's"},
+    )
+    client.force_login(world.case_manager)
+    url = reverse("formulation:timeline_edit", args=[consented.pk, event.pk])
+    typed = {
+        "title": "Moves to a flat",
+        "category": "accommodation",
+        "start_date": event.start_date.isoformat(),
+        "precision": "day",
+        "version": 1,
+    }
+    body = client.post(url, typed, HTTP_HX_REQUEST="true").content.decode()
+    assert "Someone else saved this event" in body and 'value="Moves to a flat"' in body
+    event.refresh_from_db()
+    assert event.title == "Moves to Nan's"
+    client.post(url, {**typed, "version": event.version}, HTTP_HX_REQUEST="true")
+    event.refresh_from_db()
+    assert event.title == "Moves to a flat"
+
+
+def test_a_case_not_accepted_is_read_only(client, world, consented):
+    from ecm.models import Case
+
+    Case.objects.filter(pk=consented.pk).update(status="not_accepted")
+    client.force_login(world.case_manager)
+    url = reverse("formulation:genogram", args=[consented.pk])
+    assert 'id="member-form"' not in client.get(url).content.decode()
+    response = client.post(url, {"member": "1", "name": "Mum", "relationship": "mother"})
+    assert response.status_code == 403

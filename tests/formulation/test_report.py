@@ -592,6 +592,21 @@ def test_large_report_renders_in_a_task_with_progress(client, world, held, setti
     assert AuditEvent.objects.filter(action="export", actor=world.psychologist).count() == 1
 
 
+def test_asking_again_for_a_pdf_being_rendered_gives_the_same_render(client, world, held, settings):
+    settings.REPORT_PDF_INLINE_LIMIT = 1
+    start(world, held)
+    client.force_login(world.psychologist)
+    url = reverse("formulation:report_pdf", args=[held.case.pk])
+    first, again = client.get(url), client.get(url)
+    assert first.url == again.url and ReportRender.objects.count() == 1
+    other = client.get(url + "?sections=plan")  # another PDF: its own render
+    assert other.url != first.url and ReportRender.objects.count() == 2
+    job = ReportRender.objects.get(sections=[])
+    assert rs.report_render_run(job.pk) == "done"
+    client.get(url)  # once rendered, a new request makes a new PDF of the draft as it is
+    assert ReportRender.objects.count() == 3
+
+
 def test_a_failed_task_render_is_reported(world, held, monkeypatch):
     report = start(world, held)
     job = rs.report_render_request(actor=world.psychologist, report=report)
