@@ -11,12 +11,18 @@ from ..forms import ModelDataMixin, row_helper
 from .models import Agency, ChecklistTick, Invitation, Meeting, Professional, Recommendation
 
 
-class ScheduleForm(forms.ModelForm):
-    starts_at = forms.DateTimeField(
-        label=_("Date and time"),
+def _date_and_time(label, *, required: bool = True) -> forms.DateTimeField:
+    """A date-and-time picker; what it sends ("2026-03-05T10:00") or one typed with a space."""
+    return forms.DateTimeField(
+        label=label,
+        required=required,
         widget=DateTimeInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
+
+
+class ScheduleForm(forms.ModelForm):
+    starts_at = _date_and_time(_("Date and time"))
 
     class Meta:
         model = Meeting
@@ -141,18 +147,8 @@ class ChecklistTickForm(forms.Form):
 
 class MinutesForm(ModelDataMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    review_at = forms.DateTimeField(
-        label=_("First review: date and time"),
-        required=False,
-        widget=DateTimeInput(),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-    )
-    supervision_at = forms.DateTimeField(
-        label=_("Supervision: date and time"),
-        required=False,
-        widget=DateTimeInput(),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-    )
+    review_at = _date_and_time(_("First review: date and time"), required=False)
+    supervision_at = _date_and_time(_("Supervision: date and time"), required=False)
 
     class Meta:
         model = Meeting

@@ -79,6 +79,25 @@ def _do(request, action, success: str) -> None:
         messages.success(request, success)
 
 
+def _form_post(request, pk, form_name: str, build, act, success: str, anchor: str = ""):
+    """The flow of the report page's forms (like the meeting page's): build the form from
+    the POST (`build(report)`), call the service (`act(report, form)`, which may return the
+    message to show), go back to the form's section; on error show the page with what was
+    typed and the reason (400)."""
+    case = case_get_for(request.user, pk)
+    report = _report_or_404(case)
+    form = build(report)
+    if form.is_valid():
+        try:
+            message = act(report, form) or success
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, message)
+            return _back(case, anchor)
+    return _render_page(request, case, report, status=400, **{form_name: form})
+
+
 # --- The report page ---------------------------------------------------------------------------
 
 
@@ -256,18 +275,14 @@ def report_send(request, pk: int):
 
 @require_POST
 def report_comment(request, pk: int):
-    case = case_get_for(request.user, pk)
-    report = _report_or_404(case)
-    form = ReportCommentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.report_comment_add(actor=request.user, report=report, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Comment added for the psychologist."))
-            return _back(case, "check")
-    return _render_page(request, case, report, status=400, comment_form=form)
+    def add(report, form):
+        services.report_comment_add(actor=request.user, report=report, **form.cleaned_data)
+
+    def build(report):
+        return ReportCommentForm(request.POST)
+
+    success = _("Comment added for the psychologist.")
+    return _form_post(request, pk, "comment_form", build, add, success, "check")
 
 
 @require_POST
@@ -311,21 +326,14 @@ def report_finalise(request, pk: int):
 
 @require_POST
 def report_amend(request, pk: int):
-    case = case_get_for(request.user, pk)
-    report = _report_or_404(case)
-    form = AmendForm(request.POST)
-    if form.is_valid():
-        try:
-            services.report_amend(actor=request.user, report=report, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            next_number = report.number + 1
-            messages.success(
-                request, _("Amendment started: version %(n)s is a draft.") % {"n": next_number}
-            )
-            return _back(case)
-    return _render_page(request, case, report, status=400, amend_form=form)
+    def amend(report, form):
+        amended = services.report_amend(actor=request.user, report=report, **form.cleaned_data)
+        return _("Amendment started: version %(n)s is a draft.") % {"n": amended.number}
+
+    def build(report):
+        return AmendForm(request.POST)
+
+    return _form_post(request, pk, "amend_form", build, amend, "")
 
 
 # --- Recommendations (the psychologist's, once the report has started) ----------------------
@@ -333,18 +341,15 @@ def report_amend(request, pk: int):
 
 @require_POST
 def report_recommendation(request, pk: int):
-    case = case_get_for(request.user, pk)
-    report = _report_or_404(case)
-    form = RecommendationForm(request.POST, stages=stages_for(case), people=case_staff(case))
-    if form.is_valid():
-        try:
-            recommendation_add(actor=request.user, meeting=report.meeting, data=form.model_data())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Recommendation added."))
-            return _back(case, "section-recommendations")
-    return _render_page(request, case, report, status=400, recommendation_form=form)
+    def add(report, form):
+        recommendation_add(actor=request.user, meeting=report.meeting, data=form.model_data())
+
+    def build(report):
+        case = report.case
+        return RecommendationForm(request.POST, stages=stages_for(case), people=case_staff(case))
+
+    success, anchor = _("Recommendation added."), "section-recommendations"
+    return _form_post(request, pk, "recommendation_form", build, add, success, anchor)
 
 
 @require_POST
@@ -551,15 +556,11 @@ def report_render_download(request, render_id):
 
 @require_POST
 def circulation_add(request, pk: int):
-    case = case_get_for(request.user, pk)
-    report = _report_or_404(case)
-    form = CirculationForm(request.POST, versions=report.versions.all())
-    if form.is_valid():
-        try:
-            services.circulation_record(actor=request.user, report=report, data=form.model_data())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Circulation recorded."))
-            return _back(case, "circulation")
-    return _render_page(request, case, report, status=400, circulation_form=form)
+    def record(report, form):
+        services.circulation_record(actor=request.user, report=report, data=form.model_data())
+
+    def build(report):
+        return CirculationForm(request.POST, versions=report.versions.all())
+
+    success = _("Circulation recorded.")
+    return _form_post(request, pk, "circulation_form", build, record, success, "circulation")
