@@ -2,32 +2,20 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-def _panel(request, case):
-    from .views import formulation_panel
-
-    return formulation_panel(request, case)
-
-
-def _home_panel(request):
-    from .views import reports_home_panel
-
-    return reports_home_panel(request)
-
-
 class FormulationConfig(AppConfig):
     name = "formulation"
     verbose_name = _("Formulation")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # Imported here: they read the models, which are loaded by now.
         from ecm.panels import register_case_panel, register_home_panel
-
-        register_case_panel("formulation", 20, _panel)
-        register_home_panel("formulation-reports", 20, _home_panel)
         from ecm.reminders import register
 
-        from . import reminders
+        from . import panels, reminders
 
+        register_case_panel("formulation", 20, panels.formulation_panel)
+        register_home_panel("formulation-reports", 20, panels.reports_home_panel)
         register("report_due", _("Formulation report due"), reminders.report_due)
         register("check_waiting", _("Accuracy check waiting"), reminders.check_waiting)
         register(

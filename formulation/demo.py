@@ -6,17 +6,26 @@ import datetime as dt
 
 from django.utils import timezone
 
-from ecm.models import CaseStatus, Team
+from ecm.dates import add_months
+from ecm.models import Case, CaseStatus, Team
 
-from . import services
+from .genogram import services as genogram
+from .meeting import services
 from .models import (
+    Agency,
+    Category,
     FamilyMember,
     Invitation,
     Meeting,
+    Partnership,
     Professional,
+    Sex,
     TeamFormulationSettings,
     TRMFramework,
 )
+from .report import services as reports
+from .timeline import services as timeline
+from .trm import services as trm
 
 PROFESSIONALS = [
     ("Bethan Rowlands", "Social worker", "social_services", "b.rowlands@example.org"),
@@ -89,10 +98,6 @@ EVENTS = [
 ]
 
 
-def _years_after(dob: dt.date, years: int, month: int) -> dt.date:
-    return dt.date(dob.year + years, month, 1 if month else 1)
-
-
 def seed(ctx) -> None:
     framework = TRMFramework.objects.filter(code="practice-stages", is_active=True).first()
     if framework is not None:
@@ -139,8 +144,6 @@ def _reports(held, psychologist) -> None:
     """Final (circulated) reports for the cases the reviews demo will close, and for the
     first active case; a draft under accuracy check for the second; the others not started
     (so the psychologist's home shows them overdue)."""
-    from . import report_services as reports
-
     active = [case for case, path in held if path == "active"]
     finished = [case for case, path in held if path != "active"] + active[:1]
     for index, case in [(0, c) for c in finished] + [(1, c) for c in active[1:2]]:
@@ -207,8 +210,8 @@ def _prepare(case, senior, psychologist) -> None:
         )
     services.checklist_tick(actor=cm, meeting=meeting, key="room_booked", done=True)
     services.checklist_tick(actor=cm, meeting=meeting, key="info_early_years", done=True)
-    services.ensure_index_member(case)
-    services.family_member_save(
+    genogram.genogram_start(actor=cm, case=case)
+    genogram.family_member_save(
         actor=cm,
         case=case,
         data={"name": "Mum", "relationship": "mother", "sex": "female", "lives_with_child": True},
@@ -217,8 +220,6 @@ def _prepare(case, senior, psychologist) -> None:
 
 def _held_meeting(case, senior, psychologist, *, full: bool) -> None:
     """A formulation meeting that took place, with its record."""
-    from ecm.models import Case
-
     case = Case.objects.select_related("child", "team").get(pk=case.pk)
     opened = case.opened_on
     starts = timezone.make_aware(dt.datetime.combine(opened + dt.timedelta(days=35), dt.time(10)))
@@ -247,15 +248,16 @@ def _held_meeting(case, senior, psychologist, *, full: bool) -> None:
         )
         # A past meeting: its invitations went out at the time.
         Invitation.objects.filter(pk=invitation.pk).update(
-            delivery="sent", sent_at=starts - dt.timedelta(days=14)
+            delivery=Invitation.Delivery.SENT, sent_at=starts - dt.timedelta(days=14)
         )
-        status = "apologies" if professional.agency == "police" else "attended"
+        away = professional.agency == Agency.POLICE
+        status = Invitation.Status.APOLOGIES if away else Invitation.Status.ATTENDED
         services.invitation_update(
             actor=cm,
             invitation=invitation,
             status=status,
             written_information="Written update sent: attendance and behaviour improving."
-            if status == "apologies"
+            if away
             else None,
         )
     services.invitation_add(
@@ -284,7 +286,7 @@ def _held_meeting(case, senior, psychologist, *, full: bool) -> None:
         },
     )
     if stages:
-        services.trm_placement_save(
+        trm.trm_placement_save(
             actor=psychologist,
             meeting=meeting,
             stage=stages[0],
@@ -319,10 +321,10 @@ def _held_meeting(case, senior, psychologist, *, full: bool) -> None:
 def _family_and_timeline(case, actor) -> None:
     child = case.child
     dob = child.date_of_birth
-    index = services.ensure_index_member(case)
+    index = genogram.genogram_start(actor=actor, case=case)
     people: dict[str, FamilyMember] = {}
     for name, relationship, sex, year, deceased, lives, flags, parents in FAMILY:
-        people[name] = services.family_member_save(
+        people[name] = genogram.family_member_save(
             actor=actor,
             case=case,
             data={
@@ -333,51 +335,47 @@ def _family_and_timeline(case, actor) -> None:
                 "deceased": deceased,
                 "lives_with_child": lives,
                 **dict.fromkeys(flags, True),
-                "mother": next((people[p] for p in parents if people[p].sex == "female"), None),
-                "father": next((people[p] for p in parents if people[p].sex == "male"), None),
+                "mother": next((people[p] for p in parents if people[p].sex == Sex.FEMALE), None),
+                "father": next((people[p] for p in parents if people[p].sex == Sex.MALE), None),
             },
         )
-    services.family_member_save(
+    genogram.family_member_save(
         actor=actor,
         case=case,
         member=index,
         data={"mother": people["Kerry"], "father": people["Darren"], "lives_with_child": True},
     )
-    services.partnership_save(
+    genogram.partnership_save(
         actor=actor,
         case=case,
         a=people["Darren"],
         b=people["Kerry"],
-        status="separated",
+        status=Partnership.Status.SEPARATED,
         start_year=dob.year - 3,
         end_year=dob.year + 1,
     )
-    services.partnership_save(
+    genogram.partnership_save(
         actor=actor,
         case=case,
         a=people["Gary"],
         b=people["Kerry"],
-        status="together",
+        status=Partnership.Status.TOGETHER,
         start_year=dob.year + 6,
     )
-    services.partnership_save(
+    genogram.partnership_save(
         actor=actor,
         case=case,
         a=people["Grandad Bill"],
         b=people["Nan Pat"],
-        status="ended_by_death",
+        status=Partnership.Status.ENDED_BY_DEATH,
     )
     today = timezone.localdate()
     for years, month, title, category, precision, span, shared in EVENTS:
-        start = dt.date(dob.year + years, month, min(dob.day, 28))
+        start = add_months(dob, 12 * years + month - dob.month)
         if start > today:
             continue
-        end = None
-        if span:
-            from referrals.rules import add_months
-
-            end = min(add_months(start, span), today)
-        services.timeline_event_save(
+        end = min(add_months(start, span), today) if span else None
+        timeline.timeline_event_save(
             actor=actor,
             case=case,
             data={
@@ -387,7 +385,7 @@ def _family_and_timeline(case, actor) -> None:
                 "precision": precision,
                 "end_date": end,
                 "shared_by": shared,
-                "sensitive": category == "social_care",
+                "sensitive": category == Category.SOCIAL_CARE,
             },
         )
     for kind, title, years, engagement in [
@@ -401,7 +399,7 @@ def _family_and_timeline(case, actor) -> None:
         start = dt.date(dob.year + years, 9, 1) if years is not None else None
         if start and start > today:
             start = None
-        services.summary_item_save(
+        timeline.summary_item_save(
             actor=actor,
             case=case,
             data={"kind": kind, "title": title, "start_date": start, "engagement": engagement},

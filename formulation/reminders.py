@@ -5,53 +5,37 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ecm.models import CaseStatus
-from ecm.reminders import Due, link, occurrence, rules_by_team
+from ecm.models import case_reference, open_case
+from ecm.reminders import Due, due_title, link, occurrence, rules_by_team
 from ecm.workdays import add_working_days
-from referrals.rules import add_months
+from referrals.services import has_valid_ecm_consent
 
-from .models import Invitation, Meeting, Report, ReportVersion
-
-
-def _due_words(thing: str, due: dt.date, occ: dt.date) -> str:
-    if occ < due:
-        return _("%(thing)s due on %(d)s") % {"thing": thing, "d": due.strftime("%d %b %Y")}
-    if occ == due:
-        return _("%(thing)s due today") % {"thing": thing}
-    return _("%(thing)s overdue (was due %(d)s)") % {"thing": thing, "d": due.strftime("%d %b %Y")}
+from .meeting.ics import meeting_ics
+from .meeting.models import Invitation, Meeting
+from .report.models import Report
+from .report.selectors import report_due_on, reports_owed
 
 
 def report_due(today: dt.date):
+    """The report of each formulation meeting (`reports_owed`), to the report's psychologist
+    (the meeting's before it is started), as the home page and the report page count it."""
     rules = rules_by_team()
-    final = ReportVersion.objects.filter(report__case_id=OuterRef("case_id"))
-    rows = (
-        Meeting.objects.filter(status=Meeting.Status.HELD)
-        .exclude(case__status__in=[CaseStatus.CLOSED, CaseStatus.NOT_ACCEPTED])
-        .annotate(has_final=Exists(final))
-        .filter(has_final=False)
-        .values(
-            "case_id",
-            "case__team_id",
-            "starts_at",
-            "psychologist_id",
-            "case__report__due_on",
-            "case__report__psychologist_id",
-        )
-        .order_by("case_id", "starts_at")
+    rows = reports_owed().values(
+        "case_id",
+        "case__team_id",
+        "starts_at",
+        "psychologist_id",
+        "case__report__due_on",
+        "case__report__psychologist_id",
     )
-    seen = set()
     for row in rows:
-        if row["case_id"] in seen:
-            continue
-        seen.add(row["case_id"])
         r = rules.get(row["case__team_id"], rules[None])
         if "report_due" in r.disabled_kinds:
             continue
-        due = row["case__report__due_on"] or add_months(timezone.localdate(row["starts_at"]), 1)
+        due = row["case__report__due_on"] or report_due_on(row["starts_at"])
         occ = occurrence(today, due, before=r.report_days_before, repeat=r.overdue_repeat_days)
         if occ is None:
             continue
@@ -60,9 +44,9 @@ def report_due(today: dt.date):
             object_type="ecm.case",
             object_id=row["case_id"],
             occurrence=occ,
-            title=_due_words(_("Formulation report"), due, occ),
+            title=due_title(_("Formulation report"), due, occ),
             link=link("formulation:report", row["case_id"]),
-            case_reference=f"ECM-{row['case_id']:06d}",
+            case_reference=case_reference(row["case_id"]),
             team_id=row["case__team_id"],
             users=(row["case__report__psychologist_id"] or row["psychologist_id"],),
         )
@@ -96,7 +80,7 @@ def check_waiting(today: dt.date):
             occurrence=threshold,
             title=_("A formulation report draft is waiting for your accuracy check"),
             link=link("formulation:report", row["case_id"]) + "#check",
-            case_reference=f"ECM-{row['case_id']:06d}",
+            case_reference=case_reference(row["case_id"]),
             team_id=row["case__team_id"],
             users=tuple(u for u in (row["case__case_manager_id"], row["meeting__chair_id"]) if u),
         )
@@ -107,8 +91,8 @@ def _scheduled_between(start: dt.date, end: dt.date):
     lo = timezone.make_aware(dt.datetime.combine(start, dt.time.min), tz)
     hi = timezone.make_aware(dt.datetime.combine(end, dt.time.min), tz)
     return Meeting.objects.filter(
-        status=Meeting.Status.SCHEDULED, starts_at__gte=lo, starts_at__lt=hi
-    ).exclude(case__status=CaseStatus.CLOSED)
+        open_case("case__"), status=Meeting.Status.SCHEDULED, starts_at__gte=lo, starts_at__lt=hi
+    )
 
 
 def meeting_tomorrow(today: dt.date):
@@ -146,16 +130,12 @@ def meeting_tomorrow(today: dt.date):
 
 
 def meeting_ics_attachment(reminder):
-    from .ics import meeting_ics
-
     meeting = Meeting.objects.select_related("case", "chair").get(pk=reminder.object_id)
     return [("meeting.ics", meeting_ics(meeting).encode(), "text/calendar; method=REQUEST")]
 
 
 def consent_missing(today: dt.date):
     """A week before a scheduled meeting, if the child's ECM consent is not in place."""
-    from referrals.services import has_valid_ecm_consent
-
     rules = rules_by_team()
     horizon = max(r.consent_days_before for r in rules.values())
     for m in _scheduled_between(today, today + dt.timedelta(days=horizon + 1)).select_related(

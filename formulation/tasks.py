@@ -1,53 +1,12 @@
-"""Thin tasks: fetch by id, call a service. Retried with backoff; reported if they fail."""
+"""Celery finds an app's tasks in its `tasks` module; the formulation's live with their part
+of the app (meeting, report) and are gathered here."""
 
-from celery import shared_task
+from .meeting.tasks import requeue_pending_invitations, send_invitation
+from .report.tasks import render_report_pdf, tidy_report_renders
 
-from . import services
-
-MAX_RETRIES = 5
-
-
-@shared_task(bind=True, name="formulation.send_invitation", max_retries=MAX_RETRIES, acks_late=True)
-def send_invitation(self, invitation_id: int) -> str:
-    try:
-        return services.send_invitation_email(invitation_id)
-    except Exception as exc:
-        if self.request.retries >= MAX_RETRIES:
-            services.invitation_mark_failed(invitation_id, str(exc))
-            return "failed"
-        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
-
-
-@shared_task(name="formulation.requeue_pending_invitations")
-def requeue_pending_invitations() -> int:
-    """Queue again the invitations still pending after ten minutes (e.g. the broker was
-    down when they were made). Sending is idempotent, so a double queue sends once."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from .models import Invitation
-
-    stale = Invitation.objects.filter(
-        delivery=Invitation.Delivery.PENDING,
-        created_at__lt=timezone.now() - timedelta(minutes=10),
-    ).values_list("pk", flat=True)
-    count = 0
-    for pk in stale:
-        send_invitation.delay(pk)
-        count += 1
-    return count
-
-
-@shared_task(name="formulation.render_report_pdf", acks_late=True)
-def render_report_pdf(render_id: str) -> str:
-    from .report_services import report_render_run
-
-    return report_render_run(render_id)
-
-
-@shared_task(name="formulation.tidy_report_renders")
-def tidy_report_renders() -> int:
-    from .report_services import report_renders_tidy
-
-    return report_renders_tidy()
+__all__ = [
+    "render_report_pdf",
+    "requeue_pending_invitations",
+    "send_invitation",
+    "tidy_report_renders",
+]

@@ -5,7 +5,7 @@ side (stage 1, the most basic need, at the bottom), dates along the bottom, one 
 recorded stage, joined by segments that show rises and drops. Events that explain a move sit
 as small diamonds in a band under the dates.
 
-Pure Python, like formulation/svg.py (whose helpers it reuses): the function takes plain
+Pure Python, built with the drawing kit (ecm/drawing.py): the function takes plain
 dataclasses and returns a self-contained SVG document string for the page and the PDF: no
 JavaScript, no external resources, no CSS classes, only presentation attributes. Every piece
 of user text is XML-escaped and every fixed user-facing string goes through gettext.
@@ -25,21 +25,23 @@ from django.utils import dateformat
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from formulation.svg import (
-    BORDER,
+from ecm.drawing import (
     INK,
+    MARGIN,
     MUTED,
-    _clean,
-    _document,
-    _el,
-    _empty_document,
-    _esc,
-    _isotonic_place,
-    _num,
-    _text,
-    _text_width,
-    _truncate,
-    _wrap,
+    Legend,
+    clean,
+    diamond,
+    document,
+    el,
+    empty_document,
+    escape,
+    isotonic_place,
+    square,
+    text,
+    text_width,
+    truncate,
+    wrap,
 )
 
 __all__ = ["TrajectoryEvent", "TrajectoryPoint", "render_trajectory"]
@@ -67,10 +69,9 @@ class TrajectoryEvent:
 # --------------------------------------------------------------------------------------
 
 _WIDTH = 900.0
-_MARGIN = 28.0
 _STAGE_COL = 224.0  # the stage labels on the left
-_PLOT_LEFT = _MARGIN + _STAGE_COL + 12
-_PLOT_RIGHT = _WIDTH - _MARGIN - 6
+_PLOT_LEFT = MARGIN + _STAGE_COL + 12
+_PLOT_RIGHT = _WIDTH - MARGIN - 6
 _PLOT_PAD = 22.0  # inside the plot, so that markers at the ends are not cut by the axes
 _PLOT_TOP = 72.0
 _ROW_H = 46.0
@@ -114,11 +115,11 @@ def _long_date(day: datetime.date) -> str:
 
 def _safe_href(href: str) -> str:
     """The link, or "" if it would run script or embed data (javascript:, data:, ...)."""
-    value = re.sub(r"[\x00-\x20\x7f]", "", _clean(href or ""))
+    value = re.sub(r"[\x00-\x20\x7f]", "", clean(href or ""))
     match = _SCHEME.match(value)
     if match and match.group(1).lower() not in _SAFE_SCHEMES:
         return ""
-    return _clean(href or "").strip()
+    return clean(href or "").strip()
 
 
 def _stage_text(number: int, name: str) -> str:
@@ -130,7 +131,7 @@ def _stage_text(number: int, name: str) -> str:
 def _where(point: TrajectoryPoint) -> str:
     if point.kind == "formulation":
         return _("formulation")
-    return _clean(point.label).strip() or _("a review")
+    return clean(point.label).strip() or _("a review")
 
 
 def _link_or_group(href: str, attrs: dict[str, object], content: str) -> str:
@@ -138,28 +139,16 @@ def _link_or_group(href: str, attrs: dict[str, object], content: str) -> str:
     it for assistive technology either way."""
     href = _safe_href(href)
     if href:
-        return _el("a", {"href": href, **attrs}, content)
-    return _el("g", attrs, content)
-
-
-def _diamond(x: float, y: float, half: float, attrs: dict[str, object]) -> str:
-    corners = ((x, y - half), (x + half, y), (x, y + half), (x - half, y))
-    points = " ".join(f"{_num(cx)},{_num(cy)}" for cx, cy in corners)
-    return _el("polygon", {"points": points, **attrs})
-
-
-def _square(x: float, y: float, half: float, attrs: dict[str, object]) -> str:
-    return _el(
-        "rect", {"x": x - half, "y": y - half, "width": 2 * half, "height": 2 * half, **attrs}
-    )
+        return el("a", {"href": href, **attrs}, content)
+    return el("g", attrs, content)
 
 
 def _badge(x: float, y: float, glyph: str, colour: str) -> str:
     """A small white disc with ▲ or ▼ in it, on a segment."""
-    return _el(
+    return el(
         "circle",
         {"cx": x, "cy": y, "r": 8.5, "fill": "#ffffff", "stroke": colour, "stroke-width": 1.4},
-    ) + _text(
+    ) + text(
         x,
         y + 3.6,
         glyph,
@@ -186,7 +175,7 @@ def _segment_line(x1: float, y1: float, x2: float, y2: float, direction: str) ->
             }
         )
     attrs["data-kind"] = "segment-line"
-    return _el("line", attrs)
+    return el("line", attrs)
 
 
 # --------------------------------------------------------------------------------------
@@ -290,11 +279,11 @@ def _description(
             phrase = _("dropped to stage %(number)d at %(where)s on %(date)s") % values
         else:
             phrase = _("stayed at stage %(number)d at %(where)s on %(date)s") % values
-        explanation = _clean(point.explanation).strip()
+        explanation = clean(point.explanation).strip()
         if explanation:
             phrase += f" ({explanation})"
         phrases.append(phrase)
-    text = "; ".join(phrases) + "."
+    description = "; ".join(phrases) + "."
     last = points[-1]
     name = names.get(last.stage, "")
     if len(points) > 1:
@@ -305,27 +294,27 @@ def _description(
     else:
         latest = _("Stage %(number)d is “%(name)s”.") if name else ""
     if latest:
-        text += " " + latest % {"number": last.stage, "name": name}
+        description += " " + latest % {"number": last.stage, "name": name}
     if events:
-        text += " " + ngettext(
+        description += " " + ngettext(
             "%(count)d event is marked under the dates.",
             "%(count)d events are marked under the dates.",
             len(events),
         ) % {"count": len(events)}
-    return text
+    return description
 
 
 def _draw_stage_axis(
     stage_rows: list[tuple[int, str]], row_y: dict[int, float], plot_bottom: float
 ) -> str:
     parts = [
-        _text(_MARGIN, _PLOT_TOP - 14, _("TRM stage"), 11.5, bold=True, fill=MUTED),
+        text(MARGIN, _PLOT_TOP - 14, _("TRM stage"), 11.5, bold=True, fill=MUTED),
     ]
     for index, (number, name) in enumerate(stage_rows):
         y = row_y[number]
         if index % 2 == 0:
             parts.append(
-                _el(
+                el(
                     "rect",
                     {
                         "x": _PLOT_LEFT,
@@ -337,7 +326,7 @@ def _draw_stage_axis(
                 )
             )
         parts.append(
-            _el(
+            el(
                 "line",
                 {
                     "x1": _PLOT_LEFT,
@@ -352,13 +341,13 @@ def _draw_stage_axis(
         )
         # Long names wrap onto a second line; what still does not fit is truncated (the
         # full name is in the tooltip).
-        shown = _wrap(name, _STAGE_COL - 30, 11.5, False, 2) if name else []
+        shown = wrap(name, _STAGE_COL - 30, 11.5, False, 2) if name else []
         label = [
-            _el("title", {}, _esc(_stage_text(number, name))),
-            _el(
+            el("title", {}, escape(_stage_text(number, name))),
+            el(
                 "rect",
                 {
-                    "x": _MARGIN,
+                    "x": MARGIN,
                     "y": y - 10,
                     "width": 20,
                     "height": 20,
@@ -368,15 +357,13 @@ def _draw_stage_axis(
                     "stroke-width": 1,
                 },
             ),
-            _text(_MARGIN + 10, y + 4.5, str(number), 12, anchor="middle", bold=True),
+            text(MARGIN + 10, y + 4.5, str(number), 12, anchor="middle", bold=True),
         ]
         for line_no, line in enumerate(shown):
             baseline = y + 4 if len(shown) == 1 else y - 2.5 + 13.5 * line_no
-            label.append(
-                _text(_MARGIN + 28, baseline, line, 11.5, extra={"data-kind": "stage-name"})
-            )
+            label.append(text(MARGIN + 28, baseline, line, 11.5, extra={"data-kind": "stage-name"}))
         label.append(
-            _el(
+            el(
                 "line",
                 {
                     "x1": _PLOT_LEFT - 5,
@@ -389,14 +376,14 @@ def _draw_stage_axis(
             )
         )
         parts.append(
-            _el(
+            el(
                 "g",
                 {"data-kind": "stage-label", "data-stage": number},
                 "".join(label),
             )
         )
     parts.append(
-        _el(
+        el(
             "line",
             {
                 "x1": _PLOT_LEFT,
@@ -408,7 +395,7 @@ def _draw_stage_axis(
             },
         )
     )
-    return _el("g", {"data-kind": "stage-axis"}, "".join(parts))
+    return el("g", {"data-kind": "stage-axis"}, "".join(parts))
 
 
 def _draw_time_axis(axis: _TimeAxis, plot_bottom: float, today: datetime.date) -> str:
@@ -416,7 +403,7 @@ def _draw_time_axis(axis: _TimeAxis, plot_bottom: float, today: datetime.date) -
     for day, label, second in axis.ticks():
         x = axis.x(day)
         parts.append(
-            _el(
+            el(
                 "line",
                 {
                     "x1": x,
@@ -429,7 +416,7 @@ def _draw_time_axis(axis: _TimeAxis, plot_bottom: float, today: datetime.date) -
             )
         )
         tick = [
-            _el(
+            el(
                 "line",
                 {
                     "x1": x,
@@ -440,15 +427,15 @@ def _draw_time_axis(axis: _TimeAxis, plot_bottom: float, today: datetime.date) -
                     "stroke-width": 1,
                 },
             ),
-            _text(x, plot_bottom + 18, label, 10.5, anchor="middle"),
+            text(x, plot_bottom + 18, label, 10.5, anchor="middle"),
         ]
         if second:
             tick.append(
-                _text(x, plot_bottom + 31, second, 10, anchor="middle", bold=True, fill=MUTED)
+                text(x, plot_bottom + 31, second, 10, anchor="middle", bold=True, fill=MUTED)
             )
-        parts.append(_el("g", {"data-kind": "tick", "data-day": day.isoformat()}, "".join(tick)))
+        parts.append(el("g", {"data-kind": "tick", "data-day": day.isoformat()}, "".join(tick)))
     parts.append(
-        _el(
+        el(
             "line",
             {
                 "x1": _PLOT_LEFT,
@@ -463,10 +450,10 @@ def _draw_time_axis(axis: _TimeAxis, plot_bottom: float, today: datetime.date) -
     if axis.start <= today <= axis.end:
         x = axis.x(today)
         parts.append(
-            _el(
+            el(
                 "g",
                 {"data-kind": "today"},
-                _el(
+                el(
                     "line",
                     {
                         "x1": x,
@@ -478,11 +465,11 @@ def _draw_time_axis(axis: _TimeAxis, plot_bottom: float, today: datetime.date) -
                         "stroke-dasharray": "4 3",
                     },
                 )
-                + _text(x, _PLOT_TOP - 12, _("today"), 10.5, anchor="middle", bold=True,
+                + text(x, _PLOT_TOP - 12, _("today"), 10.5, anchor="middle", bold=True,
                         fill=_TODAY),
             )
         )  # fmt: skip
-    return _el("g", {"data-kind": "time-axis"}, "".join(parts))
+    return el("g", {"data-kind": "time-axis"}, "".join(parts))
 
 
 def _draw_segments(
@@ -509,10 +496,10 @@ def _draw_segments(
             direction = "same"
             tooltip = _("Stayed at stage %(to)d at %(where)s on %(date)s")
         tooltip %= values
-        explanation = _clean(after.explanation).strip()
+        explanation = clean(after.explanation).strip()
         if explanation:
             tooltip += f": {explanation}"
-        parts = [_el("title", {}, _esc(tooltip)), _segment_line(x1, y1, x2, y2, direction)]
+        parts = [el("title", {}, escape(tooltip)), _segment_line(x1, y1, x2, y2, direction)]
         if direction != "same":
             parts.append(
                 _badge(
@@ -523,7 +510,7 @@ def _draw_segments(
                 )
             )
         out.append(
-            _el(
+            el(
                 "g",
                 {"data-kind": "segment", "data-direction": direction},
                 "".join(parts),
@@ -602,28 +589,28 @@ def _draw_points(
     for x, point in zip(xs, points, strict=True):
         y = row_y[point.stage]
         formulation = point.kind == "formulation"
-        label = _clean(point.label).strip()
+        label = clean(point.label).strip()
         tooltip = [
             label or _where(point),
             _long_date(point.day),
             _stage_text(point.stage, names.get(point.stage, "")),
         ]
-        explanation = _clean(point.explanation).strip()
+        explanation = clean(point.explanation).strip()
         if explanation:
             tooltip.append(explanation)
         marker_attrs = {"fill": _MARKER, "stroke": "#ffffff", "stroke-width": 1.5}
         if formulation:
-            marker = _square(x, y, 6.5, {**marker_attrs, "data-kind": "marker-formulation"})
+            marker = square(x, y, 6.5, {**marker_attrs, "data-kind": "marker-formulation"})
         else:
-            marker = _el(
+            marker = el(
                 "circle",
                 {"cx": x, "cy": y, "r": 6, **marker_attrs, "data-kind": "marker-review"},
             )
-        parts = [_el("title", {}, _esc(" · ".join(tooltip))), marker]
+        parts = [el("title", {}, escape(" · ".join(tooltip))), marker]
         if label:
             size = 10.5 if formulation else 10
-            shown = _truncate(label, _POINT_LABEL_MAX, size, formulation)
-            width = _text_width(shown, size, formulation)
+            shown = truncate(label, _POINT_LABEL_MAX, size, formulation)
+            width = text_width(shown, size, formulation)
             centre = min(max(x, _PLOT_LEFT + width / 2 + 4), _PLOT_RIGHT - width / 2 - 4)
             left, right = centre - width / 2, centre + width / 2
             candidates = [  # (text x, baseline, anchor, box): above, below, right, left
@@ -640,7 +627,7 @@ def _draw_points(
             if score == 0 or (formulation and score < 1000):
                 boxes.append(box)
                 parts.append(
-                    _text(
+                    text(
                         tx,
                         ty,
                         shown,
@@ -670,16 +657,16 @@ def _draw_events(events: list[TrajectoryEvent], axis: _TimeAxis, top: float) -> 
     """Diamonds in lanes under the dates, each with its (truncated) title beside it where
     there is room; returns the SVG and the height used."""
     wanted = [axis.x(event.day) for event in events]
-    lefts = _isotonic_place([(0.0, x, 1.0) for x in wanted], [_EVENT_GAP] * len(events))
+    lefts = isotonic_place([(0.0, x, 1.0) for x in wanted], [_EVENT_GAP] * len(events))
     xs = [min(max(x, _PLOT_LEFT + 8), _PLOT_RIGHT - 8) for x in lefts]
 
-    titles = [_clean(event.title).strip() or _("(untitled)") for event in events]
+    titles = [clean(event.title).strip() or _("(untitled)") for event in events]
     lane_end = [-1e9] * _EVENT_LANES
     lane_last: list[int | None] = [None] * _EVENT_LANES
     lanes: list[int] = []
     label_w: list[float] = []
     for index, x in enumerate(xs):
-        need = min(_text_width(titles[index], 10.5), _EVENT_LABEL_MAX)
+        need = min(text_width(titles[index], 10.5), _EVENT_LABEL_MAX)
         lane = next((k for k in range(_EVENT_LANES) if lane_end[k] + 6 <= x - 7), None)
         if lane is None:
             # Every lane is busy here: take the one that frees up first and shorten the
@@ -689,7 +676,7 @@ def _draw_events(events: list[TrajectoryEvent], axis: _TimeAxis, top: float) -> 
             if previous is not None:
                 room = x - 7 - 6 - (xs[previous] + 11)
                 label_w[previous] = room if room >= _EVENT_LABEL_MIN else 0.0
-        width = min(need, _WIDTH - _MARGIN - (x + 11))
+        width = min(need, _WIDTH - MARGIN - (x + 11))
         if width < min(need, _EVENT_LABEL_MIN):
             width = 0.0
         lanes.append(lane)
@@ -699,12 +686,12 @@ def _draw_events(events: list[TrajectoryEvent], axis: _TimeAxis, top: float) -> 
     used = max(lanes) + 1 if lanes else 1
 
     parts = [
-        _text(_MARGIN, top + 14, _("Events"), 11.5, bold=True, fill=MUTED),
+        text(MARGIN, top + 14, _("Events"), 11.5, bold=True, fill=MUTED),
     ]
     for index, event in enumerate(events):
         x = xs[index]
         y = top + 10 + lanes[index] * _EVENT_LANE_H
-        guide = _el(
+        guide = el(
             "line",
             {
                 "x1": x,
@@ -719,8 +706,8 @@ def _draw_events(events: list[TrajectoryEvent], axis: _TimeAxis, top: float) -> 
         )
         tooltip = f"{_long_date(event.day)} · {titles[index]}"
         content = [
-            _el("title", {}, _esc(tooltip)),
-            _diamond(
+            el("title", {}, escape(tooltip)),
+            diamond(
                 x,
                 y,
                 6.5,
@@ -728,8 +715,8 @@ def _draw_events(events: list[TrajectoryEvent], axis: _TimeAxis, top: float) -> 
             ),
         ]
         if label_w[index] > 0:
-            shown = _truncate(titles[index], label_w[index], 10.5)
-            content.append(_text(x + 11, y + 4, shown, 10.5, extra={"data-kind": "event-label"}))
+            shown = truncate(titles[index], label_w[index], 10.5)
+            content.append(text(x + 11, y + 4, shown, 10.5, extra={"data-kind": "event-label"}))
         parts.append(guide)
         parts.append(
             _link_or_group(
@@ -743,24 +730,11 @@ def _draw_events(events: list[TrajectoryEvent], axis: _TimeAxis, top: float) -> 
             )
         )
     height = used * _EVENT_LANE_H + 4
-    return _el("g", {"data-kind": "events"}, "".join(parts)), height
+    return el("g", {"data-kind": "events"}, "".join(parts)), height
 
 
 def _draw_key(top: float, with_events: bool, with_today: bool) -> tuple[str, float]:
-    inner_left = _MARGIN + 12
-    start_x = inner_left + 40
-    x, y = start_x, top + 22
-    parts = [_text(inner_left, y + 4, _("Key"), 12, bold=True)]
-
-    def place(item_w: float) -> tuple[float, float]:
-        nonlocal x, y
-        if x + item_w > _WIDTH - _MARGIN - 8 and x > start_x:
-            x = start_x
-            y += 26
-        at = (x, y)
-        x += item_w
-        return at
-
+    key = Legend(top, _WIDTH, indent=40, first_row=22)
     items = [
         ("rise", _("rise: moved up a stage")),
         ("drop", _("drop: moved down a stage")),
@@ -774,23 +748,21 @@ def _draw_key(top: float, with_events: bool, with_today: bool) -> tuple[str, flo
         items.append(("today", _("today")))
     for kind, label in items:
         symbol_w = 40.0 if kind in ("rise", "drop", "same") else 16.0
-        px, py = place(symbol_w + 8 + _text_width(label, 11) + 22)
+        px, py = key.place(symbol_w + 8 + text_width(label, 11) + 22)
         if kind in ("rise", "drop", "same"):
-            parts.append(_segment_line(px, py, px + symbol_w, py, kind))
+            key.add(_segment_line(px, py, px + symbol_w, py, kind))
             if kind != "same":
                 glyph = _RISE_GLYPH if kind == "rise" else _DROP_GLYPH
-                parts.append(
-                    _badge(px + symbol_w / 2, py, glyph, _RISE if kind == "rise" else _DROP)
-                )
+                key.add(_badge(px + symbol_w / 2, py, glyph, _RISE if kind == "rise" else _DROP))
         elif kind == "formulation":
-            parts.append(_square(px + 8, py, 6.5, {"fill": _MARKER}))
+            key.add(square(px + 8, py, 6.5, {"fill": _MARKER}))
         elif kind == "review":
-            parts.append(_el("circle", {"cx": px + 8, "cy": py, "r": 6, "fill": _MARKER}))
+            key.add(el("circle", {"cx": px + 8, "cy": py, "r": 6, "fill": _MARKER}))
         elif kind == "event":
-            parts.append(_diamond(px + 8, py, 6.5, {"fill": _EVENT}))
+            key.add(diamond(px + 8, py, 6.5, {"fill": _EVENT}))
         else:
-            parts.append(
-                _el(
+            key.add(
+                el(
                     "line",
                     {
                         "x1": px + 8,
@@ -803,21 +775,8 @@ def _draw_key(top: float, with_events: bool, with_today: bool) -> tuple[str, flo
                     },
                 )
             )
-        parts.append(_text(px + symbol_w + 8, py + 4, label, 11, extra={"data-key": kind}))
-    height = y + 18 - top
-    frame = _el(
-        "rect",
-        {
-            "x": _MARGIN,
-            "y": top,
-            "width": _WIDTH - 2 * _MARGIN,
-            "height": height,
-            "rx": 6,
-            "fill": "#fafafa",
-            "stroke": BORDER,
-        },
-    )
-    return _el("g", {"data-kind": "key"}, frame + "".join(parts)), height
+        key.add(text(px + symbol_w + 8, py + 4, label, 11, extra={"data-key": kind}))
+    return key.render()
 
 
 def render_trajectory(
@@ -834,16 +793,16 @@ def render_trajectory(
     from it still get a row. Points are drawn in date order (points on the same day keep
     their given order, side by side); events sit in a band under the dates.
     """
-    title = _clean(title)
+    title = clean(title)
     if not points:
-        return _empty_document("trajectory", title, _("No TRM stage recorded yet."))
+        return empty_document("trajectory", title, _("No TRM stage recorded yet."))
 
     points = sorted(points, key=lambda p: p.day)  # stable: same-day points keep their order
     events = sorted(events, key=lambda e: e.day)
 
     names: dict[int, str] = {}
     for number, name in stages:
-        names.setdefault(int(number), _clean(name).strip())
+        names.setdefault(int(number), clean(name).strip())
     for point in points:
         names.setdefault(point.stage, "")
     stage_rows = sorted(names.items())
@@ -857,11 +816,11 @@ def render_trajectory(
     axis = _TimeAxis(min(days), max([*days, today]))
 
     wanted = [axis.x(point.day) for point in points]
-    placed = _isotonic_place([(0.0, x, 1.0) for x in wanted], [_POINT_GAP] * len(points))
+    placed = isotonic_place([(0.0, x, 1.0) for x in wanted], [_POINT_GAP] * len(points))
     xs = [min(max(x, _PLOT_LEFT + 8), _PLOT_RIGHT - 8) for x in placed]
 
     body = [
-        _text(_MARGIN, 30, _truncate(title, _WIDTH - 2 * _MARGIN, 16, True), 16, bold=True),
+        text(MARGIN, 30, truncate(title, _WIDTH - 2 * MARGIN, 16, True), 16, bold=True),
         _draw_stage_axis(stage_rows, row_y, plot_bottom),
         _draw_time_axis(axis, plot_bottom, today),
     ]
@@ -872,9 +831,9 @@ def render_trajectory(
         body.append(events_svg)
         below += events_h + 6
 
-    body.append(_el("g", {"data-kind": "segments"}, "".join(_draw_segments(points, xs, row_y))))
+    body.append(el("g", {"data-kind": "segments"}, "".join(_draw_segments(points, xs, row_y))))
     body.append(
-        _el(
+        el(
             "g",
             {"data-kind": "points"},
             "".join(_draw_points(points, xs, row_y, names, plot_bottom)),
@@ -883,6 +842,6 @@ def render_trajectory(
 
     key_svg, key_h = _draw_key(below, bool(events), axis.start <= today <= axis.end)
     body.append(key_svg)
-    height = below + key_h + _MARGIN
+    height = below + key_h + MARGIN
 
-    return _document("trajectory", _WIDTH, height, title, _description(points, names, events), body)
+    return document("trajectory", _WIDTH, height, title, _description(points, names, events), body)

@@ -13,8 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from formulation import services
+from formulation.genogram import services as genogram
+from formulation.meeting import selectors as meeting_selectors
+from formulation.meeting import services
 from formulation.models import (
+    ChecklistTick,
     Invitation,
     Meeting,
     Professional,
@@ -22,6 +25,8 @@ from formulation.models import (
     TimelineEvent,
     TRMFramework,
 )
+from formulation.timeline import services as timeline
+from formulation.trm import services as trm
 from referrals import services as referral_services
 from tests.factories import CaseFactory
 
@@ -164,38 +169,38 @@ def test_invalid_email_is_flagged_not_dropped(world, meeting):
     )
     assert invitation.delivery == "no_email"
     assert "not a valid e-mail address" in invitation.delivery_error
-    item = {i.key: i for i in services.checklist(meeting)}["invitations"]
+    item = {i.key: i for i in meeting_selectors.checklist(meeting)}["invitations"]
     assert not item.done and "1 need attention" in item.detail
 
 
 def test_checklist_follows_the_data(world, meeting):
-    items = {i.key: i for i in services.checklist(meeting)}
+    items = {i.key: i for i in meeting_selectors.checklist(meeting)}
     assert items["consent"].done and items["parent_consent"].done and items["date_set"].done
     assert not items["genogram"].done and not items["summary"].done
     assert not items["room_booked"].done
     case = meeting.case
-    services.ensure_index_member(case)
-    services.family_member_save(
+    genogram.genogram_start(actor=world.case_manager, case=case)
+    genogram.family_member_save(
         actor=world.case_manager,
         case=case,
         data={"name": "Mum", "relationship": "mother", "sex": "female"},
     )
-    services.summary_item_save(
+    timeline.summary_item_save(
         actor=world.case_manager, case=case, data={"kind": "strength", "title": "Loves football"}
     )
     services.checklist_tick(actor=world.case_manager, meeting=meeting, key="room_booked", done=True)
-    items = {i.key: i for i in services.checklist(meeting)}
+    items = {i.key: i for i in meeting_selectors.checklist(meeting)}
     assert items["genogram"].done and items["summary"].done and items["room_booked"].done
     consent = case.consents.get(kind="ecm_child")
     referral_services.consent_withdraw(
         actor=world.case_manager, consent=consent, date=timezone.localdate(), reason="Changed mind"
     )
-    items = {i.key: i for i in services.checklist(meeting)}
+    items = {i.key: i for i in meeting_selectors.checklist(meeting)}
     assert not items["consent"].done
 
 
 def test_dated_summary_entries_become_timeline_events(world, consented):
-    item = services.summary_item_save(
+    item = timeline.summary_item_save(
         actor=world.case_manager,
         case=consented,
         data={
@@ -207,7 +212,7 @@ def test_dated_summary_entries_become_timeline_events(world, consented):
     )
     event = TimelineEvent.objects.get(source_item=item)
     assert event.category == "education" and event.start_date == dt.date(2022, 9, 1)
-    services.summary_item_save(
+    timeline.summary_item_save(
         actor=world.case_manager,
         case=consented,
         item=item,
@@ -217,7 +222,7 @@ def test_dated_summary_entries_become_timeline_events(world, consented):
     assert event.start_date == dt.date(2022, 10, 1)  # one entry, kept in step
     assert TimelineEvent.objects.count() == 1
     with pytest.raises(ValidationError, match="edit it there"):
-        services.timeline_event_save(
+        timeline.timeline_event_save(
             actor=world.case_manager, case=consented, event=event, data={"title": "x"}
         )
 
@@ -225,7 +230,7 @@ def test_dated_summary_entries_become_timeline_events(world, consented):
 def test_timeline_dates_are_checked(world, consented):
     dob = consented.child.date_of_birth
     with pytest.raises(ValidationError) as exc:
-        services.timeline_event_save(
+        timeline.timeline_event_save(
             actor=world.case_manager,
             case=consented,
             data={
@@ -236,7 +241,7 @@ def test_timeline_dates_are_checked(world, consented):
         )
     assert "start_date" in exc.value.message_dict
     with pytest.raises(ValidationError) as exc:
-        services.timeline_event_save(
+        timeline.timeline_event_save(
             actor=world.case_manager,
             case=consented,
             data={
@@ -250,7 +255,7 @@ def test_timeline_dates_are_checked(world, consented):
 
 
 def test_second_editor_of_an_event_is_told(world, consented):
-    event = services.timeline_event_save(
+    event = timeline.timeline_event_save(
         actor=world.case_manager,
         case=consented,
         data={
@@ -259,15 +264,15 @@ def test_second_editor_of_an_event_is_told(world, consented):
             "start_date": consented.child.date_of_birth + dt.timedelta(days=400),
         },
     )
-    services.timeline_event_save(
+    timeline.timeline_event_save(
         actor=world.senior,
         case=consented,
         event=event,
         expected_version=1,
         data={"title": "Moves to Nan's"},
     )
-    with pytest.raises(ValidationError, match="Someone else changed this event"):
-        services.timeline_event_save(
+    with pytest.raises(ValidationError, match="Someone else saved this event"):
+        timeline.timeline_event_save(
             actor=world.case_manager,
             case=consented,
             event=event,
@@ -341,7 +346,7 @@ def test_trm_placement_only_by_the_psychologist(client, world, meeting):
     stage = framework.stages.get(number=2)
     for who in ("central_senior", "case_manager", "manager"):
         with pytest.raises(PermissionDenied):
-            services.trm_placement_save(
+            trm.trm_placement_save(
                 actor=getattr(world, who),
                 meeting=meeting,
                 stage=stage,
@@ -360,7 +365,7 @@ def test_trm_placement_only_by_the_psychologist(client, world, meeting):
             },
         )
         assert response.status_code == 403
-    placement = services.trm_placement_save(
+    placement = trm.trm_placement_save(
         actor=world.central_psychologist,
         meeting=meeting,
         stage=stage,
@@ -424,8 +429,8 @@ def test_recommendations_and_meeting_held(world, meeting):
 
 
 def test_genogram_and_timeline_svgs_on_pages(client, world, consented):
-    services.ensure_index_member(consented)
-    services.family_member_save(
+    genogram.genogram_start(actor=world.case_manager, case=consented)
+    genogram.family_member_save(
         actor=world.case_manager,
         case=consented,
         data={
@@ -464,7 +469,10 @@ def test_invitations_survive_a_broker_outage(
         app.conf.broker_url = settings.CELERY_BROKER_URL
         app.conf.broker_connection_retry = retry
         app.conf.broker_connection_max_retries = max_retries
-        app.close()  # drop the connections made to the dead broker
+        # Drop the connections made to the dead broker (not app.close(), which would take the
+        # app out of Celery's active apps: tasks imported later would never be registered).
+        if app._pool is not None:
+            app._pool.force_close_all()
         app._pool = None
         app.amqp._producer_pool = None
     invitation.refresh_from_db()
@@ -494,7 +502,7 @@ def test_demo_has_a_full_formulation(db):
 def test_reopened_case_carries_the_timeline_and_genogram_over(client, world, consented):
     from ecm import services as core
 
-    services.timeline_event_save(
+    timeline.timeline_event_save(
         actor=world.case_manager,
         case=consented,
         data={
@@ -503,7 +511,7 @@ def test_reopened_case_carries_the_timeline_and_genogram_over(client, world, con
             "start_date": consented.child.date_of_birth + dt.timedelta(days=900),
         },
     )
-    services.ensure_index_member(consented)
+    genogram.genogram_start(actor=world.case_manager, case=consented)
     core.case_activate(actor=world.senior, case=consented)
     closed = core.case_close(actor=world.case_manager, case=consented, reason="custody")
     reopened = core.case_reopen(actor=world.case_manager, case=closed)
@@ -537,7 +545,7 @@ def test_meeting_page_queries_constant(client, world, meeting):
     url = reverse("formulation:meeting", args=[meeting.pk])
     with CaptureQueriesContext(connection) as small:
         assert client.get(url).status_code == 200
-    for key, _label in services.MANUAL_ITEMS:
+    for key in ChecklistTick.MANUAL_ITEMS:
         services.checklist_tick(actor=world.case_manager, meeting=meeting, key=key, done=True)
     for n in range(8):
         services.invitation_add(
@@ -555,3 +563,140 @@ def test_meeting_page_queries_constant(client, world, meeting):
     with CaptureQueriesContext(connection) as large:
         client.get(url)
     assert len(large) == len(small)
+
+
+# --- One transaction per action; no writes on GET ---
+
+
+def test_a_refused_invitation_adds_nobody_to_the_directory(client, world, meeting):
+    """Inviting someone new "and add them to the directory" is one change. When the
+    invitation is refused (here: the case is closed, so it is read-only), the directory is
+    as it was, though the user may keep their team's directory."""
+    from ecm.models import Case
+
+    client.force_login(world.case_manager)
+    url = reverse("formulation:invite", args=[meeting.pk])
+    new = {"name": "Ann Nurse", "agency": "health", "email": "ann@example.org"}
+    assert client.post(url, {**new, "save_to_directory": "on"}).status_code == 302
+    assert Professional.objects.filter(name="Ann Nurse").count() == 1
+    Case.objects.filter(pk=meeting.case_id).update(status="closed", closed_on=timezone.localdate())
+    response = client.post(url, {**new, "name": "Bob Nurse", "save_to_directory": "on"})
+    assert response.status_code == 403
+    assert not Professional.objects.filter(name="Bob Nurse").exists()
+
+
+def test_invite_and_add_to_the_directory_rolls_back_together(world, meeting):
+    with pytest.raises(ValidationError, match="agency"):
+        services.invitation_add(
+            actor=world.case_manager, meeting=meeting, name="No Agency", save_to_directory=True
+        )
+    assert not Professional.objects.exists() and not Invitation.objects.exists()
+
+
+def test_the_genogram_page_writes_nothing_and_the_first_save_adds_the_child(
+    client, world, consented
+):
+    """Opening the genogram makes no row: the child is drawn and listed from their record.
+    The first family member saved brings the child's own row with it, audited."""
+    from ecm.models import AuditEvent
+    from formulation.models import FamilyMember
+
+    child = consented.child
+    client.force_login(world.case_manager)
+    url = reverse("formulation:genogram", args=[consented.pk])
+    body = client.get(url).content.decode()
+    assert not FamilyMember.objects.exists()
+    assert not AuditEvent.objects.filter(object_type="formulation.familymember").exists()
+    assert (child.preferred_name or child.first_name) in body
+    assert 'data-kind="index-child"' in body and "?edit=child" in body
+    response = client.post(
+        url, {"member": "1", "name": "Mum", "relationship": "mother", "sex": "female"}
+    )
+    assert response.status_code == 302
+    index = FamilyMember.objects.get(relationship="self")
+    assert index.name == (child.preferred_name or child.first_name)
+    assert AuditEvent.objects.filter(
+        action="create", object_type="formulation.familymember", object_id=str(index.pk)
+    ).exists()
+    # The child's own row is changed through the same form, from ?edit=<its pk>.
+    mum = FamilyMember.objects.get(name="Mum")
+    client.post(
+        url + f"?edit={index.pk}",
+        {
+            "member": "1",
+            "name": index.name,
+            "relationship": "self",
+            "sex": index.sex,
+            "mother": mum.pk,
+            "version": index.version,
+        },
+    )
+    index.refresh_from_db()
+    assert index.mother == mum and FamilyMember.objects.filter(relationship="self").count() == 1
+
+
+def test_the_child_can_be_edited_before_their_row_exists(client, world, consented):
+    from formulation.models import FamilyMember
+
+    client.force_login(world.case_manager)
+    url = reverse("formulation:genogram", args=[consented.pk])
+    page = client.get(url + "?edit=child").content.decode()
+    assert 'value="self"' in page and 'value="mother"' not in page  # the child stays the child
+    client.post(
+        url + "?edit=child",
+        {
+            "member": "1",
+            "name": "Tee",
+            "relationship": "self",
+            "sex": "male",
+            "lives_with_child": "on",
+        },
+    )
+    [index] = FamilyMember.objects.all()
+    assert index.is_index and index.name == "Tee"
+
+
+def test_a_stale_timeline_edit_keeps_the_text_and_the_next_save_is_taken(client, world, consented):
+    event = timeline.timeline_event_save(
+        actor=world.case_manager,
+        case=consented,
+        data={
+            "title": "Moves house",
+            "category": "accommodation",
+            "start_date": consented.child.date_of_birth + dt.timedelta(days=400),
+        },
+    )
+    timeline.timeline_event_save(
+        actor=world.senior,
+        case=consented,
+        event=event,
+        expected_version=1,
+        data={"title": "Moves to Nan's"},
+    )
+    client.force_login(world.case_manager)
+    url = reverse("formulation:timeline_edit", args=[consented.pk, event.pk])
+    typed = {
+        "title": "Moves to a flat",
+        "category": "accommodation",
+        "start_date": event.start_date.isoformat(),
+        "precision": "day",
+        "version": 1,
+    }
+    body = client.post(url, typed, HTTP_HX_REQUEST="true").content.decode()
+    assert "Someone else saved this event" in body and 'value="Moves to a flat"' in body
+    event.refresh_from_db()
+    assert event.title == "Moves to Nan's"
+    client.post(url, {**typed, "version": event.version}, HTTP_HX_REQUEST="true")
+    event.refresh_from_db()
+    assert event.title == "Moves to a flat"
+
+
+def test_a_case_not_accepted_is_read_only(client, world, consented):
+    from ecm.models import Case
+
+    Case.objects.filter(pk=consented.pk).update(status="not_accepted")
+    client.force_login(world.case_manager)
+    url = reverse("formulation:genogram", args=[consented.pk])
+    assert 'id="member-form"' not in client.get(url).content.decode()
+    response = client.post(url, {"member": "1", "name": "Mum", "relationship": "mother"})
+    assert response.status_code == 403

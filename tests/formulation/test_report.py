@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from pypdf import PdfReader
 
+from ecm.dates import add_months
 from ecm.models import AuditEvent
 from ecm.services import StaleEditError
-from formulation import pdf, services
-from formulation import report_services as rs
+from formulation.meeting import services
 from formulation.models import (
     FamilyMember,
     Meeting,
@@ -27,6 +27,9 @@ from formulation.models import (
     TimelineEvent,
     TRMFramework,
 )
+from formulation.report import pdf
+from formulation.report import services as rs
+from formulation.trm.services import trm_placement_save
 
 SECTION_TEXT = {
     "summary": "Summary sentence about the information the group heard.",
@@ -68,7 +71,7 @@ def held(world):
         minutes_discussion="Group agreed routine first.",
     )
     stage = TRMFramework.objects.filter(is_active=True).first().stages.first()
-    services.trm_placement_save(
+    trm_placement_save(
         actor=world.psychologist,
         meeting=meeting,
         stage=stage,
@@ -137,7 +140,7 @@ def test_report_is_prefilled_from_the_meeting_and_due_a_month_later(world, held)
     assert "Group agreed routine first." in report.plan
     assert report.formulation == "" and report.voice == ""
     meeting_day = timezone.localdate(held.starts_at)
-    assert report.due_on == rs.add_months(meeting_day, 1)
+    assert report.due_on == add_months(meeting_day, 1)
     assert report.status == Report.Status.DRAFT and report.number == 1
 
 
@@ -589,6 +592,21 @@ def test_large_report_renders_in_a_task_with_progress(client, world, held, setti
     assert AuditEvent.objects.filter(action="export", actor=world.psychologist).count() == 1
 
 
+def test_asking_again_for_a_pdf_being_rendered_gives_the_same_render(client, world, held, settings):
+    settings.REPORT_PDF_INLINE_LIMIT = 1
+    start(world, held)
+    client.force_login(world.psychologist)
+    url = reverse("formulation:report_pdf", args=[held.case.pk])
+    first, again = client.get(url), client.get(url)
+    assert first.url == again.url and ReportRender.objects.count() == 1
+    other = client.get(url + "?sections=plan")  # another PDF: its own render
+    assert other.url != first.url and ReportRender.objects.count() == 2
+    job = ReportRender.objects.get(sections=[])
+    assert rs.report_render_run(job.pk) == "done"
+    client.get(url)  # once rendered, a new request makes a new PDF of the draft as it is
+    assert ReportRender.objects.count() == 3
+
+
 def test_a_failed_task_render_is_reported(world, held, monkeypatch):
     report = start(world, held)
     job = rs.report_render_request(actor=world.psychologist, report=report)
@@ -680,7 +698,7 @@ def test_circulation_form_keeps_input_on_error(client, world, held):
 def test_due_and_overdue_on_case_and_home(client, world, held):
     client.force_login(world.psychologist)
     home = client.get(reverse("home")).content.decode()
-    due_on = rs.add_months(timezone.localdate(held.starts_at), 1)
+    due_on = add_months(timezone.localdate(held.starts_at), 1)
     days = (due_on - timezone.localdate()).days
     assert f"{days} days left" in home and "Not started" in home
     Meeting.objects.filter(pk=held.pk).update(starts_at=timezone.now() - dt.timedelta(days=45))
@@ -875,7 +893,7 @@ def test_case_page_formulation_section_follows_the_report(client, world, held):
     a draft and due, then final with no due date."""
     url = reverse("case_detail", args=[held.case.pk])
     client.force_login(world.case_manager)
-    due_on = rs.add_months(timezone.localdate(held.starts_at), 1)
+    due_on = add_months(timezone.localdate(held.starts_at), 1)
 
     def section():
         body = client.get(url).content.decode()
@@ -894,3 +912,96 @@ def test_case_page_formulation_section_follows_the_report(client, world, held):
     rs.report_finalise(actor=world.psychologist, report=report, expected_revision=report.revision)
     body = section()
     assert "version 1 final" in body and "· due" not in body
+
+
+# --- One formulation meeting per case: the first held ---
+
+
+def test_with_two_held_meetings_everything_counts_from_the_first(client, world, held):
+    """A case can hold a second meeting after the first (a re-convened one). The report page,
+    the case page, the psychologist's home page, the reminder and the report itself all take
+    the first as the formulation meeting, so they agree on the date the report is due."""
+    from formulation.reminders import report_due
+
+    Meeting.objects.filter(pk=held.pk).update(starts_at=timezone.now() - dt.timedelta(days=40))
+    held.refresh_from_db()
+    later = Meeting.objects.create(
+        case=held.case,
+        starts_at=timezone.now() - dt.timedelta(days=2),
+        chair=world.senior,
+        psychologist=world.psychologist,
+        status=Meeting.Status.HELD,
+        held_at=timezone.now() - dt.timedelta(days=2),
+        minutes_case_history="What the later meeting heard.",
+    )
+    first_day = timezone.localdate(held.starts_at)
+    due_on = add_months(first_day, 1)
+    later_due = add_months(timezone.localdate(later.starts_at), 1)
+    client.force_login(world.psychologist)
+
+    page = client.get(reverse("formulation:report", args=[held.case.pk])).content.decode()
+    assert f"held on {date_format(first_day, 'j F Y')}" in page
+    assert f"Report due {date_format(due_on, 'j F Y')}" in page
+    case_page = client.get(reverse("case_detail", args=[held.case.pk])).content.decode()
+    assert f"due {date_format(due_on, 'j M Y')}" in case_page
+    assert date_format(later_due, "j M Y") not in case_page
+    home = client.get(reverse("home")).content.decode()
+    owed = home[home.index('id="home-reports-heading"') :].split("</section>")[0]
+    assert owed.count(held.case.reference) == 1
+    assert date_format(due_on, "j M Y") in owed and date_format(later_due, "j M Y") not in owed
+    [reminder] = [d for d in report_due(timezone.localdate()) if d.object_id == held.case.pk]
+    assert reminder.title == f"Formulation report overdue (was due {due_on:%d %b %Y})"
+
+    report = start(world, held)
+    assert report.meeting_id == held.pk and report.due_on == due_on
+    assert "What the later meeting heard." not in report.summary
+    assert "History presented with the genogram." in report.summary
+    page = client.get(reverse("formulation:report", args=[held.case.pk])).content.decode()
+    assert f"Due {date_format(due_on, 'j F Y')}" in page
+
+
+def test_a_report_taken_over_is_owed_by_its_new_psychologist(client, world, held):
+    """After a take-over the report is on the new psychologist's home page and reminders,
+    and no longer on the former author's."""
+    from formulation.reminders import report_due
+    from tests.factories import member
+
+    Meeting.objects.filter(pk=held.pk).update(starts_at=timezone.now() - dt.timedelta(days=40))
+    colleague = member(world.yot_a, "psychologist", username="psy_a2")
+    report = start(world, held)
+    rs.report_take_over(actor=colleague, report=report)
+
+    def owed_on_home(user) -> bool:
+        client.force_login(user)
+        home = client.get(reverse("home")).content.decode()
+        section = home[home.find("Reports you owe") :].split("</table>")[0]
+        return "Reports you owe" in home and held.case.reference in section
+
+    assert owed_on_home(colleague)
+    assert not owed_on_home(world.psychologist)
+    [reminder] = [d for d in report_due(timezone.localdate()) if d.object_id == held.case.pk]
+    assert reminder.users == (colleague.pk,)
+
+
+def test_case_page_formulation_section_costs_constant_queries(client, world, held):
+    url = reverse("case_detail", args=[held.case.pk])
+    client.force_login(world.case_manager)
+    client.get(url)  # the first visit makes the user's preferences
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    few = count()
+    for n in range(12):
+        Meeting.objects.create(
+            case=held.case,
+            starts_at=timezone.now() + dt.timedelta(days=n + 1),
+            chair=world.senior,
+            psychologist=world.psychologist,
+            status=Meeting.Status.CANCELLED if n % 2 else Meeting.Status.SCHEDULED,
+        )
+    assert count() == few
+    start(world, held)
+    assert count() <= few  # the report's row replaces the look-up of the meeting

@@ -1,4 +1,5 @@
-"""The genogram and timeline drawings (formulation/svg.py): pure functions, no database."""
+"""The genogram and timeline drawings (formulation/genogram/drawing.py and
+formulation/timeline/drawing.py): pure functions, no database."""
 
 import datetime
 import random
@@ -8,16 +9,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from formulation.svg import (
-    CATEGORIES,
-    FONT_FAMILY,
-    PX_PER_YEAR,
-    GenoPerson,
-    GenoUnion,
-    TimelineItem,
-    render_genogram,
-    render_timeline,
-)
+from ecm.drawing import FONT_FAMILY
+from formulation.genogram.drawing import GenoPerson, GenoUnion, render_genogram
+from formulation.timeline.drawing import CATEGORIES, PX_PER_YEAR, TimelineItem, render_timeline
 
 NS = "{http://www.w3.org/2000/svg}"
 DOB = datetime.date(2008, 5, 17)

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from formulation.svg import FONT_FAMILY
+from ecm.drawing import FONT_FAMILY
 from reviews.trajectory import TrajectoryEvent, TrajectoryPoint, render_trajectory
 
 NS = "{http://www.w3.org/2000/svg}"

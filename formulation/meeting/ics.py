@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
 
@@ -18,15 +19,17 @@ def meeting_ics(meeting, invitation=None) -> str:
     event.add("dtstamp", timezone.now())
     event.add("dtstart", meeting.starts_at)
     event.add("dtend", meeting.ends_at)
-    event.add("summary", f"ECM formulation meeting ({meeting.case.reference})")
+    event.add("summary", _("ECM formulation meeting (%(ref)s)") % {"ref": meeting.case.reference})
     if meeting.location:
         event.add("location", meeting.location)
     if meeting.online_link:
         event.add("url", meeting.online_link)
     event.add(
         "description",
-        "Enhanced Case Management formulation meeting. Information about "
-        "the child is shared at the meeting and through secure channels only.",
+        _(
+            "Enhanced Case Management formulation meeting. Information about "
+            "the child is shared at the meeting and through secure channels only."
+        ),
     )
     event.add("sequence", meeting.version)
     organizer = vCalAddress(f"mailto:{settings.DEFAULT_FROM_EMAIL.split('<')[-1].strip('> ')}")

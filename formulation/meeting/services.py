@@ -1,0 +1,434 @@
+"""Writes of the formulation meeting: scheduling, invitations (e-mails queued after commit),
+the directory of partner professionals, the checklist, the meeting record and its
+recommendations, and recording the meeting as held. Each checks Access, validates and
+writes its audit row in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import partial
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
+from django.core.validators import validate_email
+from django.db import models, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ecm import services as core
+from ecm.access import access_for
+from ecm.audit import audit_case_record as _audit
+from ecm.audit import audit_record
+from ecm.editing import check_version, model_update
+from ecm.models import AuditEvent, Case, CaseStatus, Role, User
+from ecm.queueing import queue_task
+from referrals.services import consent_status, has_valid_ecm_consent
+
+from ..report.models import Report
+from .ics import meeting_ics
+from .models import (
+    ChecklistTick,
+    DevelopmentalMap,
+    Invitation,
+    Meeting,
+    Professional,
+    Recommendation,
+)
+from .selectors import case_staff, case_team_ids
+
+#: The Celery task that sends one invitation e-mail (formulation/meeting/tasks.py).
+SEND_INVITATION = "formulation.send_invitation"
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+# --- Scheduling ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def meeting_schedule(
+    *,
+    actor: User,
+    case: Case,
+    starts_at: dt.datetime,
+    chair: User,
+    psychologist: User,
+    location: str = "",
+    online_link: str = "",
+    duration_minutes: int = 180,
+) -> Meeting:
+    """Schedule the formulation meeting: only with valid ECM consent, and in the future."""
+    case = Case.objects.select_for_update().select_related("child").get(pk=case.pk)
+    _require(access_for(actor).can_schedule_meeting(case))
+    errors = []
+    if not has_valid_ecm_consent(case):
+        errors.append(
+            _(
+                "A formulation meeting can only be scheduled with valid ECM consent. "
+                "Still needed: %(m)s"
+            )
+            % {"m": " ".join(consent_status(case).missing)}
+        )
+    if case.status not in (CaseStatus.PREPARATION, CaseStatus.ACTIVE):
+        errors.append(
+            _(
+                "The case is “%(s)s”: meetings are scheduled once it is accepted and "
+                "consent is in place."
+            )
+            % {"s": case.get_status_display()}
+        )
+    if starts_at <= timezone.now():
+        errors.append(_("The meeting date and time must be in the future."))
+    if not location.strip() and not online_link.strip():
+        errors.append(_("Give a place or an online meeting link."))
+    if not case_staff(case, [Role.SENIOR_PRACTITIONER]).filter(pk=chair.pk).exists():
+        errors.append(
+            _(
+                "The chair must be a senior practitioner of this case's team or the "
+                "central ECM team."
+            )
+        )
+    if not case_staff(case, [Role.PSYCHOLOGIST]).filter(pk=psychologist.pk).exists():
+        errors.append(_("Choose a psychologist of this case's team or the central ECM team."))
+    if errors:
+        raise ValidationError(errors)
+    meeting = Meeting.objects.create(
+        case=case,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        location=location.strip(),
+        online_link=online_link.strip(),
+        chair=chair,
+        psychologist=psychologist,
+        created_by=actor,
+    )
+    _audit(
+        actor,
+        AuditEvent.Action.CREATE,
+        meeting,
+        case,
+        ["starts_at", "location", "chair", "psychologist"],
+    )
+    return meeting
+
+
+# --- The directory and invitations -------------------------------------------------------------
+
+
+@transaction.atomic
+def professional_save(
+    *, actor: User, team_id: int, data: dict, professional: Professional | None = None
+) -> Professional:
+    """Add a partner professional to a team's directory (or change one)."""
+    _require(team_id in access_for(actor).formulation_team_ids())
+    action = AuditEvent.Action.UPDATE if professional else AuditEvent.Action.CREATE
+    professional = professional or Professional(team_id=team_id)
+    changed = model_update(professional, data)
+    professional.full_clean()
+    professional.save()
+    audit_record(
+        actor=actor, action=action, obj=professional, team_id=team_id, changed_fields=changed
+    )
+    return professional
+
+
+def _email_problem(address: str) -> str:
+    if not address.strip():
+        return _("No e-mail address: invite them another way.")
+    try:
+        validate_email(address.strip())
+    except ValidationError:
+        return _(
+            "“%(e)s” is not a valid e-mail address: correct it or invite them another way."
+        ) % {"e": address}
+    return ""
+
+
+@transaction.atomic
+def invitation_add(
+    *,
+    actor: User,
+    meeting: Meeting,
+    professional: Professional | None = None,
+    name: str = "",
+    role: str = "",
+    agency: str = "",
+    email: str = "",
+    involvement: str = "",
+    attended_only: bool = False,
+    save_to_directory: bool = False,
+) -> Invitation:
+    """Invite a professional: from the directory, or typed in (and, with `save_to_directory`,
+    added to the case team's directory in the same transaction). The e-mail with its .ics is
+    sent by a Celery task after the transaction commits. An address that cannot be used is
+    flagged on the invitation, never silently dropped. `attended_only`: someone who came
+    without an invitation, added to the attendance sheet."""
+    meeting = Meeting.objects.select_related("case", "case__child").get(pk=meeting.pk)
+    case = meeting.case
+    _require(access_for(actor).can_prepare_formulation(case))
+    if professional is not None:
+        if professional.team_id not in case_team_ids(case):
+            raise PermissionDenied
+        name, role, agency = professional.name, professional.role, professional.agency
+        email = email or professional.email
+        if meeting.invitations.filter(professional=professional).exists():
+            raise ValidationError(_("%(n)s is already invited.") % {"n": name})
+    if not name.strip():
+        raise ValidationError(_("Give the person's name."))
+    if not agency:
+        raise ValidationError(_("Choose the person's agency."))
+    if professional is None and save_to_directory:
+        professional = professional_save(
+            actor=actor,
+            team_id=case.team_id,
+            data={
+                "name": name.strip(),
+                "role": role.strip() or "-",
+                "agency": agency,
+                "email": email,
+            },
+        )
+    invitation = Invitation(
+        meeting=meeting,
+        professional=professional,
+        name=name.strip(),
+        role=role.strip(),
+        agency=agency,
+        email=email.strip(),
+        involvement=involvement.strip(),
+    )
+    if attended_only:
+        invitation.status = Invitation.Status.ATTENDED
+        invitation.delivery = Invitation.Delivery.NOT_SENT
+    else:
+        problem = _email_problem(email)
+        if problem:
+            invitation.delivery = Invitation.Delivery.NO_EMAIL
+            invitation.delivery_error = problem
+    invitation.save()
+    _audit(actor, AuditEvent.Action.CREATE, invitation, case, ["name", "agency", "status"])
+    if invitation.delivery == Invitation.Delivery.PENDING:
+        # If the broker is down the invitation stays pending: the beat task
+        # formulation.requeue_pending_invitations sends it later.
+        transaction.on_commit(partial(queue_task, SEND_INVITATION, invitation.pk))
+    return invitation
+
+
+@transaction.atomic
+def invitation_update(
+    *,
+    actor: User,
+    invitation: Invitation,
+    status: str | None = None,
+    written_information: str | None = None,
+) -> Invitation:
+    """Change what is given (None: leave as it is): the status, or the written information
+    sent by someone who cannot attend (dated when it arrives)."""
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("meeting__case__child")
+        .get(pk=invitation.pk)
+    )
+    case = invitation.meeting.case
+    _require(access_for(actor).can_prepare_formulation(case))
+    data = {}
+    if status is not None:
+        if status not in Invitation.Status.values:
+            raise ValidationError(_("Choose a status from the list."))
+        data["status"] = status
+    if written_information is not None:
+        data["written_information"] = written_information.strip()
+        data["written_received_at"] = timezone.now() if written_information.strip() else None
+    changed = model_update(invitation, data)
+    invitation.save()
+    _audit(actor, AuditEvent.Action.UPDATE, invitation, case, changed)
+    return invitation
+
+
+def invitation_email(invitation: Invitation) -> EmailMessage:
+    """The invitation e-mail with its .ics. It names no child and carries no case detail:
+    only the meeting, its time and place and the case reference."""
+    meeting = invitation.meeting
+    when = timezone.localtime(meeting.starts_at)
+    reference = meeting.case.reference
+    body = render_to_string(
+        "formulation/email/invitation.txt",
+        {
+            "name": invitation.name,
+            "reference": reference,
+            "date": when.strftime("%d/%m/%Y"),
+            "time": when.strftime("%H:%M"),
+            "place": meeting.location or meeting.online_link,
+        },
+    )
+    message = EmailMessage(
+        subject=_("Invitation: ECM formulation meeting %(ref)s, %(date)s")
+        % {"ref": reference, "date": when.strftime("%d/%m/%Y")},
+        body=body,
+        to=[invitation.email],
+    )
+    message.attach(
+        "invitation.ics",
+        meeting_ics(meeting, invitation),
+        "text/calendar; method=REQUEST; charset=utf-8",
+    )
+    return message
+
+
+def send_invitation_email(invitation_id: int) -> str:
+    """Send one invitation e-mail; safe to run twice (sends once). Returns the delivery
+    state; a failure to send is recorded on the invitation and raised (the task retries)."""
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("meeting", "meeting__case", "meeting__chair")
+            .get(pk=invitation_id)
+        )
+        if invitation.delivery != Invitation.Delivery.PENDING:
+            return invitation.delivery
+        message = invitation_email(invitation)
+        invitation.send_attempts += 1
+        try:
+            message.send()
+        except Exception as exc:  # noqa: BLE001 - recorded, then retried by the task
+            invitation.delivery_error = str(exc)[:255]
+            invitation.save(update_fields=["send_attempts", "delivery_error"])
+            raise
+        invitation.delivery = Invitation.Delivery.SENT
+        invitation.sent_at = timezone.now()
+        invitation.delivery_error = ""
+        invitation.save(update_fields=["delivery", "sent_at", "delivery_error", "send_attempts"])
+        return invitation.delivery
+
+
+def invitation_mark_failed(invitation_id: int, error: str) -> None:
+    Invitation.objects.filter(pk=invitation_id, delivery=Invitation.Delivery.PENDING).update(
+        delivery=Invitation.Delivery.FAILED, delivery_error=error[:255]
+    )
+
+
+def invitations_requeue(*, older_than: dt.timedelta = dt.timedelta(minutes=10)) -> int:
+    """Queue again the invitations still pending after `older_than` (the broker was down
+    when they were made). Sending is idempotent, so a double queue sends once."""
+    pending = Invitation.objects.filter(
+        delivery=Invitation.Delivery.PENDING, created_at__lt=timezone.now() - older_than
+    ).values_list("pk", flat=True)
+    return sum(queue_task(SEND_INVITATION, pk) for pk in pending)
+
+
+# --- The checklist --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def checklist_tick(*, actor: User, meeting: Meeting, key: str, done: bool) -> None:
+    """Tick (or untick) an item of the checklist that is ticked by hand."""
+    case = meeting.case
+    _require(access_for(actor).can_prepare_formulation(case))
+    if key not in ChecklistTick.MANUAL_ITEMS:
+        raise ValidationError(_("That item ticks itself from the case record."))
+    if done:
+        ChecklistTick.objects.get_or_create(meeting=meeting, key=key, defaults={"ticked_by": actor})
+    else:
+        ChecklistTick.objects.filter(meeting=meeting, key=key).delete()
+    _audit(actor, AuditEvent.Action.UPDATE, meeting, case, [f"checklist:{key}"])
+
+
+# --- The meeting record -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def meeting_record_save(
+    *, actor: User, meeting: Meeting, data: dict, expected_version: int | None = None
+) -> Meeting:
+    """Minutes, review and supervision dates (`meeting` as loaded at `expected_version`)."""
+    meeting = Meeting.objects.select_for_update().select_related("case__child").get(pk=meeting.pk)
+    _require(access_for(actor).can_record_meeting(meeting.case))
+    check_version(meeting, expected_version, what=_("meeting record"))
+    review_at = data.get("review_at")
+    if review_at and review_at <= meeting.starts_at:
+        raise ValidationError({"review_at": _("The first review must come after the meeting.")})
+    changed = model_update(meeting, data)
+    meeting.version += 1
+    meeting.save()
+    _audit(actor, AuditEvent.Action.UPDATE, meeting, meeting.case, changed)
+    return meeting
+
+
+@transaction.atomic
+def developmental_map_save(*, actor: User, meeting: Meeting, data: dict) -> DevelopmentalMap:
+    _require(access_for(actor).can_record_meeting(meeting.case))
+    dmap, _created = DevelopmentalMap.objects.get_or_create(meeting=meeting)
+    changed = model_update(dmap, data)
+    dmap.recorded_by = actor
+    dmap.save()
+    _audit(actor, AuditEvent.Action.UPDATE, dmap, meeting.case, changed)
+    return dmap
+
+
+def _require_recommendations_open(actor: User, case: Case) -> Report | None:
+    """Recommendations belong to the meeting until the psychologist starts the report; from
+    then on only the psychologist changes them, and a final report first needs an amendment.
+    Locks the report, so a change cannot slip in beside a finalise; returns it (or None)."""
+    report = Report.objects.select_for_update().filter(case=case).first()
+    _require(access_for(actor).can_change_recommendations(case, report))
+    if report is not None and report.status == Report.Status.FINAL:
+        raise ValidationError(
+            _(
+                "The report is final. Start an amendment (with its reason) to change the "
+                "recommendations."
+            )
+        )
+    return report
+
+
+def _recommendations_changed(report: Report | None) -> None:
+    """A change of the recommendations is a change of the draft: earlier approvals and open
+    forms are out of date."""
+    if report is not None:
+        Report.objects.filter(pk=report.pk).update(revision=models.F("revision") + 1)
+
+
+@transaction.atomic
+def recommendation_add(*, actor: User, meeting: Meeting, data: dict) -> Recommendation:
+    report = _require_recommendations_open(actor, meeting.case)
+    if not (data.get("owner_user") or data.get("owner_agency") or data.get("owner_name")):
+        raise ValidationError(_("Say who is best placed: a person or an agency."))
+    recommendation = Recommendation(meeting=meeting, case=meeting.case, created_by=actor)
+    changed = model_update(recommendation, data)
+    recommendation.full_clean(exclude=["meeting", "case"])
+    recommendation.save()
+    _recommendations_changed(report)
+    _audit(actor, AuditEvent.Action.CREATE, recommendation, meeting.case, changed)
+    return recommendation
+
+
+@transaction.atomic
+def recommendation_delete(*, actor: User, recommendation: Recommendation) -> None:
+    report = _require_recommendations_open(actor, recommendation.case)
+    _audit(actor, AuditEvent.Action.DELETE, recommendation, recommendation.case)
+    recommendation.delete()
+    _recommendations_changed(report)
+
+
+@transaction.atomic
+def meeting_mark_held(*, actor: User, meeting: Meeting) -> Meeting:
+    """The meeting took place: the case becomes active (interventions and reviews)."""
+    meeting = Meeting.objects.select_for_update().select_related("case").get(pk=meeting.pk)
+    _require(access_for(actor).can_record_meeting(meeting.case))
+    if meeting.status != Meeting.Status.SCHEDULED:
+        raise ValidationError(
+            _("This meeting is already %(s)s.") % {"s": meeting.get_status_display().lower()}
+        )
+    if meeting.starts_at > timezone.now():
+        raise ValidationError(_("The meeting has not started yet."))
+    meeting.status = Meeting.Status.HELD
+    meeting.held_at = timezone.now()
+    meeting.save(update_fields=["status", "held_at"])
+    if meeting.case.status == CaseStatus.PREPARATION:
+        core.case_activate(actor=actor, case=meeting.case)
+    _audit(actor, AuditEvent.Action.UPDATE, meeting, meeting.case, ["status"], detail="held")
+    return meeting

@@ -1,0 +1,320 @@
+"""The formulation meeting pages: the workspace, scheduling, the meeting page and its forms,
+the directory of partner professionals. Thin: parse with a form, call a service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ecm.access import access_for
+from ecm.audit import audit_case_record, audit_record
+from ecm.editing import StaleEditError, form_with_saved_version
+from ecm.forms import add_service_errors
+from ecm.models import AuditEvent, Role
+from ecm.selectors import case_get_for
+from referrals.services import consent_status
+
+from ..report import selectors as report_selectors
+from ..trm import selectors as trm_selectors
+from ..trm.forms import TRMPlacementForm
+from . import selectors, services
+from .forms import (
+    AttendeeForm,
+    ChecklistTickForm,
+    DevelopmentalMapForm,
+    InvitationStatusForm,
+    InviteForm,
+    MinutesForm,
+    ProfessionalForm,
+    RecommendationForm,
+    ScheduleForm,
+    WrittenInformationForm,
+)
+from .models import Invitation, Meeting
+
+# --- Workspace and scheduling ---------------------------------------------------------------
+
+
+@require_GET
+def workspace(request, pk: int):
+    case = case_get_for(request.user, pk)
+    audit_record(
+        actor=request.user, action=AuditEvent.Action.VIEW, obj=case, detail="formulation workspace"
+    )
+    return render(
+        request,
+        "formulation/workspace.html",
+        {
+            "case": case,
+            "child": case.child,
+            "meetings": list(selectors.meetings_for_case(case)),
+            "can_schedule": access_for(request.user).can_schedule_meeting(case),
+            "consent": consent_status(case),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def schedule(request, pk: int):
+    case = case_get_for(request.user, pk)
+    if not access_for(request.user).can_schedule_meeting(case):
+        raise PermissionDenied
+    chairs = selectors.case_staff(case, [Role.SENIOR_PRACTITIONER])
+    form = ScheduleForm(
+        request.POST or None,
+        chairs=chairs,
+        psychologists=selectors.case_staff(case, [Role.PSYCHOLOGIST]),
+        initial={"chair": request.user.pk if chairs.filter(pk=request.user.pk).exists() else None},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = services.meeting_schedule(actor=request.user, case=case, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Meeting scheduled. Now invite the professionals."))
+            return redirect("formulation:meeting", pk=meeting.pk)
+    context = {"case": case, "child": case.child, "form": form, "consent": consent_status(case)}
+    return render(request, "formulation/schedule.html", context)
+
+
+# --- Meeting page -------------------------------------------------------------------------
+
+
+def _meeting_context(request, meeting: Meeting, **forms):
+    """The meeting page: attendance, checklist, minutes, developmental map, TRM placement and
+    recommendations, each with its form for those who may change it. `forms` replace the
+    blank ones (a form sent back with its errors)."""
+    case = meeting.case
+    access = access_for(request.user)
+    stages = trm_selectors.stages_for(case)
+    placement = getattr(meeting, "trm_placement", None)  # None when not recorded yet
+    dmap = getattr(meeting, "developmental_map", None)
+    report = report_selectors.report_for_case(case)
+    invitations = list(meeting.invitations.select_related("professional"))
+    for invitation in invitations:
+        invitation.status_form = InvitationStatusForm(invitation=invitation)
+        invitation.written_form = WrittenInformationForm(invitation=invitation)
+    checklist = selectors.checklist(meeting)
+    for item in checklist:
+        if not item.automatic:
+            item.form = ChecklistTickForm(initial={"key": item.key, "done": not item.done})
+    recommendations = list(meeting.recommendations.select_related("owner_user", "trm_stage"))
+    placed = placement and {
+        "stage": placement.stage_id,
+        "presentation": placement.presentation,
+        "underlying_need": placement.underlying_need,
+        "intervention_recommendation": placement.intervention_recommendation,
+    }
+    ctx = {
+        "meeting": meeting,
+        "case": case,
+        "child": case.child,
+        "checklist": checklist,
+        "invitations": invitations,
+        "recommendations": recommendations,
+        "placement": placement,
+        "dmap": dmap,
+        "can_prepare": access.can_prepare_formulation(case),
+        "can_record": access.can_record_meeting(case),
+        "can_place": access.can_place_on_trm(case),
+        "report_started": report is not None,
+        "can_change_recs": access.can_change_recommendations(case, report)
+        and not (report is not None and report.status == report.Status.FINAL),
+        "invite_form": InviteForm(directory=selectors.directory_for(request.user, case)),
+        "attendee_form": AttendeeForm(),
+        "minutes_form": MinutesForm(instance=meeting),
+        "saved_minutes": MinutesForm(instance=meeting),
+        "dmap_form": DevelopmentalMapForm(initial=dmap.__dict__ if dmap else None),
+        "trm_form": TRMPlacementForm(stages=stages, initial=placed),
+        "recommendation_form": RecommendationForm(
+            stages=stages,
+            people=selectors.case_staff(case),
+            initial={"sequence": len(recommendations) + 1},
+        ),
+        "framework": trm_selectors.active_framework(case),
+    }
+    ctx.update(forms)
+    return ctx
+
+
+@require_GET
+def meeting_detail(request, pk: int):
+    meeting = selectors.meeting_get_for(request.user, pk)
+    audit_case_record(request.user, AuditEvent.Action.VIEW, meeting, meeting.case)
+    return render(request, "formulation/meeting.html", _meeting_context(request, meeting))
+
+
+def _back_to(meeting: Meeting, anchor: str):
+    return redirect(reverse("formulation:meeting", args=[meeting.pk]) + f"#{anchor}")
+
+
+def _meeting_post(request, pk, form_name, build_form, act, success):
+    """The flow of the meeting page's forms: validate, call the service, go back to the
+    form's section; on error show the page with what was typed and the reason (a stale
+    edit carries the saved version, shown beside it)."""
+    meeting = selectors.meeting_get_for(request.user, pk)
+    form = build_form(meeting)
+    if form.is_valid():
+        try:
+            act(meeting, form)
+        except StaleEditError as exc:
+            form = form_with_saved_version(
+                type(form), request.POST, meeting, exc, instance=form.instance
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, success)
+            return _back_to(meeting, form_name.removesuffix("_form"))
+    context = _meeting_context(request, meeting, **{form_name: form})
+    return render(request, "formulation/meeting.html", context)
+
+
+@require_POST
+def invite(request, pk: int):
+    def build(meeting):
+        directory = selectors.directory_for(request.user, meeting.case)
+        return InviteForm(request.POST, directory=directory)
+
+    def act(meeting, form):
+        invitation = services.invitation_add(
+            actor=request.user, meeting=meeting, **form.cleaned_data
+        )
+        if invitation.delivery == Invitation.Delivery.NO_EMAIL:
+            messages.warning(request, invitation.delivery_error)
+
+    return _meeting_post(request, pk, "invite_form", build, act, _("Invitation added."))
+
+
+@require_POST
+def add_attendee(request, pk: int):
+    def act(meeting, form):
+        services.invitation_add(
+            actor=request.user, meeting=meeting, attended_only=True, **form.cleaned_data
+        )
+
+    def build(meeting):
+        return AttendeeForm(request.POST)
+
+    return _meeting_post(request, pk, "attendee_form", build, act, _("Attendee added."))
+
+
+@require_POST
+def invitation_update(request, pk: int, invitation_id: int):
+    """The status of an invitation, or the written information sent (its own form)."""
+    meeting = selectors.meeting_get_for(request.user, pk)
+    invitation = get_object_or_404(meeting.invitations, pk=invitation_id)
+    form_class = InvitationStatusForm if "status" in request.POST else WrittenInformationForm
+    form = form_class(request.POST, invitation=invitation)
+    try:
+        if not form.is_valid():
+            raise ValidationError([e for errors in form.errors.values() for e in errors])
+        services.invitation_update(actor=request.user, invitation=invitation, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Saved for %(n)s.") % {"n": invitation.name})
+    return _back_to(meeting, "invitations")
+
+
+@require_POST
+def checklist_tick(request, pk: int):
+    meeting = selectors.meeting_get_for(request.user, pk)
+    form = ChecklistTickForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("That item ticks itself from the case record."))
+        services.checklist_tick(actor=request.user, meeting=meeting, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return _back_to(meeting, "checklist")
+
+
+@require_POST
+def minutes(request, pk: int):
+    def build(meeting):
+        return MinutesForm(request.POST, instance=Meeting.objects.get(pk=meeting.pk))
+
+    def act(meeting, form):
+        services.meeting_record_save(
+            actor=request.user,
+            meeting=meeting,
+            data=form.model_data(),
+            expected_version=form.cleaned_data["version"],
+        )
+
+    return _meeting_post(request, pk, "minutes_form", build, act, _("Minutes saved."))
+
+
+@require_POST
+def developmental_map(request, pk: int):
+    def act(meeting, form):
+        services.developmental_map_save(actor=request.user, meeting=meeting, data=form.cleaned_data)
+
+    def build(meeting):
+        return DevelopmentalMapForm(request.POST)
+
+    return _meeting_post(request, pk, "dmap_form", build, act, _("Developmental map saved."))
+
+
+@require_POST
+def recommendation_add(request, pk: int):
+    def build(meeting):
+        case = meeting.case
+        stages = trm_selectors.stages_for(case)
+        return RecommendationForm(request.POST, stages=stages, people=selectors.case_staff(case))
+
+    def act(meeting, form):
+        services.recommendation_add(actor=request.user, meeting=meeting, data=form.model_data())
+
+    return _meeting_post(request, pk, "recommendation_form", build, act, _("Recommendation added."))
+
+
+@require_POST
+def recommendation_delete(request, pk: int, rec_id: int):
+    meeting = selectors.meeting_get_for(request.user, pk)
+    recommendation = get_object_or_404(meeting.recommendations, pk=rec_id)
+    services.recommendation_delete(actor=request.user, recommendation=recommendation)
+    return _back_to(meeting, "recommendations")
+
+
+@require_POST
+def mark_held(request, pk: int):
+    meeting = selectors.meeting_get_for(request.user, pk)
+    try:
+        services.meeting_mark_held(actor=request.user, meeting=meeting)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Meeting recorded as held; the case is active."))
+    return redirect("formulation:meeting", pk=meeting.pk)
+
+
+# --- Directory ------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def directory(request):
+    teams = selectors.directory_teams_for(request.user)
+    if not teams:
+        raise PermissionDenied
+    form = ProfessionalForm(request.POST or None, teams=teams)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.professional_save(
+                actor=request.user, team_id=form.chosen_team().pk, data=form.model_data()
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Added to the directory."))
+            return redirect("formulation:directory")
+    professionals = selectors.directory_for(request.user)
+    return render(
+        request, "formulation/directory.html", {"form": form, "professionals": professionals}
+    )

@@ -1,0 +1,603 @@
+"""The timeline drawing (the child's life, from the year before birth to today), server-side
+SVG.
+
+Pure Python: `render_timeline` takes plain dataclasses (built by the caller from its models)
+and returns an SVG document as a string, built with the drawing kit (ecm/drawing.py). The
+same string is used inline in the browser and in the PDF. Every piece of user text is
+escaped, and every fixed user-facing string goes through gettext.
+
+Colour is never the only signal: every category has a text label as well as a colour, dashed
+outlines mark approximate dates, a "!" marks sensitive events, and a key explains them.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils import dateformat
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from ecm.dates import age_on, nth_birthday
+from ecm.drawing import (
+    BORDER,
+    FONT_FAMILY,
+    INK,
+    MARGIN,
+    MUTED,
+    Legend,
+    clean,
+    darker,
+    document,
+    el,
+    escape,
+    text,
+    text_width,
+    truncate,
+)
+
+from .models import Category, Precision
+
+__all__ = [
+    "CATEGORIES",
+    "FONT_FAMILY",
+    "PX_PER_YEAR",
+    "TimelineItem",
+    "render_timeline",
+    "timeline_start",
+]
+
+
+#: Horizontal scale of the timeline.
+PX_PER_YEAR = 120
+
+#: The fill of each category: light enough for black text (contrast well above 7:1), with
+#: distinct hues; the category's label is always shown too.
+CATEGORY_FILLS = {
+    Category.FAMILY: "#FDD49E",
+    Category.EDUCATION: "#B5D4F4",
+    Category.HEALTH: "#BDE5C1",
+    Category.SOCIAL_CARE: "#D8C7F0",
+    Category.OFFENDING: "#F6B3AE",
+    Category.ACCOMMODATION: "#F2E58F",
+    Category.RELATIONSHIPS: "#F6C4DF",
+    Category.LOSS: "#C9C9C9",
+    Category.INTERVENTIONS: "#9EE0D8",
+    Category.OTHER: "#E3D5C3",
+}
+#: Timeline categories: key -> (label, fill), in the key's order.
+CATEGORIES: dict[str, tuple[str, str]] = {c: (c.label, CATEGORY_FILLS[c]) for c in Category}
+
+
+def timeline_start(date_of_birth: datetime.date) -> datetime.date:
+    """Where a child's timeline starts: 1 January of the year before their birth."""
+    return datetime.date(date_of_birth.year - 1, 1, 1)
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    id: int
+    title: str
+    category: str  # one of CATEGORIES (others are drawn as "other")
+    start: datetime.date  # already normalised (month precision: day 1; year: 1 January)
+    end: datetime.date | None = None  # for spans (elongated boxes)
+    precision: str = Precision.DAY
+    sensitive: bool = False
+
+
+_TL_LEFT = 72.0  # room for the row headings
+_TL_RIGHT = 28.0
+_TL_YEAR_TOP = 48.0
+_TL_YEAR_H = 28.0
+_TL_AGE_H = 24.0
+_BOX_H = 38.0
+_LANE_GAP = 6.0
+_BOX_GAP = 6.0
+_MIN_BOX = 76.0
+_MAX_BOX = 210.0
+_MAX_BESIDE = 270.0
+_ALERT = "#9b1c1c"
+_PAD = 7.0
+_TITLE_SIZE = 11.5
+_SUB_SIZE = 10.0
+
+
+def _format_date(day: datetime.date, precision: str) -> str:
+    if precision == Precision.YEAR:
+        return str(day.year)
+    if precision == Precision.MONTH:
+        return dateformat.format(day, "M Y")
+    if precision == Precision.APPROX:
+        if day.month == 1 and day.day == 1:
+            shown = str(day.year)
+        elif day.day == 1:
+            shown = dateformat.format(day, "M Y")
+        else:
+            shown = dateformat.format(day, "j M Y")
+        return _("c. %(date)s") % {"date": shown}
+    return dateformat.format(day, "j M Y")
+
+
+def _date_text(item: TimelineItem) -> str:
+    shown = _format_date(item.start, item.precision)
+    if item.end is not None:
+        end = _format_date(item.end, item.precision)
+        if end != shown:
+            shown += " – " + end
+    return shown
+
+
+class _Axis:
+    def __init__(self, first_year: int, last_year: int):
+        self.first_year = first_year
+        self.last_year = last_year
+        self.start = datetime.date(first_year, 1, 1)
+        self.end = datetime.date(last_year, 12, 31)
+        self.left = _TL_LEFT
+        self.right = _TL_LEFT + (last_year - first_year + 1) * PX_PER_YEAR
+
+    def clamp(self, day: datetime.date) -> datetime.date:
+        return min(max(day, self.start), self.end)
+
+    def x(self, day: datetime.date) -> float:
+        day = self.clamp(day)
+        year_start = datetime.date(day.year, 1, 1)
+        days = (datetime.date(day.year + 1, 1, 1) - year_start).days
+        fraction = (day - year_start).days / days
+        return self.left + (day.year - self.first_year + fraction) * PX_PER_YEAR
+
+    def year_x(self, year: int) -> float:
+        return self.left + (year - self.first_year) * PX_PER_YEAR
+
+
+@dataclass
+class _Event:
+    item: TimelineItem
+    category: str
+    label: str
+    colour: str
+    date_text: str
+    box_x: float
+    box_w: float
+    text_x: float
+    text_w: float
+    inside: bool
+    strip_x: float | None
+    align_end: bool = False
+    lo: float = 0.0
+    hi: float = 0.0
+    lane: int = 0
+
+
+def _layout_event(item: TimelineItem, axis: _Axis) -> _Event:
+    category = item.category if item.category in CATEGORIES else Category.OTHER
+    label, colour = CATEGORIES[category]
+    label = str(label)
+    title = clean(item.title).strip() or _("(untitled)")
+    date_text = _date_text(item)
+    sub = f"{label} · {date_text}"
+    marker = 18.0 if item.sensitive else 0.0
+    text_need = max(text_width(title, _TITLE_SIZE, True), text_width(sub, _SUB_SIZE)) + marker
+    start = axis.clamp(item.start)
+    end = axis.clamp(item.end) if item.end is not None else None
+    if end is not None and end < start:
+        start, end = end, start
+    x0 = axis.x(start)
+    x1 = axis.x(end) if end is not None else x0
+
+    def event(box_x, box_w, text_x, text_w, inside, strip, lo, hi) -> _Event:
+        made = _Event(
+            item,
+            category,
+            label,
+            colour,
+            date_text,
+            box_x,
+            box_w,
+            text_x,
+            text_w - marker,
+            inside,
+            strip,
+        )
+        made.lo, made.hi = lo, hi
+        return made
+
+    if end is None or x1 - x0 < 6:
+        # A point event: a box starting at its date (ending at it near the right edge),
+        # with a dark strip on the side of the date.
+        width = min(max(text_need + 2 * _PAD + 4, _MIN_BOX), _MAX_BOX)
+        text_w = width - 2 * _PAD - 4
+        if x0 + width <= axis.right:
+            return event(x0, width, x0 + _PAD + 4, text_w, True, x0, x0, x0 + width)
+        return event(x0 - width, width, x0 - width + _PAD, text_w, True, x0 - 3, x0 - width, x0)
+    span = x1 - x0
+    if span >= min(text_need + 2 * _PAD, 100.0) and span >= 0.7 * (text_need + 2 * _PAD):
+        # Long enough: the text goes inside (truncated if it must be).
+        return event(x0, span, x0 + _PAD, span - 2 * _PAD, True, None, x0, x1)
+    # A short span: the box shows its real length and the text sits beside it.
+    text_w = min(text_need, _MAX_BESIDE)
+    if x1 + 5 + text_w <= axis.right:
+        return event(x0, span, x1 + 5, text_w, False, None, x0, x1 + 5 + text_w)
+    made = event(x0, span, x0 - 5, text_w, False, None, x0 - 5 - text_w, x1)
+    made.align_end = True  # text to the left of the box, hugging it
+    return made
+
+
+def _assign_lanes(events: list[_Event]) -> int:
+    """Greedy interval colouring: each event goes in the first lane where it fits."""
+    ends: list[float] = []
+    for event in events:
+        for lane, end in enumerate(ends):
+            if end + _BOX_GAP <= event.lo:
+                event.lane = lane
+                ends[lane] = event.hi
+                break
+        else:
+            event.lane = len(ends)
+            ends.append(event.hi)
+    return len(ends)
+
+
+def _draw_event(event: _Event, y: float) -> str:
+    item = event.item
+    title = clean(item.title).strip() or _("(untitled)")
+    tooltip = [title, event.date_text, event.label]
+    if item.sensitive:
+        tooltip.append(_("sensitive"))
+    dark = darker(event.colour)
+    approx = item.precision == Precision.APPROX
+    parts = [
+        el("title", {}, escape("\n".join(tooltip))),
+        el(
+            "rect",
+            {
+                "x": event.box_x,
+                "y": y,
+                "width": event.box_w,
+                "height": _BOX_H,
+                "rx": 4,
+                "fill": event.colour,
+                "stroke": dark,
+                "stroke-width": 1.6 if approx else 1,
+                "stroke-dasharray": "5 3" if approx else None,
+                "data-kind": "event-box",
+            },
+        ),
+    ]
+    if event.strip_x is not None:
+        parts.append(
+            el(
+                "rect",
+                {"x": event.strip_x, "y": y + 3, "width": 3, "height": _BOX_H - 6, "fill": dark},
+            )
+        )
+    width = max(event.text_w, 10.0)
+    line1 = truncate(title, width, _TITLE_SIZE, True)
+    line2 = truncate(f"{event.label} · {event.date_text}", width, _SUB_SIZE)
+    anchor = "end" if event.align_end else "start"
+    parts.append(text(event.text_x, y + 15, line1, _TITLE_SIZE, anchor=anchor, bold=True))
+    parts.append(text(event.text_x, y + 30, line2, _SUB_SIZE, anchor=anchor))
+    if item.sensitive:
+        used = max(text_width(line1, _TITLE_SIZE, True), text_width(line2, _SUB_SIZE))
+        if event.inside:
+            cx = event.box_x + event.box_w - 11
+        elif event.align_end:
+            cx = event.text_x - used - 10
+        else:
+            cx = event.text_x + used + 10
+        parts.append(_sensitive_mark(cx, y + 11, {"data-kind": "sensitive"}))
+    return el(
+        "g",
+        {
+            "id": f"tl-event-{item.id}",
+            "data-kind": "event",
+            "data-category": event.category,
+            "data-lane": event.lane,
+        },
+        "".join(parts),
+    )
+
+
+def _sensitive_mark(cx: float, cy: float, extra: dict[str, object] | None = None) -> str:
+    """The "!" in a circle that marks a sensitive event (`extra` goes on the "!")."""
+    circle = el(
+        "circle",
+        {"cx": cx, "cy": cy, "r": 7, "fill": "#ffffff", "stroke": _ALERT, "stroke-width": 1.4},
+    )
+    return circle + text(cx, cy + 4, "!", 10, anchor="middle", bold=True, fill=_ALERT, extra=extra)
+
+
+def _timeline_key(top: float, width: float) -> tuple[str, float]:
+    key = Legend(top, width)
+    for category, (label, colour) in CATEGORIES.items():
+        label = str(label)
+        px, py = key.place(22 + text_width(label, 11) + 20)
+        key.add(
+            el(
+                "rect",
+                {
+                    "x": px,
+                    "y": py - 8,
+                    "width": 16,
+                    "height": 16,
+                    "rx": 3,
+                    "fill": colour,
+                    "stroke": darker(colour),
+                    "data-category": category,
+                },
+            ),
+            text(px + 22, py + 4, label, 11),
+        )
+    extras = [
+        ("approx", _("approximate date (c.)")),
+        ("span", _("with an end date: box runs from start to end")),
+        ("sensitive", _("sensitive")),
+    ]
+    for kind, label in extras:
+        px, py = key.place(34 + text_width(label, 11) + 20)
+        if kind == "approx":
+            key.add(
+                el(
+                    "rect",
+                    {
+                        "x": px,
+                        "y": py - 8,
+                        "width": 28,
+                        "height": 16,
+                        "rx": 3,
+                        "fill": "#ffffff",
+                        "stroke": INK,
+                        "stroke-dasharray": "5 3",
+                        "stroke-width": 1.4,
+                    },
+                )
+            )
+        elif kind == "span":
+            key.add(
+                el(
+                    "rect",
+                    {
+                        "x": px,
+                        "y": py - 5,
+                        "width": 28,
+                        "height": 10,
+                        "rx": 3,
+                        "fill": "#ffffff",
+                        "stroke": INK,
+                    },
+                )
+            )
+        else:
+            key.add(_sensitive_mark(px + 14, py))
+        key.add(text(px + 34, py + 4, label, 11))
+    return key.render()
+
+
+def _draw_year_axis(axis: _Axis, top: float, marker_top: float, bottom: float) -> str:
+    """Year bands (shaded alternately down the whole drawing), year labels and lines."""
+    grid = []
+    for year in range(axis.first_year, axis.last_year + 1):
+        x = axis.year_x(year)
+        shade = (year - axis.first_year) % 2 == 1
+        if shade:
+            grid.append(
+                el(
+                    "rect",
+                    {
+                        "x": x,
+                        "y": marker_top,
+                        "width": PX_PER_YEAR,
+                        "height": bottom - 4 - marker_top,
+                        "fill": "#f6f7f9",
+                    },
+                )
+            )
+        grid.append(
+            el(
+                "rect",
+                {
+                    "x": x,
+                    "y": top,
+                    "width": PX_PER_YEAR,
+                    "height": _TL_YEAR_H,
+                    "fill": "#dfe6ee" if shade else "#eaeff4",
+                },
+            )
+        )
+        grid.append(
+            text(
+                x + PX_PER_YEAR / 2,
+                top + 19,
+                str(year),
+                13,
+                anchor="middle",
+                bold=True,
+                extra={"data-kind": "year"},
+            )
+        )
+    for year in range(axis.first_year, axis.last_year + 2):
+        x = axis.year_x(year)
+        grid.append(
+            el(
+                "line",
+                {
+                    "x1": x,
+                    "y1": top,
+                    "x2": x,
+                    "y2": bottom - 4,
+                    "stroke": "#c3cad3",
+                    "stroke-width": 1,
+                },
+            )
+        )
+    return el("g", {"data-kind": "year-axis"}, "".join(grid))
+
+
+def _draw_age_axis(
+    axis: _Axis, top: float, date_of_birth: datetime.date, today: datetime.date
+) -> str:
+    """The age row: one band per year of age, from each birthday to the next."""
+    ages = []
+    current_age = age_on(date_of_birth, today) if today >= date_of_birth else -1
+    birth_x = axis.x(date_of_birth)
+    if birth_x - axis.left >= 60:
+        ages.append(
+            text(
+                (axis.left + birth_x) / 2,
+                top + 16,
+                _("before birth"),
+                10.5,
+                anchor="middle",
+                italic=True,
+                fill=MUTED,
+            )
+        )
+    for age in range(current_age + 1):
+        band_start = axis.x(nth_birthday(date_of_birth, age))
+        band_end = axis.x(nth_birthday(date_of_birth, age + 1))
+        if band_start >= axis.right:
+            break
+        band_end = min(band_end, axis.right)
+        ages.append(
+            el(
+                "rect",
+                {
+                    "x": band_start,
+                    "y": top,
+                    "width": max(band_end - band_start, 1.0),
+                    "height": _TL_AGE_H,
+                    "fill": "#fdf0cf" if age % 2 else "#fbe3a8",
+                    "stroke": "#e0c27a",
+                    "stroke-width": 0.6,
+                },
+            )
+        )
+        label = _("age %(age)d") % {"age": age}
+        label_w = text_width(label, 11)
+        centre = (band_start + band_end) / 2
+        centre = min(max(centre, axis.left + label_w / 2 + 2), axis.right - label_w / 2 - 2)
+        ages.append(text(centre, top + 16, label, 11, anchor="middle", extra={"data-kind": "age"}))
+    return el("g", {"data-kind": "age-axis"}, "".join(ages))
+
+
+def _draw_markers(
+    axis: _Axis, top: float, bottom: float, date_of_birth: datetime.date, today: datetime.date
+) -> list[str]:
+    """The dashed lines of the birth and of today, with their labels."""
+    body = []
+    birth_x = axis.x(date_of_birth)
+    today_x = axis.x(today)
+    for x, label, anchor, colour in (
+        (birth_x, _("birth"), "start", "#2b2b2b"),
+        (today_x, _("today"), "end", "#8a1c1c"),
+    ):
+        body.append(
+            el(
+                "line",
+                {
+                    "x1": x,
+                    "y1": top,
+                    "x2": x,
+                    "y2": bottom - 4,
+                    "stroke": colour,
+                    "stroke-width": 1.4,
+                    "stroke-dasharray": "6 4",
+                    "data-kind": f"marker-{'birth' if anchor == 'start' else 'today'}",
+                },
+            )
+        )
+        body.append(
+            text(
+                x + (4 if anchor == "start" else -4),
+                top + 14,
+                label,
+                10.5,
+                anchor=anchor,
+                bold=True,
+                fill=colour,
+            )
+        )
+    return body
+
+
+def _draw_nothing_yet(axis: _Axis, top: float) -> list[str]:
+    """Where the events would be, a dashed box that says there are none yet."""
+    message = _("Nothing to show yet: no events have been added to the timeline.")
+    box = el(
+        "rect",
+        {
+            "x": axis.left + 12,
+            "y": top + 2,
+            "width": text_width(message, 13) + 32,
+            "height": _BOX_H,
+            "rx": 6,
+            "fill": "#ffffff",
+            "stroke": BORDER,
+            "stroke-dasharray": "5 4",
+        },
+    )
+    return [
+        box,
+        text(axis.left + 28, top + 26, message, 13, fill=MUTED, extra={"data-kind": "empty"}),
+    ]
+
+
+def render_timeline(
+    items: list[TimelineItem],
+    *,
+    date_of_birth: datetime.date,
+    today: datetime.date,
+    title: str,
+) -> str:
+    """Draw the child's timeline as a standalone SVG document string.
+
+    Years run along the top from the year before birth to the current year, with the
+    child's age underneath; events are boxes at their dates, stacked into as many lanes as
+    needed so that none overlap.
+    """
+    title = clean(title)
+    last_year = max(today.year, date_of_birth.year)
+    axis = _Axis(timeline_start(date_of_birth).year, last_year)
+    width = axis.right + _TL_RIGHT
+
+    events = sorted(
+        (_layout_event(item, axis) for item in items),
+        key=lambda e: (e.lo, e.hi, e.item.start, e.item.id),
+    )
+    lanes = _assign_lanes(events)
+
+    year_top = _TL_YEAR_TOP
+    age_top = year_top + _TL_YEAR_H
+    marker_top = age_top + _TL_AGE_H
+    events_top = marker_top + 22
+    events_h = max(lanes, 1) * (_BOX_H + _LANE_GAP) + 8
+    events_bottom = events_top + events_h
+
+    body: list[str] = [
+        text(MARGIN, 30, truncate(title, width - 2 * MARGIN, 16, True), 16, bold=True),
+        _draw_year_axis(axis, year_top, marker_top, events_bottom),
+        _draw_age_axis(axis, age_top, date_of_birth, today),
+        text(axis.left - 8, year_top + 19, _("Year"), 11, anchor="end", bold=True, fill=MUTED),
+        text(axis.left - 8, age_top + 16, _("Age"), 11, anchor="end", bold=True, fill=MUTED),
+        *_draw_markers(axis, marker_top, events_bottom, date_of_birth, today),
+    ]
+    if events:
+        body.extend(
+            _draw_event(e, events_top + e.lane * (_BOX_H + _LANE_GAP))
+            for e in sorted(events, key=lambda e: (e.item.start, e.lane, e.item.id))
+        )
+    else:
+        body.extend(_draw_nothing_yet(axis, events_top))
+
+    key_svg, key_h = _timeline_key(events_bottom + 10, width)
+    body.append(key_svg)
+    height = events_bottom + 10 + key_h + MARGIN
+
+    count = len(events)
+    desc = ngettext(
+        "Timeline with %(count)d event, from %(first)d to %(last)d.",
+        "Timeline with %(count)d events, from %(first)d to %(last)d.",
+        count,
+    ) % {"count": count, "first": axis.first_year, "last": axis.last_year}
+    return document("timeline", width, height, title, desc, body)
