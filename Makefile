@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 PYTHON ?= $(shell scripts/find-python)
 # The templates djLint formats and checks (its settings are in pyproject.toml).
 # formulation/templates and monitoring/templates join once they are formatted.
-TEMPLATES := templates referrals/templates reviews/templates supervision/templates
+TEMPLATES := templates referrals/templates formulation/templates reviews/templates \
+             supervision/templates monitoring/templates
 
 .PHONY: run test lint install install-dev format clean bench-report bench-reminders bench
 
@@ -49,6 +50,8 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/djlint --check --lint $(TEMPLATES)
+	@! grep -rnE --include='*.html' '.{121,}' $(TEMPLATES) || { echo "error: template lines over 120 characters (above)"; exit 1; }
+	# lint-imports (import-linter) joins here once formulation's parts no longer import each other round
 	DJANGO_SETTINGS_MODULE=ecm.settings.development $(PY) manage.py makemigrations --check --dry-run
 	ECM_ENV_FILE=.env.example docker-compose --env-file .env.example config --quiet
 

@@ -81,9 +81,6 @@ def audit_record(
     )
 
 
-_BOOKKEEPING = {"version", "updated_at", "created_at"}
-
-
 def audit_case_record(
     actor, action: str, obj: models.Model, case: Case, fields=(), detail: str = ""
 ) -> AuditEvent:
@@ -98,18 +95,3 @@ def audit_case_record(
         changed_fields=fields,
         detail=detail,
     )
-
-
-def changed_field_names(instance: models.Model, before: dict) -> list[str]:
-    """Names of the concrete fields whose value differs from the `before` snapshot."""
-    names = []
-    for field in instance._meta.concrete_fields:
-        if field.name in _BOOKKEEPING:
-            continue
-        if field.attname in before and before[field.attname] != getattr(instance, field.attname):
-            names.append(field.name)
-    return names
-
-
-def snapshot(instance: models.Model) -> dict:
-    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}

@@ -40,33 +40,6 @@ def add_service_errors(form: forms.Form, exc) -> None:
             form.add_error(None, message)
 
 
-def bootstrap(form: forms.Form) -> None:
-    """Give hand-laid-out fields Bootstrap's classes (crispy does this for the rest)."""
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.HiddenInput):
-            continue
-        if isinstance(widget, forms.CheckboxInput):
-            css = "form-check-input"
-        elif isinstance(widget, forms.Select):
-            css = "form-select"
-        else:
-            css = "form-control"
-        widget.attrs.setdefault("class", css)
-
-
-def mark_invalid(form: forms.Form) -> None:
-    """For hand-laid-out fields: flag the fields with errors for Bootstrap and for screen
-    readers (their messages are in an element with id "<field id>-errors")."""
-    for name in form.errors:
-        if name not in form.fields:
-            continue
-        attrs = form.fields[name].widget.attrs
-        attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
-        attrs["aria-invalid"] = "true"
-        attrs["aria-describedby"] = f"{form[name].auto_id}-errors"
-
-
 class ChildCaseForm(forms.ModelForm):
     """Register a child known to the YOT and open a potential ECM case for them."""
 

@@ -317,6 +317,11 @@ class Case(models.Model):
         return case_reference(self.pk)
 
     @property
+    def team_ids(self) -> list[int]:
+        """The owning team and the central team the case was referred to, if any."""
+        return [t for t in (self.team_id, self.referred_to_id) if t]
+
+    @property
     def is_open(self) -> bool:
         """Not closed and not turned down: an open case can change; an ended one is
         read-only for every role (re-open it as a new episode to change anything)."""

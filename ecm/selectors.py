@@ -35,7 +35,7 @@ def team_members(team_ids: Iterable[int], roles: Iterable[str] | None = None) ->
 
 def case_team_members(case: Case, roles: Iterable[str] | None = None) -> QuerySet[User]:
     """`team_members` of the case's owning team and of the team it was referred to."""
-    return team_members([t for t in (case.team_id, case.referred_to_id) if t], roles)
+    return team_members(case.team_ids, roles)
 
 
 def members_by_team(

@@ -17,11 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from .access import OWNER_ROLES, access_for
 from .audit import audit_record
-from .editing import (
-    StaleEditError,  # noqa: F401 (formulation still reaches it here)
-    check_version,
-    model_update,
-)
+from .editing import check_version, model_update
 from .models import (
     AuditEvent,
     Case,

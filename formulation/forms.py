@@ -5,8 +5,6 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from django import forms
 
-from .meeting.selectors import case_staff
-
 
 def row_helper() -> FormHelper:
     """For a form whose controls sit in a table row or a line of text: each label is read
@@ -34,20 +32,8 @@ class RemoveForm(forms.Form):
         self.fields["delete"].queryset = queryset
 
 
-# Old names, kept for the callers in other apps (reviews) until they use
-# formulation.meeting.selectors.case_staff (or ecm.selectors.team_members) instead.
-def team_people(case):
-    return case_staff(case)
-
-
-def team_people_with_role(case, role: str):
-    return case_staff(case, [role])
-
-
 __all__ = [
     "ModelDataMixin",
     "RemoveForm",
     "row_helper",
-    "team_people",
-    "team_people_with_role",
 ]

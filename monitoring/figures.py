@@ -24,9 +24,8 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
-    Window,
 )
-from django.db.models.functions import FirstValue, Sign
+from django.db.models.functions import Sign
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -969,9 +968,8 @@ def _timeliness_rows(c, review_counts, referral_time, cov) -> list[Row]:
 
 def _report_time_rows(team_ids, period: Period) -> list[Row]:
     meetings = (
-        Meeting.objects.filter(
-            period.moments("starts_at"), **_within(team_ids), status=Meeting.Status.HELD
-        )
+        Meeting.objects.formulation_meetings()
+        .filter(period.moments("starts_at"), **_within(team_ids))
         .annotate(final_at=Min("case__report__versions__finalised_at"))
         .annotate(
             days=ExpressionWrapper(F("final_at") - F("starts_at"), output_field=DurationField())
@@ -1006,16 +1004,6 @@ def _attendance_rows(team_ids, period: Period) -> list[Row]:
     ]
 
 
-def trm_at_formulation() -> Window:
-    """Over TRM placements: their case's stage (its number) placed at its first formulation
-    meeting (of two meetings at the same moment, the earlier made)."""
-    return Window(
-        FirstValue("stage__number"),
-        partition_by=[F("meeting__case_id")],
-        order_by=[F("meeting__starts_at").asc(), F("meeting_id").asc()],
-    )
-
-
 def trm_latest(by: dt.date) -> Subquery:
     """For a TRM placement: its case's stage (its number) recorded last up to `by` (of two
     records of a day, the later made)."""
@@ -1036,15 +1024,14 @@ TRM_LABELS = {
 
 
 def trm_movement(team_ids, period: Period):
-    """The TRM placements of the cases open in the period, each with its case's `trm_move`:
-    the sign of the case's stage at the latest review up to the end of the period minus its
-    stage at formulation (1 up, 0 the same, -1 down; None without a stage at a review). A case
-    placed again at a later meeting has several placements, all with the same `trm_move`:
-    count their `meeting__case_id` distinct. (A filter on `trm_move` applies after the window,
-    as Django does for any expression with a window in it.)"""
+    """The TRM placements at the formulation meetings (each case's first held meeting) of the
+    cases open in the period, each with its case's `trm_move`: the sign of the case's stage at
+    the latest review up to the end of the period minus its stage at formulation (1 up, 0 the
+    same, -1 down; None without a stage at a review). One placement per case."""
     cases = Case.objects.filter(scope(team_ids), open_in(period))
-    return TRMPlacement.objects.filter(meeting__case__in=cases).annotate(
-        trm_move=Sign(trm_latest(period.end) - trm_at_formulation(), output_field=IntegerField())
+    at_formulation = Meeting.objects.formulation_meetings().filter(case__in=cases)
+    return TRMPlacement.objects.filter(meeting__in=at_formulation).annotate(
+        trm_move=Sign(trm_latest(period.end) - F("stage__number"), output_field=IntegerField())
     )
 
 

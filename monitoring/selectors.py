@@ -95,6 +95,7 @@ def pipeline_board(user: User) -> list[dict]:
             "label": label,
             "cases": columns[key],
             "count": stats.get(key, {}).get("n", 0),
+            "more": stats.get(key, {}).get("n", 0) - len(columns[key]),
             "mean_days": round(stats[key]["mean"].total_seconds() / 86400)
             if key in stats and stats[key]["mean"] is not None
             else None,

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from ecm import services as core
 from ecm.models import CaseStatus
-from formulation.models import Meeting
-from formulation.selectors import stages_for
+from formulation.meeting.selectors import formulation_meeting
+from formulation.trm.selectors import stages_for
 
 from . import selectors, services
 from .models import OutcomeDomain, RecommendationProgress, Review
@@ -30,7 +30,7 @@ def seed(ctx) -> None:
         case.refresh_from_db()
         if path not in ("active", "closed", "reopened") or case.status != CaseStatus.ACTIVE:
             continue
-        meeting = case.meetings.filter(status=Meeting.Status.HELD).order_by("starts_at").first()
+        meeting = formulation_meeting(case)
         if meeting is None or case.reviews.exists():
             continue
         _after_formulation(case, meeting, ctx, rich=first)

@@ -22,9 +22,7 @@ def review_due(today: dt.date):
     latest = Review.objects.filter(case=OuterRef("pk"), next_review_on__isnull=False).order_by(
         "-held_on", "-pk"
     )
-    first = Meeting.objects.filter(
-        case=OuterRef("pk"), status=Meeting.Status.HELD, review_at__isnull=False
-    ).order_by("starts_at")
+    first = Meeting.objects.formulation_meetings().filter(case=OuterRef("pk"))
     rows = (
         Case.objects.filter(status=CaseStatus.ACTIVE)
         .annotate(

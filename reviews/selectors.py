@@ -214,9 +214,9 @@ def _due(case: Case, reviews) -> dt.date | None:
             .values_list("next_review_on", flat=True)
             .first()
         )
-    meeting = (
-        case.meetings.filter(status=Meeting.Status.HELD, review_at__isnull=False)
-        .order_by("starts_at")
+    meeting = (  # the first review date is the one set at the formulation meeting
+        Meeting.objects.formulation_meetings()
+        .filter(case=case)
         .values_list("review_at", flat=True)
         .first()
     )
@@ -275,7 +275,7 @@ def trajectory_svg(user: User, case: Case) -> str:
     explain the moves (linked to the timeline)."""
     from django.utils.translation import gettext as _
 
-    from formulation.selectors import stages_for
+    from formulation.trm.selectors import stages_for
 
     from . import trajectory
 

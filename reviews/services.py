@@ -17,8 +17,9 @@ from ecm.access import access_for
 from ecm.audit import audit_case_record as _audit
 from ecm.editing import check_version, model_update
 from ecm.models import AuditEvent, Case, ClosureReason, User
-from formulation.models import Meeting, ReportSection, TRMStage
-from formulation.selectors import stages_for
+from formulation.meeting.selectors import formulation_meeting
+from formulation.models import ReportSection, TRMStage
+from formulation.trm.selectors import stages_for
 from referrals.models import Offence
 
 from . import selectors
@@ -59,15 +60,6 @@ def require_open(case: Case) -> None:
 
 def _locked_case(case: Case) -> Case:
     return Case.objects.select_for_update().select_related("child").get(pk=case.pk)
-
-
-def formulation_meeting(case: Case) -> Meeting | None:
-    return (
-        case.meetings.filter(status=Meeting.Status.HELD)
-        .select_related("trm_placement__stage")
-        .order_by("starts_at")
-        .first()
-    )
 
 
 # --- Reviews ---

@@ -20,9 +20,10 @@ from ecm.editing import StaleEditError, form_with_saved_version
 from ecm.forms import add_service_errors
 from ecm.models import AuditEvent, CaseStatus, Role
 from ecm.selectors import case_get_for, case_team_members
+from formulation.meeting.selectors import formulation_meeting
 from formulation.models import ReportSection
-from formulation.report_views import due_label
-from formulation.selectors import stages_for
+from formulation.report.selectors import due_label
+from formulation.trm.selectors import stages_for
 
 from . import selectors, services
 from .forms import (
@@ -225,7 +226,7 @@ def _review_context(request, review, **extra):
     case = review.case
     user = request.user
     record = getattr(review, "trm_record", None)
-    meeting = services.formulation_meeting(case)
+    meeting = formulation_meeting(case)
     placement = getattr(meeting, "trm_placement", None) if meeting else None
     ctx = {
         "case": case,

@@ -34,8 +34,6 @@ from django.utils import timezone  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
 from ecm.models import Case, Child, Membership, Role, Team, User  # noqa: E402
-from formulation import pdf  # noqa: E402
-from formulation import report_services as services  # noqa: E402
 from formulation.models import (  # noqa: E402
     Agency,
     Category,
@@ -48,6 +46,7 @@ from formulation.models import (  # noqa: E402
     TRMPlacement,
     TRMStage,
 )
+from formulation.report import pdf, services  # noqa: E402
 
 RUNS = 3
 TIMELINE_EVENTS = 300

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from ecm.access import access_for
 from ecm.models import Case, CaseStatus, Team, User
-from ecm.selectors import case_list_for, team_members
+from ecm.selectors import case_list_for
 from referrals.models import Decision, EligibilityCheck
 from referrals.services import consent_status
 
@@ -53,16 +53,6 @@ def formulation_meeting(case: Case) -> Meeting | None:
     )
 
 
-def case_team_ids(case: Case) -> list[int]:
-    """The teams that work on the case: its own, and the central team it was referred to."""
-    return [team_id for team_id in (case.team_id, case.referred_to_id) if team_id]
-
-
-def case_staff(case: Case, roles=None) -> QuerySet[User]:
-    """The active people of the case's teams (holding one of `roles`, if given)."""
-    return team_members(case_team_ids(case), roles)
-
-
 def directory_teams_for(user: User) -> list[Team]:
     """The teams whose directory of partner professionals the user keeps."""
     return list(Team.objects.filter(pk__in=access_for(user).formulation_team_ids()))
@@ -70,7 +60,7 @@ def directory_teams_for(user: User) -> list[Team]:
 
 def directory_for(user: User, case: Case | None = None) -> QuerySet[Professional]:
     """The partner professionals of the case's teams, or of every team of the user."""
-    team_ids = case_team_ids(case) if case else access_for(user).team_ids()
+    team_ids = case.team_ids if case else access_for(user).team_ids()
     return Professional.objects.filter(is_active=True, team_id__in=team_ids).order_by("name")
 
 

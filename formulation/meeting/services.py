@@ -23,6 +23,7 @@ from ecm.audit import audit_record
 from ecm.editing import check_version, model_update
 from ecm.models import AuditEvent, Case, CaseStatus, Role, User
 from ecm.queueing import queue_task
+from ecm.selectors import case_team_members
 from referrals.services import consent_status, has_valid_ecm_consent
 
 from ..report.models import Report
@@ -35,7 +36,6 @@ from .models import (
     Professional,
     Recommendation,
 )
-from .selectors import case_staff, case_team_ids
 
 #: The Celery task that sends one invitation e-mail (formulation/meeting/tasks.py).
 SEND_INVITATION = "formulation.send_invitation"
@@ -85,14 +85,14 @@ def meeting_schedule(
         errors.append(_("The meeting date and time must be in the future."))
     if not location.strip() and not online_link.strip():
         errors.append(_("Give a place or an online meeting link."))
-    if not case_staff(case, [Role.SENIOR_PRACTITIONER]).filter(pk=chair.pk).exists():
+    if not case_team_members(case, [Role.SENIOR_PRACTITIONER]).filter(pk=chair.pk).exists():
         errors.append(
             _(
                 "The chair must be a senior practitioner of this case's team or the "
                 "central ECM team."
             )
         )
-    if not case_staff(case, [Role.PSYCHOLOGIST]).filter(pk=psychologist.pk).exists():
+    if not case_team_members(case, [Role.PSYCHOLOGIST]).filter(pk=psychologist.pk).exists():
         errors.append(_("Choose a psychologist of this case's team or the central ECM team."))
     if errors:
         raise ValidationError(errors)
@@ -171,7 +171,7 @@ def invitation_add(
     case = meeting.case
     _require(access_for(actor).can_prepare_formulation(case))
     if professional is not None:
-        if professional.team_id not in case_team_ids(case):
+        if professional.team_id not in case.team_ids:
             raise PermissionDenied
         name, role, agency = professional.name, professional.role, professional.agency
         email = email or professional.email

@@ -15,7 +15,7 @@ from ecm.audit import audit_case_record, audit_record
 from ecm.editing import StaleEditError, form_with_saved_version
 from ecm.forms import add_service_errors
 from ecm.models import AuditEvent, Role
-from ecm.selectors import case_get_for
+from ecm.selectors import case_get_for, case_team_members
 from referrals.services import consent_status
 
 from ..report import selectors as report_selectors
@@ -63,11 +63,11 @@ def schedule(request, pk: int):
     case = case_get_for(request.user, pk)
     if not access_for(request.user).can_schedule_meeting(case):
         raise PermissionDenied
-    chairs = selectors.case_staff(case, [Role.SENIOR_PRACTITIONER])
+    chairs = case_team_members(case, [Role.SENIOR_PRACTITIONER])
     form = ScheduleForm(
         request.POST or None,
         chairs=chairs,
-        psychologists=selectors.case_staff(case, [Role.PSYCHOLOGIST]),
+        psychologists=case_team_members(case, [Role.PSYCHOLOGIST]),
         initial={"chair": request.user.pk if chairs.filter(pk=request.user.pk).exists() else None},
     )
     if request.method == "POST" and form.is_valid():
@@ -133,7 +133,7 @@ def _meeting_context(request, meeting: Meeting, **forms):
         "trm_form": TRMPlacementForm(stages=stages, initial=placed),
         "recommendation_form": RecommendationForm(
             stages=stages,
-            people=selectors.case_staff(case),
+            people=case_team_members(case),
             initial={"sequence": len(recommendations) + 1},
         ),
         "framework": trm_selectors.active_framework(case),
@@ -267,7 +267,7 @@ def recommendation_add(request, pk: int):
     def build(meeting):
         case = meeting.case
         stages = trm_selectors.stages_for(case)
-        return RecommendationForm(request.POST, stages=stages, people=selectors.case_staff(case))
+        return RecommendationForm(request.POST, stages=stages, people=case_team_members(case))
 
     def act(meeting, form):
         services.recommendation_add(actor=request.user, meeting=meeting, data=form.model_data())

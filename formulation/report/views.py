@@ -22,10 +22,10 @@ from ecm.audit import audit_case_record
 from ecm.editing import StaleEditError, form_with_saved_version
 from ecm.forms import add_service_errors
 from ecm.models import AuditEvent
-from ecm.selectors import case_get_for
+from ecm.selectors import case_get_for, case_team_members
 
 from ..meeting.forms import RecommendationForm
-from ..meeting.selectors import case_staff, formulation_meeting
+from ..meeting.selectors import formulation_meeting
 from ..meeting.services import recommendation_add, recommendation_delete
 from ..trm.selectors import stages_for
 from . import pdf, selectors, services
@@ -159,7 +159,7 @@ def _context(request, case, report, **forms) -> dict:
         "amend_form": AmendForm(),
         "recommendation_form": RecommendationForm(
             stages=stages_for(case),
-            people=case_staff(case),
+            people=case_team_members(case),
             initial={"sequence": len(recommendations) + 1},
         )
         if editable
@@ -346,7 +346,9 @@ def report_recommendation(request, pk: int):
 
     def build(report):
         case = report.case
-        return RecommendationForm(request.POST, stages=stages_for(case), people=case_staff(case))
+        return RecommendationForm(
+            request.POST, stages=stages_for(case), people=case_team_members(case)
+        )
 
     success, anchor = _("Recommendation added."), "section-recommendations"
     return _form_post(request, pk, "recommendation_form", build, add, success, anchor)

@@ -81,8 +81,8 @@ def test_large_report_pdf_rendered_by_a_real_worker(redis_worker, world, setting
     from django.urls import reverse
     from django.utils import timezone
 
-    from formulation import report_services
     from formulation.models import Meeting, ReportRender, TimelineEvent
+    from formulation.report import services as report_services
 
     settings.REPORT_PDF_INLINE_LIMIT = 1
     for year in (2015, 2020):

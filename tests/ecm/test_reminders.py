@@ -104,7 +104,7 @@ def test_catch_up_after_the_scheduler_was_down_sends_once(world):
 
 
 def test_accuracy_check_after_three_working_days(world):
-    from formulation import report_services as rs
+    from formulation.report import services as rs
 
     meeting = held_meeting(world, dt.date(2026, 3, 1))
     report = rs.report_start(actor=world.psychologist, case=world.case)

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from ecm import services
+from ecm.editing import StaleEditError
 from ecm.models import AuditEvent, Case, ClosureReason
 from tests.factories import CaseFactory, ChildFactory
 
@@ -79,7 +80,7 @@ def test_stale_version_is_refused_not_overwritten(world):
     services.case_allocate(
         actor=world.senior, case=case, case_manager=world.case_manager_2, expected_version=stale
     )
-    with pytest.raises(services.StaleEditError):
+    with pytest.raises(StaleEditError):
         services.case_allocate(
             actor=world.manager, case=case, case_manager=None, expected_version=stale
         )

@@ -14,8 +14,8 @@ from django.utils.formats import date_format
 from pypdf import PdfReader
 
 from ecm.dates import add_months
+from ecm.editing import StaleEditError
 from ecm.models import AuditEvent
-from ecm.services import StaleEditError
 from formulation.meeting import services
 from formulation.models import (
     FamilyMember,

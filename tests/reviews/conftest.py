@@ -5,8 +5,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from formulation import services as formulation_services
+from formulation.meeting import services as meeting_services
 from formulation.models import Meeting, TRMFramework
+from formulation.trm import services as trm_services
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def formulated(world):
         status=Meeting.Status.HELD,
         review_at=timezone.now() + dt.timedelta(days=5),
     )
-    formulation_services.trm_placement_save(
+    trm_services.trm_placement_save(
         actor=world.psychologist,
         meeting=meeting,
         stage=TRMFramework.objects.get(code="practice-stages").stages.get(number=3),
@@ -31,7 +32,7 @@ def formulated(world):
         intervention_recommendation="Keep going.",
     )
     for n in (1, 2):
-        formulation_services.recommendation_add(
+        meeting_services.recommendation_add(
             actor=world.psychologist,
             meeting=meeting,
             data={"intervention": f"Recommendation {n}", "owner_agency": "yot", "sequence": n},

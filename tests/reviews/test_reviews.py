@@ -12,8 +12,8 @@ from django.utils import timezone
 from ecm import services as core
 from ecm.editing import StaleEditError
 from ecm.models import Case
-from formulation import services as formulation_services
 from formulation.models import TimelineEvent, TRMFramework
+from formulation.timeline import services as timeline_services
 from referrals.models import Offence
 from reviews import selectors, services
 from reviews.models import (
@@ -370,7 +370,7 @@ def test_closure_makes_the_case_read_only_for_every_role(client, world, formulat
         with pytest.raises(ValidationError, match="read-only"):
             services.trm_stage_record(actor=user, review=review, stage=stage(2), explanation="x")
         with pytest.raises(PermissionDenied):  # the formulation workspace too
-            formulation_services.timeline_event_save(
+            timeline_services.timeline_event_save(
                 actor=user,
                 case=formulated,
                 data={"title": "x", "category": "family", "start_date": TODAY},
@@ -381,7 +381,7 @@ def test_closure_makes_the_case_read_only_for_every_role(client, world, formulat
 
 
 def test_reopening_carries_the_timeline_and_the_formulation(world, formulated):
-    from formulation import report_services as rs
+    from formulation.report import services as rs
 
     TimelineEvent.objects.create(
         child=formulated.child, title="Moved school", category="education", start_date=TODAY

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from ecm.models import Case, Role
 from formulation.models import Meeting, Recommendation
-from formulation.selectors import stages_for
-from formulation.services import trm_placement_save
+from formulation.trm.selectors import stages_for
+from formulation.trm.services import trm_placement_save
 from referrals.models import Offence
 from reviews.models import (
     Closure,
