@@ -43,15 +43,15 @@ test: install-dev
 	@scripts/install-system-packages test
 	scripts/run-tests $(ARGS)
 
-## Static checks: ruff, templates formatted and linted (djLint), migrations up to date,
-## compose file valid.
+## Static checks: ruff, templates formatted and linted (djLint), the apps' import layers and
+## no import cycles (import-linter), migrations up to date, compose file valid.
 lint: install-dev
 	@scripts/install-system-packages lint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/djlint --check --lint $(TEMPLATES)
 	@! grep -rnE --include='*.html' '.{121,}' $(TEMPLATES) || { echo "error: template lines over 120 characters (above)"; exit 1; }
-	# lint-imports (import-linter) joins here once formulation's parts no longer import each other round
+	$(VENV)/bin/lint-imports --no-cache
 	DJANGO_SETTINGS_MODULE=ecm.settings.development $(PY) manage.py makemigrations --check --dry-run
 	ECM_ENV_FILE=.env.example docker-compose --env-file .env.example config --quiet
 

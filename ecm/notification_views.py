@@ -65,7 +65,9 @@ def notifications_read_all(request):
 
 @require_http_methods(["GET", "POST"])
 def notification_preferences(request):
-    pref, _created = NotificationPreference.objects.get_or_create(user=request.user)
+    # Nothing is written until the person saves (a GET only reads; the default applies).
+    pref = NotificationPreference.objects.filter(user=request.user).first()
+    pref = pref or NotificationPreference(user=request.user)
     form = PreferenceForm(request.POST or None, instance=pref)
     if request.method == "POST" and form.is_valid():
         form.save()

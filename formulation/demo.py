@@ -25,7 +25,6 @@ from .models import (
 )
 from .report import services as reports
 from .timeline import services as timeline
-from .trm import services as trm
 
 PROFESSIONALS = [
     ("Bethan Rowlands", "Social worker", "social_services", "b.rowlands@example.org"),
@@ -286,7 +285,7 @@ def _held_meeting(case, senior, psychologist, *, full: bool) -> None:
         },
     )
     if stages:
-        trm.trm_placement_save(
+        services.trm_placement_save(
             actor=psychologist,
             meeting=meeting,
             stage=stages[0],
@@ -302,7 +301,7 @@ def _held_meeting(case, senior, psychologist, *, full: bool) -> None:
         ("Boxing club twice a week, transport arranged.", "medium"),
     ]
     for order, (text, priority) in enumerate(recs if full else recs[:2], start=1):
-        services.recommendation_add(
+        reports.recommendation_add(
             actor=psychologist,
             meeting=meeting,
             data={

@@ -11,6 +11,7 @@ from .meeting.models import (
     Meeting,
     Professional,
     Recommendation,
+    TRMPlacement,
 )
 from .report.models import (
     REQUIRED_SECTIONS,
@@ -23,7 +24,7 @@ from .report.models import (
     ReportVersion,
 )
 from .timeline.models import Category, Precision, SummaryItem, TimelineEvent
-from .trm.models import TeamFormulationSettings, TRMFramework, TRMPlacement, TRMStage
+from .trm.models import TeamFormulationSettings, TRMFramework, TRMStage
 
 __all__ = [
     "REQUIRED_SECTIONS",

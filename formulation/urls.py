@@ -4,7 +4,6 @@ from .genogram import views as genogram
 from .meeting import views as meeting
 from .report import views as report
 from .timeline import views as timeline
-from .trm import views as trm
 
 app_name = "formulation"
 
@@ -32,13 +31,15 @@ urlpatterns = [
     path("meetings/<int:pk>/checklist/", meeting.checklist_tick, name="checklist"),
     path("meetings/<int:pk>/minutes/", meeting.minutes, name="minutes"),
     path("meetings/<int:pk>/developmental-map/", meeting.developmental_map, name="dmap"),
-    path("meetings/<int:pk>/trm/", trm.trm_placement, name="trm"),
+    path("meetings/<int:pk>/trm/", meeting.trm_placement, name="trm"),
     path(
-        "meetings/<int:pk>/recommendations/", meeting.recommendation_add, name="recommendation_add"
+        "meetings/<int:pk>/recommendations/",
+        report.meeting_recommendation_add,
+        name="recommendation_add",
     ),
     path(
         "meetings/<int:pk>/recommendations/<int:rec_id>/delete/",
-        meeting.recommendation_delete,
+        report.meeting_recommendation_delete,
         name="recommendation_delete",
     ),
     path("meetings/<int:pk>/held/", meeting.mark_held, name="held"),

@@ -86,6 +86,7 @@ class Review(models.Model):
             models.Index(
                 fields=["held_on", "case"],
                 name="review_late_idx",
+                # Kind.AD_HOC (Meta cannot see the model's own names).
                 condition=Q(held_on__gt=models.F("due_on")) & ~Q(kind="ad_hoc"),
             ),
         ]
@@ -186,7 +187,7 @@ class Action(models.Model):
         indexes = [
             models.Index(fields=["case", "status", "due_on"], name="action_case_status_idx"),
             models.Index(fields=["owner_user", "status", "due_on"], name="action_owner_idx"),
-            models.Index(  # monitoring: open actions overdue
+            models.Index(  # monitoring: open actions overdue (status Status.OPEN)
                 fields=["due_on", "case"], name="action_open_due_idx", condition=Q(status="open")
             ),
         ]

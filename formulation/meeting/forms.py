@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from ecm.forms import DateTimeInput
 
 from ..forms import ModelDataMixin, row_helper
+from ..trm.models import TRMStage
 from .models import Agency, ChecklistTick, Invitation, Meeting, Professional, Recommendation
 
 
@@ -204,3 +205,20 @@ class RecommendationForm(ModelDataMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["trm_stage"].queryset = stages
         self.fields["owner_user"].queryset = people
+
+
+class TRMPlacementForm(forms.Form):
+    stage = forms.ModelChoiceField(label=_("TRM stage"), queryset=TRMStage.objects.none())
+    presentation = forms.CharField(
+        label=_("Presentation"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    underlying_need = forms.CharField(
+        label=_("Underlying need"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    intervention_recommendation = forms.CharField(
+        label=_("Intervention recommendation"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, stages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].queryset = stages

@@ -292,3 +292,21 @@ class Recommendation(models.Model):
 
     def __str__(self) -> str:
         return self.intervention[:60]
+
+
+class TRMPlacement(models.Model):
+    """The psychologist's placement of the child on the TRM (keeps its framework version
+    through the stage it points to)."""
+
+    meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="trm_placement")
+    stage = models.ForeignKey(TRMStage, verbose_name=_("TRM stage"), on_delete=models.PROTECT)
+    presentation = models.TextField(_("presentation"))
+    underlying_need = models.TextField(_("underlying need"))
+    intervention_recommendation = models.TextField(_("intervention recommendation"))
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    placed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return str(self.stage)

@@ -11,7 +11,7 @@ from functools import partial
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
-from django.db import models, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ from ecm.queueing import queue_task
 from ecm.selectors import case_team_members
 from referrals.services import consent_status, has_valid_ecm_consent
 
-from ..report.models import Report
+from ..trm.models import TRMStage
 from .ics import meeting_ics
 from .models import (
     ChecklistTick,
@@ -34,7 +34,7 @@ from .models import (
     Invitation,
     Meeting,
     Professional,
-    Recommendation,
+    TRMPlacement,
 )
 
 #: The Celery task that sends one invitation e-mail (formulation/meeting/tasks.py).
@@ -369,51 +369,6 @@ def developmental_map_save(*, actor: User, meeting: Meeting, data: dict) -> Deve
     return dmap
 
 
-def _require_recommendations_open(actor: User, case: Case) -> Report | None:
-    """Recommendations belong to the meeting until the psychologist starts the report; from
-    then on only the psychologist changes them, and a final report first needs an amendment.
-    Locks the report, so a change cannot slip in beside a finalise; returns it (or None)."""
-    report = Report.objects.select_for_update().filter(case=case).first()
-    _require(access_for(actor).can_change_recommendations(case, report))
-    if report is not None and report.status == Report.Status.FINAL:
-        raise ValidationError(
-            _(
-                "The report is final. Start an amendment (with its reason) to change the "
-                "recommendations."
-            )
-        )
-    return report
-
-
-def _recommendations_changed(report: Report | None) -> None:
-    """A change of the recommendations is a change of the draft: earlier approvals and open
-    forms are out of date."""
-    if report is not None:
-        Report.objects.filter(pk=report.pk).update(revision=models.F("revision") + 1)
-
-
-@transaction.atomic
-def recommendation_add(*, actor: User, meeting: Meeting, data: dict) -> Recommendation:
-    report = _require_recommendations_open(actor, meeting.case)
-    if not (data.get("owner_user") or data.get("owner_agency") or data.get("owner_name")):
-        raise ValidationError(_("Say who is best placed: a person or an agency."))
-    recommendation = Recommendation(meeting=meeting, case=meeting.case, created_by=actor)
-    changed = model_update(recommendation, data)
-    recommendation.full_clean(exclude=["meeting", "case"])
-    recommendation.save()
-    _recommendations_changed(report)
-    _audit(actor, AuditEvent.Action.CREATE, recommendation, meeting.case, changed)
-    return recommendation
-
-
-@transaction.atomic
-def recommendation_delete(*, actor: User, recommendation: Recommendation) -> None:
-    report = _require_recommendations_open(actor, recommendation.case)
-    _audit(actor, AuditEvent.Action.DELETE, recommendation, recommendation.case)
-    recommendation.delete()
-    _recommendations_changed(report)
-
-
 @transaction.atomic
 def meeting_mark_held(*, actor: User, meeting: Meeting) -> Meeting:
     """The meeting took place: the case becomes active (interventions and reviews)."""
@@ -432,3 +387,49 @@ def meeting_mark_held(*, actor: User, meeting: Meeting) -> Meeting:
         core.case_activate(actor=actor, case=meeting.case)
     _audit(actor, AuditEvent.Action.UPDATE, meeting, meeting.case, ["status"], detail="held")
     return meeting
+
+
+@transaction.atomic
+def trm_placement_save(
+    *,
+    actor: User,
+    meeting: Meeting,
+    stage: TRMStage,
+    presentation: str,
+    underlying_need: str,
+    intervention_recommendation: str,
+) -> TRMPlacement:
+    """Only the psychologist records where the child is on the Trauma Recovery Model."""
+    if not access_for(actor).can_place_on_trm(meeting.case):
+        raise PermissionDenied
+    missing = [
+        label
+        for label, value in (
+            (_("presentation"), presentation),
+            (_("underlying need"), underlying_need),
+            (_("intervention recommendation"), intervention_recommendation),
+        )
+        if not value.strip()
+    ]
+    if missing:
+        raise ValidationError(_("Describe the %(f)s.") % {"f": ", ".join(missing)})
+    placement, _created = TRMPlacement.objects.update_or_create(
+        meeting=meeting,
+        defaults={
+            "stage": stage,
+            "presentation": presentation.strip(),
+            "underlying_need": underlying_need.strip(),
+            "intervention_recommendation": intervention_recommendation.strip(),
+            "placed_by": actor,
+            "placed_at": timezone.now(),
+        },
+    )
+    _audit(
+        actor,
+        AuditEvent.Action.UPDATE,
+        placement,
+        meeting.case,
+        ["stage", "presentation", "underlying_need", "intervention_recommendation"],
+        detail=f"{stage.framework.code} v{stage.framework.version} stage {stage.number}",
+    )
+    return placement

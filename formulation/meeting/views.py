@@ -18,9 +18,7 @@ from ecm.models import AuditEvent, Role
 from ecm.selectors import case_get_for, case_team_members
 from referrals.services import consent_status
 
-from ..report import selectors as report_selectors
 from ..trm import selectors as trm_selectors
-from ..trm.forms import TRMPlacementForm
 from . import selectors, services
 from .forms import (
     AttendeeForm,
@@ -32,6 +30,7 @@ from .forms import (
     ProfessionalForm,
     RecommendationForm,
     ScheduleForm,
+    TRMPlacementForm,
     WrittenInformationForm,
 )
 from .models import Invitation, Meeting
@@ -94,7 +93,7 @@ def _meeting_context(request, meeting: Meeting, **forms):
     stages = trm_selectors.stages_for(case)
     placement = getattr(meeting, "trm_placement", None)  # None when not recorded yet
     dmap = getattr(meeting, "developmental_map", None)
-    report = report_selectors.report_for_case(case)
+    report = getattr(case, "report", None)  # the report, once started
     invitations = list(meeting.invitations.select_related("professional"))
     for invitation in invitations:
         invitation.status_form = InvitationStatusForm(invitation=invitation)
@@ -149,11 +148,11 @@ def meeting_detail(request, pk: int):
     return render(request, "formulation/meeting.html", _meeting_context(request, meeting))
 
 
-def _back_to(meeting: Meeting, anchor: str):
+def back_to_section(meeting: Meeting, anchor: str):
     return redirect(reverse("formulation:meeting", args=[meeting.pk]) + f"#{anchor}")
 
 
-def _meeting_post(request, pk, form_name, build_form, act, success):
+def meeting_form_post(request, pk, form_name, build_form, act, success):
     """The flow of the meeting page's forms: validate, call the service, go back to the
     form's section; on error show the page with what was typed and the reason (a stale
     edit carries the saved version, shown beside it)."""
@@ -170,7 +169,7 @@ def _meeting_post(request, pk, form_name, build_form, act, success):
             add_service_errors(form, exc)
         else:
             messages.success(request, success)
-            return _back_to(meeting, form_name.removesuffix("_form"))
+            return back_to_section(meeting, form_name.removesuffix("_form"))
     context = _meeting_context(request, meeting, **{form_name: form})
     return render(request, "formulation/meeting.html", context)
 
@@ -188,7 +187,7 @@ def invite(request, pk: int):
         if invitation.delivery == Invitation.Delivery.NO_EMAIL:
             messages.warning(request, invitation.delivery_error)
 
-    return _meeting_post(request, pk, "invite_form", build, act, _("Invitation added."))
+    return meeting_form_post(request, pk, "invite_form", build, act, _("Invitation added."))
 
 
 @require_POST
@@ -201,7 +200,7 @@ def add_attendee(request, pk: int):
     def build(meeting):
         return AttendeeForm(request.POST)
 
-    return _meeting_post(request, pk, "attendee_form", build, act, _("Attendee added."))
+    return meeting_form_post(request, pk, "attendee_form", build, act, _("Attendee added."))
 
 
 @require_POST
@@ -219,7 +218,7 @@ def invitation_update(request, pk: int, invitation_id: int):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Saved for %(n)s.") % {"n": invitation.name})
-    return _back_to(meeting, "invitations")
+    return back_to_section(meeting, "invitations")
 
 
 @require_POST
@@ -232,7 +231,7 @@ def checklist_tick(request, pk: int):
         services.checklist_tick(actor=request.user, meeting=meeting, **form.cleaned_data)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    return _back_to(meeting, "checklist")
+    return back_to_section(meeting, "checklist")
 
 
 @require_POST
@@ -248,7 +247,7 @@ def minutes(request, pk: int):
             expected_version=form.cleaned_data["version"],
         )
 
-    return _meeting_post(request, pk, "minutes_form", build, act, _("Minutes saved."))
+    return meeting_form_post(request, pk, "minutes_form", build, act, _("Minutes saved."))
 
 
 @require_POST
@@ -259,28 +258,21 @@ def developmental_map(request, pk: int):
     def build(meeting):
         return DevelopmentalMapForm(request.POST)
 
-    return _meeting_post(request, pk, "dmap_form", build, act, _("Developmental map saved."))
+    return meeting_form_post(request, pk, "dmap_form", build, act, _("Developmental map saved."))
 
 
 @require_POST
-def recommendation_add(request, pk: int):
+def trm_placement(request, pk: int):
     def build(meeting):
-        case = meeting.case
-        stages = trm_selectors.stages_for(case)
-        return RecommendationForm(request.POST, stages=stages, people=case_team_members(case))
+        return TRMPlacementForm(request.POST, stages=trm_selectors.stages_for(meeting.case))
 
     def act(meeting, form):
-        services.recommendation_add(actor=request.user, meeting=meeting, data=form.model_data())
+        services.trm_placement_save(actor=request.user, meeting=meeting, **form.cleaned_data)
 
-    return _meeting_post(request, pk, "recommendation_form", build, act, _("Recommendation added."))
-
-
-@require_POST
-def recommendation_delete(request, pk: int, rec_id: int):
     meeting = selectors.meeting_get_for(request.user, pk)
-    recommendation = get_object_or_404(meeting.recommendations, pk=rec_id)
-    services.recommendation_delete(actor=request.user, recommendation=recommendation)
-    return _back_to(meeting, "recommendations")
+    if not access_for(request.user).can_place_on_trm(meeting.case):
+        raise PermissionDenied
+    return meeting_form_post(request, pk, "trm_form", build, act, _("TRM placement saved."))
 
 
 @require_POST

@@ -18,6 +18,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -30,7 +31,7 @@ from ecm.models import AuditEvent, Case, User
 from ecm.queueing import queue_task
 
 from ..genogram.selectors import genogram_svg
-from ..meeting.models import Recommendation
+from ..meeting.models import Meeting, Recommendation
 from ..meeting.selectors import formulation_meeting
 from ..timeline.selectors import timeline_svg
 from . import pdf
@@ -537,3 +538,51 @@ def report_renders_tidy() -> int:
         created_at__lt=now - dt.timedelta(minutes=settings.REPORT_PDF_KEEP_MINUTES)
     ).delete()
     return stuck + expired
+
+
+# --- Recommendations: recorded at the meeting, the psychologist's once the report starts ---
+
+
+def _require_recommendations_open(actor: User, case: Case) -> Report | None:
+    """Recommendations belong to the meeting until the psychologist starts the report; from
+    then on only the psychologist changes them, and a final report first needs an amendment.
+    Locks the report, so a change cannot slip in beside a finalise; returns it (or None)."""
+    report = Report.objects.select_for_update().filter(case=case).first()
+    _require(access_for(actor).can_change_recommendations(case, report))
+    if report is not None and report.status == Report.Status.FINAL:
+        raise ValidationError(
+            _(
+                "The report is final. Start an amendment (with its reason) to change the "
+                "recommendations."
+            )
+        )
+    return report
+
+
+def _recommendations_changed(report: Report | None) -> None:
+    """A change of the recommendations is a change of the draft: earlier approvals and open
+    forms are out of date."""
+    if report is not None:
+        Report.objects.filter(pk=report.pk).update(revision=F("revision") + 1)
+
+
+@transaction.atomic
+def recommendation_add(*, actor: User, meeting: Meeting, data: dict) -> Recommendation:
+    report = _require_recommendations_open(actor, meeting.case)
+    if not (data.get("owner_user") or data.get("owner_agency") or data.get("owner_name")):
+        raise ValidationError(_("Say who is best placed: a person or an agency."))
+    recommendation = Recommendation(meeting=meeting, case=meeting.case, created_by=actor)
+    changed = model_update(recommendation, data)
+    recommendation.full_clean(exclude=["meeting", "case"])
+    recommendation.save()
+    _recommendations_changed(report)
+    _audit(actor, AuditEvent.Action.CREATE, recommendation, meeting.case, changed)
+    return recommendation
+
+
+@transaction.atomic
+def recommendation_delete(*, actor: User, recommendation: Recommendation) -> None:
+    report = _require_recommendations_open(actor, recommendation.case)
+    _audit(actor, AuditEvent.Action.DELETE, recommendation, recommendation.case)
+    recommendation.delete()
+    _recommendations_changed(report)

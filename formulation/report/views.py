@@ -25,8 +25,8 @@ from ecm.models import AuditEvent
 from ecm.selectors import case_get_for, case_team_members
 
 from ..meeting.forms import RecommendationForm
-from ..meeting.selectors import formulation_meeting
-from ..meeting.services import recommendation_add, recommendation_delete
+from ..meeting.selectors import formulation_meeting, meeting_get_for
+from ..meeting.views import back_to_section, meeting_form_post
 from ..trm.selectors import stages_for
 from . import pdf, selectors, services
 from .forms import (
@@ -336,13 +336,41 @@ def report_amend(request, pk: int):
     return _form_post(request, pk, "amend_form", build, amend, "")
 
 
-# --- Recommendations (the psychologist's, once the report has started) ----------------------
+# --- Recommendations: the meeting's, then the psychologist's once the report has started ---
+
+
+@require_POST
+def meeting_recommendation_add(request, pk: int):
+    def build(meeting):
+        case = meeting.case
+        stages = stages_for(case)
+        return RecommendationForm(request.POST, stages=stages, people=case_team_members(case))
+
+    def act(meeting, form):
+        services.recommendation_add(actor=request.user, meeting=meeting, data=form.model_data())
+
+    return meeting_form_post(
+        request, pk, "recommendation_form", build, act, _("Recommendation added.")
+    )
+
+
+@require_POST
+def meeting_recommendation_delete(request, pk: int, rec_id: int):
+    meeting = meeting_get_for(request.user, pk)
+    recommendation = get_object_or_404(meeting.recommendations, pk=rec_id)
+    try:
+        services.recommendation_delete(actor=request.user, recommendation=recommendation)
+    except ValidationError as exc:  # e.g. the report is final: say so, change nothing
+        messages.error(request, " ".join(exc.messages))
+    return back_to_section(meeting, "recommendations")
 
 
 @require_POST
 def report_recommendation(request, pk: int):
     def add(report, form):
-        recommendation_add(actor=request.user, meeting=report.meeting, data=form.model_data())
+        services.recommendation_add(
+            actor=request.user, meeting=report.meeting, data=form.model_data()
+        )
 
     def build(report):
         case = report.case
@@ -360,7 +388,7 @@ def report_recommendation_delete(request, pk: int, rec_id: int):
     _report_or_404(case)
     recommendation = get_object_or_404(case.recommendations, pk=rec_id)
     try:
-        recommendation_delete(actor=request.user, recommendation=recommendation)
+        services.recommendation_delete(actor=request.user, recommendation=recommendation)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return _back(case, "section-recommendations")

@@ -3,9 +3,7 @@ framework) and the psychologist's placement of the child on it at the meeting.""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ecm.models import Team
@@ -64,23 +62,3 @@ class TeamFormulationSettings(models.Model):
 
     def __str__(self) -> str:
         return str(self.team)
-
-
-class TRMPlacement(models.Model):
-    """The psychologist's placement of the child on the TRM (keeps its framework version
-    through the stage it points to)."""
-
-    meeting = models.OneToOneField(
-        "formulation.Meeting", on_delete=models.CASCADE, related_name="trm_placement"
-    )
-    stage = models.ForeignKey(TRMStage, verbose_name=_("TRM stage"), on_delete=models.PROTECT)
-    presentation = models.TextField(_("presentation"))
-    underlying_need = models.TextField(_("underlying need"))
-    intervention_recommendation = models.TextField(_("intervention recommendation"))
-    placed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    placed_at = models.DateTimeField(default=timezone.now)
-
-    def __str__(self) -> str:
-        return str(self.stage)

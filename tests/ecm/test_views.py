@@ -198,3 +198,25 @@ def test_supervision_link_for_team_members_only(client, world):
     world.yot_b.save(update_fields=["is_active"])
     client.force_login(world.other_case_manager)
     assert supervision not in client.get(reverse("notification_preferences")).content.decode()
+
+
+def test_the_preferences_page_writes_nothing_until_saved(client, world):
+    from ecm.models import NotificationPreference
+
+    client.force_login(world.case_manager)
+    assert client.get(reverse("notification_preferences")).status_code == 200
+    assert not NotificationPreference.objects.filter(user=world.case_manager).exists()
+    client.post(reverse("notification_preferences"), {"email_mode": "digest"})
+    assert NotificationPreference.objects.get(user=world.case_manager).email_mode == "digest"
+
+
+def test_notification_pages_keep_showing_all(client, world):
+    from ecm.models import Notification
+
+    Notification.objects.bulk_create(
+        Notification(user=world.case_manager, title=f"Reminder {n}") for n in range(60)
+    )
+    client.force_login(world.case_manager)
+    body = client.get(reverse("notifications") + "?show=all").content.decode()
+    assert "?show=all&amp;page=2" in body
+    assert "?page=2" in client.get(reverse("notifications")).content.decode()

@@ -25,8 +25,8 @@ from formulation.models import (
     TimelineEvent,
     TRMFramework,
 )
+from formulation.report import services as report_services
 from formulation.timeline import services as timeline
-from formulation.trm import services as trm
 from referrals import services as referral_services
 from tests.factories import CaseFactory
 
@@ -346,7 +346,7 @@ def test_trm_placement_only_by_the_psychologist(client, world, meeting):
     stage = framework.stages.get(number=2)
     for who in ("central_senior", "case_manager", "manager"):
         with pytest.raises(PermissionDenied):
-            trm.trm_placement_save(
+            services.trm_placement_save(
                 actor=getattr(world, who),
                 meeting=meeting,
                 stage=stage,
@@ -365,7 +365,7 @@ def test_trm_placement_only_by_the_psychologist(client, world, meeting):
             },
         )
         assert response.status_code == 403
-    placement = trm.trm_placement_save(
+    placement = services.trm_placement_save(
         actor=world.central_psychologist,
         meeting=meeting,
         stage=stage,
@@ -411,13 +411,13 @@ def test_recommendations_and_meeting_held(world, meeting):
     Meeting.objects.filter(pk=meeting.pk).update(starts_at=timezone.now() - dt.timedelta(hours=2))
     meeting.refresh_from_db()
     for n in (1, 2, 3):
-        services.recommendation_add(
+        report_services.recommendation_add(
             actor=world.central_psychologist,
             meeting=meeting,
             data={"intervention": f"Step {n}", "owner_agency": "yot", "sequence": n},
         )
     with pytest.raises(ValidationError, match="who is best placed"):
-        services.recommendation_add(
+        report_services.recommendation_add(
             actor=world.central_psychologist,
             meeting=meeting,
             data={"intervention": "Nobody", "sequence": 4},
@@ -555,7 +555,7 @@ def test_meeting_page_queries_constant(client, world, meeting):
             agency="health",
             email=f"p{n}@example.org",
         )
-        services.recommendation_add(
+        report_services.recommendation_add(
             actor=world.central_psychologist,
             meeting=meeting,
             data={"intervention": f"R{n}", "owner_agency": "yot", "sequence": n + 1},

@@ -29,7 +29,6 @@ from formulation.models import (
 )
 from formulation.report import pdf
 from formulation.report import services as rs
-from formulation.trm.services import trm_placement_save
 
 SECTION_TEXT = {
     "summary": "Summary sentence about the information the group heard.",
@@ -71,7 +70,7 @@ def held(world):
         minutes_discussion="Group agreed routine first.",
     )
     stage = TRMFramework.objects.filter(is_active=True).first().stages.first()
-    trm_placement_save(
+    services.trm_placement_save(
         actor=world.psychologist,
         meeting=meeting,
         stage=stage,
@@ -79,7 +78,7 @@ def held(world):
         underlying_need="Safety and predictability.",
         intervention_recommendation="Routine first.",
     )
-    services.recommendation_add(
+    rs.recommendation_add(
         actor=world.psychologist,
         meeting=meeting,
         data={"intervention": RECOMMENDATION, "owner_agency": "yot", "sequence": 1},
@@ -190,7 +189,7 @@ def test_only_the_psychologist_changes_the_report(world, held, state, who):
         with pytest.raises(PermissionDenied):
             rs.report_save(actor=user, report=report, data=data, expected_revision=report.revision)
         with pytest.raises(PermissionDenied):
-            services.recommendation_add(actor=user, meeting=held, data=rec_data)
+            rs.recommendation_add(actor=user, meeting=held, data=rec_data)
         report.refresh_from_db()
         assert report.formulation == SECTION_TEXT["formulation"]
         return
@@ -199,10 +198,10 @@ def test_only_the_psychologist_changes_the_report(world, held, state, who):
         with pytest.raises(ValidationError, match="amendment"):
             rs.report_save(actor=user, report=report, data=data, expected_revision=report.revision)
         with pytest.raises(ValidationError, match="amendment"):
-            services.recommendation_add(actor=user, meeting=held, data=rec_data)
+            rs.recommendation_add(actor=user, meeting=held, data=rec_data)
         return
     rs.report_save(actor=user, report=report, data=data, expected_revision=report.revision)
-    services.recommendation_add(actor=user, meeting=held, data=rec_data)
+    rs.recommendation_add(actor=user, meeting=held, data=rec_data)
     report.refresh_from_db()
     assert report.formulation == data["formulation"]
 
@@ -266,10 +265,23 @@ def test_another_teams_staff_get_404_everywhere(client, world, held):
 
 def test_meeting_recommendations_belong_to_the_psychologist_once_the_report_starts(world, held):
     data = {"intervention": "Chair's addition", "owner_agency": "yot", "sequence": 3}
-    services.recommendation_add(actor=world.senior, meeting=held, data=data)  # before: allowed
+    rs.recommendation_add(actor=world.senior, meeting=held, data=data)  # before: allowed
     start(world, held)
     with pytest.raises(PermissionDenied):
-        services.recommendation_add(actor=world.senior, meeting=held, data=data)
+        rs.recommendation_add(actor=world.senior, meeting=held, data=data)
+
+
+def test_a_final_reports_recommendations_are_not_removed_from_the_meeting_page(client, world, held):
+    """After the report is final, a forged removal from the meeting page is refused with the
+    reason (not a server error) and the recommendation stays."""
+    finalised(world, held)
+    recommendation = held.recommendations.first()
+    client.force_login(world.psychologist)
+    url = reverse("formulation:recommendation_delete", args=[held.pk, recommendation.pk])
+    response = client.post(url, follow=True)
+    assert response.status_code == 200
+    assert "The report is final" in response.content.decode()
+    assert held.recommendations.filter(pk=recommendation.pk).exists()
 
 
 # --- Stale edits ---
@@ -794,7 +806,7 @@ def test_an_approval_is_for_the_draft_as_it_was(world, held):
         )
     rs.report_approve(actor=world.case_manager, report=report)
     # Changing the recommendations is a change of the draft too.
-    services.recommendation_add(
+    rs.recommendation_add(
         actor=world.psychologist,
         meeting=held,
         data={"intervention": "Late addition", "owner_agency": "yot", "sequence": 2},

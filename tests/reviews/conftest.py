@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from formulation.meeting import services as meeting_services
 from formulation.models import Meeting, TRMFramework
-from formulation.trm import services as trm_services
+from formulation.report import services as report_services
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def formulated(world):
         status=Meeting.Status.HELD,
         review_at=timezone.now() + dt.timedelta(days=5),
     )
-    trm_services.trm_placement_save(
+    meeting_services.trm_placement_save(
         actor=world.psychologist,
         meeting=meeting,
         stage=TRMFramework.objects.get(code="practice-stages").stages.get(number=3),
@@ -32,7 +32,7 @@ def formulated(world):
         intervention_recommendation="Keep going.",
     )
     for n in (1, 2):
-        meeting_services.recommendation_add(
+        report_services.recommendation_add(
             actor=world.psychologist,
             meeting=meeting,
             data={"intervention": f"Recommendation {n}", "owner_agency": "yot", "sequence": n},

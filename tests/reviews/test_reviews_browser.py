@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ecm.models import Case, Role
+from formulation.meeting.services import trm_placement_save
 from formulation.models import Meeting, Recommendation
 from formulation.trm.selectors import stages_for
-from formulation.trm.services import trm_placement_save
 from referrals.models import Offence
 from reviews.models import (
     Closure,

@@ -460,6 +460,7 @@ class Command(BaseCommand):
         built = time.perf_counter() - t0
         tidy = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
         if connection.vendor == "postgresql":
+            # A maintenance command, which the ORM does not express: SQL is the statement.
             with connection.cursor() as cursor:
                 cursor.execute(tidy)
         elapsed = time.perf_counter() - t0
