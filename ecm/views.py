@@ -146,14 +146,6 @@ def _case_context(request, case, history: list[Case], **extra):
     }
     if any(t.name == "close" for t in transitions) and not closure_page:
         ctx["close_form"] = CaseCloseForm(initial={"transition": "close", "version": case.version})
-    if ctx["can_change"]:
-        ctx["allocate_form"] = AllocateForm(
-            initial={"version": case.version, "case_manager": case.case_manager_id},
-            auto_id="allocate-%s",  # ids apart from the close form's (both have a version)
-            case_managers=selectors.case_managers_of(case).only(
-                "pk", "first_name", "last_name", "username"
-            ),
-        )
     ctx.update(extra)
     return ctx
 
@@ -201,27 +193,41 @@ def case_transition(request, pk: int):
     return redirect(case_url(case))
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def case_allocate(request, pk: int):
+    """Who the case manager is: the form (in place on the case page through htmx, or as its
+    own page), and its POST. A refusal comes back with the choice made and the reason."""
     case = selectors.case_get_for(request.user, pk)
-    form = AllocateForm(request.POST, case_managers=selectors.case_managers_of(case))
-    if not form.is_valid():
-        messages.error(request, _("Choose a case manager from the list."))
-        return redirect(case_url(case))
-    try:
-        services.case_allocate(
-            actor=request.user,
-            case=case,
-            case_manager=form.cleaned_data["case_manager"],
-            expected_version=form.cleaned_data["version"],
-        )
-    except PermissionDenied:
-        messages.error(request, _("You cannot change the allocation of this case."))
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+    if not access_for(request.user).can_change_case(case):
+        raise PermissionDenied
+    form = AllocateForm(
+        request.POST or None,
+        initial={"version": case.version, "case_manager": case.case_manager_id},
+        case_managers=selectors.case_managers_of(case),
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.case_allocate(
+                    actor=request.user,
+                    case=case,
+                    case_manager=form.cleaned_data["case_manager"],
+                    expected_version=form.cleaned_data["version"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+                status = 409 if exc.code == "stale" else 400
+            else:
+                messages.success(request, _("Allocation saved."))
+                return redirect(case_url(case))
+    if request.htmx and request.method == "GET":
+        form.fields["case_manager"].widget.attrs["autofocus"] = True
+        template = "ecm/includes/allocate_form.html"
     else:
-        messages.success(request, _("Allocation saved."))
-    return redirect(case_url(case))
+        template = "ecm/allocate.html"
+    return render(request, template, {"case": case, "form": form}, status=status)
 
 
 @require_POST

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
@@ -17,7 +17,6 @@ from formulation.models import Meeting, TimelineEvent
 from .models import (
     Action,
     Contact,
-    MissedAppointmentDecision,
     ProgressStatus,
     Review,
     TRMStageRecord,
@@ -92,48 +91,24 @@ def next_review_due(case: Case) -> dt.date | None:
     return _due(case, case.reviews.all())
 
 
+# Before any decision, "since the last decision" counts every miss.
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
 #: More missed appointments than this since the last warning/breach decision prompts a
 #: consultation with the psychologist (the practice guidance: "more than three").
 MISSED_BEFORE_CONSULTATION = 3
 
-# Before any decision: "since the last decision" counts every miss.
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-
-
-def missed_since_last_decision_count(case_ref=None) -> Coalesce:
-    """An expression counting a case's missed appointments recorded after its last
-    warning/breach decision (all of them if there has been none): counted by when they were
-    recorded, so a miss entered after the decision counts even if it happened the same day.
-    The one statement of the rule; `case_ref` is the case's id (OuterRef("pk") on Case by
-    default)."""
-    case_ref = case_ref if case_ref is not None else OuterRef("pk")
-    last_decision = (  # of the contact's case
-        MissedAppointmentDecision.objects.filter(case_id=OuterRef("case_id"))
-        .order_by("-created_at", "-pk")
-        .values("created_at")[:1]
-    )
-    missed = (
-        Contact.objects.filter(
-            case_id=case_ref,
-            kind=Contact.Kind.MISSED,
-            created_at__gt=Coalesce(Subquery(last_decision), Value(EPOCH)),
-        )
-        .order_by()
-        .values("case_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(missed, output_field=IntegerField()), 0)
-
 
 def missed_since_last_decision(case: Case) -> int:
-    """How many appointments the child has missed since the last decision. One query."""
-    return (
-        Case.objects.filter(pk=case.pk)
-        .annotate(missed=missed_since_last_decision_count())
-        .values_list("missed", flat=True)
-        .get()
-    )
+    """The case's missed appointments recorded after its last warning/breach decision (all
+    of them if there has been none): counted by when they were recorded, so a miss entered
+    after the decision counts even if it happened the same day. The one statement of the
+    rule. One query."""
+    last_decision = case.missed_decisions.order_by("-created_at", "-pk").values("created_at")[:1]
+    return case.contacts.filter(
+        kind=Contact.Kind.MISSED,
+        created_at__gt=Coalesce(Subquery(last_decision), Value(EPOCH)),
+    ).count()
 
 
 def consultation_due(missed: int) -> bool:
@@ -142,41 +117,26 @@ def consultation_due(missed: int) -> bool:
 
 def case_summary(case: Case) -> dict:
     """What the case page's reviews section shows: how many reviews, the next review agreed
-    at the latest one that set a date, the TRM stage recorded last, and the missed
-    appointments since the last warning/breach decision. One query (one more before the
-    first review, for the date set at the formulation meeting)."""
-    reviews = Review.objects.filter(case_id=OuterRef("pk")).order_by()
-    latest_record = TRMStageRecord.objects.filter(case_id=OuterRef("pk")).order_by(
-        "-recorded_on", "-pk"
+    at the latest one that set a date (before the first review, the date set at the
+    formulation meeting), the TRM stage recorded last, and the missed appointments since
+    the last warning/breach decision. Short queries: four (five before the first review)."""
+    next_dates = list(
+        case.reviews.order_by("-held_on", "-pk").values_list("next_review_on", flat=True)
     )
-    row = (
-        Case.objects.filter(pk=case.pk)
-        .annotate(
-            review_count=Coalesce(
-                Subquery(reviews.values("case_id").annotate(n=Count("pk")).values("n")), 0
-            ),
-            next_review_on=Subquery(
-                reviews.filter(next_review_on__isnull=False)
-                .order_by("-held_on", "-pk")
-                .values("next_review_on")[:1]
-            ),
-            stage_number=Subquery(latest_record.values("stage__number")[:1]),
-            stage_name=Subquery(latest_record.values("stage__name")[:1]),
-            missed=missed_since_last_decision_count(),
-        )
-        .values("review_count", "next_review_on", "stage_number", "stage_name", "missed")
-        .get()
+    latest = (
+        case.trm_records.order_by("-recorded_on", "-pk")
+        .values_list("stage__number", "stage__name")
+        .first()
     )
-    latest_stage = None
-    if row["stage_number"] is not None:
-        latest_stage = f"{row['stage_number']}. {row['stage_name']}"  # as TRMStage.__str__
+    if next_dates:
+        next_review_on = next((day for day in next_dates if day is not None), None)
+    else:
+        next_review_on = _due(case, Review.objects.none())
     return {
-        "review_count": row["review_count"],
-        "next_review_on": row["next_review_on"]
-        if row["review_count"]
-        else _due(case, Review.objects.none()),
-        "latest_stage": latest_stage,
-        "missed": row["missed"],
+        "review_count": len(next_dates),
+        "next_review_on": next_review_on,
+        "latest_stage": f"{latest[0]}. {latest[1]}" if latest else None,  # as TRMStage.__str__
+        "missed": missed_since_last_decision(case),
     }
 
 

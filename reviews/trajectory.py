@@ -25,6 +25,7 @@ from django.utils import dateformat
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ecm.dates import add_months
 from ecm.drawing import (
     INK,
     MARGIN,
@@ -228,17 +229,13 @@ class _TimeAxis:
                 dates.append(day)
                 day += datetime.timedelta(days=7 * step)
         elif unit == "month":
-            year, month = self.start.year, self.start.month
+            day = self.start.replace(day=1)
             if self.start.day != 1:
-                month += 1
-            while True:
-                year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
-                day = datetime.date(year, month, 1)
-                if day > self.end:
-                    break
-                if (month - 1) % step == 0:
+                day = add_months(day, 1)
+            while day <= self.end:
+                if (day.month - 1) % step == 0:
                     dates.append(day)
-                month += 1
+                day = add_months(day, 1)
         else:
             year = self.start.year + (self.start != datetime.date(self.start.year, 1, 1))
             year += -year % step

@@ -203,7 +203,7 @@ def main() -> int:
         cc = Client()
         cc.force_login(case.case_manager)
         floor = get_ok(cc, reverse("notification_preferences"))
-        floor()  # the first visit creates the user's preference row: not what is timed
+        floor()  # a first visit warms the connection and caches, as for the case page
         n_floor, _q = queries_of(floor)
         page = get_ok(cc, reverse("case_detail", args=[case.pk]))
         n_case, case_queries = queries_of(page)

@@ -49,3 +49,24 @@ def test_wrong_password_in_browser(browser, live_server, world):
     expect(page.get_by_text("Your username and password did not match")).to_be_visible()
     expect(page.get_by_label("Username")).to_have_value("cm_a")  # kept
     context.close()
+
+
+def test_allocation_is_changed_in_place(browser, live_server, world):
+    """The case page shows who the case manager is; the form comes when asked for (htmx, in
+    place, with the focus on the choice) and saving it updates the case."""
+    context = browser.new_context()
+    page = context.new_page()
+    _login(page, live_server.url, "sp_a")
+    page.goto(live_server.url + reverse("case_detail", args=[world.case.pk]))
+    allocation = page.locator("#allocation")
+    expect(allocation).to_contain_text(world.case_manager.get_full_name())
+    assert page.get_by_label("Case manager").count() == 0  # no form until asked for
+    page.get_by_role("link", name="Change the case manager").click()
+    choice = page.get_by_label("Case manager")
+    expect(choice).to_be_focused()
+    assert page.url.endswith(reverse("case_detail", args=[world.case.pk]))  # in place
+    choice.select_option(label=world.case_manager_2.get_full_name())
+    page.get_by_role("button", name="Save allocation").click()
+    expect(page.get_by_text("Allocation saved.")).to_be_visible()
+    expect(page.locator("#allocation")).to_contain_text(world.case_manager_2.get_full_name())
+    context.close()

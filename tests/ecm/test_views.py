@@ -220,3 +220,31 @@ def test_notification_pages_keep_showing_all(client, world):
     body = client.get(reverse("notifications") + "?show=all").content.decode()
     assert "?show=all&amp;page=2" in body
     assert "?page=2" in client.get(reverse("notifications")).content.decode()
+
+
+def test_allocation_form_page_and_its_refusals(client, world):
+    url = reverse("case_allocate", args=[world.case.pk])
+    client.force_login(world.other_senior)  # another team: the case is not there
+    assert client.get(url).status_code == 404
+    client.force_login(world.case_manager_2)  # sees the case, is not its case manager
+    assert client.get(url).status_code == 403
+    client.force_login(world.senior)
+    page = client.get(url)
+    assert page.status_code == 200 and "<html" in page.content.decode()
+    partial = client.get(url, headers={"HX-Request": "true"})
+    assert "<html" not in partial.content.decode() and "autofocus" in partial.content.decode()
+    stale = world.case.version - 1
+    response = client.post(url, {"version": stale, "case_manager": world.case_manager_2.pk})
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Someone else changed this case" in body
+    assert f'value="{world.case_manager_2.pk}" selected' in body  # the choice is kept
+    outsider = world.other_case_manager.pk
+    response = client.post(url, {"version": world.case.version, "case_manager": outsider})
+    assert response.status_code == 400
+    response = client.post(
+        url, {"version": world.case.version, "case_manager": world.case_manager_2.pk}
+    )
+    assert response.status_code == 302
+    world.case.refresh_from_db()
+    assert world.case.case_manager == world.case_manager_2
