@@ -18,7 +18,7 @@ def formulation_panel(request, case) -> str:
     report = report_selectors.report_status(case)
     due_on = None
     if report is not None:
-        due_on = None if report.has_final else report.due_on
+        due_on = None if report.has_final_version else report.due_on
     elif meetings:
         held = meeting_selectors.formulation_meeting(case)
         due_on = report_selectors.report_due_on(held.starts_at) if held else None

@@ -103,6 +103,12 @@ class Report(models.Model):
     def section_texts(self) -> dict[str, str]:
         return {key.value: getattr(self, key) for key in TEXT_SECTIONS}
 
+    @property
+    def has_final_version(self) -> bool:
+        """Is any version of the report final? The one being drafted is, or an earlier one
+        was: a report only moves past version 1 by amending a final version."""
+        return self.status == self.Status.FINAL or self.number > 1
+
 
 class ReportVersion(models.Model):
     """A final version, frozen: section texts, recommendations and drawings as finalised."""

@@ -48,13 +48,8 @@ def final_version_exists(**where) -> Exists:
 
 def report_status(case: Case) -> Report | None:
     """The case's report with only what the case page says of it (status, version, due
-    date) and `has_final`; None before it is started."""
-    return (
-        Report.objects.filter(case=case)
-        .only("case_id", "status", "number", "due_on")
-        .annotate(has_final=final_version_exists(report=OuterRef("pk")))
-        .first()
-    )
+    date; `has_final_version` follows from them); None before it is started."""
+    return Report.objects.filter(case=case).only("case_id", "status", "number", "due_on").first()
 
 
 def report_versions(report: Report) -> QuerySet[ReportVersion]:

@@ -141,6 +141,7 @@ def test_report_is_prefilled_from_the_meeting_and_due_a_month_later(world, held)
     meeting_day = timezone.localdate(held.starts_at)
     assert report.due_on == add_months(meeting_day, 1)
     assert report.status == Report.Status.DRAFT and report.number == 1
+    assert not report.has_final_version
 
 
 def test_report_waits_for_a_held_meeting(world):
@@ -411,9 +412,12 @@ def test_amendment_makes_a_new_version_and_earlier_ones_stay_readable(client, wo
         rs.report_amend(actor=world.psychologist, report=report, reason=" ")
     with pytest.raises(PermissionDenied):
         rs.report_amend(actor=world.senior, report=report, reason="Because")
+    assert report.has_final_version
     rs.report_amend(actor=world.psychologist, report=report, reason="Review: moved to foster care.")
     report.refresh_from_db()
     assert (report.number, report.status) == (2, Report.Status.DRAFT)
+    assert report.has_final_version  # version 1 stays final while version 2 is drafted
+    assert report.has_final_version == report.versions.exists()
     rs.report_save(
         actor=world.psychologist,
         report=report,
