@@ -24,6 +24,11 @@ def _date_and_time(label, *, required: bool = True) -> forms.DateTimeField:
 
 class ScheduleForm(forms.ModelForm):
     starts_at = _date_and_time(_("Date and time"))
+    # A link typed without its scheme is taken as https (Django 6's default, said here for
+    # Django 5.2).
+    online_link = forms.URLField(
+        label=_("online meeting link"), required=False, assume_scheme="https"
+    )
 
     class Meta:
         model = Meeting
