@@ -206,6 +206,10 @@ def case_allocate(request, pk: int):
         case_managers=selectors.case_managers_of(case),
     )
     status = 200
+    if request.method == "GET":  # the page names the child: a view of their record
+        audit_record(
+            actor=request.user, action=AuditEvent.Action.VIEW, obj=case, detail="allocation"
+        )
     if request.method == "POST":
         status = 400
         if form.is_valid():

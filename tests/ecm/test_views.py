@@ -248,3 +248,12 @@ def test_allocation_form_page_and_its_refusals(client, world):
     assert response.status_code == 302
     world.case.refresh_from_db()
     assert world.case.case_manager == world.case_manager_2
+
+
+def test_opening_the_allocation_form_is_audited(client, world):
+    from ecm.models import AuditEvent
+
+    client.force_login(world.senior)
+    client.get(reverse("case_allocate", args=[world.case.pk]))
+    event = AuditEvent.objects.get(actor=world.senior, action=AuditEvent.Action.VIEW)
+    assert (event.object_label, event.detail) == (world.case.reference, "allocation")
