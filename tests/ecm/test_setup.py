@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,9 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "install-system-packages"
 
 
-def _script(*args, env_extra=None, as_user=None):
+def _script(*args, env_extra=None, as_user=None, script=SCRIPT):
     env = {**os.environ, **(env_extra or {})}
-    command = [str(SCRIPT), *args]
+    command = [str(script), *args]
     if as_user:
         command = [
             "runuser",
@@ -58,9 +60,22 @@ def test_nothing_to_do_when_everything_is_installed():
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run the script as another user")
 def test_not_root_prints_the_exact_command_and_fails():
-    result = _script(
-        "test", env_extra={"ECM_ASSUME_MISSING": "redis-server chromium"}, as_user="nobody"
-    )
+    # A copy another user can reach, wherever the checkout lies (mktemp -d makes a folder
+    # only its owner may enter).
+    folder = Path(tempfile.mkdtemp())
+    try:
+        folder.chmod(0o755)
+        copy = folder / SCRIPT.name
+        shutil.copy(SCRIPT, copy)
+        copy.chmod(0o755)
+        result = _script(
+            "test",
+            env_extra={"ECM_ASSUME_MISSING": "redis-server chromium"},
+            as_user="nobody",
+            script=copy,
+        )
+    finally:
+        shutil.rmtree(folder)
     assert result.returncode == 2
     assert "missing: redis-server chromium" in result.stderr
     assert "apt-get install -y --no-install-recommends redis-server chromium" in result.stderr
