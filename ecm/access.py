@@ -137,6 +137,19 @@ class Access:
             return True
         return self._is_own_case_manager(case, roles)
 
+    def can_correct_child(self, case: Case) -> bool:
+        """Correct the child's details (name, date of birth, references...) through their
+        open case: the owning YOT keeps the child's record, so its senior practitioners and
+        managers, and the case's own case manager (any of the team's case managers while
+        the case is unallocated). Not the central team, not psychologists; an ended case
+        is read-only like everything else on it."""
+        if not case.is_open:
+            return False
+        roles = self.roles_in(case.team_id)
+        if roles & {Role.SENIOR_PRACTITIONER, Role.MANAGER}:
+            return True
+        return Role.CASE_MANAGER in roles and case.case_manager_id in (None, self.user.pk)
+
     def can_create_case(self, team: Team) -> bool:
         return bool(self.roles_in(team.pk) & OWNER_ROLES)
 

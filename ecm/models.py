@@ -10,6 +10,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from .dates import age_on
@@ -152,6 +153,13 @@ class Child(models.Model):
     yot_reference = models.CharField(_("YOT reference"), max_length=40, db_index=True)
     pnc_number = models.CharField(
         _("PNC number"), max_length=20, blank=True, validators=[pnc_validator]
+    )
+    # Optimistic concurrency for corrections of the child's details (`child_correct`).
+    version = models.PositiveIntegerField(default=1)
+    # When the date of birth was last corrected: consents checked against the earlier date
+    # are re-checked (referrals' consent status), without reading the history.
+    date_of_birth_corrected_at = models.DateTimeField(
+        _("date of birth corrected"), null=True, blank=True
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -628,3 +636,92 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- Corrections of a child's details ------------------------------------------------------
+
+
+class ChildCorrection(models.Model):
+    """One correction of a child's details: who, when, why, and each field's value before
+    and after. A readable history for those who may see the child; the audit log keeps the
+    changed field names only. Values are stored as saved (ISO dates, choice codes) and shown
+    through `changes_display`, in the reader's language."""
+
+    #: The details that can be corrected, in the order the form and history show them.
+    FIELDS = (
+        "first_name",
+        "last_name",
+        "preferred_name",
+        "date_of_birth",
+        "gender",
+        "ethnicity",
+        "yot_reference",
+        "pnc_number",
+    )
+
+    child = models.ForeignKey(
+        Child, verbose_name=_("child"), on_delete=models.CASCADE, related_name="corrections"
+    )
+    case = models.ForeignKey(
+        Case,
+        verbose_name=_("through case"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("corrected by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Kept if the user is later deleted.
+    corrected_by_name = models.CharField(_("corrected by"), max_length=150, blank=True)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    reason = models.CharField(_("reason for the correction"), max_length=500)
+    # [{"field": name, "old": value, "new": value}, ...] in the order of FIELDS.
+    changes = models.JSONField(_("changes"), default=list)
+
+    class Meta:
+        verbose_name = _("correction of a child's details")
+        verbose_name_plural = _("corrections of a child's details")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["child", "at"], name="child_correction_idx")]
+
+    def __str__(self) -> str:
+        return f"Child #{self.child_id} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def who(self) -> str:
+        return str(self.corrected_by) if self.corrected_by_id else self.corrected_by_name
+
+    @property
+    def changes_display(self) -> list[dict[str, str]]:
+        """Each change as the pages show it: the field's label, the old and new values."""
+        return [
+            {
+                "field": change["field"],
+                "label": str(Child._meta.get_field(change["field"]).verbose_name),
+                "old": child_value_display(change["field"], change["old"]),
+                "new": child_value_display(change["field"], change["new"]),
+            }
+            for change in self.changes
+        ]
+
+
+def child_value_display(name: str, value) -> str:
+    """A stored value of a child's field as people read it (choice label, date in words)."""
+    if value in ("", None):
+        return str(_("(blank)"))
+    field = Child._meta.get_field(name)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, models.DateField):
+        try:
+            day = dt.date.fromisoformat(str(value))
+        except ValueError:
+            return str(value)
+        return date_format(day, "j F Y")
+    return str(value)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from .access import OWNER_ROLES, access_for
 from .audit import audit_record
+from .dates import age_on
 from .editing import check_version, model_update
 from .models import (
     ON_ECM_STATUSES,
@@ -25,6 +26,7 @@ from .models import (
     Case,
     CaseStatus,
     Child,
+    ChildCorrection,
     ClosureReason,
     NotCarriedForwardReason,
     Role,
@@ -573,3 +575,110 @@ def case_reopen(*, actor: User, case: Case, case_manager: User | None = None) ->
         detail=f"re-opened from {case.reference}",
     )
     return new_case
+
+
+# --- Corrections of a child's details ------------------------------------------------------
+
+
+def _stored(value) -> object:
+    """A child's field value as the correction history stores it (JSON: dates as ISO)."""
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _date_of_birth_errors(date_of_birth: dt.date, case: Case) -> list[str]:
+    """A corrected date of birth must be possible for a child on this ECM case: not in the
+    future, and 10 to 17 on the day the case opened (registration asks 10 to 17 today; a
+    child who has turned 18 since the case opened can still have their date corrected)."""
+    if date_of_birth > timezone.localdate():
+        return [_("The date of birth cannot be in the future.")]
+    age = age_on(date_of_birth, case.opened_on)
+    if not 10 <= age <= 17:
+        return [
+            _(
+                "ECM works with children aged 10 to 17: this date of birth gives age %(age)s on "
+                "%(opened)s, when case %(ref)s opened. If that is right, close the case instead."
+            )
+            % {"age": age, "opened": case.opened_on.strftime("%d/%m/%Y"), "ref": case.reference}
+        ]
+    return []
+
+
+@transaction.atomic
+def child_correct(
+    *,
+    actor: User,
+    child: Child,
+    data: dict,
+    reason: str,
+    expected_version: int | None = None,
+) -> ChildCorrection:
+    """Correct a child's details (`ChildCorrection.FIELDS`) through their open case.
+
+    Refused without `Access.can_correct_child` on that case, when someone else corrected
+    the child since `expected_version`, when nothing changes, without a reason, or when a
+    value is not valid (PNC format, choices, a date of birth impossible for the case).
+    Writes the history row (old and new values, shown to those who may see the child) and
+    an audit row with the changed field names only. Ages, the consent rule and the timeline
+    compute from the date of birth, so they follow a correction; `date_of_birth_corrected_at`
+    lets the consent status flag consents recorded before it."""
+    unknown = set(data) - set(ChildCorrection.FIELDS)
+    if unknown:
+        raise ValueError(f"Not a correctable detail: {', '.join(sorted(unknown))}")
+    child = Child.objects.select_for_update().get(pk=child.pk)
+    case = Case.objects.filter(child=child).open().first()
+    if case is None or not access_for(actor).can_correct_child(case):
+        raise PermissionDenied
+    check_version(child, expected_version, what=_("child's details"))
+    before = {name: getattr(child, name) for name in ChildCorrection.FIELDS}
+    cleaned = {
+        name: value.strip() if isinstance(value, str) else value for name, value in data.items()
+    }
+    if isinstance(cleaned.get("pnc_number"), str):
+        cleaned["pnc_number"] = cleaned["pnc_number"].upper()
+    changed = model_update(child, cleaned, fields=ChildCorrection.FIELDS)
+    errors: dict[str, list[str]] = {}
+    try:
+        child.full_clean()
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if "date_of_birth" in changed and "date_of_birth" not in errors:
+        errors["date_of_birth"] = _date_of_birth_errors(child.date_of_birth, case)
+    errors = {name: problems for name, problems in errors.items() if problems}
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = [_("Say why the details are being corrected.")]
+    elif len(reason) > 500:
+        errors["reason"] = [_("Keep the reason to 500 characters.")]
+    if errors:
+        raise ValidationError(errors)
+    if not changed:
+        raise ValidationError(
+            _("Nothing has changed: correct at least one detail, or cancel."), code="unchanged"
+        )
+    now = timezone.now()
+    child.version += 1
+    if "date_of_birth" in changed:
+        child.date_of_birth_corrected_at = now
+    child.save()
+    correction = ChildCorrection.objects.create(
+        child=child,
+        case=case,
+        corrected_by=actor,
+        corrected_by_name=str(actor),
+        at=now,
+        reason=reason,
+        changes=[
+            {"field": name, "old": _stored(before[name]), "new": _stored(getattr(child, name))}
+            for name in ChildCorrection.FIELDS
+            if name in changed
+        ],
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=child,
+        team_id=case.team_id,
+        changed_fields=changed,
+        detail="correction",
+    )
+    return correction

@@ -21,6 +21,7 @@ urlpatterns = [
     ),
     path("cases/<int:pk>/allocate/", views.case_allocate, name="case_allocate"),
     path("cases/<int:pk>/reopen/", views.case_reopen, name="case_reopen"),
+    path("cases/<int:pk>/child/", views.child_correct, name="child_correct"),
     path("children/new/", views.child_create, name="child_create"),
     path("search/", views.search, name="search"),
     path("audit/", views.audit_log, name="audit_log"),

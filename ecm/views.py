@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from copy import copy
 from datetime import date
 
 from django.contrib import messages
@@ -26,11 +27,12 @@ from .forms import (
     CaseFilterForm,
     CaseTransitionForm,
     ChildCaseForm,
+    ChildCorrectionForm,
     NotCarriedForwardForm,
     SearchForm,
     add_service_errors,
 )
-from .models import AuditEvent, Case, CaseStatus
+from .models import AuditEvent, Case, CaseStatus, Child
 from .panels import case_panels, closure_url, home_panels
 
 PAGE_SIZE = 50
@@ -146,6 +148,7 @@ def _case_context(request, case, history: list[Case], **extra):
         "history": history,
         "status_events": selectors.case_status_events(user, case),
         "can_change": access.can_change_case(case),
+        "can_correct_child": access.can_correct_child(case),
         "can_reopen": case.status == CaseStatus.CLOSED
         and access.can_create_case(case.team)
         and not any(c.previous_case_id == case.pk for c in history),
@@ -384,3 +387,61 @@ def healthz(request):
     body["broker"] = health.broker_status()
     body["scheduler"] = health.scheduler_status()
     return JsonResponse(body)
+
+
+@require_http_methods(["GET", "POST"])
+def child_correct(request, pk: int):
+    """Correct the child's details, reached from their case's page; the history of earlier
+    corrections below (for everyone who may see the case; the form for those who may
+    correct). A refusal comes back with what was typed and the reason; a stale edit (409)
+    with the saved details beside it."""
+    case = selectors.case_get_for(request.user, pk)
+    child = case.child
+    can_correct = access_for(request.user).can_correct_child(case)
+    if request.method == "POST" and not can_correct:
+        raise PermissionDenied
+    form = ChildCorrectionForm(request.POST or None, instance=copy(child)) if can_correct else None
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                correction = services.child_correct(
+                    actor=request.user,
+                    child=child,
+                    data=form.correction_data(),
+                    reason=form.cleaned_data["reason"],
+                    expected_version=form.cleaned_data["version"],
+                )
+            except StaleEditError as exc:
+                child = Child.objects.get(pk=child.pk)
+                form = form_with_saved_version(
+                    ChildCorrectionForm, request.POST, child, exc, instance=copy(child)
+                )
+                status = 409
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                message = _("The child's details are corrected.")
+                if any(c["field"] == "date_of_birth" for c in correction.changes):
+                    message += " " + _(
+                        "Ages, the consent check and the timeline follow the new date of birth: "
+                        "see the consent on the case page."
+                    )
+                messages.success(request, message)
+                return redirect(case_url(case))
+    else:
+        audit_record(
+            actor=request.user, action=AuditEvent.Action.VIEW, obj=case, detail="child details"
+        )
+    return render(
+        request,
+        "ecm/child_correct.html",
+        {
+            "case": case,
+            "child": child,
+            "form": form,
+            "corrections": selectors.child_corrections_for(request.user, case),
+        },
+        status=status,
+    )
