@@ -700,3 +700,43 @@ def test_a_case_not_accepted_is_read_only(client, world, consented):
     assert 'id="member-form"' not in client.get(url).content.decode()
     response = client.post(url, {"member": "1", "name": "Mum", "relationship": "mother"})
     assert response.status_code == 403
+
+
+def test_adding_the_parents_links_the_child_to_them_and_the_drawing_joins_them(
+    client, world, consented
+):
+    """The child's own row gets its mother and father as they are added (not by hand), so the
+    genogram hangs the child below their parents' line. A link set by hand is kept."""
+    from ecm.models import AuditEvent
+    from formulation.models import FamilyMember
+
+    child = consented.child
+    name = child.preferred_name or child.first_name
+    client.force_login(world.case_manager)
+    url = reverse("formulation:genogram", args=[consented.pk])
+    client.post(url, {"member": "1", "name": "Kerry", "relationship": "mother", "sex": "female"})
+    client.post(url, {"member": "1", "name": "Dean", "relationship": "father", "sex": "male"})
+    index = FamilyMember.objects.get(relationship="self")
+    mum, dad = FamilyMember.objects.get(name="Kerry"), FamilyMember.objects.get(name="Dean")
+    assert (index.mother, index.father) == (mum, dad)
+    audited = AuditEvent.objects.filter(
+        action="update", object_type="formulation.familymember", object_id=str(index.pk)
+    )
+    assert sorted(f for a in audited for f in a.changed_fields) == ["father", "mother"]
+
+    body = client.get(url).content.decode()
+    root = ET.fromstring(body[body.index("<svg") : body.index("</svg>") + 6])
+    descents = [e for e in root.iter() if e.get("data-kind") == "descent"]
+    assert len(descents) == 1
+    assert descents[0].find("{http://www.w3.org/2000/svg}title").text == f"Children: {name}"
+    # No partnership was recorded, yet the parents are joined for their child.
+    assert [e for e in root.iter() if e.get("data-kind") == "partnership-unrecorded"]
+
+    # A second "mother" (e.g. a stepmother entered as mother) does not replace the link.
+    genogram.family_member_save(
+        actor=world.case_manager,
+        case=consented,
+        data={"name": "Other", "relationship": "mother", "sex": "female"},
+    )
+    index.refresh_from_db()
+    assert index.mother == mum
