@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('supervision', '0002_supervision_labels'),
+        ("supervision", "0002_supervision_labels"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='session',
-            name='location',
-            field=models.CharField(blank=True, help_text='A room and building, or the online service. Optional for a past session.', max_length=200, verbose_name='location'),
+            model_name="session",
+            name="location",
+            field=models.CharField(
+                blank=True,
+                help_text="A room and building, or the online service. Optional for a past session.",
+                max_length=200,
+                verbose_name="location",
+            ),
         ),
     ]

@@ -740,3 +740,103 @@ def test_adding_the_parents_links_the_child_to_them_and_the_drawing_joins_them(
     )
     index.refresh_from_db()
     assert index.mother == mum
+
+
+@pytest.mark.parametrize(
+    "kind, title, expected",
+    [
+        ("significant_event", "Maternal gran died", "loss"),
+        ("significant_event", "Bereavement: Dad's brother", "loss"),
+        ("significant_event", "Becomes looked after (s20)", "social_care"),
+        ("significant_event", "Placed on a child protection plan", "social_care"),
+        ("significant_event", "Taken into care", "social_care"),
+        ("significant_event", "Studies hard for exams", "family"),  # "dies" inside a word
+        ("significant_event", "Dad leaves home", "family"),
+        ("parental", "Mum's partner died in prison", "loss"),
+        ("school", "Care studies college", "education"),  # one category for schools
+    ],
+)
+def test_case_summary_categories_are_suggested_from_the_kind_and_the_words(kind, title, expected):
+    from formulation.timeline.models import suggest_category
+
+    assert suggest_category(kind, title) == expected
+
+
+def test_significant_events_keep_their_kind_on_the_timeline_and_can_be_changed(
+    client, world, consented
+):
+    born = consented.child.date_of_birth
+    guessed = timeline.summary_item_save(
+        actor=world.case_manager,
+        case=consented,
+        data={
+            "kind": "significant_event",
+            "title": "Grandad Bill died",
+            "start_date": born + dt.timedelta(days=2000),
+        },
+    )
+    chosen = timeline.summary_item_save(
+        actor=world.case_manager,
+        case=consented,
+        data={
+            "kind": "significant_event",
+            "title": "Moves in with Nan",
+            "category": "accommodation",
+            "start_date": born + dt.timedelta(days=2100),
+        },
+    )
+    assert guessed.category == "loss" and guessed.timeline_event.category == "loss"
+    assert chosen.timeline_event.category == "accommodation"
+
+    client.force_login(world.case_manager)
+    body = client.get(reverse("formulation:summary", args=[consented.pk])).content.decode()
+    assert "on the timeline as Loss and bereavement" in body
+    edit = reverse("formulation:summary_edit", args=[consented.pk, guessed.pk])
+    assert edit in body
+    page = client.get(edit).content.decode()
+    assert '<option value="loss" selected>' in page
+    response = client.post(
+        edit,
+        {
+            "kind": "significant_event",
+            "title": "Grandad Bill died",
+            "category": "family",
+            "start_date": guessed.start_date.isoformat(),
+            "precision": "day",
+        },
+    )
+    assert response.status_code == 302
+    guessed.refresh_from_db()
+    assert guessed.category == "family" and guessed.timeline_event.category == "family"
+    svg = client.get(reverse("formulation:timeline", args=[consented.pk])).content.decode()
+    assert f'id="tl-event-{guessed.timeline_event.pk}" data-kind="event" data-category="family"' in svg
+    # An edit that leaves the words as they are keeps the chosen category.
+    timeline.summary_item_save(
+        actor=world.case_manager, case=consented, item=guessed, data={"detail": "Aged 5"}
+    )
+    guessed.refresh_from_db()
+    assert guessed.category == "family"
+    # An error keeps what was typed.
+    response = client.post(edit, {"kind": "significant_event", "title": "Typed", "category": "x"})
+    assert response.status_code == 400 and 'value="Typed"' in response.content.decode()
+
+
+def test_editing_a_summary_entry_is_for_the_preparers_of_the_childs_case(
+    client, world, consented
+):
+    item = timeline.summary_item_save(
+        actor=world.case_manager,
+        case=consented,
+        data={"kind": "significant_event", "title": "Dad leaves"},
+    )
+    edit = reverse("formulation:summary_edit", args=[consented.pk, item.pk])
+    client.force_login(world.other_case_manager)
+    assert client.get(edit).status_code == 404  # another team's case
+    client.force_login(world.case_manager)
+    other = reverse("formulation:summary_edit", args=[world.case.pk, item.pk])
+    assert client.get(other).status_code == 404  # another child's entry
+    from ecm.models import Case
+
+    Case.objects.filter(pk=consented.pk).update(status="not_accepted")
+    assert client.get(edit).status_code == 403  # sees the case, which is read-only now
+    assert client.post(edit, {"kind": "school", "title": "x"}).status_code == 403
