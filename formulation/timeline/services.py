@@ -29,8 +29,7 @@ def _validate_dates(case: Case, start: dt.date | None, end: dt.date | None) -> N
     earliest = earliest_timeline_date(case)
     if start and start < earliest:
         errors["start_date"] = _(
-            "The timeline starts in the year before the child's birth "
-            "(%(y)s): this date is earlier."
+            "The timeline goes back to %(y)s at the earliest: this date is earlier."
         ) % {"y": earliest.year}
     if start and start > timezone.localdate():
         errors["start_date"] = _("The timeline runs up to today: this date is in the future.")

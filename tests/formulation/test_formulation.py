@@ -236,10 +236,30 @@ def test_timeline_dates_are_checked(world, consented):
             data={
                 "title": "Too early",
                 "category": "family",
-                "start_date": dt.date(dob.year - 2, 6, 1),
+                "start_date": dt.date(1899, 12, 31),
             },
         )
-    assert "start_date" in exc.value.message_dict
+    assert exc.value.message_dict["start_date"] == [
+        "The timeline goes back to 1900 at the earliest: this date is earlier."
+    ]
+    # The parents' history, long before the year before birth, is the child's history too.
+    for title, start, end in [
+        ("Parents together", dt.date(dob.year - 19, 1, 1), dt.date(dob.year - 7, 1, 1)),
+        ("Dad violent to Mum", dt.date(dob.year - 17, 1, 1), None),
+        ("Great-grandad born", dt.date(1900, 1, 1), None),
+    ]:
+        timeline.timeline_event_save(
+            actor=world.case_manager,
+            case=consented,
+            data={
+                "title": title,
+                "category": "family",
+                "start_date": start,
+                "end_date": end,
+                "precision": "year",
+            },
+        )
+    assert TimelineEvent.objects.filter(child=consented.child).count() == 3
     with pytest.raises(ValidationError) as exc:
         timeline.timeline_event_save(
             actor=world.case_manager,
@@ -809,7 +829,9 @@ def test_significant_events_keep_their_kind_on_the_timeline_and_can_be_changed(
     guessed.refresh_from_db()
     assert guessed.category == "family" and guessed.timeline_event.category == "family"
     svg = client.get(reverse("formulation:timeline", args=[consented.pk])).content.decode()
-    assert f'id="tl-event-{guessed.timeline_event.pk}" data-kind="event" data-category="family"' in svg
+    assert (
+        f'id="tl-event-{guessed.timeline_event.pk}" data-kind="event" data-category="family"' in svg
+    )
     # An edit that leaves the words as they are keeps the chosen category.
     timeline.summary_item_save(
         actor=world.case_manager, case=consented, item=guessed, data={"detail": "Aged 5"}
@@ -821,9 +843,7 @@ def test_significant_events_keep_their_kind_on_the_timeline_and_can_be_changed(
     assert response.status_code == 400 and 'value="Typed"' in response.content.decode()
 
 
-def test_editing_a_summary_entry_is_for_the_preparers_of_the_childs_case(
-    client, world, consented
-):
+def test_editing_a_summary_entry_is_for_the_preparers_of_the_childs_case(client, world, consented):
     item = timeline.summary_item_save(
         actor=world.case_manager,
         case=consented,
