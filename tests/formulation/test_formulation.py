@@ -351,13 +351,13 @@ def test_live_timeline_entry_returns_the_updated_drawing(client, world, consente
         {
             "title": "Too early to be true",
             "category": "family",
-            "start_date": dt.date(dob.year - 3, 1, 1).isoformat(),
+            "start_date": dt.date(1899, 1, 1).isoformat(),
             "precision": "day",
         },
         HTTP_HX_REQUEST="true",
     )
     body = response.content.decode()
-    assert "The timeline starts in the year before the child&#x27;s birth" in body
+    assert "The timeline goes back to 1900 at the earliest" in body
     assert 'value="Too early to be true"' in body
 
 
