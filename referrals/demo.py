@@ -81,9 +81,10 @@ def complete_referral(
         "voluntary_months_agreed": 0,
         "previous_interventions": seed % 4,
         "repeat_offender": seed % 3 != 0,
-        "risk_reoffending": ["medium", "high", "low"][seed % 3],
-        "risk_harm_self": ["low", "medium", "high"][seed % 3],
-        "risk_harm_others": ["medium", "medium", "high"][seed % 3],
+        # AssetPlus ratings: reoffending 1-3, vulnerability and serious harm 1-4.
+        "risk_reoffending": [2, 3, 1][seed % 3],
+        "risk_harm_self": [1, 2, 4][seed % 3],
+        "risk_harm_others": [2, 2, 3][seed % 3],
         **_answers(seed),
     }
     offences = [
