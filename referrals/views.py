@@ -230,10 +230,12 @@ def eligibility_check(request, pk: int):
     if referral.status != ReferralStatus.SUBMITTED:
         messages.info(request, _("This referral is not awaiting a decision."))
         return redirect("referrals:edit", pk=case.pk)
-    chosen = RuleSetForm(request.POST if "rule_set" in request.POST else request.GET)
+    sent = request.POST if "rule_set" in request.POST else request.GET
+    chosen = RuleSetForm(sent)
     rule_set = chosen.cleaned_data["rule_set"] if chosen.is_valid() else None
-    if rule_set is None and request.method == "GET":
-        asked = RuleSet.objects.filter(pk=_int_or_none(request.GET.get("rule_set"))).first()
+    if rule_set is None:
+        # A retired set (asked for, or retired while the page was open) is said so.
+        asked = RuleSet.objects.filter(pk=_int_or_none(sent.get("rule_set"))).first()
         if asked is not None and not asked.is_active:
             messages.warning(request, services.retired_message(asked))
     rule_set = rule_set or services.rule_set_for(case)
