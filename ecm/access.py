@@ -33,7 +33,7 @@ from functools import cached_property
 
 from django.db.models import Q
 
-from .models import Case, CaseStatus, Membership, Role, Team, open_case
+from .models import ON_ECM_STATUSES, Case, Membership, Role, Team, open_case
 
 CASE_ROLES = frozenset(
     {Role.CASE_MANAGER, Role.SENIOR_PRACTITIONER, Role.PSYCHOLOGIST, Role.MANAGER}
@@ -279,9 +279,9 @@ class Access:
         return bool(self._open_case_roles(case) & {Role.CASE_MANAGER, Role.SENIOR_PRACTITIONER})
 
     def can_close_case(self, case: Case) -> bool:
-        """The closure review of an active case: senior practitioners, managers and the
-        case's own case manager."""
-        return case.status == CaseStatus.ACTIVE and self.can_change_case(case)
+        """The closure review of a case on ECM (active, or in its voluntary period): senior
+        practitioners, managers and the case's own case manager."""
+        return case.status in ON_ECM_STATUSES and self.can_change_case(case)
 
     # --- clinical supervision ---------------------------------------------------------------
     def supervising_team_ids(self) -> set[int]:

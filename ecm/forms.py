@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .dates import age_on
-from .models import CaseStatus, Child, ClosureReason, Team, User
+from .models import CaseStatus, Child, NotCarriedForwardReason, Team, User
 
 
 class DateInput(forms.DateInput):
@@ -119,15 +119,24 @@ class CaseTransitionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class CaseCloseForm(CaseTransitionForm):
-    """Closing a case that never reached formulation (an active case closes through its
-    closure review instead)."""
+class NotCarriedForwardForm(forms.Form):
+    """Ending an episode before ECM started, with its own reasons (Appendix 1)."""
 
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     reason = forms.ChoiceField(
-        label=_("Reason for closing"), choices=[("", _("Choose…"))] + ClosureReason.choices
+        label=_("Why is the case not carried forward to ECM?"),
+        choices=NotCarriedForwardReason.choices,
+        widget=forms.RadioSelect,
     )
-    closed_on = forms.DateField(
-        label=_("Date closed"),
+    detail = forms.CharField(
+        label=_("More about the reason"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Needed for “Other”."),
+    )
+    on = forms.DateField(
+        label=_("Date"),
         widget=DateInput(),
         initial=timezone.localdate,
         required=False,

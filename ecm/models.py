@@ -187,13 +187,33 @@ class CaseStatus(models.TextChoices):
     AWAITING_CONSENT = "awaiting_consent", _("Accepted – awaiting consent")
     PREPARATION = "preparation", _("Preparing for formulation")
     ACTIVE = "active", _("Active")
+    VOLUNTARY = "voluntary", _("Voluntary period after the order")
     NOT_ACCEPTED = "not_accepted", _("Not accepted")
+    NOT_CARRIED_FORWARD = "not_carried_forward", _("Not carried forward to ECM")
+    CONSENT_REFUSED = "consent_refused", _("Consent refused")
     CLOSED = "closed", _("Closed")
 
 
-#: The two statuses that end an episode. Every other status is open: the case can still
+#: The statuses that end an episode. Every other status is open: the case can still
 #: change, and a child has at most one open case. The one definition of "open".
-ENDED_STATUSES = (CaseStatus.CLOSED, CaseStatus.NOT_ACCEPTED)
+ENDED_STATUSES = (
+    CaseStatus.CLOSED,
+    CaseStatus.NOT_ACCEPTED,
+    CaseStatus.NOT_CARRIED_FORWARD,
+    CaseStatus.CONSENT_REFUSED,
+)
+#: Before ECM starts (the formulation meeting): the episodes that can end as "not carried
+#: forward to ECM" (Appendix 1) rather than through the closure review.
+PRE_ECM_STATUSES = (
+    CaseStatus.POTENTIAL,
+    CaseStatus.READY,
+    CaseStatus.REFERRED,
+    CaseStatus.WAITING,
+    CaseStatus.AWAITING_CONSENT,
+    CaseStatus.PREPARATION,
+)
+#: On ECM: the episodes whose ending goes through the closure record.
+ON_ECM_STATUSES = (CaseStatus.ACTIVE, CaseStatus.VOLUNTARY)
 OPEN_STATUSES = tuple(status for status in CaseStatus if status not in ENDED_STATUSES)
 
 
@@ -228,7 +248,33 @@ class ClosureReason(models.TextChoices):
     MOVED = "moved", _("Moved out of area")
     DISENGAGED = "disengaged", _("Disengaged")
     CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent withdrawn")
+    # Kept for episodes closed before "not carried forward to ECM" had its own outcome.
     WITHDRAWN = "withdrawn", _("Referral withdrawn before formulation")
+    OTHER = "other", _("Other")
+
+
+#: The reasons an active case can close (the closure record offers these).
+ACTIVE_CLOSURE_REASONS = [
+    (value, label) for value, label in ClosureReason.choices if value != ClosureReason.WITHDRAWN
+]
+
+
+class NotCarriedForwardReason(models.TextChoices):
+    """Why a potential (or not yet formulated) case did not go on to ECM (Appendix 1)."""
+
+    NOT_READY = "not_ready", _("Not ready for ECM")
+    NEEDS_MET_ELSEWHERE = "needs_met_elsewhere", _("Needs met elsewhere")
+    DECLINED = "declined", _("Child or family declined")
+    NO_LONGER_ELIGIBLE = "no_longer_eligible", _("No longer eligible")
+    OTHER = "other", _("Other")
+
+
+class ReopenReason(models.TextChoices):
+    """Why a closed ECM case was re-opened (practice guidance, "Re-opening cases")."""
+
+    REOFFENDED = "reoffended", _("Reoffended: further YOT involvement")
+    RETURNED_FROM_CUSTODY = "returned_from_custody", _("Returned from custody or the area")
+    NEW_CONCERNS = "new_concerns", _("New concerns")
     OTHER = "other", _("Other")
 
 
@@ -267,6 +313,33 @@ class Case(models.Model):
     closure_reason = models.CharField(
         _("closure reason"), max_length=30, choices=ClosureReason.choices, blank=True
     )
+    not_carried_forward_reason = models.CharField(
+        _("why not carried forward"),
+        max_length=30,
+        choices=NotCarriedForwardReason.choices,
+        blank=True,
+    )
+    # What the reason alone does not say: "other" reasons, the refusal's words.
+    ending_detail = models.CharField(_("about the ending"), max_length=500, blank=True)
+    voluntary_until = models.DateField(_("voluntary period until"), null=True, blank=True)
+    reopen_reason = models.CharField(
+        _("why re-opened"), max_length=30, choices=ReopenReason.choices, blank=True
+    )
+    reopen_detail = models.CharField(_("about the re-opening"), max_length=500, blank=True)
+    # A re-opened episode: the psychologist and case manager decide jointly whether another
+    # formulation meeting is needed, or the earlier formulation is carried forward.
+    formulation_decision = models.CharField(
+        _("another formulation meeting"),
+        max_length=20,
+        choices=[
+            ("new_meeting", _("Needed: hold another formulation meeting")),
+            ("carried_forward", _("Not needed: carry the formulation forward")),
+        ],
+        blank=True,
+    )
+    formulation_decision_note = models.CharField(
+        _("about the decision"), max_length=500, blank=True
+    )
     previous_case = models.OneToOneField(
         "self",
         verbose_name=_("earlier episode"),
@@ -300,6 +373,17 @@ class Case(models.Model):
             models.CheckConstraint(
                 condition=~Q(status=CaseStatus.CLOSED) | Q(closed_on__isnull=False),
                 name="case_closed_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(
+                    status__in=[CaseStatus.NOT_CARRIED_FORWARD, CaseStatus.CONSENT_REFUSED]
+                )
+                | Q(closed_on__isnull=False),
+                name="case_ended_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=CaseStatus.VOLUNTARY) | Q(voluntary_until__isnull=False),
+                name="case_voluntary_has_end",
             ),
             # A child has at most one open episode at a time.
             models.UniqueConstraint(

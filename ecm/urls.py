@@ -14,6 +14,11 @@ urlpatterns = [
     path("cases/", views.case_list, name="case_list"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/status/", views.case_transition, name="case_transition"),
+    path(
+        "cases/<int:pk>/not-carried-forward/",
+        views.case_not_carried_forward,
+        name="case_not_carried_forward",
+    ),
     path("cases/<int:pk>/allocate/", views.case_allocate, name="case_allocate"),
     path("cases/<int:pk>/reopen/", views.case_reopen, name="case_reopen"),
     path("children/new/", views.child_create, name="child_create"),

@@ -17,7 +17,7 @@ from ecm.access import access_for
 from ecm.audit import audit_case_record as _audit
 from ecm.audit import audit_record
 from ecm.editing import check_version, model_update
-from ecm.models import AuditEvent, Case, CaseStatus, ClosureReason, User
+from ecm.models import AuditEvent, Case, CaseStatus, User
 from ecm.selectors import case_team_members
 
 from . import rules, uploads
@@ -759,11 +759,6 @@ def consent_withdraw(*, actor: User, consent: Consent, date: dt.date, reason: st
     case.refresh_from_db()
     if case.status == CaseStatus.PREPARATION:
         return core.case_consent_lost(actor=actor, case=case)
-    if case.status == CaseStatus.ACTIVE:
-        return core.case_close(
-            actor=actor,
-            case=case,
-            reason=ClosureReason.CONSENT_WITHDRAWN,
-            closed_on=date if date >= case.opened_on else None,
-        )
+    # On ECM, the ending goes through the closure record (next steps, transitions, risk and
+    # outcomes at closure), which the consent page leads to with the reason chosen.
     return case

@@ -33,13 +33,13 @@ def seed(ctx) -> None:
         meeting = formulation_meeting(case)
         if meeting is None or case.reviews.exists():
             continue
-        _after_formulation(case, meeting, ctx, rich=first)
+        _after_formulation(case, meeting, ctx, rich=first, closing=path in ("closed", "reopened"))
         first = False
         if path in ("closed", "reopened"):
             _close(case, path, ctx)
 
 
-def _after_formulation(case, meeting, ctx, *, rich: bool) -> None:
+def _after_formulation(case, meeting, ctx, *, rich: bool, closing: bool = False) -> None:
     today = timezone.localdate()
     cm, senior = case.case_manager, ctx.users["senior"]
     psychologist = ctx.users["psychologist"]
@@ -63,7 +63,8 @@ def _after_formulation(case, meeting, ctx, *, rich: bool) -> None:
                 actor=senior,
                 case=case,
                 data={
-                    "kind": "scheduled",
+                    # A closing case's last review is its closure review (000 §1.40).
+                    "kind": "closure" if closing else "scheduled",
                     "held_on": held_on,
                     "chair": senior,
                     "present_others": "Social worker",
@@ -168,6 +169,7 @@ def _close(case, path, ctx) -> None:
         transitions={"probation": ["formulation", "recommendations", "plan"]} if transition else {},
         risk={"reoffending": 2, "serious_harm": 1, "vulnerability": 2},
         outcomes=dict.fromkeys(OutcomeDomain.values, ("improved", "low")),
+        review=case.reviews.filter(kind="closure").order_by("-held_on").first(),
     )
     if path == "reopened":
         case.refresh_from_db()

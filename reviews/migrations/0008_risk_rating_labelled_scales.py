@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reviews", "0006_trm_latest_index"),
+        ("reviews", "0007_closure_reason_detail_no_review"),
     ]
 
     operations = [
