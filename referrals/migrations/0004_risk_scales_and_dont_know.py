@@ -43,7 +43,6 @@ class Migration(migrations.Migration):
             )
             for name in RISK_FIELDS
         ],
-        migrations.RunPython(words_to_points, points_to_words),
         migrations.AlterField(
             model_name="criterion",
             name="kind",
@@ -121,38 +120,6 @@ class Migration(migrations.Migration):
                 verbose_name="Other social care involvement",
             ),
         ),
-        migrations.AlterField(
-            model_name="referral",
-            name="risk_harm_others",
-            field=models.PositiveSmallIntegerField(
-                blank=True,
-                choices=[(1, "Low"), (2, "Medium"), (3, "High"), (4, "Very high")],
-                null=True,
-                verbose_name="risk of serious harm to others",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="referral",
-            name="risk_harm_self",
-            field=models.PositiveSmallIntegerField(
-                blank=True,
-                choices=[(1, "Low"), (2, "Medium"), (3, "High"), (4, "Very high")],
-                null=True,
-                verbose_name="vulnerability (risk of harm to self)",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="referral",
-            name="risk_reoffending",
-            field=models.PositiveSmallIntegerField(
-                blank=True,
-                choices=[
-                    (1, "Low (YOGRS 0-43%)"),
-                    (2, "Medium (YOGRS 44-76%)"),
-                    (3, "High (YOGRS 77-100%)"),
-                ],
-                null=True,
-                verbose_name="risk of reoffending",
-            ),
-        ),
+        # Last: the data change, after every schema change of this migration.
+        migrations.RunPython(words_to_points, points_to_words),
     ]

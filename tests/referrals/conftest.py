@@ -47,7 +47,7 @@ def shipped_rule_sets(django_db_blocker):
     """The rule sets the data migration installs. Tests on a live server or with
     transaction=True flush the database between tests, so they ask for them again."""
     reload_migration_data(django_db_blocker, "referrals.migrations.0002_rule_sets")
-    reload_migration_data(django_db_blocker, "referrals.migrations.0005_england_2020_rule_set")
+    reload_migration_data(django_db_blocker, "referrals.migrations.0006_england_2020_rule_set")
 
 
 @pytest.fixture

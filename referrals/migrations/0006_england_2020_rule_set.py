@@ -89,5 +89,5 @@ def unload(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("referrals", "0004_risk_scales_and_dont_know")]
+    dependencies = [("referrals", "0005_risk_points")]
     operations = [migrations.RunPython(load, unload)]
