@@ -243,6 +243,17 @@ def _walk(case, path, *, seed: int, today, senior) -> None:
     case.refresh_from_db()
     if path == "awaiting_consent":
         return
+    if path == "consent_refused":
+        # The leaflet was explained by the senior practitioner; the child declined ECM.
+        services.consent_refuse(
+            actor=cm,
+            case=case,
+            kind=Consent.Kind.ECM_CHILD,
+            date=today,
+            reason="Does not want to meet another professional just now.",
+            explained_by=senior if senior in services.consent_explainers(case) else None,
+        )
+        return
     give_consent(cm, case, today)
     case.refresh_from_db()
     if path == "preparation":

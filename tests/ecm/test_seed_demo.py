@@ -41,6 +41,7 @@ def test_seed_demo_twice_on_postgresql(db):
         "active",
         "closed",
         "not_accepted",
+        "consent_refused",
     } <= statuses
     assert Case.objects.filter(previous_case__isnull=False).exists()
     user = User.objects.get(username="casemanager")
@@ -61,5 +62,5 @@ def test_seed_demo_twice_on_sqlite(tmp_path):
         return manage(env, *args)
 
     manage_("migrate", "--noinput", "-v", "0")
-    assert "17 children added (17 in all)" in manage_("seed_demo")
-    assert "0 children added (17 in all)" in manage_("seed_demo")
+    assert "18 children added (18 in all)" in manage_("seed_demo")
+    assert "0 children added (18 in all)" in manage_("seed_demo")

@@ -233,6 +233,18 @@ CHILDREN = [
         20,
     ),
     (
+        "NG-1013",
+        "Megan",
+        "Jones",
+        "female",
+        "white_british",
+        15,
+        "northgate-yot",
+        "casemanager",
+        "consent_refused",
+        30,
+    ),
+    (
         "RS-2001",
         "Aaliyah",
         "Khan",
