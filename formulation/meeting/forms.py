@@ -43,7 +43,7 @@ class ScheduleForm(forms.ModelForm):
         ]
 
     already_held = forms.BooleanField(
-        label=_("This meeting already took place"),
+        label=_("The meeting has already been held"),
         required=False,
         help_text=_(
             "Entering it afterwards: give its real date and time. No invitations are sent; "

@@ -71,7 +71,7 @@ def _check_when(case: Case, kind: str, starts_at: dt.datetime, already_held: boo
     if starts_at <= now:
         return _(
             "The meeting date and time must be in the future, to send the invitations. If "
-            "the meeting already took place, tick “This meeting already took place”."
+            "the meeting has already been held, tick “The meeting has already been held”."
         )
     return ""
 

@@ -124,7 +124,7 @@ def test_schedule_page_keeps_input_and_says_why(client, world, consented):
     )
     body = response.content.decode()
     assert body.count("must be in the future") == 1  # said once, not twice
-    assert "This meeting already took place" in body  # and how to enter a past meeting
+    assert "The meeting has already been held" in body  # and how to enter a past meeting
     assert 'value="Library"' in body
     assert not Meeting.objects.exists()
 
