@@ -18,9 +18,9 @@ from referrals.selectors import ecm_leaflet_consent
 from referrals.services import consent_status
 
 from ..genogram.models import FamilyMember
-from ..report.models import Circulation
 from ..timeline.models import SummaryItem
 from .models import (
+    Agency,
     ChecklistTick,
     DevelopmentalMap,
     Invitation,
@@ -313,9 +313,11 @@ def _after_the_meeting(meeting: Meeting) -> list[ChecklistItem]:
     organised?" Two queries."""
     agencies = meeting.report_agencies
     names = meeting.get_report_agencies_display()
+    # The report's circulation log, read through the case (the report part builds on this
+    # one, so this one does not import it).
     received = set(
-        Circulation.objects.filter(report__case_id=meeting.case_id, agency__in=agencies)
-        .values_list("agency", flat=True)
+        Case.objects.filter(pk=meeting.case_id, report__circulations__agency__in=agencies)
+        .values_list("report__circulations__agency", flat=True)
         .distinct()
     )
     if not agencies:
@@ -364,8 +366,6 @@ def _after_the_meeting(meeting: Meeting) -> list[ChecklistItem]:
 def report_agency_choices(meeting: Meeting, invitations: list[Invitation]) -> list[tuple]:
     """The agencies to choose from: those invited or attending first (saying so), then the
     rest of the agency list."""
-    from .models import Agency
-
     seen: dict[str, str] = {}
     for inv in invitations:
         if inv.status == Invitation.Status.ATTENDED:
