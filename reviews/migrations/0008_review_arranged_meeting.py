@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("formulation", "0004_meeting_kind_recorded_afterwards_report_agencies"),
-        ("reviews", "0006_trm_latest_index"),
+        ("reviews", "0007_closure_reason_detail_no_review"),
     ]
 
     operations = [
