@@ -274,6 +274,12 @@ class Access:
         psychologist)."""
         return bool(self._open_case_roles(case) & PRACTITIONER_ROLES)
 
+    def can_arrange_review(self, case: Case) -> bool:
+        """A review meeting is arranged (date, place, invitations) by the practitioners who
+        hold reviews: the senior practitioner who chairs it, the case manager, the
+        psychologist."""
+        return bool(self._open_case_roles(case) & PRACTITIONER_ROLES)
+
     def can_manage_actions(self, case: Case) -> bool:
         return bool(self._open_case_roles(case) & PRACTITIONER_ROLES)
 

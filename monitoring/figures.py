@@ -142,9 +142,11 @@ def case_figures(period: Period, team_ids=None) -> dict[str, tuple[str, Q]]:
     own data costs (the aggregate is scoped in any case: `count_all`)."""
     p = period
     teams = _within(team_ids)
-    held = Meeting.objects.filter(
-        p.moments("starts_at"), status=Meeting.Status.HELD, **teams
-    ).values("case_id")
+    held = (
+        Meeting.objects.formulation()
+        .filter(p.moments("starts_at"), status=Meeting.Status.HELD, **teams)
+        .values("case_id")
+    )
     reviews = Review.objects.filter(held_on__gte=p.start, held_on__lte=p.end, **teams)
     decisions = MissedAppointmentDecision.objects.filter(
         decided_on__gte=p.start, decided_on__lte=p.end, **teams
@@ -873,16 +875,22 @@ def _referral_time(team_ids, period: Period) -> dict:
     period: the mean, and the distribution against the one-month target. One query."""
     # Only the referrals of cases with a meeting held in the period can have had their first
     # there: the rest are left out before the per-referral grouping.
-    held_in_period = Meeting.objects.filter(
-        period.moments("starts_at"), status=Meeting.Status.HELD
-    ).values("case_id")
+    held_in_period = (
+        Meeting.objects.formulation()
+        .filter(period.moments("starts_at"), status=Meeting.Status.HELD)
+        .values("case_id")
+    )
     referrals = (
         Referral.objects.filter(
             **_within(team_ids), submitted_at__isnull=False, case_id__in=held_in_period
         )
         .annotate(
             met=Min(
-                "case__meetings__starts_at", filter=Q(case__meetings__status=Meeting.Status.HELD)
+                "case__meetings__starts_at",
+                filter=Q(
+                    case__meetings__status=Meeting.Status.HELD,
+                    case__meetings__kind=Meeting.Kind.FORMULATION,
+                ),
             )
         )
         .filter(period.moments("met"))
@@ -985,6 +993,7 @@ def _attendance_rows(team_ids, period: Period) -> list[Row]:
             period.moments("meeting__starts_at"),
             **_within(team_ids, "meeting__case"),
             meeting__status=Meeting.Status.HELD,
+            meeting__kind=Meeting.Kind.FORMULATION,
             status=Invitation.Status.ATTENDED,
         )
         .values("agency")

@@ -160,3 +160,14 @@ def estimate_slots(entries: list[Referral], today: dt.date | None = None) -> Non
         entry.queue_position = position[entry.provider_id]
         entry.capacity = per_month
         entry.likely_from = add_months(today.replace(day=1), months) if months else today
+
+
+def ecm_leaflet_consent(case: Case) -> Consent | None:
+    """The child's latest ECM (leaflet) consent record, with who explained the leaflet: the
+    formulation checklist's "leaflet explained" item ticks itself from it. One query."""
+    return (
+        Consent.objects.filter(case=case, kind=Consent.Kind.ECM_CHILD)
+        .select_related("explained_by")
+        .order_by("-date", "-pk")
+        .first()
+    )

@@ -25,6 +25,16 @@ class Review(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reviews")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SCHEDULED)
     held_on = models.DateField(_("date of the review"))
+    # The review meeting arranged in the product (formulation.Meeting of the review kind),
+    # when there was one: its invitations and attendance say who was present.
+    meeting = models.OneToOneField(
+        "formulation.Meeting",
+        verbose_name=_("arranged review meeting"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="review",
+    )
     chair = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("chair"),

@@ -200,9 +200,8 @@ def stage_history(user: User, case: Case) -> list[dict]:
     cases = case_list_for(user).filter(child_id=case.child_id).values("pk")
     rows = []
     meetings = (
-        Meeting.objects.filter(
-            case__in=cases, status=Meeting.Status.HELD, trm_placement__isnull=False
-        )
+        Meeting.objects.formulation()
+        .filter(case__in=cases, status=Meeting.Status.HELD, trm_placement__isnull=False)
         .select_related("trm_placement__stage")
         .order_by("starts_at")
     )

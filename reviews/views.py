@@ -20,7 +20,11 @@ from ecm.editing import StaleEditError, form_with_saved_version
 from ecm.forms import add_service_errors
 from ecm.models import ACTIVE_CLOSURE_REASONS, ON_ECM_STATUSES, AuditEvent, CaseStatus, Role
 from ecm.selectors import case_get_for, case_team_members
-from formulation.meeting.selectors import formulation_meeting
+from formulation.meeting.selectors import (
+    formulation_meeting,
+    next_review_meeting,
+    review_meetings_for_case,
+)
 from formulation.models import ReportSection
 from formulation.report.selectors import due_label
 from formulation.trm.selectors import stages_for
@@ -37,7 +41,9 @@ from .forms import (
     RiskForm,
     TRMStageForm,
     VoluntaryEndForm,
+    arranged_meetings,
     default_next_review,
+    initial_from_meeting,
 )
 from .models import Action, OutcomeSurvey, Review, RiskRating
 
@@ -92,6 +98,8 @@ def _overview_context(request, case, **forms):
             for t in (closure.transitions.all() if closure else [])
         ],
         "can_record": access_for(user).can_record_review(case),
+        "can_arrange": access_for(user).can_arrange_review(case),
+        "review_meetings": review_meetings_for_case(case),
         "can_actions": can_actions,
         "can_rate": access_for(user).can_rate(case),
         "can_close": access_for(user).can_close_case(case),
@@ -180,6 +188,9 @@ def _review_form(request, case, review=None, data=None):
             "next_review_on": default_next_review(),
             "kind": "scheduled",
         }
+        arranged = arranged_meetings(case).filter(pk=_int(request.GET.get("meeting"))).first()
+        if arranged is not None:  # "Record the review" from the arranged meeting's page
+            initial.update(initial_from_meeting(arranged))
     return ReviewForm(
         data,
         instance=review,
@@ -189,6 +200,10 @@ def _review_form(request, case, review=None, data=None):
         actions=actions,
         progress=progress,
     )
+
+
+def _int(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
 
 
 def _save_review(request, case, form, review=None):
@@ -203,6 +218,7 @@ def _save_review(request, case, form, review=None):
             progress=form.progress_data(),
             action_updates=form.action_data(),
             present=form.cleaned_data.get("present") or [],
+            meeting=form.cleaned_data.get("meeting"),
             review=review,
             expected_version=form.cleaned_data.get("version") if review else None,
         )
@@ -582,6 +598,8 @@ def reviews_panel(request, case) -> str:
             if case.status in (CaseStatus.CLOSED, CaseStatus.VOLUNTARY)
             else None,
             "can_record": access_for(request.user).can_record_review(case),
+            "can_arrange": access_for(request.user).can_arrange_review(case),
+            "next_meeting": next_review_meeting(case) if active else None,
             "can_close": access_for(request.user).can_close_case(case),
         },
         request=request,
