@@ -749,8 +749,9 @@ def consent_refuse(
 @transaction.atomic
 def consent_withdraw(*, actor: User, consent: Consent, date: dt.date, reason: str) -> Case:
     """Withdrawal of consent and its effect: without valid ECM consent no formulation
-    meeting can be held, so a case in preparation goes back to awaiting consent, and an
-    active case is closed (reason: consent withdrawn). Withdrawing evaluation consent only
+    meeting can be held, so a case in preparation goes back to awaiting consent; an active
+    case ends through its closure record (reason: consent withdrawn), which the consent page
+    leads to. Withdrawing evaluation consent only
     removes the child's data from evaluation; ECM goes on."""
     consent = (
         Consent.objects.select_for_update().select_related("case", "case__child").get(pk=consent.pk)
