@@ -45,12 +45,7 @@ def _after_formulation(case, meeting, ctx, *, rich: bool, closing: bool = False)
     today = timezone.localdate()
     cm, senior = case.case_manager, ctx.users["senior"]
     psychologist = ctx.users["psychologist"]
-    services.risk_record(
-        actor=cm,
-        case=case,
-        point="start",
-        data={"reoffending": 3, "serious_harm": 2, "vulnerability": 4},
-    )
+    # The ratings at the start are the referral's (entered once, carried forward).
     recommendations = list(case.recommendations.order_by("sequence"))
     stages = {s.number: s for s in stages_for(case)}
     met = timezone.localdate(meeting.starts_at)
