@@ -119,11 +119,15 @@ def seed(ctx) -> None:
         path = ctx.paths[ref]
         if path == "preparation":
             _prepare(case, senior, psychologist)
-        elif path in ("active", "closed", "reopened") and case.status == CaseStatus.ACTIVE:
+        elif path in ON_ECM_PATHS and case.status == CaseStatus.ACTIVE:
             _held_meeting(case, senior, psychologist, full=not full_done)
             full_done = True
             held.append((case, path))
     _reports(held, psychologist)
+
+
+#: The demo paths that reach a held formulation meeting.
+ON_ECM_PATHS = ("active", "closed", "reopened", "voluntary")
 
 
 FORMULATION_STORY = (
@@ -393,6 +397,8 @@ def _family_and_timeline(case, actor) -> None:
         ("accommodation", "Foster placement (short term)", 10, ""),
         ("strength", "Loves boxing; protective of his sisters", None, ""),
         ("parental", "Mum: depression, engaging with GP", None, ""),
+        ("significant_event", "Maternal gran died", 4, ""),
+        ("significant_event", "Child protection plan (neglect)", 6, ""),
         ("order_condition", "YRO supervision: weekly appointments", 15, ""),
     ]:
         start = dt.date(dob.year + years, 9, 1) if years is not None else None
