@@ -83,9 +83,10 @@ def _prefill_from_previous_episode(actor: User, referral: Referral) -> None:
     previous = Referral.objects.filter(case_id=case.previous_case_id).first()
     if previous is None:
         return
-    changed = model_update(
-        referral, {f.attname: getattr(previous, f.attname) for f in prefilled_fields()}
-    )
+    data = {f.attname: getattr(previous, f.attname) for f in prefilled_fields()}
+    if not referral.contact_number:  # none on the profile: the number given last time
+        data["contact_number"] = previous.contact_number
+    changed = model_update(referral, data)
     referral.save()
     _audit(
         actor,

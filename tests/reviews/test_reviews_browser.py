@@ -231,9 +231,16 @@ def test_review_trm_closure_and_reopen_journey(browser, live_server, formulated_
     assert closing_survey.ratings.count() == len(OutcomeDomain.choices)
     assert not closing_survey.ratings.exclude(concern="low").exists()
 
+    # Re-opening asks why, on its own page.
+    page.get_by_role("link", name="Re-open as a new episode").click()
+    page.get_by_label("Returned from custody or the area").check()
+    assert page.get_by_label("Case manager of the new episode").input_value() == str(
+        case.case_manager_id
+    )
     page.get_by_role("button", name="Re-open as a new episode").click()
     page.get_by_text(f"linked to {case.reference}").wait_for()
     new_case = Case.objects.get(previous_case=case)
+    assert new_case.reopen_reason == "returned_from_custody"
     assert Case.objects.filter(previous_case=case).count() == 1
     assert new_case.child_id == case.child_id
     assert new_case.case_manager.username == "casemanager"
