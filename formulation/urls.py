@@ -11,9 +11,7 @@ app_name = "formulation"
 urlpatterns = [
     path("cases/<int:pk>/formulation/", meeting.workspace, name="workspace"),
     path("cases/<int:pk>/formulation/schedule/", meeting.schedule, name="schedule"),
-    path(
-        "cases/<int:pk>/formulation/decision/", decision.formulation_decision, name="decision"
-    ),
+    path("cases/<int:pk>/formulation/decision/", decision.formulation_decision, name="decision"),
     path("cases/<int:pk>/genogram/", genogram.genogram, name="genogram"),
     path("cases/<int:pk>/summary/", timeline.summary, name="summary"),
     path("cases/<int:pk>/summary/<int:item_id>/", timeline.summary_item_edit, name="summary_edit"),

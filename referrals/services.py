@@ -21,7 +21,6 @@ from ecm.editing import check_version, model_update
 from ecm.models import AuditEvent, Case, CaseStatus, User
 
 from . import rules, uploads
-from .selectors import prefilled_fields
 from .models import (
     ACE_HOUSEHOLD,
     ACE_MALTREATMENT,
@@ -42,6 +41,7 @@ from .models import (
     RuleSet,
     TeamReferralSettings,
 )
+from .selectors import prefilled_fields
 
 EDITABLE = (ReferralStatus.DRAFT, ReferralStatus.RETURNED)
 

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ecm', '0008_child_correction'),
+        ("ecm", "0008_child_correction"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='first_review_on',
-            field=models.DateField(blank=True, null=True, verbose_name='first review due'),
+            model_name="case",
+            name="first_review_on",
+            field=models.DateField(blank=True, null=True, verbose_name="first review due"),
         ),
     ]

@@ -30,8 +30,7 @@ def can_carry_forward(case: Case) -> str:
     """Why the formulation cannot be carried forward to this episode ("" if it can)."""
     if formulation_meeting(case) is not None:
         return _(
-            "A formulation meeting has been held on this episode: the case becomes active "
-            "from it."
+            "A formulation meeting has been held on this episode: the case becomes active from it."
         )
     if previous_final_version(case) is None:
         return _(

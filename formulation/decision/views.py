@@ -40,7 +40,10 @@ def formulation_decision(request, pk: int):
     status = 200
     if request.method == "GET":  # the page names the child
         audit_record(
-            actor=request.user, action=AuditEvent.Action.VIEW, obj=case, detail="formulation decision"
+            actor=request.user,
+            action=AuditEvent.Action.VIEW,
+            obj=case,
+            detail="formulation decision",
         )
     elif form.is_valid():
         data = form.cleaned_data

@@ -5,15 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0003_check_checked_at_index'),
+        ("referrals", "0003_check_checked_at_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='consent',
-            name='carried_forward_from',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='referrals.consent', verbose_name='carried forward from'),
+            model_name="consent",
+            name="carried_forward_from",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="referrals.consent",
+                verbose_name="carried forward from",
+            ),
         ),
     ]

@@ -52,7 +52,9 @@ def closed_episode(world, formulated):
     """World's Alpha YOT case after a whole episode: its referral (decided), the child's and
     parent's consent signed a month ago, a final formulation report; then closed."""
     case = formulated
-    Referral.objects.create(case=case, status="decided", referrer=world.case_manager, **full_answers())
+    Referral.objects.create(
+        case=case, status="decided", referrer=world.case_manager, **full_answers()
+    )
     signed = TODAY - dt.timedelta(days=30)
     _consent(case, Consent.Kind.ECM_CHILD, signed)
     _consent(case, Consent.Kind.PARENT_GENERAL, signed, signatory_name="Ann Parent")
@@ -171,12 +173,14 @@ def test_the_new_referral_is_prefilled_and_says_what_changed(client, world, clos
     url = reverse("referrals:changes", args=[new.pk])
     page = client.get(url).content.decode()
     assert "Reoffended in custody." in page and old.reason in page
-    assert "What changed since the last episode" in client.get(
-        reverse("referrals:edit", args=[new.pk])
-    ).content.decode()
-    assert "Changed since the last episode" in client.get(
-        reverse("referrals:print", args=[new.pk])
-    ).content.decode()
+    assert (
+        "What changed since the last episode"
+        in client.get(reverse("referrals:edit", args=[new.pk])).content.decode()
+    )
+    assert (
+        "Changed since the last episode"
+        in client.get(reverse("referrals:print", args=[new.pk])).content.decode()
+    )
     # Not re-opened: no such page. Another team: not found either.
     assert client.get(reverse("referrals:changes", args=[closed_episode.pk])).status_code == 404
     client.force_login(world.other_case_manager)
