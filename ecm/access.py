@@ -183,6 +183,11 @@ class Access:
     def can_record_consent(self, case: Case) -> bool:
         return self.can_edit_referral(case)
 
+    def can_manage_rule_sets(self) -> bool:
+        """Eligibility rule sets are reference data the steering group sets: administrators
+        allowed to change them in the admin make their new versions."""
+        return self.user.is_active and self.user.has_perm("referrals.change_ruleset")
+
     def can_decide_referral(self, case: Case) -> bool:
         """Senior practitioners of the owning team or of the central team referred to."""
         return Role.SENIOR_PRACTITIONER in self.case_roles(case)
@@ -276,6 +281,12 @@ class Access:
     def can_record_review(self, case: Case) -> bool:
         """Reviews are recorded by the practitioners around the child (chair, case manager,
         psychologist)."""
+        return bool(self._open_case_roles(case) & PRACTITIONER_ROLES)
+
+    def can_arrange_review(self, case: Case) -> bool:
+        """A review meeting is arranged (date, place, invitations) by the practitioners who
+        hold reviews: the senior practitioner who chairs it, the case manager, the
+        psychologist."""
         return bool(self._open_case_roles(case) & PRACTITIONER_ROLES)
 
     def can_manage_actions(self, case: Case) -> bool:

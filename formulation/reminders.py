@@ -119,7 +119,11 @@ def meeting_tomorrow(today: dt.date):
             object_type="formulation.meeting",
             object_id=m.pk,
             occurrence=tomorrow - dt.timedelta(days=1),
-            title=_("Formulation meeting tomorrow at %(t)s")
+            title=(
+                _("Review meeting tomorrow at %(t)s")
+                if m.is_review
+                else _("Formulation meeting tomorrow at %(t)s")
+            )
             % {"t": timezone.localtime(m.starts_at).strftime("%H:%M")},
             link=link("formulation:meeting", m.pk),
             case_reference=m.case.reference,
@@ -138,8 +142,10 @@ def consent_missing(today: dt.date):
     """A week before a scheduled meeting, if the child's ECM consent is not in place."""
     rules = rules_by_team()
     horizon = max(r.consent_days_before for r in rules.values())
-    for m in _scheduled_between(today, today + dt.timedelta(days=horizon + 1)).select_related(
-        "case__child"
+    for m in (
+        _scheduled_between(today, today + dt.timedelta(days=horizon + 1))
+        .formulation()
+        .select_related("case__child")
     ):
         r = rules.get(m.case.team_id, rules[None])
         if "consent_missing" in r.disabled_kinds:

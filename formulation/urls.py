@@ -12,6 +12,7 @@ urlpatterns = [
     path("cases/<int:pk>/formulation/", meeting.workspace, name="workspace"),
     path("cases/<int:pk>/formulation/schedule/", meeting.schedule, name="schedule"),
     path("cases/<int:pk>/formulation/decision/", decision.formulation_decision, name="decision"),
+    path("cases/<int:pk>/reviews/arrange/", meeting.arrange_review, name="arrange_review"),
     path("cases/<int:pk>/genogram/", genogram.genogram, name="genogram"),
     path("cases/<int:pk>/summary/", timeline.summary, name="summary"),
     path("cases/<int:pk>/summary/<int:item_id>/", timeline.summary_item_edit, name="summary_edit"),
@@ -46,6 +47,7 @@ urlpatterns = [
         name="recommendation_delete",
     ),
     path("meetings/<int:pk>/held/", meeting.mark_held, name="held"),
+    path("meetings/<int:pk>/report-agencies/", meeting.report_agencies, name="report_agencies"),
     path("directory/", meeting.directory, name="directory"),
     # Formulation report
     path("cases/<int:pk>/report/", report.report_page, name="report"),

@@ -61,6 +61,7 @@ from reviews.models import (
     Transition,
     TRMStageRecord,
 )
+from reviews.selectors import risk_averages
 
 
 @dataclass
@@ -141,9 +142,11 @@ def case_figures(period: Period, team_ids=None) -> dict[str, tuple[str, Q]]:
     own data costs (the aggregate is scoped in any case: `count_all`)."""
     p = period
     teams = _within(team_ids)
-    held = Meeting.objects.filter(
-        p.moments("starts_at"), status=Meeting.Status.HELD, **teams
-    ).values("case_id")
+    held = (
+        Meeting.objects.formulation()
+        .filter(p.moments("starts_at"), status=Meeting.Status.HELD, **teams)
+        .values("case_id")
+    )
     reviews = Review.objects.filter(held_on__gte=p.start, held_on__lte=p.end, **teams)
     decisions = MissedAppointmentDecision.objects.filter(
         decided_on__gte=p.start, decided_on__lte=p.end, **teams
@@ -356,7 +359,9 @@ def profile_figures(period: Period) -> dict[str, tuple[str, Q]]:
         figures[f"ethnicity:{value}"] = (label, Q(child__ethnicity=value))
     for name, label in COMPLEXITY_CPN:
         figures[f"cx:{name}"] = (label, Q(**{f"referral__{name}": CurrentPreviousNever.CURRENT}))
-        figures[f"cxdk:{name}"] = (label, Q(**{f"referral__{name}": ""}))
+        # "Don't know" and not answered both count as missing, never as "never".
+        dk = ["", CurrentPreviousNever.DONT_KNOW]
+        figures[f"cxdk:{name}"] = (label, Q(**{f"referral__{name}__in": dk}))
     for name, label in COMPLEXITY_YND + ACE_MALTREATMENT + ACE_HOUSEHOLD:
         figures[f"cx:{name}"] = (label, Q(**{f"referral__{name}": YesNoDontKnow.YES}))
         figures[f"cxdk:{name}"] = (label, Q(**{f"referral__{name}": YesNoDontKnow.DONT_KNOW}))
@@ -814,26 +819,16 @@ def _risk_rows(team_ids, period: Period) -> list[Row]:
         closed_on__lte=period.end,
     )
     points = (RiskRating.Point.START, RiskRating.Point.CLOSURE)
-    by_point = {
-        r["point"]: r
-        for r in RiskRating.objects.filter(case__in=closed, point__in=points)
-        .values("point")
-        .annotate(
-            n=Count("pk"),
-            reoffending=Avg("reoffending"),
-            harm=Avg("serious_harm"),
-            vulnerability=Avg("vulnerability"),
-        )
-        .order_by()
-    }
+    # The start is the referral's ratings unless corrected (reviews.selectors.start_risk).
+    by_point = risk_averages(closed)
     none = {"n": 0, "reoffending": None, "harm": None, "vulnerability": None}
     out = []
     for point in points:
         agg = by_point.get(point, none)
         for key, label in (
-            ("reoffending", _("reoffending")),
-            ("harm", _("serious harm")),
-            ("vulnerability", _("vulnerability")),
+            ("reoffending", _("reoffending (1 low – 3 high)")),
+            ("harm", _("serious harm (1 low – 4 very high)")),
+            ("vulnerability", _("vulnerability (1 low – 4 very high)")),
         ):
             value = agg[key]
             out.append(
@@ -880,16 +875,22 @@ def _referral_time(team_ids, period: Period) -> dict:
     period: the mean, and the distribution against the one-month target. One query."""
     # Only the referrals of cases with a meeting held in the period can have had their first
     # there: the rest are left out before the per-referral grouping.
-    held_in_period = Meeting.objects.filter(
-        period.moments("starts_at"), status=Meeting.Status.HELD
-    ).values("case_id")
+    held_in_period = (
+        Meeting.objects.formulation()
+        .filter(period.moments("starts_at"), status=Meeting.Status.HELD)
+        .values("case_id")
+    )
     referrals = (
         Referral.objects.filter(
             **_within(team_ids), submitted_at__isnull=False, case_id__in=held_in_period
         )
         .annotate(
             met=Min(
-                "case__meetings__starts_at", filter=Q(case__meetings__status=Meeting.Status.HELD)
+                "case__meetings__starts_at",
+                filter=Q(
+                    case__meetings__status=Meeting.Status.HELD,
+                    case__meetings__kind=Meeting.Kind.FORMULATION,
+                ),
             )
         )
         .filter(period.moments("met"))
@@ -992,6 +993,7 @@ def _attendance_rows(team_ids, period: Period) -> list[Row]:
             period.moments("meeting__starts_at"),
             **_within(team_ids, "meeting__case"),
             meeting__status=Meeting.Status.HELD,
+            meeting__kind=Meeting.Kind.FORMULATION,
             status=Invitation.Status.ATTENDED,
         )
         .values("agency")

@@ -49,7 +49,9 @@ RECENTLY_CLOSED = dt.timedelta(days=90)
 def _stage():
     """The board column of a case, as an expression."""
     active = Q(status=CaseStatus.ACTIVE)
-    held = Exists(Meeting.objects.filter(case_id=OuterRef("pk"), status=Meeting.Status.HELD))
+    held = Exists(
+        Meeting.objects.formulation().filter(case_id=OuterRef("pk"), status=Meeting.Status.HELD)
+    )
     final = Exists(ReportVersion.objects.filter(report__case_id=OuterRef("pk")))
     closing = Exists(Review.objects.filter(case_id=OuterRef("pk"), kind=Review.Kind.CLOSURE))
     return Switch(

@@ -20,7 +20,6 @@ from .models import (
     ACE_FIELDS,
     COMPLEXITY_CPN,
     COMPLEXITY_YND,
-    RISK_POINTS,
     Consent,
     CurrentPreviousNever,
     Referral,
@@ -71,11 +70,8 @@ def _count_matching(fields, values) -> When_:
 
 
 def _risk_points(field: str):
-    return When_(
-        *[When(**{field: level}, then=Value(points)) for level, points in RISK_POINTS.items()],
-        default=Value(0),
-        output_field=IntegerField(),
-    )
+    """A rating's points are its value on the AssetPlus scale (none: 0)."""
+    return Coalesce(F(field), Value(0), output_field=IntegerField())
 
 
 def with_priority(qs: QuerySet[Referral]) -> QuerySet[Referral]:
@@ -245,3 +241,14 @@ def referral_changes(referral: Referral, previous: Referral | None = None) -> li
         for field in prefilled_fields()
         if getattr(previous, field.attname) != getattr(referral, field.attname)
     ]
+
+
+def ecm_leaflet_consent(case: Case) -> Consent | None:
+    """The child's latest ECM (leaflet) consent record, with who explained the leaflet: the
+    formulation checklist's "leaflet explained" item ticks itself from it. One query."""
+    return (
+        Consent.objects.filter(case=case, kind=Consent.Kind.ECM_CHILD)
+        .select_related("explained_by")
+        .order_by("-date", "-pk")
+        .first()
+    )

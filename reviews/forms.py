@@ -11,7 +11,9 @@ from ecm.access import CASE_ROLES
 from ecm.forms import DateInput
 from ecm.models import ACTIVE_CLOSURE_REASONS
 from ecm.selectors import case_team_members
-from formulation.models import ReportSection
+from formulation.meeting.selectors import present_from_meeting, review_meeting_choices
+from formulation.models import Meeting, ReportSection
+from referrals.models import HarmRisk, ReoffendingRisk
 
 from .models import (
     Action,
@@ -22,7 +24,6 @@ from .models import (
     OutcomeRating,
     ProgressStatus,
     Review,
-    RiskRating,
     Transition,
 )
 
@@ -43,6 +44,13 @@ class ReviewForm(forms.ModelForm):
     )
     breach = forms.TypedChoiceField(
         label=_("Breach since the last meeting?"), choices=YES_NO, coerce=_yes_no
+    )
+    # The review meeting arranged in the product, if any (formulation.Meeting, review kind).
+    meeting = forms.ModelChoiceField(
+        label=_("Arranged review meeting"),
+        queryset=Meeting.objects.none(),
+        required=False,
+        empty_label=_("None: recorded without an arranged meeting"),
     )
 
     class Meta:
@@ -82,6 +90,7 @@ class ReviewForm(forms.ModelForm):
         people = case_team_members(case, CASE_ROLES)
         self.fields["chair"].queryset = people
         self.fields["present"].queryset = people
+        self.fields["meeting"].queryset = arranged_meetings(case, self.instance)
         self.recommendations = recommendations
         self.actions = actions
         progress = progress or {}
@@ -214,15 +223,28 @@ class MissedDecisionForm(forms.Form):
         self.fields["psychologist"].queryset = psychologists
 
 
-class RiskForm(forms.ModelForm):
-    class Meta:
-        model = RiskRating
-        fields = ["reoffending", "serious_harm", "vulnerability"]
-        widgets = {
-            "reoffending": forms.Select(choices=[(i, i) for i in range(1, 4)]),
-            "serious_harm": forms.Select(choices=[(i, i) for i in range(1, 5)]),
-            "vulnerability": forms.Select(choices=[(i, i) for i in range(1, 5)]),
-        }
+def _risk_choices(scale) -> list:
+    return [("", _("Choose…")), *scale.choices]
+
+
+class RiskForm(forms.Form):
+    """The ratings at the start, on the labelled AssetPlus scales. They come from the
+    referral; this form corrects them."""
+
+    reoffending = forms.TypedChoiceField(
+        label=_("Risk of reoffending"),
+        choices=_risk_choices(ReoffendingRisk),
+        coerce=int,
+        help_text=_("AssetPlus rating, informed by the YOGRS score."),
+    )
+    serious_harm = forms.TypedChoiceField(
+        label=_("Risk of serious harm to others"), choices=_risk_choices(HarmRisk), coerce=int
+    )
+    vulnerability = forms.TypedChoiceField(
+        label=_("Vulnerability (risk of harm to self)"),
+        choices=_risk_choices(HarmRisk),
+        coerce=int,
+    )
 
 
 class ClosureForm(forms.ModelForm):
@@ -239,20 +261,17 @@ class ClosureForm(forms.ModelForm):
         choices=ReportSection.choices,
         widget=forms.CheckboxSelectMultiple,
     )
+    # Blank to start with (never pre-filled): the ratings at closure are a new judgement.
     reoffending = forms.TypedChoiceField(
-        label=_("Risk of reoffending at closure (1-3)"),
-        choices=[("", _("Choose…")), *[(i, i) for i in range(1, 4)]],
+        label=_("Risk of reoffending at closure"),
+        choices=_risk_choices(ReoffendingRisk),
         coerce=int,
     )
     serious_harm = forms.TypedChoiceField(
-        label=_("Risk of serious harm at closure (1-4)"),
-        choices=[("", _("Choose…")), *[(i, i) for i in range(1, 5)]],
-        coerce=int,
+        label=_("Risk of serious harm at closure"), choices=_risk_choices(HarmRisk), coerce=int
     )
     vulnerability = forms.TypedChoiceField(
-        label=_("Vulnerability at closure (1-4)"),
-        choices=[("", _("Choose…")), *[(i, i) for i in range(1, 5)]],
-        coerce=int,
+        label=_("Vulnerability at closure"), choices=_risk_choices(HarmRisk), coerce=int
     )
 
     class Meta:
@@ -317,6 +336,30 @@ class ClosureForm(forms.ModelForm):
             domain: (self.cleaned_data[f"change_{domain}"], self.cleaned_data[f"concern_{domain}"])
             for domain, _label in OutcomeDomain.choices
         }
+
+
+def arranged_meetings(case, review=None):
+    """The review meetings this review can be recorded for: those without a review yet, and
+    the one it is already linked to."""
+    choices = review_meeting_choices(case)
+    if review is not None and review.meeting_id:
+        choices = choices | Meeting.objects.filter(pk=review.meeting_id)
+    return choices
+
+
+def initial_from_meeting(meeting) -> dict:
+    """A new review recorded for an arranged meeting starts from it: its date and chair,
+    and who is present (pre-ticked) and who sent apologies, from its invitations and
+    attendance."""
+    present = present_from_meeting(meeting)
+    return {
+        "meeting": meeting.pk,
+        "held_on": timezone.localdate(meeting.starts_at),
+        "chair": meeting.chair_id,
+        "present": present.users,
+        "present_others": present.others[:255],
+        "apologies": present.apologies[:255],
+    }
 
 
 def default_next_review(today: dt.date | None = None) -> dt.date:

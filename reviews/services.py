@@ -17,8 +17,9 @@ from ecm.access import access_for
 from ecm.audit import audit_case_record as _audit
 from ecm.editing import check_version, model_update
 from ecm.models import ACTIVE_CLOSURE_REASONS, AuditEvent, Case, CaseStatus, ClosureReason, User
+from formulation.meeting import services as meeting_services
 from formulation.meeting.selectors import formulation_meeting
-from formulation.models import ReportSection, TRMStage
+from formulation.models import Meeting, ReportSection, TRMStage
 from formulation.trm.selectors import stages_for
 from referrals.models import Offence
 
@@ -124,6 +125,19 @@ def _validate_review(
     return errors
 
 
+def _validate_review_meeting(case: Case, meeting, review: Review | None) -> dict:
+    """The arranged review meeting a review is recorded for: this case's, of the review
+    kind, and not already recorded by another review."""
+    if meeting is None:
+        return {}
+    if meeting.case_id != case.pk or meeting.kind != Meeting.Kind.REVIEW:
+        return {"meeting": [_("Choose a review meeting of this case.")]}
+    other = Review.objects.filter(meeting=meeting).exclude(pk=getattr(review, "pk", None))
+    if meeting.status == Meeting.Status.CANCELLED or other.exists():
+        return {"meeting": [_("That review meeting is cancelled or has its review already.")]}
+    return {}
+
+
 REVIEW_FIELDS = (
     "kind",
     "held_on",
@@ -170,6 +184,7 @@ def review_save(
     present=(),
     review: Review | None = None,
     expected_version: int | None = None,
+    meeting: Meeting | None = None,
 ) -> Review:
     """Record a review (Appendix 5), or correct one. `progress` maps every recommendation of
     the case to (status, note); `action_updates` maps open actions to their new status.
@@ -182,6 +197,7 @@ def review_save(
         check_version(review, expected_version, what=_("review"))
     recommendations = list(case.recommendations.order_by("sequence", "pk"))
     errors = _validate_review(case, data, recommendations, progress, review)
+    errors.update(_validate_review_meeting(case, meeting, review))
     if errors:
         raise ValidationError(errors)
     if not data.get("reoffended"):
@@ -194,7 +210,12 @@ def review_save(
     else:
         review.version += 1
     changed = model_update(review, data, fields=REVIEW_FIELDS)
+    if meeting is not None and review.meeting_id != meeting.pk:
+        review.meeting = meeting
+        changed.append("meeting")
     review.save()
+    if meeting is not None:
+        meeting_services.review_meeting_held(actor=actor, meeting=meeting)
     review.present.set(present)
     TRMStageRecord.objects.filter(review=review).update(recorded_on=review.held_on)
     # A reoffence is an offence of the case (it appears on the timeline and in monitoring).

@@ -20,7 +20,11 @@ from ecm.editing import StaleEditError, form_with_saved_version
 from ecm.forms import add_service_errors
 from ecm.models import ACTIVE_CLOSURE_REASONS, ON_ECM_STATUSES, AuditEvent, CaseStatus, Role
 from ecm.selectors import case_get_for, case_team_members
-from formulation.meeting.selectors import formulation_meeting
+from formulation.meeting.selectors import (
+    formulation_meeting,
+    next_review_meeting,
+    review_meetings_for_case,
+)
 from formulation.models import ReportSection
 from formulation.report.selectors import due_label
 from formulation.trm.selectors import stages_for
@@ -37,7 +41,9 @@ from .forms import (
     RiskForm,
     TRMStageForm,
     VoluntaryEndForm,
+    arranged_meetings,
     default_next_review,
+    initial_from_meeting,
 )
 from .models import Action, OutcomeSurvey, Review, RiskRating
 
@@ -49,12 +55,22 @@ def _psychologists(case):
 # --- Overview ---
 
 
+def _risk_initial(rating) -> dict:
+    """The correction form starts from the ratings it corrects (the referral's, or the last
+    correction)."""
+    if rating is None:
+        return {}
+    return {k: getattr(rating, k) for k in ("reoffending", "serious_harm", "vulnerability")}
+
+
 def _overview_context(request, case, **forms):
     user = request.user
     reviews = list(selectors.reviews_for_case(case))
     actions = list(selectors.actions_for_case(case))
     today = timezone.localdate()
-    risk = {r.point: r for r in case.risk_ratings.all()}
+    ratings = list(case.risk_ratings.all())
+    risk = {r.point: r for r in ratings}
+    risk_start = selectors.start_risk(case, ratings)
     next_due = selectors.next_review_due(case)
     closure = getattr(case, "closure", None) if not case.is_open else None
     labels = dict(ReportSection.choices)
@@ -72,7 +88,7 @@ def _overview_context(request, case, **forms):
         "overdue": [a for a in actions if a.status == Action.Status.OPEN and a.due_on < today],
         "history": selectors.stage_history(user, case),
         "trajectory": selectors.trajectory_svg(user, case),
-        "risk_start": risk.get(RiskRating.Point.START),
+        "risk_start": risk_start,
         "risk_closure": risk.get(RiskRating.Point.CLOSURE),
         "next_due": next_due,
         "next_due_label": due_label(next_due) if next_due and case.is_open else None,
@@ -82,11 +98,13 @@ def _overview_context(request, case, **forms):
             for t in (closure.transitions.all() if closure else [])
         ],
         "can_record": access_for(user).can_record_review(case),
+        "can_arrange": access_for(user).can_arrange_review(case),
+        "review_meetings": review_meetings_for_case(case),
         "can_actions": can_actions,
         "can_rate": access_for(user).can_rate(case),
         "can_close": access_for(user).can_close_case(case),
         "action_form": forms.get("action_form") or ActionForm(case=case),
-        "risk_form": forms.get("risk_form") or RiskForm(),
+        "risk_form": forms.get("risk_form") or RiskForm(initial=_risk_initial(risk_start)),
     }
 
 
@@ -170,6 +188,9 @@ def _review_form(request, case, review=None, data=None):
             "next_review_on": default_next_review(),
             "kind": "scheduled",
         }
+        arranged = arranged_meetings(case).filter(pk=_int(request.GET.get("meeting"))).first()
+        if arranged is not None:  # "Record the review" from the arranged meeting's page
+            initial.update(initial_from_meeting(arranged))
     return ReviewForm(
         data,
         instance=review,
@@ -179,6 +200,10 @@ def _review_form(request, case, review=None, data=None):
         actions=actions,
         progress=progress,
     )
+
+
+def _int(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
 
 
 def _save_review(request, case, form, review=None):
@@ -193,6 +218,7 @@ def _save_review(request, case, form, review=None):
             progress=form.progress_data(),
             action_updates=form.action_data(),
             present=form.cleaned_data.get("present") or [],
+            meeting=form.cleaned_data.get("meeting"),
             review=review,
             expected_version=form.cleaned_data.get("version") if review else None,
         )
@@ -418,7 +444,7 @@ def close(request, pk: int):
         return redirect("case_detail", pk=case.pk)
     if request.method == "GET":
         audit_case_record(request.user, AuditEvent.Action.VIEW, case, case, detail="closure")
-    start = case.risk_ratings.filter(point=RiskRating.Point.START).first()
+    start = selectors.start_risk(case)
     closure_review = (
         case.reviews.filter(kind=Review.Kind.CLOSURE).order_by("-held_on", "-pk").first()
     )
@@ -572,6 +598,8 @@ def reviews_panel(request, case) -> str:
             if case.status in (CaseStatus.CLOSED, CaseStatus.VOLUNTARY)
             else None,
             "can_record": access_for(request.user).can_record_review(case),
+            "can_arrange": access_for(request.user).can_arrange_review(case),
+            "next_meeting": next_review_meeting(case) if active else None,
             "can_close": access_for(request.user).can_close_case(case),
         },
         request=request,

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ecm.forms import DateTimeInput
+from ecm.models import User
 
 from ..forms import ModelDataMixin, row_helper
 from ..trm.models import TRMStage
@@ -40,6 +41,15 @@ class ScheduleForm(forms.ModelForm):
             "chair",
             "psychologist",
         ]
+
+    already_held = forms.BooleanField(
+        label=_("The meeting has already been held"),
+        required=False,
+        help_text=_(
+            "Entering it afterwards: give its real date and time. No invitations are sent; "
+            "record who attended on the meeting's page."
+        ),
+    )
 
     def __init__(self, *args, chairs, psychologists, **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,6 +86,9 @@ class InviteForm(forms.Form):
     professional = forms.ModelChoiceField(
         label=_("From the directory"), queryset=Professional.objects.none(), required=False
     )
+    colleague = forms.ModelChoiceField(
+        label=_("Or a colleague on the case"), queryset=User.objects.none(), required=False
+    )
     name = forms.CharField(label=_("Or a new person: name"), max_length=150, required=False)
     role = forms.CharField(label=_("Role"), max_length=120, required=False)
     agency = forms.ChoiceField(
@@ -89,17 +102,46 @@ class InviteForm(forms.Form):
         label=_("Add the new person to the directory"), required=False
     )
 
-    def __init__(self, *args, directory, **kwargs):
+    def __init__(self, *args, directory, colleagues=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["professional"].queryset = directory
+        if colleagues is None:
+            del self.fields["colleague"]
+        else:
+            self.fields["colleague"].queryset = colleagues
 
     def clean(self):
         data = super().clean()
-        if not data.get("professional") and not data.get("name"):
+        chosen = data.get("professional") or data.get("colleague")
+        if not chosen and not data.get("name"):
             raise forms.ValidationError(_("Choose someone from the directory or give a name."))
-        if not data.get("professional") and not data.get("agency"):
+        if not chosen and not data.get("agency"):
             self.add_error("agency", _("Choose the person's agency."))
         return data
+
+
+class HeldForm(forms.Form):
+    """Record the meeting as held; when its record is not complete, the chair says why."""
+
+    incomplete_reason = forms.CharField(
+        label=_("Why it is recorded as held without them"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReportAgenciesForm(forms.Form):
+    """Appendix 2: the agencies that will receive the psychologist's report."""
+
+    agencies = forms.MultipleChoiceField(
+        label=_("Agencies that will receive the report"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agencies"].choices = choices
 
 
 class AttendeeForm(forms.Form):

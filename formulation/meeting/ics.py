@@ -1,4 +1,5 @@
-"""Calendar invitations (.ics, RFC 5545) for formulation meetings, built with icalendar."""
+"""Calendar invitations (.ics, RFC 5545) for formulation and review meetings, built with
+icalendar."""
 
 from __future__ import annotations
 
@@ -19,7 +20,12 @@ def meeting_ics(meeting, invitation=None) -> str:
     event.add("dtstamp", timezone.now())
     event.add("dtstart", meeting.starts_at)
     event.add("dtend", meeting.ends_at)
-    event.add("summary", _("ECM formulation meeting (%(ref)s)") % {"ref": meeting.case.reference})
+    summary = (
+        _("ECM review meeting (%(ref)s)")
+        if meeting.kind == "review"
+        else _("ECM formulation meeting (%(ref)s)")
+    )
+    event.add("summary", summary % {"ref": meeting.case.reference})
     if meeting.location:
         event.add("location", meeting.location)
     if meeting.online_link:
@@ -27,6 +33,11 @@ def meeting_ics(meeting, invitation=None) -> str:
     event.add(
         "description",
         _(
+            "Enhanced Case Management review meeting. Information about "
+            "the child is shared at the meeting and through secure channels only."
+        )
+        if meeting.kind == "review"
+        else _(
             "Enhanced Case Management formulation meeting. Information about "
             "the child is shared at the meeting and through secure channels only."
         ),

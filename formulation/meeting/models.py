@@ -56,18 +56,28 @@ class MeetingQuerySet(models.QuerySet):
     def held(self):
         return self.filter(status=Meeting.Status.HELD)
 
+    def formulation(self):
+        """Meetings of the formulation kind (not review meetings)."""
+        return self.filter(kind=Meeting.Kind.FORMULATION)
+
+    def reviews(self):
+        """Review meetings arranged in the product (the review itself is `reviews.Review`)."""
+        return self.filter(kind=Meeting.Kind.REVIEW)
+
     def formulation_meetings(self):
-        """Each case's formulation meeting: its first held meeting (the earliest start; of
-        two at the same time, the first recorded). A case can hold another meeting later (a
-        re-convened one); the report, its due date, its reminder and the "stage at
-        formulation" all count from the first (README, "The formulation report")."""
+        """Each case's formulation meeting: its first held meeting of the formulation kind
+        (the earliest start; of two at the same time, the first recorded). A case can hold
+        another meeting later (a re-convened one); the report, its due date, its reminder and
+        the "stage at formulation" all count from the first (README, "The formulation
+        report"). Review meetings never count."""
         first = (
-            Meeting.objects.held()
+            Meeting.objects.formulation()
+            .held()
             .filter(case=OuterRef("case"))
             .order_by("starts_at", "pk")
             .values("pk")[:1]
         )
-        return self.held().filter(pk=Subquery(first))
+        return self.formulation().held().filter(pk=Subquery(first))
 
 
 class Meeting(models.Model):
@@ -76,7 +86,14 @@ class Meeting(models.Model):
         HELD = "held", _("Held")
         CANCELLED = "cancelled", _("Cancelled")
 
+    class Kind(models.TextChoices):
+        FORMULATION = "formulation", _("Formulation meeting")
+        REVIEW = "review", _("Review meeting")
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="meetings")
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=Kind.choices, default=Kind.FORMULATION
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.SCHEDULED
     )
@@ -108,6 +125,17 @@ class Meeting(models.Model):
     review_location = models.CharField(_("review place"), max_length=200, blank=True)
     supervision_at = models.DateTimeField(_("supervision: date and time"), null=True, blank=True)
     held_at = models.DateTimeField(_("held"), null=True, blank=True)
+    # Entered after it took place: no invitation e-mails, attendance recorded afterwards.
+    recorded_afterwards = models.BooleanField(_("recorded after it took place"), default=False)
+    # Recorded as held without the developmental map, TRM placement or a recommendation:
+    # the chair's reason why (shown on the meeting page, audited).
+    held_incomplete_reason = models.TextField(
+        _("why it was recorded as held without all of its record"), blank=True
+    )
+    # Appendix 2: the agencies that will receive the psychologist's report (Agency values).
+    report_agencies = models.JSONField(
+        _("agencies that will receive the report"), default=list, blank=True
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -121,6 +149,14 @@ class Meeting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.reference} {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
+
+    @property
+    def is_review(self) -> bool:
+        return self.kind == self.Kind.REVIEW
+
+    def get_report_agencies_display(self) -> list[str]:
+        labels = dict(Agency.choices)
+        return [str(labels.get(a, a)) for a in self.report_agencies]
 
     @property
     def ends_at(self):
@@ -150,6 +186,16 @@ class Invitation(models.Model):
     professional = models.ForeignKey(
         Professional, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations"
     )
+    # A colleague invited from the case's staff (psychologist, senior practitioner, case
+    # manager...): a review records them as present from this.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("colleague"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     name = models.CharField(_("name"), max_length=150)
     role = models.CharField(_("role"), max_length=120, blank=True)
     agency = models.CharField(_("agency"), max_length=30, choices=Agency.choices)
@@ -177,7 +223,12 @@ class Invitation(models.Model):
                 fields=["meeting", "professional"],
                 condition=Q(professional__isnull=False),
                 name="invitation_once_per_professional",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "user"],
+                condition=Q(user__isnull=False),
+                name="invitation_once_per_colleague",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -204,7 +255,6 @@ class ChecklistTick(models.Model):
     MANUAL_ITEMS = {
         "discussed": _("Case discussed with YOT colleagues and the ECM lead, who agree"),
         "assetplus_shared": _("Referral form and AssetPlus shared with the senior practitioner"),
-        "leaflet_explained": _("Information leaflet explained to the child"),
         "agencies_encouraged": _("Relevant agencies informed and encouraged to attend"),
         "room_booked": _("Room booked, with a long table for the timeline"),
         "info_parental_health": _("Information gathered: parental health"),

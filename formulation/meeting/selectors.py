@@ -4,20 +4,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecm.access import access_for
-from ecm.models import Case, CaseStatus, Team, User
-from ecm.selectors import case_list_for
+from ecm.models import Case, CaseStatus, Role, Team, User
+from ecm.selectors import case_list_for, case_team_members
 from referrals.models import Decision, EligibilityCheck
+from referrals.selectors import ecm_leaflet_consent
 from referrals.services import consent_status
 
 from ..genogram.models import FamilyMember
 from ..timeline.models import SummaryItem
-from .models import ChecklistTick, Invitation, Meeting, Professional
+from .models import (
+    Agency,
+    ChecklistTick,
+    DevelopmentalMap,
+    Invitation,
+    Meeting,
+    Professional,
+    TRMPlacement,
+)
 
 
 def meeting_get_for(user: User, pk: int) -> Meeting:
@@ -32,14 +42,79 @@ def meeting_get_for(user: User, pk: int) -> Meeting:
 
 
 def meetings_for_case(case: Case) -> QuerySet[Meeting]:
-    return case.meetings.select_related("chair", "psychologist").order_by("-starts_at")
+    """The case's formulation meetings (review meetings are on the reviews page)."""
+    return (
+        case.meetings.formulation().select_related("chair", "psychologist").order_by("-starts_at")
+    )
 
 
 def latest_meetings(case: Case, count: int = 3) -> list[Meeting]:
-    """The case's latest meetings, with only what a list of them shows."""
+    """The case's latest formulation meetings, with only what a list of them shows."""
     return list(
-        case.meetings.only("case_id", "starts_at", "status").order_by("-starts_at", "-pk")[:count]
+        case.meetings.formulation()
+        .only("case_id", "kind", "starts_at", "status")
+        .order_by("-starts_at", "-pk")[:count]
     )
+
+
+def review_meetings_for_case(case: Case) -> list[Meeting]:
+    """The review meetings arranged for the case, latest first, each with `review_id` (the
+    review recorded for it, or None). One query."""
+    return list(
+        case.meetings.reviews()
+        .select_related("chair")
+        .annotate(review_id=F("review__pk"))
+        .order_by("-starts_at", "-pk")
+    )
+
+
+def next_review_meeting(case: Case) -> Meeting | None:
+    """The next review meeting arranged and not yet held (the case page). One query."""
+    return (
+        case.meetings.reviews()
+        .filter(status=Meeting.Status.SCHEDULED, starts_at__gte=timezone.now())
+        .order_by("starts_at", "pk")
+        .only("case_id", "kind", "starts_at", "location", "online_link")
+        .first()
+    )
+
+
+def review_meeting_choices(case: Case) -> QuerySet[Meeting]:
+    """The review meetings a review can still be recorded for (none recorded for them yet,
+    not cancelled)."""
+    return (
+        case.meetings.reviews()
+        .filter(review__isnull=True)
+        .exclude(status=Meeting.Status.CANCELLED)
+        .order_by("-starts_at", "-pk")
+    )
+
+
+@dataclass
+class PresentFromMeeting:
+    """Who a review's "present" and "apologies" start from: the meeting's chair and
+    psychologist and the colleagues who attended (or are still expected); the partners who
+    attended, and those who sent apologies or declined."""
+
+    users: list[int]
+    others: str
+    apologies: str
+
+
+def present_from_meeting(meeting: Meeting) -> PresentFromMeeting:
+    """One query (the invitations)."""
+    absent = (Invitation.Status.APOLOGIES, Invitation.Status.DECLINED)
+    users = [meeting.chair_id, meeting.psychologist_id]
+    others, apologies = [], []
+    for inv in meeting.invitations.all():
+        if inv.status in absent:
+            apologies.append(inv.name)
+        elif inv.user_id:
+            if inv.user_id not in users:
+                users.append(inv.user_id)
+        elif inv.status == Invitation.Status.ATTENDED or meeting.status != Meeting.Status.HELD:
+            others.append(f"{inv.name} ({inv.get_agency_display()})")
+    return PresentFromMeeting(users, ", ".join(others), ", ".join(apologies))
 
 
 def formulation_meeting(case: Case) -> Meeting | None:
@@ -51,6 +126,65 @@ def formulation_meeting(case: Case) -> Meeting | None:
         .select_related("psychologist", "trm_placement__stage")
         .first()
     )
+
+
+def review_meeting_defaults(case: Case, actor: User) -> dict:
+    """What the form to arrange a review starts with: the formulation meeting's chair (the
+    senior practitioner, as the guidance has it), else the user if a senior practitioner, else
+    the case's first senior practitioner; the formulation meeting's psychologist; the place of
+    the review agreed at the formulation meeting (or of the last review meeting)."""
+    seniors = case_team_members(case, [Role.SENIOR_PRACTITIONER])
+    psychologists = case_team_members(case, [Role.PSYCHOLOGIST])
+    first = Meeting.objects.formulation_meetings().filter(case=case).first()
+    last = Meeting.objects.reviews().filter(case=case).order_by("-starts_at", "-pk").first()
+    chair = None
+    for candidate in (last and last.chair_id, first and first.chair_id, actor.pk):
+        if candidate and seniors.filter(pk=candidate).exists():
+            chair = candidate
+            break
+    if chair is None:
+        chair = seniors.values_list("pk", flat=True).first()
+    psychologist = next(
+        (
+            p
+            for p in (last and last.psychologist_id, first and first.psychologist_id)
+            if p and psychologists.filter(pk=p).exists()
+        ),
+        psychologists.values_list("pk", flat=True).first(),
+    )
+    initial = {"chair": chair, "psychologist": psychologist, "duration_minutes": 60}
+    if last is not None:
+        initial.update(location=last.location, online_link=last.online_link)
+    elif first is not None:
+        initial["location"] = first.review_location
+        if first.review_at and first.review_at > timezone.now():
+            initial["starts_at"] = timezone.localtime(first.review_at)
+    return initial
+
+
+@dataclass
+class MissingPart:
+    label: str
+    anchor: str  # the section of the meeting page where it is recorded
+    href: str = ""
+
+
+def held_missing(meeting: Meeting) -> list[MissingPart]:
+    """What a formulation meeting's record still lacks before it is "held": the
+    developmental map, the TRM placement, at least one recommendation. Three queries."""
+    page = reverse("formulation:meeting", args=[meeting.pk])
+    missing = []
+    dmap = DevelopmentalMap.objects.filter(meeting=meeting).first()
+    ages = ("physical_age", "social_age", "cognitive_age", "emotional_age")
+    if dmap is None or not any(getattr(dmap, f).strip() for f in ages):
+        missing.append(MissingPart(_("the developmental map"), "dmap"))
+    if not TRMPlacement.objects.filter(meeting=meeting).exists():
+        missing.append(MissingPart(_("the TRM placement"), "trm"))
+    if not meeting.recommendations.exists():
+        missing.append(MissingPart(_("a recommendation"), "recommendations"))
+    for part in missing:
+        part.href = f"{page}#{part.anchor}"
+    return missing
 
 
 def directory_teams_for(user: User) -> list[Team]:
@@ -107,6 +241,7 @@ def checklist(meeting: Meeting) -> list[ChecklistItem]:
             not consents.parent_needed or bool(consents.parent and consents.parent.is_current),
             "" if consents.parent_needed else _("Not needed: 16 or over when consent was given."),
         ),
+        _leaflet_item(case),
         ChecklistItem(
             "date_set",
             _("A date is set for the formulation meeting"),
@@ -146,4 +281,99 @@ def checklist(meeting: Meeting) -> list[ChecklistItem]:
                 "when": timezone.localtime(tick.ticked_at).strftime("%d/%m/%Y"),
             }
         items.append(ChecklistItem(key, str(label), False, tick is not None, detail))
+    items += _after_the_meeting(meeting)
     return items
+
+
+def _leaflet_item(case: Case) -> ChecklistItem:
+    """Appendix 2: "has the case manager explained the information leaflet to the child and
+    has it been signed?", from the child's ECM consent record."""
+    consent = ecm_leaflet_consent(case)
+    done = consent is not None and consent.is_current
+    detail = ""
+    if consent is not None and consent.given:
+        detail = _("Explained by %(who)s; signed on %(when)s") % {
+            "who": consent.explained_by or _("not recorded"),
+            "when": consent.date.strftime("%d/%m/%Y"),
+        }
+    if consent is not None and consent.withdrawn_on:
+        detail = _("Consent withdrawn on %(d)s") % {"d": consent.withdrawn_on.strftime("%d/%m/%Y")}
+    return ChecklistItem(
+        "leaflet_explained",
+        _("Information leaflet explained to the child and signed"),
+        True,
+        done,
+        detail,
+    )
+
+
+def _after_the_meeting(meeting: Meeting) -> list[ChecklistItem]:
+    """Appendix 2's last item: "following the formulation meeting, have the relevant agencies
+    received a copy of the psychologist's report, and have dates/locations for reviews been
+    organised?" Two queries."""
+    agencies = meeting.report_agencies
+    names = meeting.get_report_agencies_display()
+    # The report's circulation log, read through the case (the report part builds on this
+    # one, so this one does not import it).
+    received = set(
+        Case.objects.filter(pk=meeting.case_id, report__circulations__agency__in=agencies)
+        .values_list("report__circulations__agency", flat=True)
+        .distinct()
+    )
+    if not agencies:
+        agencies_detail = _("Choose them below.")
+    else:
+        agencies_detail = _("%(names)s; %(r)s of %(n)s have received it") % {
+            "names": ", ".join(names),
+            "r": len(received),
+            "n": len(agencies),
+        }
+    review = (
+        meeting.case.meetings.reviews()
+        .exclude(status=Meeting.Status.CANCELLED)
+        .order_by("starts_at", "pk")
+        .first()
+    )
+    if review is not None:
+        review_detail = _("Review meeting arranged: %(when)s, %(where)s") % {
+            "when": timezone.localtime(review.starts_at).strftime("%d/%m/%Y %H:%M"),
+            "where": review.location or review.online_link,
+        }
+    elif meeting.review_at:
+        review_detail = _("First review agreed for %(when)s: arrange it from the reviews page.") % {
+            "when": timezone.localtime(meeting.review_at).strftime("%d/%m/%Y %H:%M")
+        }
+    else:
+        review_detail = _("Arrange the first review from the reviews page.")
+    return [
+        ChecklistItem(
+            "report_agencies",
+            _("The agencies that will receive the psychologist's report"),
+            True,
+            bool(agencies),
+            agencies_detail,
+        ),
+        ChecklistItem(
+            "reviews_organised",
+            _("Review dates and locations organised"),
+            True,
+            review is not None,
+            review_detail,
+        ),
+    ]
+
+
+def report_agency_choices(meeting: Meeting, invitations: list[Invitation]) -> list[tuple]:
+    """The agencies to choose from: those invited or attending first (saying so), then the
+    rest of the agency list."""
+    seen: dict[str, str] = {}
+    for inv in invitations:
+        if inv.status == Invitation.Status.ATTENDED:
+            seen[inv.agency] = "attended"
+        else:
+            seen.setdefault(inv.agency, "invited")
+    labels = dict(Agency.choices)
+    marks = {"attended": _("attended"), "invited": _("invited")}
+    first = [(a, f"{labels[a]} ({marks[how]})") for a, how in seen.items() if a in labels]
+    rest = [(a, labels[a]) for a in Agency.values if a not in seen]
+    return first + rest

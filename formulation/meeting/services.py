@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecm import services as core
-from ecm.access import access_for
+from ecm.access import CASE_ROLES, PRACTITIONER_ROLES, access_for
 from ecm.audit import audit_case_record as _audit
 from ecm.audit import audit_record
 from ecm.editing import check_version, model_update
@@ -27,8 +27,10 @@ from ecm.selectors import case_team_members
 from referrals.services import consent_status, has_valid_ecm_consent
 
 from ..trm.models import TRMStage
+from . import selectors
 from .ics import meeting_ics
 from .models import (
+    Agency,
     ChecklistTick,
     DevelopmentalMap,
     Invitation,
@@ -49,6 +51,31 @@ def _require(allowed: bool) -> None:
 # --- Scheduling ---------------------------------------------------------------------------------
 
 
+def _check_when(case: Case, kind: str, starts_at: dt.datetime, already_held: bool) -> str:
+    """The one refusal about the date and time, if any: invitations go out for meetings to
+    come; a meeting that already took place is entered with its real, past, date."""
+    now = timezone.now()
+    if already_held:
+        if starts_at > now:
+            return _(
+                "You said the meeting already took place: its date and time cannot be in "
+                "the future."
+            )
+        if kind == Meeting.Kind.REVIEW:
+            first = Meeting.objects.formulation_meetings().filter(case=case).first()
+            if first is not None and starts_at < first.starts_at:
+                return _("A review meeting cannot be before the formulation meeting (%(d)s).") % {
+                    "d": timezone.localtime(first.starts_at).strftime("%d/%m/%Y")
+                }
+        return ""
+    if starts_at <= now:
+        return _(
+            "The meeting date and time must be in the future, to send the invitations. If "
+            "the meeting has already been held, tick “The meeting has already been held”."
+        )
+    return ""
+
+
 @transaction.atomic
 def meeting_schedule(
     *,
@@ -60,34 +87,56 @@ def meeting_schedule(
     location: str = "",
     online_link: str = "",
     duration_minutes: int = 180,
+    kind: str = Meeting.Kind.FORMULATION,
+    already_held: bool = False,
 ) -> Meeting:
-    """Schedule the formulation meeting: only with valid ECM consent, and in the future."""
+    """Schedule a meeting of the case: the formulation meeting (only with valid ECM
+    consent, chaired by a senior practitioner) or a review meeting (once the formulation
+    meeting is held; the senior practitioner chairs by default, any practitioner of the case
+    may). In the future, or `already_held`: entered after it took place, with its real date
+    (no invitation e-mails; the attendance is then recorded on its page)."""
     case = Case.objects.select_for_update().select_related("child").get(pk=case.pk)
-    _require(access_for(actor).can_schedule_meeting(case))
+    review = kind == Meeting.Kind.REVIEW
+    if kind not in Meeting.Kind.values:
+        raise ValidationError(_("Choose the kind of meeting."))
+    access = access_for(actor)
+    _require(access.can_arrange_review(case) if review else access.can_schedule_meeting(case))
     errors = []
-    if not has_valid_ecm_consent(case):
-        errors.append(
-            _(
-                "A formulation meeting can only be scheduled with valid ECM consent. "
-                "Still needed: %(m)s"
+    if review:
+        if not Meeting.objects.formulation_meetings().filter(case=case).exists():
+            errors.append(
+                _(
+                    "A review follows the formulation meeting: record the formulation "
+                    "meeting as held first."
+                )
             )
-            % {"m": " ".join(consent_status(case).missing)}
-        )
-    if case.status not in (CaseStatus.PREPARATION, CaseStatus.ACTIVE):
-        errors.append(
-            _(
-                "The case is “%(s)s”: meetings are scheduled once it is accepted and "
-                "consent is in place."
+    else:
+        if not has_valid_ecm_consent(case):
+            errors.append(
+                _(
+                    "A formulation meeting can only be scheduled with valid ECM consent. "
+                    "Still needed: %(m)s"
+                )
+                % {"m": " ".join(consent_status(case).missing)}
             )
-            % {"s": case.get_status_display()}
-        )
-    if starts_at <= timezone.now():
-        errors.append(_("The meeting date and time must be in the future."))
+        if case.status not in (CaseStatus.PREPARATION, CaseStatus.ACTIVE):
+            errors.append(
+                _(
+                    "The case is “%(s)s”: meetings are scheduled once it is accepted and "
+                    "consent is in place."
+                )
+                % {"s": case.get_status_display()}
+            )
+    if problem := _check_when(case, kind, starts_at, already_held):
+        errors.append(problem)
     if not location.strip() and not online_link.strip():
         errors.append(_("Give a place or an online meeting link."))
-    if not case_team_members(case, [Role.SENIOR_PRACTITIONER]).filter(pk=chair.pk).exists():
+    chairs = case_team_members(case, PRACTITIONER_ROLES if review else [Role.SENIOR_PRACTITIONER])
+    if not chairs.filter(pk=chair.pk).exists():
         errors.append(
-            _(
+            _("The chair must be a practitioner of this case's team or the central ECM team.")
+            if review
+            else _(
                 "The chair must be a senior practitioner of this case's team or the "
                 "central ECM team."
             )
@@ -98,12 +147,14 @@ def meeting_schedule(
         raise ValidationError(errors)
     meeting = Meeting.objects.create(
         case=case,
+        kind=kind,
         starts_at=starts_at,
         duration_minutes=duration_minutes,
         location=location.strip(),
         online_link=online_link.strip(),
         chair=chair,
         psychologist=psychologist,
+        recorded_afterwards=already_held,
         created_by=actor,
     )
     _audit(
@@ -111,7 +162,9 @@ def meeting_schedule(
         AuditEvent.Action.CREATE,
         meeting,
         case,
-        ["starts_at", "location", "chair", "psychologist"],
+        ["kind", "starts_at", "location", "chair", "psychologist"]
+        + (["recorded_afterwards"] if already_held else []),
+        detail=kind,
     )
     return meeting
 
@@ -154,6 +207,7 @@ def invitation_add(
     actor: User,
     meeting: Meeting,
     professional: Professional | None = None,
+    colleague: User | None = None,
     name: str = "",
     role: str = "",
     agency: str = "",
@@ -162,14 +216,29 @@ def invitation_add(
     attended_only: bool = False,
     save_to_directory: bool = False,
 ) -> Invitation:
-    """Invite a professional: from the directory, or typed in (and, with `save_to_directory`,
-    added to the case team's directory in the same transaction). The e-mail with its .ics is
-    sent by a Celery task after the transaction commits. An address that cannot be used is
-    flagged on the invitation, never silently dropped. `attended_only`: someone who came
-    without an invitation, added to the attendance sheet."""
+    """Invite a professional: from the directory, a colleague from the case's staff, or
+    typed in (and, with `save_to_directory`, added to the case team's directory in the same
+    transaction). The e-mail with its .ics is sent by a Celery task after the transaction
+    commits. An address that cannot be used is flagged on the invitation, never silently
+    dropped. `attended_only`: someone who came without an invitation, added to the
+    attendance sheet; so is everyone added once the meeting has started (no invitation
+    e-mail for a meeting that has begun or already took place)."""
     meeting = Meeting.objects.select_related("case", "case__child").get(pk=meeting.pk)
     case = meeting.case
     _require(access_for(actor).can_prepare_formulation(case))
+    attended_only = attended_only or meeting.has_started
+    if colleague is not None and professional is None:
+        if not case_team_members(case, CASE_ROLES).filter(pk=colleague.pk).exists():
+            raise ValidationError(_("Choose a colleague of this case's teams."))
+        if meeting.invitations.filter(user=colleague).exists():
+            raise ValidationError(_("%(n)s is already invited.") % {"n": colleague})
+        roles = access_for(colleague).case_roles(case)
+        name = colleague.get_full_name() or colleague.get_username()
+        role = ", ".join(sorted(str(Role(r).label) for r in roles))
+        agency = agency or Agency.YOT
+        email = email or colleague.email
+    else:
+        colleague = None
     if professional is not None:
         if professional.team_id not in case.team_ids:
             raise PermissionDenied
@@ -195,6 +264,7 @@ def invitation_add(
     invitation = Invitation(
         meeting=meeting,
         professional=professional,
+        user=colleague,
         name=name.strip(),
         role=role.strip(),
         agency=agency,
@@ -263,11 +333,16 @@ def invitation_email(invitation: Invitation) -> EmailMessage:
             "date": when.strftime("%d/%m/%Y"),
             "time": when.strftime("%H:%M"),
             "place": meeting.location or meeting.online_link,
+            "review": meeting.is_review,
         },
     )
+    subject = (
+        _("Invitation: ECM review meeting %(ref)s, %(date)s")
+        if meeting.is_review
+        else _("Invitation: ECM formulation meeting %(ref)s, %(date)s")
+    )
     message = EmailMessage(
-        subject=_("Invitation: ECM formulation meeting %(ref)s, %(date)s")
-        % {"ref": reference, "date": when.strftime("%d/%m/%Y")},
+        subject=subject % {"ref": reference, "date": when.strftime("%d/%m/%Y")},
         body=body,
         to=[invitation.email],
     )
@@ -289,6 +364,11 @@ def send_invitation_email(invitation_id: int) -> str:
             .get(pk=invitation_id)
         )
         if invitation.delivery != Invitation.Delivery.PENDING:
+            return invitation.delivery
+        if invitation.meeting.has_started:
+            # Queued late (the broker was down): an invitation to a past meeting is no use.
+            invitation.delivery = Invitation.Delivery.NOT_SENT
+            invitation.save(update_fields=["delivery"])
             return invitation.delivery
         message = invitation_email(invitation)
         invitation.send_attempts += 1
@@ -369,9 +449,28 @@ def developmental_map_save(*, actor: User, meeting: Meeting, data: dict) -> Deve
     return dmap
 
 
+class IncompleteMeetingError(ValidationError):
+    """Refused: the formulation meeting's record is not complete and no reason was given.
+    `missing` lists what is missing (`selectors.MissingPart`: label and the section)."""
+
+    def __init__(self, missing):
+        self.missing = missing
+        super().__init__(
+            _(
+                "The meeting cannot be recorded as held yet. Still missing: %(m)s. Record "
+                "them, or give the reason why the meeting is recorded as held without them."
+            )
+            % {"m": ", ".join(str(m.label) for m in missing)},
+            code="incomplete",
+        )
+
+
 @transaction.atomic
-def meeting_mark_held(*, actor: User, meeting: Meeting) -> Meeting:
-    """The meeting took place: the case becomes active (interventions and reviews)."""
+def meeting_mark_held(*, actor: User, meeting: Meeting, incomplete_reason: str = "") -> Meeting:
+    """The meeting took place. A formulation meeting is held when its record is complete
+    (the developmental map, the TRM placement and at least one recommendation), or with the
+    chair's reason why not (kept, shown and audited); the case becomes active (interventions
+    and reviews). A review meeting is held when its review is recorded (reviews)."""
     meeting = Meeting.objects.select_for_update().select_related("case").get(pk=meeting.pk)
     _require(access_for(actor).can_record_meeting(meeting.case))
     if meeting.status != Meeting.Status.SCHEDULED:
@@ -380,12 +479,55 @@ def meeting_mark_held(*, actor: User, meeting: Meeting) -> Meeting:
         )
     if meeting.starts_at > timezone.now():
         raise ValidationError(_("The meeting has not started yet."))
+    changed = ["status"]
+    if not meeting.is_review:
+        missing = selectors.held_missing(meeting)
+        if missing and not incomplete_reason.strip():
+            raise IncompleteMeetingError(missing)
+        if missing:
+            meeting.held_incomplete_reason = incomplete_reason.strip()
+            changed.append("held_incomplete_reason")
     meeting.status = Meeting.Status.HELD
     meeting.held_at = timezone.now()
-    meeting.save(update_fields=["status", "held_at"])
-    if meeting.case.status == CaseStatus.PREPARATION:
+    meeting.save(update_fields=["status", "held_at", "held_incomplete_reason"])
+    if not meeting.is_review and meeting.case.status == CaseStatus.PREPARATION:
         core.case_activate(actor=actor, case=meeting.case)
-    _audit(actor, AuditEvent.Action.UPDATE, meeting, meeting.case, ["status"], detail="held")
+    _audit(actor, AuditEvent.Action.UPDATE, meeting, meeting.case, changed, detail="held")
+    return meeting
+
+
+@transaction.atomic
+def review_meeting_held(*, actor: User, meeting: Meeting) -> Meeting:
+    """The review of this review meeting was recorded (`reviews.services.review_save`):
+    the meeting is held. Whoever may record a review may do this; nothing else is asked."""
+    meeting = Meeting.objects.select_for_update().select_related("case").get(pk=meeting.pk)
+    _require(access_for(actor).can_record_review(meeting.case))
+    if not meeting.is_review:
+        raise ValidationError(_("Choose a review meeting."))
+    if meeting.status == Meeting.Status.SCHEDULED:
+        meeting.status = Meeting.Status.HELD
+        meeting.held_at = timezone.now()
+        meeting.save(update_fields=["status", "held_at"])
+        _audit(actor, AuditEvent.Action.UPDATE, meeting, meeting.case, ["status"], detail="held")
+    return meeting
+
+
+@transaction.atomic
+def meeting_report_agencies_save(*, actor: User, meeting: Meeting, agencies: list[str]) -> Meeting:
+    """Appendix 2: the agencies that will receive the psychologist's report, agreed at the
+    meeting (the report's circulation then logs who received it)."""
+    meeting = Meeting.objects.select_for_update().select_related("case").get(pk=meeting.pk)
+    case = meeting.case
+    access = access_for(actor)
+    _require(access.can_prepare_formulation(case) or access.can_record_meeting(case))
+    unknown = [a for a in agencies if a not in Agency.values]
+    if unknown:
+        raise ValidationError(_("Choose agencies from the list."))
+    chosen = [a for a in Agency.values if a in set(agencies)]  # the list's order, once each
+    if chosen != meeting.report_agencies:
+        meeting.report_agencies = chosen
+        meeting.save(update_fields=["report_agencies"])
+        _audit(actor, AuditEvent.Action.UPDATE, meeting, case, ["report_agencies"])
     return meeting
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ecm.access import access_for
+from ecm.access import CASE_ROLES, PRACTITIONER_ROLES, access_for
 from ecm.audit import audit_case_record, audit_record
 from ecm.editing import StaleEditError, form_with_saved_version
 from ecm.forms import add_service_errors
@@ -24,11 +24,13 @@ from .forms import (
     AttendeeForm,
     ChecklistTickForm,
     DevelopmentalMapForm,
+    HeldForm,
     InvitationStatusForm,
     InviteForm,
     MinutesForm,
     ProfessionalForm,
     RecommendationForm,
+    ReportAgenciesForm,
     ScheduleForm,
     TRMPlacementForm,
     WrittenInformationForm,
@@ -57,28 +59,71 @@ def workspace(request, pk: int):
     )
 
 
+def _schedule(request, case, kind: str):
+    """The schedule form of either kind of meeting: the same form and service."""
+    review = kind == Meeting.Kind.REVIEW
+    if review:
+        chairs = case_team_members(case, PRACTITIONER_ROLES)
+        initial = selectors.review_meeting_defaults(case, request.user)
+    else:
+        chairs = case_team_members(case, [Role.SENIOR_PRACTITIONER])
+        initial = {"chair": request.user.pk if chairs.filter(pk=request.user.pk).exists() else None}
+    form = ScheduleForm(
+        request.POST or None,
+        chairs=chairs,
+        psychologists=case_team_members(case, [Role.PSYCHOLOGIST]),
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = services.meeting_schedule(
+                actor=request.user, case=case, kind=kind, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            if meeting.recorded_afterwards:
+                messages.success(
+                    request,
+                    _("Meeting entered. Now record who attended, then record it as held.")
+                    if not review
+                    else _("Review meeting entered. Record who attended, then the review."),
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Meeting scheduled. Now invite the professionals.")
+                    if not review
+                    else _("Review meeting arranged. Now invite the professionals."),
+                )
+            return redirect("formulation:meeting", pk=meeting.pk)
+    context = {
+        "case": case,
+        "child": case.child,
+        "form": form,
+        "consent": consent_status(case),
+        "review": review,
+    }
+    return render(
+        request, "formulation/schedule.html", context, status=400 if form.is_bound else 200
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def schedule(request, pk: int):
     case = case_get_for(request.user, pk)
     if not access_for(request.user).can_schedule_meeting(case):
         raise PermissionDenied
-    chairs = case_team_members(case, [Role.SENIOR_PRACTITIONER])
-    form = ScheduleForm(
-        request.POST or None,
-        chairs=chairs,
-        psychologists=case_team_members(case, [Role.PSYCHOLOGIST]),
-        initial={"chair": request.user.pk if chairs.filter(pk=request.user.pk).exists() else None},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            meeting = services.meeting_schedule(actor=request.user, case=case, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Meeting scheduled. Now invite the professionals."))
-            return redirect("formulation:meeting", pk=meeting.pk)
-    context = {"case": case, "child": case.child, "form": form, "consent": consent_status(case)}
-    return render(request, "formulation/schedule.html", context)
+    return _schedule(request, case, Meeting.Kind.FORMULATION)
+
+
+@require_http_methods(["GET", "POST"])
+def arrange_review(request, pk: int):
+    """Arrange the next review meeting (reached from the reviews page and panel)."""
+    case = case_get_for(request.user, pk)
+    if not access_for(request.user).can_arrange_review(case):
+        raise PermissionDenied
+    return _schedule(request, case, Meeting.Kind.REVIEW)
 
 
 # --- Meeting page -------------------------------------------------------------------------
@@ -98,7 +143,7 @@ def _meeting_context(request, meeting: Meeting, **forms):
     for invitation in invitations:
         invitation.status_form = InvitationStatusForm(invitation=invitation)
         invitation.written_form = WrittenInformationForm(invitation=invitation)
-    checklist = selectors.checklist(meeting)
+    checklist = [] if meeting.is_review else selectors.checklist(meeting)
     for item in checklist:
         if not item.automatic:
             item.form = ChecklistTickForm(initial={"key": item.key, "done": not item.done})
@@ -109,11 +154,27 @@ def _meeting_context(request, meeting: Meeting, **forms):
         "underlying_need": placement.underlying_need,
         "intervention_recommendation": placement.intervention_recommendation,
     }
+    review = meeting.is_review
+    held_missing = (
+        selectors.held_missing(meeting)
+        if not review and meeting.status == Meeting.Status.SCHEDULED
+        else []
+    )
     ctx = {
         "meeting": meeting,
         "case": case,
         "child": case.child,
-        "checklist": checklist,
+        "review": review,
+        "checklist": [] if review else checklist,
+        "held_missing": held_missing,
+        "held_form": HeldForm(),
+        "report_agencies_form": ReportAgenciesForm(
+            choices=selectors.report_agency_choices(meeting, invitations),
+            initial={"agencies": meeting.report_agencies},
+        ),
+        "can_record_held": access.can_record_meeting(case) and not review,
+        "can_record_review": review and access.can_record_review(case),
+        "review_id": getattr(getattr(meeting, "review", None), "pk", None) if review else None,
         "invitations": invitations,
         "recommendations": recommendations,
         "placement": placement,
@@ -124,7 +185,10 @@ def _meeting_context(request, meeting: Meeting, **forms):
         "report_started": report is not None,
         "can_change_recs": access.can_change_recommendations(case, report)
         and not (report is not None and report.status == report.Status.FINAL),
-        "invite_form": InviteForm(directory=selectors.directory_for(request.user, case)),
+        "invite_form": InviteForm(
+            directory=selectors.directory_for(request.user, case),
+            colleagues=case_team_members(case, CASE_ROLES),
+        ),
         "attendee_form": AttendeeForm(),
         "minutes_form": MinutesForm(instance=meeting),
         "saved_minutes": MinutesForm(instance=meeting),
@@ -178,7 +242,8 @@ def meeting_form_post(request, pk, form_name, build_form, act, success):
 def invite(request, pk: int):
     def build(meeting):
         directory = selectors.directory_for(request.user, meeting.case)
-        return InviteForm(request.POST, directory=directory)
+        colleagues = case_team_members(meeting.case, CASE_ROLES)
+        return InviteForm(request.POST, directory=directory, colleagues=colleagues)
 
     def act(meeting, form):
         invitation = services.invitation_add(
@@ -278,13 +343,43 @@ def trm_placement(request, pk: int):
 @require_POST
 def mark_held(request, pk: int):
     meeting = selectors.meeting_get_for(request.user, pk)
+    form = HeldForm(request.POST)
+    form.is_valid()  # one optional text field: always valid
     try:
-        services.meeting_mark_held(actor=request.user, meeting=meeting)
+        services.meeting_mark_held(
+            actor=request.user,
+            meeting=meeting,
+            incomplete_reason=form.cleaned_data.get("incomplete_reason", ""),
+        )
+    except services.IncompleteMeetingError as exc:
+        form.add_error("incomplete_reason", exc.messages)
+        context = _meeting_context(request, meeting, held_form=form)
+        return render(request, "formulation/meeting.html", context, status=400)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Meeting recorded as held; the case is active."))
     return redirect("formulation:meeting", pk=meeting.pk)
+
+
+@require_POST
+def report_agencies(request, pk: int):
+    meeting = selectors.meeting_get_for(request.user, pk)
+    invitations = list(meeting.invitations.all())
+    form = ReportAgenciesForm(
+        request.POST, choices=selectors.report_agency_choices(meeting, invitations)
+    )
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Choose agencies from the list."))
+        services.meeting_report_agencies_save(
+            actor=request.user, meeting=meeting, agencies=form.cleaned_data["agencies"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Agencies that will receive the report saved."))
+    return back_to_section(meeting, "checklist")
 
 
 # --- Directory ------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
+from ecm.models import AuditEvent
 from formulation.genogram import services as genogram
 from formulation.meeting import selectors as meeting_selectors
 from formulation.meeting import services
@@ -122,7 +123,8 @@ def test_schedule_page_keeps_input_and_says_why(client, world, consented):
         },
     )
     body = response.content.decode()
-    assert "must be in the future" in body
+    assert body.count("must be in the future") == 1  # said once, not twice
+    assert "The meeting has already been held" in body  # and how to enter a past meeting
     assert 'value="Library"' in body
     assert not Meeting.objects.exists()
 
@@ -442,10 +444,17 @@ def test_recommendations_and_meeting_held(world, meeting):
             meeting=meeting,
             data={"intervention": "Nobody", "sequence": 4},
         )
+    # Held means complete: the developmental map and the TRM placement are still missing.
+    with pytest.raises(services.IncompleteMeetingError) as refused:
+        services.meeting_mark_held(actor=world.central_senior, meeting=meeting)
+    assert [m.anchor for m in refused.value.missing] == ["dmap", "trm"]
+    complete_the_record(world, meeting, recommendations=False)
     services.meeting_mark_held(actor=world.central_senior, meeting=meeting)
     meeting.case.refresh_from_db()
     assert meeting.case.status == "active"
     assert list(meeting.recommendations.values_list("sequence", flat=True)) == [1, 2, 3]
+    meeting.refresh_from_db()
+    assert meeting.held_incomplete_reason == ""
 
 
 def test_genogram_and_timeline_svgs_on_pages(client, world, consented):
@@ -860,3 +869,193 @@ def test_editing_a_summary_entry_is_for_the_preparers_of_the_childs_case(client,
     Case.objects.filter(pk=consented.pk).update(status="not_accepted")
     assert client.get(edit).status_code == 403  # sees the case, which is read-only now
     assert client.post(edit, {"kind": "school", "title": "x"}).status_code == 403
+
+
+# --- A meeting recorded after it took place; held means complete (issue 16) ---
+
+PAST = timezone.now() - dt.timedelta(days=3)
+
+
+def complete_the_record(world, meeting, *, recommendations=True):
+    """The developmental map, the TRM placement and (optionally) one recommendation."""
+    services.developmental_map_save(
+        actor=world.central_psychologist, meeting=meeting, data={"emotional_age": "9"}
+    )
+    services.trm_placement_save(
+        actor=world.central_psychologist,
+        meeting=meeting,
+        stage=TRMFramework.objects.get(code="practice-stages").stages.get(number=2),
+        presentation="Guarded.",
+        underlying_need="A trusted adult.",
+        intervention_recommendation="One consistent worker.",
+    )
+    if recommendations:
+        report_services.recommendation_add(
+            actor=world.central_psychologist,
+            meeting=meeting,
+            data={"intervention": "Weekly sessions", "owner_agency": "yot", "sequence": 1},
+        )
+
+
+def enter_afterwards(world, case, **changes):
+    data = {
+        "actor": world.central_senior,
+        "case": case,
+        "starts_at": PAST,
+        "chair": world.central_senior,
+        "psychologist": world.central_psychologist,
+        "location": "Room 4",
+        "already_held": True,
+    }
+    data.update(changes)
+    return services.meeting_schedule(**data)
+
+
+def test_a_meeting_is_entered_after_it_took_place_and_sends_no_invitation(
+    world, consented, django_capture_on_commit_callbacks
+):
+    meeting = enter_afterwards(world, consented)
+    assert meeting.recorded_afterwards and meeting.status == "scheduled"
+    assert meeting.starts_at == PAST
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        invitation = services.invitation_add(
+            actor=world.case_manager,
+            meeting=meeting,
+            name="Bethan Rowlands",
+            agency="social_services",
+            email="bethan@example.org",
+        )
+    # The attendance sheet, not an invitation: nothing queued, nothing sent.
+    assert invitation.status == "attended" and invitation.delivery == "not_sent"
+    assert callbacks == [] and mail.outbox == []
+    complete_the_record(world, meeting)
+    services.meeting_mark_held(actor=world.central_senior, meeting=meeting)
+    consented.refresh_from_db()
+    assert consented.status == "active"
+    assert meeting_selectors.formulation_meeting(consented).pk == meeting.pk
+
+
+def test_entered_afterwards_means_a_past_date_and_a_future_one_still_invites(world, consented):
+    with pytest.raises(ValidationError, match="cannot be in the future"):
+        enter_afterwards(world, consented, starts_at=FUTURE)
+    with pytest.raises(ValidationError) as refused:
+        enter_afterwards(world, consented, already_held=False)
+    assert len(refused.value.messages) == 1 and "must be in the future" in refused.value.messages[0]
+    assert not Meeting.objects.exists()
+
+
+def test_an_invitation_queued_late_for_a_past_meeting_is_not_sent(world, meeting):
+    invitation = services.invitation_add(
+        actor=world.case_manager, meeting=meeting, name="Nia", agency="health", email="n@x.org"
+    )
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=timezone.now() - dt.timedelta(hours=1))
+    assert services.send_invitation_email(invitation.pk) == "not_sent"
+    assert mail.outbox == []
+
+
+def test_the_schedule_page_enters_a_past_meeting(client, world, consented):
+    client.force_login(world.central_senior)
+    past = timezone.localtime(PAST).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(
+        reverse("formulation:schedule", args=[consented.pk]),
+        {
+            "starts_at": past,
+            "duration_minutes": 120,
+            "location": "Library",
+            "chair": world.central_senior.pk,
+            "psychologist": world.central_psychologist.pk,
+            "already_held": "on",
+        },
+    )
+    meeting = Meeting.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("formulation:meeting", args=[meeting.pk])
+    assert meeting.recorded_afterwards
+    body = client.get(response.url).content.decode()
+    assert "entered after it took place" in body
+    assert "Add to the attendance sheet" in body and "Record the meeting as held" in body
+
+
+def test_held_is_refused_with_what_is_missing_each_linked(client, world, consented):
+    meeting = enter_afterwards(world, consented)
+    client.force_login(world.central_senior)
+    url = reverse("formulation:held", args=[meeting.pk])
+    response = client.post(url, {"incomplete_reason": ""})
+    assert response.status_code == 400
+    body = response.content.decode()
+    page = reverse("formulation:meeting", args=[meeting.pk])
+    for anchor in ("dmap", "trm", "recommendations"):
+        assert f'href="{page}#{anchor}"' in body
+    assert "Still missing" in body
+    meeting.refresh_from_db()
+    assert meeting.status == "scheduled"
+    # With the chair's reason it is held; the reason is kept, shown and audited.
+    response = client.post(url, {"incomplete_reason": "The psychologist was taken ill."})
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.status == "held"
+    assert meeting.held_incomplete_reason == "The psychologist was taken ill."
+    assert "The psychologist was taken ill." in client.get(page).content.decode()
+    event = AuditEvent.objects.filter(object_id=str(meeting.pk), detail="held").get()
+    assert "held_incomplete_reason" in event.changed_fields
+    assert "taken ill" not in str(event.changed_fields)
+
+
+def test_held_by_a_case_manager_is_refused(world, consented):
+    meeting = enter_afterwards(world, consented)
+    complete_the_record(world, meeting)
+    with pytest.raises(PermissionDenied):
+        services.meeting_mark_held(actor=world.case_manager, meeting=meeting)
+
+
+def test_appendix_2_last_items_and_the_leaflet_tick_themselves(client, world, meeting):
+    items = {i.key: i for i in meeting_selectors.checklist(meeting)}
+    assert "leaflet_explained" not in ChecklistTick.MANUAL_ITEMS
+    assert items["leaflet_explained"].automatic and items["leaflet_explained"].done
+    assert str(world.case_manager) in items["leaflet_explained"].detail  # who explained it
+    assert not items["report_agencies"].done and not items["reviews_organised"].done
+    services.invitation_add(
+        actor=world.case_manager, meeting=meeting, name="Priya", agency="education", email=""
+    )
+    client.force_login(world.case_manager)
+    page = client.get(reverse("formulation:meeting", args=[meeting.pk])).content.decode()
+    assert "School / education (invited)" in page  # the invited agencies come first
+    response = client.post(
+        reverse("formulation:report_agencies", args=[meeting.pk]),
+        {"agencies": ["education", "camhs"]},
+    )
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.report_agencies == ["education", "camhs"]
+    items = {i.key: i for i in meeting_selectors.checklist(meeting)}
+    assert items["report_agencies"].done and "0 of 2" in items["report_agencies"].detail
+    # A review meeting arranged ticks "review dates/locations organised".
+    Meeting.objects.filter(pk=meeting.pk).update(
+        status="held", starts_at=timezone.now() - dt.timedelta(days=1)
+    )
+    services.meeting_schedule(
+        actor=world.case_manager,
+        case=meeting.case,
+        kind=Meeting.Kind.REVIEW,
+        starts_at=FUTURE + dt.timedelta(days=30),
+        chair=world.central_senior,
+        psychologist=world.central_psychologist,
+        location="Room 9",
+    )
+    items = {i.key: i for i in meeting_selectors.checklist(meeting)}
+    assert items["reviews_organised"].done and "Room 9" in items["reviews_organised"].detail
+    # Withdrawn consent unticks the leaflet.
+    consent = meeting.case.consents.get(kind="ecm_child")
+    referral_services.consent_withdraw(
+        actor=world.case_manager, consent=consent, date=timezone.localdate(), reason="No"
+    )
+    items = {i.key: i for i in meeting_selectors.checklist(meeting)}
+    assert not items["leaflet_explained"].done
+
+
+def test_report_agencies_from_another_team_is_404(client, world, meeting):
+    client.force_login(world.other_senior)
+    response = client.post(
+        reverse("formulation:report_agencies", args=[meeting.pk]), {"agencies": ["camhs"]}
+    )
+    assert response.status_code == 404

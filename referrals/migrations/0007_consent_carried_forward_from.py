@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("referrals", "0003_check_checked_at_index"),
+        ("referrals", "0006_england_2020_rule_set"),
     ]
 
     operations = [
