@@ -160,6 +160,15 @@ class Access:
         """Holds a case manager role somewhere: the home page is their caseload."""
         return self.has_role(Role.CASE_MANAGER)
 
+    def can_decide_formulation_need(self, case: Case) -> bool:
+        """A re-opened episode: whether another formulation meeting is needed is decided
+        jointly by the psychologist and the case manager (practice guidance, "Re-opening
+        cases"), so either records it: a psychologist of the case, or its own case manager."""
+        if case.previous_case_id is None:
+            return False
+        roles = self._open_case_roles(case)
+        return Role.PSYCHOLOGIST in roles or self._is_own_case_manager(case, roles)
+
     # --- referral, eligibility and consent -------------------------------------------------
     def can_edit_referral(self, case: Case) -> bool:
         """The owning YOT completes the referral: the allocated case manager (or any case

@@ -7,7 +7,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .dates import age_on
-from .models import CaseStatus, Child, ChildCorrection, NotCarriedForwardReason, Team, User
+from .models import (
+    CaseStatus,
+    Child,
+    ChildCorrection,
+    NotCarriedForwardReason,
+    ReopenReason,
+    Team,
+    User,
+)
 
 
 class DateInput(forms.DateInput):
@@ -142,6 +150,35 @@ class NotCarriedForwardForm(forms.Form):
         required=False,
         help_text=_("Today if left empty."),
     )
+
+
+class ReopenForm(forms.Form):
+    """Re-opening a closed case as a new episode: why, and who manages it (the same case
+    manager by default, as the guidance advises)."""
+
+    reason = forms.ChoiceField(
+        label=_("Why is the case re-opened?"),
+        choices=ReopenReason.choices,
+        widget=forms.RadioSelect,
+    )
+    detail = forms.CharField(
+        label=_("More about the re-opening"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Needed for “Other”: what has happened since the case closed."),
+    )
+    case_manager = forms.ModelChoiceField(
+        label=_("Case manager of the new episode"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Unallocated"),
+        help_text=_("The same case manager as before where possible, for continuity."),
+    )
+
+    def __init__(self, *args, case_managers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["case_manager"].queryset = case_managers
 
 
 class AllocateForm(forms.Form):

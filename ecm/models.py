@@ -348,6 +348,9 @@ class Case(models.Model):
     formulation_decision_note = models.CharField(
         _("about the decision"), max_length=500, blank=True
     )
+    # When the formulation is carried forward no meeting sets the first review: the decision
+    # does (reviews reads it where it would read the meeting's "first review" date).
+    first_review_on = models.DateField(_("first review due"), null=True, blank=True)
     previous_case = models.OneToOneField(
         "self",
         verbose_name=_("earlier episode"),

@@ -29,6 +29,7 @@ from .models import (
     ChildCorrection,
     ClosureReason,
     NotCarriedForwardReason,
+    ReopenReason,
     Role,
     Team,
     User,
@@ -114,6 +115,15 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({S.PREPARATION}),
             S.ACTIVE,
             frozenset({Role.SENIOR_PRACTITIONER, Role.PSYCHOLOGIST}),
+        ),
+        Transition(
+            # A re-opened episode whose psychologist and case manager agree no new meeting is
+            # needed: active on the earlier formulation (`case_formulation_decide`).
+            "carry_forward",
+            gettext_lazy("Formulation carried forward: make active"),
+            frozenset({S.PREPARATION}),
+            S.ACTIVE,
+            frozenset({Role.CASE_MANAGER, Role.PSYCHOLOGIST}),
         ),
         Transition(
             "not_carried_forward",
@@ -535,11 +545,23 @@ TRANSITION_SERVICES = {
 
 
 @transaction.atomic
-def case_reopen(*, actor: User, case: Case, case_manager: User | None = None) -> Case:
-    """Open a new episode for a child whose case is closed, linked to the earlier one.
+def case_reopen(
+    *,
+    actor: User,
+    case: Case,
+    reason: str,
+    detail: str = "",
+    case_manager: User | None = None,
+) -> Case:
+    """Open a new episode for a child whose case is closed, linked to the earlier one, with
+    why (practice guidance, "Re-opening cases": reoffended, back from custody...).
 
     Preferably with the same case manager (practice guidance), who is kept unless another
-    is named or they are no longer a case manager in the team.
+    is named or they are no longer a case manager in the team. The new episode starts
+    "ready for referral": re-opening is the team's judgement that the child needs ECM again,
+    and the referral that follows is pre-filled from the last one (referrals); the senior
+    practitioner still decides on it. Consent and the formulation meeting are not redone
+    when not needed (`referrals.services.consent_carry_forward`, `case_formulation_decide`).
     """
     case = _locked(case)
     access = access_for(actor)
@@ -558,6 +580,19 @@ def case_reopen(*, actor: User, case: Case, case_manager: User | None = None) ->
             _("Case %(ref)s has already been re-opened.") % {"ref": case.reference},
             code="already_reopened",
         )
+    if reason not in ReopenReason.values:
+        raise ValidationError({"reason": _("Choose why the case is re-opened.")}, code="reason")
+    detail = (detail or "").strip()
+    if reason == ReopenReason.OTHER and not detail:
+        raise ValidationError({"detail": _("Say what the other reason is.")}, code="detail")
+    if case_manager is not None and not _is_case_manager_of(case_manager, case.team_id):
+        raise ValidationError(
+            {
+                "case_manager": _("%(name)s is not a case manager in %(team)s.")
+                % {"name": case_manager, "team": case.team}
+            },
+            code="not_case_manager",
+        )
     if (
         case_manager is None
         and case.case_manager_id
@@ -565,16 +600,100 @@ def case_reopen(*, actor: User, case: Case, case_manager: User | None = None) ->
     ):
         case_manager = case.case_manager
     new_case = case_open(actor=actor, child=case.child, team=case.team, case_manager=case_manager)
-    new_case.previous_case = case
-    new_case.save(update_fields=["previous_case"])
+    changed = model_update(
+        new_case, {"previous_case": case, "reopen_reason": reason, "reopen_detail": detail}
+    )
+    new_case.full_clean(exclude=["previous_case"])
+    new_case.save(update_fields=changed)
     audit_record(
         actor=actor,
         action=AuditEvent.Action.UPDATE,
         obj=new_case,
-        changed_fields=["previous_case"],
-        detail=f"re-opened from {case.reference}",
+        changed_fields=changed,
+        detail=f"re-opened from {case.reference} ({reason})",
     )
-    return new_case
+    return _transition(actor=actor, case=new_case, name="mark_ready", detail="re-opened")
+
+
+#: What a re-opened episode's psychologist and case manager decide about the formulation.
+NEW_MEETING = "new_meeting"
+CARRIED_FORWARD = "carried_forward"
+#: When the formulation is carried forward, the first review falls due within this time.
+FIRST_REVIEW_WEEKS = 6
+
+
+def default_first_review(today: dt.date | None = None) -> dt.date:
+    return (today or timezone.localdate()) + dt.timedelta(weeks=FIRST_REVIEW_WEEKS)
+
+
+@transaction.atomic
+def case_formulation_decide(
+    *,
+    actor: User,
+    case: Case,
+    decision: str,
+    note: str,
+    first_review_on: dt.date | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """Record whether a re-opened episode needs another formulation meeting (decided jointly
+    by the psychologist and the case manager; either records it, the note says who agreed).
+
+    Recorded while the episode prepares for formulation (accepted, consent in place).
+    "new_meeting": the usual preparation follows (it can still be changed while no meeting
+    is held). "carried_forward": the episode becomes active at once on the earlier
+    formulation, with its first review due on `first_review_on` (six weeks by default).
+    The formulation app carries the report forward (formulation.decision)."""
+    case = _locked(case)
+    if not access_for(actor).can_decide_formulation_need(case):
+        raise PermissionDenied
+    if case.status != S.PREPARATION:
+        raise TransitionError(
+            _(
+                "Case %(ref)s is “%(current)s”: whether another formulation meeting is needed "
+                "is recorded once the episode is accepted and consent is in place."
+            )
+            % {"ref": case.reference, "current": case.get_status_display()},
+            code="illegal_transition",
+        )
+    errors: dict[str, list[str]] = {}
+    if decision not in (NEW_MEETING, CARRIED_FORWARD):
+        errors["decision"] = [_("Choose whether another formulation meeting is needed.")]
+    note = (note or "").strip()
+    if not note:
+        errors["note"] = [_("Say who agreed the decision (psychologist and case manager).")]
+    elif len(note) > 500:
+        errors["note"] = [_("Keep the note to 500 characters.")]
+    today = timezone.localdate()
+    if decision == CARRIED_FORWARD:
+        first_review_on = first_review_on or default_first_review(today)
+        if first_review_on <= today:
+            errors["first_review_on"] = [_("The first review is after today.")]
+    else:
+        first_review_on = None
+    if errors:
+        raise ValidationError(errors)
+    _check_version(case, expected_version)
+    fields = {"formulation_decision": decision, "formulation_decision_note": note}
+    if decision == NEW_MEETING:
+        changed = model_update(case, fields)
+        case.version += 1
+        case.save()
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.UPDATE,
+            obj=case,
+            changed_fields=changed,
+            detail="formulation decision: new meeting",
+        )
+        return case
+    return _transition(
+        actor=actor,
+        case=case,
+        name="carry_forward",
+        extra={**fields, "first_review_on": first_review_on},
+        detail="formulation carried forward",
+    )
 
 
 # --- Corrections of a child's details ------------------------------------------------------

@@ -29,6 +29,7 @@ from .forms import (
     ChildCaseForm,
     ChildCorrectionForm,
     NotCarriedForwardForm,
+    ReopenForm,
     SearchForm,
     add_service_errors,
 )
@@ -56,6 +57,8 @@ def next_step(case: Case, today) -> str:
             return _("On the waiting list (%(days)s days)") % {"days": days}
         case CaseStatus.AWAITING_CONSENT:
             return _("Record the child's ECM consent (%(days)s days)") % {"days": days}
+        case CaseStatus.PREPARATION if case.previous_case_id and not case.formulation_decision:
+            return _("Decide with the psychologist whether another formulation meeting is needed")
         case CaseStatus.PREPARATION:
             return _("Obtain consent and prepare for the formulation meeting")
         case CaseStatus.ACTIVE:
@@ -147,15 +150,21 @@ def _case_context(request, case, history: list[Case], **extra):
         "status_events": selectors.case_status_events(user, case),
         "can_change": access.can_change_case(case),
         "can_correct_child": access.can_correct_child(case),
-        "can_reopen": case.status == CaseStatus.CLOSED
-        and access.can_create_case(case.team)
-        and not any(c.previous_case_id == case.pk for c in history),
+        "can_reopen": _can_reopen(access, case, history),
         # One form for the other moves: each button sends its transition's name. No ids:
         # the page has one of these per button, and hidden fields need no label.
         "transition_form": CaseTransitionForm(initial={"version": case.version}, auto_id=False),
     }
     ctx.update(extra)
     return ctx
+
+
+def _can_reopen(access, case: Case, history: list[Case]) -> bool:
+    return (
+        case.status == CaseStatus.CLOSED
+        and access.can_create_case(case.team)
+        and not any(c.previous_case_id == case.pk for c in history)
+    )
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -269,23 +278,46 @@ def case_allocate(request, pk: int):
     return render(request, template, {"case": case, "form": form}, status=status)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def case_reopen(request, pk: int):
-    case = selectors.case_get_for(request.user, pk)
-    try:
-        new_case = services.case_reopen(actor=request.user, case=case)
-    except PermissionDenied:
-        messages.error(request, _("You cannot re-open this case."))
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+    """Re-open a closed case as a new episode: its own page asks why (and who manages it),
+    the POST does it."""
+    case, history = selectors.case_with_episodes_for(request.user, pk)
+    if not _can_reopen(access_for(request.user), case, history):
+        raise PermissionDenied
+    case_managers = selectors.case_managers_of(case)
+    initial = {}
+    if case.case_manager_id and case_managers.filter(pk=case.case_manager_id).exists():
+        initial["case_manager"] = case.case_manager_id
+    form = ReopenForm(request.POST or None, initial=initial, case_managers=case_managers)
+    status = 200
+    if request.method == "GET":  # the page names the child
+        audit_record(actor=request.user, action=AuditEvent.Action.VIEW, obj=case, detail="reopen")
     else:
-        messages.success(
-            request,
-            _("Re-opened as %(ref)s, linked to %(old)s.")
-            % {"ref": new_case.reference, "old": case.reference},
-        )
-        return redirect(case_url(new_case))
-    return redirect(case_url(case))
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                new_case = services.case_reopen(
+                    actor=request.user,
+                    case=case,
+                    reason=data["reason"],
+                    detail=data["detail"],
+                    case_manager=data["case_manager"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Re-opened as %(ref)s, linked to %(old)s. Update the referral: it is "
+                        "pre-filled from the last episode's."
+                    )
+                    % {"ref": new_case.reference, "old": case.reference},
+                )
+                return redirect(case_url(new_case))
+    return render(request, "ecm/reopen.html", {"case": case, "form": form}, status=status)
 
 
 def case_url(case: Case) -> str:

@@ -39,6 +39,9 @@ def formulation_panel(request, case) -> str:
             "due": due,
             "check": check,
             "can_schedule": access_for(request.user).can_schedule_meeting(case),
+            # A re-opened episode: another meeting, or the formulation carried forward?
+            "can_decide": case.status == CaseStatus.PREPARATION
+            and access_for(request.user).can_decide_formulation_need(case),
         },
         request=request,
     )

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .decision import views as decision
 from .genogram import views as genogram
 from .meeting import views as meeting
 from .report import views as report
@@ -10,6 +11,7 @@ app_name = "formulation"
 urlpatterns = [
     path("cases/<int:pk>/formulation/", meeting.workspace, name="workspace"),
     path("cases/<int:pk>/formulation/schedule/", meeting.schedule, name="schedule"),
+    path("cases/<int:pk>/formulation/decision/", decision.formulation_decision, name="decision"),
     path("cases/<int:pk>/reviews/arrange/", meeting.arrange_review, name="arrange_review"),
     path("cases/<int:pk>/genogram/", genogram.genogram, name="genogram"),
     path("cases/<int:pk>/summary/", timeline.summary, name="summary"),

@@ -525,6 +525,16 @@ class Consent(models.Model):
     recorded_at = models.DateTimeField(default=timezone.now)
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
     withdrawal_reason = models.CharField(_("reason for withdrawal"), max_length=255, blank=True)
+    # A re-opened episode's consent carried forward from the earlier episode's, still valid
+    # (referrals.services.consent_carry_forward): the date signed and signatory are its.
+    carried_forward_from = models.ForeignKey(
+        "self",
+        verbose_name=_("carried forward from"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["kind", "-date", "-pk"]

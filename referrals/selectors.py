@@ -9,6 +9,8 @@ from django.db.models import Case as When_
 from django.db.models import Count, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from ecm.dates import add_months
 from ecm.models import Case, CaseStatus, User
@@ -160,6 +162,85 @@ def estimate_slots(entries: list[Referral], today: dt.date | None = None) -> Non
         entry.queue_position = position[entry.provider_id]
         entry.capacity = per_month
         entry.likely_from = add_months(today.replace(day=1), months) if months else today
+
+
+#: What a re-opened episode's referral does not take from the last one: its own state and
+#: dates, the referrer (this episode's case manager), the senior practitioner's waiting-list
+#: priority, and the AssetPlus file (attach the current assessment; the last one stays on
+#: the earlier episode).
+NOT_PREFILLED = frozenset(
+    {
+        "id",
+        "case",
+        "status",
+        "referrer",
+        "contact_number",
+        "referral_date",
+        "assetplus_file",
+        "assetplus_name",
+        "assetplus_content_type",
+        "assetplus_size",
+        "assetplus_uploaded_at",
+        "significant_concern",
+        "significant_concern_note",
+        "submitted_at",
+        "decided_at",
+        "waiting_since",
+        "version",
+        "created_at",
+        "updated_at",
+    }
+)
+
+
+def prefilled_fields() -> list:
+    """The referral's answers a re-opened episode starts from (every field of the form but
+    those in NOT_PREFILLED: the reasons, the order, the history, the ratings, the complexity
+    and ACE grids), in form order."""
+    return [f for f in Referral._meta.concrete_fields if f.name not in NOT_PREFILLED]
+
+
+def previous_referral(referral: Referral) -> Referral | None:
+    """A re-opened episode's referral: the earlier episode's (None otherwise). One query."""
+    if not referral.case.previous_case_id:
+        return None
+    return (
+        Referral.objects.filter(case_id=referral.case.previous_case_id)
+        .select_related("case")
+        .first()
+    )
+
+
+def _display(referral: Referral, field) -> str:
+    value = getattr(referral, field.attname)
+    if value in (None, ""):
+        return str(_("(not answered)"))
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if isinstance(value, dt.date):
+        return date_format(value, "j F Y")
+    return str(value)
+
+
+def referral_changes(referral: Referral, previous: Referral | None = None) -> list[dict]:
+    """What changed since the last episode's referral, field by field (the answers a
+    re-opened episode's referral is pre-filled with): label, before, after. Empty when
+    nothing changed or the episode is not re-opened. One query (none with `previous`)."""
+    previous = previous or previous_referral(referral)
+    if previous is None:
+        return []
+    return [
+        {
+            "field": field.name,
+            "label": str(field.verbose_name),
+            "before": _display(previous, field),
+            "after": _display(referral, field),
+        }
+        for field in prefilled_fields()
+        if getattr(previous, field.attname) != getattr(referral, field.attname)
+    ]
 
 
 def ecm_leaflet_consent(case: Case) -> Consent | None:

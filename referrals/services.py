@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -16,6 +17,7 @@ from ecm import services as core
 from ecm.access import access_for
 from ecm.audit import audit_case_record as _audit
 from ecm.audit import audit_record
+from ecm.dates import add_months
 from ecm.editing import check_version, model_update
 from ecm.models import AuditEvent, Case, CaseStatus, User
 from ecm.selectors import case_team_members
@@ -42,6 +44,7 @@ from .models import (
     RuleSet,
     TeamReferralSettings,
 )
+from .selectors import prefilled_fields
 
 EDITABLE = (ReferralStatus.DRAFT, ReferralStatus.RETURNED)
 
@@ -71,7 +74,40 @@ def referral_start(*, actor: User, case: Case) -> Referral:
         case=case, referrer=cm, contact_number=cm.phone or case.team.phone
     )
     _audit(actor, AuditEvent.Action.CREATE, referral, case, ["status", "referrer"])
+    if case.previous_case_id:
+        _prefill_from_previous_episode(actor, referral)
     return referral
+
+
+def _prefill_from_previous_episode(actor: User, referral: Referral) -> None:
+    """A re-opened episode's draft starts as the last episode's referral, for the case
+    manager to update (the referral pages list what changed since)."""
+    case = referral.case
+    previous = Referral.objects.filter(case_id=case.previous_case_id).first()
+    if previous is None:
+        return
+    data = {f.attname: getattr(previous, f.attname) for f in prefilled_fields()}
+    if not referral.contact_number:  # none on the profile: the number given last time
+        data["contact_number"] = previous.contact_number
+    changed = model_update(referral, data)
+    referral.save()
+    _audit(
+        actor,
+        AuditEvent.Action.UPDATE,
+        referral,
+        case,
+        changed,
+        detail=f"pre-filled from {previous.case.reference}",
+    )
+    if case.reopen_reason:
+        ReferralEvent.objects.create(
+            referral=referral,
+            actor=actor,
+            kind=ReferralEvent.Kind.READY,
+            summary=_("Re-opened from %(ref)s: %(why)s")
+            % {"ref": previous.case.reference, "why": case.get_reopen_reason_display()},
+            note=case.reopen_detail,
+        )
 
 
 @transaction.atomic
@@ -597,7 +633,108 @@ def has_valid_ecm_consent(case: Case) -> bool:
     return consent_status(case).is_valid
 
 
+@dataclass
+class CarryForward:
+    """What of the earlier episode's consent a re-opened episode can carry forward: the
+    records (empty: none), or why it is asked for again."""
+
+    consents: list[Consent]
+    reason: str = ""
+    previous_reference: str = ""
+
+
+def consent_carry_forward_check(case: Case) -> CarryForward:
+    """Whether a re-opened episode can carry the earlier episode's ECM consent forward
+    rather than take it again: the earlier consent must still be valid (not withdrawn, the
+    parent/carer's too when the child signed under 16), on the current leaflet, and signed
+    within settings.CONSENT_CARRY_FORWARD_MONTHS. Only for an episode with no ECM consent
+    of its own yet (one withdrawn on this episode is asked for again). Two queries."""
+    if not case.previous_case_id:
+        return CarryForward([])
+    if Consent.objects.filter(case=case, kind=Consent.Kind.ECM_CHILD).exists():
+        return CarryForward([])
+    previous = Case.objects.select_related("child").get(pk=case.previous_case_id)
+    ref = previous.reference
+    status = consent_status(previous)
+    if status.child is None:
+        return CarryForward([], _("No ECM consent was recorded on %(ref)s.") % {"ref": ref}, ref)
+    if not status.child.is_current:
+        return CarryForward(
+            [],
+            _("The ECM consent given on %(ref)s was withdrawn on %(d)s: ask for it again.")
+            % {"ref": ref, "d": status.child.withdrawn_on.strftime("%d/%m/%Y")},
+            ref,
+        )
+    if not status.is_valid:
+        return CarryForward([], " ".join(status.missing), ref)
+    needed = [status.child] + ([status.parent] if status.parent_needed else [])
+    months = settings.CONSENT_CARRY_FORWARD_MONTHS
+    oldest = add_months(timezone.localdate(), -months)
+    if any(consent.date < oldest for consent in needed):
+        return CarryForward(
+            [],
+            _(
+                "The ECM consent on %(ref)s was signed on %(d)s, more than %(n)s months ago: "
+                "ask for it again."
+            )
+            % {"ref": ref, "d": status.child.date.strftime("%d/%m/%Y"), "n": months},
+            ref,
+        )
+    if status.child.leaflet_version != LEAFLET_VERSION:
+        return CarryForward(
+            [],
+            _("The ECM consent on %(ref)s was given on an earlier leaflet: ask for it again.")
+            % {"ref": ref},
+            ref,
+        )
+    carried = list(needed)
+    if status.evaluation is not None and status.evaluation.withdrawn_on is None:
+        carried.append(status.evaluation)  # given or refused: the child's answer stands
+    if status.parent is not None and status.parent not in carried and status.parent.is_current:
+        carried.append(status.parent)
+    return CarryForward(carried, "", ref)
+
+
+def consent_carry_forward(*, actor: User, case: Case) -> list[Consent]:
+    """Carry the earlier episode's still-valid consent forward to a re-opened episode (see
+    `consent_carry_forward_check`): each record copied with its date and signatory, marked
+    as carried forward and audited. Called when the episode's referral is accepted (through
+    `_advance_if_consented`), so a valid consent never leaves it waiting in "awaiting
+    consent"; nothing is copied otherwise and the consent is asked for again."""
+    check = consent_carry_forward_check(case)
+    copies = []
+    for old in check.consents:
+        consent = Consent.objects.create(
+            case=case,
+            kind=old.kind,
+            given=old.given,
+            date=old.date,
+            explained_by=old.explained_by,
+            signatory_name=old.signatory_name,
+            signatory_relationship=old.signatory_relationship,
+            leaflet_version=old.leaflet_version,
+            notes=(
+                _("Carried forward from %(ref)s (signed %(d)s).")
+                % {"ref": check.previous_reference, "d": old.date.strftime("%d/%m/%Y")}
+            )[:255],
+            recorded_by=actor,
+            carried_forward_from=old,
+        )
+        _audit(
+            actor,
+            AuditEvent.Action.CREATE,
+            consent,
+            case,
+            ["kind", "given", "date", "carried_forward_from"],
+            detail=f"{old.kind} carried forward from {check.previous_reference}",
+        )
+        copies.append(consent)
+    return copies
+
+
 def _advance_if_consented(actor: User, case: Case) -> Case:
+    if case.status == CaseStatus.AWAITING_CONSENT and case.previous_case_id:
+        consent_carry_forward(actor=actor, case=case)
     if case.status == CaseStatus.AWAITING_CONSENT and has_valid_ecm_consent(case):
         case = core.case_consent_complete(actor=actor, case=case)
     return case

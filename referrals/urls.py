@@ -8,6 +8,7 @@ urlpatterns = [
     path("cases/<int:pk>/referral/", views.referral_edit, name="edit"),
     path("cases/<int:pk>/referral/ready/", views.referral_ready, name="ready"),
     path("cases/<int:pk>/referral/print/", views.referral_print, name="print"),
+    path("cases/<int:pk>/referral/changes/", views.referral_changes, name="changes"),
     path("cases/<int:pk>/referral/assetplus/", views.assetplus_download, name="assetplus"),
     path("cases/<int:pk>/referral/check/", views.eligibility_check, name="check"),
     path("cases/<int:pk>/referral/viability/", views.viability, name="viability"),

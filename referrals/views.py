@@ -177,7 +177,36 @@ def referral_print(request, pk: int):
     audit_case_record(
         request.user, AuditEvent.Action.EXPORT, referral, case, detail="referral print view"
     )
-    return render(request, "referrals/print.html", _referral_context(referral))
+    return render(
+        request,
+        "referrals/print.html",
+        _referral_context(referral, changes=selectors.referral_changes(referral)),
+    )
+
+
+@require_GET
+def referral_changes(request, pk: int):
+    """A re-opened episode's referral: what changed since the last episode's, field by
+    field (the draft started as a copy of it)."""
+    case = case_get_for(request.user, pk)
+    referral = selectors.referral_for_case(case)
+    previous = selectors.previous_referral(referral) if referral is not None else None
+    if previous is None:
+        raise Http404
+    audit_case_record(
+        request.user, AuditEvent.Action.VIEW, referral, case, detail="referral changes"
+    )
+    return render(
+        request,
+        "referrals/changes.html",
+        {
+            "case": case,
+            "child": case.child,
+            "referral": referral,
+            "previous": previous,
+            "changes": selectors.referral_changes(referral, previous),
+        },
+    )
 
 
 @require_GET
@@ -537,6 +566,10 @@ def consent(request, pk: int):
             "withdraw_form": None if withdraw_form_shown else withdraw_form,
             "can_record": can_record and case.is_open,
             "leaflet_version": LEAFLET_VERSION,
+            # A re-opened episode still without ECM consent: why the earlier one did not carry.
+            "carry_forward": services.consent_carry_forward_check(case)
+            if case.previous_case_id and case.is_open
+            else None,
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -1,18 +1,24 @@
 """Demo data after formulation: several reviews with progress, a TRM trajectory that drops
 and rises, overdue actions, contacts with four missed appointments, a closed case with a
-transition to probation, and a re-opened one."""
+transition to probation, and a re-opened one that went straight to active (no new
+formulation meeting)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from ecm import services as core
-from ecm.models import CaseStatus
+from ecm.models import CaseStatus, ReopenReason
+from formulation.decision.services import CARRIED_FORWARD, reopened_formulation_decide
 from formulation.demo import ON_ECM_PATHS
 from formulation.meeting.selectors import formulation_meeting
 from formulation.trm.selectors import stages_for
+from referrals import services as referrals
+from referrals.demo import decide, minimal_pdf
+from referrals.models import Decision
 
 from . import selectors, services
 from .models import OutcomeDomain, RecommendationProgress, Review
@@ -174,4 +180,46 @@ def _close(case, path, ctx) -> None:
     )
     if path == "reopened":
         case.refresh_from_db()
-        core.case_reopen(actor=cm, case=case)
+        _reopen_straight_to_active(case, ctx)
+
+
+def _reopen_straight_to_active(case, ctx) -> None:
+    """A re-opened case that went straight to active (practice guidance, "Re-opening
+    cases"): re-opened because the child reoffended, the referral pre-filled from the last
+    one and updated, accepted, the consent still valid carried forward, and the
+    psychologist and case manager agreed no new formulation meeting was needed."""
+    cm, senior = case.case_manager, ctx.users["senior"]
+    psychologist = ctx.users["psychologist"]
+    new = core.case_reopen(
+        actor=cm,
+        case=case,
+        reason=ReopenReason.REOFFENDED,
+        detail="Arrested for a burglary three weeks after the order ended.",
+    )
+    referral = referrals.referral_start(actor=cm, case=new)
+    referral = referrals.referral_save(
+        actor=cm,
+        referral=referral,
+        data={
+            "reason": "Reoffended (burglary) soon after the order ended; a new YRO.",
+            "order_start_date": timezone.localdate(),
+            "referral_date": timezone.localdate(),
+        },
+        upload=SimpleUploadedFile(
+            "AssetPlus assessment.pdf",
+            minimal_pdf(f"AssetPlus assessment (demo) {new.reference}"),
+            content_type="application/pdf",
+        ),
+    )
+    referral = referrals.referral_submit(actor=cm, referral=referral)
+    decide(senior, referral, Decision.ACCEPTED)
+    new.refresh_from_db()
+    if new.status != CaseStatus.PREPARATION:  # consent not carried forward
+        return
+    reopened_formulation_decide(
+        actor=psychologist,
+        case=new,
+        decision=CARRIED_FORWARD,
+        note=f"Agreed by {psychologist} (psychologist) and {cm} (case manager): update the "
+        "timeline and formulation rather than meet again.",
+    )

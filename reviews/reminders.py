@@ -17,7 +17,8 @@ from .models import Action, Review
 
 def review_due(today: dt.date):
     """7 days before, on the day and while overdue: to the chair and the case manager. The
-    due date is the next review agreed at the last review, or at the formulation meeting."""
+    due date is the next review agreed at the last review, or at the formulation meeting (or
+    for a re-opened episode that carried its formulation forward, set by that decision)."""
     rules = rules_by_team()
     latest = Review.objects.filter(case=OuterRef("pk"), next_review_on__isnull=False).order_by(
         "-held_on", "-pk"
@@ -32,7 +33,14 @@ def review_due(today: dt.date):
             first_chair=Subquery(first.values("chair_id")[:1]),
         )
         .values(
-            "pk", "team_id", "case_manager_id", "next_on", "next_chair", "first_at", "first_chair"
+            "pk",
+            "team_id",
+            "case_manager_id",
+            "next_on",
+            "next_chair",
+            "first_at",
+            "first_chair",
+            "first_review_on",
         )
     )
     for row in rows:
@@ -40,6 +48,8 @@ def review_due(today: dt.date):
             due, chair = row["next_on"], row["next_chair"]
         elif row["first_at"]:
             due, chair = timezone.localdate(row["first_at"]), row["first_chair"]
+        elif row["first_review_on"]:  # a re-opened episode that carried its formulation
+            due, chair = row["first_review_on"], None
         else:
             continue
         r = rules.get(row["team_id"], rules[None])

@@ -191,7 +191,11 @@ def _due(case: Case, reviews) -> dt.date | None:
         .values_list("review_at", flat=True)
         .first()
     )
-    return timezone.localdate(meeting) if meeting else None
+    if meeting:
+        return timezone.localdate(meeting)
+    # A re-opened episode that carried its formulation forward held no meeting: its first
+    # review is the one set by that decision.
+    return case.first_review_on
 
 
 def stage_history(user: User, case: Case) -> list[dict]:

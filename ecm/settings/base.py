@@ -169,6 +169,9 @@ STORAGES = {
 # Uploaded documents (AssetPlus, written contributions) live outside any public path and
 # are only ever served through access-checked views.
 ASSETPLUS_MAX_BYTES = env.int("ASSETPLUS_MAX_BYTES", default=10 * 1024 * 1024)
+# A re-opened episode carries the earlier episode's ECM consent forward when it is still
+# valid: not withdrawn, on the current leaflet, and signed within this many months.
+CONSENT_CARRY_FORWARD_MONTHS = env.int("CONSENT_CARRY_FORWARD_MONTHS", default=12)
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

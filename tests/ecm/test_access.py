@@ -326,3 +326,28 @@ def test_an_inactive_team_gives_no_access_anywhere(world):
         assert not access.monitoring_team_ids, who
         assert not access.supervised_team_ids, who
         assert not access.can_record_supervision(), who
+
+
+# Who records whether a re-opened episode needs another formulation meeting: the psychologist
+# or the case's own case manager (decided jointly), of the teams that see the case.
+FORMULATION_DECISION = {"case_manager", "psychologist", "central_psychologist"}
+
+
+@pytest.mark.parametrize("who", MATRIX)
+def test_formulation_decision_matrix(world, who):
+    from ecm.models import Case
+    from tests.factories import CaseFactory
+
+    case = world.referred_case
+    earlier = CaseFactory(
+        child=case.child, team=case.team, status="closed", closed_on=case.opened_on
+    )
+    Case.objects.filter(pk=case.pk).update(status="preparation", previous_case=earlier)
+    case.refresh_from_db()
+    access = access_for(getattr(world, who))
+    assert access.can_decide_formulation_need(case) is (who in FORMULATION_DECISION)
+    # Not for an episode that was not re-opened, nor once it has ended.
+    assert not access.can_decide_formulation_need(world.case)
+    Case.objects.filter(pk=case.pk).update(status="closed", closed_on=case.opened_on)
+    case.refresh_from_db()
+    assert not access.can_decide_formulation_need(case)

@@ -109,13 +109,13 @@ def test_close_needs_a_reason_and_a_sane_date(world):
 
 def test_reopen_links_the_earlier_episode_and_keeps_the_case_manager(world):
     case = services.case_close(actor=world.case_manager, case=world.case, reason="custody")
-    new = services.case_reopen(actor=world.case_manager, case=case)
+    new = services.case_reopen(actor=world.case_manager, case=case, reason="reoffended")
     assert new.previous_case == case
-    assert new.status == "potential"
+    assert new.status == "ready"  # re-opening is the readiness judgement (tests/reviews)
     assert new.case_manager == world.case_manager
     assert new.child == case.child
     with pytest.raises(services.TransitionError):
-        services.case_reopen(actor=world.case_manager, case=case)
+        services.case_reopen(actor=world.case_manager, case=case, reason="reoffended")
 
 
 def test_open_case_only_once_per_child(world):
@@ -125,7 +125,7 @@ def test_open_case_only_once_per_child(world):
 
 def test_reopen_refuses_open_case(world):
     with pytest.raises(services.TransitionError):
-        services.case_reopen(actor=world.case_manager, case=world.case)
+        services.case_reopen(actor=world.case_manager, case=world.case, reason="reoffended")
 
 
 def test_register_child_through_the_page(client, world):

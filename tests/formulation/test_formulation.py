@@ -543,7 +543,7 @@ def test_reopened_case_carries_the_timeline_and_genogram_over(client, world, con
     genogram.genogram_start(actor=world.case_manager, case=consented)
     core.case_activate(actor=world.senior, case=consented)
     closed = core.case_close(actor=world.case_manager, case=consented, reason="custody")
-    reopened = core.case_reopen(actor=world.case_manager, case=closed)
+    reopened = core.case_reopen(actor=world.case_manager, case=closed, reason="reoffended")
     client.force_login(world.case_manager)
     body = client.get(reverse("formulation:timeline", args=[reopened.pk])).content.decode()
     assert "Moves to Nan&#x27;s" in body or "Moves to Nan's" in body

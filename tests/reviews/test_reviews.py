@@ -407,7 +407,7 @@ def test_reopening_carries_the_timeline_and_the_formulation(world, formulated):
     rs.report_finalise(actor=world.psychologist, report=report, expected_revision=report.revision)
     close(world, formulated)
     formulated.refresh_from_db()
-    new = core.case_reopen(actor=world.case_manager, case=formulated)
+    new = core.case_reopen(actor=world.case_manager, case=formulated, reason="reoffended")
     assert new.previous_case_id == formulated.pk and new.case_manager == world.case_manager
     assert new.child.timeline.filter(title="Moved school").exists()
     carried = rs.report_start(actor=world.psychologist, case=new)
@@ -619,6 +619,13 @@ def test_demo_has_reviews_a_closed_and_a_reopened_case(db):
     assert any(a.is_overdue for a in Action.objects.all())
     assert Case.objects.filter(status="closed", closure__transitions__destination="probation")
     assert Case.objects.filter(previous_case__isnull=False).exists()
+    # ... that went straight to active: consent carried forward, no new meeting.
+    reopened = Case.objects.get(previous_case__isnull=False)
+    assert (reopened.status, reopened.formulation_decision) == ("active", "carried_forward")
+    assert reopened.reopen_reason == "reoffended"
+    assert reopened.consents.filter(carried_forward_from__isnull=False).exists()
+    assert reopened.report.formulation
+    assert selectors.next_review_due(reopened) == reopened.first_review_on
 
 
 def test_baseline_outcome_survey(client, world, formulated):

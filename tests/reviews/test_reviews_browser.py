@@ -1,7 +1,8 @@
 """Reviews after formulation in real headless Chromium: the senior practitioner records a
 review (progress on each recommendation, a reoffence), the psychologist records that the
 child dropped a TRM stage and the overview's trajectory shows the drop, then the case
-manager closes the case through the closure review and re-opens it as a new episode."""
+manager closes the case through the closure review and re-opens it as a new episode. A
+second journey re-opens a case without a new formulation meeting."""
 
 import datetime as dt
 
@@ -13,6 +14,7 @@ from ecm.models import Case, Role
 from formulation.meeting.services import trm_placement_save
 from formulation.models import Meeting, Recommendation
 from formulation.trm.selectors import stages_for
+from referrals.demo import minimal_pdf
 from referrals.models import Offence
 from reviews.models import (
     Closure,
@@ -231,9 +233,16 @@ def test_review_trm_closure_and_reopen_journey(browser, live_server, formulated_
     assert closing_survey.ratings.count() == len(OutcomeDomain.choices)
     assert not closing_survey.ratings.exclude(concern="low").exists()
 
+    # Re-opening asks why, on its own page.
+    page.get_by_role("link", name="Re-open as a new episode").click()
+    page.get_by_label("Returned from custody or the area").check()
+    assert page.get_by_label("Case manager of the new episode").input_value() == str(
+        case.case_manager_id
+    )
     page.get_by_role("button", name="Re-open as a new episode").click()
     page.get_by_text(f"linked to {case.reference}").wait_for()
     new_case = Case.objects.get(previous_case=case)
+    assert new_case.reopen_reason == "returned_from_custody"
     assert Case.objects.filter(previous_case=case).count() == 1
     assert new_case.child_id == case.child_id
     assert new_case.case_manager.username == "casemanager"
@@ -249,3 +258,147 @@ def test_review_trm_closure_and_reopen_journey(browser, live_server, formulated_
     page.get_by_text("The case is closed, so this review is read-only.").wait_for()
     assert page.get_by_role("link", name="Edit this review").count() == 0
     context.close()
+
+
+@pytest.fixture
+def closed_episode(formulated_case, django_db_blocker):
+    """`formulated_case` after a whole episode: its referral (decided), the child's and
+    parent's ECM consent signed two months ago, a final formulation report, then closed
+    through the closure review."""
+    from formulation.report import services as report_services
+    from referrals.models import LEAFLET_VERSION, Consent, Referral
+    from reviews.services import case_close_with_review
+    from tests.referrals.conftest import full_answers
+
+    reload_migration_data(django_db_blocker, "referrals.migrations.0002_rule_sets")
+    case = formulated_case
+    team = case.team
+    cm = case.case_manager
+    senior = team.memberships.get(role=Role.SENIOR_PRACTITIONER).user
+    psychologist = team.memberships.get(role=Role.PSYCHOLOGIST).user
+    Referral.objects.create(case=case, status="decided", referrer=cm, **full_answers())
+    signed = timezone.localdate() - dt.timedelta(days=60)
+    for kind, name in (("ecm_child", ""), ("parent_general", "Ann Parent")):
+        Consent.objects.create(
+            case=case,
+            kind=kind,
+            date=signed,
+            explained_by=cm,
+            recorded_by=cm,
+            signatory_name=name,
+            leaflet_version=LEAFLET_VERSION if kind == "ecm_child" else "",
+        )
+    report = report_services.report_start(actor=psychologist, case=case)
+    report_services.report_save(
+        actor=psychologist,
+        report=report,
+        data={
+            "formulation": "Survival strategies learnt early.",
+            "voice": "He wants to box.",
+            "summary": "s",
+            "needs": "n",
+            "trm": "t",
+            "plan": "p",
+        },
+        expected_revision=report.revision,
+    )
+    report_services.report_send_for_check(actor=psychologist, report=report)
+    report_services.report_approve(actor=senior, report=report)
+    report.refresh_from_db()
+    report_services.report_finalise(
+        actor=psychologist, report=report, expected_revision=report.revision
+    )
+    case_close_with_review(
+        actor=cm,
+        case=case,
+        reason="order_completed",
+        closed_on=timezone.localdate(),
+        next_steps="Order completed; the family knows how to come back.",
+        transitions={},
+        risk={"reoffending": 2, "serious_harm": 1, "vulnerability": 2},
+        outcomes=dict.fromkeys(OutcomeDomain.values, ("improved", "low")),
+        no_review_reason="Order ended early.",
+    )
+    case.refresh_from_db()
+    return case
+
+
+def test_reopening_without_a_new_formulation_meeting(browser, live_server, closed_episode):
+    """The case manager re-opens the case (the child reoffended), updates the pre-filled
+    referral and submits it; the senior practitioner accepts it and the consent, still
+    valid, carries forward; the psychologist records that no new meeting is needed: the
+    episode is active on the carried-forward formulation, with its first review to arrange."""
+    base = live_server.url
+    old = closed_episode
+    today = timezone.localdate()
+
+    # 1. The case manager re-opens the case from its page, saying why.
+    context = browser.new_context()
+    page = context.new_page()
+    login(page, base, "casemanager")
+    page.goto(base + reverse("case_detail", args=[old.pk]))
+    page.get_by_role("link", name="Re-open as a new episode").click()
+    page.get_by_role("button", name="Re-open as a new episode").click()  # no reason yet
+    page.get_by_text("This field is required.").first.wait_for()
+    page.get_by_label("Reoffended: further YOT involvement").check()
+    page.get_by_role("button", name="Re-open as a new episode").click()
+    page.get_by_text(f"linked to {old.reference}").wait_for()
+    new = Case.objects.get(previous_case=old)
+    assert page.locator(".status-badge").first.inner_text() == "Ready for referral"
+
+    # 2. The referral starts as a copy of the last one; the case manager updates the reason,
+    # attaches the current AssetPlus and submits it; the page lists what changed.
+    page.get_by_role("button", name="Start the referral form").click()
+    page.get_by_text("this referral is pre-filled from the last episode's").wait_for()
+    reason = page.get_by_label("Reason for this referral")
+    assert reason.input_value() == old.referral.reason
+    reason.fill("Reoffended (burglary) a month after the order ended.")
+    page.get_by_label("AssetPlus assessment (PDF or Word)").set_input_files(
+        {"name": "AssetPlus.pdf", "mimeType": "application/pdf", "buffer": minimal_pdf("A+")}
+    )
+    page.get_by_role("button", name="Submit referral").click()
+    page.get_by_text("Referral submitted to the senior practitioner.").wait_for()
+    page.goto(base + reverse("referrals:changes", args=[new.pk]))
+    changed = page.locator("#changes-heading + table tbody tr")
+    assert changed.count() == 1
+    assert "Reoffended (burglary)" in changed.first.inner_text()
+    context.close()
+
+    # 3. The senior practitioner accepts it: the consent carries forward, no waiting.
+    context = browser.new_context()
+    page = context.new_page()
+    login(page, base, "senior")
+    page.goto(base + reverse("referrals:check", args=[new.pk]))
+    page.get_by_label("Accepted", exact=True).check()
+    page.get_by_role("button", name="Record decision").click()
+    page.get_by_text("Decision recorded: Accepted").wait_for()
+    assert page.locator(".status-badge").first.inner_text() == "Preparing for formulation"
+    page.goto(base + reverse("referrals:consent", args=[new.pk]))
+    page.get_by_text("Valid ECM consent is in place.").wait_for()
+    assert page.get_by_text("Carried forward", exact=True).count() == 2
+    context.close()
+
+    # 4. The psychologist records that no new formulation meeting is needed.
+    context = browser.new_context()
+    page = context.new_page()
+    login(page, base, "psychologist")
+    page.goto(base + reverse("case_detail", args=[new.pk]))
+    page.get_by_role("link", name="Record the decision").click()
+    page.get_by_label("Not needed: carry the formulation forward").check()
+    page.get_by_label("Who agreed, and why").fill("Agreed with the case manager on the phone.")
+    page.get_by_role("button", name="Record the decision").click()
+    page.get_by_text(f"Formulation carried forward: {new.reference} is active.").wait_for()
+    assert page.locator(".status-badge").first.inner_text() == "Active"
+    page.get_by_text("Arrange the first review of this episode", exact=True).wait_for()
+    page.goto(base + reverse("formulation:report", args=[new.pk]))
+    page.get_by_text("Draft of version 1").wait_for()  # the last final text, to update
+    assert "Survival strategies learnt early." in page.content()
+    context.close()
+
+    new.refresh_from_db()
+    assert new.status == "active"
+    assert new.formulation_decision == "carried_forward"
+    assert new.first_review_on == today + dt.timedelta(weeks=6)
+    assert new.consents.filter(carried_forward_from__isnull=False).count() == 2
+    assert not Meeting.objects.filter(case=new).exists()
+    assert new.report.formulation == "Survival strategies learnt early."
