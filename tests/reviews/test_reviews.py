@@ -92,7 +92,7 @@ def test_review_records_progress_on_every_recommendation(world, formulated):
         (lambda: {"held_on": TODAY + dt.timedelta(days=1)}, "in the future"),
         (lambda: {"next_review_on": TODAY - dt.timedelta(days=1)}, "cannot be in the past"),
         ({"next_review_on": None}, "Set the next review date"),
-        ({"reoffended": True}, "Give the offence type"),
+        ({"reoffended": True}, "Give each offence since the last meeting"),
         ({"reoffended": None}, "Say whether the child has reoffended"),
         ({"breach": True}, "Describe the breach"),
         ({"plan_changed": True}, "why the intervention plan changed"),
@@ -111,17 +111,105 @@ def test_closure_review_needs_no_next_date(world, formulated):
     assert review.next_review_on is None
 
 
-def test_a_reoffence_is_an_offence_of_the_case(world, formulated):
-    review = record(
-        world,
-        formulated,
-        reoffended=True,
-        reoffence_type="Theft",
-        reoffence_date=TODAY - dt.timedelta(days=3),
-        reoffence_gravity=3,
+def offence(type_, days_ago, gravity, disposal="", pk=None):
+    return {
+        "pk": pk,
+        "offence_type": type_,
+        "date": TODAY - dt.timedelta(days=days_ago),
+        "gravity": gravity,
+        "disposal": disposal,
+    }
+
+
+def test_a_review_records_several_offences_each_an_offence_of_the_case(world, formulated):
+    review = services.review_save(
+        actor=world.senior,
+        case=formulated,
+        data=review_data(reoffended=True),
+        progress=all_progress(formulated),
+        offences=[
+            offence("Theft", 10, 3, "Referral order extended"),
+            offence("Criminal damage", 3, 2),
+        ],
     )
-    offence = Offence.objects.get(case=formulated)
-    assert (offence.offence_type, offence.gravity, review.offence_id) == ("Theft", 3, offence.pk)
+    rows = list(Offence.objects.filter(case=formulated).order_by("date"))
+    assert [(o.offence_type, o.gravity, o.disposal) for o in rows] == [
+        ("Theft", 3, "Referral order extended"),
+        ("Criminal damage", 2, ""),
+    ]
+    assert list(selectors.review_offences(review)) == rows
+    # Correcting the review: one corrected, one removed, one added; the rest untouched.
+    theft, damage = rows
+    services.review_save(
+        actor=world.senior,
+        case=formulated,
+        data=review_data(reoffended=True),
+        progress=all_progress(formulated),
+        review=review,
+        expected_version=review.version,
+        offences=[offence("Theft", 10, 4, "YRO", pk=theft.pk), offence("Assault", 1, 5)],
+    )
+    rows = list(Offence.objects.filter(case=formulated).order_by("date"))
+    assert [(o.offence_type, o.gravity, o.disposal) for o in rows] == [
+        ("Theft", 4, "YRO"),
+        ("Assault", 5, ""),
+    ]
+    assert rows[0].pk == theft.pk and not Offence.objects.filter(pk=damage.pk).exists()
+    # Saving again without `offences` keeps the saved ones.
+    review.refresh_from_db()
+    services.review_save(
+        actor=world.senior,
+        case=formulated,
+        data=review_data(reoffended=True, discussion="x"),
+        progress=all_progress(formulated),
+        review=review,
+        expected_version=review.version,
+    )
+    assert Offence.objects.filter(case=formulated).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("reoffended", "rows", "message"),
+    [
+        (True, lambda: [], "Give each offence"),
+        (False, lambda: [offence("Theft", 2, 3)], "remove the offences"),
+        (True, lambda: [offence("", 2, 3)], "Offence 1: give the offence type"),
+        (True, lambda: [offence("Theft", 2, 3), offence("Theft", -1, 3)], "Offence 2: the"),
+        (True, lambda: [offence("Theft", 2, None)], "Offence 1: give the gravity"),
+    ],
+)
+def test_offences_are_checked(world, formulated, reoffended, rows, message):
+    with pytest.raises(ValidationError, match=message):
+        services.review_save(
+            actor=world.senior,
+            case=formulated,
+            data=review_data(reoffended=reoffended),
+            progress=all_progress(formulated),
+            offences=rows(),
+        )
+    assert not Offence.objects.exists() and not Review.objects.exists()
+
+
+def test_another_reviews_offence_cannot_be_changed_through_this_one(world, formulated):
+    first = services.review_save(
+        actor=world.senior,
+        case=formulated,
+        data=review_data(reoffended=True, held_on=TODAY - dt.timedelta(days=5)),
+        progress=all_progress(formulated),
+        offences=[offence("Theft", 10, 3)],
+    )
+    theft = Offence.objects.get()
+    services.review_save(
+        actor=world.senior,
+        case=formulated,
+        data=review_data(reoffended=True),
+        progress=all_progress(formulated),
+        offences=[offence("Robbery", 1, 6, pk=theft.pk)],
+    )
+    theft.refresh_from_db()
+    assert theft.offence_type == "Theft"  # the other review's offence, untouched
+    assert list(selectors.review_offences(first)) == [theft]
+    assert Offence.objects.count() == 2
 
 
 def test_second_editor_of_a_review_is_told_and_keeps_their_text(client, world, formulated):
