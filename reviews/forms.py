@@ -121,7 +121,7 @@ class ReviewForm(forms.ModelForm):
             data,
             prefix="recommendations",
             initial=[proposal_initial(p) for p in self.proposals if not p.is_confirmed],
-            form_kwargs={"people": people},
+            form_kwargs={"people": list(people)},
         )
         self.recommendation_forms.extra = 0
         # The TRM stage at formulation (read-only) and now: the "now" part is the
@@ -298,18 +298,27 @@ class NewRecommendationForm(forms.Form):
 
     id = forms.IntegerField(widget=forms.HiddenInput, required=False)
     intervention = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    owner_user = forms.ModelChoiceField(queryset=None, required=False)
+    owner_user = forms.ChoiceField(required=False)
     owner_agency = forms.ChoiceField(choices=[("", "—"), *Agency.choices], required=False)
     owner_name = forms.CharField(max_length=150, required=False)
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
         n = _row_number(self.prefix)
-        self.fields["owner_user"].queryset = people
+        # The people as a list, read once for every row (a queryset per row would cost a
+        # query per row).
+        self.people = {str(u.pk): u for u in people}
+        self.fields["owner_user"].choices = [
+            ("", "---------"),
+            *((pk, str(u)) for pk, u in self.people.items()),
+        ]
         self.fields["intervention"].label = _("New recommendation %(n)s") % {"n": n}
         self.fields["owner_user"].label = _("New recommendation %(n)s: who (person)") % {"n": n}
         self.fields["owner_agency"].label = _("New recommendation %(n)s: who (agency)") % {"n": n}
         self.fields["owner_name"].label = _("New recommendation %(n)s: who (name)") % {"n": n}
+
+    def clean_owner_user(self):
+        return self.people.get(self.cleaned_data.get("owner_user") or "")
 
     def clean(self):
         data = super().clean()
@@ -397,7 +406,7 @@ def proposal_initial(proposal) -> dict:
     return {
         "id": proposal.pk,
         "intervention": proposal.intervention,
-        "owner_user": proposal.owner_user_id,
+        "owner_user": str(proposal.owner_user_id or ""),
         "owner_agency": proposal.owner_agency,
         "owner_name": proposal.owner_name,
     }

@@ -282,7 +282,7 @@ def review_form_row(request, pk: int, kind: str):
     if kind == "offences":
         formset = OffenceRowFormSet(prefix=kind)
     else:
-        people = case_team_members(case, CASE_ROLES)
+        people = list(case_team_members(case, CASE_ROLES))
         formset = NewRecommendationFormSet(prefix=kind, form_kwargs={"people": people})
     formset.extra = index + 1
     row = formset.forms[index]

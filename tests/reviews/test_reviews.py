@@ -22,6 +22,8 @@ from reviews.models import (
     OutcomeDomain,
     RecommendationProgress,
     Review,
+    ReviewOffence,
+    ReviewRecommendation,
     TRMStageRecord,
 )
 
@@ -560,9 +562,31 @@ def test_pages_cost_constant_queries(client, world, formulated):
             out.append(len(ctx.captured_queries))
         return out
 
-    record(world, formulated)
+    latest = record(world, formulated)
+    urls += [
+        reverse("reviews:review", args=[latest.pk]),
+        reverse("reviews:review_edit", args=[latest.pk]),
+    ]
     few = counts()
     recs = list(formulated.recommendations.all())
+    # The latest review: many offences and new recommendations, some confirmed.
+    offences = Offence.objects.bulk_create(
+        Offence(case=formulated, date=TODAY, offence_type=f"o{i}", gravity=1 + i % 8)
+        for i in range(30)
+    )
+    ReviewOffence.objects.bulk_create(ReviewOffence(review=latest, offence=o) for o in offences)
+    Review.objects.filter(pk=latest.pk).update(reoffended=True)
+    ReviewRecommendation.objects.bulk_create(
+        ReviewRecommendation(
+            review=latest,
+            intervention=f"r{i}",
+            owner_user=world.case_manager,
+            owner_agency="camhs",
+            recommendation=recs[i] if i < 2 else None,
+            confirmed_at=timezone.now() if i < 2 else None,
+        )
+        for i in range(20)
+    )
     reviews = Review.objects.bulk_create(
         Review(
             case=formulated,
@@ -813,3 +837,149 @@ def test_case_summary_of_the_case_page(world, formulated):
     assert summary["next_review_on"] == second.next_review_on
     assert summary["latest_stage"] == str(stage(2))
     assert summary["missed"] == 2 == selectors.missed_since_last_decision(formulated)
+
+
+# --- Recommendations agreed at a review ---
+
+
+def proposed(world, case, *rows, actor=None):
+    return services.review_save(
+        actor=actor or world.senior,
+        case=case,
+        data=review_data(),
+        progress=all_progress(case),
+        new_recommendations=list(rows),
+    )
+
+
+def final_report(world, case):
+    from formulation.models import Meeting, Report
+
+    return Report.objects.create(
+        case=case,
+        meeting=Meeting.objects.get(case=case),
+        psychologist=world.psychologist,
+        status=Report.Status.FINAL,
+        due_on=TODAY,
+        summary="Summary",
+    )
+
+
+BOXING = {"intervention": "Boxing club twice a week", "owner_agency": "other", "owner_name": "Club"}
+
+
+def test_recommendations_agreed_at_a_review_are_proposed_until_confirmed(world, formulated):
+    review = proposed(world, formulated, BOXING)
+    (proposal,) = selectors.review_proposals(review)
+    assert (proposal.intervention, proposal.owner_label) == (
+        "Boxing club twice a week",
+        "Club, Other",
+    )
+    assert not proposal.is_confirmed
+    assert formulated.recommendations.count() == 2  # not in the formulation yet
+    assert list(selectors.proposals_waiting(formulated)) == [proposal]
+
+
+def test_a_proposal_needs_its_text_and_who(world, formulated):
+    with pytest.raises(ValidationError, match="New recommendation 1: say who is best placed"):
+        proposed(world, formulated, {"intervention": "Boxing"})
+    with pytest.raises(ValidationError, match="New recommendation 1: write it"):
+        proposed(world, formulated, {"intervention": " ", "owner_agency": "yot"})
+    assert not Review.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["case_manager", "senior", "manager", "other_senior"])
+def test_only_the_psychologist_confirms_a_proposal(world, formulated, who):
+    (proposal,) = selectors.review_proposals(proposed(world, formulated, BOXING))
+    with pytest.raises(PermissionDenied):
+        services.review_recommendation_confirm(actor=getattr(world, who), proposal=proposal)
+    assert formulated.recommendations.count() == 2
+
+
+def test_confirming_into_a_final_report_opens_its_amendment(world, formulated):
+    report = final_report(world, formulated)
+    review = proposed(world, formulated, BOXING, {"intervention": "CAMHS", "owner_agency": "camhs"})
+    first, second = selectors.review_proposals(review)
+    rec = services.review_recommendation_confirm(actor=world.psychologist, proposal=first)
+    assert (rec.intervention, rec.owner_name, rec.owner_agency, rec.sequence) == (
+        "Boxing club twice a week",
+        "Club",
+        "other",
+        3,
+    )
+    report.refresh_from_db()
+    assert (report.number, report.status) == (2, "draft")
+    assert TODAY.strftime("%d/%m/%Y") in report.amendment_reason
+    first.refresh_from_db()
+    assert first.is_confirmed and first.recommendation == rec
+    assert first.confirmed_by == world.psychologist
+    # The second joins the same amendment (the draft is open); a proposal confirms once.
+    services.review_recommendation_confirm(actor=world.psychologist, proposal=second)
+    report.refresh_from_db()
+    assert report.number == 2
+    assert [r.sequence for r in formulated.recommendations.all()] == [1, 2, 3, 4]
+    with pytest.raises(ValidationError, match="already in the formulation"):
+        services.review_recommendation_confirm(actor=world.psychologist, proposal=first)
+    assert list(selectors.proposals_waiting(formulated)) == []
+
+
+def test_a_confirmed_proposal_stays_when_the_review_is_corrected(world, formulated):
+    review = proposed(world, formulated, BOXING, {"intervention": "CAMHS", "owner_agency": "camhs"})
+    first, second = selectors.review_proposals(review)
+    services.review_recommendation_confirm(actor=world.psychologist, proposal=first)
+    review.refresh_from_db()
+    # The form lists only the unconfirmed: removing them all leaves the confirmed one.
+    services.review_save(
+        actor=world.senior,
+        case=formulated,
+        data=review_data(),
+        progress=all_progress(formulated),
+        review=review,
+        expected_version=review.version,
+        new_recommendations=[],
+    )
+    assert [p.pk for p in selectors.review_proposals(review)] == [first.pk]
+
+
+# --- The TRM stage on the review form ---
+
+
+def test_the_psychologist_records_the_stage_now_with_the_review(world, formulated):
+    review = record(world, formulated, actor=world.psychologist)
+    assert not TRMStageRecord.objects.exists()
+    services.review_save(
+        actor=world.psychologist,
+        case=formulated,
+        data=review_data(),
+        progress=all_progress(formulated),
+        review=review,
+        expected_version=review.version,
+        trm={"stage": stage(2), "explanation": "Placement broke down"},
+    )
+    record_ = TRMStageRecord.objects.get(review=review)
+    assert (record_.stage.number, record_.explanation) == (2, "Placement broke down")
+
+
+def test_a_moved_stage_without_its_reason_saves_nothing(world, formulated):
+    with pytest.raises(ValidationError) as exc:
+        services.review_save(
+            actor=world.psychologist,
+            case=formulated,
+            data=review_data(),
+            progress=all_progress(formulated),
+            trm={"stage": stage(2), "explanation": ""},
+        )
+    assert "trm_explanation" in exc.value.message_dict
+    assert not Review.objects.exists() and not TRMStageRecord.objects.exists()
+
+
+def test_only_the_psychologist_records_the_stage_on_the_form(world, formulated):
+    with pytest.raises(PermissionDenied):
+        services.review_save(
+            actor=world.senior,
+            case=formulated,
+            data=review_data(),
+            progress=all_progress(formulated),
+            trm={"stage": stage(3), "explanation": ""},
+        )
+    assert not Review.objects.exists()
