@@ -33,7 +33,7 @@ from functools import cached_property
 
 from django.db.models import Q
 
-from .models import Case, CaseStatus, Membership, Role, Team, open_case
+from .models import ON_ECM_STATUSES, Case, Membership, Role, Team, open_case
 
 CASE_ROLES = frozenset(
     {Role.CASE_MANAGER, Role.SENIOR_PRACTITIONER, Role.PSYCHOLOGIST, Role.MANAGER}
@@ -136,6 +136,19 @@ class Access:
         if roles & {Role.SENIOR_PRACTITIONER, Role.MANAGER}:
             return True
         return self._is_own_case_manager(case, roles)
+
+    def can_correct_child(self, case: Case) -> bool:
+        """Correct the child's details (name, date of birth, references...) through their
+        open case: the owning YOT keeps the child's record, so its senior practitioners and
+        managers, and the case's own case manager (any of the team's case managers while
+        the case is unallocated). Not the central team, not psychologists; an ended case
+        is read-only like everything else on it."""
+        if not case.is_open:
+            return False
+        roles = self.roles_in(case.team_id)
+        if roles & {Role.SENIOR_PRACTITIONER, Role.MANAGER}:
+            return True
+        return Role.CASE_MANAGER in roles and case.case_manager_id in (None, self.user.pk)
 
     def can_create_case(self, team: Team) -> bool:
         return bool(self.roles_in(team.pk) & OWNER_ROLES)
@@ -279,9 +292,9 @@ class Access:
         return bool(self._open_case_roles(case) & {Role.CASE_MANAGER, Role.SENIOR_PRACTITIONER})
 
     def can_close_case(self, case: Case) -> bool:
-        """The closure review of an active case: senior practitioners, managers and the
-        case's own case manager."""
-        return case.status == CaseStatus.ACTIVE and self.can_change_case(case)
+        """The closure review of a case on ECM (active, or in its voluntary period): senior
+        practitioners, managers and the case's own case manager."""
+        return case.status in ON_ECM_STATUSES and self.can_change_case(case)
 
     # --- clinical supervision ---------------------------------------------------------------
     def supervising_team_ids(self) -> set[int]:

@@ -27,6 +27,8 @@ app.conf.beat_schedule = {
     "sweep-reminders": {"task": "ecm.sweep_reminders", "schedule": crontab(minute="*/30")},
     "deliver-reminders": {"task": "ecm.deliver_reminders", "schedule": 60.0},
     "send-digests": {"task": "ecm.send_digests", "schedule": crontab(hour=7, minute=0)},
+    # Hourly, so a case closes on the day its voluntary period ends whenever beat was up.
+    "end-voluntary-periods": {"task": "ecm.end_voluntary_periods", "schedule": crontab(minute=5)},
     "clear-expired-sessions": {
         "task": "ecm.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .dates import age_on
-from .models import CaseStatus, Child, ClosureReason, Team, User
+from .models import CaseStatus, Child, ChildCorrection, NotCarriedForwardReason, Team, User
 
 
 class DateInput(forms.DateInput):
@@ -119,15 +119,24 @@ class CaseTransitionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class CaseCloseForm(CaseTransitionForm):
-    """Closing a case that never reached formulation (an active case closes through its
-    closure review instead)."""
+class NotCarriedForwardForm(forms.Form):
+    """Ending an episode before ECM started, with its own reasons (Appendix 1)."""
 
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     reason = forms.ChoiceField(
-        label=_("Reason for closing"), choices=[("", _("Choose…"))] + ClosureReason.choices
+        label=_("Why is the case not carried forward to ECM?"),
+        choices=NotCarriedForwardReason.choices,
+        widget=forms.RadioSelect,
     )
-    closed_on = forms.DateField(
-        label=_("Date closed"),
+    detail = forms.CharField(
+        label=_("More about the reason"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Needed for “Other”."),
+    )
+    on = forms.DateField(
+        label=_("Date"),
         widget=DateInput(),
         initial=timezone.localdate,
         required=False,
@@ -162,3 +171,32 @@ class AuditSearchForm(forms.Form):
         if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
             self.add_error("date_to", _("The end date is before the start date."))
         return data
+
+
+class ChildCorrectionForm(forms.ModelForm):
+    """Correct a child's details. The form checks each value (PNC format, choices); the
+    rules on the date of birth and the change itself are `ecm.services.child_correct`'s,
+    whose refusals come back on their fields. Validating sets the values on the form's
+    instance: give it a copy of the child, not the one the page shows."""
+
+    reason = forms.CharField(
+        label=_("Reason for the correction"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say why the details are being corrected.")},
+        help_text=_("For example: date of birth mistyped at registration; checked on the PNC."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Child
+        fields = list(ChildCorrection.FIELDS)
+        widgets = {"date_of_birth": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.fields["version"].initial = self.instance.version
+
+    def correction_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ChildCorrection.FIELDS}

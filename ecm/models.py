@@ -10,6 +10,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from .dates import age_on
@@ -153,6 +154,13 @@ class Child(models.Model):
     pnc_number = models.CharField(
         _("PNC number"), max_length=20, blank=True, validators=[pnc_validator]
     )
+    # Optimistic concurrency for corrections of the child's details (`child_correct`).
+    version = models.PositiveIntegerField(default=1)
+    # When the date of birth was last corrected: consents checked against the earlier date
+    # are re-checked (referrals' consent status), without reading the history.
+    date_of_birth_corrected_at = models.DateTimeField(
+        _("date of birth corrected"), null=True, blank=True
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -187,13 +195,33 @@ class CaseStatus(models.TextChoices):
     AWAITING_CONSENT = "awaiting_consent", _("Accepted – awaiting consent")
     PREPARATION = "preparation", _("Preparing for formulation")
     ACTIVE = "active", _("Active")
+    VOLUNTARY = "voluntary", _("Voluntary period after the order")
     NOT_ACCEPTED = "not_accepted", _("Not accepted")
+    NOT_CARRIED_FORWARD = "not_carried_forward", _("Not carried forward to ECM")
+    CONSENT_REFUSED = "consent_refused", _("Consent refused")
     CLOSED = "closed", _("Closed")
 
 
-#: The two statuses that end an episode. Every other status is open: the case can still
+#: The statuses that end an episode. Every other status is open: the case can still
 #: change, and a child has at most one open case. The one definition of "open".
-ENDED_STATUSES = (CaseStatus.CLOSED, CaseStatus.NOT_ACCEPTED)
+ENDED_STATUSES = (
+    CaseStatus.CLOSED,
+    CaseStatus.NOT_ACCEPTED,
+    CaseStatus.NOT_CARRIED_FORWARD,
+    CaseStatus.CONSENT_REFUSED,
+)
+#: Before ECM starts (the formulation meeting): the episodes that can end as "not carried
+#: forward to ECM" (Appendix 1) rather than through the closure review.
+PRE_ECM_STATUSES = (
+    CaseStatus.POTENTIAL,
+    CaseStatus.READY,
+    CaseStatus.REFERRED,
+    CaseStatus.WAITING,
+    CaseStatus.AWAITING_CONSENT,
+    CaseStatus.PREPARATION,
+)
+#: On ECM: the episodes whose ending goes through the closure record.
+ON_ECM_STATUSES = (CaseStatus.ACTIVE, CaseStatus.VOLUNTARY)
 OPEN_STATUSES = tuple(status for status in CaseStatus if status not in ENDED_STATUSES)
 
 
@@ -228,7 +256,33 @@ class ClosureReason(models.TextChoices):
     MOVED = "moved", _("Moved out of area")
     DISENGAGED = "disengaged", _("Disengaged")
     CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent withdrawn")
+    # Kept for episodes closed before "not carried forward to ECM" had its own outcome.
     WITHDRAWN = "withdrawn", _("Referral withdrawn before formulation")
+    OTHER = "other", _("Other")
+
+
+#: The reasons an active case can close (the closure record offers these).
+ACTIVE_CLOSURE_REASONS = [
+    (value, label) for value, label in ClosureReason.choices if value != ClosureReason.WITHDRAWN
+]
+
+
+class NotCarriedForwardReason(models.TextChoices):
+    """Why a potential (or not yet formulated) case did not go on to ECM (Appendix 1)."""
+
+    NOT_READY = "not_ready", _("Not ready for ECM")
+    NEEDS_MET_ELSEWHERE = "needs_met_elsewhere", _("Needs met elsewhere")
+    DECLINED = "declined", _("Child or family declined")
+    NO_LONGER_ELIGIBLE = "no_longer_eligible", _("No longer eligible")
+    OTHER = "other", _("Other")
+
+
+class ReopenReason(models.TextChoices):
+    """Why a closed ECM case was re-opened (practice guidance, "Re-opening cases")."""
+
+    REOFFENDED = "reoffended", _("Reoffended: further YOT involvement")
+    RETURNED_FROM_CUSTODY = "returned_from_custody", _("Returned from custody or the area")
+    NEW_CONCERNS = "new_concerns", _("New concerns")
     OTHER = "other", _("Other")
 
 
@@ -267,6 +321,33 @@ class Case(models.Model):
     closure_reason = models.CharField(
         _("closure reason"), max_length=30, choices=ClosureReason.choices, blank=True
     )
+    not_carried_forward_reason = models.CharField(
+        _("why not carried forward"),
+        max_length=30,
+        choices=NotCarriedForwardReason.choices,
+        blank=True,
+    )
+    # What the reason alone does not say: "other" reasons, the refusal's words.
+    ending_detail = models.CharField(_("about the ending"), max_length=500, blank=True)
+    voluntary_until = models.DateField(_("voluntary period until"), null=True, blank=True)
+    reopen_reason = models.CharField(
+        _("why re-opened"), max_length=30, choices=ReopenReason.choices, blank=True
+    )
+    reopen_detail = models.CharField(_("about the re-opening"), max_length=500, blank=True)
+    # A re-opened episode: the psychologist and case manager decide jointly whether another
+    # formulation meeting is needed, or the earlier formulation is carried forward.
+    formulation_decision = models.CharField(
+        _("another formulation meeting"),
+        max_length=20,
+        choices=[
+            ("new_meeting", _("Needed: hold another formulation meeting")),
+            ("carried_forward", _("Not needed: carry the formulation forward")),
+        ],
+        blank=True,
+    )
+    formulation_decision_note = models.CharField(
+        _("about the decision"), max_length=500, blank=True
+    )
     previous_case = models.OneToOneField(
         "self",
         verbose_name=_("earlier episode"),
@@ -300,6 +381,17 @@ class Case(models.Model):
             models.CheckConstraint(
                 condition=~Q(status=CaseStatus.CLOSED) | Q(closed_on__isnull=False),
                 name="case_closed_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(
+                    status__in=[CaseStatus.NOT_CARRIED_FORWARD, CaseStatus.CONSENT_REFUSED]
+                )
+                | Q(closed_on__isnull=False),
+                name="case_ended_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=CaseStatus.VOLUNTARY) | Q(voluntary_until__isnull=False),
+                name="case_voluntary_has_end",
             ),
             # A child has at most one open episode at a time.
             models.UniqueConstraint(
@@ -544,3 +636,92 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- Corrections of a child's details ------------------------------------------------------
+
+
+class ChildCorrection(models.Model):
+    """One correction of a child's details: who, when, why, and each field's value before
+    and after. A readable history for those who may see the child; the audit log keeps the
+    changed field names only. Values are stored as saved (ISO dates, choice codes) and shown
+    through `changes_display`, in the reader's language."""
+
+    #: The details that can be corrected, in the order the form and history show them.
+    FIELDS = (
+        "first_name",
+        "last_name",
+        "preferred_name",
+        "date_of_birth",
+        "gender",
+        "ethnicity",
+        "yot_reference",
+        "pnc_number",
+    )
+
+    child = models.ForeignKey(
+        Child, verbose_name=_("child"), on_delete=models.CASCADE, related_name="corrections"
+    )
+    case = models.ForeignKey(
+        Case,
+        verbose_name=_("through case"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("corrected by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Kept if the user is later deleted.
+    corrected_by_name = models.CharField(_("corrected by"), max_length=150, blank=True)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    reason = models.CharField(_("reason for the correction"), max_length=500)
+    # [{"field": name, "old": value, "new": value}, ...] in the order of FIELDS.
+    changes = models.JSONField(_("changes"), default=list)
+
+    class Meta:
+        verbose_name = _("correction of a child's details")
+        verbose_name_plural = _("corrections of a child's details")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["child", "at"], name="child_correction_idx")]
+
+    def __str__(self) -> str:
+        return f"Child #{self.child_id} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def who(self) -> str:
+        return str(self.corrected_by) if self.corrected_by_id else self.corrected_by_name
+
+    @property
+    def changes_display(self) -> list[dict[str, str]]:
+        """Each change as the pages show it: the field's label, the old and new values."""
+        return [
+            {
+                "field": change["field"],
+                "label": str(Child._meta.get_field(change["field"]).verbose_name),
+                "old": child_value_display(change["field"], change["old"]),
+                "new": child_value_display(change["field"], change["new"]),
+            }
+            for change in self.changes
+        ]
+
+
+def child_value_display(name: str, value) -> str:
+    """A stored value of a child's field as people read it (choice label, date in words)."""
+    if value in ("", None):
+        return str(_("(blank)"))
+    field = Child._meta.get_field(name)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, models.DateField):
+        try:
+            day = dt.date.fromisoformat(str(value))
+        except ValueError:
+            return str(value)
+        return date_format(day, "j F Y")
+    return str(value)

@@ -14,6 +14,7 @@ from .models import (
     Case,
     CaseStatus,
     Child,
+    ChildCorrection,
     Membership,
     Role,
     Team,
@@ -217,3 +218,13 @@ def children_matching(user: User, term: str) -> QuerySet[Child]:
         q &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
     q |= Q(yot_reference__iexact=term) | Q(pnc_number__iexact=term)
     return Child.objects.filter(q, pk__in=cases.values("child_id"))
+
+
+def child_corrections_for(user: User, case: Case) -> list[ChildCorrection]:
+    """The history of corrections of the case's child, newest first, for someone who may
+    see the case (`case` comes from `case_get_for`): one query."""
+    if not access_for(user).can_view_case(case):
+        raise Http404
+    return list(
+        ChildCorrection.objects.filter(child_id=case.child_id).select_related("corrected_by")
+    )

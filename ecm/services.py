@@ -17,13 +17,18 @@ from django.utils.translation import gettext_lazy
 
 from .access import OWNER_ROLES, access_for
 from .audit import audit_record
+from .dates import age_on
 from .editing import check_version, model_update
 from .models import (
+    ON_ECM_STATUSES,
+    PRE_ECM_STATUSES,
     AuditEvent,
     Case,
     CaseStatus,
     Child,
+    ChildCorrection,
     ClosureReason,
+    NotCarriedForwardReason,
     Role,
     Team,
     User,
@@ -111,20 +116,42 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({Role.SENIOR_PRACTITIONER, Role.PSYCHOLOGIST}),
         ),
         Transition(
+            "not_carried_forward",
+            gettext_lazy("Not carried forward to ECM"),
+            # Before the formulation meeting, except while the referral awaits its decision
+            # (the senior practitioner's "not accepted" ends it then).
+            frozenset(set(PRE_ECM_STATUSES) - {S.REFERRED}),
+            S.NOT_CARRIED_FORWARD,
+            _OWNERS,
+        ),
+        Transition(
+            "consent_refuse",
+            gettext_lazy("Consent refused"),
+            frozenset({S.AWAITING_CONSENT}),
+            S.CONSENT_REFUSED,
+            _OWNERS,
+        ),
+        Transition(
+            "voluntary",
+            gettext_lazy("Order ended: voluntary period"),
+            frozenset({S.ACTIVE}),
+            S.VOLUNTARY,
+            _OWNERS,
+        ),
+        Transition(
             "close",
             gettext_lazy("Close case"),
-            frozenset(
-                {S.POTENTIAL, S.READY, S.WAITING, S.AWAITING_CONSENT, S.PREPARATION, S.ACTIVE}
-            ),
+            frozenset(ON_ECM_STATUSES),
             S.CLOSED,
             _OWNERS,
         ),
     ]
 }
 
-# The moves offered as buttons on the case page. The others happen through their own
-# pages (referral submission, eligibility decision, consent), which call the services.
-CASE_PAGE_TRANSITIONS = ("activate", "close")
+# The moves offered on the case page. The others happen through their own pages
+# (referral submission, eligibility decision, consent, the closure record), which call
+# the services. "close" and "not_carried_forward" are links to their own pages.
+CASE_PAGE_TRANSITIONS = ("activate", "not_carried_forward", "close")
 
 
 def _check_version(case: Case, expected_version: int | None) -> None:
@@ -240,7 +267,7 @@ def case_allocate(
 
 def _transition(
     *,
-    actor: User,
+    actor: User | None,
     case: Case,
     name: str,
     expected_version: int | None = None,
@@ -249,8 +276,8 @@ def _transition(
 ) -> Case:
     transition = TRANSITIONS[name]
     case = _locked(case)
-    access = access_for(actor)
-    if not access.can_view_case(case):
+    access = access_for(actor) if actor is not None else None
+    if access is not None and not access.can_view_case(case):
         raise PermissionDenied
     if case.status not in transition.sources:
         raise TransitionError(
@@ -262,7 +289,9 @@ def _transition(
             },
             code="illegal_transition",
         )
-    if not access.case_roles(case) & transition.roles:
+    # No actor: a scheduled task's move (the end of a voluntary period), which no one asked
+    # for and so no one's permission applies to.
+    if access is not None and not access.case_roles(case) & transition.roles:
         raise PermissionDenied
     _check_version(case, expected_version)
     source = case.status
@@ -277,7 +306,7 @@ def _transition(
         action=AuditEvent.Action.TRANSITION,
         obj=case,
         changed_fields=changed,
-        detail=f"{source} → {case.status}",
+        detail=f"{source} → {case.status}" + (f" ({detail})" if detail else ""),
     )
     return case
 
@@ -356,6 +385,8 @@ def case_close(
     if reason not in ClosureReason.values:
         raise ValidationError(_("Choose a reason for closing the case."), code="reason")
     closed_on = closed_on or timezone.localdate()
+    if case.status == S.VOLUNTARY and case.voluntary_until and closed_on > case.voluntary_until:
+        closed_on = case.voluntary_until
     if closed_on < case.opened_on:
         raise ValidationError(
             _("A case cannot close (%(closed)s) before it opened (%(opened)s).")
@@ -371,10 +402,135 @@ def case_close(
     )
 
 
-# Status transitions the case page offers, by name, with their service.
+def _check_ended_on(case: Case, on: dt.date) -> None:
+    if on < case.opened_on:
+        raise ValidationError(
+            {
+                "on": _("The case cannot end (%(on)s) before it opened (%(opened)s).")
+                % {"on": on.strftime("%d/%m/%Y"), "opened": case.opened_on.strftime("%d/%m/%Y")}
+            },
+            code="ended_before_opened",
+        )
+    if on > timezone.localdate():
+        raise ValidationError({"on": _("The date cannot be in the future.")}, code="future")
+
+
+@transaction.atomic
+def case_not_carried_forward(
+    *,
+    actor: User,
+    case: Case,
+    reason: str,
+    detail: str = "",
+    on: dt.date | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """End an episode before ECM started (Appendix 1: "not carried forward to ECM"), with its
+    own reason. An active case ends through its closure record instead."""
+    if reason not in NotCarriedForwardReason.values:
+        raise ValidationError({"reason": _("Choose why the case is not carried forward.")})
+    detail = detail.strip()
+    if reason == NotCarriedForwardReason.OTHER and not detail:
+        raise ValidationError({"detail": _("Say what the other reason is.")})
+    on = on or timezone.localdate()
+    _check_ended_on(case, on)
+    return _transition(
+        actor=actor,
+        case=case,
+        name="not_carried_forward",
+        expected_version=expected_version,
+        extra={"closed_on": on, "not_carried_forward_reason": reason, "ending_detail": detail},
+    )
+
+
+@transaction.atomic
+def case_consent_refuse(
+    *,
+    actor: User,
+    case: Case,
+    on: dt.date | None = None,
+    detail: str = "",
+    expected_version: int | None = None,
+) -> Case:
+    """The child (or the parent/carer) declined ECM when consent was sought: the episode
+    ends with that outcome."""
+    on = on or timezone.localdate()
+    _check_ended_on(case, on)
+    return _transition(
+        actor=actor,
+        case=case,
+        name="consent_refuse",
+        expected_version=expected_version,
+        extra={"closed_on": on, "ending_detail": detail.strip()},
+    )
+
+
+@transaction.atomic
+def case_voluntary_period(
+    *,
+    actor: User,
+    case: Case,
+    until: dt.date,
+    reason: str,
+    expected_version: int | None = None,
+) -> Case:
+    """The order has ended but the child goes on with the YOT voluntarily until `until`:
+    the case stays open (contacts and reviews) and closes, with the reason recorded now, at
+    the end of the period."""
+    if until <= timezone.localdate():
+        raise ValidationError(
+            {"voluntary_until": _("A voluntary period ends after today.")}, code="past"
+        )
+    if reason not in ClosureReason.values:
+        raise ValidationError(_("Choose a reason for closing the case."), code="reason")
+    return _transition(
+        actor=actor,
+        case=case,
+        name="voluntary",
+        expected_version=expected_version,
+        extra={"voluntary_until": until, "closure_reason": reason},
+    )
+
+
+@transaction.atomic
+def case_voluntary_end(*, actor: User | None, case: Case, on: dt.date | None = None) -> Case:
+    """Close a case at the end of its voluntary period (or earlier, when the child stops
+    coming), with the reason recorded when the period began. `actor` None: the daily task."""
+    case = _locked(case)
+    if case.status != S.VOLUNTARY:
+        raise TransitionError(
+            _("Case %(ref)s is not in a voluntary period.") % {"ref": case.reference},
+            code="illegal_transition",
+        )
+    on = min(on or timezone.localdate(), case.voluntary_until)
+    return _transition(
+        actor=actor,
+        case=case,
+        name="close",
+        extra={"closed_on": on},
+        detail="voluntary period ended",
+    )
+
+
+def voluntary_periods_end(today: dt.date | None = None) -> int:
+    """Close every case whose voluntary period has ended (run daily; harmless twice)."""
+    today = today or timezone.localdate()
+    due = Case.objects.filter(status=S.VOLUNTARY, voluntary_until__lte=today).values_list(
+        "pk", flat=True
+    )
+    closed = 0
+    for pk in list(due):
+        with transaction.atomic():
+            case = Case.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if case is not None and case.status == S.VOLUNTARY:
+                case_voluntary_end(actor=None, case=case, on=case.voluntary_until)
+                closed += 1
+    return closed
+
+
+# Status transitions the case page offers as buttons, by name, with their service.
 TRANSITION_SERVICES = {
     "activate": case_activate,
-    "close": case_close,
 }
 
 
@@ -419,3 +575,110 @@ def case_reopen(*, actor: User, case: Case, case_manager: User | None = None) ->
         detail=f"re-opened from {case.reference}",
     )
     return new_case
+
+
+# --- Corrections of a child's details ------------------------------------------------------
+
+
+def _stored(value) -> object:
+    """A child's field value as the correction history stores it (JSON: dates as ISO)."""
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _date_of_birth_errors(date_of_birth: dt.date, case: Case) -> list[str]:
+    """A corrected date of birth must be possible for a child on this ECM case: not in the
+    future, and 10 to 17 on the day the case opened (registration asks 10 to 17 today; a
+    child who has turned 18 since the case opened can still have their date corrected)."""
+    if date_of_birth > timezone.localdate():
+        return [_("The date of birth cannot be in the future.")]
+    age = age_on(date_of_birth, case.opened_on)
+    if not 10 <= age <= 17:
+        return [
+            _(
+                "ECM works with children aged 10 to 17: this date of birth gives age %(age)s on "
+                "%(opened)s, when case %(ref)s opened. If that is right, close the case instead."
+            )
+            % {"age": age, "opened": case.opened_on.strftime("%d/%m/%Y"), "ref": case.reference}
+        ]
+    return []
+
+
+@transaction.atomic
+def child_correct(
+    *,
+    actor: User,
+    child: Child,
+    data: dict,
+    reason: str,
+    expected_version: int | None = None,
+) -> ChildCorrection:
+    """Correct a child's details (`ChildCorrection.FIELDS`) through their open case.
+
+    Refused without `Access.can_correct_child` on that case, when someone else corrected
+    the child since `expected_version`, when nothing changes, without a reason, or when a
+    value is not valid (PNC format, choices, a date of birth impossible for the case).
+    Writes the history row (old and new values, shown to those who may see the child) and
+    an audit row with the changed field names only. Ages, the consent rule and the timeline
+    compute from the date of birth, so they follow a correction; `date_of_birth_corrected_at`
+    lets the consent status flag consents recorded before it."""
+    unknown = set(data) - set(ChildCorrection.FIELDS)
+    if unknown:
+        raise ValueError(f"Not a correctable detail: {', '.join(sorted(unknown))}")
+    child = Child.objects.select_for_update().get(pk=child.pk)
+    case = Case.objects.filter(child=child).open().first()
+    if case is None or not access_for(actor).can_correct_child(case):
+        raise PermissionDenied
+    check_version(child, expected_version, what=_("child's details"))
+    before = {name: getattr(child, name) for name in ChildCorrection.FIELDS}
+    cleaned = {
+        name: value.strip() if isinstance(value, str) else value for name, value in data.items()
+    }
+    if isinstance(cleaned.get("pnc_number"), str):
+        cleaned["pnc_number"] = cleaned["pnc_number"].upper()
+    changed = model_update(child, cleaned, fields=ChildCorrection.FIELDS)
+    errors: dict[str, list[str]] = {}
+    try:
+        child.full_clean()
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if "date_of_birth" in changed and "date_of_birth" not in errors:
+        errors["date_of_birth"] = _date_of_birth_errors(child.date_of_birth, case)
+    errors = {name: problems for name, problems in errors.items() if problems}
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = [_("Say why the details are being corrected.")]
+    elif len(reason) > 500:
+        errors["reason"] = [_("Keep the reason to 500 characters.")]
+    if errors:
+        raise ValidationError(errors)
+    if not changed:
+        raise ValidationError(
+            _("Nothing has changed: correct at least one detail, or cancel."), code="unchanged"
+        )
+    now = timezone.now()
+    child.version += 1
+    if "date_of_birth" in changed:
+        child.date_of_birth_corrected_at = now
+    child.save()
+    correction = ChildCorrection.objects.create(
+        child=child,
+        case=case,
+        corrected_by=actor,
+        corrected_by_name=str(actor),
+        at=now,
+        reason=reason,
+        changes=[
+            {"field": name, "old": _stored(before[name]), "new": _stored(getattr(child, name))}
+            for name in ChildCorrection.FIELDS
+            if name in changed
+        ],
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=child,
+        team_id=case.team_id,
+        changed_fields=changed,
+        detail="correction",
+    )
+    return correction

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from copy import copy
 from datetime import date
 
 from django.contrib import messages
@@ -19,17 +20,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from . import health, selectors, services
 from .access import access_for
 from .audit import audit_record
+from .editing import StaleEditError, form_with_saved_version
 from .forms import (
     AllocateForm,
     AuditSearchForm,
-    CaseCloseForm,
     CaseFilterForm,
     CaseTransitionForm,
     ChildCaseForm,
+    ChildCorrectionForm,
+    NotCarriedForwardForm,
     SearchForm,
     add_service_errors,
 )
-from .models import AuditEvent, Case, CaseStatus
+from .models import AuditEvent, Case, CaseStatus, Child
 from .panels import case_panels, closure_url, home_panels
 
 PAGE_SIZE = 50
@@ -57,6 +60,10 @@ def next_step(case: Case, today) -> str:
             return _("Obtain consent and prepare for the formulation meeting")
         case CaseStatus.ACTIVE:
             return _("Deliver the intervention plan; keep reviews on time")
+        case CaseStatus.VOLUNTARY:
+            return _("Voluntary period after the order, until %(d)s") % {
+                "d": case.voluntary_until.strftime("%d/%m/%Y") if case.voluntary_until else "?"
+            }
     return ""
 
 
@@ -126,26 +133,29 @@ def _case_context(request, case, history: list[Case], **extra):
     user = request.user
     access = access_for(user)
     transitions = services.allowed_transitions(user, case)
-    closure_page = closure_url(case)
+    names = {t.name for t in transitions}
     ctx = {
         "panels": case_panels(request, case),
         "case": case,
         "child": case.child,
         "age": case.child.age,
-        "transitions": transitions,
+        "next_step": next_step(case, timezone.localdate()),
+        # The moves that are the case's next step come first, as buttons; the endings
+        # ("not carried forward", closing) are secondary links to their own pages.
+        "transitions": [t for t in transitions if t.name in services.TRANSITION_SERVICES],
+        "can_not_carry_forward": "not_carried_forward" in names,
+        "closure_url": closure_url(case) if "close" in names else None,
         "history": history,
         "status_events": selectors.case_status_events(user, case),
         "can_change": access.can_change_case(case),
+        "can_correct_child": access.can_correct_child(case),
         "can_reopen": case.status == CaseStatus.CLOSED
         and access.can_create_case(case.team)
         and not any(c.previous_case_id == case.pk for c in history),
-        "closure_url": closure_page,
         # One form for the other moves: each button sends its transition's name. No ids:
         # the page has one of these per button, and hidden fields need no label.
         "transition_form": CaseTransitionForm(initial={"version": case.version}, auto_id=False),
     }
-    if any(t.name == "close" for t in transitions) and not closure_page:
-        ctx["close_form"] = CaseCloseForm(initial={"transition": "close", "version": case.version})
     ctx.update(extra)
     return ctx
 
@@ -156,30 +166,16 @@ def _error_text(exc: ValidationError) -> str:
 
 @require_POST
 def case_transition(request, pk: int):
-    """A status move from the case page. Closing needs a reason; if it is missing or the date
-    is not a date, the page comes back with the form as it was filled in."""
-    case, history = selectors.case_with_episodes_for(request.user, pk)
+    """A status move from the case page's buttons (the endings have their own pages)."""
+    case = selectors.case_get_for(request.user, pk)
     form = CaseTransitionForm(request.POST)
     name = form.cleaned_data["transition"] if form.is_valid() else ""
     service = services.TRANSITION_SERVICES.get(name)
     if service is None:
         messages.error(request, _("Unknown action."))
         return redirect(case_url(case))
-    if name == "close" and (page := closure_url(case)):
-        messages.info(request, _("Closing an active case goes through the closure review."))
-        return redirect(page)
-    kwargs = {"actor": request.user, "case": case, "expected_version": form.cleaned_data["version"]}
-    if name == "close":
-        close_form = CaseCloseForm(request.POST)
-        if not close_form.is_valid():
-            context = _case_context(request, case, history, close_form=close_form)
-            return render(request, "ecm/case_detail.html", context, status=400)
-        kwargs |= {
-            "reason": close_form.cleaned_data["reason"],
-            "closed_on": close_form.cleaned_data["closed_on"],
-        }
     try:
-        case = service(**kwargs)
+        case = service(actor=request.user, case=case, expected_version=form.cleaned_data["version"])
     except PermissionDenied:
         messages.error(request, _("You cannot make that change to this case."))
     except ValidationError as exc:
@@ -191,6 +187,47 @@ def case_transition(request, pk: int):
             % {"ref": case.reference, "status": case.get_status_display()},
         )
     return redirect(case_url(case))
+
+
+@require_http_methods(["GET", "POST"])
+def case_not_carried_forward(request, pk: int):
+    """End a case before ECM started: its own page, which is the confirmation (the reason,
+    what it means), so a new case is never ended by one click on its page."""
+    case = selectors.case_get_for(request.user, pk)
+    allowed = services.allowed_transitions(request.user, case, ("not_carried_forward",))
+    if not allowed:
+        raise PermissionDenied
+    form = NotCarriedForwardForm(request.POST or None, initial={"version": case.version})
+    status = 200
+    if request.method == "GET":  # the page names the child
+        audit_record(actor=request.user, action=AuditEvent.Action.VIEW, obj=case, detail="ending")
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                case = services.case_not_carried_forward(
+                    actor=request.user,
+                    case=case,
+                    reason=data["reason"],
+                    detail=data["detail"],
+                    on=data["on"],
+                    expected_version=data["version"],
+                )
+            except StaleEditError as exc:
+                form = form_with_saved_version(NotCarriedForwardForm, request.POST, case, exc)
+                status = 409
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Case %(ref)s ended: not carried forward to ECM.") % {"ref": case.reference},
+                )
+                return redirect(case_url(case))
+    return render(
+        request, "ecm/not_carried_forward.html", {"case": case, "form": form}, status=status
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -350,3 +387,61 @@ def healthz(request):
     body["broker"] = health.broker_status()
     body["scheduler"] = health.scheduler_status()
     return JsonResponse(body)
+
+
+@require_http_methods(["GET", "POST"])
+def child_correct(request, pk: int):
+    """Correct the child's details, reached from their case's page; the history of earlier
+    corrections below (for everyone who may see the case; the form for those who may
+    correct). A refusal comes back with what was typed and the reason; a stale edit (409)
+    with the saved details beside it."""
+    case = selectors.case_get_for(request.user, pk)
+    child = case.child
+    can_correct = access_for(request.user).can_correct_child(case)
+    if request.method == "POST" and not can_correct:
+        raise PermissionDenied
+    form = ChildCorrectionForm(request.POST or None, instance=copy(child)) if can_correct else None
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                correction = services.child_correct(
+                    actor=request.user,
+                    child=child,
+                    data=form.correction_data(),
+                    reason=form.cleaned_data["reason"],
+                    expected_version=form.cleaned_data["version"],
+                )
+            except StaleEditError as exc:
+                child = Child.objects.get(pk=child.pk)
+                form = form_with_saved_version(
+                    ChildCorrectionForm, request.POST, child, exc, instance=copy(child)
+                )
+                status = 409
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                message = _("The child's details are corrected.")
+                if any(c["field"] == "date_of_birth" for c in correction.changes):
+                    message += " " + _(
+                        "Ages, the consent check and the timeline follow the new date of birth: "
+                        "see the consent on the case page."
+                    )
+                messages.success(request, message)
+                return redirect(case_url(case))
+    else:
+        audit_record(
+            actor=request.user, action=AuditEvent.Action.VIEW, obj=case, detail="child details"
+        )
+    return render(
+        request,
+        "ecm/child_correct.html",
+        {
+            "case": case,
+            "child": child,
+            "form": form,
+            "corrections": selectors.child_corrections_for(request.user, case),
+        },
+        status=status,
+    )

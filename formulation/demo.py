@@ -119,11 +119,15 @@ def seed(ctx) -> None:
         path = ctx.paths[ref]
         if path == "preparation":
             _prepare(case, senior, psychologist)
-        elif path in ("active", "closed", "reopened") and case.status == CaseStatus.ACTIVE:
+        elif path in ON_ECM_PATHS and case.status == CaseStatus.ACTIVE:
             _held_meeting(case, senior, psychologist, full=not full_done)
             full_done = True
             held.append((case, path))
     _reports(held, psychologist)
+
+
+#: The demo paths that reach a held formulation meeting.
+ON_ECM_PATHS = ("active", "closed", "reopened", "voluntary")
 
 
 FORMULATION_STORY = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 
 from ecm.access import access_for
-from ecm.models import CaseStatus
+from ecm.models import ON_ECM_STATUSES, CaseStatus
 
 from .meeting import selectors as meeting_selectors
 from .report import selectors as report_selectors
@@ -23,7 +23,7 @@ def formulation_panel(request, case) -> str:
         held = meeting_selectors.formulation_meeting(case)
         due_on = report_selectors.report_due_on(held.starts_at) if held else None
     due = {"on": due_on, **report_selectors.due_label(due_on)} if due_on else None
-    shown = case.status in (CaseStatus.PREPARATION, CaseStatus.ACTIVE) or bool(
+    shown = case.status in (CaseStatus.PREPARATION, *ON_ECM_STATUSES) or bool(
         meetings or case.previous_case_id
     )
     return render_to_string(

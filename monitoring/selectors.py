@@ -39,6 +39,7 @@ STAGES = [
     (REPORT_DUE, _("Report due")),
     (CaseStatus.ACTIVE, _("Active")),
     (CLOSING, _("Closing (closure review held)")),
+    (CaseStatus.VOLUNTARY, _("Voluntary period after the order")),
     (CaseStatus.CLOSED, _("Closed (last 90 days)")),
 ]
 SHOWN_PER_STAGE = 30
@@ -65,7 +66,14 @@ def pipeline_board(user: User) -> list[dict]:
     now = timezone.now()
     cases = (
         case_list_for(user)
-        .exclude(status__in=[CaseStatus.NOT_ACCEPTED, CaseStatus.READY])
+        .exclude(
+            status__in=[
+                CaseStatus.NOT_ACCEPTED,
+                CaseStatus.NOT_CARRIED_FORWARD,
+                CaseStatus.CONSENT_REFUSED,
+                CaseStatus.READY,
+            ]
+        )
         .exclude(status=CaseStatus.CLOSED, closed_on__lt=timezone.localdate() - RECENTLY_CLOSED)
         .annotate(stage=_stage())
     )

@@ -191,7 +191,7 @@ def _walk(case, path, *, seed: int, today, senior) -> None:
     """Take one case along its demo path."""
     cm = case.case_manager
     n = seed
-    if path == "potential":
+    if path in ("potential", "not_carried_forward"):
         return
     services.referral_mark_ready(
         actor=cm,

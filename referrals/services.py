@@ -16,7 +16,7 @@ from ecm import services as core
 from ecm.access import access_for
 from ecm.audit import audit_case_record as _audit
 from ecm.editing import check_version, model_update
-from ecm.models import AuditEvent, Case, CaseStatus, ClosureReason, User
+from ecm.models import AuditEvent, Case, CaseStatus, User
 
 from . import rules, uploads
 from .models import (
@@ -444,6 +444,9 @@ class ConsentStatus:
     parent_needed: bool
     is_valid: bool
     missing: list[str]
+    # The parent/carer's consent became needed when the child's date of birth was corrected
+    # after the child's consent was recorded (checked then against the earlier date).
+    since_dob_corrected: bool = False
 
 
 def consent_status(case: Case, consents: list[Consent] | None = None) -> ConsentStatus:
@@ -462,11 +465,34 @@ def consent_status(case: Case, consents: list[Consent] | None = None) -> Consent
     missing = []
     if not (child and child.is_current):
         missing.append(_("The child's ECM consent (leaflet) is not signed."))
+    corrected_at = case.child.date_of_birth_corrected_at
+    since_dob_corrected = False
     if parent_needed and not (parent and parent.is_current):
-        missing.append(
-            _("The child is under 16: the parent/carer's general YOT consent is needed.")
-        )
-    return ConsentStatus(child, parent, evaluation, parent_needed, not missing, missing)
+        since_dob_corrected = bool(child and corrected_at and child.recorded_at < corrected_at)
+        if since_dob_corrected:
+            missing.append(_dob_corrected_message(case, corrected_at))
+        else:
+            missing.append(
+                _("The child is under 16: the parent/carer's general YOT consent is needed.")
+            )
+    return ConsentStatus(
+        child, parent, evaluation, parent_needed, not missing, missing, since_dob_corrected
+    )
+
+
+def _dob_corrected_message(case: Case, corrected_at: dt.datetime) -> str:
+    """Why a recorded consent is no longer enough, and what it means for the case's stage
+    (the status does not move by itself: the case page says so instead)."""
+    message = _(
+        "Needs the parent/carer's consent since the date of birth was corrected "
+        "(%(when)s): the child was under 16 when they signed their ECM consent."
+    ) % {"when": timezone.localtime(corrected_at).strftime("%d/%m/%Y")}
+    if case.status in (CaseStatus.PREPARATION, CaseStatus.ACTIVE):
+        message += " " + _(
+            "The case stays “%(status)s”, but its ECM consent is no longer complete: record "
+            "the parent/carer's general YOT consent."
+        ) % {"status": CaseStatus(case.status).label}
+    return message
 
 
 def has_valid_ecm_consent(case: Case) -> bool:
@@ -567,11 +593,6 @@ def consent_withdraw(*, actor: User, consent: Consent, date: dt.date, reason: st
     case.refresh_from_db()
     if case.status == CaseStatus.PREPARATION:
         return core.case_consent_lost(actor=actor, case=case)
-    if case.status == CaseStatus.ACTIVE:
-        return core.case_close(
-            actor=actor,
-            case=case,
-            reason=ClosureReason.CONSENT_WITHDRAWN,
-            closed_on=date if date >= case.opened_on else None,
-        )
+    # On ECM, the ending goes through the closure record (next steps, transitions, risk and
+    # outcomes at closure), which the consent page leads to with the reason chosen.
     return case

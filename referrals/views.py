@@ -3,6 +3,8 @@ senior practitioner's queue and waiting list, and consent."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,7 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ecm.access import access_for
 from ecm.audit import audit_case_record, audit_record
-from ecm.models import AuditEvent, CaseStatus
+from ecm.models import ON_ECM_STATUSES, AuditEvent, CaseStatus
+from ecm.panels import closure_url
 from ecm.selectors import case_get_for
 
 from . import rules, selectors, services, uploads
@@ -439,6 +442,14 @@ def consent(request, pk: int):
                 for message in exc.messages:
                     withdraw_form.add_error(None, message)
             else:
+                if case.status in ON_ECM_STATUSES and (page := closure_url(case)):
+                    # On ECM the case ends through its closure record, reason chosen.
+                    messages.warning(
+                        request,
+                        _("Withdrawal recorded. Record the closure of the case now."),
+                    )
+                    query = urlencode({"reason": "consent_withdrawn", "closed_on": data["date"]})
+                    return redirect(f"{page}?{query}")
                 messages.success(
                     request,
                     _("Withdrawal recorded. The case is now “%(s)s”.")

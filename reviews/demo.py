@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ecm import services as core
 from ecm.models import CaseStatus
+from formulation.demo import ON_ECM_PATHS
 from formulation.meeting.selectors import formulation_meeting
 from formulation.trm.selectors import stages_for
 
@@ -28,18 +29,19 @@ def seed(ctx) -> None:
     for ref, case in ctx.new_cases.items():
         path = ctx.paths[ref]
         case.refresh_from_db()
-        if path not in ("active", "closed", "reopened") or case.status != CaseStatus.ACTIVE:
+        if path not in ON_ECM_PATHS or case.status != CaseStatus.ACTIVE:
             continue
         meeting = formulation_meeting(case)
         if meeting is None or case.reviews.exists():
             continue
-        _after_formulation(case, meeting, ctx, rich=first)
+        closing = path in ("closed", "reopened", "voluntary")
+        _after_formulation(case, meeting, ctx, rich=first, closing=closing)
         first = False
-        if path in ("closed", "reopened"):
+        if closing:
             _close(case, path, ctx)
 
 
-def _after_formulation(case, meeting, ctx, *, rich: bool) -> None:
+def _after_formulation(case, meeting, ctx, *, rich: bool, closing: bool = False) -> None:
     today = timezone.localdate()
     cm, senior = case.case_manager, ctx.users["senior"]
     psychologist = ctx.users["psychologist"]
@@ -63,7 +65,8 @@ def _after_formulation(case, meeting, ctx, *, rich: bool) -> None:
                 actor=senior,
                 case=case,
                 data={
-                    "kind": "scheduled",
+                    # A closing case's last review is its closure review (000 §1.40).
+                    "kind": "closure" if closing else "scheduled",
                     "held_on": held_on,
                     "chair": senior,
                     "present_others": "Social worker",
@@ -190,6 +193,11 @@ def _close(case, path, ctx) -> None:
         transitions={"probation": ["formulation", "recommendations", "plan"]} if transition else {},
         risk={"reoffending": 2, "serious_harm": 1, "vulnerability": 2},
         outcomes=dict.fromkeys(OutcomeDomain.values, ("improved", "low")),
+        review=case.reviews.filter(kind="closure").order_by("-held_on").first(),
+        # The order has ended; she keeps coming to the boxing club with her worker.
+        voluntary_until=timezone.localdate() + dt.timedelta(days=75)
+        if path == "voluntary"
+        else None,
     )
     if path == "reopened":
         case.refresh_from_db()

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ecm.access import CASE_ROLES
 from ecm.forms import DateInput
-from ecm.models import ClosureReason
+from ecm.models import ACTIVE_CLOSURE_REASONS
 from ecm.selectors import case_team_members
 from formulation.models import Agency, ReportSection
 
@@ -517,33 +517,55 @@ class ClosureForm(forms.ModelForm):
     )
     reoffending = forms.TypedChoiceField(
         label=_("Risk of reoffending at closure (1-3)"),
-        choices=[(i, i) for i in range(1, 4)],
+        choices=[("", _("Choose…")), *[(i, i) for i in range(1, 4)]],
         coerce=int,
     )
     serious_harm = forms.TypedChoiceField(
         label=_("Risk of serious harm at closure (1-4)"),
-        choices=[(i, i) for i in range(1, 5)],
+        choices=[("", _("Choose…")), *[(i, i) for i in range(1, 5)]],
         coerce=int,
     )
     vulnerability = forms.TypedChoiceField(
-        label=_("Vulnerability at closure (1-4)"), choices=[(i, i) for i in range(1, 5)], coerce=int
+        label=_("Vulnerability at closure (1-4)"),
+        choices=[("", _("Choose…")), *[(i, i) for i in range(1, 5)]],
+        coerce=int,
     )
 
     class Meta:
         model = Closure
-        fields = ["reason", "closed_on", "next_steps", "voluntary_until"]
+        fields = [
+            "reason",
+            "reason_detail",
+            "closed_on",
+            "no_review_reason",
+            "next_steps",
+            "voluntary_until",
+        ]
         widgets = {
             "closed_on": DateInput(),
             "voluntary_until": DateInput(),
             "next_steps": forms.Textarea(attrs={"rows": 3}),
+            "reason_detail": forms.Textarea(attrs={"rows": 2}),
+            "no_review_reason": forms.Textarea(attrs={"rows": 2}),
+        }
+        labels = {
+            "closed_on": _("Date the order ended or the case closes"),
+            "voluntary_until": _("Voluntary period after the order: until"),
+        }
+        help_texts = {
+            "reason_detail": _("Why the child disengaged, or what the other reason is."),
+            "voluntary_until": _(
+                "If the child goes on with the YOT voluntarily: the case stays open until "
+                "this date (contacts and reviews go on), then closes by itself."
+            ),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, has_closure_review: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         # "Withdrawn before formulation" is not a reason to close an active case.
-        self.fields["reason"].choices = [
-            c for c in self.fields["reason"].choices if c[0] != ClosureReason.WITHDRAWN
-        ]
+        self.fields["reason"].choices = [("", _("Choose…")), *ACTIVE_CLOSURE_REASONS]
+        if has_closure_review:
+            del self.fields["no_review_reason"]
         for domain, label in OutcomeDomain.choices:
             self.fields[f"change_{domain}"] = forms.ChoiceField(
                 label=_("%(d)s: change") % {"d": label},
@@ -602,3 +624,11 @@ class BaselineForm(forms.Form):
             domain: ("", self.cleaned_data[f"concern_{domain}"])
             for domain, _label in OutcomeDomain.choices
         }
+
+
+class VoluntaryEndForm(forms.Form):
+    on = forms.DateField(
+        label=_("Date the voluntary period ended"),
+        widget=DateInput(),
+        help_text=_("The case closes on this date, with the reason its closure record gave."),
+    )

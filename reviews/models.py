@@ -491,8 +491,13 @@ class Closure(models.Model):
     )
     reason = models.CharField(_("reason"), max_length=30, choices=ClosureReason.choices)
     closed_on = models.DateField(_("date closed"))
+    # Why the child disengaged (the monitoring list asks "who disengaged ... and reasons
+    # why"), or what the "other" reason is.
+    reason_detail = models.TextField(_("about the reason"), blank=True)
     next_steps = models.TextField(_("next steps agreed"))
     voluntary_until = models.DateField(_("voluntary support until"), null=True, blank=True)
+    # Every closing case is expected to have a closure review (000 §1.40); if not, why not.
+    no_review_reason = models.TextField(_("why there was no closure review"), blank=True)
     # At closure: every recommendation done or dropped, at least one done (None: no plan).
     plan_completed = models.BooleanField(
         _("intervention plan completed"), null=True, editable=False

@@ -8,7 +8,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ecm.models import Case, CaseStatus, case_reference, open_case
+from ecm.models import ON_ECM_STATUSES, Case, case_reference, open_case
 from ecm.reminders import Due, due_title, link, occurrence, rules_by_team
 from formulation.models import Agency, Meeting
 
@@ -24,7 +24,7 @@ def review_due(today: dt.date):
     )
     first = Meeting.objects.formulation_meetings().filter(case=OuterRef("pk"))
     rows = (
-        Case.objects.filter(status=CaseStatus.ACTIVE)
+        Case.objects.filter(status__in=ON_ECM_STATUSES)
         .annotate(
             next_on=Subquery(latest.values("next_review_on")[:1]),
             next_chair=Subquery(latest.values("chair_id")[:1]),

@@ -16,7 +16,7 @@ from ecm import services as core
 from ecm.access import access_for
 from ecm.audit import audit_case_record as _audit
 from ecm.editing import check_version, model_update
-from ecm.models import AuditEvent, Case, ClosureReason, User
+from ecm.models import ACTIVE_CLOSURE_REASONS, AuditEvent, Case, CaseStatus, ClosureReason, User
 from formulation.meeting.selectors import formulation_meeting
 from formulation.models import Report, ReportSection, TRMStage
 from formulation.report import services as report_services
@@ -616,15 +616,42 @@ def case_close_with_review(
     outcomes: dict[str, tuple[str, str]],
     voluntary_until: dt.date | None = None,
     review: Review | None = None,
+    reason_detail: str = "",
+    no_review_reason: str = "",
     expected_version: int | None = None,
 ) -> Closure:
-    """Close an active case: the next steps agreed at the closure review, the reason, where
-    the child goes next (with the report sections that went along), risk at closure and
-    the case manager's outcome survey. The case then becomes read-only."""
+    """Record the ending of a case on ECM, whatever ended it (order completed, consent
+    withdrawn, disengaged, custody, moved...): the next steps agreed at the closure review,
+    the reason (and why, for disengagement), where the child goes next (with the report
+    sections that went along), risk at closure and the case manager's outcome survey.
+
+    The case then closes and becomes read-only; or, with `voluntary_until`, it stays open
+    in its voluntary period after the order (contacts and reviews go on) and closes by
+    itself at the end of it (`ecm.services.voluntary_periods_end`)."""
     case = _locked_case(case)
     require_open(case)
     _require(access_for(actor).can_close_case(case))
+    if case.status == CaseStatus.VOLUNTARY:
+        raise ValidationError(
+            _(
+                "The closure of this case is already recorded: it closes when its voluntary "
+                "period ends."
+            ),
+            code="already_recorded",
+        )
     errors: dict = {}
+    reason_detail, no_review_reason = reason_detail.strip(), no_review_reason.strip()
+    if reason not in dict(ACTIVE_CLOSURE_REASONS):
+        errors["reason"] = _("Choose a reason for closing the case.")
+    if reason == ClosureReason.DISENGAGED and not reason_detail:
+        errors["reason_detail"] = _("Say why the child disengaged.")
+    if reason == ClosureReason.OTHER and not reason_detail:
+        errors["reason_detail"] = _("Say what the other reason is.")
+    if review is None and not no_review_reason:
+        errors["no_review_reason"] = _(
+            "Every closing case is expected to have a closure review. Record the review "
+            "first, or say why there was none."
+        )
     if not next_steps.strip():
         errors["next_steps"] = _("Record the next steps agreed at the closure review.")
     if reason == ClosureReason.TRANSITION and not transitions:
@@ -650,6 +677,8 @@ def case_close_with_review(
         case=case,
         review=review,
         reason=reason,
+        reason_detail=reason_detail,
+        no_review_reason=no_review_reason if review is None else "",
         closed_on=closed_on,
         next_steps=next_steps.strip(),
         voluntary_until=voluntary_until,
@@ -668,20 +697,24 @@ def case_close_with_review(
     RiskRating.objects.filter(case=case, point=RiskRating.Point.CLOSURE).delete()
     rating.save()
     _survey_save(actor, case, OutcomeSurvey.Point.CLOSURE, outcomes, closed_on)
-    # Open actions end with the case (they would otherwise stay overdue for ever).
-    for action in Action.objects.filter(case=case, status=Action.Status.OPEN):
-        action.status = Action.Status.DROPPED
-        action.completed_on = closed_on
-        action.save(update_fields=["status", "completed_on"])
-        _audit(actor, AuditEvent.Action.UPDATE, action, case, ["status"], detail="case closed")
     _audit(
         actor,
         AuditEvent.Action.CREATE,
         closure,
         case,
-        ["reason", "next_steps", "transitions", "voluntary_until"],
+        ["reason", "reason_detail", "next_steps", "transitions", "voluntary_until"],
         detail=",".join(transitions),
     )
+    if voluntary_until:
+        core.case_voluntary_period(
+            actor=actor,
+            case=case,
+            until=voluntary_until,
+            reason=reason,
+            expected_version=expected_version,
+        )
+        return closure
+    _drop_open_actions(actor, case, closed_on)
     core.case_close(
         actor=actor,
         case=case,
@@ -690,3 +723,25 @@ def case_close_with_review(
         expected_version=expected_version,
     )
     return closure
+
+
+def _drop_open_actions(actor: User, case: Case, on: dt.date) -> None:
+    """Open actions end with the case (they would otherwise stay overdue for ever)."""
+    for action in Action.objects.filter(case=case, status=Action.Status.OPEN):
+        action.status = Action.Status.DROPPED
+        action.completed_on = on
+        action.save(update_fields=["status", "completed_on"])
+        _audit(actor, AuditEvent.Action.UPDATE, action, case, ["status"], detail="case closed")
+
+
+@transaction.atomic
+def voluntary_period_end(*, actor: User, case: Case, on: dt.date | None = None) -> Case:
+    """End a voluntary period early (the child stopped coming, or it is complete): the case
+    closes with the reason its closure record gave."""
+    case = _locked_case(case)
+    _require(access_for(actor).can_close_case(case))
+    on = on or timezone.localdate()
+    if on > timezone.localdate():
+        raise ValidationError({"on": _("The date cannot be in the future.")})
+    _drop_open_actions(actor, case, min(on, case.voluntary_until or on))
+    return core.case_voluntary_end(actor=actor, case=case, on=on)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("cases/<int:pk>/contacts/add/", views.contact_add, name="contact_add"),
     path("cases/<int:pk>/missed-appointments/", views.missed_decision, name="missed_decision"),
     path("cases/<int:pk>/close/", views.close, name="close"),
+    path("cases/<int:pk>/voluntary-end/", views.voluntary_end, name="voluntary_end"),
     path("cases/<int:pk>/outcomes/baseline/", views.baseline, name="baseline"),
     path("reviews/<int:review_id>/", views.review_detail, name="review"),
     path("reviews/<int:review_id>/edit/", views.review_edit, name="review_edit"),

@@ -19,7 +19,7 @@ from ecm.access import CASE_ROLES, access_for
 from ecm.audit import audit_case_record
 from ecm.editing import StaleEditError, form_with_saved_version
 from ecm.forms import add_service_errors
-from ecm.models import AuditEvent, CaseStatus, Role
+from ecm.models import ACTIVE_CLOSURE_REASONS, ON_ECM_STATUSES, AuditEvent, CaseStatus, Role
 from ecm.selectors import case_get_for, case_team_members
 from formulation.meeting.selectors import formulation_meeting
 from formulation.models import ReportSection
@@ -40,6 +40,7 @@ from .forms import (
     ReviewForm,
     RiskForm,
     TRMStageForm,
+    VoluntaryEndForm,
     default_next_review,
 )
 from .models import Action, OutcomeSurvey, Review, RiskRating
@@ -517,32 +518,28 @@ def close(request, pk: int):
     if request.method == "GET":
         audit_case_record(request.user, AuditEvent.Action.VIEW, case, case, detail="closure")
     start = case.risk_ratings.filter(point=RiskRating.Point.START).first()
+    closure_review = (
+        case.reviews.filter(kind=Review.Kind.CLOSURE).order_by("-held_on", "-pk").first()
+    )
+    # Risk at closure starts blank: it is rated afresh, with the start ratings shown beside.
+    # A link from the consent page names the reason (consent withdrawn) and its date.
+    initial = {"closed_on": timezone.localdate(), "version": case.version}
+    if request.GET.get("reason") in dict(ACTIVE_CLOSURE_REASONS):
+        initial["reason"] = request.GET["reason"]
+    if request.GET.get("closed_on"):
+        initial["closed_on"] = request.GET["closed_on"]
     form = ClosureForm(
-        request.POST or None,
-        initial={
-            "closed_on": timezone.localdate(),
-            "version": case.version,
-            **(
-                {
-                    "reoffending": start.reoffending,
-                    "serious_harm": start.serious_harm,
-                    "vulnerability": start.vulnerability,
-                }
-                if start
-                else {}
-            ),
-        },
+        request.POST or None, initial=initial, has_closure_review=closure_review is not None
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        closure_review = (
-            case.reviews.filter(kind=Review.Kind.CLOSURE).order_by("-held_on", "-pk").first()
-        )
         try:
             services.case_close_with_review(
                 actor=request.user,
                 case=case,
                 reason=data["reason"],
+                reason_detail=data["reason_detail"],
+                no_review_reason=data.get("no_review_reason", ""),
                 closed_on=data["closed_on"],
                 next_steps=data["next_steps"],
                 voluntary_until=data.get("voluntary_until"),
@@ -555,12 +552,52 @@ def close(request, pk: int):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("Case %(ref)s is closed.") % {"ref": case.reference})
+            case.refresh_from_db()
+            if case.status == CaseStatus.VOLUNTARY:
+                messages.success(
+                    request,
+                    _("Closure recorded. %(ref)s stays open in its voluntary period until %(d)s.")
+                    % {"ref": case.reference, "d": case.voluntary_until.strftime("%d/%m/%Y")},
+                )
+            else:
+                messages.success(request, _("Case %(ref)s is closed.") % {"ref": case.reference})
             return redirect("case_detail", pk=case.pk)
     return render(
         request,
         "reviews/close.html",
-        {"case": case, "child": case.child, "form": form, "risk_start": start},
+        {
+            "case": case,
+            "child": case.child,
+            "form": form,
+            "risk_start": start,
+            "closure_review": closure_review,
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def voluntary_end(request, pk: int):
+    """End a voluntary period before its date (it ends by itself on the date)."""
+    case = case_get_for(request.user, pk)
+    if case.status != CaseStatus.VOLUNTARY or not access_for(request.user).can_close_case(case):
+        messages.error(request, _("This case is not in a voluntary period you can end."))
+        return redirect("case_detail", pk=case.pk)
+    form = VoluntaryEndForm(request.POST or None, initial={"on": timezone.localdate()})
+    if request.method == "GET":
+        audit_case_record(request.user, AuditEvent.Action.VIEW, case, case, detail="closure")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.voluntary_period_end(actor=request.user, case=case, on=form.cleaned_data["on"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Case %(ref)s is closed.") % {"ref": case.reference})
+            return redirect("case_detail", pk=case.pk)
+    return render(
+        request,
+        "reviews/voluntary_end.html",
+        {"case": case, "child": case.child, "form": form, "closure": case.closure},
         status=400 if form.is_bound else 200,
     )
 
@@ -605,7 +642,7 @@ def baseline(request, pk: int):
 def reviews_panel(request, case) -> str:
     """The reviews section of the case page: four small queries (one more before the first
     review, for the date set at the formulation meeting)."""
-    active = case.status == CaseStatus.ACTIVE
+    active = case.status in ON_ECM_STATUSES
     if not active and case.status != CaseStatus.CLOSED and not case.reviews.exists():
         return ""
     today = timezone.localdate()
@@ -630,7 +667,9 @@ def reviews_panel(request, case) -> str:
             "overdue": overdue,
             "latest_stage": summary["latest_stage"],
             "prompt": active and selectors.consultation_due(summary["missed"]),
-            "closure": getattr(case, "closure", None) if case.status == CaseStatus.CLOSED else None,
+            "closure": getattr(case, "closure", None)
+            if case.status in (CaseStatus.CLOSED, CaseStatus.VOLUNTARY)
+            else None,
             "can_record": access_for(request.user).can_record_review(case),
             "can_close": access_for(request.user).can_close_case(case),
         },
@@ -648,4 +687,6 @@ def actions_home_panel(request) -> str:
 def closure_url(case) -> str | None:
     if case.status == CaseStatus.ACTIVE:
         return reverse("reviews:close", args=[case.pk])
+    if case.status == CaseStatus.VOLUNTARY:
+        return reverse("reviews:voluntary_end", args=[case.pk])
     return None

@@ -103,6 +103,11 @@ SERVICE = {
     "decline": ("referred", services.case_decline),
     "activate": ("preparation", services.case_activate),
     "close": ("active", lambda **kw: services.case_close(reason="order_completed", **kw)),
+    "not_carried_forward": (
+        "potential",
+        lambda **kw: services.case_not_carried_forward(reason="not_ready", **kw),
+    ),
+    "consent_refuse": ("awaiting_consent", services.case_consent_refuse),
 }
 
 
@@ -120,6 +125,11 @@ SERVICE = {
         ("case_manager", "activate", False),
         ("case_manager", "close", True),
         ("team_admin", "close", False),
+        ("case_manager", "not_carried_forward", True),
+        ("psychologist", "not_carried_forward", False),
+        ("other_case_manager", "not_carried_forward", False),
+        ("senior", "consent_refuse", True),
+        ("psychologist", "consent_refuse", False),
     ],
 )
 def test_transition_permissions(world, who, name, allowed):
@@ -141,21 +151,31 @@ def test_transition_permissions(world, who, name, allowed):
         assert case.status == status
 
 
-def test_case_page_close_button(client, world):
-    """Before formulation the case page closes a case with a reason; an active case closes
-    through the closure review (reviews app)."""
+def test_not_carried_forward_page(client, world):
+    """Before formulation a case ends as "not carried forward to ECM" on its own page (the
+    case page only links to it); another team's case is 404 and an active case has no such
+    ending (it closes through the closure record)."""
     from tests.factories import CaseFactory
 
     case = CaseFactory(team=world.yot_a, case_manager=world.case_manager, status="preparation")
+    url = reverse("case_not_carried_forward", args=[case.pk])
+    data = {"version": case.version, "reason": "needs_met_elsewhere", "detail": "CAMHS"}
     client.force_login(world.other_case_manager)
-    url = reverse("case_transition", args=[case.pk])
-    data = {"transition": "close", "version": case.version, "reason": "withdrawn"}
+    assert client.get(url).status_code == 404
     assert client.post(url, data).status_code == 404
+    client.force_login(world.psychologist)
+    assert client.post(url, data).status_code == 403
     client.force_login(world.case_manager)
+    assert client.get(url).status_code == 200
     assert client.post(url, data).status_code == 302
     case.refresh_from_db()
-    assert case.status == "closed"
-    assert case.closure_reason == "withdrawn"
+    assert case.status == "not_carried_forward"
+    assert case.not_carried_forward_reason == "needs_met_elsewhere"
+    assert case.ending_detail == "CAMHS"
+    assert case.closed_on is not None
+    active = CaseFactory(team=world.yot_a, case_manager=world.case_manager, status="active")
+    url = reverse("case_not_carried_forward", args=[active.pk])
+    assert client.get(url).status_code == 403
 
 
 def test_episodes_of_another_team_are_not_listed(client, world):

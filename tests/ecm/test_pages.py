@@ -57,7 +57,10 @@ def test_each_status_button_sends_its_own_move(client, world):
         assert fields["version"] == str(case.version)
         for button in form.iter("button"):
             sent.append(button.attrs.get("value") or fields.get("transition"))
-    assert sorted(sent) == ["activate", "close"]
+    assert sorted(sent) == ["activate"]
+    # The ending is a secondary link to its own page, after the next step.
+    assert reverse("case_not_carried_forward", args=[case.pk]) in body
+    assert body.index(action) < body.index(reverse("case_not_carried_forward", args=[case.pk]))
     # The button's name and value and the form's version are all a move needs.
     response = client.post(action, {"transition": "activate", "version": case.version})
     assert response.status_code == 302
@@ -65,14 +68,42 @@ def test_each_status_button_sends_its_own_move(client, world):
     assert case.status == "active"
 
 
-def test_closing_without_a_reason_links_the_error_to_the_field(client, world):
+def test_a_new_case_cannot_be_ended_from_its_page(client, world):
+    """The case page of a potential case has no form that ends it: "close" is not a move
+    it accepts, and the ending's own page asks for a reason first."""
+    case = CaseFactory(team=world.yot_a, case_manager=world.case_manager, status="potential")
+    client.force_login(world.case_manager)
+    body = client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    assert 'value="close"' not in body
+    client.post(reverse("case_transition", args=[case.pk]), {"transition": "close"})
+    case.refresh_from_db()
+    assert case.status == "potential"
+
+
+def test_not_carried_forward_without_a_reason_keeps_what_was_typed(client, world):
     case = CaseFactory(team=world.yot_a, case_manager=world.case_manager, status="potential")
     client.force_login(world.manager)
     response = client.post(
-        reverse("case_transition", args=[case.pk]),
-        {"transition": "close", "version": case.version},
+        reverse("case_not_carried_forward", args=[case.pk]),
+        {"version": case.version, "detail": "Moved to Cardiff before the referral"},
     )
     assert response.status_code == 400
     body = response.content.decode()
-    assert "required" in pages.invalid_controls(body)["reason"]
+    assert "This field is required" in body
+    assert "Moved to Cardiff before the referral" in body
     pages.assert_accessible_form_page(body)
+    # "Other" needs its text; a stale version is refused with the typed text kept.
+    response = client.post(
+        reverse("case_not_carried_forward", args=[case.pk]),
+        {"version": case.version, "reason": "other"},
+    )
+    assert response.status_code == 400
+    assert "Say what the other reason is" in response.content.decode()
+    response = client.post(
+        reverse("case_not_carried_forward", args=[case.pk]),
+        {"version": case.version + 1, "reason": "other", "detail": "Family moved"},
+    )
+    assert response.status_code == 409
+    assert "Family moved" in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == "potential"

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management import call_command
 
+from ecm.management.commands.seed_demo import CHILDREN
 from ecm.models import AuditEvent, Case, Child, Membership, Team, User
 from tests.manage_py import manage, sqlite_demo_env
 
@@ -41,7 +42,13 @@ def test_seed_demo_twice_on_postgresql(db):
         "active",
         "closed",
         "not_accepted",
+        "not_carried_forward",
+        "voluntary",
     } <= statuses
+    ended = Case.objects.get(status="not_carried_forward")
+    assert ended.not_carried_forward_reason and ended.closed_on
+    voluntary = Case.objects.get(status="voluntary")
+    assert voluntary.voluntary_until > voluntary.closure.closed_on
     assert Case.objects.filter(previous_case__isnull=False).exists()
     user = User.objects.get(username="casemanager")
     assert user.check_password("ecm-demo-password")
@@ -61,5 +68,6 @@ def test_seed_demo_twice_on_sqlite(tmp_path):
         return manage(env, *args)
 
     manage_("migrate", "--noinput", "-v", "0")
-    assert "17 children added (17 in all)" in manage_("seed_demo")
-    assert "0 children added (17 in all)" in manage_("seed_demo")
+    n = len(CHILDREN)
+    assert f"{n} children added ({n} in all)" in manage_("seed_demo")
+    assert f"0 children added ({n} in all)" in manage_("seed_demo")

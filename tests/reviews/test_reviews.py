@@ -426,6 +426,7 @@ def close(world, case, **changes):
         "transitions": {"probation": ["formulation", "plan"]},
         "risk": {"reoffending": 2, "serious_harm": 1, "vulnerability": 2},
         "outcomes": dict.fromkeys(OutcomeDomain.values, ("improved", "low")),
+        "no_review_reason": "Child moved away before a review could be held.",
     }
     kwargs.update(changes)
     return services.case_close_with_review(**kwargs)
@@ -532,14 +533,112 @@ def test_close_page_keeps_input_on_error(client, world, formulated):
 
 def test_active_case_closes_only_through_the_closure_review(client, world, formulated):
     client.force_login(world.case_manager)
+    body = client.get(reverse("case_detail", args=[formulated.pk])).content.decode()
+    assert reverse("reviews:close", args=[formulated.pk]) in body
+    assert reverse("case_not_carried_forward", args=[formulated.pk]) not in body
     response = client.post(
         reverse("case_transition", args=[formulated.pk]),
         {"transition": "close", "reason": "order_completed", "version": formulated.version},
     )
     assert response.status_code == 302
-    assert response.url == reverse("reviews:close", args=[formulated.pk])
     formulated.refresh_from_db()
     assert formulated.status == "active"
+
+
+def test_consent_withdrawn_on_ecm_leads_to_the_closure_record(client, world, formulated):
+    """Withdrawal of consent on an active case does not close it at once: the consent page
+    leads to the closure record with the reason and date chosen, which asks for next steps
+    and, with no closure review, why there was none."""
+    from referrals.models import Consent
+    from referrals.services import consent_record
+
+    consent = Consent.objects.filter(case=formulated, kind="ecm_child").first() or (
+        consent_record(actor=world.case_manager, case=formulated, kind="ecm_child", date=TODAY)
+    )
+    client.force_login(world.case_manager)
+    response = client.post(
+        reverse("referrals:consent", args=[formulated.pk]),
+        {
+            "withdraw": "1",
+            "consent_id": consent.pk,
+            "date": TODAY.isoformat(),
+            "reason": "Does not want the psychologist involved",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert response.url.startswith(reverse("reviews:close", args=[formulated.pk]))
+    formulated.refresh_from_db()
+    assert formulated.status == "active"
+    body = client.get(response.url).content.decode()
+    assert 'value="consent_withdrawn" selected' in body
+    assert "why there was no closure review" in body.lower()
+    post = {
+        "version": formulated.version,
+        "reason": "consent_withdrawn",
+        "closed_on": TODAY.isoformat(),
+        "next_steps": "Case manager continues statutory work without psychology input.",
+        "reoffending": 2,
+        "serious_harm": 1,
+        "vulnerability": 2,
+        **{f"change_{d}": "no_change" for d in OutcomeDomain.values},
+        **{f"concern_{d}": "medium" for d in OutcomeDomain.values},
+    }
+    response = client.post(reverse("reviews:close", args=[formulated.pk]), post)
+    assert response.status_code == 400
+    assert "Record the review first, or say why there was none" in response.content.decode()
+    post["no_review_reason"] = "Consent withdrawn between reviews."
+    response = client.post(reverse("reviews:close", args=[formulated.pk]), post)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    formulated.refresh_from_db()
+    assert formulated.status == "closed"
+    assert formulated.closure_reason == "consent_withdrawn"
+    assert formulated.closure.no_review_reason == "Consent withdrawn between reviews."
+
+
+def test_disengaged_needs_why(world, formulated):
+    with pytest.raises(ValidationError, match="why the child disengaged"):
+        close(world, formulated, reason="disengaged")
+    closure = close(world, formulated, reason="disengaged", reason_detail="Stopped attending")
+    assert closure.reason_detail == "Stopped attending"
+
+
+def test_voluntary_period_keeps_the_case_open_then_closes_it(client, world, formulated):
+    """A voluntary period after the order: the case stays open (reviews and contacts go on)
+    until its date, then the daily task closes it with the reason recorded."""
+    from ecm import services as core
+
+    until = TODAY + dt.timedelta(days=60)
+    close(world, formulated, reason="order_completed", transitions={}, voluntary_until=until)
+    formulated.refresh_from_db()
+    assert formulated.status == "voluntary" and formulated.is_open
+    assert formulated.voluntary_until == until and formulated.closed_on is None
+    services.contact_add(
+        actor=world.case_manager,
+        case=formulated,
+        data={"date": TODAY, "kind": "face_to_face", "purpose": "Voluntary check-in"},
+    )
+    client.force_login(world.case_manager)
+    body = client.get(reverse("case_detail", args=[formulated.pk])).content.decode()
+    assert reverse("reviews:voluntary_end", args=[formulated.pk]) in body
+    assert core.voluntary_periods_end(today=until - dt.timedelta(days=1)) == 0
+    assert core.voluntary_periods_end(today=until) == 1
+    assert core.voluntary_periods_end(today=until) == 0  # harmless twice
+    formulated.refresh_from_db()
+    assert formulated.status == "closed"
+    assert formulated.closed_on == until and formulated.closure_reason == "order_completed"
+
+
+def test_voluntary_period_can_end_early(client, world, formulated):
+    until = TODAY + dt.timedelta(days=60)
+    close(world, formulated, reason="order_completed", transitions={}, voluntary_until=until)
+    client.force_login(world.case_manager)
+    url = reverse("reviews:voluntary_end", args=[formulated.pk])
+    assert client.get(url).status_code == 200
+    future = (TODAY + dt.timedelta(days=2)).isoformat()
+    assert client.post(url, {"on": future}).status_code == 400
+    assert client.post(url, {"on": TODAY.isoformat()}).status_code == 302
+    formulated.refresh_from_db()
+    assert formulated.status == "closed" and formulated.closed_on == TODAY
 
 
 # --- Constant queries ---

@@ -233,6 +233,30 @@ CHILDREN = [
         20,
     ),
     (
+        "NG-1013",
+        "Tyler",
+        "Bowen",
+        "male",
+        "white_british",
+        15,
+        "northgate-yot",
+        "casemanager",
+        "not_carried_forward",
+        45,
+    ),
+    (
+        "NG-1015",
+        "Chloe",
+        "Rees",
+        "female",
+        "white_british",
+        17,
+        "northgate-yot",
+        "jdavies",
+        "voluntary",
+        330,
+    ),
+    (
         "RS-2001",
         "Aaliyah",
         "Khan",
@@ -405,4 +429,14 @@ class Command(BaseCommand):
         for app_config in apps.get_app_configs():
             if app_config.name != "ecm" and module_has_submodule(app_config.module, "demo"):
                 import_module(f"{app_config.name}.demo").seed(context)
+        for ref, case in new_cases.items():
+            if paths[ref] == "not_carried_forward":
+                # Potential, then not carried forward (Appendix 1's other outcome).
+                services.case_not_carried_forward(
+                    actor=case.case_manager,
+                    case=case,
+                    reason="needs_met_elsewhere",
+                    detail="CAMHS are seeing him weekly; the YOT keeps ECM for later if needed.",
+                    on=today - dt.timedelta(days=10),
+                )
         return len(new_cases)
