@@ -61,9 +61,7 @@ def next_step(case: Case, today) -> str:
         case CaseStatus.ACTIVE:
             return _("Deliver the intervention plan; keep reviews on time")
         case CaseStatus.VOLUNTARY:
-            return _("Voluntary period after the order, until %(d)s") % {
-                "d": case.voluntary_until.strftime("%d/%m/%Y") if case.voluntary_until else "?"
-            }
+            return _("Keep up the voluntary contact and reviews until the period ends")
     return ""
 
 

@@ -27,3 +27,15 @@ def add_working_days(day: dt.date, n: int) -> dt.date:
         if is_working_day(current):
             remaining -= 1
     return current
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """How many working days after `start`, up to and including `end` (0 when `end` is not
+    after `start`): the inverse of `add_working_days` on working days."""
+    days = 0
+    current = start
+    while current < end:
+        current += dt.timedelta(days=1)
+        if is_working_day(current):
+            days += 1
+    return days

@@ -397,6 +397,8 @@ def _family_and_timeline(case, actor) -> None:
         ("accommodation", "Foster placement (short term)", 10, ""),
         ("strength", "Loves boxing; protective of his sisters", None, ""),
         ("parental", "Mum: depression, engaging with GP", None, ""),
+        ("significant_event", "Maternal gran died", 4, ""),
+        ("significant_event", "Child protection plan (neglect)", 6, ""),
         ("order_condition", "YRO supervision: weekly appointments", 15, ""),
     ]:
         start = dt.date(dob.year + years, 9, 1) if years is not None else None

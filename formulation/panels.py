@@ -13,12 +13,15 @@ from .report import selectors as report_selectors
 
 def formulation_panel(request, case) -> str:
     """The case page's formulation section: the latest meetings and where the report is,
-    with its due date until a version is final. Three queries at most."""
+    with its due date until the draft is sent for the accuracy check, then how long the
+    check is taking. Three queries at most."""
     meetings = meeting_selectors.latest_meetings(case)
     report = report_selectors.report_status(case)
     due_on = None
+    check = None
     if report is not None:
-        due_on = None if report.has_final_version else report.due_on
+        due_on = report.due_on if report.draft_owed else None
+        check = report_selectors.check_duration(report)
     elif meetings:
         held = meeting_selectors.formulation_meeting(case)
         due_on = report_selectors.report_due_on(held.starts_at) if held else None
@@ -34,6 +37,7 @@ def formulation_panel(request, case) -> str:
             "meetings": meetings,
             "report": report,
             "due": due,
+            "check": check,
             "can_schedule": access_for(request.user).can_schedule_meeting(case),
         },
         request=request,

@@ -12,6 +12,7 @@ urlpatterns = [
     path("cases/<int:pk>/formulation/schedule/", meeting.schedule, name="schedule"),
     path("cases/<int:pk>/genogram/", genogram.genogram, name="genogram"),
     path("cases/<int:pk>/summary/", timeline.summary, name="summary"),
+    path("cases/<int:pk>/summary/<int:item_id>/", timeline.summary_item_edit, name="summary_edit"),
     path("cases/<int:pk>/timeline/", timeline.timeline, name="timeline"),
     path("cases/<int:pk>/timeline/present/", timeline.timeline_present, name="timeline_present"),
     path("cases/<int:pk>/timeline/events/", timeline.timeline_event_add, name="timeline_add"),

@@ -14,7 +14,7 @@ from .models import Session, SupervisionSettings
 class SessionAdmin(admin.ModelAdmin):
     list_display = ("starts_at", "duration", "format", "kind", "mode", "psychologist", "team")
     list_filter = ("format", "kind", "mode", "team")
-    fields = ("starts_at", "ends_at", "format", "kind", "mode", "psychologist", "team")
+    fields = ("starts_at", "ends_at", "format", "kind", "mode", "location", "psychologist", "team")
     readonly_fields = fields
     search_fields = ()
     date_hierarchy = "starts_at"

@@ -45,6 +45,7 @@ class SessionForm(forms.ModelForm):
             "format",
             "kind",
             "mode",
+            "location",
             "supervisees",
             "cases",
             "theme_approach",

@@ -67,6 +67,14 @@ class Session(models.Model):
     mode = models.CharField(
         _("in person or online"), max_length=12, choices=Mode.choices, default=Mode.IN_PERSON
     )
+    #: Where it takes place (Appendix 4 item 8: "date, time, location"): a room, a building,
+    #: or the online service. Not content: the session's time and place are its metadata.
+    location = models.CharField(
+        _("location"),
+        max_length=200,
+        blank=True,
+        help_text=_("A room and building, or the online service. Optional for a past session."),
+    )
     supervisees = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="Supervisee",

@@ -24,6 +24,7 @@ SESSION_FIELDS = (
     "format",
     "kind",
     "mode",
+    "location",
     *Session.CONTENT_FIELDS,
 )
 
@@ -65,6 +66,10 @@ def session_save(
         errors.setdefault("ends_at", []).append(_("The session cannot end before it starts."))
     if starts and starts > timezone.now() + dt.timedelta(minutes=5):
         errors.setdefault("starts_at", []).append(_("Record a session once it has taken place."))
+    if starts and starts > timezone.now() and not (data.get("location") or "").strip():
+        errors.setdefault("location", []).append(
+            _("Say where the session takes place (optional only for a past session).")
+        )
     if not supervisees:
         errors.setdefault("supervisees", []).append(_("Choose who was supervised."))
     if data.get("format") == Session.Format.INDIVIDUAL and len(supervisees) > 1:

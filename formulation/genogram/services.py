@@ -73,7 +73,31 @@ def family_member_save(
     member.full_clean(exclude=["child"])
     member.save()
     _audit(actor, action, member, case, changed)
+    _link_child_to_parent(actor, case, index, member)
     return member
+
+
+#: The child's parent link that a family member of each relationship fills.
+_PARENT_LINK = {
+    FamilyMember.Relationship.MOTHER: "mother",
+    FamilyMember.Relationship.FATHER: "father",
+}
+
+
+def _link_child_to_parent(actor: User, case: Case, index: FamilyMember, member: FamilyMember):
+    """A mother or father of the child saved: the child's own row points to them, so the
+    drawing hangs the child below their parents. A link already set (chosen by hand) is
+    kept; the change is audited on the child's row."""
+    link = _PARENT_LINK.get(member.relationship)
+    if link is None:
+        return
+    index = FamilyMember.objects.select_for_update().get(pk=index.pk)
+    if getattr(index, f"{link}_id") is not None:
+        return
+    setattr(index, link, member)
+    index.version += 1
+    index.save(update_fields=[link, "version"])
+    _audit(actor, AuditEvent.Action.UPDATE, index, case, [link])
 
 
 @transaction.atomic

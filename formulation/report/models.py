@@ -104,6 +104,12 @@ class Report(models.Model):
         return {key.value: getattr(self, key) for key in TEXT_SECTIONS}
 
     @property
+    def draft_owed(self) -> bool:
+        """Is the psychologist still to send the first draft for the accuracy check (what
+        the due date is about)? Not once it is sent, nor for an amendment."""
+        return self.number == 1 and self.sent_for_check_at is None and not self.has_final_version
+
+    @property
     def has_final_version(self) -> bool:
         """Is any version of the report final? The one being drafted is, or an earlier one
         was: a report only moves past version 1 by amending a final version."""

@@ -17,6 +17,7 @@ from ecm.access import access_for
 from ecm.dates import add_months
 from ecm.models import Case, User, open_case
 from ecm.selectors import case_list_for
+from ecm.workdays import working_days_between
 
 from ..meeting.models import Invitation, Meeting, Recommendation
 from ..timeline.models import SummaryItem
@@ -48,8 +49,13 @@ def final_version_exists(**where) -> Exists:
 
 def report_status(case: Case) -> Report | None:
     """The case's report with only what the case page says of it (status, version, due
-    date; `has_final_version` follows from them); None before it is started."""
-    return Report.objects.filter(case=case).only("case_id", "status", "number", "due_on").first()
+    date, when the draft went to the checkers; `has_final_version` and `draft_owed` follow
+    from them); None before it is started."""
+    return (
+        Report.objects.filter(case=case)
+        .only("case_id", "status", "number", "due_on", "sent_for_check_at", "finalised_at")
+        .first()
+    )
 
 
 def report_versions(report: Report) -> QuerySet[ReportVersion]:
@@ -75,8 +81,10 @@ def previous_final_version(case: Case) -> ReportVersion | None:
 
 
 def report_due_on(meeting_start: dt.datetime) -> dt.date:
-    """When the report is due: one month after the formulation meeting, which started at
-    `meeting_start` (practice guidance)."""
+    """When the draft report is due to be sent for the accuracy check: one month after the
+    formulation meeting, which started at `meeting_start` ("A draft formulation report will
+    be produced by the psychologist, within one month of the meeting"). The final version
+    has no deadline of its own: `check_duration` says how long the check is taking."""
     return add_months(timezone.localdate(meeting_start), 1)
 
 
@@ -95,13 +103,42 @@ def due_label(due_on: dt.date, today: dt.date | None = None) -> dict:
     return {"overdue": False, "days": days, "text": text, "badge": badge}
 
 
+def check_duration(report: Report, today: dt.date | None = None) -> dict | None:
+    """How long the accuracy check of the first version is taking (while with the checkers)
+    or took (once final), in working days, as words: the final version has no deadline of
+    its own in the guidance. None before the draft is sent, and for amendments."""
+    if report.sent_for_check_at is None or report.number != 1:
+        return None
+    sent_on = timezone.localdate(report.sent_for_check_at)
+    if report.status == Report.Status.CHECKING:
+        days = working_days_between(sent_on, today or timezone.localdate())
+        text = ngettext(
+            "With the checkers for %(n)s working day",
+            "With the checkers for %(n)s working days",
+            days,
+        )
+        return {"checking": True, "days": days, "sent_on": sent_on, "text": text % {"n": days}}
+    if report.finalised_at is None:
+        return None
+    days = working_days_between(sent_on, timezone.localdate(report.finalised_at))
+    text = ngettext("Checked in %(n)s working day", "Checked in %(n)s working days", days) % {
+        "n": days
+    }
+    return {"checking": False, "days": days, "sent_on": sent_on, "text": text}
+
+
 def reports_owed() -> QuerySet[Meeting]:
-    """The formulation meetings of open cases whose report has no final version yet (started
-    or not), each owed by the report's psychologist, or the meeting's before it is started."""
+    """The formulation meetings of open cases whose draft report the psychologist still owes
+    (started or not): not yet sent for the accuracy check, and no version final. Each is
+    owed by the report's psychologist, or the meeting's before it is started. Once sent, the
+    draft waits on the checkers (their own reminder), not on the psychologist."""
     return (
         Meeting.objects.formulation_meetings()
         .filter(open_case("case__"))
         .exclude(final_version_exists(report__case=OuterRef("case_id")))
+        .exclude(
+            Exists(Report.objects.filter(case=OuterRef("case_id"), sent_for_check_at__isnull=False))
+        )
     )
 
 

@@ -185,7 +185,8 @@ def _context(request, case, report, **forms) -> dict:
         "versions": versions,
         "recommendations": recommendations,
         "circulations": selectors.circulations_for(report),
-        "due": selectors.due_label(report.due_on) if not versions else None,
+        "due": selectors.due_label(report.due_on) if report.draft_owed else None,
+        "check_duration": selectors.check_duration(report),
         **forms,
     }
 

@@ -1,5 +1,5 @@
-"""The timeline drawing (the child's life, from the year before birth to today), server-side
-SVG.
+"""The timeline drawing (the child's life, from the year before birth, or the earliest event
+if that is earlier, to today), server-side SVG.
 
 Pure Python: `render_timeline` takes plain dataclasses (built by the caller from its models)
 and returns an SVG document as a string, built with the drawing kit (ecm/drawing.py). The
@@ -41,7 +41,9 @@ from .models import Category, Precision
 
 __all__ = [
     "CATEGORIES",
+    "EARLIEST",
     "FONT_FAMILY",
+    "PX_PER_EARLY_YEAR",
     "PX_PER_YEAR",
     "TimelineItem",
     "render_timeline",
@@ -51,6 +53,12 @@ __all__ = [
 
 #: Horizontal scale of the timeline.
 PX_PER_YEAR = 120
+#: The scale of the years before the year before birth (the parents' history: "Parents
+#: together '89 to '01"), narrower so that a family history from decades back does not make
+#: the child's own years unreadably small when the drawing is fitted to a page.
+PX_PER_EARLY_YEAR = 48
+#: No event is earlier (the timeline services refuse it); the drawing clamps to it too.
+EARLIEST = datetime.date(1900, 1, 1)
 
 #: The fill of each category: light enough for black text (contrast well above 7:1), with
 #: distinct hues; the category's label is always shown too.
@@ -129,26 +137,35 @@ def _date_text(item: TimelineItem) -> str:
 
 
 class _Axis:
-    def __init__(self, first_year: int, last_year: int):
+    """Years from `first_year` to `last_year`; those before `full_from` (the year before
+    birth) at the narrower early scale."""
+
+    def __init__(self, first_year: int, last_year: int, full_from: int | None = None):
         self.first_year = first_year
         self.last_year = last_year
+        self.full_from = first_year if full_from is None else max(full_from, first_year)
         self.start = datetime.date(first_year, 1, 1)
         self.end = datetime.date(last_year, 12, 31)
         self.left = _TL_LEFT
-        self.right = _TL_LEFT + (last_year - first_year + 1) * PX_PER_YEAR
+        self.right = self.year_x(last_year + 1)
 
     def clamp(self, day: datetime.date) -> datetime.date:
         return min(max(day, self.start), self.end)
+
+    def year_width(self, year: int) -> float:
+        return PX_PER_YEAR if year >= self.full_from else PX_PER_EARLY_YEAR
 
     def x(self, day: datetime.date) -> float:
         day = self.clamp(day)
         year_start = datetime.date(day.year, 1, 1)
         days = (datetime.date(day.year + 1, 1, 1) - year_start).days
         fraction = (day - year_start).days / days
-        return self.left + (day.year - self.first_year + fraction) * PX_PER_YEAR
+        return self.year_x(day.year) + fraction * self.year_width(day.year)
 
     def year_x(self, year: int) -> float:
-        return self.left + (year - self.first_year) * PX_PER_YEAR
+        early = min(year, self.full_from) - self.first_year
+        full = max(year - self.full_from, 0)
+        return self.left + early * PX_PER_EARLY_YEAR + full * PX_PER_YEAR
 
 
 @dataclass
@@ -379,6 +396,7 @@ def _draw_year_axis(axis: _Axis, top: float, marker_top: float, bottom: float) -
     grid = []
     for year in range(axis.first_year, axis.last_year + 1):
         x = axis.year_x(year)
+        width = axis.year_width(year)
         shade = (year - axis.first_year) % 2 == 1
         if shade:
             grid.append(
@@ -387,7 +405,7 @@ def _draw_year_axis(axis: _Axis, top: float, marker_top: float, bottom: float) -
                     {
                         "x": x,
                         "y": marker_top,
-                        "width": PX_PER_YEAR,
+                        "width": width,
                         "height": bottom - 4 - marker_top,
                         "fill": "#f6f7f9",
                     },
@@ -399,7 +417,7 @@ def _draw_year_axis(axis: _Axis, top: float, marker_top: float, bottom: float) -
                 {
                     "x": x,
                     "y": top,
-                    "width": PX_PER_YEAR,
+                    "width": width,
                     "height": _TL_YEAR_H,
                     "fill": "#dfe6ee" if shade else "#eaeff4",
                 },
@@ -407,10 +425,10 @@ def _draw_year_axis(axis: _Axis, top: float, marker_top: float, bottom: float) -
         )
         grid.append(
             text(
-                x + PX_PER_YEAR / 2,
+                x + width / 2,
                 top + 19,
                 str(year),
-                13,
+                13 if width >= PX_PER_YEAR else 11,
                 anchor="middle",
                 bold=True,
                 extra={"data-kind": "year"},
@@ -437,22 +455,42 @@ def _draw_year_axis(axis: _Axis, top: float, marker_top: float, bottom: float) -
 def _draw_age_axis(
     axis: _Axis, top: float, date_of_birth: datetime.date, today: datetime.date
 ) -> str:
-    """The age row: one band per year of age, from each birthday to the next."""
+    """The age row: a labelled "before birth" band from the drawing's start to the birth,
+    then one band per year of age, from each birthday to the next."""
     ages = []
     current_age = age_on(date_of_birth, today) if today >= date_of_birth else -1
     birth_x = axis.x(date_of_birth)
-    if birth_x - axis.left >= 60:
+    if birth_x > axis.left:
+        label = _("before birth")
         ages.append(
-            text(
-                (axis.left + birth_x) / 2,
-                top + 16,
-                _("before birth"),
-                10.5,
-                anchor="middle",
-                italic=True,
-                fill=MUTED,
+            el(
+                "rect",
+                {
+                    "x": axis.left,
+                    "y": top,
+                    "width": birth_x - axis.left,
+                    "height": _TL_AGE_H,
+                    "fill": "#ffffff",
+                    "stroke": "#9aa3ad",
+                    "stroke-width": 0.8,
+                    "stroke-dasharray": "4 3",
+                    "data-kind": "before-birth",
+                },
             )
         )
+        if birth_x - axis.left >= text_width(label, 10.5) + 6:
+            ages.append(
+                text(
+                    (axis.left + birth_x) / 2,
+                    top + 16,
+                    label,
+                    10.5,
+                    anchor="middle",
+                    italic=True,
+                    fill=MUTED,
+                    extra={"data-kind": "before-birth-label"},
+                )
+            )
     for age in range(current_age + 1):
         band_start = axis.x(nth_birthday(date_of_birth, age))
         band_end = axis.x(nth_birthday(date_of_birth, age + 1))
@@ -552,13 +590,23 @@ def render_timeline(
 ) -> str:
     """Draw the child's timeline as a standalone SVG document string.
 
-    Years run along the top from the year before birth to the current year, with the
-    child's age underneath; events are boxes at their dates, stacked into as many lanes as
-    needed so that none overlap.
+    Years run along the top from the year before birth (or the earliest event's year, if
+    that is earlier: the parents' history; those earlier years at a narrower scale) to the
+    current year, with the child's age underneath, after a labelled "before birth" band;
+    events are boxes at their dates, stacked into as many lanes as needed so that none
+    overlap.
     """
     title = clean(title)
     last_year = max(today.year, date_of_birth.year)
-    axis = _Axis(timeline_start(date_of_birth).year, last_year)
+    full_from = timeline_start(date_of_birth).year
+    earliest = min(
+        (day for item in items for day in (item.start, item.end) if day is not None),
+        default=None,
+    )
+    first_year = full_from
+    if earliest is not None and earliest < timeline_start(date_of_birth):
+        first_year = max(earliest, EARLIEST).year
+    axis = _Axis(first_year, last_year, full_from)
     width = axis.right + _TL_RIGHT
 
     events = sorted(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from ecm.forms import DateInput
 
@@ -37,9 +38,33 @@ class TimelineEventForm(ModelDataMixin, forms.ModelForm):
 class SummaryItemForm(ModelDataMixin, forms.ModelForm):
     class Meta:
         model = SummaryItem
-        fields = ["kind", "title", "detail", "start_date", "end_date", "precision", "engagement"]
+        fields = [
+            "kind",
+            "title",
+            "category",
+            "detail",
+            "start_date",
+            "end_date",
+            "precision",
+            "engagement",
+        ]
         widgets = {
             "start_date": DateInput(),
             "end_date": DateInput(),
             "detail": forms.Textarea(attrs={"rows": 2}),
         }
+        help_texts = {
+            "category": _(
+                "How a dated entry is drawn on the timeline. Left to suggest, a significant event "
+                "is a loss when it says so (bereavement, died), social care for looked after, "
+                "care or child protection, else family."
+            )
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        category = self.fields["category"]
+        category.choices = [("", _("Suggest from the kind and the words")), *category.choices[1:]]
+        if self.instance.pk:
+            for name, field in self.fields.items():
+                field.widget.attrs["id"] = f"item{self.instance.pk}-{name}"

@@ -3,6 +3,8 @@ so a re-opened case keeps them; dated summary entries appear on the timeline).""
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -121,6 +123,11 @@ class SummaryItem(models.Model):
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="summary_items")
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     title = models.CharField(_("entry"), max_length=200)
+    #: The category of the timeline event a dated entry makes: chosen at entry (suggested
+    #: from the kind and the words when left blank, see `suggest_category`), changeable later.
+    category = models.CharField(
+        _("timeline category"), max_length=20, choices=Category.choices, blank=True
+    )
     detail = models.TextField(_("detail"), blank=True)
     start_date = models.DateField(_("from"), null=True, blank=True)
     end_date = models.DateField(_("until"), null=True, blank=True)
@@ -144,3 +151,39 @@ class SummaryItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def timeline_category(self) -> str:
+        return self.category or suggest_category(self.kind, self.title, self.detail)
+
+
+#: Words that say what kind of significant event an entry is, tried in this order (English;
+#: the suggestion is only a default the person entering can change).
+_CATEGORY_WORDS = (
+    (
+        Category.LOSS,
+        r"\bbereave\w*|\bdie[ds]\b|\bdeaths?\b|passed away|\bfuneral|\bkilled\b|suicide"
+        r"|miscarriage|stillb\w*",
+    ),
+    (
+        Category.SOCIAL_CARE,
+        r"looked[- ]after|\bcare\b|foster\w*|child protection|\bcp\b|\bcpp\b|protection plan"
+        r"|social (?:services|worker|care)|child in need|\bcin\b|section 20|\bs\.? ?20\b"
+        r"|safeguarding|children'?s home|residential",
+    ),
+)
+#: The kinds whose entries are guessed from their words (the others have one category).
+_GUESSED_KINDS = (SummaryItem.Kind.SIGNIFICANT_EVENT, SummaryItem.Kind.PARENTAL)
+
+
+def suggest_category(kind: str, title: str, detail: str = "") -> str:
+    """The timeline category suggested for a case-summary entry: for significant events and
+    parental information, loss or social care when the words say so (bereavement, died;
+    looked after, care, child protection), else the kind's own category (family)."""
+    default = SummaryItem.TIMELINE_CATEGORY.get(kind, Category.OTHER)
+    if kind in _GUESSED_KINDS:
+        words = f"{title} {detail}".lower()
+        for category, pattern in _CATEGORY_WORDS:
+            if re.search(pattern, words):
+                return category
+    return default

@@ -17,8 +17,10 @@ from .models import Category, Precision, SummaryItem, TimelineEvent
 
 
 def earliest_timeline_date(case: Case) -> dt.date:
-    """No event can be earlier: the timeline starts the year before the child's birth."""
-    return drawing.timeline_start(case.child.date_of_birth)
+    """No event can be earlier: 1 January 1900. The child's history starts before their
+    birth (the parents' relationship, "Dad violent to Mum since 1991", the pregnancy), so
+    the drawing starts at the earliest event when it is before the year before birth."""
+    return drawing.EARLIEST
 
 
 def timeline_events(case: Case) -> QuerySet[TimelineEvent]:

@@ -15,7 +15,7 @@ from ecm.audit import audit_case_record as _audit
 from ecm.editing import check_version, model_update
 from ecm.models import AuditEvent, Case, User
 
-from .models import SummaryItem, TimelineEvent
+from .models import SummaryItem, TimelineEvent, suggest_category
 from .selectors import earliest_timeline_date
 
 
@@ -29,8 +29,7 @@ def _validate_dates(case: Case, start: dt.date | None, end: dt.date | None) -> N
     earliest = earliest_timeline_date(case)
     if start and start < earliest:
         errors["start_date"] = _(
-            "The timeline starts in the year before the child's birth "
-            "(%(y)s): this date is earlier."
+            "The timeline goes back to %(y)s at the earliest: this date is earlier."
         ) % {"y": earliest.year}
     if start and start > timezone.localdate():
         errors["start_date"] = _("The timeline runs up to today: this date is in the future.")
@@ -87,13 +86,20 @@ def timeline_event_delete(*, actor: User, case: Case, event: TimelineEvent) -> N
 def summary_item_save(
     *, actor: User, case: Case, data: dict, item: SummaryItem | None = None
 ) -> SummaryItem:
-    """Save a case-summary entry; a dated entry is also a timeline event (kept in step)."""
+    """Save a case-summary entry; a dated entry is also a timeline event (kept in step), of
+    the entry's category: the one chosen, or (left blank) the one `suggest_category` finds
+    in its kind and words (a bereavement is a loss, becoming looked after social care)."""
     _require_preparer(actor, case)
     _validate_dates(case, data.get("start_date"), data.get("end_date"))
     item = item or SummaryItem(child=case.child, created_by=actor)
     if item.child_id != case.child_id:
         raise PermissionDenied
     action = AuditEvent.Action.UPDATE if item.pk else AuditEvent.Action.CREATE
+    data = dict(data)
+    if "category" in data or not item.pk:
+        data["category"] = data.get("category") or suggest_category(
+            data.get("kind", item.kind), data.get("title", item.title), data.get("detail", "")
+        )
     changed = model_update(item, data)
     item.full_clean(exclude=["child"])
     item.save()
@@ -104,7 +110,7 @@ def summary_item_save(
             linked,
             {
                 "title": f"{item.get_kind_display()}: {item.title}"[:200],
-                "category": SummaryItem.TIMELINE_CATEGORY[item.kind],
+                "category": item.timeline_category,
                 "start_date": item.start_date,
                 "end_date": item.end_date,
                 "precision": item.precision,

@@ -63,6 +63,40 @@ def summary(request, pk: int):
     )
 
 
+@require_http_methods(["GET", "POST"])
+def summary_item_edit(request, pk: int, item_id: int):
+    """Change a case-summary entry: its words, dates, and the category its timeline event is
+    drawn in (a significant event entered as family can become a loss)."""
+    case = case_get_for(request.user, pk)
+    if not access_for(request.user).can_prepare_formulation(case):
+        raise PermissionDenied
+    item = SummaryItem.objects.filter(child_id=case.child_id, pk=item_id).first()
+    if item is None:
+        raise Http404
+    form = SummaryItemForm(request.POST or None, instance=SummaryItem.objects.get(pk=item.pk))
+    if request.method == "GET":
+        form.initial["category"] = item.timeline_category
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            try:
+                services.summary_item_save(
+                    actor=request.user, case=case, item=item, data=form.model_data()
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Case summary entry saved."))
+                return redirect("formulation:summary", pk=case.pk)
+        status = 400
+    return render(
+        request,
+        "formulation/summary_item_edit.html",
+        {"case": case, "child": case.child, "item": item, "form": form},
+        status=status,
+    )
+
+
 def _timeline_context(request, case, *, form=None, edit_form=None):
     return {
         "case": case,

@@ -4,6 +4,7 @@ framework) and the psychologist's placement of the child on it at the meeting.""
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ecm.models import Team
@@ -26,6 +27,11 @@ class TRMFramework(models.Model):
         ]
 
     def __str__(self) -> str:
+        if not self.is_active:
+            return gettext("%(name)s (v%(v)s, retired: no new placements)") % {
+                "name": self.name,
+                "v": self.version,
+            }
         return f"{self.name} (v{self.version})"
 
 

@@ -236,10 +236,30 @@ def test_timeline_dates_are_checked(world, consented):
             data={
                 "title": "Too early",
                 "category": "family",
-                "start_date": dt.date(dob.year - 2, 6, 1),
+                "start_date": dt.date(1899, 12, 31),
             },
         )
-    assert "start_date" in exc.value.message_dict
+    assert exc.value.message_dict["start_date"] == [
+        "The timeline goes back to 1900 at the earliest: this date is earlier."
+    ]
+    # The parents' history, long before the year before birth, is the child's history too.
+    for title, start, end in [
+        ("Parents together", dt.date(dob.year - 19, 1, 1), dt.date(dob.year - 7, 1, 1)),
+        ("Dad violent to Mum", dt.date(dob.year - 17, 1, 1), None),
+        ("Great-grandad born", dt.date(1900, 1, 1), None),
+    ]:
+        timeline.timeline_event_save(
+            actor=world.case_manager,
+            case=consented,
+            data={
+                "title": title,
+                "category": "family",
+                "start_date": start,
+                "end_date": end,
+                "precision": "year",
+            },
+        )
+    assert TimelineEvent.objects.filter(child=consented.child).count() == 3
     with pytest.raises(ValidationError) as exc:
         timeline.timeline_event_save(
             actor=world.case_manager,
@@ -331,13 +351,13 @@ def test_live_timeline_entry_returns_the_updated_drawing(client, world, consente
         {
             "title": "Too early to be true",
             "category": "family",
-            "start_date": dt.date(dob.year - 3, 1, 1).isoformat(),
+            "start_date": dt.date(1899, 1, 1).isoformat(),
             "precision": "day",
         },
         HTTP_HX_REQUEST="true",
     )
     body = response.content.decode()
-    assert "The timeline starts in the year before the child&#x27;s birth" in body
+    assert "The timeline goes back to 1900 at the earliest" in body
     assert 'value="Too early to be true"' in body
 
 
@@ -700,3 +720,143 @@ def test_a_case_not_accepted_is_read_only(client, world, consented):
     assert 'id="member-form"' not in client.get(url).content.decode()
     response = client.post(url, {"member": "1", "name": "Mum", "relationship": "mother"})
     assert response.status_code == 403
+
+
+def test_adding_the_parents_links_the_child_to_them_and_the_drawing_joins_them(
+    client, world, consented
+):
+    """The child's own row gets its mother and father as they are added (not by hand), so the
+    genogram hangs the child below their parents' line. A link set by hand is kept."""
+    from ecm.models import AuditEvent
+    from formulation.models import FamilyMember
+
+    child = consented.child
+    name = child.preferred_name or child.first_name
+    client.force_login(world.case_manager)
+    url = reverse("formulation:genogram", args=[consented.pk])
+    client.post(url, {"member": "1", "name": "Kerry", "relationship": "mother", "sex": "female"})
+    client.post(url, {"member": "1", "name": "Dean", "relationship": "father", "sex": "male"})
+    index = FamilyMember.objects.get(relationship="self")
+    mum, dad = FamilyMember.objects.get(name="Kerry"), FamilyMember.objects.get(name="Dean")
+    assert (index.mother, index.father) == (mum, dad)
+    audited = AuditEvent.objects.filter(
+        action="update", object_type="formulation.familymember", object_id=str(index.pk)
+    )
+    assert sorted(f for a in audited for f in a.changed_fields) == ["father", "mother"]
+
+    body = client.get(url).content.decode()
+    root = ET.fromstring(body[body.index("<svg") : body.index("</svg>") + 6])
+    descents = [e for e in root.iter() if e.get("data-kind") == "descent"]
+    assert len(descents) == 1
+    assert descents[0].find("{http://www.w3.org/2000/svg}title").text == f"Children: {name}"
+    # No partnership was recorded, yet the parents are joined for their child.
+    assert [e for e in root.iter() if e.get("data-kind") == "partnership-unrecorded"]
+
+    # A second "mother" (e.g. a stepmother entered as mother) does not replace the link.
+    genogram.family_member_save(
+        actor=world.case_manager,
+        case=consented,
+        data={"name": "Other", "relationship": "mother", "sex": "female"},
+    )
+    index.refresh_from_db()
+    assert index.mother == mum
+
+
+@pytest.mark.parametrize(
+    "kind, title, expected",
+    [
+        ("significant_event", "Maternal gran died", "loss"),
+        ("significant_event", "Bereavement: Dad's brother", "loss"),
+        ("significant_event", "Becomes looked after (s20)", "social_care"),
+        ("significant_event", "Placed on a child protection plan", "social_care"),
+        ("significant_event", "Taken into care", "social_care"),
+        ("significant_event", "Studies hard for exams", "family"),  # "dies" inside a word
+        ("significant_event", "Dad leaves home", "family"),
+        ("parental", "Mum's partner died in prison", "loss"),
+        ("school", "Care studies college", "education"),  # one category for schools
+    ],
+)
+def test_case_summary_categories_are_suggested_from_the_kind_and_the_words(kind, title, expected):
+    from formulation.timeline.models import suggest_category
+
+    assert suggest_category(kind, title) == expected
+
+
+def test_significant_events_keep_their_kind_on_the_timeline_and_can_be_changed(
+    client, world, consented
+):
+    born = consented.child.date_of_birth
+    guessed = timeline.summary_item_save(
+        actor=world.case_manager,
+        case=consented,
+        data={
+            "kind": "significant_event",
+            "title": "Grandad Bill died",
+            "start_date": born + dt.timedelta(days=2000),
+        },
+    )
+    chosen = timeline.summary_item_save(
+        actor=world.case_manager,
+        case=consented,
+        data={
+            "kind": "significant_event",
+            "title": "Moves in with Nan",
+            "category": "accommodation",
+            "start_date": born + dt.timedelta(days=2100),
+        },
+    )
+    assert guessed.category == "loss" and guessed.timeline_event.category == "loss"
+    assert chosen.timeline_event.category == "accommodation"
+
+    client.force_login(world.case_manager)
+    body = client.get(reverse("formulation:summary", args=[consented.pk])).content.decode()
+    assert "on the timeline as Loss and bereavement" in body
+    edit = reverse("formulation:summary_edit", args=[consented.pk, guessed.pk])
+    assert edit in body
+    page = client.get(edit).content.decode()
+    assert '<option value="loss" selected>' in page
+    response = client.post(
+        edit,
+        {
+            "kind": "significant_event",
+            "title": "Grandad Bill died",
+            "category": "family",
+            "start_date": guessed.start_date.isoformat(),
+            "precision": "day",
+        },
+    )
+    assert response.status_code == 302
+    guessed.refresh_from_db()
+    assert guessed.category == "family" and guessed.timeline_event.category == "family"
+    svg = client.get(reverse("formulation:timeline", args=[consented.pk])).content.decode()
+    assert (
+        f'id="tl-event-{guessed.timeline_event.pk}" data-kind="event" data-category="family"' in svg
+    )
+    # An edit that leaves the words as they are keeps the chosen category.
+    timeline.summary_item_save(
+        actor=world.case_manager, case=consented, item=guessed, data={"detail": "Aged 5"}
+    )
+    guessed.refresh_from_db()
+    assert guessed.category == "family"
+    # An error keeps what was typed.
+    response = client.post(edit, {"kind": "significant_event", "title": "Typed", "category": "x"})
+    assert response.status_code == 400 and 'value="Typed"' in response.content.decode()
+
+
+def test_editing_a_summary_entry_is_for_the_preparers_of_the_childs_case(client, world, consented):
+    item = timeline.summary_item_save(
+        actor=world.case_manager,
+        case=consented,
+        data={"kind": "significant_event", "title": "Dad leaves"},
+    )
+    edit = reverse("formulation:summary_edit", args=[consented.pk, item.pk])
+    client.force_login(world.other_case_manager)
+    assert client.get(edit).status_code == 404  # another team's case
+    client.force_login(world.case_manager)
+    other = reverse("formulation:summary_edit", args=[world.case.pk, item.pk])
+    assert client.get(other).status_code == 404  # another child's entry
+    from ecm.models import Case
+
+    Case.objects.filter(pk=consented.pk).update(status="not_accepted")
+    assert client.get(edit).status_code == 403  # sees the case, which is read-only now
+    assert client.post(edit, {"kind": "school", "title": "x"}).status_code == 403

@@ -957,7 +957,7 @@ def test_with_two_held_meetings_everything_counts_from_the_first(client, world, 
 
     page = client.get(reverse("formulation:report", args=[held.case.pk])).content.decode()
     assert f"held on {date_format(first_day, 'j F Y')}" in page
-    assert f"Report due {date_format(due_on, 'j F Y')}" in page
+    assert f"Draft due for the accuracy check {date_format(due_on, 'j F Y')}" in page
     case_page = client.get(reverse("case_detail", args=[held.case.pk])).content.decode()
     assert f"due {date_format(due_on, 'j M Y')}" in case_page
     assert date_format(later_due, "j M Y") not in case_page
@@ -973,7 +973,7 @@ def test_with_two_held_meetings_everything_counts_from_the_first(client, world, 
     assert "What the later meeting heard." not in report.summary
     assert "History presented with the genogram." in report.summary
     page = client.get(reverse("formulation:report", args=[held.case.pk])).content.decode()
-    assert f"Due {date_format(due_on, 'j F Y')}" in page
+    assert f"Draft due for the accuracy check {date_format(due_on, 'j F Y')}" in page
 
 
 def test_a_report_taken_over_is_owed_by_its_new_psychologist(client, world, held):
@@ -1021,3 +1021,88 @@ def test_case_page_formulation_section_costs_constant_queries(client, world, hel
     assert count() == few
     start(world, held)
     assert count() <= few  # the report's row replaces the look-up of the meeting
+
+
+# --- The deadline is for the draft sent for the accuracy check ---
+
+
+def test_the_due_date_is_for_the_draft_and_the_check_shows_how_long_it_takes(client, world, held):
+    """ "A draft formulation report will be produced by the psychologist, within one month of
+    the meeting." Once the draft is sent for the accuracy check the psychologist is no longer
+    shown overdue nor reminded; the page says how long the check is taking instead, and
+    the checkers keep their own reminder."""
+    import time_machine
+
+    from formulation.reminders import check_waiting, report_due
+
+    Meeting.objects.filter(pk=held.pk).update(starts_at=timezone.now() - dt.timedelta(days=45))
+    report = write_all(world, start(world, held))
+    overdue = (timezone.localdate() - report.due_on).days
+    case_url = reverse("case_detail", args=[held.case.pk])
+    report_url = reverse("formulation:report", args=[held.case.pk])
+
+    def mine(reminders):
+        return [d for d in reminders if d.object_id in (held.case.pk, report.pk)]
+
+    client.force_login(world.psychologist)
+    assert f"Overdue by {overdue} days" in client.get(reverse("home")).content.decode()
+    assert f"Overdue by {overdue} days" in client.get(report_url).content.decode()
+    assert len(mine(report_due(timezone.localdate()))) == 1
+
+    rs.report_send_for_check(actor=world.psychologist, report=report)
+    report.refresh_from_db()
+    home = client.get(reverse("home")).content.decode()
+    assert "Overdue by" not in home and "Reports you owe" not in home
+    assert mine(report_due(timezone.localdate())) == []
+    page = client.get(report_url).content.decode()
+    assert "Overdue by" not in page and "Draft due for the accuracy check" not in page
+    assert "With the checkers for 0 working days" in page
+    body = client.get(case_url).content.decode()
+    panel = body[body.index('id="formulation-panel-heading"') :].split("</section>")[0]
+    assert "Overdue by" not in panel and "draft due" not in panel
+    assert "version 1, accuracy check" in panel and "With the checkers for 0 working days" in panel
+
+    # Working days: a week later (five working days, fewer over a bank holiday).
+    sent_on = timezone.localdate(report.sent_for_check_at)
+    later = sent_on + dt.timedelta(days=7)
+    from ecm.workdays import working_days_between
+
+    days = working_days_between(sent_on, later)
+    assert 3 <= days <= 5
+    with time_machine.travel(dt.datetime.combine(later, dt.time(12)), tick=False):
+        client.force_login(world.psychologist)  # a new session at the later time
+        body = client.get(case_url).content.decode()
+        assert f"With the checkers for {days} working days" in body
+        assert mine(report_due(later)) == []
+        [waiting] = mine(check_waiting(later))
+        assert set(waiting.users) == {world.case_manager.pk, world.senior.pk}
+
+    rs.report_approve(actor=world.case_manager, report=report)
+    report.refresh_from_db()
+    rs.report_finalise(actor=world.psychologist, report=report, expected_revision=report.revision)
+    body = client.get(case_url).content.decode()
+    panel = body[body.index('id="formulation-panel-heading"') :].split("</section>")[0]
+    assert "version 1 final" in panel and "Checked in 0 working days" in panel
+    assert "The draft was sent for the accuracy check" in client.get(report_url).content.decode()
+
+
+def test_an_amendment_has_no_deadline_and_no_check_duration(world, held):
+    from formulation.report import selectors
+
+    report = finalised(world, held)
+    rs.report_amend(actor=world.psychologist, report=report, reason="After the first review")
+    report.refresh_from_db()
+    assert not report.draft_owed
+    assert selectors.check_duration(report) is None
+    assert not selectors.reports_owed().filter(case=held.case).exists()
+
+
+def test_working_days_between_skips_weekends_and_bank_holidays():
+    from ecm.workdays import add_working_days, working_days_between
+
+    thursday = dt.date(2026, 4, 2)  # Maundy Thursday: Good Friday and Easter Monday follow
+    assert working_days_between(thursday, thursday) == 0
+    assert working_days_between(thursday, dt.date(2026, 4, 6)) == 0
+    assert working_days_between(thursday, dt.date(2026, 4, 7)) == 1
+    assert working_days_between(thursday, add_working_days(thursday, 10)) == 10
+    assert working_days_between(dt.date(2026, 4, 9), thursday) == 0

@@ -11,7 +11,13 @@ import pytest
 
 from ecm.drawing import FONT_FAMILY
 from formulation.genogram.drawing import GenoPerson, GenoUnion, render_genogram
-from formulation.timeline.drawing import CATEGORIES, PX_PER_YEAR, TimelineItem, render_timeline
+from formulation.timeline.drawing import (
+    CATEGORIES,
+    PX_PER_EARLY_YEAR,
+    PX_PER_YEAR,
+    TimelineItem,
+    render_timeline,
+)
 
 NS = "{http://www.w3.org/2000/svg}"
 DOB = datetime.date(2008, 5, 17)
@@ -420,6 +426,23 @@ def x_of(root: ET.Element, day: datetime.date) -> float:
     return centre - PX_PER_YEAR / 2 + fraction * PX_PER_YEAR
 
 
+def year_band(root: ET.Element, year: int) -> tuple[float, float]:
+    """Where a year's band is (left, width), from its shaded band in the year row."""
+    label = next(t for t in of_kind(root, "year") if text_of(t) == str(year))
+    [band] = [
+        r
+        for r in of_kind(root, "year-axis")[0].iter(f"{NS}rect")
+        if number(r, "x") < number(label, "x") < number(r, "x") + number(r, "width")
+        and number(r, "y") < number(label, "y") < number(r, "y") + number(r, "height")
+    ]
+    return number(band, "x"), number(band, "width")
+
+
+def axis_left(root: ET.Element) -> float:
+    first = text_of(of_kind(root, "year")[0])
+    return year_band(root, int(first))[0]
+
+
 def random_items(count: int, seed: int, year: int | None = None) -> list[TimelineItem]:
     rng = random.Random(seed)
     words = ["School", "CAMHS", "Police", "Moved", "Nan", "Court", "Exclusion", "Care", "Dad"]
@@ -625,8 +648,10 @@ def test_three_hundred_events_render_quickly_and_all_appear():
 
 
 def test_events_outside_the_axis_are_clamped_to_its_edges():
+    # The axis starts at the earliest event (test below), never before 1900: the right edge
+    # is today's year, and nothing is drawn outside the axis.
     items = [
-        TimelineItem(1, "Long before", "family", datetime.date(1990, 1, 1)),
+        TimelineItem(1, "Before 1900", "family", datetime.date(1850, 1, 1)),
         TimelineItem(2, "Far future", "other", datetime.date(2040, 1, 1)),
         TimelineItem(
             3, "Backwards span", "health", datetime.date(2020, 1, 1), end=datetime.date(2019, 1, 1)
@@ -636,7 +661,9 @@ def test_events_outside_the_axis_are_clamped_to_its_edges():
         ),  # fmt: skip
     ]
     root = timeline(items)
-    first = x_of(root, datetime.date(2007, 1, 1))
+    years = [text_of(t) for t in of_kind(root, "year")]
+    assert years[0] == "1900" and years[-1] == "2025"
+    first = axis_left(root)
     last = x_of(root, datetime.date(2025, 12, 31)) + 1
     for item in items:
         box = event_box(root, item.id)
@@ -696,3 +723,59 @@ def test_parents_without_a_recorded_partnership_are_still_joined_for_their_child
     assert of_kind(line, "separation-slash") == []
     [descent] = of_kind(root, "descent")
     assert title_of(descent) == "Children: Child"
+
+
+def test_history_before_birth_extends_the_drawing_back_with_a_labelled_band():
+    """Appendix 3's own example: "Parents together '89 to '01" and "Dad violent to Mum since
+    1991" for a child born in 2008. The drawing starts at 1989; the years before the year
+    before birth are narrower; a "before birth" band (a word, not only a colour) runs up to
+    the birth; the age row starts at birth."""
+    items = [
+        *events(),
+        TimelineItem(20, "Parents together", "relationships", datetime.date(1989, 1, 1),
+                     end=datetime.date(2001, 1, 1), precision="year"),
+        TimelineItem(21, "Dad violent to Mum", "family", datetime.date(1991, 1, 1),
+                     precision="year", sensitive=True),
+    ]  # fmt: skip
+    root = timeline(items)
+    years = [text_of(t) for t in of_kind(root, "year")]
+    assert years == [str(y) for y in range(1989, 2026)]
+    early = [year_band(root, y)[1] for y in range(1989, 2007)]
+    full = [year_band(root, y)[1] for y in range(2007, 2026)]
+    assert set(early) == {PX_PER_EARLY_YEAR} and set(full) == {PX_PER_YEAR}
+    # Bands touch: each year starts where the one before ends.
+    for a, b in zip(range(1989, 2025), range(1990, 2026), strict=False):
+        left, width = year_band(root, a)
+        assert year_band(root, b)[0] == pytest.approx(left + width)
+    # The events sit in their years, the span runs 1989 to 2001.
+    start = event_box(root, 20)
+    assert number(start, "x") == pytest.approx(year_band(root, 1989)[0], abs=0.5)
+    end_x = number(start, "x") + number(start, "width")
+    assert end_x == pytest.approx(year_band(root, 2001)[0], abs=0.5)
+    assert number(event_box(root, 21), "x") == pytest.approx(year_band(root, 1991)[0], abs=0.5)
+    assert "1989 – 2001" in title_of(event_group(root, 20))
+    # The "before birth" band: from the drawing's start to the birth marker, with its word.
+    [band] = of_kind(root, "before-birth")
+    [label] = of_kind(root, "before-birth-label")
+    assert text_of(label) == "before birth"
+    [birth] = of_kind(root, "marker-birth")
+    assert number(band, "x") == pytest.approx(year_band(root, 1989)[0])
+    assert number(band, "x") + number(band, "width") == pytest.approx(number(birth, "x1"))
+    assert number(band, "x") < number(label, "x") < number(birth, "x1")
+    # The age row starts at birth: age 0 after the birth marker, and all ages still there.
+    ages = of_kind(root, "age")
+    assert [text_of(t) for t in ages] == [f"age {n}" for n in range(18)]
+    assert number(ages[0], "x") > number(birth, "x1")
+    # The same child without the history starts in 2007, and is narrower by the early years.
+    plain = timeline()
+    assert [text_of(t) for t in of_kind(plain, "year")][0] == "2007"
+    assert number(root, "width") - number(plain, "width") == pytest.approx(18 * PX_PER_EARLY_YEAR)
+
+
+def test_the_before_birth_band_is_there_without_early_events_too():
+    root = timeline()
+    [band] = of_kind(root, "before-birth")
+    [birth] = of_kind(root, "marker-birth")
+    assert number(band, "x") == pytest.approx(axis_left(root))
+    assert number(band, "x") + number(band, "width") == pytest.approx(number(birth, "x1"))
+    assert [text_of(t) for t in of_kind(root, "before-birth-label")] == ["before birth"]

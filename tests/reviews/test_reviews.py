@@ -620,6 +620,7 @@ def test_voluntary_period_keeps_the_case_open_then_closes_it(client, world, form
     client.force_login(world.case_manager)
     body = client.get(reverse("case_detail", args=[formulated.pk])).content.decode()
     assert reverse("reviews:voluntary_end", args=[formulated.pk]) in body
+    assert "End the voluntary period now" in body and "Closure recorded" in body
     assert core.voluntary_periods_end(today=until - dt.timedelta(days=1)) == 0
     assert core.voluntary_periods_end(today=until) == 1
     assert core.voluntary_periods_end(today=until) == 0  # harmless twice

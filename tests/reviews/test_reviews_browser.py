@@ -218,6 +218,8 @@ def test_review_trm_closure_and_reopen_journey(browser, live_server, formulated_
         label="Turned 18 / transition to adult services"
     )
     page.get_by_label("Next steps agreed").fill(NEXT_STEPS)
+    # The review held was a scheduled one, not a closure review: the form asks why.
+    page.get_by_label("Why there was no closure review").fill("Closed at the last review.")
     page.get_by_label("Probation").check()
     page.get_by_label("Clinical opinion: the formulation").check()
     page.get_by_label("Recommendations").check()

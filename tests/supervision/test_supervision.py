@@ -413,3 +413,56 @@ def test_editing_keeps_what_the_session_already_records(world, session):
             supervisees=[world.case_manager_2],
             session=session,
         )
+
+
+# --- Where the session takes place (Appendix 4 item 8: "date, time, location") ---
+
+
+def test_a_session_records_its_location_and_shows_it_on_its_page_and_in_the_list(client, world):
+    client.force_login(world.psychologist)
+    starts = dt.datetime.combine(timezone.localdate() - dt.timedelta(days=1), dt.time(10))
+    response = client.post(
+        reverse("supervision:session_new"),
+        {
+            "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": (starts + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "format": "individual",
+            "kind": "scheduled",
+            "mode": "in_person",
+            "location": "Room 2, Llys Glas YOT",
+            "supervisees": [world.case_manager.pk],
+        },
+    )
+    assert response.status_code == 302
+    session = Session.objects.get()
+    assert session.location == "Room 2, Llys Glas YOT"
+    audit = AuditEvent.objects.filter(action=AuditEvent.Action.CREATE, object_id=str(session.pk))
+    assert "location" in audit.get().changed_fields
+    for who in (world.psychologist, world.case_manager):
+        client.force_login(who)
+        page = client.get(reverse("supervision:session", args=[session.pk])).content.decode()
+        assert "Location" in page and "Room 2, Llys Glas YOT" in page
+        listing = client.get(reverse("supervision:index")).content.decode()
+        assert "Room 2, Llys Glas YOT" in listing
+    client.force_login(world.psychologist)
+    form = client.get(reverse("supervision:session_edit", args=[session.pk])).content.decode()
+    assert 'value="Room 2, Llys Glas YOT"' in form
+
+
+def test_location_is_optional_for_a_past_session_but_not_for_one_still_to_come(world):
+    past = services.session_save(
+        actor=world.psychologist, data=session_data(), supervisees=[world.case_manager]
+    )
+    assert past.location == ""
+    starts = timezone.now() + dt.timedelta(minutes=3)  # within the recording tolerance
+    soon = session_data(starts_at=starts, ends_at=starts + dt.timedelta(hours=1))
+    with pytest.raises(ValidationError) as refused:
+        services.session_save(
+            actor=world.psychologist, data=soon, supervisees=[world.case_manager_2]
+        )
+    assert "location" in refused.value.message_dict
+    soon["location"] = "Online (Teams)"
+    kept = services.session_save(
+        actor=world.psychologist, data=soon, supervisees=[world.case_manager_2]
+    )
+    assert kept.location == "Online (Teams)"
