@@ -74,6 +74,7 @@ def _overview_context(request, case, **forms):
         "reviews": reviews,
         "actions": actions,
         "overdue": [a for a in actions if a.status == Action.Status.OPEN and a.due_on < today],
+        "proposals_waiting": list(selectors.proposals_waiting(case)[:20]) if case.is_open else [],
         "history": selectors.stage_history(user, case),
         "trajectory": selectors.trajectory_svg(user, case),
         "risk_start": risk.get(RiskRating.Point.START),

@@ -270,6 +270,10 @@ def test_the_psychologist_confirms_a_proposal_from_the_review_page(client, world
     client.force_login(world.other_senior)
     assert client.post(confirm).status_code == 404
     client.force_login(world.psychologist)
+    overview = reverse("reviews:overview", args=[formulated.pk])
+    waiting = "New recommendations proposed at reviews, waiting for the psychologist"
+    body = client.get(overview).content.decode()
+    assert waiting in body and "Boxing club" in body
     page = client.get(reverse("reviews:review", args=[review.pk])).content.decode()
     assert confirm in page and "Confirm into the formulation" in page
     response = client.post(confirm, follow=True)
@@ -277,3 +281,4 @@ def test_the_psychologist_confirms_a_proposal_from_the_review_page(client, world
     assert formulated.recommendations.filter(intervention="Boxing club").exists()
     page = client.get(reverse("reviews:review", args=[review.pk])).content.decode()
     assert confirm not in page and "(recommendation 3)" in page
+    assert waiting not in client.get(overview).content.decode()
