@@ -174,6 +174,11 @@ class Access:
     def can_record_consent(self, case: Case) -> bool:
         return self.can_edit_referral(case)
 
+    def can_manage_rule_sets(self) -> bool:
+        """Eligibility rule sets are reference data the steering group sets: administrators
+        allowed to change them in the admin make their new versions."""
+        return self.user.is_active and self.user.has_perm("referrals.change_ruleset")
+
     def can_decide_referral(self, case: Case) -> bool:
         """Senior practitioners of the owning team or of the central team referred to."""
         return Role.SENIOR_PRACTITIONER in self.case_roles(case)

@@ -61,6 +61,7 @@ from reviews.models import (
     Transition,
     TRMStageRecord,
 )
+from reviews.selectors import risk_averages
 
 
 @dataclass
@@ -356,7 +357,9 @@ def profile_figures(period: Period) -> dict[str, tuple[str, Q]]:
         figures[f"ethnicity:{value}"] = (label, Q(child__ethnicity=value))
     for name, label in COMPLEXITY_CPN:
         figures[f"cx:{name}"] = (label, Q(**{f"referral__{name}": CurrentPreviousNever.CURRENT}))
-        figures[f"cxdk:{name}"] = (label, Q(**{f"referral__{name}": ""}))
+        # "Don't know" and not answered both count as missing, never as "never".
+        dk = ["", CurrentPreviousNever.DONT_KNOW]
+        figures[f"cxdk:{name}"] = (label, Q(**{f"referral__{name}__in": dk}))
     for name, label in COMPLEXITY_YND + ACE_MALTREATMENT + ACE_HOUSEHOLD:
         figures[f"cx:{name}"] = (label, Q(**{f"referral__{name}": YesNoDontKnow.YES}))
         figures[f"cxdk:{name}"] = (label, Q(**{f"referral__{name}": YesNoDontKnow.DONT_KNOW}))
@@ -814,26 +817,16 @@ def _risk_rows(team_ids, period: Period) -> list[Row]:
         closed_on__lte=period.end,
     )
     points = (RiskRating.Point.START, RiskRating.Point.CLOSURE)
-    by_point = {
-        r["point"]: r
-        for r in RiskRating.objects.filter(case__in=closed, point__in=points)
-        .values("point")
-        .annotate(
-            n=Count("pk"),
-            reoffending=Avg("reoffending"),
-            harm=Avg("serious_harm"),
-            vulnerability=Avg("vulnerability"),
-        )
-        .order_by()
-    }
+    # The start is the referral's ratings unless corrected (reviews.selectors.start_risk).
+    by_point = risk_averages(closed)
     none = {"n": 0, "reoffending": None, "harm": None, "vulnerability": None}
     out = []
     for point in points:
         agg = by_point.get(point, none)
         for key, label in (
-            ("reoffending", _("reoffending")),
-            ("harm", _("serious harm")),
-            ("vulnerability", _("vulnerability")),
+            ("reoffending", _("reoffending (1 low – 3 high)")),
+            ("harm", _("serious harm (1 low – 4 very high)")),
+            ("vulnerability", _("vulnerability (1 low – 4 very high)")),
         ):
             value = agg[key]
             out.append(

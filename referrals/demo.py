@@ -81,9 +81,10 @@ def complete_referral(
         "voluntary_months_agreed": 0,
         "previous_interventions": seed % 4,
         "repeat_offender": seed % 3 != 0,
-        "risk_reoffending": ["medium", "high", "low"][seed % 3],
-        "risk_harm_self": ["low", "medium", "high"][seed % 3],
-        "risk_harm_others": ["medium", "medium", "high"][seed % 3],
+        # AssetPlus ratings: reoffending 1-3, vulnerability and serious harm 1-4.
+        "risk_reoffending": [2, 3, 1][seed % 3],
+        "risk_harm_self": [1, 2, 4][seed % 3],
+        "risk_harm_others": [2, 2, 3][seed % 3],
         **_answers(seed),
     }
     offences = [
@@ -241,6 +242,17 @@ def _walk(case, path, *, seed: int, today, senior) -> None:
     decide(senior, referral, Decision.ACCEPTED)
     case.refresh_from_db()
     if path == "awaiting_consent":
+        return
+    if path == "consent_refused":
+        # The leaflet was explained by the senior practitioner; the child declined ECM.
+        services.consent_refuse(
+            actor=cm,
+            case=case,
+            kind=Consent.Kind.ECM_CHILD,
+            date=today,
+            reason="Does not want to meet another professional just now.",
+            explained_by=senior if senior in services.consent_explainers(case) else None,
+        )
         return
     give_consent(cm, case, today)
     case.refresh_from_db()

@@ -25,6 +25,13 @@ GRID_FIELDS = [f for f, _l in COMPLEXITY_CPN + COMPLEXITY_YND + ACE_MALTREATMENT
 
 YES_NO = [("", _("Not answered")), ("true", _("Yes")), ("false", _("No"))]
 
+# The referral asks the AssetPlus ratings once; they are the case's ratings at the start.
+RISK_HELP = {
+    "risk_reoffending": _("AssetPlus rating, informed by the YOGRS score."),
+    "risk_harm_self": _("AssetPlus vulnerability: risks to the child's own safety and wellbeing."),
+    "risk_harm_others": _("AssetPlus risk of serious harm to others."),
+}
+
 
 class ReferralForm(forms.ModelForm):
     """Every field of the Appendix 1 referral form. Nothing is required to save a draft;
@@ -73,6 +80,10 @@ class ReferralForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["voluntary_months_agreed"].required = False
+        for name, help_text in RISK_HELP.items():
+            field = self.fields[name]
+            field.choices = [("", _("Not answered")), *field.choices[1:]]
+            field.help_text = help_text
         for name in GRID_FIELDS:
             field = self.fields[name]
             field.required = False
@@ -197,7 +208,9 @@ class EligibilityForm(forms.Form):
     # Chosen with RuleSetForm above the form; carried along here.
     rule_set = forms.ModelChoiceField(
         label=_("Rule set"),
-        queryset=RuleSet.objects.filter(is_active=True),
+        # Any version: one retired while the page was open is refused by the service with
+        # a message that says so (a hidden field's "not a valid choice" would say nothing).
+        queryset=RuleSet.objects.all(),
         widget=forms.HiddenInput,
     )
     decision = forms.ChoiceField(
@@ -243,7 +256,28 @@ class EligibilityForm(forms.Form):
         return {c.pk: self.cleaned_data[f"criterion_{c.pk}"] for c in self.criteria}
 
 
-class ConsentForm(forms.Form):
+class ExplainedByField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
+def _explained_by_field():
+    return ExplainedByField(
+        label=_("Explained by"),
+        queryset=None,
+        empty_label=None,
+        required=False,  # the recorder when not sent
+        help_text=_("Who explained the leaflet to the child (you, unless a colleague did)."),
+    )
+
+
+class _ExplainedByMixin:
+    def _set_explainers(self, explainers, recorder):
+        self.fields["explained_by"].queryset = explainers
+        self.fields["explained_by"].initial = recorder.pk if recorder else None
+
+
+class ConsentForm(_ExplainedByMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Consent"), choices=Consent.Kind.choices)
     given = forms.TypedChoiceField(
         label=_("Answer"),
@@ -251,11 +285,13 @@ class ConsentForm(forms.Form):
         coerce=lambda v: v == "true",
         initial="true",
         help_text=_(
-            "Only consent to evaluation use can be recorded as refused; refusing it "
-            "never affects the child's ECM."
+            "Only consent to evaluation use is recorded as refused here; refusing it "
+            "never affects the child's ECM. If the child or parent/carer declines ECM, use "
+            "“Consent refused”."
         ),
     )
     date = forms.DateField(label=_("Date signed"), widget=DateInput())
+    explained_by = _explained_by_field()
     signatory_name = forms.CharField(
         label=_("Name of parent/carer (general YOT consent)"), max_length=150, required=False
     )
@@ -264,9 +300,42 @@ class ConsentForm(forms.Form):
     )
     notes = forms.CharField(label=_("Notes"), max_length=255, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, explainers, recorder=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["date"].initial = timezone.localdate()
+        self._set_explainers(explainers, recorder)
+
+
+class ConsentRefuseForm(_ExplainedByMixin, forms.Form):
+    """The child, or the parent/carer, declines ECM: the case ends as "consent refused"."""
+
+    kind = forms.ChoiceField(
+        label=_("Who declined"),
+        choices=[
+            (Consent.Kind.ECM_CHILD, _("The child")),
+            (Consent.Kind.PARENT_GENERAL, _("The parent/carer")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    date = forms.DateField(label=_("Date of the refusal"), widget=DateInput())
+    explained_by = _explained_by_field()
+    signatory_name = forms.CharField(
+        label=_("Name of the parent/carer who declined"), max_length=150, required=False
+    )
+    signatory_relationship = forms.CharField(
+        label=_("Their relationship to the child"), max_length=80, required=False
+    )
+    reason = forms.CharField(
+        label=_("What was said (reasons, if given)"),
+        max_length=255,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, explainers, recorder=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date"].initial = timezone.localdate()
+        self._set_explainers(explainers, recorder)
 
 
 class WithdrawForm(forms.Form):

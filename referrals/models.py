@@ -28,15 +28,41 @@ class CurrentPreviousNever(models.TextChoices):
     CURRENT = "current", _("Current")
     PREVIOUS = "previous", _("Previous")
     NEVER = "never", _("Never")
+    # The evaluations report "data missing" for looked-after status: not knowing is data.
+    DONT_KNOW = "dont_know", _("Don't know")
 
 
-class RiskLevel(models.TextChoices):
-    LOW = "low", _("Low")
-    MEDIUM = "medium", _("Medium")
-    HIGH = "high", _("High")
+# --- Risk scales (AssetPlus) ----------------------------------------------------------------
+# The one definition of the risk scales, used by the referral (the start ratings), the
+# reviews app (corrections and closure) and monitoring. Evaluation of the Welsh trial (000
+# §3.40-3.41): reoffending on three points informed by the YOGRS score; serious harm and
+# vulnerability on four.
 
 
-RISK_POINTS = {RiskLevel.LOW: 1, RiskLevel.MEDIUM: 2, RiskLevel.HIGH: 3}
+class ReoffendingRisk(models.IntegerChoices):
+    LOW = 1, _("Low (YOGRS 0-43%)")
+    MEDIUM = 2, _("Medium (YOGRS 44-76%)")
+    HIGH = 3, _("High (YOGRS 77-100%)")
+
+
+class HarmRisk(models.IntegerChoices):
+    """Risk of serious harm (to others) and vulnerability (to the child's own safety and
+    wellbeing) share the four AssetPlus levels."""
+
+    LOW = 1, _("Low")
+    MEDIUM = 2, _("Medium")
+    HIGH = 3, _("High")
+    VERY_HIGH = 4, _("Very high")
+
+
+def risk_label(scale: type[models.IntegerChoices], value: int | None) -> str:
+    """The words for a rating ("" when there is none), e.g. for a template or an export."""
+    if value is None:
+        return ""
+    try:
+        return str(scale(value).label)
+    except ValueError:
+        return str(value)
 
 
 class Disposal(models.TextChoices):
@@ -166,14 +192,15 @@ class _ReferralBase(models.Model):
         _("number of previous YOT interventions"), null=True, blank=True
     )
     repeat_offender = models.BooleanField(_("repeat offender"), null=True, blank=True)
-    risk_reoffending = models.CharField(
-        _("risk of reoffending"), max_length=10, choices=RiskLevel.choices, blank=True
+    # The AssetPlus ratings at referral: they are the case's ratings at the start.
+    risk_reoffending = models.PositiveSmallIntegerField(
+        _("risk of reoffending"), choices=ReoffendingRisk.choices, null=True, blank=True
     )
-    risk_harm_self = models.CharField(
-        _("risk of harm to self"), max_length=10, choices=RiskLevel.choices, blank=True
+    risk_harm_self = models.PositiveSmallIntegerField(
+        _("vulnerability (risk of harm to self)"), choices=HarmRisk.choices, null=True, blank=True
     )
-    risk_harm_others = models.CharField(
-        _("risk of harm to others"), max_length=10, choices=RiskLevel.choices, blank=True
+    risk_harm_others = models.PositiveSmallIntegerField(
+        _("risk of serious harm to others"), choices=HarmRisk.choices, null=True, blank=True
     )
     # AssetPlus assessment, stored outside any public path.
     assetplus_file = models.FileField(
@@ -319,6 +346,20 @@ class RuleSet(models.Model):
     def __str__(self) -> str:
         return f"{self.name} (v{self.version})"
 
+    @property
+    def in_use(self) -> bool:
+        """Used by a recorded check: its criteria then carry the meaning of past decisions
+        and are never changed in place (a change makes a new version)."""
+        return self.checks.exists()
+
+    def successor(self) -> RuleSet | None:
+        """The newest version of the same criteria available for new checks, if any."""
+        return (
+            RuleSet.objects.filter(code=self.code, version__gt=self.version, is_active=True)
+            .order_by("-version")
+            .first()
+        )
+
 
 class Criterion(models.Model):
     """One criterion of a rule set. `kind` names the evaluator (referrals.rules) that
@@ -330,6 +371,8 @@ class Criterion(models.Model):
         EXCLUDED = "excluded", _("Excluded disposals")
         INVOLVEMENT = "involvement", _("Months of YOT involvement")
         OFFENCES = "offences", _("Offences in a window before referral")
+        PREVIOUSLY_OFFENDED = "previously_offended", _("Has offended before")
+        ACES = "aces", _("Evidence of adverse childhood experiences")
         MANUAL = "manual", _("Judged by the senior practitioner")
 
     rule_set = models.ForeignKey(RuleSet, on_delete=models.CASCADE, related_name="criteria")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from ecm.dates import add_months, whole_months_between
 
 from .models import (
+    ACE_FIELDS,
     COMPLEXITY_CPN,
     COMPLEXITY_YND,
     DISPOSAL_GROUPS,
@@ -48,7 +49,7 @@ def complexity_indicators(referral: Referral) -> tuple[int, int]:
     for field, _label in COMPLEXITY_CPN:
         value = getattr(referral, field)
         present += value in (CurrentPreviousNever.CURRENT, CurrentPreviousNever.PREVIOUS)
-        unknown += value == ""  # not answered yet
+        unknown += value in (CurrentPreviousNever.DONT_KNOW, "")
     for field, _label in COMPLEXITY_YND:
         value = getattr(referral, field)
         present += value == YesNoDontKnow.YES
@@ -83,12 +84,25 @@ def _disposal_label(referral: Referral) -> str:
 
 
 def _disposal(referral: Referral, params: dict) -> Suggestion:
+    """`groups`: eligible disposals. `exceptional_groups`: disposals eligible only in
+    exceptional circumstances (suggested as not met: the senior practitioner who accepts
+    such a case ticks "exceptional circumstances" and records why)."""
     if not referral.disposal:
         return Suggestion(UNKNOWN, _("The current order or disposal is not recorded."))
     allowed = set().union(*(DISPOSAL_GROUPS[g] for g in params.get("groups", [])))
+    exceptional = set().union(*(DISPOSAL_GROUPS[g] for g in params.get("exceptional_groups", [])))
     label = _disposal_label(referral)
     if referral.disposal in allowed:
         return Suggestion(MET, _("%(d)s is an eligible disposal.") % {"d": label})
+    if referral.disposal in exceptional:
+        return Suggestion(
+            NOT_MET,
+            _(
+                "%(d)s is eligible only in exceptional circumstances: to accept, tick "
+                "“exceptional circumstances” and give the reason."
+            )
+            % {"d": label},
+        )
     if referral.disposal == Disposal.OTHER:
         return Suggestion(UNKNOWN, _("“Other” disposal: the senior practitioner decides."))
     return Suggestion(NOT_MET, _("%(d)s is not an eligible disposal.") % {"d": label})
@@ -186,6 +200,49 @@ def _offences(referral: Referral, params: dict) -> Suggestion:
     )
 
 
+def _previously_offended(referral: Referral, params: dict) -> Suggestion:
+    """The child has offended before the referral (2020 criteria as used in England)."""
+    n = referral.case.offences.filter(date__lte=reference_date(referral)).count()
+    if n:
+        return Suggestion(MET, _("%(n)s offences recorded before referral.") % {"n": n})
+    if referral.repeat_offender:
+        return Suggestion(MET, _("The referral says the child is a repeat offender."))
+    return Suggestion(UNKNOWN, _("No offences are recorded on the referral."))
+
+
+def ace_indicators(referral: Referral, extra_fields=()) -> tuple[int, int]:
+    """(ACEs present, ACEs not known) from the ACE grid and any `extra_fields` of the
+    yes / no / don't know grids (e.g. emotional abuse, which the referral form asks with
+    the complexity items)."""
+    present = unknown = 0
+    for field in [*ACE_FIELDS, *extra_fields]:
+        value = getattr(referral, field)
+        present += value == YesNoDontKnow.YES
+        unknown += value in (YesNoDontKnow.DONT_KNOW, "")
+    return present, unknown
+
+
+def _aces(referral: Referral, params: dict) -> Suggestion:
+    need = int(params.get("min_aces", 1))
+    present, unknown = ace_indicators(referral, params.get("extra_fields", []))
+    if present >= need:
+        return Suggestion(
+            MET,
+            _("%(n)s adverse childhood experiences recorded (at least %(need)s needed).")
+            % {"n": present, "need": need},
+        )
+    if present + unknown >= need:
+        return Suggestion(
+            UNKNOWN,
+            _("%(n)s ACEs recorded and %(u)s not known; %(need)s needed.")
+            % {"n": present, "u": unknown, "need": need},
+        )
+    return Suggestion(
+        NOT_MET,
+        _("Only %(n)s ACEs recorded; %(need)s needed.") % {"n": present, "need": need},
+    )
+
+
 def _manual(referral: Referral, params: dict) -> Suggestion:
     return Suggestion(UNKNOWN, _("Judged by the senior practitioner."))
 
@@ -196,6 +253,8 @@ EVALUATORS = {
     Criterion.Kind.EXCLUDED: _excluded,
     Criterion.Kind.INVOLVEMENT: _involvement,
     Criterion.Kind.OFFENCES: _offences,
+    Criterion.Kind.PREVIOUSLY_OFFENDED: _previously_offended,
+    Criterion.Kind.ACES: _aces,
     Criterion.Kind.MANUAL: _manual,
 }
 

@@ -18,7 +18,6 @@ from .models import (
     ACE_FIELDS,
     COMPLEXITY_CPN,
     COMPLEXITY_YND,
-    RISK_POINTS,
     Consent,
     CurrentPreviousNever,
     Referral,
@@ -69,11 +68,8 @@ def _count_matching(fields, values) -> When_:
 
 
 def _risk_points(field: str):
-    return When_(
-        *[When(**{field: level}, then=Value(points)) for level, points in RISK_POINTS.items()],
-        default=Value(0),
-        output_field=IntegerField(),
-    )
+    """A rating's points are its value on the AssetPlus scale (none: 0)."""
+    return Coalesce(F(field), Value(0), output_field=IntegerField())
 
 
 def with_priority(qs: QuerySet[Referral]) -> QuerySet[Referral]:

@@ -15,8 +15,10 @@ from django.utils.translation import gettext as _
 from ecm import services as core
 from ecm.access import access_for
 from ecm.audit import audit_case_record as _audit
+from ecm.audit import audit_record
 from ecm.editing import check_version, model_update
 from ecm.models import AuditEvent, Case, CaseStatus, User
+from ecm.selectors import case_team_members
 
 from . import rules, uploads
 from .models import (
@@ -27,6 +29,7 @@ from .models import (
     LEAFLET_VERSION,
     CheckResult,
     Consent,
+    Criterion,
     CriterionResult,
     Decision,
     Disposal,
@@ -252,13 +255,105 @@ def referral_record_viability(*, actor: User, referral: Referral, note: str) -> 
 
 def rule_set_for(case: Case) -> RuleSet | None:
     """The rule set the deciding team uses: the central team's, else the owning team's,
-    else the newest active one."""
+    else the newest active one. A team's set that has been retired gives way to its newest
+    version still available for new checks."""
     for team_id in (case.referred_to_id, case.team_id):
         if team_id:
-            settings_row = TeamReferralSettings.objects.filter(team_id=team_id).first()
+            settings_row = (
+                TeamReferralSettings.objects.filter(team_id=team_id)
+                .select_related("rule_set")
+                .first()
+            )
             if settings_row and settings_row.rule_set_id:
-                return settings_row.rule_set
+                rule_set = settings_row.rule_set
+                if rule_set.is_active:
+                    return rule_set
+                successor = rule_set.successor()
+                if successor is not None:
+                    return successor
     return RuleSet.objects.filter(is_active=True).order_by("-effective_from", "-pk").first()
+
+
+def retired_message(rule_set: RuleSet) -> str:
+    """Why a retired rule set takes no new checks, and what to use instead."""
+    message = _(
+        "“%(rs)s” is retired: it is kept so the decisions made with it keep their meaning, "
+        "and takes no new checks."
+    ) % {"rs": rule_set}
+    successor = rule_set.successor()
+    if successor is not None:
+        message += " " + _("Check against “%(new)s” instead.") % {"new": successor}
+    return message
+
+
+def _copy_fields(rule_set: RuleSet) -> dict:
+    return {
+        "name": rule_set.name,
+        "source": rule_set.source,
+        "description": rule_set.description,
+        "effective_from": rule_set.effective_from,
+    }
+
+
+@transaction.atomic
+def rule_set_new_version(
+    *, actor: User, rule_set: RuleSet, retire_old: bool = True, effective_from=None
+) -> RuleSet:
+    """A rule set is changed by making a new version of it: a copy with the next version
+    number and the same criteria, which is then edited. The old version stays as it was,
+    for the checks recorded with it, and is retired (no new checks) unless `retire_old` is
+    false. Teams that used the old version move to the new one."""
+    if not access_for(actor).can_manage_rule_sets():
+        raise PermissionDenied
+    old = RuleSet.objects.select_for_update().get(pk=rule_set.pk)
+    # Lock the newest version too, so two copies made at once cannot take the same number.
+    latest = RuleSet.objects.select_for_update().filter(code=old.code).order_by("-version").first()
+    new = RuleSet.objects.create(
+        code=old.code,
+        version=latest.version + 1,
+        is_active=True,
+        **{**_copy_fields(old), "effective_from": effective_from or timezone.localdate()},
+    )
+    Criterion.objects.bulk_create(
+        Criterion(
+            rule_set=new,
+            order=c.order,
+            code=c.code,
+            text=c.text,
+            kind=c.kind,
+            params=c.params,
+        )
+        for c in old.criteria.all()
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=new,
+        changed_fields=["version", "criteria"],
+        detail=f"new version of rule set #{old.pk}",
+    )
+    if retire_old and old.is_active:
+        old.is_active = False
+        old.save(update_fields=["is_active"])
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.UPDATE,
+            obj=old,
+            changed_fields=["is_active"],
+            detail=f"superseded by rule set #{new.pk}",
+        )
+    for settings_row in TeamReferralSettings.objects.filter(rule_set=old):
+        settings_row.rule_set = new
+        settings_row.save(update_fields=["rule_set"])
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.UPDATE,
+            obj=settings_row,
+            team_id=settings_row.team_id,
+            changed_fields=["rule_set"],
+            detail="rule set superseded",
+        )
+    return new
 
 
 @dataclass
@@ -301,6 +396,9 @@ def eligibility_decide(*, actor: User, referral: Referral, data: DecisionInput) 
         raise AlreadyDecidedError(
             _("This referral is not awaiting a decision."), code="not_submitted"
         )
+    # Read again: the set may have been retired since the page was opened.
+    if not RuleSet.objects.filter(pk=data.rule_set.pk, is_active=True).exists():
+        raise ValidationError(retired_message(data.rule_set), code="retired")
     criteria = list(data.rule_set.criteria.all())
     errors: list[str] = []
     missing = [c.text for c in criteria if data.results.get(c.pk) not in CriterionResult.values]
@@ -505,6 +603,28 @@ def _advance_if_consented(actor: User, case: Case) -> Case:
     return case
 
 
+def consent_explainers(case: Case):
+    """Who may have explained the leaflet: the people of the case's teams."""
+    return case_team_members(case)
+
+
+def _explainer(case: Case, actor: User, explained_by: User | None) -> User:
+    if explained_by is None or explained_by.pk == actor.pk:
+        return actor
+    if not consent_explainers(case).filter(pk=explained_by.pk).exists():
+        raise ValidationError(
+            _("Choose who explained the leaflet from the people of the case's team."),
+            code="explained_by",
+        )
+    return explained_by
+
+
+def _consent_audit_detail(kind: str, actor: User, explained_by: User) -> str:
+    """The audit row's actor is the recorder; the detail names who explained it (by id,
+    as the audit log names people), so both are on the record."""
+    return f"{kind}; explained by user #{explained_by.pk}; recorded by user #{actor.pk}"
+
+
 @transaction.atomic
 def consent_record(
     *,
@@ -518,6 +638,9 @@ def consent_record(
     signatory_relationship: str = "",
     notes: str = "",
 ) -> Consent:
+    """Consent given (or evaluation consent refused). `explained_by` is the practitioner
+    who explained the leaflet, one of the case's team (the recorder by default). A refusal
+    of ECM itself is `consent_refuse`: it ends the case."""
     case = Case.objects.select_for_update().select_related("child").get(pk=case.pk)
     if not access_for(actor).can_record_consent(case):
         raise PermissionDenied
@@ -528,29 +651,98 @@ def consent_record(
     if kind != Consent.Kind.EVALUATION and not given:
         raise ValidationError(
             _(
-                "Record a refusal of ECM consent by closing or keeping the case "
-                "awaiting consent; only evaluation consent is recorded as "
-                "refused."
-            )
+                "A refusal of ECM consent ends the case: record it with “Consent refused” "
+                "below. Only evaluation consent is recorded as refused here."
+            ),
+            code="refusal",
         )
     if kind == Consent.Kind.PARENT_GENERAL and not signatory_name.strip():
         raise ValidationError(_("Give the name of the parent or carer who signed."))
     if not case.is_open:
         raise ValidationError(_("The case is closed."))
+    explainer = _explainer(case, actor, explained_by)
     consent = Consent.objects.create(
         case=case,
         kind=kind,
         given=given,
         date=date,
-        explained_by=explained_by or actor,
+        explained_by=explainer,
         signatory_name=signatory_name.strip(),
         signatory_relationship=signatory_relationship,
         notes=notes,
         recorded_by=actor,
         leaflet_version=LEAFLET_VERSION if kind == Consent.Kind.ECM_CHILD else "",
     )
-    _audit(actor, AuditEvent.Action.CREATE, consent, case, ["kind", "given", "date"], detail=kind)
+    _audit(
+        actor,
+        AuditEvent.Action.CREATE,
+        consent,
+        case,
+        ["kind", "given", "date", "explained_by", "recorded_by"],
+        detail=_consent_audit_detail(kind, actor, explainer),
+    )
     _advance_if_consented(actor, case)
+    return consent
+
+
+# Who can decline ECM: the child (the leaflet consent), or the parent/carer (the general
+# YOT consent that a child under 16 needs).
+REFUSABLE = (Consent.Kind.ECM_CHILD, Consent.Kind.PARENT_GENERAL)
+
+
+@transaction.atomic
+def consent_refuse(
+    *,
+    actor: User,
+    case: Case,
+    kind: str,
+    date: dt.date,
+    reason: str = "",
+    explained_by: User | None = None,
+    signatory_name: str = "",
+    signatory_relationship: str = "",
+) -> Consent:
+    """The child (or the parent/carer) declines ECM after it was explained: the refusal is
+    recorded as the consent outcome and the case ends as "consent refused"."""
+    case = Case.objects.select_for_update().select_related("child").get(pk=case.pk)
+    if not access_for(actor).can_record_consent(case):
+        raise PermissionDenied
+    if kind not in REFUSABLE:
+        raise ValidationError(_("Say who declined: the child or the parent/carer."), code="kind")
+    if date > timezone.localdate():
+        raise ValidationError(_("The date of the refusal cannot be in the future."), code="future")
+    if case.status != CaseStatus.AWAITING_CONSENT:
+        raise ValidationError(
+            _(
+                "A refusal is recorded while the case is awaiting consent. Consent already "
+                "given is withdrawn instead (“Record withdrawal”)."
+            ),
+            code="status",
+        )
+    if kind == Consent.Kind.PARENT_GENERAL and not signatory_name.strip():
+        raise ValidationError(_("Give the name of the parent or carer who declined."))
+    explainer = _explainer(case, actor, explained_by)
+    consent = Consent.objects.create(
+        case=case,
+        kind=kind,
+        given=False,
+        date=date,
+        explained_by=explainer,
+        signatory_name=signatory_name.strip(),
+        signatory_relationship=signatory_relationship,
+        notes=reason.strip()[:255],
+        recorded_by=actor,
+        leaflet_version=LEAFLET_VERSION if kind == Consent.Kind.ECM_CHILD else "",
+    )
+    _audit(
+        actor,
+        AuditEvent.Action.CREATE,
+        consent,
+        case,
+        ["kind", "given", "date", "explained_by", "recorded_by"],
+        detail="refused; " + _consent_audit_detail(kind, actor, explainer),
+    )
+    core.case_consent_refuse(actor=actor, case=case, on=date, detail=reason.strip())
     return consent
 
 

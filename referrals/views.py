@@ -25,6 +25,7 @@ from ecm.selectors import case_get_for
 from . import rules, selectors, services, uploads
 from .forms import (
     ConsentForm,
+    ConsentRefuseForm,
     EligibilityForm,
     NoteForm,
     OffenceFormSet,
@@ -35,7 +36,7 @@ from .forms import (
     RuleSetForm,
     WithdrawForm,
 )
-from .models import LEAFLET_VERSION, Consent, Referral, ReferralStatus
+from .models import LEAFLET_VERSION, Consent, Referral, ReferralStatus, RuleSet
 
 PAGE_SIZE = 50
 
@@ -219,6 +220,10 @@ def referral_ready(request, pk: int):
     return redirect(_case_url(case))
 
 
+def _int_or_none(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
 @require_http_methods(["GET", "POST"])
 def eligibility_check(request, pk: int):
     case = case_get_for(request.user, pk)
@@ -228,8 +233,14 @@ def eligibility_check(request, pk: int):
     if referral.status != ReferralStatus.SUBMITTED:
         messages.info(request, _("This referral is not awaiting a decision."))
         return redirect("referrals:edit", pk=case.pk)
-    chosen = RuleSetForm(request.POST if "rule_set" in request.POST else request.GET)
+    sent = request.POST if "rule_set" in request.POST else request.GET
+    chosen = RuleSetForm(sent)
     rule_set = chosen.cleaned_data["rule_set"] if chosen.is_valid() else None
+    if rule_set is None:
+        # A retired set (asked for, or retired while the page was open) is said so.
+        asked = RuleSet.objects.filter(pk=_int_or_none(sent.get("rule_set"))).first()
+        if asked is not None and not asked.is_active:
+            messages.warning(request, services.retired_message(asked))
     rule_set = rule_set or services.rule_set_for(case)
     if rule_set is None:
         messages.error(request, _("No eligibility rule set is configured. Ask an administrator."))
@@ -398,11 +409,97 @@ def _withdraw_ids(consent_id: str) -> str:
     return f"withdraw-{consent_id}-%s" if consent_id.isdigit() else "withdraw-%s"
 
 
+def _consent_post(request, case, form, refuse_form, withdraw_form):
+    """Handle one of the consent page's three forms; a redirect when it was recorded."""
+    if "record" in request.POST and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.consent_record(
+                actor=request.user,
+                case=case,
+                kind=data["kind"],
+                date=data["date"],
+                given=data["given"],
+                explained_by=data["explained_by"],
+                signatory_name=data["signatory_name"],
+                signatory_relationship=data["signatory_relationship"],
+                notes=data["notes"],
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Consent recorded."))
+            return redirect("referrals:consent", pk=case.pk)
+    if "refuse" in request.POST and refuse_form.is_valid():
+        data = refuse_form.cleaned_data
+        try:
+            services.consent_refuse(
+                actor=request.user,
+                case=case,
+                kind=data["kind"],
+                date=data["date"],
+                reason=data["reason"],
+                explained_by=data["explained_by"],
+                signatory_name=data["signatory_name"],
+                signatory_relationship=data["signatory_relationship"],
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                refuse_form.add_error(None, message)
+        else:
+            case.refresh_from_db()
+            messages.success(
+                request,
+                _("Refusal recorded. The case is now “%(s)s”.") % {"s": case.get_status_display()},
+            )
+            return redirect(_case_url(case))
+    if "withdraw" in request.POST and withdraw_form.is_valid():
+        data = withdraw_form.cleaned_data
+        record = Consent.objects.filter(case=case, pk=data["consent_id"]).first()
+        if record is None:
+            raise Http404
+        try:
+            case = services.consent_withdraw(
+                actor=request.user, consent=record, date=data["date"], reason=data["reason"]
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                withdraw_form.add_error(None, message)
+        else:
+            if case.status in ON_ECM_STATUSES and (page := closure_url(case)):
+                # On ECM the case ends through its closure record, reason chosen.
+                messages.warning(
+                    request,
+                    _("Withdrawal recorded. Record the closure of the case now."),
+                )
+                query = urlencode({"reason": "consent_withdrawn", "closed_on": data["date"]})
+                return redirect(f"{page}?{query}")
+            messages.success(
+                request,
+                _("Withdrawal recorded. The case is now “%(s)s”.")
+                % {"s": case.get_status_display()},
+            )
+            return redirect("referrals:consent", pk=case.pk)
+    return None
+
+
 @require_http_methods(["GET", "POST"])
 def consent(request, pk: int):
     case = case_get_for(request.user, pk)
     can_record = access_for(request.user).can_record_consent(case)
-    form = ConsentForm(request.POST if "record" in request.POST else None)
+    explainers = services.consent_explainers(case)
+    form = ConsentForm(
+        request.POST if "record" in request.POST else None,
+        explainers=explainers,
+        recorder=request.user,
+    )
+    refuse_form = ConsentRefuseForm(
+        request.POST if "refuse" in request.POST else None,
+        explainers=explainers,
+        recorder=request.user,
+        auto_id="refuse-%s",
+    )
     withdraw_form = WithdrawForm(
         request.POST if "withdraw" in request.POST else None,
         auto_id=_withdraw_ids(request.POST.get("consent_id", "")),
@@ -410,52 +507,9 @@ def consent(request, pk: int):
     if request.method == "POST":
         if not can_record:
             raise PermissionDenied
-        if "record" in request.POST and form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.consent_record(
-                    actor=request.user,
-                    case=case,
-                    kind=data["kind"],
-                    date=data["date"],
-                    given=data["given"],
-                    signatory_name=data["signatory_name"],
-                    signatory_relationship=data["signatory_relationship"],
-                    notes=data["notes"],
-                )
-            except ValidationError as exc:
-                for message in exc.messages:
-                    form.add_error(None, message)
-            else:
-                messages.success(request, _("Consent recorded."))
-                return redirect("referrals:consent", pk=case.pk)
-        if "withdraw" in request.POST and withdraw_form.is_valid():
-            data = withdraw_form.cleaned_data
-            record = Consent.objects.filter(case=case, pk=data["consent_id"]).first()
-            if record is None:
-                raise Http404
-            try:
-                case = services.consent_withdraw(
-                    actor=request.user, consent=record, date=data["date"], reason=data["reason"]
-                )
-            except ValidationError as exc:
-                for message in exc.messages:
-                    withdraw_form.add_error(None, message)
-            else:
-                if case.status in ON_ECM_STATUSES and (page := closure_url(case)):
-                    # On ECM the case ends through its closure record, reason chosen.
-                    messages.warning(
-                        request,
-                        _("Withdrawal recorded. Record the closure of the case now."),
-                    )
-                    query = urlencode({"reason": "consent_withdrawn", "closed_on": data["date"]})
-                    return redirect(f"{page}?{query}")
-                messages.success(
-                    request,
-                    _("Withdrawal recorded. The case is now “%(s)s”.")
-                    % {"s": case.get_status_display()},
-                )
-                return redirect("referrals:consent", pk=case.pk)
+        done = _consent_post(request, case, form, refuse_form, withdraw_form)
+        if done is not None:
+            return done
     records = list(case.consents.select_related("explained_by", "recorded_by"))
     withdraw_form_shown = False
     for record in records:
@@ -478,10 +532,13 @@ def consent(request, pk: int):
             "records": records,
             "status": services.consent_status(case, records),
             "form": form,
+            "refuse_form": refuse_form,
+            "can_refuse": can_record and case.status == CaseStatus.AWAITING_CONSENT,
             "withdraw_form": None if withdraw_form_shown else withdraw_form,
-            "can_record": can_record,
+            "can_record": can_record and case.is_open,
             "leaflet_version": LEAFLET_VERSION,
         },
+        status=400 if request.method == "POST" else 200,
     )
 
 

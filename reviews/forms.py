@@ -13,6 +13,7 @@ from ecm.forms import DateInput
 from ecm.models import ACTIVE_CLOSURE_REASONS
 from ecm.selectors import case_team_members
 from formulation.models import Agency, ReportSection
+from referrals.models import HarmRisk, ReoffendingRisk
 
 from .models import (
     Action,
@@ -23,7 +24,6 @@ from .models import (
     OutcomeRating,
     ProgressStatus,
     Review,
-    RiskRating,
     Transition,
 )
 
@@ -490,15 +490,28 @@ class MissedDecisionForm(forms.Form):
         self.fields["psychologist"].queryset = psychologists
 
 
-class RiskForm(forms.ModelForm):
-    class Meta:
-        model = RiskRating
-        fields = ["reoffending", "serious_harm", "vulnerability"]
-        widgets = {
-            "reoffending": forms.Select(choices=[(i, i) for i in range(1, 4)]),
-            "serious_harm": forms.Select(choices=[(i, i) for i in range(1, 5)]),
-            "vulnerability": forms.Select(choices=[(i, i) for i in range(1, 5)]),
-        }
+def _risk_choices(scale) -> list:
+    return [("", _("Choose…")), *scale.choices]
+
+
+class RiskForm(forms.Form):
+    """The ratings at the start, on the labelled AssetPlus scales. They come from the
+    referral; this form corrects them."""
+
+    reoffending = forms.TypedChoiceField(
+        label=_("Risk of reoffending"),
+        choices=_risk_choices(ReoffendingRisk),
+        coerce=int,
+        help_text=_("AssetPlus rating, informed by the YOGRS score."),
+    )
+    serious_harm = forms.TypedChoiceField(
+        label=_("Risk of serious harm to others"), choices=_risk_choices(HarmRisk), coerce=int
+    )
+    vulnerability = forms.TypedChoiceField(
+        label=_("Vulnerability (risk of harm to self)"),
+        choices=_risk_choices(HarmRisk),
+        coerce=int,
+    )
 
 
 class ClosureForm(forms.ModelForm):
@@ -515,20 +528,17 @@ class ClosureForm(forms.ModelForm):
         choices=ReportSection.choices,
         widget=forms.CheckboxSelectMultiple,
     )
+    # Blank to start with (never pre-filled): the ratings at closure are a new judgement.
     reoffending = forms.TypedChoiceField(
-        label=_("Risk of reoffending at closure (1-3)"),
-        choices=[("", _("Choose…")), *[(i, i) for i in range(1, 4)]],
+        label=_("Risk of reoffending at closure"),
+        choices=_risk_choices(ReoffendingRisk),
         coerce=int,
     )
     serious_harm = forms.TypedChoiceField(
-        label=_("Risk of serious harm at closure (1-4)"),
-        choices=[("", _("Choose…")), *[(i, i) for i in range(1, 5)]],
-        coerce=int,
+        label=_("Risk of serious harm at closure"), choices=_risk_choices(HarmRisk), coerce=int
     )
     vulnerability = forms.TypedChoiceField(
-        label=_("Vulnerability at closure (1-4)"),
-        choices=[("", _("Choose…")), *[(i, i) for i in range(1, 5)]],
-        coerce=int,
+        label=_("Vulnerability at closure"), choices=_risk_choices(HarmRisk), coerce=int
     )
 
     class Meta:

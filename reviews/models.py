@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ecm.models import Case, ClosureReason
 from formulation.models import Agency, Recommendation, TRMStage
+from referrals.models import HarmRisk, ReoffendingRisk, risk_label
 
 
 class Review(models.Model):
@@ -376,6 +377,10 @@ class MissedAppointmentDecision(models.Model):
 
 
 class RiskRating(models.Model):
+    """AssetPlus ratings on the scales of `referrals.models` (reoffending 1-3, serious harm
+    and vulnerability 1-4). The ratings at the start are the referral's; a START row is
+    written only when they are corrected (see `selectors.start_risk`)."""
+
     class Point(models.TextChoices):
         START = "start", _("At the start")
         CLOSURE = "closure", _("At closure")
@@ -383,13 +388,19 @@ class RiskRating(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="risk_ratings")
     point = models.CharField(_("when"), max_length=10, choices=Point.choices)
     reoffending = models.PositiveSmallIntegerField(
-        _("risk of reoffending (1-3)"), validators=[MinValueValidator(1), MaxValueValidator(3)]
+        _("risk of reoffending"),
+        choices=ReoffendingRisk.choices,
+        validators=[MinValueValidator(1), MaxValueValidator(3)],
     )
     serious_harm = models.PositiveSmallIntegerField(
-        _("risk of serious harm (1-4)"), validators=[MinValueValidator(1), MaxValueValidator(4)]
+        _("risk of serious harm"),
+        choices=HarmRisk.choices,
+        validators=[MinValueValidator(1), MaxValueValidator(4)],
     )
     vulnerability = models.PositiveSmallIntegerField(
-        _("vulnerability (1-4)"), validators=[MinValueValidator(1), MaxValueValidator(4)]
+        _("vulnerability"),
+        choices=HarmRisk.choices,
+        validators=[MinValueValidator(1), MaxValueValidator(4)],
     )
     recorded_on = models.DateField(_("date"))
     recorded_by = models.ForeignKey(
@@ -410,6 +421,14 @@ class RiskRating(models.Model):
     def __str__(self) -> str:
         ratings = f"{self.reoffending}/{self.serious_harm}/{self.vulnerability}"
         return f"{self.get_point_display()}: {ratings}"
+
+    def labels(self) -> dict[str, str]:
+        """Each rating in words (for pages and exports)."""
+        return {
+            "reoffending": risk_label(ReoffendingRisk, self.reoffending),
+            "serious_harm": risk_label(HarmRisk, self.serious_harm),
+            "vulnerability": risk_label(HarmRisk, self.vulnerability),
+        }
 
 
 class OutcomeDomain(models.TextChoices):

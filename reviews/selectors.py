@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q, Subquery, Value
+from django.db.models import Avg, Count, F, OuterRef, Q, Subquery, Value
+from django.db.models import IntegerField as Int
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
@@ -13,7 +14,7 @@ from django.utils import timezone
 from ecm.models import Case, User
 from ecm.selectors import case_list_for
 from formulation.models import Meeting, Report, TimelineEvent
-from referrals.models import Offence
+from referrals.models import Offence, Referral
 
 from .models import (
     Action,
@@ -21,8 +22,17 @@ from .models import (
     ProgressStatus,
     Review,
     ReviewRecommendation,
+    RiskRating,
     TRMStageRecord,
 )
+
+# The referral's ratings, by the RiskRating field they start: harm to self is vulnerability,
+# harm to others is serious harm.
+REFERRAL_RISK_FIELDS = {
+    "reoffending": "risk_reoffending",
+    "serious_harm": "risk_harm_others",
+    "vulnerability": "risk_harm_self",
+}
 
 
 def review_get_for(user: User, pk: int) -> Review:
@@ -304,3 +314,55 @@ def trajectory_svg(user: User, case: Case) -> str:
         title=_("TRM trajectory %(ref)s") % {"ref": case.reference},
         today=timezone.localdate(),
     )
+
+
+# --- Risk ratings ---
+
+
+def start_risk(case: Case, ratings: list[RiskRating] | None = None) -> RiskRating | None:
+    """The case's ratings at the start: the referral's, entered once and carried forward,
+    unless they were corrected (a START row). An unsaved RiskRating when they come from the
+    referral (`from_referral` is then true); None when the referral has no ratings."""
+    if ratings is None:
+        ratings = list(case.risk_ratings.all())
+    start = next((r for r in ratings if r.point == RiskRating.Point.START), None)
+    if start is not None:
+        start.from_referral = False
+        return start
+    fields = ("referral_date", *REFERRAL_RISK_FIELDS.values())
+    referral = Referral.objects.filter(case=case).only(*fields).first()
+    values = {k: getattr(referral, f, None) for k, f in REFERRAL_RISK_FIELDS.items()}
+    if referral is None or None in values.values():
+        return None
+    start = RiskRating(
+        case=case, point=RiskRating.Point.START, recorded_on=referral.referral_date, **values
+    )
+    start.from_referral = True
+    return start
+
+
+def risk_averages(cases) -> dict[str, dict]:
+    """{point: {n, reoffending, harm, vulnerability}} over `cases` (a queryset), the start
+    taken as `start_risk` takes it (a correction, else the referral). Two queries."""
+    start_row = RiskRating.objects.filter(case=OuterRef("pk"), point=RiskRating.Point.START)
+    annotated = cases.annotate(
+        **{
+            f"s_{key}": Coalesce(
+                Subquery(start_row.values(key)[:1]), F(f"referral__{field}"), output_field=Int()
+            )
+            for key, field in REFERRAL_RISK_FIELDS.items()
+        }
+    ).filter(**{f"s_{key}__isnull": False for key in REFERRAL_RISK_FIELDS})
+    start = annotated.aggregate(
+        n=Count("pk"),
+        reoffending=Avg("s_reoffending"),
+        harm=Avg("s_serious_harm"),
+        vulnerability=Avg("s_vulnerability"),
+    )
+    closure = RiskRating.objects.filter(case__in=cases, point=RiskRating.Point.CLOSURE).aggregate(
+        n=Count("pk"),
+        reoffending=Avg("reoffending"),
+        harm=Avg("serious_harm"),
+        vulnerability=Avg("vulnerability"),
+    )
+    return {RiskRating.Point.START: start, RiskRating.Point.CLOSURE: closure}

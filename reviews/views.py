@@ -53,12 +53,22 @@ def _psychologists(case):
 # --- Overview ---
 
 
+def _risk_initial(rating) -> dict:
+    """The correction form starts from the ratings it corrects (the referral's, or the last
+    correction)."""
+    if rating is None:
+        return {}
+    return {k: getattr(rating, k) for k in ("reoffending", "serious_harm", "vulnerability")}
+
+
 def _overview_context(request, case, **forms):
     user = request.user
     reviews = list(selectors.reviews_for_case(case))
     actions = list(selectors.actions_for_case(case))
     today = timezone.localdate()
-    risk = {r.point: r for r in case.risk_ratings.all()}
+    ratings = list(case.risk_ratings.all())
+    risk = {r.point: r for r in ratings}
+    risk_start = selectors.start_risk(case, ratings)
     next_due = selectors.next_review_due(case)
     closure = getattr(case, "closure", None) if not case.is_open else None
     labels = dict(ReportSection.choices)
@@ -77,7 +87,7 @@ def _overview_context(request, case, **forms):
         "proposals_waiting": list(selectors.proposals_waiting(case)[:20]) if case.is_open else [],
         "history": selectors.stage_history(user, case),
         "trajectory": selectors.trajectory_svg(user, case),
-        "risk_start": risk.get(RiskRating.Point.START),
+        "risk_start": risk_start,
         "risk_closure": risk.get(RiskRating.Point.CLOSURE),
         "next_due": next_due,
         "next_due_label": due_label(next_due) if next_due and case.is_open else None,
@@ -91,7 +101,7 @@ def _overview_context(request, case, **forms):
         "can_rate": access_for(user).can_rate(case),
         "can_close": access_for(user).can_close_case(case),
         "action_form": forms.get("action_form") or ActionForm(case=case),
-        "risk_form": forms.get("risk_form") or RiskForm(),
+        "risk_form": forms.get("risk_form") or RiskForm(initial=_risk_initial(risk_start)),
     }
 
 
@@ -518,7 +528,7 @@ def close(request, pk: int):
         return redirect("case_detail", pk=case.pk)
     if request.method == "GET":
         audit_case_record(request.user, AuditEvent.Action.VIEW, case, case, detail="closure")
-    start = case.risk_ratings.filter(point=RiskRating.Point.START).first()
+    start = selectors.start_risk(case)
     closure_review = (
         case.reviews.filter(kind=Review.Kind.CLOSURE).order_by("-held_on", "-pk").first()
     )

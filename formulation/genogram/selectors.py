@@ -34,6 +34,10 @@ def family_members(case: Case) -> list[FamilyMember]:
     members = list(saved_family_members(case).select_related("mother", "father"))
     if not any(m.is_index for m in members):
         members.insert(0, index_member_from_record(case.child))
+    for member in members:
+        if member.is_index:
+            # The child's date of birth is the record's (a correction there shows here too).
+            member.date_of_birth, member.year_of_birth = case.child.date_of_birth, None
     return members
 
 

@@ -447,4 +447,24 @@ def test_ages_and_the_timeline_age_row_follow_the_corrected_date(world, child):
     assert world.case.child.age == 13
     after = timeline.timeline_svg(world.senior, world.case)
     assert ">age 13<" in after and ">age 14<" not in after
-    assert timeline.earliest_timeline_date(world.case) == dt.date(new_dob.year - 1, 1, 1)
+    assert f">{new_dob.year}<" in after  # the drawing's years start from the new birth year
+
+
+def test_the_genogram_shows_the_corrected_date_of_birth(world, child):
+    """The child's own genogram row, once saved, keeps its name; its date of birth is the
+    record's, so a correction shows in the drawing."""
+    from formulation.genogram import selectors as genogram
+    from formulation.genogram import services as genogram_services
+
+    genogram_services.genogram_start(actor=world.case_manager, case=world.case)
+    new_dob = child.date_of_birth - dt.timedelta(days=400)
+    services.child_correct(
+        actor=world.case_manager,
+        child=child,
+        data=_details(child, date_of_birth=new_dob),
+        reason="Wrong year",
+    )
+    world.case.child.refresh_from_db()
+    index = next(m for m in genogram.family_members(world.case) if m.is_index)
+    assert index.date_of_birth == new_dob
+    assert new_dob.strftime("%d/%m/%Y") in genogram.genogram_svg(world.case)

@@ -44,6 +44,7 @@ def test_seed_demo_twice_on_postgresql(db):
         "not_accepted",
         "not_carried_forward",
         "voluntary",
+        "consent_refused",
     } <= statuses
     ended = Case.objects.get(status="not_carried_forward")
     assert ended.not_carried_forward_reason and ended.closed_on

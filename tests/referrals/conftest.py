@@ -25,9 +25,9 @@ def full_answers() -> dict:
         "voluntary_months_agreed": 0,
         "previous_interventions": 2,
         "repeat_offender": True,
-        "risk_reoffending": "high",
-        "risk_harm_self": "medium",
-        "risk_harm_others": "low",
+        "risk_reoffending": 3,
+        "risk_harm_self": 2,
+        "risk_harm_others": 1,
     }
     for i, (name, _label) in enumerate(COMPLEXITY_CPN):
         data[name] = ["current", "previous", "never", "never"][i]
@@ -47,6 +47,7 @@ def shipped_rule_sets(django_db_blocker):
     """The rule sets the data migration installs. Tests on a live server or with
     transaction=True flush the database between tests, so they ask for them again."""
     reload_migration_data(django_db_blocker, "referrals.migrations.0002_rule_sets")
+    reload_migration_data(django_db_blocker, "referrals.migrations.0006_england_2020_rule_set")
 
 
 @pytest.fixture

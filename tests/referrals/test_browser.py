@@ -35,11 +35,13 @@ def _fill_referral(page):
     page.get_by_label("Length (months)").fill("12")
     page.get_by_label("Number of previous YOT interventions").fill("2")
     page.get_by_label("Repeat offender?").select_option("true")
-    page.get_by_label("Risk of reoffending").select_option("high")
-    page.get_by_label("Risk of harm to self").select_option("medium")
-    page.get_by_label("Risk of harm to others").select_option("medium")
+    # The AssetPlus ratings, chosen by their words.
+    page.get_by_label("Risk of reoffending").select_option(label="High (YOGRS 77-100%)")
+    page.get_by_label("Vulnerability (risk of harm to self)").select_option(label="Medium")
+    page.get_by_label("Risk of serious harm to others").select_option(label="Very high")
+    cpn = ["Current", "Previous", "Don't know", "Never"]
     for i, (_name, label) in enumerate(COMPLEXITY_CPN):
-        page.get_by_label(f"{label}: {['Current', 'Previous', 'Never', 'Never'][i]}").check()
+        page.get_by_label(f"{label}: {cpn[i]}", exact=True).check()
     ynd = ["Yes", "No", "Don't know"]
     for i, (_name, label) in enumerate(COMPLEXITY_YND):
         page.get_by_label(f"{label}: {ynd[i % 3]}", exact=True).check()
@@ -76,6 +78,12 @@ def test_referral_decision_consent_and_refusal(browser, live_server, shipped_rul
     referral = case.referral
     assert referral.status == "submitted"
     assert referral.cx_slcn == "dont_know"  # "Don't know" stored as such
+    assert referral.cx_other_social_care == "dont_know"  # in the current/previous/never rows too
+    assert (referral.risk_reoffending, referral.risk_harm_self, referral.risk_harm_others) == (
+        3,
+        2,
+        4,
+    )
     assert referral.assetplus_name == "AssetPlus.pdf"
 
     # A second referral, for another child, is waiting too.

@@ -432,11 +432,11 @@ def _waiting(world, n, **answers):
 
 
 def test_waiting_list_priority_is_transparent_and_ordered(client, world):
-    low = _waiting(world, 30, risk_reoffending="low")
+    low = _waiting(world, 30, risk_reoffending=1)
     high = _waiting(
         world,
         5,
-        risk_reoffending="high",
+        risk_reoffending=3,
         cx_camhs="current",
         ace_neglect="yes",
         cx_exploitation="yes",

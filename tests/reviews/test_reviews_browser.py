@@ -223,9 +223,9 @@ def test_review_trm_closure_and_reopen_journey(browser, live_server, formulated_
     page.get_by_label("Probation").check()
     page.get_by_label("Clinical opinion: the formulation").check()
     page.get_by_label("Recommendations").check()
-    page.get_by_label("Risk of reoffending at closure (1-3)").select_option("2")
-    page.get_by_label("Risk of serious harm at closure (1-4)").select_option("3")
-    page.get_by_label("Vulnerability at closure (1-4)").select_option("4")
+    page.get_by_label("Risk of reoffending at closure").select_option(label="Medium (YOGRS 44-76%)")
+    page.get_by_label("Risk of serious harm at closure").select_option(label="High")
+    page.get_by_label("Vulnerability at closure").select_option(label="Very high")
     survey = page.locator("section[aria-labelledby='h-outcomes']")
     assert survey.locator("select").count() == 2 * len(OutcomeDomain.choices)
     for index, (_domain, label) in enumerate(OutcomeDomain.choices):

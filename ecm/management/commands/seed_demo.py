@@ -245,6 +245,18 @@ CHILDREN = [
         45,
     ),
     (
+        "NG-1014",
+        "Megan",
+        "Jones",
+        "female",
+        "white_british",
+        15,
+        "northgate-yot",
+        "casemanager",
+        "consent_refused",
+        30,
+    ),
+    (
         "NG-1015",
         "Chloe",
         "Rees",

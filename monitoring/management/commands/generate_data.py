@@ -944,9 +944,9 @@ class Command(BaseCommand):
                 voluntary_months_agreed=rng.choice([0, 0, 0, 3, 6]),
                 previous_interventions=rng.choices(range(7), [10, 25, 25, 18, 10, 7, 5])[0],
                 repeat_offender=rng.random() < 0.6,
-                risk_reoffending=rng.choice(["low", "medium", "medium", "high", "high"]),
-                risk_harm_self=rng.choice(["low", "low", "medium", "medium", "high"]),
-                risk_harm_others=rng.choice(["low", "medium", "medium", "high"]),
+                risk_reoffending=rng.choice([1, 2, 2, 3, 3]),  # AssetPlus 1-3
+                risk_harm_self=rng.choice([1, 2, 2, 3, 4]),  # vulnerability 1-4
+                risk_harm_others=rng.choice([1, 2, 2, 3]),  # serious harm 1-4
                 significant_concern=rng.random() < 0.1,
                 submitted_at=self.at(submitted, 9 + rng.randint(0, 8), rng.randint(0, 59))
                 if submitted

@@ -43,7 +43,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reviews", "0008_review_offences_and_recommendations"),
+        ("reviews", "0009_review_offences_and_recommendations"),
     ]
 
     operations = [migrations.RunPython(forwards, backwards)]

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("formulation", "0003_report"),
         ("referrals", "0003_check_checked_at_index"),
-        ("reviews", "0007_closure_reason_detail_no_review"),
+        ("reviews", "0008_risk_rating_labelled_scales"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

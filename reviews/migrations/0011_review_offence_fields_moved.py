@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reviews", "0009_review_offences_data"),
+        ("reviews", "0010_review_offences_data"),
     ]
 
     operations = [
