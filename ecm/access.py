@@ -277,6 +277,11 @@ class Access:
             return self.can_write_report(case, report)
         return self.can_record_meeting(case)
 
+    def can_confirm_review_recommendation(self, case: Case, report=None) -> bool:
+        """A recommendation agreed at a review joins the formulation only when the
+        psychologist confirms it (the report's author, once the report is started)."""
+        return self.can_write_report(case, report)
+
     # --- reviews, contacts and closure ------------------------------------------------------
     def can_record_review(self, case: Case) -> bool:
         """Reviews are recorded by the practitioners around the child (chair, case manager,

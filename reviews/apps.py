@@ -37,3 +37,4 @@ class ReviewsConfig(AppConfig):
 
         register("review_due", _("Review due"), reminders.review_due)
         register("action_overdue", _("Action overdue"), reminders.action_overdue)
+        register("partner_action", _("A partner's action to follow up"), reminders.partner_action)

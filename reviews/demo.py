@@ -74,9 +74,6 @@ def _after_formulation(case, meeting, ctx, *, rich: bool, closing: bool = False)
                     "additional_information": "School reports better attendance.",
                     "discussion": "Keep the same worker; add the boxing club.",
                     "reoffended": rich,
-                    "reoffence_type": "Criminal damage" if rich else "",
-                    "reoffence_date": held_on - dt.timedelta(days=10) if rich else None,
-                    "reoffence_gravity": 2 if rich else None,
                     "breach": False,
                     "plan_changed": rich,
                     "plan_change_reason": "Placement change: work moves to the foster home."
@@ -86,6 +83,31 @@ def _after_formulation(case, meeting, ctx, *, rich: bool, closing: bool = False)
                 },
                 progress={r.pk: (statuses, "") for r in recommendations},
                 present=[cm, senior, psychologist],
+                offences=[
+                    {
+                        "offence_type": "Criminal damage",
+                        "date": held_on - dt.timedelta(days=10),
+                        "gravity": 2,
+                        "disposal": "Referral order extended",
+                    },
+                    {
+                        "offence_type": "Theft from a shop",
+                        "date": held_on - dt.timedelta(days=4),
+                        "gravity": 3,
+                        "disposal": "",
+                    },
+                ]
+                if rich
+                else [],
+                new_recommendations=[
+                    {
+                        "intervention": "Boxing club twice a week with the same coach.",
+                        "owner_agency": "other",
+                        "owner_name": "Northgate boxing club",
+                    }
+                ]
+                if rich
+                else [],
             )
         else:
             # Earlier reviews are history: written directly (the service rightly refuses a

@@ -51,16 +51,14 @@ class Review(models.Model):
     additional_information = models.TextField(_("additional information"), blank=True)
     discussion = models.TextField(_("discussion and decisions"), blank=True)
     reoffended = models.BooleanField(_("reoffended since the last meeting"), null=True)
-    reoffence_type = models.CharField(_("offence type"), max_length=120, blank=True)
-    reoffence_date = models.DateField(_("date of the offence"), null=True, blank=True)
-    reoffence_gravity = models.PositiveSmallIntegerField(
-        _("gravity (1-8)"),
-        null=True,
+    # Each offence since the last meeting is a row of the case's offence history (so the
+    # timeline and monitoring count it), linked here through ReviewOffence.
+    offences = models.ManyToManyField(
+        "referrals.Offence",
+        verbose_name=_("offences since the last meeting"),
+        through="ReviewOffence",
         blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(8)],
-    )
-    offence = models.ForeignKey(
-        "referrals.Offence", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        related_name="+",
     )
     breach = models.BooleanField(_("breach since the last meeting"), null=True)
     breach_details = models.TextField(_("breach details"), blank=True)
@@ -103,11 +101,6 @@ class Review(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(reoffence_gravity__isnull=True)
-                | Q(reoffence_gravity__gte=1, reoffence_gravity__lte=8),
-                name="review_gravity_1_8",
-            ),
-            models.CheckConstraint(
                 condition=Q(next_review_on__isnull=True)
                 | Q(next_review_on__gt=models.F("held_on")),
                 name="review_next_after_held",
@@ -124,6 +117,80 @@ class Review(models.Model):
         if self.due_on is None or self.kind == self.Kind.AD_HOC:
             return None
         return self.held_on <= self.due_on
+
+
+class ReviewOffence(models.Model):
+    """An offence recorded at a review (type, date, gravity and outcome live on the offence:
+    `referrals.Offence`, the case's offence history). One review, several offences."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="offence_links")
+    offence = models.OneToOneField(
+        "referrals.Offence", on_delete=models.CASCADE, related_name="review_link"
+    )
+
+    class Meta:
+        ordering = ["offence__date", "pk"]
+
+    def __str__(self) -> str:
+        return str(self.offence_id)
+
+
+class ReviewRecommendation(models.Model):
+    """A new recommendation agreed at a review. It is only proposed: the formulation and its
+    recommendations are the psychologist's, so it joins them (as a formulation
+    `Recommendation`, through the report's amendment) when the psychologist confirms it."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="new_recommendations")
+    intervention = models.TextField(_("recommendation"))
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who (person)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    owner_agency = models.CharField(
+        _("who (agency)"), max_length=30, choices=Agency.choices, blank=True
+    )
+    owner_name = models.CharField(_("who (name)"), max_length=150, blank=True)
+    # Set when the psychologist confirms it into the formulation.
+    recommendation = models.OneToOneField(
+        Recommendation,
+        verbose_name=_("formulation recommendation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="proposed_at_review",
+    )
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("recommendation proposed at a review")
+        verbose_name_plural = _("recommendations proposed at reviews")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.intervention[:60]
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    @property
+    def owner_label(self) -> str:
+        person = (
+            (self.owner_user.get_full_name() or self.owner_user.username) if self.owner_user else ""
+        )
+        parts = [p for p in (person, self.owner_name, self.get_owner_agency_display()) if p]
+        return ", ".join(parts)
 
 
 class ProgressStatus(models.TextChoices):

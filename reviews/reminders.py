@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from ecm.models import ON_ECM_STATUSES, Case, case_reference, open_case
 from ecm.reminders import Due, due_title, link, occurrence, rules_by_team
-from formulation.models import Meeting
+from formulation.models import Agency, Meeting
 
 from .models import Action, Review
 
@@ -96,4 +96,54 @@ def action_overdue(today: dt.date):
             case_reference=case_reference(row["case_id"]),
             team_id=row["case__team_id"],
             users=(row["owner_user_id"],),
+        )
+
+
+#: Days before its due date that the case manager hears of a partner's action.
+PARTNER_ACTION_DAYS_BEFORE = 7
+
+
+def partner_action(today: dt.date):
+    """An open action owned outside the team's accounts (a partner agency or a named person
+    without one): nobody in the product owns it, so the case's case manager, who follows
+    it up, is reminded 7 days before, on the day and while it is overdue (repeating as the
+    team's overdue reminders do). Idempotent through the reminder's unique row."""
+    rules = rules_by_team()
+    rows = (
+        Action.objects.filter(
+            open_case("case__"),
+            status=Action.Status.OPEN,
+            owner_user__isnull=True,
+            case__case_manager__isnull=False,
+            due_on__lte=today + dt.timedelta(days=PARTNER_ACTION_DAYS_BEFORE),
+        )
+        .values("pk", "case_id", "case__team_id", "case__case_manager_id", "due_on", "owner_agency")
+        .order_by("pk")
+    )
+    agencies = dict(Agency.choices)
+    for row in rows:
+        r = rules.get(row["case__team_id"], rules[None])
+        if "partner_action" in r.disabled_kinds:
+            continue
+        occ = occurrence(
+            today, row["due_on"], before=PARTNER_ACTION_DAYS_BEFORE, repeat=r.overdue_repeat_days
+        )
+        if occ is None:
+            continue
+        agency = agencies.get(row["owner_agency"])
+        thing = (
+            _("A partner's action to follow up (%(agency)s)") % {"agency": agency}
+            if agency
+            else _("A partner's action to follow up")
+        )
+        yield Due(
+            kind="partner_action",
+            object_type="reviews.action",
+            object_id=row["pk"],
+            occurrence=occ,
+            title=due_title(thing, row["due_on"], occ),
+            link=link("reviews:overview", row["case_id"]) + "#actions",
+            case_reference=case_reference(row["case_id"]),
+            team_id=row["case__team_id"],
+            users=(row["case__case_manager_id"],),
         )

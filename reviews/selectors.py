@@ -13,14 +13,15 @@ from django.utils import timezone
 
 from ecm.models import Case, User
 from ecm.selectors import case_list_for
-from formulation.models import Meeting, TimelineEvent
-from referrals.models import Referral
+from formulation.models import Meeting, Report, TimelineEvent
+from referrals.models import Offence, Referral
 
 from .models import (
     Action,
     Contact,
     ProgressStatus,
     Review,
+    ReviewRecommendation,
     RiskRating,
     TRMStageRecord,
 )
@@ -43,6 +44,39 @@ def review_get_for(user: User, pk: int) -> Review:
         )
     except Review.DoesNotExist:
         raise Http404 from None
+
+
+def review_offences(review: Review):
+    """The offences recorded at a review (rows of the case's offence history). One query."""
+    return Offence.objects.filter(review_link__review=review).order_by("date", "pk")
+
+
+def review_proposals(review: Review):
+    """The new recommendations agreed at a review, with what they became. One query."""
+    return review.new_recommendations.select_related("owner_user", "recommendation").order_by("pk")
+
+
+def proposal_get_for(user: User, pk: int) -> ReviewRecommendation:
+    try:
+        return ReviewRecommendation.objects.filter(
+            review__case__in=case_list_for(user).values("pk")
+        ).get(pk=pk)
+    except ReviewRecommendation.DoesNotExist:
+        raise Http404 from None
+
+
+def case_report(case: Case) -> Report | None:
+    return Report.objects.filter(case=case).first()
+
+
+def proposals_waiting(case: Case):
+    """Recommendations agreed at the case's reviews that the psychologist has not yet
+    confirmed into the formulation. One query."""
+    return (
+        ReviewRecommendation.objects.filter(review__case=case, confirmed_at__isnull=True)
+        .select_related("review", "owner_user")
+        .order_by("review__held_on", "pk")
+    )
 
 
 def action_get_for(user: User, pk: int) -> Action:

@@ -19,7 +19,8 @@ from ecm.editing import check_version, model_update
 from ecm.models import ACTIVE_CLOSURE_REASONS, AuditEvent, Case, CaseStatus, ClosureReason, User
 from formulation.meeting import services as meeting_services
 from formulation.meeting.selectors import formulation_meeting
-from formulation.models import Meeting, ReportSection, TRMStage
+from formulation.models import Meeting, Report, ReportSection, TRMStage
+from formulation.report import services as report_services
 from formulation.trm.selectors import stages_for
 from referrals.models import Offence
 
@@ -35,6 +36,8 @@ from .models import (
     ProgressStatus,
     RecommendationProgress,
     Review,
+    ReviewOffence,
+    ReviewRecommendation,
     RiskRating,
     Transition,
     TRMStageRecord,
@@ -67,7 +70,13 @@ def _locked_case(case: Case) -> Case:
 
 
 def _validate_review(
-    case: Case, data: dict, recommendations, progress: dict, review: Review | None = None
+    case: Case,
+    data: dict,
+    recommendations,
+    progress: dict,
+    review: Review | None = None,
+    offences=(),
+    new_recommendations=(),
 ) -> dict:
     errors: dict[str, list[str]] = {}
 
@@ -100,15 +109,35 @@ def _validate_review(
         err("next_review_on", _("The next review must come after this one."))
     if data.get("reoffended") is None:
         err("reoffended", _("Say whether the child has reoffended."))
-    elif data["reoffended"]:
-        if not data.get("reoffence_type"):
-            err("reoffence_type", _("Give the offence type."))
-        if not data.get("reoffence_date"):
-            err("reoffence_date", _("Give the date of the offence."))
-        elif held_on and data["reoffence_date"] > held_on:
-            err("reoffence_date", _("The offence cannot be after the review."))
-        if not data.get("reoffence_gravity"):
-            err("reoffence_gravity", _("Give the gravity score (1-8)."))
+    elif data["reoffended"] and not offences:
+        err(
+            "reoffended",
+            _("Give each offence since the last meeting: its type, date and gravity (1-8)."),
+        )
+    elif not data["reoffended"] and offences:
+        err(
+            "reoffended",
+            _("The answer is “no”, yet offences are listed: answer “yes”, or remove the offences."),
+        )
+    for n, offence in enumerate(offences, start=1):
+        if not (offence.get("offence_type") or "").strip():
+            err("offences", _("Offence %(n)s: give the offence type.") % {"n": n})
+        if not offence.get("date"):
+            err("offences", _("Offence %(n)s: give the date of the offence.") % {"n": n})
+        elif held_on and offence["date"] > held_on:
+            err("offences", _("Offence %(n)s: the offence cannot be after the review.") % {"n": n})
+        gravity = offence.get("gravity")
+        if not gravity or not 1 <= gravity <= 8:
+            err("offences", _("Offence %(n)s: give the gravity score (1-8).") % {"n": n})
+    for n, rec in enumerate(new_recommendations, start=1):
+        if not (rec.get("intervention") or "").strip():
+            err("recommendations", _("New recommendation %(n)s: write it.") % {"n": n})
+        if not (rec.get("owner_user") or rec.get("owner_agency") or rec.get("owner_name")):
+            err(
+                "recommendations",
+                _("New recommendation %(n)s: say who is best placed, a person or an agency.")
+                % {"n": n},
+            )
     if data.get("breach") is None:
         err("breach", _("Say whether there has been a breach."))
     elif data["breach"] and not data.get("breach_details", "").strip():
@@ -147,9 +176,6 @@ REVIEW_FIELDS = (
     "additional_information",
     "discussion",
     "reoffended",
-    "reoffence_type",
-    "reoffence_date",
-    "reoffence_gravity",
     "breach",
     "breach_details",
     "plan_changed",
@@ -173,6 +199,10 @@ def _keep_due_dates(review: Review) -> None:
             Review.objects.filter(pk=r.pk).update(due_on=due)
 
 
+OFFENCE_FIELDS = ("offence_type", "date", "gravity", "disposal")
+PROPOSAL_FIELDS = ("intervention", "owner_user", "owner_agency", "owner_name")
+
+
 @transaction.atomic
 def review_save(
     *,
@@ -185,23 +215,47 @@ def review_save(
     review: Review | None = None,
     expected_version: int | None = None,
     meeting: Meeting | None = None,
+    offences: list[dict] | None = None,
+    new_recommendations: list[dict] | None = None,
+    trm: dict | None = None,
 ) -> Review:
     """Record a review (Appendix 5), or correct one. `progress` maps every recommendation of
     the case to (status, note); `action_updates` maps open actions to their new status.
-    Refused if someone else saved the review since the form was loaded."""
+    `offences` is the whole list of offences since the last meeting (dicts of type, date,
+    gravity, disposal, and "pk" for one already recorded at this review; None keeps those
+    saved); `new_recommendations` the whole list of this review's proposed recommendations
+    not yet confirmed (the same way); `trm` the psychologist's stage now ({"stage",
+    "explanation"}, through `trm_stage_record`). Refused if someone else saved the review
+    since the form was loaded."""
     case = _locked_case(case)
     require_open(case)
     _require(access_for(actor).can_record_review(case))
     if review is not None:
         review = Review.objects.select_for_update().get(pk=review.pk, case=case)
         check_version(review, expected_version, what=_("review"))
+    saved_offences = {o.pk: o for o in review.offences.all()} if review is not None else {}
+    if offences is None:
+        offences = [
+            {"pk": o.pk, **{k: getattr(o, k) for k in OFFENCE_FIELDS}}
+            for o in saved_offences.values()
+        ]
+    saved_proposals = (
+        {p.pk: p for p in review.new_recommendations.filter(confirmed_at__isnull=True)}
+        if review is not None
+        else {}
+    )
+    if new_recommendations is None:
+        new_recommendations = [
+            {"pk": p.pk, **{k: getattr(p, k) for k in PROPOSAL_FIELDS}}
+            for p in saved_proposals.values()
+        ]
     recommendations = list(case.recommendations.order_by("sequence", "pk"))
-    errors = _validate_review(case, data, recommendations, progress, review)
+    errors = _validate_review(
+        case, data, recommendations, progress, review, offences, new_recommendations
+    )
     errors.update(_validate_review_meeting(case, meeting, review))
     if errors:
         raise ValidationError(errors)
-    if not data.get("reoffended"):
-        data = {**data, "reoffence_type": "", "reoffence_date": None, "reoffence_gravity": None}
     if not data.get("breach"):
         data = {**data, "breach_details": ""}
     created = review is None
@@ -218,20 +272,10 @@ def review_save(
         meeting_services.review_meeting_held(actor=actor, meeting=meeting)
     review.present.set(present)
     TRMStageRecord.objects.filter(review=review).update(recorded_on=review.held_on)
-    # A reoffence is an offence of the case (it appears on the timeline and in monitoring).
-    if review.reoffended:
-        values = {
-            "date": review.reoffence_date,
-            "offence_type": review.reoffence_type,
-            "gravity": review.reoffence_gravity,
-        }
-        if review.offence_id:
-            Offence.objects.filter(pk=review.offence_id).update(**values)
-        else:
-            review.offence = Offence.objects.create(case=case, disposal="", **values)
-            review.save(update_fields=["offence"])
-    elif review.offence_id:
-        Offence.objects.filter(pk=review.offence_id).delete()
+    if _save_offences(review, case, offences, saved_offences):
+        changed.append("offences")
+    if _save_proposals(actor, review, new_recommendations, saved_proposals):
+        changed.append("new_recommendations")
     _keep_due_dates(review)
     for rec in recommendations:
         status, note = progress[rec.pk]
@@ -254,7 +298,129 @@ def review_save(
         case,
         changed,
     )
+    if trm is not None and trm.get("stage") is not None:
+        # The psychologist's part of the form: the one service for the TRM stage now.
+        try:
+            trm_stage_record(
+                actor=actor,
+                review=review,
+                stage=trm["stage"],
+                explanation=trm.get("explanation") or "",
+            )
+        except ValidationError as exc:
+            raise ValidationError(
+                {f"trm_{key}": messages for key, messages in exc.message_dict.items()}
+            ) from exc
     return review
+
+
+def _save_offences(review: Review, case: Case, offences: list[dict], saved: dict) -> bool:
+    """Each offence since the last meeting is an offence of the case (the timeline and
+    monitoring count it), linked to the review. Rows left out of `offences` are removed.
+    Returns whether anything changed."""
+    changed = False
+    kept = set()
+    for row in offences:
+        values = {k: row.get(k) for k in OFFENCE_FIELDS}
+        values["offence_type"] = (values["offence_type"] or "").strip()
+        values["disposal"] = (values["disposal"] or "").strip()
+        offence = saved.get(row.get("pk"))
+        if offence is None:
+            offence = Offence.objects.create(case=case, **values)
+            ReviewOffence.objects.create(review=review, offence=offence)
+            changed = True
+        elif model_update(offence, values):
+            offence.save()
+            changed = True
+        kept.add(offence.pk)
+    gone = [pk for pk in saved if pk not in kept]
+    if gone:
+        Offence.objects.filter(pk__in=gone, case=case).delete()
+        changed = True
+    return changed
+
+
+def _save_proposals(actor: User, review: Review, rows: list[dict], saved: dict) -> bool:
+    """The review's proposed recommendations not yet confirmed: added, corrected, removed.
+    A confirmed one belongs to the formulation and is not touched here."""
+    changed = False
+    kept = set()
+    for row in rows:
+        values = {k: row.get(k) for k in PROPOSAL_FIELDS}
+        values["intervention"] = (values["intervention"] or "").strip()
+        values["owner_name"] = (values["owner_name"] or "").strip()
+        values["owner_agency"] = values["owner_agency"] or ""
+        proposal = saved.get(row.get("pk"))
+        if proposal is None:
+            proposal = ReviewRecommendation.objects.create(
+                review=review, created_by=actor, **values
+            )
+            changed = True
+        elif model_update(proposal, values):
+            proposal.save()
+            changed = True
+        kept.add(proposal.pk)
+    gone = [pk for pk in saved if pk not in kept]
+    if gone:
+        ReviewRecommendation.objects.filter(
+            pk__in=gone, review=review, confirmed_at__isnull=True
+        ).delete()
+        changed = True
+    return changed
+
+
+@transaction.atomic
+def review_recommendation_confirm(*, actor: User, proposal: ReviewRecommendation):
+    """The psychologist confirms a recommendation agreed at a review into the formulation.
+    A final report is first opened for amendment (its reason names the review), so the
+    new recommendation lands in the next version, which the psychologist finalises as any
+    amendment; a draft takes it at once. Returns the formulation recommendation."""
+    proposal = (
+        ReviewRecommendation.objects.select_for_update(of=("self",))
+        .select_related("review__case")
+        .get(pk=proposal.pk)
+    )
+    case = _locked_case(proposal.review.case)
+    require_open(case)
+    report = Report.objects.filter(case=case).first()
+    _require(access_for(actor).can_confirm_review_recommendation(case, report))
+    if proposal.is_confirmed:
+        raise ValidationError(_("This recommendation is already in the formulation."))
+    meeting = formulation_meeting(case)
+    if meeting is None:
+        raise ValidationError(_("The case has no held formulation meeting."))
+    held_on = proposal.review.held_on.strftime("%d/%m/%Y")
+    if report is not None and report.status == Report.Status.FINAL:
+        report_services.report_amend(
+            actor=actor,
+            report=report,
+            reason=_("Recommendations agreed at the review of %(d)s.") % {"d": held_on},
+        )
+    last = case.recommendations.order_by("-sequence").values_list("sequence", flat=True).first()
+    recommendation = report_services.recommendation_add(
+        actor=actor,
+        meeting=meeting,
+        data={
+            "intervention": proposal.intervention,
+            "owner_user": proposal.owner_user,
+            "owner_agency": proposal.owner_agency,
+            "owner_name": proposal.owner_name,
+            "sequence": (last or 0) + 1,
+        },
+    )
+    proposal.recommendation = recommendation
+    proposal.confirmed_at = timezone.now()
+    proposal.confirmed_by = actor
+    proposal.save(update_fields=["recommendation", "confirmed_at", "confirmed_by"])
+    _audit(
+        actor,
+        AuditEvent.Action.UPDATE,
+        proposal,
+        case,
+        ["recommendation", "confirmed_at"],
+        detail=f"confirmed as recommendation {recommendation.sequence}",
+    )
+    return recommendation
 
 
 @transaction.atomic

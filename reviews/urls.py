@@ -18,5 +18,15 @@ urlpatterns = [
     path("reviews/<int:review_id>/", views.review_detail, name="review"),
     path("reviews/<int:review_id>/edit/", views.review_edit, name="review_edit"),
     path("reviews/<int:review_id>/trm/", views.review_trm, name="review_trm"),
+    path(
+        "cases/<int:pk>/reviews/form-row/<str:kind>/",
+        views.review_form_row,
+        name="review_form_row",
+    ),
+    path(
+        "review-recommendations/<int:proposal_id>/confirm/",
+        views.review_recommendation_confirm,
+        name="review_recommendation_confirm",
+    ),
     path("actions/<int:action_id>/status/", views.action_status, name="action_status"),
 ]

@@ -7,6 +7,7 @@ from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -14,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ecm.access import access_for
+from ecm.access import CASE_ROLES, access_for
 from ecm.audit import audit_case_record
 from ecm.editing import StaleEditError, form_with_saved_version
 from ecm.forms import add_service_errors
@@ -31,12 +32,15 @@ from formulation.trm.selectors import stages_for
 
 from . import selectors, services
 from .forms import (
+    ROWS_MAX,
     ActionForm,
     ActionStatusForm,
     BaselineForm,
     ClosureForm,
     ContactForm,
     MissedDecisionForm,
+    NewRecommendationFormSet,
+    OffenceRowFormSet,
     ReviewForm,
     RiskForm,
     TRMStageForm,
@@ -86,6 +90,7 @@ def _overview_context(request, case, **forms):
         "reviews": reviews,
         "actions": actions,
         "overdue": [a for a in actions if a.status == Action.Status.OPEN and a.due_on < today],
+        "proposals_waiting": list(selectors.proposals_waiting(case)[:20]) if case.is_open else [],
         "history": selectors.stage_history(user, case),
         "trajectory": selectors.trajectory_svg(user, case),
         "risk_start": risk_start,
@@ -174,12 +179,29 @@ def risk_start(request, pk: int):
 # --- Reviews ---
 
 
+def _review_trm(request, case, review=None) -> dict:
+    """The TRM stage part of the review form: at formulation (read-only, from the meeting's
+    TRM placement) and now (the psychologist's fields; others read it)."""
+    meeting = formulation_meeting(case)
+    placement = getattr(meeting, "trm_placement", None) if meeting else None
+    can_set = access_for(request.user).can_place_on_trm(case)
+    return {
+        "at_formulation": placement.stage if placement else None,
+        "record": getattr(review, "trm_record", None) if review is not None else None,
+        "can_set": can_set,
+        "stages": stages_for(case) if can_set else None,
+    }
+
+
 def _review_form(request, case, review=None, data=None):
     recommendations = list(case.recommendations.order_by("sequence", "pk"))
     actions = list(selectors.open_actions(case))
     progress = {}
+    offences, proposals = [], []
     if review is not None:
         progress = {p.recommendation_id: (p.status, p.note) for p in review.progress.all()}
+        offences = list(selectors.review_offences(review))
+        proposals = list(selectors.review_proposals(review))
     initial = None
     if review is None:
         initial = {
@@ -199,6 +221,10 @@ def _review_form(request, case, review=None, data=None):
         recommendations=recommendations,
         actions=actions,
         progress=progress,
+        offences=offences,
+        proposals=proposals,
+        trm=_review_trm(request, case, review),
+        add_row=_add_row(data),
     )
 
 
@@ -206,8 +232,18 @@ def _int(value) -> int | None:
     return int(value) if value and str(value).isdigit() else None
 
 
+def _add_row(data) -> str:
+    """Which list of rows the person asked for one more of (without JavaScript the "Add
+    another" buttons post the form, which comes back with what was typed)."""
+    row = (data or {}).get("add_row", "")
+    return row if row in ROW_KINDS else ""
+
+
 def _save_review(request, case, form, review=None):
     """Validate and save; on a refusal the form keeps every answer typed."""
+    if _add_row(request.POST):
+        form.keep_typing()
+        return None
     if not form.is_valid():
         return None
     try:
@@ -221,6 +257,9 @@ def _save_review(request, case, form, review=None):
             meeting=form.cleaned_data.get("meeting"),
             review=review,
             expected_version=form.cleaned_data.get("version") if review else None,
+            offences=form.offences_data(),
+            new_recommendations=form.new_recommendations_data(),
+            trm=form.trm_data(),
         )
     except StaleEditError:
         raise  # the editing view keeps what was typed beside the saved version
@@ -245,7 +284,40 @@ def review_new(request, pk: int):
         request,
         "reviews/review_form.html",
         {"case": case, "child": case.child, "form": form, "review": None},
-        status=400 if form.is_bound else 200,
+        status=400 if form.is_bound and not _add_row(request.POST) else 200,
+    )
+
+
+ROW_KINDS = {
+    "offences": "reviews/_offence_row.html",
+    "recommendations": "reviews/_proposal_row.html",
+}
+
+
+@require_GET
+def review_form_row(request, pk: int, kind: str):
+    """One more blank row of the review form (htmx): an offence or a new recommendation,
+    with the formset's row count, swapped in out of band. Nothing typed is touched."""
+    case = case_get_for(request.user, pk)
+    if kind not in ROW_KINDS or not access_for(request.user).can_record_review(case):
+        raise Http404
+    try:
+        index = int(request.GET.get(f"{kind}-TOTAL_FORMS", ""))
+    except ValueError:
+        index = 0
+    if not 0 <= index < ROWS_MAX:
+        return HttpResponse(status=204)
+    if kind == "offences":
+        formset = OffenceRowFormSet(prefix=kind)
+    else:
+        people = list(case_team_members(case, CASE_ROLES))
+        formset = NewRecommendationFormSet(prefix=kind, form_kwargs={"people": people})
+    formset.extra = index + 1
+    row = formset.forms[index]
+    return render(
+        request,
+        ROW_KINDS[kind],
+        {"row": row, "kind": kind, "total": index + 1, "oob": True},
     )
 
 
@@ -261,6 +333,11 @@ def _review_context(request, review, **extra):
         "review": review,
         "progress": list(selectors.review_progress(review)),
         "present": list(review.present.all()),
+        "offences": list(selectors.review_offences(review)),
+        "proposals": list(selectors.review_proposals(review)),
+        "can_confirm": access_for(user).can_confirm_review_recommendation(
+            case, selectors.case_report(case)
+        ),
         "trm_record": record,
         "stage_at_formulation": placement.stage if placement else None,
         "can_record": access_for(user).can_record_review(case),
@@ -314,10 +391,10 @@ def review_edit(request, review_id: int):
             if saved is not None:
                 messages.success(request, _("Review saved."))
                 return redirect("reviews:review", review_id=review.pk)
-            status = 400
-    saved_progress = (
-        list(selectors.review_progress(review)) if getattr(form, "stale", False) else []
-    )
+            status = 200 if _add_row(request.POST) else 400
+    stale = getattr(form, "stale", False)
+    saved_progress = list(selectors.review_progress(review)) if stale else []
+    saved_offences = list(selectors.review_offences(review)) if stale else []
     return render(
         request,
         "reviews/review_form.html",
@@ -327,6 +404,7 @@ def review_edit(request, review_id: int):
             "form": form,
             "review": review,
             "saved_progress": saved_progress,
+            "saved_offences": saved_offences,
         },
         status=status,
     )
@@ -352,6 +430,28 @@ def review_trm(request, review_id: int):
     return render(
         request, "reviews/review.html", _review_context(request, review, trm_form=form), status=400
     )
+
+
+@require_POST
+def review_recommendation_confirm(request, proposal_id: int):
+    """The psychologist confirms a recommendation agreed at a review into the formulation."""
+    proposal = selectors.proposal_get_for(request.user, proposal_id)
+    try:
+        recommendation = services.review_recommendation_confirm(
+            actor=request.user, proposal=proposal
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _(
+                "Recommendation %(n)s is in the formulation. Finalise the report's new "
+                "version when the amendment is complete."
+            )
+            % {"n": recommendation.sequence},
+        )
+    return redirect(reverse("reviews:review", args=[proposal.review_id]) + "#new-recommendations")
 
 
 # --- Contacts ---

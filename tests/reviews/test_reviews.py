@@ -22,6 +22,8 @@ from reviews.models import (
     OutcomeDomain,
     RecommendationProgress,
     Review,
+    ReviewOffence,
+    ReviewRecommendation,
     TRMStageRecord,
 )
 
@@ -92,7 +94,7 @@ def test_review_records_progress_on_every_recommendation(world, formulated):
         (lambda: {"held_on": TODAY + dt.timedelta(days=1)}, "in the future"),
         (lambda: {"next_review_on": TODAY - dt.timedelta(days=1)}, "cannot be in the past"),
         ({"next_review_on": None}, "Set the next review date"),
-        ({"reoffended": True}, "Give the offence type"),
+        ({"reoffended": True}, "Give each offence since the last meeting"),
         ({"reoffended": None}, "Say whether the child has reoffended"),
         ({"breach": True}, "Describe the breach"),
         ({"plan_changed": True}, "why the intervention plan changed"),
@@ -111,17 +113,105 @@ def test_closure_review_needs_no_next_date(world, formulated):
     assert review.next_review_on is None
 
 
-def test_a_reoffence_is_an_offence_of_the_case(world, formulated):
-    review = record(
-        world,
-        formulated,
-        reoffended=True,
-        reoffence_type="Theft",
-        reoffence_date=TODAY - dt.timedelta(days=3),
-        reoffence_gravity=3,
+def offence(type_, days_ago, gravity, disposal="", pk=None):
+    return {
+        "pk": pk,
+        "offence_type": type_,
+        "date": TODAY - dt.timedelta(days=days_ago),
+        "gravity": gravity,
+        "disposal": disposal,
+    }
+
+
+def test_a_review_records_several_offences_each_an_offence_of_the_case(world, formulated):
+    review = services.review_save(
+        actor=world.senior,
+        case=formulated,
+        data=review_data(reoffended=True),
+        progress=all_progress(formulated),
+        offences=[
+            offence("Theft", 10, 3, "Referral order extended"),
+            offence("Criminal damage", 3, 2),
+        ],
     )
-    offence = Offence.objects.get(case=formulated)
-    assert (offence.offence_type, offence.gravity, review.offence_id) == ("Theft", 3, offence.pk)
+    rows = list(Offence.objects.filter(case=formulated).order_by("date"))
+    assert [(o.offence_type, o.gravity, o.disposal) for o in rows] == [
+        ("Theft", 3, "Referral order extended"),
+        ("Criminal damage", 2, ""),
+    ]
+    assert list(selectors.review_offences(review)) == rows
+    # Correcting the review: one corrected, one removed, one added; the rest untouched.
+    theft, damage = rows
+    services.review_save(
+        actor=world.senior,
+        case=formulated,
+        data=review_data(reoffended=True),
+        progress=all_progress(formulated),
+        review=review,
+        expected_version=review.version,
+        offences=[offence("Theft", 10, 4, "YRO", pk=theft.pk), offence("Assault", 1, 5)],
+    )
+    rows = list(Offence.objects.filter(case=formulated).order_by("date"))
+    assert [(o.offence_type, o.gravity, o.disposal) for o in rows] == [
+        ("Theft", 4, "YRO"),
+        ("Assault", 5, ""),
+    ]
+    assert rows[0].pk == theft.pk and not Offence.objects.filter(pk=damage.pk).exists()
+    # Saving again without `offences` keeps the saved ones.
+    review.refresh_from_db()
+    services.review_save(
+        actor=world.senior,
+        case=formulated,
+        data=review_data(reoffended=True, discussion="x"),
+        progress=all_progress(formulated),
+        review=review,
+        expected_version=review.version,
+    )
+    assert Offence.objects.filter(case=formulated).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("reoffended", "rows", "message"),
+    [
+        (True, lambda: [], "Give each offence"),
+        (False, lambda: [offence("Theft", 2, 3)], "remove the offences"),
+        (True, lambda: [offence("", 2, 3)], "Offence 1: give the offence type"),
+        (True, lambda: [offence("Theft", 2, 3), offence("Theft", -1, 3)], "Offence 2: the"),
+        (True, lambda: [offence("Theft", 2, None)], "Offence 1: give the gravity"),
+    ],
+)
+def test_offences_are_checked(world, formulated, reoffended, rows, message):
+    with pytest.raises(ValidationError, match=message):
+        services.review_save(
+            actor=world.senior,
+            case=formulated,
+            data=review_data(reoffended=reoffended),
+            progress=all_progress(formulated),
+            offences=rows(),
+        )
+    assert not Offence.objects.exists() and not Review.objects.exists()
+
+
+def test_another_reviews_offence_cannot_be_changed_through_this_one(world, formulated):
+    first = services.review_save(
+        actor=world.senior,
+        case=formulated,
+        data=review_data(reoffended=True, held_on=TODAY - dt.timedelta(days=5)),
+        progress=all_progress(formulated),
+        offences=[offence("Theft", 10, 3)],
+    )
+    theft = Offence.objects.get()
+    services.review_save(
+        actor=world.senior,
+        case=formulated,
+        data=review_data(reoffended=True),
+        progress=all_progress(formulated),
+        offences=[offence("Robbery", 1, 6, pk=theft.pk)],
+    )
+    theft.refresh_from_db()
+    assert theft.offence_type == "Theft"  # the other review's offence, untouched
+    assert list(selectors.review_offences(first)) == [theft]
+    assert Offence.objects.count() == 2
 
 
 def test_second_editor_of_a_review_is_told_and_keeps_their_text(client, world, formulated):
@@ -572,9 +662,31 @@ def test_pages_cost_constant_queries(client, world, formulated):
             out.append(len(ctx.captured_queries))
         return out
 
-    record(world, formulated)
+    latest = record(world, formulated)
+    urls += [
+        reverse("reviews:review", args=[latest.pk]),
+        reverse("reviews:review_edit", args=[latest.pk]),
+    ]
     few = counts()
     recs = list(formulated.recommendations.all())
+    # The latest review: many offences and new recommendations, some confirmed.
+    offences = Offence.objects.bulk_create(
+        Offence(case=formulated, date=TODAY, offence_type=f"o{i}", gravity=1 + i % 8)
+        for i in range(30)
+    )
+    ReviewOffence.objects.bulk_create(ReviewOffence(review=latest, offence=o) for o in offences)
+    Review.objects.filter(pk=latest.pk).update(reoffended=True)
+    ReviewRecommendation.objects.bulk_create(
+        ReviewRecommendation(
+            review=latest,
+            intervention=f"r{i}",
+            owner_user=world.case_manager,
+            owner_agency="camhs",
+            recommendation=recs[i] if i < 2 else None,
+            confirmed_at=timezone.now() if i < 2 else None,
+        )
+        for i in range(20)
+    )
     reviews = Review.objects.bulk_create(
         Review(
             case=formulated,
@@ -832,3 +944,149 @@ def test_case_summary_of_the_case_page(world, formulated):
     assert summary["next_review_on"] == second.next_review_on
     assert summary["latest_stage"] == str(stage(2))
     assert summary["missed"] == 2 == selectors.missed_since_last_decision(formulated)
+
+
+# --- Recommendations agreed at a review ---
+
+
+def proposed(world, case, *rows, actor=None):
+    return services.review_save(
+        actor=actor or world.senior,
+        case=case,
+        data=review_data(),
+        progress=all_progress(case),
+        new_recommendations=list(rows),
+    )
+
+
+def final_report(world, case):
+    from formulation.models import Meeting, Report
+
+    return Report.objects.create(
+        case=case,
+        meeting=Meeting.objects.get(case=case),
+        psychologist=world.psychologist,
+        status=Report.Status.FINAL,
+        due_on=TODAY,
+        summary="Summary",
+    )
+
+
+BOXING = {"intervention": "Boxing club twice a week", "owner_agency": "other", "owner_name": "Club"}
+
+
+def test_recommendations_agreed_at_a_review_are_proposed_until_confirmed(world, formulated):
+    review = proposed(world, formulated, BOXING)
+    (proposal,) = selectors.review_proposals(review)
+    assert (proposal.intervention, proposal.owner_label) == (
+        "Boxing club twice a week",
+        "Club, Other",
+    )
+    assert not proposal.is_confirmed
+    assert formulated.recommendations.count() == 2  # not in the formulation yet
+    assert list(selectors.proposals_waiting(formulated)) == [proposal]
+
+
+def test_a_proposal_needs_its_text_and_who(world, formulated):
+    with pytest.raises(ValidationError, match="New recommendation 1: say who is best placed"):
+        proposed(world, formulated, {"intervention": "Boxing"})
+    with pytest.raises(ValidationError, match="New recommendation 1: write it"):
+        proposed(world, formulated, {"intervention": " ", "owner_agency": "yot"})
+    assert not Review.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["case_manager", "senior", "manager", "other_senior"])
+def test_only_the_psychologist_confirms_a_proposal(world, formulated, who):
+    (proposal,) = selectors.review_proposals(proposed(world, formulated, BOXING))
+    with pytest.raises(PermissionDenied):
+        services.review_recommendation_confirm(actor=getattr(world, who), proposal=proposal)
+    assert formulated.recommendations.count() == 2
+
+
+def test_confirming_into_a_final_report_opens_its_amendment(world, formulated):
+    report = final_report(world, formulated)
+    review = proposed(world, formulated, BOXING, {"intervention": "CAMHS", "owner_agency": "camhs"})
+    first, second = selectors.review_proposals(review)
+    rec = services.review_recommendation_confirm(actor=world.psychologist, proposal=first)
+    assert (rec.intervention, rec.owner_name, rec.owner_agency, rec.sequence) == (
+        "Boxing club twice a week",
+        "Club",
+        "other",
+        3,
+    )
+    report.refresh_from_db()
+    assert (report.number, report.status) == (2, "draft")
+    assert TODAY.strftime("%d/%m/%Y") in report.amendment_reason
+    first.refresh_from_db()
+    assert first.is_confirmed and first.recommendation == rec
+    assert first.confirmed_by == world.psychologist
+    # The second joins the same amendment (the draft is open); a proposal confirms once.
+    services.review_recommendation_confirm(actor=world.psychologist, proposal=second)
+    report.refresh_from_db()
+    assert report.number == 2
+    assert [r.sequence for r in formulated.recommendations.all()] == [1, 2, 3, 4]
+    with pytest.raises(ValidationError, match="already in the formulation"):
+        services.review_recommendation_confirm(actor=world.psychologist, proposal=first)
+    assert list(selectors.proposals_waiting(formulated)) == []
+
+
+def test_a_confirmed_proposal_stays_when_the_review_is_corrected(world, formulated):
+    review = proposed(world, formulated, BOXING, {"intervention": "CAMHS", "owner_agency": "camhs"})
+    first, second = selectors.review_proposals(review)
+    services.review_recommendation_confirm(actor=world.psychologist, proposal=first)
+    review.refresh_from_db()
+    # The form lists only the unconfirmed: removing them all leaves the confirmed one.
+    services.review_save(
+        actor=world.senior,
+        case=formulated,
+        data=review_data(),
+        progress=all_progress(formulated),
+        review=review,
+        expected_version=review.version,
+        new_recommendations=[],
+    )
+    assert [p.pk for p in selectors.review_proposals(review)] == [first.pk]
+
+
+# --- The TRM stage on the review form ---
+
+
+def test_the_psychologist_records_the_stage_now_with_the_review(world, formulated):
+    review = record(world, formulated, actor=world.psychologist)
+    assert not TRMStageRecord.objects.exists()
+    services.review_save(
+        actor=world.psychologist,
+        case=formulated,
+        data=review_data(),
+        progress=all_progress(formulated),
+        review=review,
+        expected_version=review.version,
+        trm={"stage": stage(2), "explanation": "Placement broke down"},
+    )
+    record_ = TRMStageRecord.objects.get(review=review)
+    assert (record_.stage.number, record_.explanation) == (2, "Placement broke down")
+
+
+def test_a_moved_stage_without_its_reason_saves_nothing(world, formulated):
+    with pytest.raises(ValidationError) as exc:
+        services.review_save(
+            actor=world.psychologist,
+            case=formulated,
+            data=review_data(),
+            progress=all_progress(formulated),
+            trm={"stage": stage(2), "explanation": ""},
+        )
+    assert "trm_explanation" in exc.value.message_dict
+    assert not Review.objects.exists() and not TRMStageRecord.objects.exists()
+
+
+def test_only_the_psychologist_records_the_stage_on_the_form(world, formulated):
+    with pytest.raises(PermissionDenied):
+        services.review_save(
+            actor=world.senior,
+            case=formulated,
+            data=review_data(),
+            progress=all_progress(formulated),
+            trm={"stage": stage(3), "explanation": ""},
+        )
+    assert not Review.objects.exists()

@@ -33,6 +33,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 RECOMMENDATIONS = ("Same time and place every week", "Joint visit with social worker")
 OFFENCE_TYPE = "Theft from a shop"
+NEW_RECOMMENDATION = "Boxing club twice a week with the same coach"
 EXPLANATION = "His foster placement broke down after the reoffence; he moved to a new carer."
 NEXT_STEPS = "Handover meeting with his probation officer; the formulation report goes along."
 
@@ -110,14 +111,27 @@ def test_review_trm_closure_and_reopen_journey(browser, live_server, formulated_
     page.get_by_label("Progress on recommendation 1").select_option(label="Done")
     page.get_by_label("Progress on recommendation 2").select_option(label="In progress")
     page.get_by_label("Reoffended since the last meeting?").select_option(label="Yes")
-    page.get_by_label("Offence type").fill(OFFENCE_TYPE)
+    page.get_by_label("Offence 1: type").fill(OFFENCE_TYPE)
     offence_date = today - dt.timedelta(days=5)
-    page.get_by_label("Date of the offence").fill(offence_date.isoformat())
-    page.get_by_label("Gravity (1-8)").fill("3")
+    page.get_by_label("Offence 1: date").fill(offence_date.isoformat())
+    page.get_by_label("Offence 1: gravity (1-8)").fill("3")
+    page.get_by_label("Offence 1: outcome (disposal)").fill("Referral order extended")
+    # A second offence: a row more, in place; what was typed stays.
+    page.get_by_role("button", name="Add another offence").click()
+    page.get_by_label("Offence 2: type").fill("Criminal damage")
+    page.get_by_label("Offence 2: date").fill((today - dt.timedelta(days=2)).isoformat())
+    page.get_by_label("Offence 2: gravity (1-8)").fill("2")
+    assert page.get_by_label("Offence 1: type").input_value() == OFFENCE_TYPE
+    # A new recommendation agreed at the review.
+    page.get_by_role("button", name="Add a new recommendation").click()
+    page.get_by_label("New recommendation 1", exact=True).fill(NEW_RECOMMENDATION)
+    page.get_by_label("New recommendation 1: who (agency)").select_option(label="Other")
+    page.get_by_label("New recommendation 1: who (name)").fill("Northgate boxing club")
     page.get_by_label("Breach since the last meeting?").select_option(label="No")
     page.get_by_role("button", name="Save the review").click()
     page.get_by_text("Review recorded.").wait_for()
     page.get_by_text(OFFENCE_TYPE).wait_for()
+    page.get_by_text("Proposed at review: waiting for the psychologist").wait_for()
     context.close()
 
     review = Review.objects.get(case=case)
@@ -125,14 +139,15 @@ def test_review_trm_closure_and_reopen_journey(browser, live_server, formulated_
     assert review.breach is False
     assert review.held_on == today
     assert review.next_review_on == six_weeks
-    assert review.reoffence_gravity == 3
-    offence = Offence.objects.get(case=case)
-    assert review.offence_id == offence.pk
-    assert (offence.offence_type, offence.date, offence.gravity) == (
+    offence, damage = Offence.objects.filter(case=case).order_by("date")
+    assert list(review.offences.order_by("date")) == [offence, damage]
+    assert (offence.offence_type, offence.date, offence.gravity, offence.disposal) == (
         OFFENCE_TYPE,
         offence_date,
         3,
+        "Referral order extended",
     )
+    assert (damage.offence_type, damage.gravity) == ("Criminal damage", 2)
     progress = {
         p.recommendation.sequence: p.status
         for p in RecommendationProgress.objects.filter(review=review).select_related(
@@ -149,11 +164,19 @@ def test_review_trm_closure_and_reopen_journey(browser, live_server, formulated_
     login(page, base, "psychologist")
     page.goto(overview_url)
     page.locator("#reviews").get_by_role("link", name=review.held_on.strftime("%-d %b %Y")).click()
+    # The recommendation agreed at the review joins the formulation when she confirms it.
+    page.get_by_role("button", name="Confirm into the formulation").click()
+    page.get_by_text("Recommendation 3 is in the formulation").wait_for()
+    assert case.recommendations.filter(intervention=NEW_RECOMMENDATION, sequence=3).exists()
+    # The TRM stage now, on the review form itself (stage 3 at formulation shown beside it).
+    page.get_by_role("link", name="Edit this review").click()
     trm = page.locator("#trm")
+    trm.get_by_role("definition").get_by_text(str(stages_for(case).get(number=3))).wait_for()
     trm.get_by_label("TRM stage now").select_option(str(stage_2.pk))
     trm.get_by_label("What explains the change").fill(EXPLANATION)
-    trm.get_by_role("button", name="Record the TRM stage").click()
-    page.get_by_text("TRM stage recorded.").wait_for()
+    page.get_by_label("Progress on recommendation 3").select_option(label="Not started")
+    page.get_by_role("button", name="Save the review").click()
+    page.get_by_text("Review saved.").wait_for()
     assert page.locator("#trm").get_by_text(EXPLANATION).count() >= 1
 
     record = TRMStageRecord.objects.select_related("stage").get(review=review)

@@ -79,6 +79,7 @@ from reviews.models import (
     OutcomeSurvey,
     RecommendationProgress,
     Review,
+    ReviewOffence,
     RiskRating,
     Transition,
     TRMStageRecord,
@@ -1436,6 +1437,12 @@ class Command(BaseCommand):
                     )
         self.create(Offence, offences, "offences")
         self.create(Review, reviews, "reviews")
+        links = [
+            ReviewOffence(review=r, offence=r.new_offence)
+            for r in reviews
+            if hasattr(r, "new_offence")
+        ]
+        self.create(ReviewOffence, links, "review offences")
         self.create(TRMStageRecord, records, "TRM stage records")
         self.create(RecommendationProgress, progress, "recommendation progress")
         self.create(Action, actions, "actions")
@@ -1467,10 +1474,7 @@ class Command(BaseCommand):
                 gravity=gravity,
             )
             offences.append(offence)
-            review.reoffence_type = offence_type
-            review.reoffence_date = offence.date
-            review.reoffence_gravity = gravity
-            review.offence = offence
+            review.new_offence = offence  # linked once both rows exist
         if review.breach:
             review.breach_details = "Failed to attend three appointments; breach proceedings."
         return review
