@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 
 from ecm.access import access_for
-from ecm.models import ON_ECM_STATUSES, CaseStatus
+from ecm.models import ON_ECM_STATUSES, CaseStatus, case_reference
 
 from .meeting import selectors as meeting_selectors
 from .report import selectors as report_selectors
@@ -34,6 +34,7 @@ def formulation_panel(request, case) -> str:
         {
             "shown": shown,
             "case": case,
+            "previous_reference": case_reference(case.previous_case_id),
             "meetings": meetings,
             "report": report,
             "due": due,

@@ -327,6 +327,15 @@ def test_no_new_meeting_goes_straight_to_active_with_a_review_due(world, prepari
     assert "formulation_decision" in event.changed_fields
 
 
+def test_case_page_of_a_carried_forward_episode_says_so(client, world, preparing):
+    case = decide(world.case_manager, preparing, note="Agreed with the psychologist.")
+    client.force_login(world.case_manager)
+    body = client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    assert f"the formulation of {case.previous_case.reference} is carried forward" in body
+    assert "No formulation meeting scheduled yet" not in body
+    assert "Arrange the first review of this episode" in body
+
+
 def test_a_new_meeting_keeps_the_usual_preparation(world, preparing):
     case = decide(world.psychologist, preparing, "new_meeting", note="Much has changed.")
     assert (case.status, case.formulation_decision) == ("preparation", "new_meeting")
