@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from .access import access_for
 from .models import (
@@ -118,6 +119,14 @@ def case_with_episodes_for(user: User, pk: int) -> tuple[Case, list[Case]]:
     return case, episodes
 
 
+#: What a status move's audit detail notes after the move (ecm.services), in words.
+TRANSITION_NOTES = {
+    "voluntary period ended": _("the voluntary period ended"),
+    "re-opened": _("re-opened"),
+    "formulation carried forward": _("formulation carried forward"),
+}
+
+
 def case_status_events(user: User, case: Case) -> list[dict]:
     """When the case was opened and each move of its status, by whom, oldest first."""
     if not access_for(user).can_view_case(case):
@@ -135,6 +144,8 @@ def case_status_events(user: User, case: Case) -> list[dict]:
     rows = []
     for event in events:
         source, _, target = event.detail.partition(" → ")
+        # "closed (voluntary period ended)": the status, then what the move noted.
+        target, _, note = target.partition(" (")
         rows.append(
             {
                 "at": event.at,
@@ -142,6 +153,7 @@ def case_status_events(user: User, case: Case) -> list[dict]:
                 "opened": event.action == AuditEvent.Action.CREATE,
                 "source": labels.get(source, source),
                 "target": labels.get(target, target),
+                "note": TRANSITION_NOTES.get(note.removesuffix(")"), ""),
             }
         )
     return rows

@@ -48,13 +48,24 @@ def meetings_for_case(case: Case) -> QuerySet[Meeting]:
     )
 
 
+def case_page_meetings(case: Case) -> list[Meeting]:
+    """All the case's meetings (a handful), latest first, with only what the case page shows:
+    one query, kept on this case object so that the page's formulation and reviews sections
+    share it (the object lives for one request)."""
+    meetings = getattr(case, "_page_meetings", None)
+    if meetings is None:
+        meetings = list(
+            case.meetings.only(
+                "case_id", "kind", "starts_at", "status", "location", "online_link"
+            ).order_by("-starts_at", "-pk")
+        )
+        case._page_meetings = meetings
+    return meetings
+
+
 def latest_meetings(case: Case, count: int = 3) -> list[Meeting]:
     """The case's latest formulation meetings, with only what a list of them shows."""
-    return list(
-        case.meetings.formulation()
-        .only("case_id", "kind", "starts_at", "status")
-        .order_by("-starts_at", "-pk")[:count]
-    )
+    return [m for m in case_page_meetings(case) if m.kind == Meeting.Kind.FORMULATION][:count]
 
 
 def review_meetings_for_case(case: Case) -> list[Meeting]:
@@ -69,14 +80,17 @@ def review_meetings_for_case(case: Case) -> list[Meeting]:
 
 
 def next_review_meeting(case: Case) -> Meeting | None:
-    """The next review meeting arranged and not yet held (the case page). One query."""
-    return (
-        case.meetings.reviews()
-        .filter(status=Meeting.Status.SCHEDULED, starts_at__gte=timezone.now())
-        .order_by("starts_at", "pk")
-        .only("case_id", "kind", "starts_at", "location", "online_link")
-        .first()
-    )
+    """The next review meeting arranged and not yet held (the case page; from the meetings
+    the page reads once)."""
+    now = timezone.now()
+    upcoming = [
+        m
+        for m in case_page_meetings(case)
+        if m.kind == Meeting.Kind.REVIEW
+        and m.status == Meeting.Status.SCHEDULED
+        and m.starts_at >= now
+    ]
+    return min(upcoming, key=lambda m: (m.starts_at, m.pk), default=None)
 
 
 def review_meeting_choices(case: Case) -> QuerySet[Meeting]:

@@ -334,6 +334,8 @@ def test_case_page_of_a_carried_forward_episode_says_so(client, world, preparing
     assert f"the formulation of {case.previous_case.reference} is carried forward" in body
     assert "No formulation meeting scheduled yet" not in body
     assert "Arrange the first review of this episode" in body
+    # The status history names the move in words, with what it noted.
+    assert "→ active" not in body and "(formulation carried forward)" in body
 
 
 def test_a_new_meeting_keeps_the_usual_preparation(world, preparing):
