@@ -18,7 +18,7 @@ from ecm.audit import audit_case_record as _audit
 from ecm.editing import check_version, model_update
 from ecm.models import ACTIVE_CLOSURE_REASONS, AuditEvent, Case, CaseStatus, ClosureReason, User
 from formulation.meeting import services as meeting_services
-from formulation.meeting.selectors import formulation_meeting
+from formulation.meeting.selectors import episode_formulation_meeting
 from formulation.models import Meeting, Report, ReportSection, TRMStage
 from formulation.report import services as report_services
 from formulation.trm.selectors import stages_for
@@ -85,9 +85,18 @@ def _validate_review(
 
     today = timezone.localdate()
     held_on = data.get("held_on")
-    meeting = formulation_meeting(case)
+    meeting = episode_formulation_meeting(case)
     if meeting is None:
         err(None, _("A review follows the formulation meeting: record the meeting as held first."))
+    elif meeting.case_id != case.pk:
+        # The formulation was carried forward from an earlier episode: this one's reviews
+        # start with it.
+        if held_on and held_on < case.opened_on:
+            err(
+                "held_on",
+                _("A review cannot be before the episode opened (%(d)s).")
+                % {"d": case.opened_on.strftime("%d/%m/%Y")},
+            )
     elif held_on and held_on < timezone.localdate(meeting.starts_at):
         err(
             "held_on",
@@ -386,7 +395,7 @@ def review_recommendation_confirm(*, actor: User, proposal: ReviewRecommendation
     _require(access_for(actor).can_confirm_review_recommendation(case, report))
     if proposal.is_confirmed:
         raise ValidationError(_("This recommendation is already in the formulation."))
-    meeting = formulation_meeting(case)
+    meeting = episode_formulation_meeting(case)
     if meeting is None:
         raise ValidationError(_("The case has no held formulation meeting."))
     held_on = proposal.review.held_on.strftime("%d/%m/%Y")
@@ -441,7 +450,7 @@ def trm_stage_record(
         .order_by("-recorded_on", "-pk")
         .first()
     )
-    meeting = formulation_meeting(case)
+    meeting = episode_formulation_meeting(case)
     before = (
         previous.stage
         if previous

@@ -22,7 +22,7 @@ from ecm.forms import add_service_errors
 from ecm.models import ACTIVE_CLOSURE_REASONS, ON_ECM_STATUSES, AuditEvent, CaseStatus, Role
 from ecm.selectors import case_get_for, case_team_members
 from formulation.meeting.selectors import (
-    formulation_meeting,
+    episode_formulation_meeting,
     next_review_meeting,
     review_meetings_for_case,
 )
@@ -182,7 +182,7 @@ def risk_start(request, pk: int):
 def _review_trm(request, case, review=None) -> dict:
     """The TRM stage part of the review form: at formulation (read-only, from the meeting's
     TRM placement) and now (the psychologist's fields; others read it)."""
-    meeting = formulation_meeting(case)
+    meeting = episode_formulation_meeting(case)
     placement = getattr(meeting, "trm_placement", None) if meeting else None
     can_set = access_for(request.user).can_place_on_trm(case)
     return {
@@ -325,7 +325,7 @@ def _review_context(request, review, **extra):
     case = review.case
     user = request.user
     record = getattr(review, "trm_record", None)
-    meeting = formulation_meeting(case)
+    meeting = episode_formulation_meeting(case)
     placement = getattr(meeting, "trm_placement", None) if meeting else None
     ctx = {
         "case": case,

@@ -142,6 +142,24 @@ def formulation_meeting(case: Case) -> Meeting | None:
     )
 
 
+def episode_formulation_meeting(case: Case) -> Meeting | None:
+    """The formulation meeting this episode works from: its own, or, for a re-opened episode
+    that carried its formulation forward without a new meeting, the one of the episode it
+    came from (and so on back). Reviews, the stage at formulation and the recommendations of
+    such an episode follow that formulation."""
+    meeting = formulation_meeting(case)
+    for _hop in range(50):  # episodes of one child: a handful
+        if meeting is not None or case.formulation_decision != "carried_forward":
+            break
+        if not case.previous_case_id:
+            break
+        case = Case.objects.only("formulation_decision", "previous_case_id").get(
+            pk=case.previous_case_id
+        )
+        meeting = formulation_meeting(case)
+    return meeting
+
+
 def review_meeting_defaults(case: Case, actor: User) -> dict:
     """What the form to arrange a review starts with: the formulation meeting's chair (the
     senior practitioner, as the guidance has it), else the user if a senior practitioner, else
@@ -149,7 +167,7 @@ def review_meeting_defaults(case: Case, actor: User) -> dict:
     the review agreed at the formulation meeting (or of the last review meeting)."""
     seniors = case_team_members(case, [Role.SENIOR_PRACTITIONER])
     psychologists = case_team_members(case, [Role.PSYCHOLOGIST])
-    first = Meeting.objects.formulation_meetings().filter(case=case).first()
+    first = episode_formulation_meeting(case)
     last = Meeting.objects.reviews().filter(case=case).order_by("-starts_at", "-pk").first()
     chair = None
     for candidate in (last and last.chair_id, first and first.chair_id, actor.pk):

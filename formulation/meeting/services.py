@@ -62,10 +62,14 @@ def _check_when(case: Case, kind: str, starts_at: dt.datetime, already_held: boo
                 "the future."
             )
         if kind == Meeting.Kind.REVIEW:
-            first = Meeting.objects.formulation_meetings().filter(case=case).first()
-            if first is not None and starts_at < first.starts_at:
+            first = selectors.episode_formulation_meeting(case)
+            if first is not None and first.case_id == case.pk and starts_at < first.starts_at:
                 return _("A review meeting cannot be before the formulation meeting (%(d)s).") % {
                     "d": timezone.localtime(first.starts_at).strftime("%d/%m/%Y")
+                }
+            if timezone.localdate(starts_at) < case.opened_on:
+                return _("A review meeting cannot be before the episode opened (%(d)s).") % {
+                    "d": case.opened_on.strftime("%d/%m/%Y")
                 }
         return ""
     if starts_at <= now:
@@ -103,7 +107,7 @@ def meeting_schedule(
     _require(access.can_arrange_review(case) if review else access.can_schedule_meeting(case))
     errors = []
     if review:
-        if not Meeting.objects.formulation_meetings().filter(case=case).exists():
+        if selectors.episode_formulation_meeting(case) is None:
             errors.append(
                 _(
                     "A review follows the formulation meeting: record the formulation "

@@ -24,7 +24,7 @@ from referrals.models import LEAFLET_VERSION, Consent, Referral
 from reviews import reminders, selectors
 from tests.referrals.conftest import full_answers, pdf_upload
 
-from .test_reviews import close
+from .test_reviews import close, record
 
 TODAY = timezone.localdate()
 
@@ -336,6 +336,40 @@ def test_case_page_of_a_carried_forward_episode_says_so(client, world, preparing
     assert "Arrange the first review of this episode" in body
     # The status history names the move in words, with what it noted.
     assert "→ active" not in body and "(formulation carried forward)" in body
+    arrange = reverse("formulation:arrange_review", args=[case.pk])
+    assert arrange in body
+    page = client.get(arrange)
+    assert page.status_code == 200
+    assert "record the formulation meeting as held first" not in page.content.decode()
+    assert client.get(reverse("reviews:review_new", args=[case.pk])).status_code == 200
+
+
+def test_a_carried_forward_episode_arranges_and_records_its_reviews(world, preparing):
+    """No new formulation meeting: the episode works from the earlier one, so its first
+    review can be arranged and recorded (the stage at formulation is the carried one), and
+    it cannot be dated before the episode opened."""
+    import datetime as dt_
+
+    from formulation.meeting import services as meeting_services
+    from formulation.meeting.selectors import episode_formulation_meeting
+
+    case = decide(world.case_manager, preparing, note="Agreed with the psychologist.")
+    carried = episode_formulation_meeting(case)
+    assert carried is not None and carried.case_id == case.previous_case_id
+    meeting = meeting_services.meeting_schedule(
+        actor=world.case_manager,
+        case=case,
+        kind=Meeting.Kind.REVIEW,
+        starts_at=timezone.now() + dt_.timedelta(days=10),
+        chair=world.senior,
+        psychologist=world.psychologist,
+        location="YOT office",
+    )
+    assert meeting.kind == Meeting.Kind.REVIEW
+    review = record(world, case)
+    assert review.case_id == case.pk
+    with pytest.raises(ValidationError, match="before the episode opened"):
+        record(world, case, held_on=case.opened_on - dt_.timedelta(days=1))
 
 
 def test_a_new_meeting_keeps_the_usual_preparation(world, preparing):
