@@ -120,13 +120,6 @@ class SearchForm(forms.Form):
     )
 
 
-class CaseTransitionForm(forms.Form):
-    """A move of the case's status from its page (one button each)."""
-
-    transition = forms.CharField(widget=forms.HiddenInput)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-
 class NotCarriedForwardForm(forms.Form):
     """Ending an episode before ECM started, with its own reasons (Appendix 1)."""
 

@@ -158,10 +158,12 @@ TRANSITIONS: dict[str, Transition] = {
     ]
 }
 
-# The moves offered on the case page. The others happen through their own pages
-# (referral submission, eligibility decision, consent, the closure record), which call
-# the services. "close" and "not_carried_forward" are links to their own pages.
-CASE_PAGE_TRANSITIONS = ("activate", "not_carried_forward", "close")
+# The endings the case page links to (each on its own page). The other moves happen on
+# the pages of their step, which call the services: referral submission, the eligibility
+# decision, consent, the formulation meeting recorded as held (which makes the case active,
+# once the meeting is complete) or the decision to carry a formulation forward, the
+# closure record.
+CASE_PAGE_TRANSITIONS = ("not_carried_forward", "close")
 
 
 def _check_version(case: Case, expected_version: int | None) -> None:
@@ -538,10 +540,6 @@ def voluntary_periods_end(today: dt.date | None = None) -> int:
     return closed
 
 
-# Status transitions the case page offers as buttons, by name, with their service.
-TRANSITION_SERVICES = {
-    "activate": case_activate,
-}
 
 
 @transaction.atomic

@@ -13,7 +13,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
-    path("cases/<int:pk>/status/", views.case_transition, name="case_transition"),
     path(
         "cases/<int:pk>/not-carried-forward/",
         views.case_not_carried_forward,

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from . import health, selectors, services
 from .access import access_for
@@ -25,7 +25,6 @@ from .forms import (
     AllocateForm,
     AuditSearchForm,
     CaseFilterForm,
-    CaseTransitionForm,
     ChildCaseForm,
     ChildCorrectionForm,
     NotCarriedForwardForm,
@@ -60,7 +59,9 @@ def next_step(case: Case, today) -> str:
         case CaseStatus.PREPARATION if case.previous_case_id and not case.formulation_decision:
             return _("Decide with the psychologist whether another formulation meeting is needed")
         case CaseStatus.PREPARATION:
-            return _("Obtain consent and prepare for the formulation meeting")
+            return _(
+                "Prepare for the formulation meeting; recording it as held makes the case active"
+            )
         case CaseStatus.ACTIVE:
             return _("Deliver the intervention plan; keep reviews on time")
         case CaseStatus.VOLUNTARY:
@@ -141,9 +142,8 @@ def _case_context(request, case, history: list[Case], **extra):
         "child": case.child,
         "age": case.child.age,
         "next_step": next_step(case, timezone.localdate()),
-        # The moves that are the case's next step come first, as buttons; the endings
-        # ("not carried forward", closing) are secondary links to their own pages.
-        "transitions": [t for t in transitions if t.name in services.TRANSITION_SERVICES],
+        # The next step comes first; the endings ("not carried forward", closing) are
+        # secondary links to their own pages.
         "can_not_carry_forward": "not_carried_forward" in names,
         "closure_url": closure_url(case) if "close" in names else None,
         "history": history,
@@ -151,9 +151,6 @@ def _case_context(request, case, history: list[Case], **extra):
         "can_change": access.can_change_case(case),
         "can_correct_child": access.can_correct_child(case),
         "can_reopen": _can_reopen(access, case, history),
-        # One form for the other moves: each button sends its transition's name. No ids:
-        # the page has one of these per button, and hidden fields need no label.
-        "transition_form": CaseTransitionForm(initial={"version": case.version}, auto_id=False),
     }
     ctx.update(extra)
     return ctx
@@ -169,31 +166,6 @@ def _can_reopen(access, case: Case, history: list[Case]) -> bool:
 
 def _error_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
-
-
-@require_POST
-def case_transition(request, pk: int):
-    """A status move from the case page's buttons (the endings have their own pages)."""
-    case = selectors.case_get_for(request.user, pk)
-    form = CaseTransitionForm(request.POST)
-    name = form.cleaned_data["transition"] if form.is_valid() else ""
-    service = services.TRANSITION_SERVICES.get(name)
-    if service is None:
-        messages.error(request, _("Unknown action."))
-        return redirect(case_url(case))
-    try:
-        case = service(actor=request.user, case=case, expected_version=form.cleaned_data["version"])
-    except PermissionDenied:
-        messages.error(request, _("You cannot make that change to this case."))
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(
-            request,
-            _("Case %(ref)s is now “%(status)s”.")
-            % {"ref": case.reference, "status": case.get_status_display()},
-        )
-    return redirect(case_url(case))
 
 
 @require_http_methods(["GET", "POST"])

@@ -57,16 +57,10 @@ def test_illegal_transition_names_both_states(world):
     assert case.status == "active"
 
 
-def test_illegal_transition_shown_to_user(client, world):
-    client.force_login(world.senior)
-    response = client.post(
-        f"/cases/{world.referred_case.pk}/status/",
-        {"transition": "activate", "version": world.referred_case.version},
-        follow=True,
-    )
-    assert (
-        "cannot move from “Referred – awaiting decision” to “Active”" in response.content.decode()
-    )
+def test_illegal_transition_names_both_states(world):
+    with pytest.raises(services.TransitionError) as refused:
+        services.case_activate(actor=world.senior, case=world.referred_case)
+    assert "cannot move from “Referred – awaiting decision” to “Active”" in refused.value.message
 
 
 def test_role_without_the_move_is_refused(world):
