@@ -540,8 +540,6 @@ def voluntary_periods_end(today: dt.date | None = None) -> int:
     return closed
 
 
-
-
 @transaction.atomic
 def case_reopen(
     *,

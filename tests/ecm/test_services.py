@@ -57,7 +57,7 @@ def test_illegal_transition_names_both_states(world):
     assert case.status == "active"
 
 
-def test_illegal_transition_names_both_states(world):
+def test_activating_a_referred_case_is_refused_with_both_states(world):
     with pytest.raises(services.TransitionError) as refused:
         services.case_activate(actor=world.senior, case=world.referred_case)
     assert "cannot move from “Referred – awaiting decision” to “Active”" in refused.value.message
