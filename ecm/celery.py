@@ -28,7 +28,10 @@ app.conf.beat_schedule = {
     "deliver-reminders": {"task": "ecm.deliver_reminders", "schedule": 60.0},
     "send-digests": {"task": "ecm.send_digests", "schedule": crontab(hour=7, minute=0)},
     # Hourly, so a case closes on the day its voluntary period ends whenever beat was up.
-    "end-voluntary-periods": {"task": "ecm.end_voluntary_periods", "schedule": crontab(minute=5)},
+    "end-voluntary-periods": {
+        "task": "reviews.end_voluntary_periods",
+        "schedule": crontab(minute=5),
+    },
     "clear-expired-sessions": {
         "task": "ecm.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),

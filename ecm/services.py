@@ -524,22 +524,6 @@ def case_voluntary_end(*, actor: User | None, case: Case, on: dt.date | None = N
     )
 
 
-def voluntary_periods_end(today: dt.date | None = None) -> int:
-    """Close every case whose voluntary period has ended (run daily; harmless twice)."""
-    today = today or timezone.localdate()
-    due = Case.objects.filter(status=S.VOLUNTARY, voluntary_until__lte=today).values_list(
-        "pk", flat=True
-    )
-    closed = 0
-    for pk in list(due):
-        with transaction.atomic():
-            case = Case.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
-            if case is not None and case.status == S.VOLUNTARY:
-                case_voluntary_end(actor=None, case=case, on=case.voluntary_until)
-                closed += 1
-    return closed
-
-
 @transaction.atomic
 def case_reopen(
     *,

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.db.models import Q
 from django.utils import timezone
 
-from . import reminders, services
+from . import reminders
 from .health import HEARTBEAT_TASK
 from .models import Reminder, TaskHeartbeat
 
@@ -65,11 +65,3 @@ def send_digests() -> int:
         .distinct()
     )
     return sum(reminders.send_digest(user_id) for user_id in users)
-
-
-@shared_task(
-    name="ecm.end_voluntary_periods", autoretry_for=(Exception,), retry_backoff=True, max_retries=5
-)
-def end_voluntary_periods() -> int:
-    """Close the cases whose voluntary period after the order has ended."""
-    return services.voluntary_periods_end()

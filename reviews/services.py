@@ -657,7 +657,7 @@ def case_close_with_review(
 
     The case then closes and becomes read-only; or, with `voluntary_until`, it stays open
     in its voluntary period after the order (contacts and reviews go on) and closes by
-    itself at the end of it (`ecm.services.voluntary_periods_end`)."""
+    itself at the end of it (`voluntary_periods_end`, a daily task)."""
     case = _locked_case(case)
     require_open(case)
     _require(access_for(actor).can_close_case(case))
@@ -755,7 +755,7 @@ def case_close_with_review(
     return closure
 
 
-def _drop_open_actions(actor: User, case: Case, on: dt.date) -> None:
+def _drop_open_actions(actor: User | None, case: Case, on: dt.date) -> None:
     """Open actions end with the case (they would otherwise stay overdue for ever)."""
     for action in Action.objects.filter(case=case, status=Action.Status.OPEN):
         action.status = Action.Status.DROPPED
@@ -773,5 +773,32 @@ def voluntary_period_end(*, actor: User, case: Case, on: dt.date | None = None) 
     on = on or timezone.localdate()
     if on > timezone.localdate():
         raise ValidationError({"on": _("The date cannot be in the future.")})
+    closure = Closure.objects.filter(case=case).only("closed_on").first()
+    if closure is not None and on < closure.closed_on:
+        raise ValidationError(
+            {
+                "on": _("The voluntary period began on %(d)s: it cannot end before that.")
+                % {"d": closure.closed_on.strftime("%d/%m/%Y")}
+            }
+        )
+    return _end_voluntary_period(actor, case, on)
+
+
+def _end_voluntary_period(actor: User | None, case: Case, on: dt.date) -> Case:
     _drop_open_actions(actor, case, min(on, case.voluntary_until or on))
     return core.case_voluntary_end(actor=actor, case=case, on=on)
+
+
+def voluntary_periods_end(today: dt.date | None = None) -> int:
+    """Close every case whose voluntary period has ended, as the daily task does (no actor:
+    nobody asked for it); its open actions end with it. Harmless run twice."""
+    today = today or timezone.localdate()
+    due = Case.objects.filter(status=CaseStatus.VOLUNTARY, voluntary_until__lte=today)
+    closed = 0
+    for pk in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            case = Case.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if case is not None and case.status == CaseStatus.VOLUNTARY:
+                _end_voluntary_period(None, case, case.voluntary_until)
+                closed += 1
+    return closed

@@ -542,6 +542,8 @@ def close(request, pk: int):
     if not access_for(request.user).can_close_case(case):
         messages.error(request, _("You cannot close this case."))
         return redirect("case_detail", pk=case.pk)
+    if case.status == CaseStatus.VOLUNTARY:  # its closure is recorded already
+        return redirect("reviews:voluntary_end", pk=case.pk)
     if request.method == "GET":
         audit_case_record(request.user, AuditEvent.Action.VIEW, case, case, detail="closure")
     start = selectors.start_risk(case)

@@ -600,7 +600,6 @@ def test_disengaged_needs_why(world, formulated):
 def test_voluntary_period_keeps_the_case_open_then_closes_it(client, world, formulated):
     """A voluntary period after the order: the case stays open (reviews and contacts go on)
     until its date, then the daily task closes it with the reason recorded."""
-    from ecm import services as core
 
     until = TODAY + dt.timedelta(days=60)
     close(world, formulated, reason="order_completed", transitions={}, voluntary_until=until)
@@ -616,9 +615,20 @@ def test_voluntary_period_keeps_the_case_open_then_closes_it(client, world, form
     body = client.get(reverse("case_detail", args=[formulated.pk])).content.decode()
     assert reverse("reviews:voluntary_end", args=[formulated.pk]) in body
     assert "End the voluntary period now" in body and "Closure recorded" in body
-    assert core.voluntary_periods_end(today=until - dt.timedelta(days=1)) == 0
-    assert core.voluntary_periods_end(today=until) == 1
-    assert core.voluntary_periods_end(today=until) == 0  # harmless twice
+    action = services.action_add(
+        actor=world.case_manager,
+        case=formulated,
+        data={
+            "description": "Keep the boxing club going",
+            "owner_agency": "education",
+            "due_on": until,
+        },
+    )
+    assert services.voluntary_periods_end(today=until - dt.timedelta(days=1)) == 0
+    assert services.voluntary_periods_end(today=until) == 1
+    assert services.voluntary_periods_end(today=until) == 0  # harmless twice
+    action.refresh_from_db()
+    assert action.status == "dropped"  # open actions end with the case
     formulated.refresh_from_db()
     assert formulated.status == "closed"
     assert formulated.closed_on == until and formulated.closure_reason == "order_completed"
@@ -632,6 +642,11 @@ def test_voluntary_period_can_end_early(client, world, formulated):
     assert client.get(url).status_code == 200
     future = (TODAY + dt.timedelta(days=2)).isoformat()
     assert client.post(url, {"on": future}).status_code == 400
+    # Not before the voluntary period began (the closure record's date).
+    before = (TODAY - dt.timedelta(days=1)).isoformat()
+    assert client.post(url, {"on": before}).status_code == 400
+    # The closure form is not offered again: its closure is recorded.
+    assert client.get(reverse("reviews:close", args=[formulated.pk])).url == url
     assert client.post(url, {"on": TODAY.isoformat()}).status_code == 302
     formulated.refresh_from_db()
     assert formulated.status == "closed" and formulated.closed_on == TODAY
