@@ -13,6 +13,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/start-again/", views.case_start_again, name="case_start_again"),
     path(
         "cases/<int:pk>/not-carried-forward/",
         views.case_not_carried_forward,

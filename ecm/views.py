@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import health, selectors, services
 from .access import access_for
@@ -151,6 +151,7 @@ def _case_context(request, case, history: list[Case], **extra):
         "can_change": access.can_change_case(case),
         "can_correct_child": access.can_correct_child(case),
         "can_reopen": _can_reopen(access, case, history),
+        "can_start_again": _can_start_again(access, case, history),
     }
     ctx.update(extra)
     return ctx
@@ -162,6 +163,47 @@ def _can_reopen(access, case: Case, history: list[Case]) -> bool:
         and access.can_create_case(case.team)
         and not any(c.previous_case_id == case.pk for c in history)
     )
+
+
+#: Endings before ECM: the child can be referred again later, as a new episode of its own.
+_ENDED_BEFORE_ECM = (
+    CaseStatus.NOT_CARRIED_FORWARD,
+    CaseStatus.CONSENT_REFUSED,
+    CaseStatus.NOT_ACCEPTED,
+)
+
+
+def _can_start_again(access, case: Case, history: list[Case]) -> bool:
+    """A case that ended before ECM, the child's latest episode: a new potential episode can
+    start (a fresh referral; nothing to carry forward)."""
+    return (
+        case.status in _ENDED_BEFORE_ECM
+        and access.can_create_case(case.team)
+        and history[-1].pk == case.pk
+    )
+
+
+@require_POST
+def case_start_again(request, pk: int):
+    case, history = selectors.case_with_episodes_for(request.user, pk)
+    if not _can_start_again(access_for(request.user), case, history):
+        raise PermissionDenied
+    manager = case.case_manager
+    if manager is not None and not selectors.case_managers_of(case).filter(pk=manager.pk).exists():
+        manager = None
+    try:
+        new_case = services.case_open(
+            actor=request.user, child=case.child, team=case.team, case_manager=manager
+        )
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect(case_url(case))
+    messages.success(
+        request,
+        _("New episode %(ref)s opened as a potential case for %(name)s.")
+        % {"ref": new_case.reference, "name": case.child.full_name},
+    )
+    return redirect(case_url(new_case))
 
 
 def _error_text(exc: ValidationError) -> str:

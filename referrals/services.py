@@ -621,7 +621,7 @@ def _dob_corrected_message(case: Case, corrected_at: dt.datetime) -> str:
         "Needs the parent/carer's consent since the date of birth was corrected "
         "(%(when)s): the child was under 16 when they signed their ECM consent."
     ) % {"when": timezone.localtime(corrected_at).strftime("%d/%m/%Y")}
-    if case.status in (CaseStatus.PREPARATION, CaseStatus.ACTIVE):
+    if case.status in (CaseStatus.PREPARATION, CaseStatus.ACTIVE, CaseStatus.VOLUNTARY):
         message += " " + _(
             "The case stays “%(status)s”, but its ECM consent is no longer complete: record "
             "the parent/carer's general YOT consent."

@@ -604,7 +604,7 @@ def referral_panel(request, case) -> str:
     referral, last_event, consents = selectors.case_panel_reads(case)
     user = request.user
     consent_info = None
-    if case.status in (CaseStatus.AWAITING_CONSENT, CaseStatus.PREPARATION, CaseStatus.ACTIVE) or (
+    if case.status in (CaseStatus.AWAITING_CONSENT, CaseStatus.PREPARATION, *ON_ECM_STATUSES) or (
         referral and consents
     ):
         consent_info = services.consent_status(case, consents)

@@ -4,6 +4,7 @@ the case page's status buttons each sending their own move."""
 import pytest
 from django.urls import reverse
 
+from ecm.models import Case
 from tests.ecm import pages
 from tests.factories import CaseFactory
 
@@ -93,3 +94,28 @@ def test_not_carried_forward_without_a_reason_keeps_what_was_typed(client, world
     assert "Family moved" in response.content.decode()
     case.refresh_from_db()
     assert case.status == "potential"
+
+
+def test_a_child_not_carried_forward_can_start_a_new_episode(client, world):
+    """A case that ended before ECM (not carried forward, consent refused, not accepted) is
+    the child's latest episode: a new potential episode can start from its page, for the
+    owning team only."""
+    from ecm import services
+
+    case = CaseFactory(team=world.yot_a, case_manager=world.case_manager, status="potential")
+    services.case_not_carried_forward(actor=world.case_manager, case=case, reason="not_ready")
+    url = reverse("case_start_again", args=[case.pk])
+    client.force_login(world.other_case_manager)
+    assert client.post(url).status_code == 404
+    client.force_login(world.psychologist)
+    assert client.post(url).status_code == 403
+    client.force_login(world.case_manager)
+    body = client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    assert url in body
+    response = client.post(url)
+    assert response.status_code == 302
+    new = Case.objects.get(child=case.child, status="potential")
+    assert new.pk != case.pk and new.case_manager == world.case_manager
+    assert new.previous_case is None  # a fresh referral: nothing to carry forward
+    # The old episode is no longer the child's latest: no second new episode from it.
+    assert client.post(url).status_code == 403
