@@ -17,6 +17,7 @@ from ecm import services as core
 from ecm.access import access_for
 from ecm.models import Case, User
 
+from ..meeting.models import Meeting
 from ..meeting.selectors import formulation_meeting
 from ..report.models import Report
 from ..report.selectors import previous_final_version
@@ -31,6 +32,11 @@ def can_carry_forward(case: Case) -> str:
     if formulation_meeting(case) is not None:
         return _(
             "A formulation meeting has been held on this episode: the case becomes active from it."
+        )
+    if case.meetings.formulation().filter(status=Meeting.Status.SCHEDULED).exists():
+        return _(
+            "A formulation meeting is scheduled on this episode: hold it (the case becomes "
+            "active from it), or decide that another meeting is needed."
         )
     if previous_final_version(case) is None:
         return _(

@@ -480,3 +480,22 @@ def test_decision_page_access(client, world, preparing):
     assert client.post(url, {"decision": "new_meeting", "note": "x"}).status_code == 403
     client.force_login(world.case_manager)
     assert client.get(url).status_code == 200
+
+
+def test_no_carry_forward_while_a_formulation_meeting_is_scheduled(world, preparing):
+    import datetime as dt_
+
+    from formulation.meeting import services as meeting_services
+
+    meeting_services.meeting_schedule(
+        actor=world.senior,
+        case=preparing,
+        starts_at=timezone.now() + dt_.timedelta(days=7),
+        chair=world.senior,
+        psychologist=world.psychologist,
+        location="YOT office",
+    )
+    with pytest.raises(ValidationError, match="A formulation meeting is scheduled"):
+        decide(world.psychologist, preparing)
+    preparing.refresh_from_db()
+    assert preparing.status == "preparation" and preparing.formulation_decision == ""
