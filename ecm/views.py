@@ -153,6 +153,16 @@ def _case_context(request, case, history: list[Case], **extra):
         "can_reopen": _can_reopen(access, case, history),
         "can_start_again": _can_start_again(access, case, history),
     }
+    ctx["nothing_to_move"] = not any(
+        ctx[k]
+        for k in (
+            "next_step",
+            "can_not_carry_forward",
+            "closure_url",
+            "can_reopen",
+            "can_start_again",
+        )
+    )
     ctx.update(extra)
     return ctx
 
