@@ -418,10 +418,25 @@ def test_reopening_without_a_new_formulation_meeting(browser, live_server, close
     assert "Survival strategies learnt early." in page.content()
     context.close()
 
+    # 5. The case manager arranges that first review from the case page (the episode works
+    # from the carried-forward formulation).
+    context = browser.new_context()
+    page = context.new_page()
+    login(page, base, "casemanager")
+    page.goto(base + reverse("case_detail", args=[new.pk]))
+    page.get_by_role("link", name="Arrange the review meeting").click()
+    when = timezone.localtime() + dt.timedelta(days=14)
+    page.get_by_label("Date and time").fill(when.strftime("%Y-%m-%dT14:00"))
+    page.get_by_label("Place").fill("Northgate YOT, room 1")
+    page.get_by_role("button", name="Arrange the review").click()
+    page.get_by_text("Review meeting arranged. Now invite the professionals.").wait_for()
+    assert Meeting.objects.reviews().filter(case=new).count() == 1
+    context.close()
+
     new.refresh_from_db()
     assert new.status == "active"
     assert new.formulation_decision == "carried_forward"
     assert new.first_review_on == today + dt.timedelta(weeks=6)
     assert new.consents.filter(carried_forward_from__isnull=False).count() == 2
-    assert not Meeting.objects.filter(case=new).exists()
+    assert not Meeting.objects.formulation().filter(case=new).exists()
     assert new.report.formulation == "Survival strategies learnt early."
