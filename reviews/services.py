@@ -281,7 +281,7 @@ def review_save(
         meeting_services.review_meeting_held(actor=actor, meeting=meeting)
     review.present.set(present)
     TRMStageRecord.objects.filter(review=review).update(recorded_on=review.held_on)
-    if _save_offences(review, case, offences, saved_offences):
+    if _save_offences(actor, review, case, offences, saved_offences):
         changed.append("offences")
     if _save_proposals(actor, review, new_recommendations, saved_proposals):
         changed.append("new_recommendations")
@@ -323,10 +323,13 @@ def review_save(
     return review
 
 
-def _save_offences(review: Review, case: Case, offences: list[dict], saved: dict) -> bool:
+def _save_offences(
+    actor: User, review: Review, case: Case, offences: list[dict], saved: dict
+) -> bool:
     """Each offence since the last meeting is an offence of the case (the timeline and
     monitoring count it), linked to the review. Rows left out of `offences` are removed.
-    Returns whether anything changed."""
+    Each offence created, changed or removed has its own audit row. Returns whether anything
+    changed."""
     changed = False
     kept = set()
     for row in offences:
@@ -337,15 +340,18 @@ def _save_offences(review: Review, case: Case, offences: list[dict], saved: dict
         if offence is None:
             offence = Offence.objects.create(case=case, **values)
             ReviewOffence.objects.create(review=review, offence=offence)
+            _audit(actor, AuditEvent.Action.CREATE, offence, case, list(values), detail="review")
             changed = True
-        elif model_update(offence, values):
+        elif fields := model_update(offence, values):
             offence.save()
+            _audit(actor, AuditEvent.Action.UPDATE, offence, case, fields, detail="review")
             changed = True
         kept.add(offence.pk)
-    gone = [pk for pk in saved if pk not in kept]
-    if gone:
-        Offence.objects.filter(pk__in=gone, case=case).delete()
-        changed = True
+    for pk in saved:
+        if pk not in kept:
+            _audit(actor, AuditEvent.Action.DELETE, saved[pk], case, [], detail="review")
+            saved[pk].delete()
+            changed = True
     return changed
 
 

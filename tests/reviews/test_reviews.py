@@ -157,6 +157,13 @@ def test_a_review_records_several_offences_each_an_offence_of_the_case(world, fo
         ("Assault", 5, ""),
     ]
     assert rows[0].pk == theft.pk and not Offence.objects.filter(pk=damage.pk).exists()
+    # Each offence has its own audit rows: created, changed, removed.
+    from ecm.models import AuditEvent
+
+    audited = AuditEvent.objects.filter(object_type="referrals.offence")
+    assert audited.filter(action="delete", object_id=str(damage.pk)).exists()
+    assert audited.filter(action="update", object_id=str(theft.pk)).exists()
+    assert audited.filter(action="create").count() == 3
     # Saving again without `offences` keeps the saved ones.
     review.refresh_from_db()
     services.review_save(
