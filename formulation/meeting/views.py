@@ -136,6 +136,7 @@ def _meeting_context(request, meeting: Meeting, **forms):
     case = meeting.case
     access = access_for(request.user)
     stages = trm_selectors.stages_for(case)
+    framework = trm_selectors.active_framework(case)
     placement = getattr(meeting, "trm_placement", None)  # None when not recorded yet
     dmap = getattr(meeting, "developmental_map", None)
     report = getattr(case, "report", None)  # the report, once started
@@ -199,7 +200,12 @@ def _meeting_context(request, meeting: Meeting, **forms):
             people=case_team_members(case),
             initial={"sequence": len(recommendations) + 1},
         ),
-        "framework": trm_selectors.active_framework(case),
+        "framework": framework,
+        # A retired framework (or none) takes no new placements: say so instead of a form
+        # that could only answer "Select a valid choice".
+        "placement_refusal": trm_selectors.framework_retired_message(framework)
+        if framework is not None and not framework.is_active
+        else None,
     }
     ctx.update(forms)
     return ctx

@@ -123,11 +123,17 @@ def test_a_retired_framework_without_a_newer_version_refuses_new_placements(
         "placements. An administrator sets the team's framework to an available version."
     )
     refused = place(client, world, placed, framework.stages.get(number=4))
-    assert refused.status_code == 200 and "Select a valid choice" in refused.content.decode()
+    # A placement sent from a page opened before the retirement is refused, and the page
+    # says why (not Django's "Select a valid choice").
+    assert refused.status_code == 200
+    assert "is retired: it takes no new placements" in refused.content.decode()
     assert TRMPlacement.objects.get(meeting=placed).stage.number == 2
     client.force_login(world.psychologist)
     page = client.get(reverse("formulation:meeting", args=[placed.pk])).content.decode()
     assert "retired: no new placements" in page  # the meeting page names the framework
+    # ... and says why there is no placement form, instead of offering one that cannot save.
+    assert "is retired: it takes no new placements" in page
+    assert reverse("formulation:trm", args=[placed.pk]) not in page
     framework.refresh_from_db()
     with pytest.raises(ValidationError, match="is retired"):
         trm.trm_framework_require_available(framework)
