@@ -169,6 +169,12 @@ class Access:
         roles = self._open_case_roles(case)
         return Role.PSYCHOLOGIST in roles or self._is_own_case_manager(case, roles)
 
+    def can_record_offence(self, case: Case) -> bool:
+        """Record an offence of the child on the case: the owning YOT (its case managers,
+        senior practitioners and managers). Also once the case has ended: offending after ECM
+        is monitored, and needs no re-referral."""
+        return bool(self.roles_in(case.team_id) & OWNER_ROLES)
+
     # --- referral, eligibility and consent -------------------------------------------------
     def can_edit_referral(self, case: Case) -> bool:
         """The owning YOT completes the referral: the allocated case manager (or any case

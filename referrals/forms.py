@@ -363,3 +363,19 @@ class ReadyForm(NoteForm):
 class PriorityForm(forms.Form):
     significant_concern = forms.BooleanField(label=_("Significant concern"), required=False)
     note = forms.CharField(label=_("What is the concern?"), max_length=255, required=False)
+
+
+class OffenceRecordForm(forms.Form):
+    """One offence of the child, recorded on the case (also after it has ended)."""
+
+    date = forms.DateField(label=_("Date of offence"), widget=DateInput())
+    offence_type = forms.CharField(label=_("Offence type"), max_length=120)
+    gravity = forms.IntegerField(
+        label=_("Gravity score (1-8)"), min_value=1, max_value=8, required=False
+    )
+    disposal = forms.CharField(
+        label=_("Outcome (disposal)"),
+        max_length=120,
+        required=False,
+        help_text=_("Leave blank while it is not known."),
+    )

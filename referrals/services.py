@@ -926,3 +926,34 @@ def consent_withdraw(*, actor: User, consent: Consent, date: dt.date, reason: st
     # On ECM, the ending goes through the closure record (next steps, transitions, risk and
     # outcomes at closure), which the consent page leads to with the reason chosen.
     return case
+
+
+@transaction.atomic
+def offence_record(*, actor: User, case: Case, data: dict) -> Offence:
+    """Record an offence of the child on the case, e.g. one the YOT learns of after the
+    case closed (offending after ECM counts without a re-referral). The referral's and the
+    reviews' offences are recorded on their own forms."""
+    case = Case.objects.select_for_update().select_related("child").get(pk=case.pk)
+    if not access_for(actor).can_record_offence(case):
+        raise PermissionDenied
+    offence = Offence(case=case, **{k: data.get(k) for k in ("date", "offence_type", "gravity")})
+    offence.offence_type = (offence.offence_type or "").strip()
+    offence.disposal = (data.get("disposal") or "").strip()
+    errors = {}
+    if offence.date and offence.date > timezone.localdate():
+        errors["date"] = _("The offence date cannot be in the future.")
+    elif offence.date and offence.date < case.child.date_of_birth:
+        errors["date"] = _("The offence date is before the child was born.")
+    if errors:
+        raise ValidationError(errors)
+    offence.full_clean(exclude=["case"])
+    offence.save()
+    _audit(
+        actor,
+        AuditEvent.Action.CREATE,
+        offence,
+        case,
+        ["date", "offence_type", "gravity", "disposal"],
+        detail="" if case.is_open else "after the case ended",
+    )
+    return offence

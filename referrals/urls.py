@@ -15,6 +15,7 @@ urlpatterns = [
     path("cases/<int:pk>/referral/priority/", views.set_priority, name="priority"),
     path("cases/<int:pk>/referral/offer-slot/", views.offer_slot, name="offer_slot"),
     path("cases/<int:pk>/consent/", views.consent, name="consent"),
+    path("cases/<int:pk>/offences/", views.offences, name="offences"),
     path("cases/<int:pk>/consent/leaflet/", views.leaflet, name="leaflet"),
     path("referrals/queue/", views.decision_queue, name="queue"),
     path("referrals/waiting-list/", views.waiting_list, name="waiting_list"),

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ecm.access import access_for
 from ecm.audit import audit_case_record, audit_record
+from ecm.forms import add_service_errors
 from ecm.models import ON_ECM_STATUSES, AuditEvent, CaseStatus
 from ecm.panels import closure_url
 from ecm.selectors import case_get_for
@@ -29,6 +30,7 @@ from .forms import (
     EligibilityForm,
     NoteForm,
     OffenceFormSet,
+    OffenceRecordForm,
     OffenceRemoveForm,
     PriorityForm,
     ReadyForm,
@@ -618,6 +620,42 @@ def referral_panel(request, case) -> str:
             "ready_form": ReadyForm(auto_id="ready-%s"),
             "can_edit": access_for(user).can_edit_referral(case),
             "can_decide": access_for(user).can_decide_referral(case),
+            "can_record_offence": access_for(user).can_record_offence(case),
         },
         request=request,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def offences(request, pk: int):
+    """The case's offences (from the referral, the reviews and recorded here), and the form
+    to record one: also once the case has ended, for offending after ECM."""
+    case = case_get_for(request.user, pk)
+    can_record = access_for(request.user).can_record_offence(case)
+    form = OffenceRecordForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not can_record:
+            raise PermissionDenied
+        status = 400
+        if form.is_valid():
+            try:
+                services.offence_record(actor=request.user, case=case, data=form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Offence recorded."))
+                return redirect("referrals:offences", pk=case.pk)
+    else:
+        audit_record(actor=request.user, action=AuditEvent.Action.VIEW, obj=case, detail="offences")
+    return render(
+        request,
+        "referrals/offences.html",
+        {
+            "case": case,
+            "offences": list(case.offences.order_by("-date", "-pk")),
+            "form": form,
+            "can_record": can_record,
+        },
+        status=status,
     )
