@@ -38,3 +38,8 @@ class ReviewsConfig(AppConfig):
         register("review_due", _("Review due"), reminders.review_due)
         register("action_overdue", _("Action overdue"), reminders.action_overdue)
         register("partner_action", _("A partner's action to follow up"), reminders.partner_action)
+        register(
+            "closure_after_withdrawal",
+            _("Consent withdrawn: record the closure"),
+            reminders.closure_after_withdrawal,
+        )

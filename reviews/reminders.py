@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecm.models import ON_ECM_STATUSES, Case, case_reference, open_case
 from ecm.reminders import Due, due_title, link, occurrence, rules_by_team
 from formulation.models import Agency, Meeting
+from referrals.models import Consent
 
 from .models import Action, Review
 
@@ -146,4 +147,45 @@ def partner_action(today: dt.date):
             case_reference=case_reference(row["case_id"]),
             team_id=row["case__team_id"],
             users=(row["case__case_manager_id"],),
+        )
+
+
+def closure_after_withdrawal(today: dt.date):
+    """A case on ECM whose child withdrew their ECM consent (and has given none since) waits
+    for its closure record: its case manager is reminded on the day of the withdrawal, then
+    as overdue reminders repeat, until the closure is recorded (or consent is given again).
+    Idempotent through the reminder's unique row."""
+    rules = rules_by_team()
+    withdrawn = Consent.objects.filter(
+        case=OuterRef("pk"), kind=Consent.Kind.ECM_CHILD, withdrawn_on__isnull=False
+    ).order_by("-withdrawn_on")
+    current = Consent.objects.filter(
+        case=OuterRef("pk"), kind=Consent.Kind.ECM_CHILD, given=True, withdrawn_on__isnull=True
+    )
+    rows = (
+        Case.objects.filter(status__in=ON_ECM_STATUSES, case_manager__isnull=False)
+        .annotate(withdrawn_on=Subquery(withdrawn.values("withdrawn_on")[:1]))
+        .filter(withdrawn_on__isnull=False)
+        .exclude(Exists(current))
+        .values("pk", "team_id", "case_manager_id", "withdrawn_on")
+        .order_by("pk")
+    )
+    for row in rows:
+        r = rules.get(row["team_id"], rules[None])
+        if "closure_after_withdrawal" in r.disabled_kinds:
+            continue
+        occ = occurrence(today, row["withdrawn_on"], before=0, repeat=r.overdue_repeat_days)
+        if occ is None:
+            continue
+        yield Due(
+            kind="closure_after_withdrawal",
+            object_type="ecm.case",
+            object_id=row["pk"],
+            occurrence=occ,
+            title=_("Consent withdrawn: record the closure of %(ref)s")
+            % {"ref": case_reference(row["pk"])},
+            link=link("reviews:close", row["pk"]) + "?reason=consent_withdrawn",
+            case_reference=case_reference(row["pk"]),
+            team_id=row["team_id"],
+            users=(row["case_manager_id"],),
         )

@@ -69,3 +69,35 @@ def test_a_team_can_switch_partner_action_reminders_off(world):
     with at(dt.date(2026, 7, 1)):
         sweep()
     assert kinds("partner_action") == []
+
+
+def test_consent_withdrawn_on_ecm_reminds_the_case_manager_to_record_the_closure(world):
+    """An active case whose child withdrew their ECM consent waits for its closure record:
+    its case manager is reminded from the day of the withdrawal until it is recorded, once
+    per occurrence."""
+    from referrals.models import Consent
+
+    consent = Consent.objects.create(
+        case=world.case,
+        kind=Consent.Kind.ECM_CHILD,
+        date=dt.date(2026, 5, 1),
+        withdrawn_on=dt.date(2026, 7, 6),
+        withdrawal_reason="Does not want the psychologist involved",
+    )
+    with at(dt.date(2026, 7, 5)):
+        sweep()
+    assert kinds("closure_after_withdrawal") == []
+    for day in (6, 6, 12, 13):
+        with at(dt.date(2026, 7, day)):
+            sweep()
+    rows = kinds("closure_after_withdrawal")
+    assert [r.occurrence for r in rows] == [dt.date(2026, 7, 6), dt.date(2026, 7, 13)]
+    assert {r.recipient_id for r in rows} == {world.case_manager.pk}
+    assert world.case.reference in rows[0].title
+    assert world.case.child.first_name not in rows[0].title
+    # Consent given again: nothing more is due.
+    Consent.objects.create(case=world.case, kind=Consent.Kind.ECM_CHILD, date=dt.date(2026, 7, 14))
+    with at(dt.date(2026, 7, 20)):
+        sweep()
+    assert len(kinds("closure_after_withdrawal")) == 2
+    assert consent.pk
