@@ -342,3 +342,13 @@ def test_every_input_is_labelled_and_headings_are_in_order(client, world, path):
     assert parser.headings[0] == 1
     for before, after in zip(parser.headings, parser.headings[1:], strict=False):
         assert after <= before + 1, parser.headings
+
+
+def test_previous_counts_over_every_team_and_over_some(world):
+    referred(world, world.yot_a, dt.date(2025, 11, 1))
+    referred(world, world.yot_b, dt.date(2025, 11, 1))
+    prev, _name = display.previous_period(Q1)
+    every = {world.yot_a.pk, world.yot_b.pk, world.central.pk}
+    assert display.previous_counts(every, Q1, prev)["referred"] == 2
+    assert display.previous_counts({world.yot_a.pk}, Q1, prev)["referred"] == 1
+    assert display.previous_counts({world.yot_a.pk}, Q1, prev)["caseload"] is display.NOW
