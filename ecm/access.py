@@ -380,9 +380,13 @@ class Access:
         return bool(wanted) and wanted <= self.team_ids(CASE_ROLES) & self.dashboard_team_ids
 
     def caseload_team_ids(self) -> set[int]:
-        """The teams whose YOT caseload the user records: their own teams, as a manager or
-        senior practitioner."""
-        return self.team_ids(MONITORING_ROLES)
+        """The YOTs whose whole caseload the user records: their own YOTs, as a manager or
+        senior practitioner (a central ECM team has no YOT caseload of its own)."""
+        return {
+            g.team_id
+            for g in self.grants
+            if g.role in MONITORING_ROLES and g.team_kind == Team.Kind.YOT
+        }
 
     def can_record_caseload(self, team_id: int) -> bool:
         return team_id in self.caseload_team_ids()
