@@ -14,8 +14,10 @@ Rules (need-to-know):
   is read-only for every role.
 * Clinical supervision: content only for the session's psychologist and its supervisees;
   the teams' oversight roles see that a session happened, never what was said.
-* Monitoring: managers see the figures of the teams they manage (and of the YOTs that refer
-  to a central team they manage); managers and senior practitioners see the pipeline.
+* Monitoring: managers and senior practitioners see the dashboard of their teams (and of the
+  YOTs that refer to a central team of theirs), with exact counts only for teams whose
+  cases they can open anyway (small cells hidden otherwise); they record their team's YOT
+  caseload; managers and senior practitioners see the pipeline.
 * Managers (and superusers) may search the audit log; a manager sees the events of the
   teams they manage.
 
@@ -48,6 +50,8 @@ PRACTITIONER_ROLES = frozenset({Role.CASE_MANAGER, Role.SENIOR_PRACTITIONER, Rol
 #: Who may be clinically supervised.
 SUPERVISEE_ROLES = frozenset({Role.CASE_MANAGER, Role.SENIOR_PRACTITIONER})
 #: Who sees when supervision sessions happened in their teams (never what was said).
+#: Who sees the monitoring dashboard of their teams and records the team's YOT caseload.
+MONITORING_ROLES = frozenset({Role.MANAGER, Role.SENIOR_PRACTITIONER})
 SUPERVISION_OVERSIGHT_ROLES = frozenset(
     {Role.MANAGER, Role.SENIOR_PRACTITIONER, Role.PSYCHOLOGIST, Role.ADMIN}
 )
@@ -362,9 +366,36 @@ class Access:
     # --- monitoring -------------------------------------------------------------------------
     @cached_property
     def monitoring_team_ids(self) -> set[int]:
-        """The teams whose figures the manager sees: the teams they manage and the YOTs that
-        refer to a central team they manage (empty: no dashboard)."""
+        """The teams a manager oversees: the teams they manage and the YOTs that refer to a
+        central team they manage (supervision coverage; the dashboard: `dashboard_team_ids`)."""
         return self._with_referring_teams(self.team_ids({Role.MANAGER}))
+
+    @cached_property
+    def dashboard_team_ids(self) -> set[int]:
+        """The teams whose dashboard the user sees: managers and senior practitioners (who
+        "maintain monitoring information about the progress of cases") of the team, or of a
+        central team the YOT refers to (empty: no dashboard)."""
+        return self._with_referring_teams(self.team_ids(MONITORING_ROLES))
+
+    def sees_exact_counts(self, team_ids: Iterable[int]) -> bool:
+        """Whether the dashboard of `team_ids` may show exact counts: only when the user can
+        open every case it counts (a case role in each team, `case_scope`). A central team's
+        member reaches only the cases referred to it, so a referring YOT's figures stay
+        suppressed for them, as does an empty choice."""
+        wanted = set(team_ids)
+        return bool(wanted) and wanted <= self.team_ids(CASE_ROLES) & self.dashboard_team_ids
+
+    def caseload_team_ids(self) -> set[int]:
+        """The YOTs whose whole caseload the user records: their own YOTs, as a manager or
+        senior practitioner (a central ECM team has no YOT caseload of its own)."""
+        return {
+            g.team_id
+            for g in self.grants
+            if g.role in MONITORING_ROLES and g.team_kind == Team.Kind.YOT
+        }
+
+    def can_record_caseload(self, team_id: int) -> bool:
+        return team_id in self.caseload_team_ids()
 
     def can_view_pipeline(self) -> bool:
         return self.has_role(Role.SENIOR_PRACTITIONER, Role.MANAGER)

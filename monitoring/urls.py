@@ -8,5 +8,6 @@ urlpatterns = [
     path("monitoring/", views.dashboard, name="dashboard"),
     path("monitoring/cases/<str:key>/", views.drill, name="drill"),
     path("monitoring/export/<str:table_key>.csv", views.export, name="export"),
+    path("monitoring/caseload/", views.caseload, name="caseload"),
     path("pipeline/", views.pipeline, name="pipeline"),
 ]

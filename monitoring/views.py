@@ -1,6 +1,8 @@
-"""Monitoring: the manager dashboard (every figure in SQL, small cells suppressed, each
-figure drilling down to the cases behind it, every table exportable, exports audited) and
-the senior practitioner's pipeline board."""
+"""Monitoring: the dashboard of managers and senior practitioners (headline cards with the
+change on the previous period, then every table; every figure in SQL, each drilling down to
+the cases behind it, every table exportable, exports audited; exact counts for teams whose
+cases the reader can open, small cells suppressed otherwise and in every export), the YOT
+caseload a team records per quarter, and the senior practitioner's pipeline board."""
 
 from __future__ import annotations
 
@@ -8,25 +10,31 @@ import csv
 import datetime as dt
 
 from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from ecm.access import access_for
 from ecm.audit import audit_record
 from ecm.dates import add_months, quarter_start
-from ecm.forms import DateInput
+from ecm.editing import StaleEditError, form_with_saved_version
+from ecm.forms import DateInput, add_service_errors
 from ecm.models import AuditEvent, Team
 from ecm.selectors import case_list_for
 
-from . import figures
+from . import display, figures
+from .caseloads import caseloads_in, recorded_for
 from .charts import bar_chart
+from .models import TeamCaseload
 from .selectors import pipeline_board
+from .services import team_caseload_record
 
 
 def _quarters(today: dt.date, n: int = 8):
@@ -46,7 +54,8 @@ class FilterForm(forms.Form):
         label=gettext_lazy("Teams"),
         queryset=Team.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 4}),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("None ticked: every team you can see."),
     )
     quarter = forms.ChoiceField(label=gettext_lazy("Quarter"), required=False)
     start = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput())
@@ -82,7 +91,7 @@ class FilterForm(forms.Form):
 
 
 def _manager_scope(request):
-    allowed = access_for(request.user).monitoring_team_ids
+    allowed = access_for(request.user).dashboard_team_ids
     if not allowed:
         raise Http404
     form = FilterForm(request.GET or None, team_ids=allowed)
@@ -93,23 +102,40 @@ def _manager_scope(request):
 @require_GET
 def dashboard(request):
     form, team_ids, period = _manager_scope(request)
+    access = access_for(request.user)
+    exact = access.sees_exact_counts(team_ids)
     tables = figures.dashboard(team_ids, period)
+    display.present(tables, exact=exact)
     for table in tables:
         for row in table.rows:
-            row.shown = figures.shown_row(row)
-            row.shown_percent = figures.shown_percent(row)
-            row.shown_columns = {k: figures.shown(v) for k, v in row.columns.items()}
             if row.drill and row.value and row.shown != "—":
                 row.drill_url = reverse("monitoring:drill", args=[row.key])
         if table.chart:
-            table.svg = bar_chart(table, title=table.title)
+            table.svg = bar_chart(table, title=table.title, exact=exact)
+    previous, previous_name = display.previous_period(period)
+    cards = display.headline_cards(
+        tables,
+        display.previous_counts(team_ids, period, previous),
+        exact=exact,
+        name=previous_name,
+    )
+    rows = {row.key: row for table in tables for row in table.rows}
     return render(
         request,
         "monitoring/dashboard.html",
         {
             "form": form,
             "tables": tables,
+            "cards": cards,
+            "exact": exact,
             "period": period,
+            "previous": previous,
+            "previous_name": previous_name,
+            "caseloads": caseloads_in(team_ids, period),
+            "eligibility": [
+                rows[k] for k in ("referred", "criteria_met", "criteria_not_met") if k in rows
+            ],
+            "can_record_caseload": bool(access.caseload_team_ids()),
             "query": request.GET.urlencode(),
             "threshold": figures.threshold(),
         },
@@ -172,13 +198,116 @@ def export(request, table_key: str):
     else:
         writer.writerow([_("Figure"), _("Value"), _("Percent")])
         for row in table.rows:
-            writer.writerow([row.label, figures.shown_row(row), figures.shown_percent(row)])
+            writer.writerow(
+                [row.label, figures.shown_row(row), display.shown_percent(row, exact=False)]
+            )
     audit_record(
         actor=request.user,
         action=AuditEvent.Action.EXPORT,
         detail=f"monitoring {table_key} {period.start}..{period.end} teams {sorted(team_ids)}",
     )
     return response
+
+
+# --- The YOT caseload a team records -------------------------------------------------------
+
+
+class CaseloadForm(forms.Form):
+    team = forms.TypedChoiceField(label=gettext_lazy("Team"), coerce=int)
+    quarter_start = forms.TypedChoiceField(
+        label=gettext_lazy("Quarter"), coerce=dt.date.fromisoformat
+    )
+    caseload = forms.IntegerField(
+        label=gettext_lazy("Children on the YOT caseload in the quarter"),
+        min_value=0,
+        help_text=gettext_lazy("Every child the YOT worked with, not only those on ECM."),
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note (optional)"),
+        max_length=500,
+        required=False,
+        help_text=gettext_lazy("Where the number comes from, or what it leaves out."),
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = [(t.pk, t.name) for t in teams]
+        self.fields["quarter_start"].choices = [
+            (value, label) for value, label, _s, _e in _quarters(timezone.localdate())
+        ]
+
+
+@require_http_methods(["GET", "POST"])
+def caseload(request):
+    """Record or correct the team's YOT caseload for a quarter; the rows recorded so far."""
+    access = access_for(request.user)
+    team_ids = access.caseload_team_ids()
+    if not team_ids:
+        raise Http404
+    teams = list(Team.objects.filter(pk__in=team_ids).order_by("name"))
+    status = 200
+    if request.method == "POST":
+        form = CaseloadForm(request.POST, teams=teams)
+        if form.is_valid():
+            data = form.cleaned_data
+            team = next(t for t in teams if t.pk == data["team"])
+            saved = TeamCaseload.objects.filter(
+                team=team, quarter_start=data["quarter_start"]
+            ).first()
+            # No version from the form while a row exists: it was recorded since the form
+            # was loaded, so it is shown rather than overwritten.
+            expected = data["version"] if data["version"] is not None else (0 if saved else None)
+            try:
+                team_caseload_record(
+                    actor=request.user,
+                    team=team,
+                    quarter_start=data["quarter_start"],
+                    caseload=data["caseload"],
+                    note=data["note"],
+                    expected_version=expected,
+                )
+            except StaleEditError as exc:
+                form = form_with_saved_version(CaseloadForm, request.POST, saved, exc, teams=teams)
+                form.saved = saved
+                status = 409
+            except PermissionDenied:
+                raise Http404 from None
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+                status = 400
+            else:
+                messages.success(request, _("YOT caseload saved."))
+                return redirect("monitoring:caseload")
+        else:
+            status = 400
+    else:
+        initial = {}
+        row = None
+        if request.GET.get("team") and request.GET.get("quarter"):
+            try:
+                row = TeamCaseload.objects.filter(
+                    team_id__in=team_ids,
+                    team_id=int(request.GET["team"]),
+                    quarter_start=dt.date.fromisoformat(request.GET["quarter"]),
+                ).first()
+            except ValueError:
+                row = None
+        if row is not None:
+            initial = {
+                "team": row.team_id,
+                "quarter_start": row.quarter_start.isoformat(),
+                "caseload": row.caseload,
+                "note": row.note,
+                "version": row.version,
+            }
+        form = CaseloadForm(initial=initial, teams=teams)
+    return render(
+        request,
+        "monitoring/caseload.html",
+        {"form": form, "rows": recorded_for(team_ids)[:40]},
+        status=status,
+    )
 
 
 # --- Pipeline board ----------------------------------------------------------------------------

@@ -272,19 +272,49 @@ def test_supervision_rules_of_access(world, who):
 
 MANAGERS = {"manager", "other_manager"}
 PIPELINE = {"senior", "manager", "other_senior", "other_manager", "central_senior"}
+#: Managers and senior practitioners see their teams' dashboard ("maintain monitoring
+#: information"); the central team's senior practitioner that of the referring YOTs.
+DASHBOARD = PIPELINE
+#: Who records a YOT's caseload: its own managers and senior practitioners (a central team
+#: has no YOT caseload).
+CASELOAD = {"senior", "manager", "other_senior", "other_manager"}
 
 
 @pytest.mark.parametrize("who", MATRIX)
 def test_monitoring_matrix(client, world, who):
     client.force_login(getattr(world, who))
     expected = {
-        reverse("monitoring:dashboard"): 200 if who in MANAGERS else 404,
-        reverse("monitoring:drill", args=["caseload"]): 200 if who in MANAGERS else 404,
-        reverse("monitoring:export", args=["cohort"]): 200 if who in MANAGERS else 404,
+        reverse("monitoring:dashboard"): 200 if who in DASHBOARD else 404,
+        reverse("monitoring:drill", args=["caseload"]): 200 if who in DASHBOARD else 404,
+        reverse("monitoring:export", args=["cohort"]): 200 if who in DASHBOARD else 404,
+        reverse("monitoring:caseload"): 200 if who in CASELOAD else 404,
         reverse("monitoring:pipeline"): 200 if who in PIPELINE else 404,
     }
     for url, status in expected.items():
         assert client.get(url).status_code == status, (who, url)
+
+
+# who: (dashboard teams, caseload teams, exact counts for Alpha, for Bravo)
+MONITORING_RULES = {
+    "manager": ({"yot_a"}, {"yot_a"}, True, False),
+    "senior": ({"yot_a"}, {"yot_a"}, True, False),
+    "other_manager": ({"yot_b"}, {"yot_b"}, False, True),
+    "other_senior": ({"yot_b"}, {"yot_b"}, False, True),
+    # The central team reaches only the cases referred to it: suppressed for the YOTs.
+    "central_senior": ({"central", "yot_a", "yot_b"}, set(), False, False),
+}
+
+
+@pytest.mark.parametrize("who", MATRIX)
+def test_monitoring_rules_of_access(world, who):
+    access = access_for(getattr(world, who))
+    dashboard, caseload, exact_a, exact_b = MONITORING_RULES.get(who, (set(), set(), False, False))
+    assert access.dashboard_team_ids == {getattr(world, t).pk for t in dashboard}
+    assert access.caseload_team_ids() == {getattr(world, t).pk for t in caseload}
+    assert access.can_record_caseload(world.yot_a.pk) is ("yot_a" in caseload)
+    assert access.sees_exact_counts({world.yot_a.pk}) is exact_a
+    assert access.sees_exact_counts({world.yot_b.pk}) is exact_b
+    assert not access.sees_exact_counts({world.yot_a.pk, world.yot_b.pk})
 
 
 @pytest.mark.parametrize(
@@ -292,11 +322,13 @@ def test_monitoring_matrix(client, world, who):
     [
         ("manager", "case", "other_case"),
         ("other_manager", "other_case", "case"),
+        ("senior", "case", "other_case"),
+        ("other_senior", "other_case", "case"),
     ],
 )
 def test_a_manager_sees_the_figures_of_their_own_teams_only(client, world, who, sees, hidden):
     client.force_login(getattr(world, who))
-    other_team = world.yot_b if who == "manager" else world.yot_a
+    other_team = world.yot_b if who in ("manager", "senior") else world.yot_a
     # Asking for another team's figures is not honoured: the scope stays the manager's own.
     url = reverse("monitoring:drill", args=["caseload"]) + f"?teams={other_team.pk}"
     body = client.get(url).content.decode()
@@ -324,6 +356,8 @@ def test_an_inactive_team_gives_no_access_anywhere(world):
         access = access_for(getattr(world, who))
         assert not access.can_view_case(world.case), who
         assert not access.monitoring_team_ids, who
+        assert not access.dashboard_team_ids, who
+        assert not access.caseload_team_ids(), who
         assert not access.supervised_team_ids, who
         assert not access.can_record_supervision(), who
 

@@ -1,8 +1,9 @@
-"""The monitoring dashboard in real headless Chromium: a manager of two YOTs narrows the
-dashboard to one team and the current quarter, reads "Reoffended during ECM" (5: shown, as 5
-is not below the small-cell threshold), drills down to the five cases behind it, exports the
-Outcomes table as CSV (audited), and sees the other team's three reoffences suppressed as
-"<5"."""
+"""The monitoring dashboard in real headless Chromium: a manager of two YOTs (exact counts:
+they can open every case) reads the headline cards first, ticks one team with the keyboard
+and the current quarter, reads "Reoffended during ECM" (5), drills down to the five cases
+behind it, exports the Outcomes table as CSV (audited, small cells suppressed), and sees the
+other team's three reoffences as 3; the central team's manager, who cannot open those cases,
+sees them as "<5". At 390 px the page fits and the charts' text is at least 12 px."""
 
 import csv
 import datetime as dt
@@ -50,8 +51,10 @@ def _reviewed_cases(team, case_manager, n, reoffended):
 
 @pytest.fixture
 def two_teams():
-    northgate = TeamFactory(name="Northgate YOT", code="northgate")
-    riverside = TeamFactory(name="Riverside YOT", code="riverside")
+    central = TeamFactory(name="Central ECM", code="central", kind="central")
+    northgate = TeamFactory(name="Northgate YOT", code="northgate", central_team=central)
+    riverside = TeamFactory(name="Riverside YOT", code="riverside", central_team=central)
+    member(central, Role.MANAGER, username="central_manager")
     manager = member(northgate, Role.MANAGER, username="manager")
     MembershipFactory(user=manager, team=riverside, role=Role.MANAGER)
     cm_north = member(northgate, Role.CASE_MANAGER, username="cm_north")
@@ -78,6 +81,15 @@ def _shown(cell) -> str:
     return cell.inner_text().split("\n")[0].strip()
 
 
+def _tick_only(page, team: str) -> None:
+    """Tick one team's checkbox and untick the others, with the keyboard (Space)."""
+    for box in page.locator("input[name=teams]").all():
+        label = page.locator(f"label[for='{box.get_attribute('id')}']").inner_text().strip()
+        if box.is_checked() != (label == team):
+            box.focus()
+            page.keyboard.press("Space")
+
+
 def test_monitoring_filter_drill_export_and_suppression_journey(browser, live_server, two_teams):
     base = live_server.url
     manager = two_teams["manager"]
@@ -88,37 +100,42 @@ def test_monitoring_filter_drill_export_and_suppression_journey(browser, live_se
     page = context.new_page()
     login(page, base, "manager")
 
-    # 1. The manager opens the dashboard from the navigation.
+    # 1. The manager opens the dashboard from the navigation: their own teams, exact counts.
     page.get_by_role("link", name="Dashboard", exact=True).click()
     page.get_by_role("heading", name="Monitoring dashboard").wait_for()
     assert page.url.startswith(base + reverse("monitoring:dashboard"))
-    # Unfiltered, both teams count: 5 + 3 reoffences.
+    page.get_by_text("Exact counts: these are cases you can open.").wait_for()
+    # Headline cards first, then the contents, then the tables; both teams count: 5 + 3.
+    card = page.locator("#card-reoffended")
+    assert card.get_by_role("heading").inner_text().strip() == LABEL
+    assert card.locator(".display-6").inner_text().split()[0] == "8"
+    assert "previous" in card.locator(".headline-change").inner_text()
+    page.get_by_role("navigation", name="Contents").get_by_role("link", name="Outcomes").click()
+    assert page.url.endswith("#outcomes")
     assert _shown(_reoffended_row(page).locator("td").first) == "8"
 
-    # 2. Northgate only, the current quarter (the first choice after the placeholder).
-    teams = page.get_by_label("Teams")
-    assert sorted(o.strip() for o in teams.locator("option").all_inner_texts()) == [
+    # 2. Northgate only (checkboxes, ticked with the keyboard), the current quarter.
+    teams = page.get_by_role("group", name="Teams")
+    assert sorted(t.strip() for t in teams.locator("label").all_inner_texts()) == [
         "Northgate YOT",
         "Riverside YOT",
     ]
-    teams.select_option(label="Northgate YOT")
+    _tick_only(page, "Northgate YOT")
     quarter = page.get_by_label("Quarter")
     quarter.select_option(index=1)
     assert quarter.input_value() == q_start.isoformat()
     page.get_by_role("button", name="Show").click()
     page.wait_for_url(lambda url: f"teams={two_teams['northgate'].pk}" in url)
-    assert page.get_by_label("Teams").evaluate(
-        "el => Array.from(el.selectedOptions).map(o => o.text)"
-    ) == ["Northgate YOT"]
+    assert page.get_by_label("Northgate YOT").is_checked()
+    assert not page.get_by_label("Riverside YOT").is_checked()
     assert page.get_by_label("Quarter").input_value() == q_start.isoformat()
     assert q_start.strftime("%-d %b %Y") in page.locator("p.lead").inner_text()
 
     row = _reoffended_row(page)
     value = row.locator("td").first
-    assert _shown(value) == "5"  # 5 is not below the threshold: shown
-    assert "<5" not in value.inner_text()
-    # 5 of the 6 cases open: the complement (1) is a small cell, so the percentage is hidden.
-    assert row.locator("td").nth(1).inner_text().strip() == "*"
+    assert _shown(value) == "5"
+    # Exact counts: 5 of the 6 cases open is 83%, shown to someone who can open all six.
+    assert row.locator("td").nth(1).inner_text().strip() == "83%"
 
     # 3. Drill down: exactly the five Northgate cases that reoffended.
     dashboard_url = page.url
@@ -137,7 +154,8 @@ def test_monitoring_filter_drill_export_and_suppression_journey(browser, live_se
     for case in two_teams["river"] + two_teams["north_other"]:
         assert case.reference not in body
 
-    # 4. Back to the dashboard, still filtered; export the Outcomes table.
+    # 4. Back to the dashboard, still filtered; export the Outcomes table: the CSV keeps
+    # the small-cell rules whoever exports it.
     page.go_back()
     page.wait_for_url(dashboard_url)
     assert _shown(_reoffended_row(page).locator("td").first) == "5"
@@ -151,20 +169,46 @@ def test_monitoring_filter_drill_export_and_suppression_journey(browser, live_se
         rows = list(csv.reader(io.StringIO(fh.read())))
     assert rows[0] == ["Figure", "Value", "Percent"]
     by_label = {r[0]: r[1:] for r in rows[1:]}
-    assert by_label[LABEL] == ["5", "*"]
+    assert by_label[LABEL] == ["5", "*"]  # the complement (1) is a small cell
     export = AuditEvent.objects.filter(actor=manager, action=AuditEvent.Action.EXPORT)
     assert export.count() == 1
     assert "outcomes" in export.get().detail
 
-    # 5. Riverside only: three reoffences, a small cell, shown as "<5".
-    page.get_by_label("Teams").select_option(label="Riverside YOT")
+    # 5. Riverside only: three reoffences, shown exactly to its own manager.
+    _tick_only(page, "Riverside YOT")
     page.get_by_label("Quarter").select_option(index=1)
     page.get_by_role("button", name="Show").click()
     page.wait_for_url(lambda url: f"teams={two_teams['riverside'].pk}" in url)
-    assert page.get_by_label("Teams").evaluate(
-        "el => Array.from(el.selectedOptions).map(o => o.text)"
-    ) == ["Riverside YOT"]
+    assert page.get_by_label("Riverside YOT").is_checked()
+    assert not page.get_by_label("Northgate YOT").is_checked()
+    assert _shown(_reoffended_row(page).locator("td").first) == "3"
+    context.close()
+
+    # 6. The central team's manager cannot open Riverside's cases: "<5", and the page says so.
+    context = browser.new_context()
+    page = context.new_page()
+    login(page, base, "central_manager")
+    page.goto(base + reverse("monitoring:dashboard") + f"?teams={two_teams['riverside'].pk}")
+    page.get_by_text("Small numbers are hidden:").wait_for()
     river_value = _reoffended_row(page).locator("td").first
     assert _shown(river_value) == "<5"
     assert "3" not in river_value.inner_text()
+    context.close()
+
+
+def test_dashboard_reads_at_390_px_with_legible_charts(browser, live_server, two_teams):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    login(page, live_server.url, "manager")
+    page.goto(live_server.url + reverse("monitoring:dashboard"))
+    page.get_by_role("heading", name="Monitoring dashboard").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # Every chart's text, as drawn on screen: its font size times the drawing's scale.
+    sizes = page.evaluate(
+        """() => Array.from(document.querySelectorAll('svg.monitoring-chart text')).map(t => {
+            const svg = t.ownerSVGElement;
+            return parseFloat(getComputedStyle(t).fontSize) * svg.getScreenCTM().a;
+        })"""
+    )
+    assert sizes and min(sizes) >= 12, min(sizes)
     context.close()

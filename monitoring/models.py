@@ -1,0 +1,50 @@
+"""Monitoring owns no case data; it keeps only what a team records for its own monitoring:
+the YOT's whole caseload per quarter (the product holds only the ECM cases), which the
+dashboard shows beside the referrals made and accepted ("Monitoring Outcomes": children on
+the caseload, how many were eligible). An integration may fill it later."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class TeamCaseload(models.Model):
+    """How many children the YOT worked with in a calendar quarter, as the team recorded it.
+    One row per team and quarter; a correction changes the row (and bumps its version)."""
+
+    team = models.ForeignKey(
+        "ecm.Team", verbose_name=_("team"), on_delete=models.CASCADE, related_name="caseloads"
+    )
+    quarter_start = models.DateField(_("quarter starting"))
+    caseload = models.PositiveIntegerField(_("children on the YOT caseload"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("recorded YOT caseload")
+        verbose_name_plural = _("recorded YOT caseloads")
+        ordering = ["-quarter_start", "team__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "quarter_start"], name="monitoring_caseload_one_per_quarter"
+            ),
+            models.CheckConstraint(
+                condition=Q(quarter_start__day=1, quarter_start__month__in=[1, 4, 7, 10]),
+                name="monitoring_caseload_quarter_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} {self.quarter_start}: {self.caseload}"
