@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db.models import (
     Avg,
     Count,
+    DateField,
     DurationField,
     ExpressionWrapper,
     F,
@@ -24,13 +25,25 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
+    When,
 )
-from django.db.models.functions import Sign
+from django.db.models import Case as Switch
+from django.db.models.functions import Coalesce, Sign, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ecm.dates import add_years
-from ecm.models import Case, CaseStatus, Child, ClosureReason, Gender, Team, open_case
+from ecm.models import (
+    ON_ECM_STATUSES,
+    PRE_ECM_STATUSES,
+    Case,
+    CaseStatus,
+    Child,
+    ClosureReason,
+    Gender,
+    Team,
+    open_case,
+)
 from formulation.models import (
     Agency,
     Invitation,
@@ -135,6 +148,63 @@ def open_in(period: Period) -> Q:
     )
 
 
+# --- When ECM starts --------------------------------------------------------------------
+#
+# ECM starts with the multi-agency case formulation (Key components): a case's ECM start is
+# the local day its formulation meeting (`Meeting.objects.formulation_meetings()`, the first
+# held) took place. A re-opened episode that carried its formulation forward holds no
+# meeting of its own: it starts on its `opened_on`, the day the episode was re-opened (the
+# decision makes it active at once; the days of re-referral before it are few, and
+# `opened_on` never changes, unlike `status_changed_at`). Before its start a case is "in
+# the pipeline"; days on ECM and offences before, during and after ECM count from it.
+
+CARRIED_FORWARD = "carried_forward"
+
+
+def _day_after(day: dt.date) -> dt.datetime:
+    """The local midnight that ends `day` (a datetime bound that uses indexes)."""
+    tz = timezone.get_current_timezone()
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min), tz)
+
+
+def ecm_started_by(day: dt.date, team_ids=None) -> Q:
+    """Cases whose ECM started on or before `day`: an uncorrelated `pk__in` and a column
+    test, so it costs one pass over the formulation meetings."""
+    held = (
+        Meeting.objects.formulation()
+        .filter(status=Meeting.Status.HELD, starts_at__lt=_day_after(day), **_within(team_ids))
+        .values("case_id")
+    )
+    return Q(pk__in=held) | Q(formulation_decision=CARRIED_FORWARD, opened_on__lte=day)
+
+
+def on_ecm_in(period: Period, team_ids=None) -> Q:
+    """The base of the period's figures: cases on ECM at some time in the period (ECM
+    started on or before its last day, and not closed before its first)."""
+    return ecm_started_by(period.end, team_ids) & (
+        Q(closed_on__isnull=True) | Q(closed_on__gte=period.start)
+    )
+
+
+def ecm_start(path: str = ""):
+    """A case's ECM start (a date; None before it), on Case (`path=""`) or on a row related
+    to its case (`path="case__"`)."""
+    tz = timezone.get_current_timezone()
+    first = (
+        Meeting.objects.formulation()
+        .filter(case_id=OuterRef(f"{path}pk" if path else "pk"), status=Meeting.Status.HELD)
+        .order_by("starts_at", "pk")
+        .annotate(day=TruncDate("starts_at", tzinfo=tz))
+        .values("day")[:1]
+    )
+    carried = Switch(
+        When(**{f"{path}formulation_decision": CARRIED_FORWARD}, then=F(f"{path}opened_on")),
+        default=None,
+        output_field=DateField(),
+    )
+    return Coalesce(Subquery(first, output_field=DateField()), carried)
+
+
 def case_figures(period: Period, team_ids=None) -> dict[str, tuple[str, Q]]:
     """key -> (label, Q on Case). Each Q is a plain column test or `pk__in` an uncorrelated
     subquery, so one aggregate counts them all without DISTINCT. With `team_ids` the
@@ -162,11 +232,26 @@ def case_figures(period: Period, team_ids=None) -> dict[str, tuple[str, Q]]:
         child__cases__offences__date__lte=p.end,
     ).values("pk")
     active_in_period = open_in(p)
+    on_ecm = on_ecm_in(p, team_ids)
     closed_in_period = Q(status=CaseStatus.CLOSED) & p.dates("closed_on")
     figures = {
         # Cohort
-        "caseload": (_("Children on the ECM caseload (open cases now)"), open_case()),
+        "caseload": (
+            _("Children on the ECM caseload now (formulation meeting held, not closed)"),
+            Q(status__in=ON_ECM_STATUSES),
+        ),
+        "pipeline": (
+            _("In the pipeline now (potential to preparing for the formulation meeting)"),
+            Q(status__in=PRE_ECM_STATUSES),
+        ),
         "active_in_period": (_("Cases open at any time in the period"), active_in_period),
+        "on_ecm": (
+            _(
+                "Cases on ECM in the period (formulation meeting held by its end, "
+                "not closed before its start): the base of the figures below"
+            ),
+            on_ecm,
+        ),
         "referred": (
             _("Referrals submitted"),
             Q(pk__in=Referral.objects.filter(p.moments("submitted_at"), **teams).values("case_id")),
@@ -220,8 +305,8 @@ def case_figures(period: Period, team_ids=None) -> dict[str, tuple[str, Q]]:
             | Q(pk__in=reviews.filter(breach=True).values("case_id")),
         ),
         "reoffended": (
-            _("Reoffended during ECM"),
-            active_in_period & Q(pk__in=reviews.filter(reoffended=True).values("case_id")),
+            _("Reoffended during ECM (a review in the period says so)"),
+            on_ecm & Q(pk__in=reviews.filter(reoffended=True).values("case_id")),
         ),
         "reoffended_after": (
             _("Reoffended after ECM closed"),
@@ -342,7 +427,7 @@ COUNTED_ELSEWHERE = (*COUNTED_WITH_CHECKS, "reviewed", "reoffended_after")
 
 
 def profile_figures(period: Period) -> dict[str, tuple[str, Q]]:
-    """Who ECM reaches: the cases open at any time in the period."""
+    """Who ECM reaches: the cases on ECM in the period (`on_ecm_in`)."""
     p = period
     figures: dict[str, tuple[str, Q]] = {}
     bands = [("10-13", 10, 13), ("14-15", 14, 15), ("16-17", 16, 17), ("18+", 18, 30)]
@@ -419,7 +504,7 @@ def dashboard(team_ids, period: Period) -> list[Table]:
     review_counts = _review_counts(team_ids, period)
     c["reviewed"] = review_counts["reviewed"]
     after_rows, c["reoffended_after"] = _after_rows(team_ids, period)
-    pcounts = count_all(team_ids, prof, base=figs["active_in_period"][1])
+    pcounts = count_all(team_ids, prof, base=figs["on_ecm"][1])
     pc = {key: pcounts[_alias(key)] for key in prof}
     moved_on = transition_counts(team_ids, period)
     referral_time = _referral_time(team_ids, period)
@@ -434,7 +519,9 @@ def dashboard(team_ids, period: Period) -> list[Table]:
             rows(
                 [
                     "caseload",
+                    "pipeline",
                     "active_in_period",
+                    "on_ecm",
                     "referred",
                     "criteria_met",
                     "criteria_not_met",
@@ -472,9 +559,7 @@ def dashboard(team_ids, period: Period) -> list[Table]:
             str(_("Outcomes")),
             rows(["disengaged", "warnings", "breaches"])
             + [
-                Row(
-                    "reoffended", str(figs["reoffended"][0]), c["reoffended"], c["active_in_period"]
-                ),
+                Row("reoffended", str(figs["reoffended"][0]), c["reoffended"], c["on_ecm"]),
                 Row(
                     "reoffended_after",
                     str(figs["reoffended_after"][0]),
@@ -535,7 +620,7 @@ def dashboard(team_ids, period: Period) -> list[Table]:
             ],
         ),
     ]
-    denominator = c["active_in_period"]
+    denominator = c["on_ecm"]
     tables.append(
         Table(
             "profile_age",
@@ -604,8 +689,11 @@ def _engagement_extra(team_ids, period: Period, review_counts: dict) -> list[Row
         status=CaseStatus.CLOSED,
         closed_on__gte=period.start,
         closed_on__lte=period.end,
+    ).annotate(started=ecm_start())
+    started = Q(started__isnull=False)
+    agg = closed.aggregate(
+        days=Avg(F("closed_on") - F("started"), filter=started), n=Count("pk", filter=started)
     )
-    agg = closed.aggregate(days=Avg(F("closed_on") - F("opened_on")), n=Count("pk"))
     return [
         Row(
             "reviews_held",
@@ -616,7 +704,7 @@ def _engagement_extra(team_ids, period: Period, review_counts: dict) -> list[Row
         ),
         Row(
             "time_on_ecm",
-            str(_("Mean time on ECM of cases closed (days)")),
+            str(_("Mean time on ECM of cases closed, from the formulation meeting (days)")),
             _mean_days(agg["days"]),
             drill=False,
             unit="days",
@@ -635,17 +723,20 @@ def _mean_days(value) -> int | None:
 
 
 def _offence_rows(team_ids, period: Period) -> list[Row]:
-    """Reoffending of the cases open in the period, from their offences: seriousness (mean
+    """Reoffending of the cases on ECM in the period, from their offences: seriousness (mean
     gravity) before ECM and during it, the mean gap between offences before and during, and
-    the time from the start of ECM to the first offence during it. One query: per case, then
-    over the cases."""
-    # The cases' own columns, on the one join the per-case figures need anyway.
-    cases = Q(case__opened_on__lte=period.end) & (
-        Q(case__closed_on__isnull=True) | Q(case__closed_on__gte=period.start)
+    the time from the start of ECM (`ecm_start`) to the first offence during it. "During"
+    ends at the closure or at the period's last day, whichever is first, so a past period's
+    figures do not change when later offences are recorded. One query: per case, then over
+    the cases."""
+    cases = Case.objects.filter(scope(team_ids), on_ecm_in(period, team_ids)).values("pk")
+    before = Q(date__lt=F("start"))
+    during = Q(date__gte=F("start"), date__lte=period.end) & (
+        Q(case__closed_on__isnull=True) | Q(date__lte=F("case__closed_on"))
     )
-    before, during = Q(date__lt=F("case__opened_on")), Q(date__gte=F("case__opened_on"))
     per_case = (
-        Offence.objects.filter(cases, **_within(team_ids))
+        Offence.objects.filter(case_id__in=cases)
+        .annotate(start=ecm_start("case__"))
         .values("case_id")
         .annotate(
             g_before=Sum("gravity", filter=before),
@@ -656,9 +747,7 @@ def _offence_rows(team_ids, period: Period) -> list[Row]:
             n_during=Count("pk", filter=during),
             span_before=Max("date", filter=before) - Min("date", filter=before),
             span_during=Max("date", filter=during) - Min("date", filter=during),
-            # The case's own column inside the aggregate, so that the cases are grouped by
-            # their id alone.
-            first_during=Min(F("date") - F("case__opened_on"), filter=during),
+            first_during=Min(F("date") - F("start"), filter=during),
         )
     )
     agg = per_case.aggregate(
@@ -1079,7 +1168,7 @@ def drill_cases(team_ids, period: Period, key: str):
         return qs.filter(figures[key][1]).distinct()
     prof = profile_figures(period)
     if key in prof:
-        return qs.filter(figures["active_in_period"][1]).filter(prof[key][1]).distinct()
+        return qs.filter(figures["on_ecm"][1]).filter(prof[key][1]).distinct()
     return None
 
 

@@ -1,0 +1,125 @@
+"""The monitoring definitions (issue 17) on a cohort with known answers: ECM starts at the
+formulation meeting, "during" figures end at the period's end, the base is the cases on ECM
+in the period. The period's first and last days are in the cohort."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from formulation.models import Meeting
+from monitoring import figures
+from monitoring.figures import Period
+from referrals.models import Offence
+from reviews.models import Review
+from tests.factories import CaseFactory, TeamFactory
+
+Q1 = Period(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+
+
+def aware(day: dt.date, hour=12, minute=0):
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+def values(team_ids, period=Q1):
+    return {row.key: row for table in figures.dashboard(team_ids, period) for row in table.rows}
+
+
+def held(world, c, day: dt.date, hour=12, minute=0):
+    return Meeting.objects.create(
+        case=c,
+        starts_at=aware(day, hour, minute),
+        status="held",
+        chair=world.senior,
+        psychologist=world.psychologist,
+    )
+
+
+def offence(c, day: dt.date, gravity=None):
+    return Offence.objects.create(case=c, date=day, offence_type="x", gravity=gravity)
+
+
+@pytest.fixture
+def cohort(world):
+    team = TeamFactory(name="Cohort YOT", code="cohort", central_team=world.central)
+
+    def case(**kw):
+        kw.setdefault("status", "active")
+        kw.setdefault("opened_on", dt.date(2025, 6, 1))
+        return CaseFactory(team=team, case_manager=world.case_manager, **kw)
+
+    c = {}
+    # On ECM since 1 September 2025 (registered in June: June to August is the pipeline).
+    c["a"] = case()
+    held(world, c["a"], dt.date(2025, 9, 1))
+    offence(c["a"], dt.date(2025, 8, 1), 4)  # after registration, before ECM
+    offence(c["a"], dt.date(2025, 10, 1), 2)  # 30 days into ECM
+    offence(c["a"], dt.date(2026, 3, 31), 6)  # the period's last day
+    # Potential: in the pipeline, not on the caseload, not on ECM.
+    c["b"] = case(status="potential", opened_on=dt.date(2026, 1, 10))
+    # Formulation meeting on the period's last day, late in the evening.
+    c["c"] = case(status="active")
+    held(world, c["c"], dt.date(2026, 3, 31), hour=23, minute=30)
+    # Formulation meeting the day after the period: on the caseload now, not on ECM in Q1.
+    c["d"] = case(status="active")
+    held(world, c["d"], dt.date(2026, 4, 1), hour=0, minute=30)
+    # Closed the day before the period: not on ECM in it.
+    c["e"] = case(
+        status="closed", closed_on=dt.date(2025, 12, 31), closure_reason="order_completed"
+    )
+    held(world, c["e"], dt.date(2025, 3, 1))
+    # Closed on the period's first day, 245 days after its meeting.
+    c["f"] = case(status="closed", closed_on=dt.date(2026, 1, 1), closure_reason="order_completed")
+    held(world, c["f"], dt.date(2025, 5, 1))
+    # A re-opened episode that carried its formulation forward: ECM from its opening.
+    c["g"] = case(opened_on=dt.date(2026, 2, 1), formulation_decision="carried_forward")
+    offence(c["g"], dt.date(2026, 2, 11), 3)  # 10 days into ECM
+    # Active but no meeting recorded as held (preparing, in effect): not on ECM.
+    c["h"] = case(status="preparation")
+    return team, c
+
+
+def test_the_caseload_is_the_cases_on_ecm_now_and_equals_its_drill_down(cohort):
+    team, c = cohort
+    v = values([team.pk])
+    assert v["caseload"].value == 4  # a, c, d, g
+    assert v["pipeline"].value == 2  # b, h
+    for key, expected in (("caseload", "acdg"), ("pipeline", "bh")):
+        listed = set(figures.drill_cases([team.pk], Q1, key).values_list("pk", flat=True))
+        assert listed == {c[x].pk for x in expected}, key
+
+
+def test_the_base_is_the_cases_on_ecm_in_the_period(cohort):
+    team, c = cohort
+    v = values([team.pk])
+    assert v["active_in_period"].value == 7  # every case but e, open at some time
+    assert v["on_ecm"].value == 4  # a, c (last day), f (first day), g
+    listed = set(figures.drill_cases([team.pk], Q1, "on_ecm").values_list("pk", flat=True))
+    assert listed == {c[x].pk for x in "acfg"}
+    # The profile counts the same cases.
+    assert v["gender:" + c["a"].child.gender].denominator == 4
+
+
+def test_offences_count_from_the_formulation_meeting(cohort):
+    team, _c = cohort
+    v = values([team.pk])
+    assert (v["gravity:before"].value, v["gravity:before"].n) == (4.0, 1)
+    assert (v["gravity:during"].value, v["gravity:during"].n) == (round(11 / 3, 2), 2)
+    assert (v["time_to_reoffend"].value, v["time_to_reoffend"].n) == (20, 2)  # 30 and 10
+    assert (v["gap:during"].value, v["gap:during"].n) == (181, 1)
+    assert (v["time_on_ecm"].value, v["time_on_ecm"].n) == (245, 1)  # f only: e closed before
+
+
+def test_a_past_period_does_not_change_when_later_data_is_added(world, cohort):
+    team, c = cohort
+    before = {k: (r.value, r.n, r.denominator) for k, r in values([team.pk]).items()}
+    offence(c["a"], dt.date(2026, 4, 1), 8)
+    offence(c["c"], dt.date(2026, 4, 2), 8)
+    offence(c["g"], dt.date(2026, 5, 1), 1)
+    offence(c["f"], dt.date(2026, 4, 10), 5)  # after closure, after the period
+    Review.objects.create(case=c["a"], held_on=dt.date(2026, 4, 15), reoffended=True, breach=True)
+    held(world, c["h"], dt.date(2026, 4, 3))
+    after = {k: (r.value, r.n, r.denominator) for k, r in values([team.pk]).items()}
+    changed = {k for k in before if before[k] != after[k] and not k.endswith("_now")}
+    # Only the figures "now" may move (the caseload, the pipeline, the waiting list).
+    assert changed <= {"caseload", "pipeline", "waiting", "waiting_days", "actions_overdue"}
