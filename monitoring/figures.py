@@ -18,6 +18,7 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     IntegerField,
     Max,
     Min,
@@ -205,6 +206,26 @@ def ecm_start(path: str = ""):
     return Coalesce(Subquery(first, output_field=DateField()), carried)
 
 
+def reoffended_by(day: dt.date, team_ids=None) -> Q:
+    """Cases whose child has an offence (on any episode) from the case's ECM start to `day`.
+    Joined to the case's held formulation meetings rather than to its first one: an offence
+    on or after any of them is on or after the first, so the two tests agree."""
+    tz = timezone.get_current_timezone()
+    offence = "child__cases__offences__date"
+    met = Case.objects.filter(
+        scope(team_ids),
+        meetings__kind=Meeting.Kind.FORMULATION,
+        meetings__status=Meeting.Status.HELD,
+        **{f"{offence}__gte": TruncDate("meetings__starts_at", tzinfo=tz), f"{offence}__lte": day},
+    ).values("pk")
+    carried = Case.objects.filter(
+        scope(team_ids),
+        formulation_decision=CARRIED_FORWARD,
+        **{f"{offence}__gte": F("opened_on"), f"{offence}__lte": day},
+    ).values("pk")
+    return Q(pk__in=met) | Q(pk__in=carried)
+
+
 def case_figures(period: Period, team_ids=None) -> dict[str, tuple[str, Q]]:
     """key -> (label, Q on Case). Each Q is a plain column test or `pk__in` an uncorrelated
     subquery, so one aggregate counts them all without DISTINCT. With `team_ids` the
@@ -309,8 +330,18 @@ def case_figures(period: Period, team_ids=None) -> dict[str, tuple[str, Q]]:
             on_ecm & Q(pk__in=reviews.filter(reoffended=True).values("case_id")),
         ),
         "reoffended_after": (
-            _("Reoffended after ECM closed"),
+            _(
+                "Reoffended after ECM closed (an offence in the period after the closure, "
+                "recorded on the closed case or any later one)"
+            ),
             Q(status=CaseStatus.CLOSED, closed_on__isnull=False) & Q(pk__in=after),
+        ),
+        "reoffended_by_end": (
+            _(
+                "Reoffended by the end of the period (an offence from the start of ECM to the "
+                "period's last day: during ECM or after it)"
+            ),
+            on_ecm & reoffended_by(p.end, team_ids),
         ),
         "late_reviews": (
             _("Cases with a review held after its agreed date"),
@@ -443,13 +474,35 @@ def profile_figures(period: Period) -> dict[str, tuple[str, Q]]:
     for value, label in Child._meta.get_field("ethnicity").choices:
         figures[f"ethnicity:{value}"] = (label, Q(child__ethnicity=value))
     for name, label in COMPLEXITY_CPN:
-        figures[f"cx:{name}"] = (label, Q(**{f"referral__{name}": CurrentPreviousNever.CURRENT}))
+        # The guidance asks "past or present": current or previous.
+        figures[f"cx:{name}"] = (
+            _("%(x)s (current or previous)") % {"x": label},
+            Q(
+                **{
+                    f"referral__{name}__in": [
+                        CurrentPreviousNever.CURRENT,
+                        CurrentPreviousNever.PREVIOUS,
+                    ]
+                }
+            ),
+        )
+        figures[f"cxnow:{name}"] = (
+            _("%(x)s (current)") % {"x": label},
+            Q(**{f"referral__{name}": CurrentPreviousNever.CURRENT}),
+        )
         # "Don't know" and not answered both count as missing, never as "never".
         dk = ["", CurrentPreviousNever.DONT_KNOW]
-        figures[f"cxdk:{name}"] = (label, Q(**{f"referral__{name}__in": dk}))
+        figures[f"cxdk:{name}"] = (
+            label,
+            Q(**{f"referral__{name}__in": dk}) | Q(referral__isnull=True),
+        )
     for name, label in COMPLEXITY_YND + ACE_MALTREATMENT + ACE_HOUSEHOLD:
         figures[f"cx:{name}"] = (label, Q(**{f"referral__{name}": YesNoDontKnow.YES}))
-        figures[f"cxdk:{name}"] = (label, Q(**{f"referral__{name}": YesNoDontKnow.DONT_KNOW}))
+        figures[f"cxdk:{name}"] = (
+            label,
+            Q(**{f"referral__{name}__in": ["", YesNoDontKnow.DONT_KNOW]})
+            | Q(referral__isnull=True),
+        )
     return figures
 
 
@@ -566,6 +619,12 @@ def dashboard(team_ids, period: Period) -> list[Table]:
                     c["reoffended_after"],
                     c["closed"] or None,
                 ),
+                Row(
+                    "reoffended_by_end",
+                    str(figs["reoffended_by_end"][0]),
+                    c["reoffended_by_end"],
+                    c["on_ecm"],
+                ),
             ]
             + _offence_rows(team_ids, period)
             + after_rows,
@@ -656,18 +715,32 @@ def dashboard(team_ids, period: Period) -> list[Table]:
                     "with the don't-know rate"
                 )
             ),
-            [Row(k, str(prof[k][0]), pc[k], denominator) for k in prof if k.startswith("cx:")]
-            + [
-                Row(k, str(_("Don't know: %(x)s") % {"x": prof[k][0]}), pc[k], denominator)
-                for k in prof
-                if k.startswith("cxdk:")
-            ],
+            _complexity_rows(prof, pc, denominator),
         )
     )
     for table in tables:
         table.split = table.key in SPLIT_TABLES
         protect(table)
     return tables
+
+
+def _complexity_rows(prof, pc, denominator) -> list[Row]:
+    """Each indicator (yes; for the social care ones current or previous, then current),
+    with its don't-know or not answered count beside it."""
+    rows = []
+    for key in (k for k in prof if k.startswith("cx:")):
+        name = key.removeprefix("cx:")
+        rows.append(Row(key, str(prof[key][0]), pc[key], denominator))
+        if f"cxnow:{name}" in prof:
+            rows.append(
+                Row(
+                    f"cxnow:{name}", str(prof[f"cxnow:{name}"][0]), pc[f"cxnow:{name}"], denominator
+                )
+            )
+        dk = f"cxdk:{name}"
+        label = _("Don't know or not recorded: %(x)s") % {"x": prof[dk][0]}
+        rows.append(Row(dk, str(label), pc[dk], denominator))
+    return rows
 
 
 def _review_counts(team_ids, period: Period) -> dict:
@@ -736,7 +809,8 @@ def _offence_rows(team_ids, period: Period) -> list[Row]:
     )
     per_case = (
         Offence.objects.filter(case_id__in=cases)
-        .annotate(start=ecm_start("case__"))
+        .annotate(**_offence_case_start())
+        .filter(_first_only())
         .values("case_id")
         .annotate(
             g_before=Sum("gravity", filter=before),
@@ -806,6 +880,40 @@ def _offence_rows(team_ids, period: Period) -> list[Row]:
             "days",
         ),
     ]
+
+
+def _offence_case_start() -> dict:
+    """Annotations giving an offence `start`, its case's `ecm_start`, by a join rather than a
+    subquery per offence: the case's held formulation meetings joined on (`_first_only`
+    keeps the first's row), or else the opening of an episode that carried its formulation
+    forward."""
+    tz = timezone.get_current_timezone()
+    return {
+        "first_meeting": FilteredRelation(
+            "case__meetings",
+            condition=Q(
+                case__meetings__kind=Meeting.Kind.FORMULATION,
+                case__meetings__status=Meeting.Status.HELD,
+            ),
+        ),
+        "first_meeting_id": F("first_meeting__pk"),
+        "start": Coalesce(
+            TruncDate("first_meeting__starts_at", tzinfo=tz),
+            Switch(
+                When(case__formulation_decision=CARRIED_FORWARD, then=F("case__opened_on")),
+                default=None,
+                output_field=DateField(),
+            ),
+            output_field=DateField(),
+        ),
+    }
+
+
+def _first_only() -> Q:
+    """Of the rows `_offence_case_start` joins, the one with the case's formulation meeting
+    (or the row without a meeting): each offence once. One pass over the meetings."""
+    first = Meeting.objects.formulation_meetings().values("pk")
+    return Q(first_meeting_id__isnull=True) | Q(first_meeting_id__in=first)
 
 
 def _ratio(total, n, places=2):

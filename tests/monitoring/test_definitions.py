@@ -52,6 +52,7 @@ def cohort(world):
     # On ECM since 1 September 2025 (registered in June: June to August is the pipeline).
     c["a"] = case()
     held(world, c["a"], dt.date(2025, 9, 1))
+    held(world, c["a"], dt.date(2025, 12, 1))  # re-convened: ECM started at the first
     offence(c["a"], dt.date(2025, 8, 1), 4)  # after registration, before ECM
     offence(c["a"], dt.date(2025, 10, 1), 2)  # 30 days into ECM
     offence(c["a"], dt.date(2026, 3, 31), 6)  # the period's last day
@@ -123,3 +124,51 @@ def test_a_past_period_does_not_change_when_later_data_is_added(world, cohort):
     changed = {k for k in before if before[k] != after[k] and not k.endswith("_now")}
     # Only the figures "now" may move (the caseload, the pipeline, the waiting list).
     assert changed <= {"caseload", "pipeline", "waiting", "waiting_days", "actions_overdue"}
+
+
+def test_offending_after_ecm_needs_no_re_referral_and_the_headline_adds_both(cohort):
+    team, c = cohort
+    # Recorded on the closed case itself, after its closure (no later episode).
+    offence(c["f"], dt.date(2026, 2, 1), 5)
+    offence(c["e"], dt.date(2026, 3, 31), 2)  # closed before the period: after ECM, not on ECM
+    v = values([team.pk])
+    assert v["reoffended_after"].value == 2  # e and f
+    assert (v["gravity:after"].value, v["gravity:after"].n) == (3.5, 2)
+    # Of the cases on ECM in the period (a, c, f, g): a and g during, f after.
+    assert (v["reoffended_by_end"].value, v["reoffended_by_end"].denominator) == (3, 4)
+    listed = set(
+        figures.drill_cases([team.pk], Q1, "reoffended_by_end").values_list("pk", flat=True)
+    )
+    assert listed == {c[x].pk for x in "afg"}
+    # An offence before the start of ECM is not reoffending; the day after the period neither.
+    assert (
+        values([team.pk], Period(dt.date(2025, 7, 1), dt.date(2025, 8, 31)))[
+            "reoffended_by_end"
+        ].value
+        == 0
+    )  # a's August offence was before its meeting (f's were before too)
+
+
+def test_looked_after_and_child_protection_past_or_present_with_the_missing_count(cohort):
+    from referrals.models import Referral
+
+    team, c = cohort
+    for x, care, plan in (
+        ("a", "previous", "current"),
+        ("c", "current", "never"),
+        ("f", "dont_know", ""),
+    ):
+        Referral.objects.create(
+            case=c[x], cx_local_authority_care=care, cx_child_protection_plan=plan
+        )
+    # g (on ECM) has no referral: missing too; e (not on ECM) never counts.
+    Referral.objects.create(case=c["e"], cx_local_authority_care="current")
+    v = values([team.pk])
+    assert v["cx:cx_local_authority_care"].value == 2  # a previous, c current
+    assert v["cxnow:cx_local_authority_care"].value == 1
+    assert v["cxdk:cx_local_authority_care"].value == 2  # f don't know, g no referral
+    assert v["cx:cx_child_protection_plan"].value == 1
+    assert v["cxdk:cx_child_protection_plan"].value == 2  # f not answered, g
+    assert "current or previous" in v["cx:cx_local_authority_care"].label
+    listed = figures.drill_cases([team.pk], Q1, "cxdk:cx_local_authority_care")
+    assert set(listed.values_list("pk", flat=True)) == {c["f"].pk, c["g"].pk}
