@@ -172,3 +172,55 @@ def test_looked_after_and_child_protection_past_or_present_with_the_missing_coun
     assert "current or previous" in v["cx:cx_local_authority_care"].label
     listed = figures.drill_cases([team.pk], Q1, "cxdk:cx_local_authority_care")
     assert set(listed.values_list("pk", flat=True)) == {c["f"].pk, c["g"].pk}
+
+
+def test_report_timeliness_in_calendar_months_from_the_draft_sent_for_checking(world, cohort):
+    from formulation.models import Report, ReportVersion
+
+    team, c = cohort
+
+    def reported(met: dt.date, sent=None, final=None, number=1):
+        x = CaseFactory(team=team, case_manager=world.case_manager, status="active")
+        meeting = held(world, x, met)
+        report = Report.objects.create(
+            case=x,
+            meeting=meeting,
+            psychologist=world.psychologist,
+            due_on=met,
+            number=number,
+            sent_for_check_at=aware(sent) if sent else None,
+        )
+        if final:
+            ReportVersion.objects.create(report=report, number=1, finalised_at=aware(final))
+
+    # A calendar month to the day: on time; the final 55 days after: one to two months.
+    reported(dt.date(2026, 1, 15), sent=dt.date(2026, 2, 15), final=dt.date(2026, 3, 11))
+    # 29 days, but past 1 March (a calendar month after 1 February): late, not "within 31 days".
+    reported(dt.date(2026, 2, 1), sent=dt.date(2026, 3, 2))
+    # Amended (version 2): the first final version's date stands in for the draft's, 21 days.
+    reported(dt.date(2026, 1, 20), final=dt.date(2026, 2, 10), number=2)
+    # c: its meeting on the period's last day, nothing sent yet.
+    v = values([team.pk])
+    draft = [v[f"report:{k}"].value for k in ("on_time", "late", "very_late", "not_yet")]
+    assert draft == [2, 1, 0, 1]
+    final = [v[f"report_final:{k}"].value for k in ("on_time", "late", "very_late", "not_yet")]
+    assert final == [1, 1, 0, 2]
+    assert v["report:on_time"].denominator == 4
+    assert (v["meeting_to_draft"].value, v["meeting_to_draft"].n) == (27, 3)  # 31, 29, 21
+    assert (v["meeting_to_final"].value, v["meeting_to_final"].n) == (38, 2)  # 55, 21
+
+
+def test_referral_to_meeting_counts_a_calendar_month(world, cohort):
+    from referrals.models import Referral
+
+    team, _c = cohort
+    for submitted, met in (
+        (dt.date(2026, 1, 31), dt.date(2026, 2, 28)),
+        (dt.date(2026, 1, 31), dt.date(2026, 3, 1)),
+    ):
+        x = CaseFactory(team=team, case_manager=world.case_manager, status="active")
+        Referral.objects.create(case=x, status="submitted", submitted_at=aware(submitted))
+        held(world, x, met)
+    v = values([team.pk])
+    # 28 days (31 January + a month is 28 February) on time; 29 days late.
+    assert [v[f"referral:{k}"].value for k in ("on_time", "late", "very_late")] == [1, 1, 0]
