@@ -288,6 +288,13 @@ def case_figures(period: Period, team_ids=None) -> dict[str, tuple[str, Q]]:
             Q(status__in=PRE_ECM_STATUSES),
         ),
         "active_in_period": (_("Cases open at any time in the period"), active_in_period),
+        "started": (
+            _(
+                "Started ECM in the period (formulation meeting held, or the formulation "
+                "carried forward)"
+            ),
+            started_in(p, team_ids),
+        ),
         "on_ecm": (
             _(
                 "Cases on ECM in the period (formulation meeting held by its end, "
@@ -585,6 +592,7 @@ def dashboard(team_ids, period: Period) -> list[Table]:
     moved_on = transition_counts(team_ids, period)
     referral_time = _referral_time(team_ids, period)
     report_time = _report_time(team_ids, period)
+    risk = _risk(team_ids, period)
 
     def rows(keys, denominator=None):
         return [Row(k, str(figs[k][0]), c[k], denominator) for k in keys]
@@ -599,6 +607,7 @@ def dashboard(team_ids, period: Period) -> list[Table]:
                     "pipeline",
                     "active_in_period",
                     "on_ecm",
+                    "started",
                     "referred",
                     "criteria_met",
                     "criteria_not_met",
@@ -655,8 +664,19 @@ def dashboard(team_ids, period: Period) -> list[Table]:
         ),
         Table(
             "risk",
-            str(_("Risk ratings of cases closed in the period (mean)")),
-            _risk_rows(team_ids, period),
+            str(_("Risk ratings (mean)")),
+            risk["rows"],
+        ),
+        Table(
+            "risk_change",
+            str(
+                _(
+                    "Risk from the start to closure, cases closed in the period with both "
+                    "ratings: fell (improved) / same / rose (worse)"
+                )
+            ),
+            risk["change"],
+            columns=("fell", "same", "rose"),
         ),
         Table(
             "survey",
@@ -1044,37 +1064,70 @@ def _waiting_rows(team_ids) -> list[Row]:
     ]
 
 
-def _risk_rows(team_ids, period: Period) -> list[Row]:
+RISK_SCALES = (
+    ("reoffending", _("reoffending (1 low – 3 high)")),
+    ("harm", _("serious harm (1 low – 4 very high)")),
+    ("vulnerability", _("vulnerability (1 low – 4 very high)")),
+)
+
+
+def started_in(period: Period, team_ids=None) -> Q:
+    """Cases whose ECM started in the period (`ecm_start`): the formulation meeting held in
+    it, or a carried-forward episode opened in it."""
+    first = (
+        Meeting.objects.formulation_meetings()
+        .filter(period.moments("starts_at"), **_within(team_ids))
+        .values("case_id")
+    )
+    return Q(pk__in=first) | (Q(formulation_decision=CARRIED_FORWARD) & period.dates("opened_on"))
+
+
+def _risk(team_ids, period: Period) -> dict:
+    """The ratings at the start of the cases starting ECM in the period, at closure of the
+    cases closed in it, and for those closed, how each scale moved between the two (matched
+    ratings of the same case). Two queries."""
+    from reviews.selectors import risk_change
+
+    started = Case.objects.filter(scope(team_ids), started_in(period, team_ids))
     closed = Case.objects.filter(
         scope(team_ids),
         status=CaseStatus.CLOSED,
         closed_on__gte=period.start,
         closed_on__lte=period.end,
     )
-    points = (RiskRating.Point.START, RiskRating.Point.CLOSURE)
     # The start is the referral's ratings unless corrected (reviews.selectors.start_risk).
-    by_point = risk_averages(closed)
-    none = {"n": 0, "reoffending": None, "harm": None, "vulnerability": None}
-    out = []
-    for point in points:
-        agg = by_point.get(point, none)
-        for key, label in (
-            ("reoffending", _("reoffending (1 low – 3 high)")),
-            ("harm", _("serious harm (1 low – 4 very high)")),
-            ("vulnerability", _("vulnerability (1 low – 4 very high)")),
-        ):
+    start = risk_averages(started, closure=False)[RiskRating.Point.START]
+    change = risk_change(closed)
+    rows = []
+    for point, agg, what in (
+        (RiskRating.Point.START, start, _("At the start (cases starting ECM in the period)")),
+        (RiskRating.Point.CLOSURE, change, _("At closure (cases closed in the period)")),
+    ):
+        for key, label in RISK_SCALES:
             value = agg[key]
-            out.append(
+            rows.append(
                 Row(
                     f"risk:{point}:{key}",
-                    f"{RiskRating.Point(point).label}: {label}",
+                    f"{what}: {label}",
                     round(value, 2) if value is not None else None,
                     drill=False,
                     unit="rating",
                     n=agg["n"],
                 )
             )
-    return out
+    moves = []
+    for key, label in RISK_SCALES:
+        field = "serious_harm" if key == "harm" else key
+        row = Row(
+            f"risk_change:{key}",
+            str(label),
+            change[f"{field}_fell"],
+            change["matched"],
+            drill=False,
+        )
+        row.columns = {m: change[f"{field}_{m}"] for m in ("fell", "same", "rose")}
+        moves.append(row)
+    return {"rows": rows, "change": moves}
 
 
 def _survey_rows(team_ids, period: Period) -> list[Row]:

@@ -224,3 +224,49 @@ def test_referral_to_meeting_counts_a_calendar_month(world, cohort):
     v = values([team.pk])
     # 28 days (31 January + a month is 28 February) on time; 29 days late.
     assert [v[f"referral:{k}"].value for k in ("on_time", "late", "very_late")] == [1, 1, 0]
+
+
+def test_start_risk_over_the_cases_starting_ecm_and_change_over_matched_ratings(world, cohort):
+    from referrals.models import Referral
+    from reviews.models import RiskRating
+
+    team, c = cohort
+
+    def risk(x, reoffending, harm, self_harm):
+        Referral.objects.create(
+            case=c[x],
+            risk_reoffending=reoffending,
+            risk_harm_others=harm,
+            risk_harm_self=self_harm,
+        )
+
+    risk("c", 3, 2, 2)  # meeting on the period's last day: starts in it
+    risk("g", 1, 1, 1)  # carried forward, opened in the period
+    risk("a", 2, 4, 4)  # on ECM since September: not a start of this period
+    risk("f", 3, 3, 3)  # closed on the period's first day
+    unmatched = CaseFactory(
+        team=team, status="closed", opened_on=dt.date(2025, 6, 1), closed_on=dt.date(2026, 3, 31)
+    )
+    for x, (r, h, v) in ((c["f"], (2, 3, 4)), (unmatched, (1, 1, 1)), (c["e"], (1, 1, 1))):
+        RiskRating.objects.create(
+            case=x,
+            point="closure",
+            reoffending=r,
+            serious_harm=h,
+            vulnerability=v,
+            recorded_on=x.closed_on,
+        )
+    out = values([team.pk])
+    assert (out["started"].value, out["risk:start:reoffending"].n) == (2, 2)
+    assert out["risk:start:reoffending"].value == 2.0
+    assert out["risk:start:harm"].value == 1.5
+    assert (out["risk:closure:reoffending"].value, out["risk:closure:reoffending"].n) == (1.5, 2)
+    moved = {k: out[f"risk_change:{k}"].columns for k in ("reoffending", "harm", "vulnerability")}
+    assert moved == {
+        "reoffending": {"fell": 1, "same": 0, "rose": 0},
+        "harm": {"fell": 0, "same": 1, "rose": 0},
+        "vulnerability": {"fell": 0, "same": 0, "rose": 1},
+    }
+    assert out["risk_change:reoffending"].denominator == 1  # the unmatched case is left out
+    listed = figures.drill_cases([team.pk], Q1, "started").values_list("pk", flat=True)
+    assert set(listed) == {c["c"].pk, c["g"].pk}
