@@ -60,6 +60,7 @@ from referrals.models import (
     COMPLEXITY_YND,
     CurrentPreviousNever,
     Decision,
+    Disposal,
     EligibilityCheck,
     NotMetReason,
     Offence,
@@ -85,19 +86,22 @@ class AddMonths(Func):
     (PostgreSQL clamps 31 January + 1 month to 28/29 February; SQLite, the development
     database, rolls over into March)."""
 
-    output_field = DateTimeField()
-
-    def __init__(self, expression, months: int):
+    def __init__(self, expression, months: int, output_field=None):
         self.months = int(months)
-        super().__init__(expression)
+        super().__init__(expression, output_field=output_field or DateTimeField())
 
     def as_sql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
+        if isinstance(self.output_field, DateField) and not isinstance(
+            self.output_field, DateTimeField
+        ):
+            return f"CAST(({sql} + interval '{self.months} month') AS date)", params
         return f"({sql} + interval '{self.months} month')", params
 
     def as_sqlite(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
-        return f"datetime({sql}, '+{self.months} months')", params
+        fn = "datetime" if isinstance(self.output_field, DateTimeField) else "date"
+        return f"{fn}({sql}, '{self.months:+d} months')", params
 
 
 @dataclass
@@ -498,6 +502,44 @@ def profile_figures(period: Period) -> dict[str, tuple[str, Q]]:
             _("Age %(band)s") % {"band": label},
             Q(child__date_of_birth__lte=youngest_dob, child__date_of_birth__gte=oldest_dob),
         )
+    # The evaluations' bands, by the age on the date of referral.
+    referred_on = F("referral__referral_date")
+
+    def born_after(years: int) -> Q:  # younger than `years` on the date of referral
+        return Q(child__date_of_birth__gt=AddMonths(referred_on, -12 * years, DateField()))
+
+    for key, label, q in (
+        ("14-", _("14 and under at referral"), born_after(15)),
+        ("15-16", _("15-16 at referral"), ~born_after(15) & born_after(17)),
+        ("17", _("17 at referral"), ~born_after(17) & born_after(18)),
+        ("18+", _("18 or over at referral"), ~born_after(18)),
+    ):
+        figures[f"agerf:{key}"] = (label, Q(referral__referral_date__isnull=False) & q)
+    figures["agerf:none"] = (
+        _("No date of referral recorded"),
+        Q(referral__isnull=True) | Q(referral__referral_date__isnull=True),
+    )
+    for value, label in Disposal.choices:
+        figures[f"disposal:{value}"] = (label, Q(referral__disposal=value))
+    figures["disposal:none"] = (
+        _("Not recorded"),
+        Q(referral__isnull=True) | Q(referral__disposal=""),
+    )
+    for key, label, q in (
+        ("0-5", _("Under 6 months"), Q(referral__order_length_months__lt=6)),
+        (
+            "6-11",
+            _("6 to 11 months"),
+            Q(referral__order_length_months__gte=6, referral__order_length_months__lt=12),
+        ),
+        ("12+", _("12 months or more"), Q(referral__order_length_months__gte=12)),
+        (
+            "none",
+            _("Not recorded"),
+            Q(referral__isnull=True) | Q(referral__order_length_months__isnull=True),
+        ),
+    ):
+        figures[f"order:{key}"] = (label, q)
     for value, label in Gender.choices:
         figures[f"gender:{value}"] = (label, Q(child__gender=value))
     for value, label in Child._meta.get_field("ethnicity").choices:
@@ -541,14 +583,18 @@ def scope(team_ids) -> Q:
     return Q() if team_ids is None else Q(team_id__in=list(team_ids))
 
 
-def count_all(team_ids, figures: dict[str, tuple[str, Q]], base: Q | None = None) -> dict:
-    """Every figure in one aggregate query."""
+def count_all(
+    team_ids, figures: dict[str, tuple[str, Q]], base: Q | None = None, extra: dict | None = None
+) -> dict:
+    """Every figure in one aggregate query (with `extra` aggregates, by their names)."""
     qs = Case.objects.filter(scope(team_ids))
     if base is not None:
         qs = qs.filter(base)
     # Every Q is a column test or an uncorrelated `pk__in`; the only joins are one-to-one
     # (child, referral), so no DISTINCT is needed.
-    return qs.aggregate(**{_alias(key): Count("pk", filter=q) for key, (_l, q) in figures.items()})
+    return qs.aggregate(
+        **{_alias(key): Count("pk", filter=q) for key, (_l, q) in figures.items()}, **(extra or {})
+    )
 
 
 def _alias(key: str) -> str:
@@ -563,8 +609,12 @@ SPLIT_TABLES = {
     "referral_time",
     "report_time",
     "report_final_time",
+    "seriousness",
     "trm",
     "profile_age",
+    "profile_age_referral",
+    "profile_disposal",
+    "profile_order_length",
     "profile_gender",
     "profile_ethnicity",
 }
@@ -587,12 +637,19 @@ def dashboard(team_ids, period: Period) -> list[Table]:
     review_counts = _review_counts(team_ids, period)
     c["reviewed"] = review_counts["reviewed"]
     after_rows, c["reoffended_after"] = _after_rows(team_ids, period)
-    pcounts = count_all(team_ids, prof, base=figs["on_ecm"][1])
+    order_length = {
+        "order_mean": Avg("referral__order_length_months"),
+        "order_n": Count("referral__order_length_months"),
+        "order_min": Min("referral__order_length_months"),
+        "order_max": Max("referral__order_length_months"),
+    }
+    pcounts = count_all(team_ids, prof, base=figs["on_ecm"][1], extra=order_length)
     pc = {key: pcounts[_alias(key)] for key in prof}
     moved_on = transition_counts(team_ids, period)
     referral_time = _referral_time(team_ids, period)
     report_time = _report_time(team_ids, period)
     risk = _risk(team_ids, period)
+    offence_rows, seriousness = _offence_rows(team_ids, period, c["on_ecm"])
 
     def rows(keys, denominator=None):
         return [Row(k, str(figs[k][0]), c[k], denominator) for k in keys]
@@ -659,8 +716,18 @@ def dashboard(team_ids, period: Period) -> list[Table]:
                     c["on_ecm"],
                 ),
             ]
-            + _offence_rows(team_ids, period)
+            + offence_rows
             + after_rows,
+        ),
+        Table(
+            "seriousness",
+            str(
+                _(
+                    "Seriousness during ECM against before, per child with offences with a "
+                    "gravity score in both (mean gravity)"
+                )
+            ),
+            seriousness,
         ),
         Table(
             "risk",
@@ -744,6 +811,29 @@ def dashboard(team_ids, period: Period) -> list[Table]:
             chart=True,
         )
     )
+    for key, title, prefix in (
+        ("profile_age_referral", _("Profile: age at referral (the evaluations' bands)"), "agerf:"),
+        ("profile_disposal", _("Profile: order or disposal at referral"), "disposal:"),
+        ("profile_order_length", _("Profile: length of the order at referral"), "order:"),
+    ):
+        tables.append(
+            Table(
+                key,
+                str(title),
+                [Row(k, str(prof[k][0]), pc[k], denominator) for k in prof if k.startswith(prefix)],
+            )
+        )
+    tables[-1].rows.append(
+        Row(
+            "order_length",
+            str(_("Mean length of the order at referral in months"))
+            + _range_text(pcounts["order_min"], pcounts["order_max"], pcounts["order_n"]),
+            round(pcounts["order_mean"], 1) if pcounts["order_mean"] is not None else None,
+            drill=False,
+            unit="months",
+            n=pcounts["order_n"],
+        )
+    )
     tables.append(
         Table(
             "profile_gender",
@@ -778,6 +868,14 @@ def dashboard(team_ids, period: Period) -> list[Table]:
         table.split = table.key in SPLIT_TABLES
         protect(table)
     return tables
+
+
+def _range_text(lo, hi, n) -> str:
+    """ "; range lo-hi" beside a mean, only over enough cases (an end of a range is one
+    child's figure, so over a few it would single them out)."""
+    if lo is None or hi is None or not n or n < threshold():
+        return ""
+    return str(_("; range %(lo)s–%(hi)s") % {"lo": lo, "hi": hi})
 
 
 def _complexity_rows(prof, pc, denominator) -> list[Row]:
@@ -818,10 +916,14 @@ def _engagement_extra(team_ids, period: Period, review_counts: dict) -> list[Row
         status=CaseStatus.CLOSED,
         closed_on__gte=period.start,
         closed_on__lte=period.end,
-    ).annotate(started=ecm_start())
+    ).annotate(started=ecm_start(), n_reviews=Count("reviews"))
     started = Q(started__isnull=False)
     agg = closed.aggregate(
-        days=Avg(F("closed_on") - F("started"), filter=started), n=Count("pk", filter=started)
+        days=Avg(F("closed_on") - F("started"), filter=started),
+        n=Count("pk", filter=started),
+        reviews=Avg("n_reviews", filter=started),
+        reviews_min=Min("n_reviews", filter=started),
+        reviews_max=Max("n_reviews", filter=started),
     )
     return [
         Row(
@@ -839,6 +941,15 @@ def _engagement_extra(team_ids, period: Period, review_counts: dict) -> list[Row
             unit="days",
             n=agg["n"],
         ),
+        Row(
+            "reviews_per_case",
+            str(_("Reviews per case closed (mean over its time on ECM)"))
+            + _range_text(agg["reviews_min"], agg["reviews_max"], agg["n"]),
+            round(agg["reviews"], 1) if agg["reviews"] is not None else None,
+            drill=False,
+            unit="mean",
+            n=agg["n"],
+        ),
     ]
 
 
@@ -851,7 +962,7 @@ def _mean_days(value) -> int | None:
     return round(value)
 
 
-def _offence_rows(team_ids, period: Period) -> list[Row]:
+def _offence_rows(team_ids, period: Period, on_ecm: int | None = None):
     """Reoffending of the cases on ECM in the period, from their offences: seriousness (mean
     gravity) before ECM and during it, the mean gap between offences before and during, and
     the time from the start of ECM (`ecm_start`) to the first offence during it. "During"
@@ -879,6 +990,10 @@ def _offence_rows(team_ids, period: Period) -> list[Row]:
             span_during=Max("date", filter=during) - Min("date", filter=during),
             first_during=Min(F("date") - F("start"), filter=during),
         )
+        .annotate(
+            g_during_x=F("g_during") * F("n_g_before"),
+            g_before_x=F("g_before") * F("n_g_during"),
+        )
     )
     agg = per_case.aggregate(
         t_g_before=Sum("g_before"),
@@ -895,9 +1010,26 @@ def _offence_rows(team_ids, period: Period) -> list[Row]:
         t_cases_gaps_during=Count("case_id", filter=Q(n_during__gt=1)),
         t_to_reoffend=Avg("first_during"),
         t_cases_reoffending=Count("case_id", filter=Q(n_during__gt=0)),
+        t_n_before=Sum("n_before"),
+        t_n_during=Sum("n_during"),
+        max_before=Max("n_before"),
+        max_during=Max("n_during"),
+        min_before=Min("n_before"),
+        min_during=Min("n_during"),
+        cases_with_offences=Count("case_id"),
+        # Mean gravity during against before, per child with both (cross-multiplied: exact).
+        **{
+            f"serious_{k}": Count(
+                "case_id",
+                filter=Q(n_g_before__gt=0, n_g_during__gt=0)
+                & Q(**{f"g_during_x__{lookup}": F("g_before_x")}),
+            )
+            for k, lookup in (("less", "lt"), ("same", "exact"), ("more", "gt"))
+        },
     )
 
     ratio, row = _ratio, _mean_row
+    compared = sum(agg[f"serious_{k}"] for k in ("less", "same", "more"))
 
     return [
         row(
@@ -935,7 +1067,38 @@ def _offence_rows(team_ids, period: Period) -> list[Row]:
             agg["t_cases_reoffending"],
             "days",
         ),
+        *(
+            _per_child_row(agg, on_ecm, when, label)
+            for when, label in (
+                ("before", _("Offences per child before ECM (mean over the cases on ECM)")),
+                ("during", _("Offences per child during ECM, to the period's end (mean)")),
+            )
+        ),
+    ], [
+        Row(f"serious:{k}", str(label), agg[f"serious_{k}"], compared, drill=False)
+        for k, label in (
+            ("less", _("Less serious during ECM than before")),
+            ("same", _("As serious")),
+            ("more", _("More serious")),
+        )
     ]
+
+
+def _per_child_row(agg: dict, on_ecm: int | None, when: str, label) -> Row:
+    """Offences per child on ECM: those without offences count as 0, in the mean and the
+    range."""
+    total = agg[f"t_n_{when}"] or 0
+    lo, hi = agg[f"min_{when}"], agg[f"max_{when}"]
+    if on_ecm and (agg["cases_with_offences"] or 0) < on_ecm:
+        lo = 0
+    return Row(
+        f"offences:{when}",
+        str(label) + _range_text(lo, hi, on_ecm),
+        round(total / on_ecm, 1) if on_ecm else None,
+        drill=False,
+        unit="mean",
+        n=on_ecm,
+    )
 
 
 def _offence_case_start() -> dict:
@@ -1465,10 +1628,14 @@ def protect(table: Table) -> None:
             r.table_percent_hidden = True
 
 
+#: The units of a mean (shown only over enough cases); the others are counts.
+MEAN_UNITS = ("days", "rating", "months", "mean")
+
+
 def shown_row(row: Row) -> str:
     """What a row shows: counts with small-cell suppression; means only when taken over
     enough cases (a mean of one child's figures is that child's figure)."""
-    if row.unit in ("days", "rating"):
+    if row.unit in MEAN_UNITS:
         if row.value is None or (row.n is not None and row.n < threshold()):
             return "—"
         return str(row.value)

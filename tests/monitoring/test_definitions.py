@@ -270,3 +270,50 @@ def test_start_risk_over_the_cases_starting_ecm_and_change_over_matched_ratings(
     assert out["risk_change:reoffending"].denominator == 1  # the unmatched case is left out
     listed = figures.drill_cases([team.pk], Q1, "started").values_list("pk", flat=True)
     assert set(listed) == {c["c"].pk, c["g"].pk}
+
+
+def test_reviews_and_offences_per_child_and_seriousness_against_before(settings, cohort):
+    settings.MONITORING_SUPPRESS_BELOW = 1  # show the ranges of this small cohort
+    team, c = cohort
+    for day in (dt.date(2025, 6, 1), dt.date(2025, 8, 1), dt.date(2025, 11, 1)):
+        Review.objects.create(case=c["f"], held_on=day, reoffended=False, breach=False)
+    offence(c["g"], dt.date(2026, 1, 15), 5)  # before g's ECM: 5, during: 3, less serious
+    v = values([team.pk])
+    assert (v["reviews_per_case"].value, v["reviews_per_case"].n) == (3.0, 1)  # f alone
+    assert "range 3–3" in v["reviews_per_case"].label
+    # On ECM: a (1 before, 2 during), c (none), f (none), g (1 before, 1 during).
+    assert (v["offences:before"].value, v["offences:before"].n) == (round(2 / 4, 1), 4)
+    assert v["offences:during"].value == round(3 / 4, 1)
+    assert "range 0–1" in v["offences:before"].label
+    assert "range 0–2" in v["offences:during"].label
+    # a: 4 before, (2 + 6) / 2 during: as serious; g: less.
+    seriousness = [v[f"serious:{k}"].value for k in ("less", "same", "more")]
+    assert seriousness == [1, 1, 0]
+
+
+def test_age_disposal_and_order_length_at_referral(settings, cohort):
+    from ecm.models import Child
+    from referrals.models import Referral
+
+    settings.MONITORING_SUPPRESS_BELOW = 1
+    team, c = cohort
+    for x, born, referred, disposal, months in (
+        ("a", dt.date(2010, 5, 21), dt.date(2025, 5, 20), "yro", 12),  # 14, the day before 15
+        ("c", dt.date(2010, 5, 20), dt.date(2025, 5, 20), "referral_order", 6),  # 15 that day
+        ("f", dt.date(2008, 1, 1), dt.date(2025, 1, 1), "yro", 3),  # 17
+    ):
+        Child.objects.filter(pk=c[x].child_id).update(date_of_birth=born)
+        Referral.objects.create(
+            case=c[x], referral_date=referred, disposal=disposal, order_length_months=months
+        )
+    v = values([team.pk])  # g has no referral
+    ages = [v[f"agerf:{k}"].value for k in ("14-", "15-16", "17", "18+", "none")]
+    assert ages == [1, 1, 1, 0, 1]
+    assert (v["disposal:yro"].value, v["disposal:referral_order"].value) == (2, 1)
+    assert v["disposal:none"].value == 1
+    lengths = [v[f"order:{k}"].value for k in ("0-5", "6-11", "12+", "none")]
+    assert lengths == [1, 1, 1, 1]
+    assert (v["order_length"].value, v["order_length"].n) == (7.0, 3)
+    assert "range 3–12" in v["order_length"].label
+    listed = figures.drill_cases([team.pk], Q1, "agerf:14-").values_list("pk", flat=True)
+    assert list(listed) == [c["a"].pk]
