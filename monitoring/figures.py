@@ -252,6 +252,23 @@ def reoffended_by(day: dt.date, team_ids=None) -> Q:
     return Q(pk__in=met) | Q(pk__in=carried)
 
 
+def _reviews_said_reoffended(p: Period, team_ids) -> Q:
+    reviews = Review.objects.filter(
+        held_on__gte=p.start, held_on__lte=p.end, reoffended=True, **_within(team_ids)
+    )
+    return Q(pk__in=reviews.values("case_id"))
+
+
+#: Case figures over the cases on ECM in the period: `on_ecm_in(p) & part(p, team_ids)`.
+#: The dashboard counts them with the profile, whose base is those cases, so that the
+#: case aggregate does not test "on ECM" once per figure; the drill-downs use the whole Q.
+ON_ECM_PARTS = {
+    "on_ecm": lambda p, team_ids: Q(),
+    "reoffended": _reviews_said_reoffended,
+    "reoffended_by_end": lambda p, team_ids: reoffended_by(p.end, team_ids),
+}
+
+
 def case_figures(period: Period, team_ids=None) -> dict[str, tuple[str, Q]]:
     """key -> (label, Q on Case). Each Q is a plain column test or `pk__in` an uncorrelated
     subquery, so one aggregate counts them all without DISTINCT. With `team_ids` the
@@ -360,7 +377,7 @@ def case_figures(period: Period, team_ids=None) -> dict[str, tuple[str, Q]]:
         ),
         "reoffended": (
             _("Reoffended during ECM (a review in the period says so)"),
-            on_ecm & Q(pk__in=reviews.filter(reoffended=True).values("case_id")),
+            on_ecm & ON_ECM_PARTS["reoffended"](p, team_ids),
         ),
         "reoffended_after": (
             _(
@@ -374,7 +391,7 @@ def case_figures(period: Period, team_ids=None) -> dict[str, tuple[str, Q]]:
                 "Reoffended by the end of the period (an offence from the start of ECM to the "
                 "period's last day: during ECM or after it)"
             ),
-            on_ecm & reoffended_by(p.end, team_ids),
+            on_ecm & ON_ECM_PARTS["reoffended_by_end"](p, team_ids),
         ),
         "late_reviews": (
             _("Cases with a review held after its agreed date"),
@@ -487,7 +504,7 @@ def not_met_counts(team_ids, p: Period) -> dict[str, int]:
 COUNTED_WITH_CHECKS = ("criteria_met", "criteria_not_met")
 # ... with the reviews of the period (`_review_counts`), and with the offences after closure
 # (`_after_rows`).
-COUNTED_ELSEWHERE = (*COUNTED_WITH_CHECKS, "reviewed", "reoffended_after")
+COUNTED_ELSEWHERE = (*COUNTED_WITH_CHECKS, "reviewed", "reoffended_after", *ON_ECM_PARTS)
 
 
 def profile_figures(period: Period) -> dict[str, tuple[str, Q]]:
@@ -643,8 +660,15 @@ def dashboard(team_ids, period: Period) -> list[Table]:
         "order_min": Min("referral__order_length_months"),
         "order_max": Max("referral__order_length_months"),
     }
-    pcounts = count_all(team_ids, prof, base=figs["on_ecm"][1], extra=order_length)
+    on_ecm_counts = {
+        f"part__{key}": Count("pk", filter=part(period, team_ids))
+        for key, part in ON_ECM_PARTS.items()
+    }
+    pcounts = count_all(
+        team_ids, prof, base=figs["on_ecm"][1], extra={**order_length, **on_ecm_counts}
+    )
     pc = {key: pcounts[_alias(key)] for key in prof}
+    c.update({key: pcounts[f"part__{key}"] for key in ON_ECM_PARTS})
     moved_on = transition_counts(team_ids, period)
     referral_time = _referral_time(team_ids, period)
     report_time = _report_time(team_ids, period)
@@ -916,10 +940,23 @@ def _engagement_extra(team_ids, period: Period, review_counts: dict) -> list[Row
         status=CaseStatus.CLOSED,
         closed_on__gte=period.start,
         closed_on__lte=period.end,
-    ).annotate(started=ecm_start(), n_reviews=Count("reviews"))
-    started = Q(started__isnull=False)
+    )
+    # A subquery per closed case (a few thousand at most), not per review.
+    reviews = (
+        Review.objects.filter(case_id=OuterRef("pk"))
+        .order_by()
+        .values("case_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    # DISTINCT (the rows are distinct anyway) makes the aggregate read an inner query, which
+    # computes each case's subqueries once rather than once per reference.
+    closed = closed.annotate(
+        start=ecm_start(), n_reviews=Coalesce(Subquery(reviews), 0, output_field=IntegerField())
+    ).distinct()
+    started = Q(start__isnull=False)
     agg = closed.aggregate(
-        days=Avg(F("closed_on") - F("started"), filter=started),
+        days=Avg(F("closed_on") - F("start"), filter=started),
         n=Count("pk", filter=started),
         reviews=Avg("n_reviews", filter=started),
         reviews_min=Min("n_reviews", filter=started),
@@ -978,7 +1015,7 @@ def _offence_rows(team_ids, period: Period, on_ecm: int | None = None):
         Offence.objects.filter(case_id__in=cases)
         .annotate(**_offence_case_start())
         .filter(_first_only())
-        .values("case_id")
+        .values("case_id", "start")
         .annotate(
             g_before=Sum("gravity", filter=before),
             n_g_before=Count("gravity", filter=before),
@@ -1101,25 +1138,31 @@ def _per_child_row(agg: dict, on_ecm: int | None, when: str, label) -> Row:
     )
 
 
-def _offence_case_start() -> dict:
-    """Annotations giving an offence `start`, its case's `ecm_start`, by a join rather than a
-    subquery per offence: the case's held formulation meetings joined on (`_first_only`
-    keeps the first's row), or else the opening of an episode that carried its formulation
-    forward."""
+def _offence_case_start(path: str = "case__") -> dict:
+    """Annotations giving a row `start`, its case's `ecm_start`, by a join rather than a
+    subquery per row: the case's held formulation meetings joined on (`_first_only` keeps
+    the first's row), or else the opening of an episode that carried its formulation
+    forward. On Offence (`path="case__"`) or on Case (`path=""`)."""
     tz = timezone.get_current_timezone()
+    meetings = f"{path}meetings"
     return {
         "first_meeting": FilteredRelation(
-            "case__meetings",
+            meetings,
             condition=Q(
-                case__meetings__kind=Meeting.Kind.FORMULATION,
-                case__meetings__status=Meeting.Status.HELD,
+                **{
+                    f"{meetings}__kind": Meeting.Kind.FORMULATION,
+                    f"{meetings}__status": Meeting.Status.HELD,
+                }
             ),
         ),
         "first_meeting_id": F("first_meeting__pk"),
         "start": Coalesce(
             TruncDate("first_meeting__starts_at", tzinfo=tz),
             Switch(
-                When(case__formulation_decision=CARRIED_FORWARD, then=F("case__opened_on")),
+                When(
+                    **{f"{path}formulation_decision": CARRIED_FORWARD},
+                    then=F(f"{path}opened_on"),
+                ),
                 default=None,
                 output_field=DateField(),
             ),

@@ -390,8 +390,12 @@ def risk_change(cases) -> dict:
         )
         for key, field in REFERRAL_RISK_FIELDS.items()
     }
-    rows = RiskRating.objects.filter(case__in=cases, point=RiskRating.Point.CLOSURE).annotate(
-        **starts
+    # DISTINCT (the rows are distinct anyway): the aggregate reads an inner query that
+    # computes each rating's start once, not once per reference.
+    rows = (
+        RiskRating.objects.filter(case__in=cases, point=RiskRating.Point.CLOSURE)
+        .annotate(**starts)
+        .distinct()
     )
     moves = {"fell": "lt", "same": "exact", "rose": "gt"}
     known = Q(**{f"s_{key}__isnull": False for key in REFERRAL_RISK_FIELDS})
