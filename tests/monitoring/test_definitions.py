@@ -317,3 +317,27 @@ def test_age_disposal_and_order_length_at_referral(settings, cohort):
     assert "range 3–12" in v["order_length"].label
     listed = figures.drill_cases([team.pk], Q1, "agerf:14-").values_list("pk", flat=True)
     assert list(listed) == [c["a"].pk]
+
+
+def test_reoffended_by_the_end_counts_an_offence_on_the_childs_later_episode(world, cohort):
+    team, c = cohort
+    x = CaseFactory(
+        team=team,
+        status="closed",
+        opened_on=dt.date(2025, 5, 1),
+        closed_on=dt.date(2026, 1, 10),
+        closure_reason="order_completed",
+    )
+    held(world, x, dt.date(2025, 6, 1))
+    later = CaseFactory(
+        team=team,
+        child=x.child,
+        previous_case=x,
+        status="preparation",
+        opened_on=dt.date(2026, 2, 1),
+    )
+    offence(later, dt.date(2026, 3, 1), 4)
+    v = values([team.pk])
+    assert (v["reoffended_by_end"].value, v["reoffended_by_end"].denominator) == (3, 5)  # a, g, x
+    listed = figures.drill_cases([team.pk], Q1, "reoffended_by_end").values_list("pk", flat=True)
+    assert set(listed) == {c["a"].pk, c["g"].pk, x.pk}
