@@ -344,9 +344,10 @@ def start_risk(case: Case, ratings: list[RiskRating] | None = None) -> RiskRatin
     return start
 
 
-def risk_averages(cases) -> dict[str, dict]:
+def risk_averages(cases, *, closure: bool = True) -> dict[str, dict]:
     """{point: {n, reoffending, harm, vulnerability}} over `cases` (a queryset), the start
-    taken as `start_risk` takes it (a correction, else the referral). Two queries."""
+    taken as `start_risk` takes it (a correction, else the referral). Two queries (one
+    without the `closure` point)."""
     start_row = RiskRating.objects.filter(case=OuterRef("pk"), point=RiskRating.Point.START)
     annotated = cases.annotate(
         **{
@@ -362,10 +363,53 @@ def risk_averages(cases) -> dict[str, dict]:
         harm=Avg("s_serious_harm"),
         vulnerability=Avg("s_vulnerability"),
     )
-    closure = RiskRating.objects.filter(case__in=cases, point=RiskRating.Point.CLOSURE).aggregate(
+    if not closure:
+        return {RiskRating.Point.START: start}
+    at_closure = RiskRating.objects.filter(
+        case__in=cases, point=RiskRating.Point.CLOSURE
+    ).aggregate(
         n=Count("pk"),
         reoffending=Avg("reoffending"),
         harm=Avg("serious_harm"),
         vulnerability=Avg("vulnerability"),
     )
-    return {RiskRating.Point.START: start, RiskRating.Point.CLOSURE: closure}
+    return {RiskRating.Point.START: start, RiskRating.Point.CLOSURE: at_closure}
+
+
+def risk_change(cases) -> dict:
+    """Over the closure ratings of `cases` (a queryset): {n, reoffending, harm,
+    vulnerability} the closure means; and over those whose start is known (as `start_risk`
+    takes it: `matched`), for each scale how many fell, stayed the same and rose from the
+    start. One query."""
+    start_row = RiskRating.objects.filter(case=OuterRef("case_id"), point=RiskRating.Point.START)
+    starts = {
+        f"s_{key}": Coalesce(
+            Subquery(start_row.values(key)[:1]),
+            F(f"case__referral__{field}"),
+            output_field=Int(),
+        )
+        for key, field in REFERRAL_RISK_FIELDS.items()
+    }
+    # DISTINCT (the rows are distinct anyway): the aggregate reads an inner query that
+    # computes each rating's start once, not once per reference.
+    rows = (
+        RiskRating.objects.filter(case__in=cases, point=RiskRating.Point.CLOSURE)
+        .annotate(**starts)
+        .distinct()
+    )
+    moves = {"fell": "lt", "same": "exact", "rose": "gt"}
+    known = Q(**{f"s_{key}__isnull": False for key in REFERRAL_RISK_FIELDS})
+    # A comparison with an unknown start is never true: the moves count matched pairs only.
+    agg = rows.aggregate(
+        n=Count("pk"),
+        matched=Count("pk", filter=known),
+        mean_reoffending=Avg("reoffending"),
+        mean_harm=Avg("serious_harm"),
+        mean_vulnerability=Avg("vulnerability"),
+        **{
+            f"{key}_{move}": Count("pk", filter=Q(**{f"{key}__{lookup}": F(f"s_{key}")}))
+            for key in REFERRAL_RISK_FIELDS
+            for move, lookup in moves.items()
+        },
+    )
+    return {key.removeprefix("mean_"): value for key, value in agg.items()}

@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -70,14 +70,18 @@ class MeetingQuerySet(models.QuerySet):
         another meeting later (a re-convened one); the report, its due date, its reminder and
         the "stage at formulation" all count from the first (README, "The formulation
         report"). Review meetings never count."""
-        first = (
+        # "No earlier one" (an anti-join) rather than "the pk of the first" (a subquery per
+        # meeting): the same meetings, in one pass.
+        earlier = (
             Meeting.objects.formulation()
             .held()
             .filter(case=OuterRef("case"))
-            .order_by("starts_at", "pk")
-            .values("pk")[:1]
+            .filter(
+                Q(starts_at__lt=OuterRef("starts_at"))
+                | Q(starts_at=OuterRef("starts_at"), pk__lt=OuterRef("pk"))
+            )
         )
-        return self.formulation().held().filter(pk=Subquery(first))
+        return self.formulation().held().filter(~Exists(earlier))
 
 
 class Meeting(models.Model):

@@ -263,6 +263,7 @@ def test_seriousness_and_waiting_time(world):
     from referrals.models import Offence
 
     c = case(world, opened_on=dt.date(2025, 6, 1))
+    _held_meeting(world, c, dt.date(2025, 6, 1))  # ECM starts at the formulation meeting
     Offence.objects.create(case=c, date=dt.date(2025, 3, 1), offence_type="a", gravity=4)
     Offence.objects.create(case=c, date=dt.date(2025, 5, 1), offence_type="b", gravity=2)
     Offence.objects.create(case=c, date=dt.date(2026, 2, 1), offence_type="c", gravity=1)
@@ -377,11 +378,13 @@ def test_time_to_reoffend_and_gaps_between_offences(world):
     from referrals.models import Offence
 
     c = case(world, opened_on=dt.date(2025, 6, 1))
+    _held_meeting(world, c, dt.date(2025, 6, 1))  # ECM starts at the formulation meeting
     for day in (dt.date(2025, 3, 1), dt.date(2025, 5, 1)):  # a gap of 61 days before ECM
         Offence.objects.create(case=c, date=day, offence_type="x", gravity=3)
     for day in (dt.date(2025, 8, 1), dt.date(2026, 2, 1)):  # 61 days in; a gap of 184
         Offence.objects.create(case=c, date=day, offence_type="y", gravity=2)
     d = case(world, opened_on=dt.date(2025, 10, 1))
+    _held_meeting(world, d, dt.date(2025, 10, 1))
     Offence.objects.create(case=d, date=dt.date(2025, 10, 11), offence_type="z")  # 10 days in
     # A case closed before the period does not count.
     old = case(world, status="closed", opened_on=dt.date(2024, 1, 1), closed_on=dt.date(2025, 1, 1))

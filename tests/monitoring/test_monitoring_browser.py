@@ -15,18 +15,20 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from ecm.models import AuditEvent, Role
+from formulation.models import Meeting
 from reviews.models import Review
 from tests.conftest import login
 from tests.factories import CaseFactory, MembershipFactory, TeamFactory, member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-LABEL = "Reoffended during ECM"
+LABEL = "Reoffended during ECM (a review in the period says so)"
 
 
 def _reviewed_cases(team, case_manager, n, reoffended):
-    """n active cases opened a year ago, each with a review held today (inside the current
-    quarter, not in the future); the first `reoffended` of them recorded a reoffence."""
+    """n active cases opened a year ago and on ECM, each with a review held today (inside the
+    current quarter, not in the future); the first `reoffended` of them recorded a
+    reoffence."""
     today = timezone.localdate()
     cases = []
     for i in range(n):
@@ -35,6 +37,14 @@ def _reviewed_cases(team, case_manager, n, reoffended):
             case_manager=case_manager,
             status="active",
             opened_on=today - dt.timedelta(days=365),
+        )
+        # On ECM since its formulation meeting, 300 days ago.
+        Meeting.objects.create(
+            case=case,
+            starts_at=timezone.now() - dt.timedelta(days=300),
+            status="held",
+            chair=case_manager,
+            psychologist=case_manager,
         )
         did = i < reoffended
         Review.objects.create(
