@@ -29,7 +29,7 @@ from ecm.forms import DateInput, add_service_errors
 from ecm.models import AuditEvent, Team
 from ecm.selectors import case_list_for
 
-from . import display, figures
+from . import benchmarks, display, figures
 from .caseloads import caseloads_in, recorded_for
 from .charts import bar_chart
 from .models import TeamCaseload
@@ -106,6 +106,7 @@ def dashboard(request):
     exact = access.sees_exact_counts(team_ids)
     tables = figures.dashboard(team_ids, period)
     display.present(tables, exact=exact)
+    benchmarks.attach(tables)
     for table in tables:
         for row in table.rows:
             if row.drill and row.value and row.shown != "—":
