@@ -39,10 +39,7 @@ def shown_value(row, *, exact: bool) -> str:
 
 
 def shown_percent(row, *, exact: bool) -> str:
-    """A count of 0 shows "0%" in either mode: a zero protects nobody."""
-    if row.denominator is None or row.value is None or not row.denominator:
-        return ""
-    if exact or row.value == 0:
+    if exact and row.denominator and row.value is not None:
         return f"{row.percent}%"
     return figures.shown_percent(row)
 

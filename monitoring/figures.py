@@ -1697,9 +1697,11 @@ def shown(value) -> str:
 
 def shown_percent(row: Row) -> str:
     """A percentage is hidden when its count or its base is a small cell (it would reveal
-    it)."""
+    it). A count of 0 shows "0%": a zero protects nobody."""
     if row.denominator is None or row.value is None or not row.denominator:
         return ""
+    if row.value == 0:
+        return f"{row.percent}%"
     if row.hidden or getattr(row, "table_percent_hidden", False):
         return "*"
     if suppressed(row.value) or suppressed(row.denominator):

@@ -200,7 +200,7 @@ def export(request, table_key: str):
         writer.writerow([_("Figure"), _("Value"), _("Percent")])
         for row in table.rows:
             writer.writerow(
-                [row.label, figures.shown_row(row), display.shown_percent(row, exact=False)]
+                [row.label, figures.shown_row(row), figures.shown_percent(row)]
             )
     audit_record(
         actor=request.user,
