@@ -199,9 +199,7 @@ def export(request, table_key: str):
     else:
         writer.writerow([_("Figure"), _("Value"), _("Percent")])
         for row in table.rows:
-            writer.writerow(
-                [row.label, figures.shown_row(row), figures.shown_percent(row)]
-            )
+            writer.writerow([row.label, figures.shown_row(row), figures.shown_percent(row)])
     audit_record(
         actor=request.user,
         action=AuditEvent.Action.EXPORT,
