@@ -220,6 +220,12 @@ PRE_ECM_STATUSES = (
     CaseStatus.AWAITING_CONSENT,
     CaseStatus.PREPARATION,
 )
+#: Endings before ECM: the child can be referred again later, as a new episode of its own.
+ENDED_BEFORE_ECM = (
+    CaseStatus.NOT_CARRIED_FORWARD,
+    CaseStatus.CONSENT_REFUSED,
+    CaseStatus.NOT_ACCEPTED,
+)
 #: On ECM: the episodes whose ending goes through the closure record.
 ON_ECM_STATUSES = (CaseStatus.ACTIVE, CaseStatus.VOLUNTARY)
 OPEN_STATUSES = tuple(status for status in CaseStatus if status not in ENDED_STATUSES)

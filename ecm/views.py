@@ -32,7 +32,7 @@ from .forms import (
     SearchForm,
     add_service_errors,
 )
-from .models import AuditEvent, Case, CaseStatus, Child
+from .models import ENDED_BEFORE_ECM, AuditEvent, Case, CaseStatus, Child
 from .panels import case_panels, closure_url, home_panels
 
 PAGE_SIZE = 50
@@ -175,19 +175,11 @@ def _can_reopen(access, case: Case, history: list[Case]) -> bool:
     )
 
 
-#: Endings before ECM: the child can be referred again later, as a new episode of its own.
-_ENDED_BEFORE_ECM = (
-    CaseStatus.NOT_CARRIED_FORWARD,
-    CaseStatus.CONSENT_REFUSED,
-    CaseStatus.NOT_ACCEPTED,
-)
-
-
 def _can_start_again(access, case: Case, history: list[Case]) -> bool:
     """A case that ended before ECM, the child's latest episode: a new potential episode can
     start (a fresh referral; nothing to carry forward)."""
     return (
-        case.status in _ENDED_BEFORE_ECM
+        case.status in ENDED_BEFORE_ECM
         and access.can_create_case(case.team)
         and history[-1].pk == case.pk
     )
