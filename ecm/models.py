@@ -357,6 +357,12 @@ class Case(models.Model):
     # When the formulation is carried forward no meeting sets the first review: the decision
     # does (reviews reads it where it would read the meeting's "first review" date).
     first_review_on = models.DateField(_("first review due"), null=True, blank=True)
+    # A read model: the day ECM started for this episode, the local day of its first held
+    # formulation meeting, or its `opened_on` when the formulation was carried forward (None
+    # before). Stored by the services that make it true (formulation's meeting held, the
+    # carry-forward decision) so that monitoring counts "on ECM", "during" and "after" from
+    # a column rather than joining every case's meetings (monitoring.figures).
+    ecm_started_on = models.DateField(_("ECM started on"), null=True, blank=True, editable=False)
     previous_case = models.OneToOneField(
         "self",
         verbose_name=_("earlier episode"),
@@ -381,6 +387,7 @@ class Case(models.Model):
             models.Index(fields=["team", "status"], name="case_team_status_idx"),
             models.Index(fields=["referred_to", "status"], name="case_referred_status_idx"),
             models.Index(fields=["case_manager", "status"], name="case_manager_status_idx"),
+            models.Index(fields=["team", "ecm_started_on"], name="case_team_ecm_started_idx"),
         ]
         constraints = [
             models.CheckConstraint(

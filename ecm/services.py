@@ -671,7 +671,9 @@ def case_formulation_decide(
         actor=actor,
         case=case,
         name="carry_forward",
-        extra={**fields, "first_review_on": first_review_on},
+        # ECM starts for a carried-forward episode on its opening (the read model that
+        # monitoring counts from; no meeting of its own will set it).
+        extra={**fields, "first_review_on": first_review_on, "ecm_started_on": case.opened_on},
         detail="formulation carried forward",
     )
 

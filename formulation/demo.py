@@ -241,6 +241,7 @@ def _held_meeting(case, senior, psychologist, *, full: bool) -> None:
         review_at=starts + dt.timedelta(days=42),
         review_location="Northgate YOT",
     )
+    services.cases_store_ecm_start(Case.objects.filter(pk=case.pk))
     cm = case.case_manager
     for professional in Professional.objects.filter(team=case.team)[:6]:
         invitation = services.invitation_add(

@@ -19,7 +19,6 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
-    FilteredRelation,
     Func,
     IntegerField,
     Max,
@@ -31,7 +30,7 @@ from django.db.models import (
     When,
 )
 from django.db.models import Case as Switch
-from django.db.models.functions import Coalesce, Sign, TruncDate
+from django.db.models.functions import Coalesce, Sign
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -184,25 +183,16 @@ def open_in(period: Period) -> Q:
 # decision makes it active at once; the days of re-referral before it are few, and
 # `opened_on` never changes, unlike `status_changed_at`). Before its start a case is "in
 # the pipeline"; days on ECM and offences before, during and after ECM count from it.
-
-CARRIED_FORWARD = "carried_forward"
-
-
-def _day_after(day: dt.date) -> dt.datetime:
-    """The local midnight that ends `day` (a datetime bound that uses indexes)."""
-    tz = timezone.get_current_timezone()
-    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min), tz)
+#
+# The start is stored on the case (`Case.ecm_started_on`, a read model kept by the meeting
+# held and carry-forward services: `formulation.meeting.selectors.ecm_start_from_meetings`
+# computes it), so that every figure below tests a column rather than joining each case's
+# meetings, and the dashboard does not grow with the meetings' history.
 
 
 def ecm_started_by(day: dt.date, team_ids=None) -> Q:
-    """Cases whose ECM started on or before `day`: an uncorrelated `pk__in` and a column
-    test, so it costs one pass over the formulation meetings."""
-    held = (
-        Meeting.objects.formulation()
-        .filter(status=Meeting.Status.HELD, starts_at__lt=_day_after(day), **_within(team_ids))
-        .values("case_id")
-    )
-    return Q(pk__in=held) | Q(formulation_decision=CARRIED_FORWARD, opened_on__lte=day)
+    """Cases whose ECM started on or before `day`."""
+    return Q(ecm_started_on__lte=day)
 
 
 def on_ecm_in(period: Period, team_ids=None) -> Q:
@@ -216,40 +206,19 @@ def on_ecm_in(period: Period, team_ids=None) -> Q:
 def ecm_start(path: str = ""):
     """A case's ECM start (a date; None before it), on Case (`path=""`) or on a row related
     to its case (`path="case__"`)."""
-    tz = timezone.get_current_timezone()
-    first = (
-        Meeting.objects.formulation()
-        .filter(case_id=OuterRef(f"{path}pk" if path else "pk"), status=Meeting.Status.HELD)
-        .order_by("starts_at", "pk")
-        .annotate(day=TruncDate("starts_at", tzinfo=tz))
-        .values("day")[:1]
-    )
-    carried = Switch(
-        When(**{f"{path}formulation_decision": CARRIED_FORWARD}, then=F(f"{path}opened_on")),
-        default=None,
-        output_field=DateField(),
-    )
-    return Coalesce(Subquery(first, output_field=DateField()), carried)
+    return F(f"{path}ecm_started_on")
 
 
 def reoffended_by(day: dt.date, team_ids=None) -> Q:
-    """Cases whose child has an offence (on any episode) from the case's ECM start to `day`.
-    Joined to the case's held formulation meetings rather than to its first one: an offence
-    on or after any of them is on or after the first, so the two tests agree."""
-    tz = timezone.get_current_timezone()
+    """Cases whose child has an offence (on any episode) from the case's ECM start to `day`:
+    one join from each case to its child's offences."""
     offence = "child__cases__offences__date"
-    met = Case.objects.filter(
+    reoffended = Case.objects.filter(
         scope(team_ids),
-        meetings__kind=Meeting.Kind.FORMULATION,
-        meetings__status=Meeting.Status.HELD,
-        **{f"{offence}__gte": TruncDate("meetings__starts_at", tzinfo=tz), f"{offence}__lte": day},
+        ecm_started_on__isnull=False,
+        **{f"{offence}__gte": F("ecm_started_on"), f"{offence}__lte": day},
     ).values("pk")
-    carried = Case.objects.filter(
-        scope(team_ids),
-        formulation_decision=CARRIED_FORWARD,
-        **{f"{offence}__gte": F("opened_on"), f"{offence}__lte": day},
-    ).values("pk")
-    return Q(pk__in=met) | Q(pk__in=carried)
+    return Q(pk__in=reoffended)
 
 
 def _reviews_said_reoffended(p: Period, team_ids) -> Q:
@@ -415,37 +384,82 @@ def case_figures(period: Period, team_ids=None) -> dict[str, tuple[str, Q]]:
     return figures
 
 
-def transition_figures(p: Period, team_ids=None) -> dict[str, tuple[str, Q]]:
-    """Per destination, for drill-down (the dashboard counts them in one grouped query)."""
-    closed_in_period = Q(status=CaseStatus.CLOSED) & p.dates("closed_on")
+#: The services children moved on to, as the ORS evaluation groups them (001, "Case
+#: transition", Table 1: "Adult social care / mental health / other support services",
+#: "Prison", "Probation", "Other services: housing"). A child who moved on to several
+#: services counts once in each group, and once in "any".
+TRANSITION_GROUPS = {
+    "adult_support": (
+        _("Adult social care, mental health or other support services"),
+        (
+            Transition.Destination.ADULT_SOCIAL_CARE,
+            Transition.Destination.MENTAL_HEALTH,
+            Transition.Destination.OTHER_SUPPORT,
+        ),
+    ),
+    "prison": (_("Prison (custody)"), (Transition.Destination.CUSTODY,)),
+    "probation": (_("Probation"), (Transition.Destination.PROBATION,)),
+    "housing": (_("Other services: housing"), (Transition.Destination.HOUSING,)),
+    "any": (_("Any adult service (children moved on)"), tuple(Transition.Destination.values)),
+}
+
+
+def _transition_filters() -> dict[str, Q]:
+    """key -> the destinations it counts: each destination, each evaluation group."""
     return {
-        f"transition:{destination}": (
-            label,
+        **{f"transition:{d}": Q(destination=d) for d in Transition.Destination.values},
+        **{
+            f"transition_group:{g}": Q(destination__in=list(members))
+            for g, (_label, members) in TRANSITION_GROUPS.items()
+        },
+    }
+
+
+def _transition_labels() -> dict[str, str]:
+    return {
+        **{f"transition:{d}": label for d, label in Transition.Destination.choices},
+        **{f"transition_group:{g}": label for g, (label, _m) in TRANSITION_GROUPS.items()},
+    }
+
+
+def transition_figures(p: Period, team_ids=None) -> dict[str, tuple[str, Q]]:
+    """Per destination and per evaluation group, for drill-down (the dashboard counts them
+    in one query)."""
+    closed_in_period = Q(status=CaseStatus.CLOSED) & p.dates("closed_on")
+    labels = _transition_labels()
+    return {
+        key: (
+            labels[key],
             closed_in_period
             & Q(
                 pk__in=Transition.objects.filter(
-                    destination=destination, **_within(team_ids, "closure__case")
+                    which, **_within(team_ids, "closure__case")
                 ).values("closure__case_id")
             ),
         )
-        for destination, label in Transition.Destination.choices
+        for key, which in _transition_filters().items()
     }
 
 
 def transition_counts(team_ids, p: Period) -> dict[str, int]:
-    """Cases closed in the period, per destination they moved on to: one grouped query."""
-    rows = (
-        Transition.objects.filter(
+    """Cases closed in the period that moved on, per destination and per evaluation group:
+    one aggregate over the period's transitions."""
+    return {
+        key.replace("__c__", ":"): n
+        for key, n in Transition.objects.filter(
             **_within(team_ids, "closure__case"),
             closure__case__status=CaseStatus.CLOSED,
             closure__case__closed_on__gte=p.start,
             closure__case__closed_on__lte=p.end,
         )
-        .values("destination")
-        .annotate(n=Count("closure__case_id", distinct=True))
-    )
-    by = {r["destination"]: r["n"] for r in rows}
-    return {f"transition:{d}": by.get(d, 0) for d in Transition.Destination.values}
+        .aggregate(
+            **{
+                key.replace(":", "__c__"): Count("closure__case_id", distinct=True, filter=which)
+                for key, which in _transition_filters().items()
+            }
+        )
+        .items()
+    }
 
 
 # A review that was due on a date: not ad hoc (held because new information emerged), and a
@@ -821,8 +835,26 @@ def dashboard(team_ids, period: Period) -> list[Table]:
             "transitions",
             str(_("Transitions at closure, by service")),
             [
-                Row(f"transition:{d}", str(label), moved_on[f"transition:{d}"])
+                Row(f"transition:{d}", str(label), moved_on[f"transition:{d}"], c["closed"])
                 for d, label in Transition.Destination.choices
+            ],
+        ),
+        Table(
+            "transition_groups",
+            str(
+                _(
+                    "Transitions at closure, as the ORS evaluation groups them (a child "
+                    "counts in each group they moved on to)"
+                )
+            ),
+            [
+                Row(
+                    f"transition_group:{g}",
+                    str(label),
+                    moved_on[f"transition_group:{g}"],
+                    c["closed"],
+                )
+                for g, (label, _m) in TRANSITION_GROUPS.items()
             ],
         ),
     ]
@@ -1013,8 +1045,7 @@ def _offence_rows(team_ids, period: Period, on_ecm: int | None = None):
     )
     per_case = (
         Offence.objects.filter(case_id__in=cases)
-        .annotate(**_offence_case_start())
-        .filter(_first_only())
+        .annotate(start=ecm_start("case__"))
         .values("case_id", "start")
         .annotate(
             g_before=Sum("gravity", filter=before),
@@ -1138,46 +1169,6 @@ def _per_child_row(agg: dict, on_ecm: int | None, when: str, label) -> Row:
     )
 
 
-def _offence_case_start(path: str = "case__") -> dict:
-    """Annotations giving a row `start`, its case's `ecm_start`, by a join rather than a
-    subquery per row: the case's held formulation meetings joined on (`_first_only` keeps
-    the first's row), or else the opening of an episode that carried its formulation
-    forward. On Offence (`path="case__"`) or on Case (`path=""`)."""
-    tz = timezone.get_current_timezone()
-    meetings = f"{path}meetings"
-    return {
-        "first_meeting": FilteredRelation(
-            meetings,
-            condition=Q(
-                **{
-                    f"{meetings}__kind": Meeting.Kind.FORMULATION,
-                    f"{meetings}__status": Meeting.Status.HELD,
-                }
-            ),
-        ),
-        "first_meeting_id": F("first_meeting__pk"),
-        "start": Coalesce(
-            TruncDate("first_meeting__starts_at", tzinfo=tz),
-            Switch(
-                When(
-                    **{f"{path}formulation_decision": CARRIED_FORWARD},
-                    then=F(f"{path}opened_on"),
-                ),
-                default=None,
-                output_field=DateField(),
-            ),
-            output_field=DateField(),
-        ),
-    }
-
-
-def _first_only() -> Q:
-    """Of the rows `_offence_case_start` joins, the one with the case's formulation meeting
-    (or the row without a meeting): each offence once. One pass over the meetings."""
-    first = Meeting.objects.formulation_meetings().values("pk")
-    return Q(first_meeting_id__isnull=True) | Q(first_meeting_id__in=first)
-
-
 def _ratio(total, n, places=2):
     """total / n, rounded (None when there is nothing to divide); durations in days."""
     if total is None or not n:
@@ -1280,12 +1271,7 @@ RISK_SCALES = (
 def started_in(period: Period, team_ids=None) -> Q:
     """Cases whose ECM started in the period (`ecm_start`): the formulation meeting held in
     it, or a carried-forward episode opened in it."""
-    first = (
-        Meeting.objects.formulation_meetings()
-        .filter(period.moments("starts_at"), **_within(team_ids))
-        .values("case_id")
-    )
-    return Q(pk__in=first) | (Q(formulation_decision=CARRIED_FORWARD) & period.dates("opened_on"))
+    return period.dates("ecm_started_on")
 
 
 def _risk(team_ids, period: Period) -> dict:

@@ -545,8 +545,9 @@ class Transition(models.Model):
         ADULT_SOCIAL_CARE = "adult_social_care", _("Adult social care")
         MENTAL_HEALTH = "mental_health", _("Adult mental health")
         PROBATION = "probation", _("Probation")
+        OTHER_SUPPORT = "other_support", _("Other adult support services")
         HOUSING = "housing", _("Housing")
-        CUSTODY = "custody", _("Custody")
+        CUSTODY = "custody", _("Custody (prison or the secure estate)")
 
     closure = models.ForeignKey(Closure, on_delete=models.CASCADE, related_name="transitions")
     destination = models.CharField(_("destination"), max_length=20, choices=Destination.choices)

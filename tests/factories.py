@@ -117,3 +117,38 @@ class CaseFactory(factory.django.DjangoModelFactory):
     team = factory.SubFactory(TeamFactory)
     status = "active"
     opened_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=90))
+    # The read model the carry-forward decision stores (ecm.services.case_formulation_decide):
+    # a carried-forward episode starts ECM on its opening. Held meetings: `held_meeting`.
+    ecm_started_on = factory.LazyAttribute(
+        lambda c: (
+            c.opened_on if getattr(c, "formulation_decision", "") == "carried_forward" else None
+        )
+    )
+
+
+def held_meeting(**kw):
+    """A meeting that took place (a formulation meeting unless `kind` says otherwise),
+    created directly, with what the meeting-held service also stores: the case's ECM start
+    (`Case.ecm_started_on`). The case instance passed in is refreshed, so that a test saving
+    it afterwards keeps the start."""
+    from formulation.meeting.services import cases_store_ecm_start
+    from formulation.models import Meeting
+
+    kw.setdefault("status", Meeting.Status.HELD)
+    meeting = Meeting.objects.create(**kw)
+    cases_store_ecm_start(Case.objects.filter(pk=meeting.case_id))
+    meeting.case.refresh_from_db(fields=["ecm_started_on"])
+    return meeting
+
+
+def assert_ecm_start_stored(cases) -> None:
+    """Each case's stored ECM start (`Case.ecm_started_on`) is what its meetings and
+    decision give (`ecm_start_from_meetings`): the read model agrees with its source."""
+    from formulation.meeting.selectors import ecm_start_from_meetings
+
+    rows = cases.annotate(computed=ecm_start_from_meetings()).values_list(
+        "pk", "ecm_started_on", "computed"
+    )
+    wrong = [(pk, stored, computed) for pk, stored, computed in rows if stored != computed]
+    assert not wrong, wrong
+    assert rows, "no cases to compare"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import F, QuerySet
+from django.db.models import Case as Switch
+from django.db.models import DateField, F, OuterRef, QuerySet, Subquery, When
+from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +30,28 @@ from .models import (
     Professional,
     TRMPlacement,
 )
+
+
+def ecm_start_from_meetings():
+    """A case's ECM start, computed (an expression on Case): the local day of its first held
+    formulation meeting ("ECM starts with multi-agency case formulation", Key components),
+    or, for a re-opened episode that carried its formulation forward and so holds no meeting
+    of its own, the day it was opened; None before either. `Case.ecm_started_on` stores it
+    (`services.cases_store_ecm_start`) and monitoring counts from the column."""
+    first = (
+        Meeting.objects.formulation()
+        .held()
+        .filter(case_id=OuterRef("pk"))
+        .order_by("starts_at", "pk")
+        .annotate(day=TruncDate("starts_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")[:1]
+    )
+    carried = Switch(
+        When(formulation_decision="carried_forward", then=F("opened_on")),
+        default=None,
+        output_field=DateField(),
+    )
+    return Coalesce(Subquery(first, output_field=DateField()), carried)
 
 
 def meeting_get_for(user: User, pk: int) -> Meeting:

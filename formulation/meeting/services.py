@@ -496,8 +496,19 @@ def meeting_mark_held(*, actor: User, meeting: Meeting, incomplete_reason: str =
     meeting.save(update_fields=["status", "held_at", "held_incomplete_reason"])
     if not meeting.is_review and meeting.case.status == CaseStatus.PREPARATION:
         core.case_activate(actor=actor, case=meeting.case)
+    if not meeting.is_review:
+        cases_store_ecm_start(Case.objects.filter(pk=meeting.case_id))
+        meeting.case.refresh_from_db(fields=["ecm_started_on", "status", "version"])
     _audit(actor, AuditEvent.Action.UPDATE, meeting, meeting.case, changed, detail="held")
     return meeting
+
+
+def cases_store_ecm_start(cases) -> int:
+    """Store the ECM start of the cases (a Case queryset) in `Case.ecm_started_on`, from
+    their meetings (`selectors.ecm_start_from_meetings`): one UPDATE, however many cases.
+    Called when a formulation meeting is recorded as held, and by the data generators that
+    write meetings in bulk."""
+    return cases.update(ecm_started_on=selectors.ecm_start_from_meetings())
 
 
 @transaction.atomic

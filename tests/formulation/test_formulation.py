@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from ecm.models import AuditEvent
+from ecm.models import AuditEvent, Case
 from formulation.genogram import services as genogram
 from formulation.meeting import selectors as meeting_selectors
 from formulation.meeting import services
@@ -29,7 +29,7 @@ from formulation.models import (
 from formulation.report import services as report_services
 from formulation.timeline import services as timeline
 from referrals import services as referral_services
-from tests.factories import CaseFactory
+from tests.factories import CaseFactory, assert_ecm_start_stored
 
 FUTURE = timezone.now() + dt.timedelta(days=10)
 
@@ -449,9 +449,12 @@ def test_recommendations_and_meeting_held(world, meeting):
         services.meeting_mark_held(actor=world.central_senior, meeting=meeting)
     assert [m.anchor for m in refused.value.missing] == ["dmap", "trm"]
     complete_the_record(world, meeting, recommendations=False)
+    assert Case.objects.get(pk=meeting.case_id).ecm_started_on is None
     services.meeting_mark_held(actor=world.central_senior, meeting=meeting)
     meeting.case.refresh_from_db()
     assert meeting.case.status == "active"
+    # ECM starts on the day of the formulation meeting (stored for monitoring).
+    assert meeting.case.ecm_started_on == timezone.localdate(meeting.starts_at)
     assert list(meeting.recommendations.values_list("sequence", flat=True)) == [1, 2, 3]
     meeting.refresh_from_db()
     assert meeting.held_incomplete_reason == ""
@@ -526,6 +529,8 @@ def test_demo_has_a_full_formulation(db):
     assert SummaryItem.objects.filter(child=child).count() >= 5
     assert meeting.recommendations.count() >= 3
     assert meeting.trm_placement.stage.framework.code == "practice-stages"
+    assert_ecm_start_stored(Case.objects.all())
+    assert Case.objects.filter(ecm_started_on__isnull=False).exists()
 
 
 def test_reopened_case_carries_the_timeline_and_genogram_over(client, world, consented):

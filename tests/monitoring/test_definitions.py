@@ -7,12 +7,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from formulation.models import Meeting
 from monitoring import figures
 from monitoring.figures import Period
 from referrals.models import Offence
 from reviews.models import Review
-from tests.factories import CaseFactory, TeamFactory
+from tests.factories import CaseFactory, TeamFactory, held_meeting
 
 Q1 = Period(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
 
@@ -26,7 +25,7 @@ def values(team_ids, period=Q1):
 
 
 def held(world, c, day: dt.date, hour=12, minute=0):
-    return Meeting.objects.create(
+    return held_meeting(
         case=c,
         starts_at=aware(day, hour, minute),
         status="held",
@@ -341,3 +340,46 @@ def test_reoffended_by_the_end_counts_an_offence_on_the_childs_later_episode(wor
     assert (v["reoffended_by_end"].value, v["reoffended_by_end"].denominator) == (3, 5)  # a, g, x
     listed = figures.drill_cases([team.pk], Q1, "reoffended_by_end").values_list("pk", flat=True)
     assert set(listed) == {c["a"].pk, c["g"].pk, x.pk}
+
+
+def test_transitions_in_the_ors_evaluations_groups_each_child_once_per_group(world, cohort):
+    """ORS evaluation (001), Table 1: adult social care / mental health / other support
+    services, prison, probation, other services: housing. A child who moved on to two
+    services of one group counts once in it; each group drills down to its own children."""
+    from reviews.models import Closure, Transition
+
+    team, c = cohort
+
+    def closed(day, *destinations):
+        k = CaseFactory(
+            team=team,
+            case_manager=world.case_manager,
+            status="closed",
+            opened_on=dt.date(2025, 1, 1),
+            closed_on=day,
+            closure_reason="order_completed",
+        )
+        closure = Closure.objects.create(case=k, reason="order_completed", closed_on=day)
+        for d in destinations:
+            Transition.objects.create(closure=closure, destination=d)
+        return k
+
+    both = closed(dt.date(2026, 1, 1), "adult_social_care", "mental_health")
+    prison = closed(dt.date(2026, 3, 31), "custody", "probation")
+    housing = closed(dt.date(2026, 2, 1), "housing", "other_support")
+    closed(dt.date(2026, 2, 1))  # moved on to nothing
+    closed(dt.date(2026, 4, 1), "probation")  # closed after the period
+    v = values([team.pk])
+    expected = {
+        "adult_support": {both, housing},
+        "prison": {prison},
+        "probation": {prison},
+        "housing": {housing},
+        "any": {both, prison, housing},
+    }
+    for group, cases in expected.items():
+        key = f"transition_group:{group}"
+        assert v[key].value == len(cases), group
+        assert set(figures.drill_cases([team.pk], Q1, key)) == cases, group
+    assert v["transition:mental_health"].value == 1
+    assert v["transition_group:any"].denominator == v["closed"].value

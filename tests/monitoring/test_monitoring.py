@@ -11,13 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from ecm.models import AuditEvent, Team
-from formulation.models import Meeting, TRMFramework, TRMPlacement
+from ecm.models import AuditEvent, Case, Team
+from formulation.models import TRMFramework, TRMPlacement
 from monitoring import figures
 from monitoring.figures import Period, Row
 from referrals.models import EligibilityCheck, Referral, RuleSet
 from reviews.models import Review, TRMStageRecord
-from tests.factories import CaseFactory
+from tests.factories import CaseFactory, assert_ecm_start_stored, held_meeting
 
 Q1 = Period(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
 
@@ -72,7 +72,7 @@ def test_figures_on_a_hand_built_cohort(world):
     stage2 = TRMFramework.objects.get(code="practice-stages").stages.get(number=2)
     for _i in range(2):
         c = case(world)
-        meeting = Meeting.objects.create(
+        meeting = held_meeting(
             case=c,
             starts_at=aware(dt.date(2025, 7, 1)),
             chair=world.senior,
@@ -224,7 +224,7 @@ def test_dashboard_costs_constant_queries(client, world):
 def test_pipeline_board(client, world):
     case(world, status="waiting")
     c = case(world)
-    Meeting.objects.create(
+    held_meeting(
         case=c,
         starts_at=aware(dt.date(2026, 1, 5)),
         chair=world.senior,
@@ -312,7 +312,7 @@ def recommendations(c, *statuses):
     from formulation.models import Recommendation
     from reviews.models import RecommendationProgress
 
-    meeting = Meeting.objects.create(
+    meeting = held_meeting(
         case=c,
         starts_at=aware(dt.date(2025, 7, 1)),
         chair=c.case_manager,
@@ -406,7 +406,7 @@ def test_referral_to_meeting_against_the_one_month_target(world):
     ]:
         c = case(world)
         referral(c, submitted)
-        Meeting.objects.create(
+        held_meeting(
             case=c,
             starts_at=aware(met),
             status="held",
@@ -425,7 +425,7 @@ def test_referral_to_meeting_against_the_one_month_target(world):
 def test_trm_movement_counts_records_up_to_the_end_of_the_period(world):
     framework = TRMFramework.objects.get(code="practice-stages")
     c = case(world)
-    meeting = Meeting.objects.create(
+    meeting = held_meeting(
         case=c,
         starts_at=aware(dt.date(2025, 7, 1)),
         status="held",
@@ -484,6 +484,7 @@ def test_generated_dataset_keeps_the_queries_constant_and_its_facts_consistent(w
         assert review.due_on == review_due_on(review), review
     for closure in Closure.objects.filter(case__team_id__in=generated).order_by("pk"):
         assert closure.plan_completed == plan_completed(closure.case), closure
+    assert_ecm_start_stored(Case.objects.filter(team_id__in=generated))
 
 
 def test_reoffending_after_ecm(world):
@@ -535,7 +536,7 @@ def test_reoffended_after_counts_later_episodes_in_other_teams_as_its_drill_down
 
 
 def _held_meeting(world, c, day: dt.date, stage=None):
-    meeting = Meeting.objects.create(
+    meeting = held_meeting(
         case=c,
         starts_at=aware(day),
         status="held",

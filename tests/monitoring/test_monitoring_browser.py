@@ -15,10 +15,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from ecm.models import AuditEvent, Role
-from formulation.models import Meeting
 from reviews.models import Review
 from tests.conftest import login
-from tests.factories import CaseFactory, MembershipFactory, TeamFactory, member
+from tests.factories import CaseFactory, MembershipFactory, TeamFactory, held_meeting, member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,7 +38,7 @@ def _reviewed_cases(team, case_manager, n, reoffended):
             opened_on=today - dt.timedelta(days=365),
         )
         # On ECM since its formulation meeting, 300 days ago.
-        Meeting.objects.create(
+        held_meeting(
             case=case,
             starts_at=timezone.now() - dt.timedelta(days=300),
             status="held",

@@ -8,6 +8,7 @@ from django.utils import timezone
 from formulation.meeting import services as meeting_services
 from formulation.models import Meeting, TRMFramework
 from formulation.report import services as report_services
+from tests.factories import held_meeting
 
 
 @pytest.fixture
@@ -15,7 +16,7 @@ def formulated(world):
     """World's Alpha YOT case after a held formulation meeting 60 days ago: TRM stage 3
     and two recommendations."""
     case = world.case
-    meeting = Meeting.objects.create(
+    meeting = held_meeting(
         case=case,
         starts_at=timezone.now() - dt.timedelta(days=60),
         chair=world.senior,

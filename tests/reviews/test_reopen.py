@@ -309,6 +309,8 @@ def test_no_new_meeting_goes_straight_to_active_with_a_review_due(world, prepari
     assert case.formulation_decision == "carried_forward"
     assert case.formulation_decision_note == "Agreed by Dr Jones and Sam on 3 May."
     assert case.first_review_on == TODAY + dt.timedelta(weeks=6)
+    # ECM starts for the episode on its opening (stored for monitoring: no meeting of its own).
+    assert Case.objects.get(pk=case.pk).ecm_started_on == case.opened_on
     # The formulation carried forward: the report from the last final version, for the
     # psychologist who wrote it (the case manager recorded the decision), and its
     # recommendations; the old episode untouched.

@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from ecm.models import AuditEvent, Case, CaseStatus, Child, Membership, Role, Team, User
+from formulation.meeting.services import cases_store_ecm_start
 from formulation.models import (
     FamilyMember,
     Invitation,
@@ -1104,6 +1105,8 @@ class Command(BaseCommand):
                 )
                 meetings.append(ep.meeting)
         self.create(Meeting, meetings + cancelled, "formulation meetings")
+        # The read model the services keep: each case's ECM start, from its held meeting.
+        cases_store_ecm_start(Case.objects.filter(team__code__startswith=f"gen{self.seed}-"))
 
         invitations, placements, recs, reports, risk, surveys = [], [], [], [], [], []
         report_versions = []
