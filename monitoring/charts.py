@@ -90,3 +90,52 @@ def bar_chart(table, *, title: str, exact: bool = False) -> str:
         "class": "monitoring-chart",
     }
     return el("svg", root, "".join(parts))
+
+
+# --- Trends: one column per quarter ------------------------------------------------------
+
+T_FONT, T_COL, T_GAP, T_BAR_H, T_TOP, T_LABELS = 15, 44, 10, 120, 22, 40
+T_WIDTH = (T_COL + T_GAP) * 8
+
+
+def column_chart(trend, quarters, *, title: str) -> str:
+    """A trend's values as columns, oldest quarter on the left, the value written above each
+    column and the quarter below it (`trend.shown`: small cells, when hidden, get no column
+    and read "<5"). Drawn at 15 units in a drawing never wider than 440 px, so the text is
+    12 px or more down to a 350 px card."""
+    from .trends import quarter_lines
+
+    width = (T_COL + T_GAP) * len(quarters)
+    height = T_TOP + T_BAR_H + T_LABELS
+    drawn = [
+        v if isinstance(v, int) and s == str(v) else None
+        for v, s in zip(trend.values, trend.shown, strict=True)
+    ]
+    biggest = max([v for v in drawn if v] + [1])
+    key = f"t-{trend.key}"
+    parts = [el("title", {"id": key}, escape(title))]
+    for i, (quarter, value, shown) in enumerate(zip(quarters, drawn, trend.shown, strict=True)):
+        x = i * (T_COL + T_GAP)
+        length = round(T_BAR_H * value / biggest) if value else 0
+        base = T_TOP + T_BAR_H
+        if length:
+            attrs = {"x": x, "y": base - length, "width": T_COL, "height": length}
+            fill = "#7fa7c6" if quarter.to_date else "#1b5e8c"  # and the label says "to date"
+            parts.append(el("rect", {**attrs, "fill": fill}))
+        middle = x + T_COL / 2
+        parts.append(_label(middle, base - length - 5, shown, **{"text-anchor": "middle"}))
+        for n, line in enumerate(quarter_lines(quarter)):
+            y = base + T_FONT + 2 + n * (T_FONT + 2)
+            parts.append(_label(middle, y, line, **{"text-anchor": "middle", "font-size": "12"}))
+    root = {
+        "xmlns": SVG_NS,
+        "role": "img",
+        "aria-labelledby": key,
+        "viewBox": f"0 -2 {width} {height + 2}",
+        "width": "100%",
+        "style": f"max-width:{width}px",
+        "font-family": FONT_FAMILY,
+        "font-size": str(T_FONT),
+        "class": "monitoring-chart",
+    }
+    return el("svg", root, "".join(parts))

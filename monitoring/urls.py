@@ -6,6 +6,7 @@ app_name = "monitoring"
 
 urlpatterns = [
     path("monitoring/", views.dashboard, name="dashboard"),
+    path("monitoring/trends/", views.trends_page, name="trends"),
     path("monitoring/cases/<str:key>/", views.drill, name="drill"),
     path("monitoring/export/<str:table_key>.csv", views.export, name="export"),
     path("monitoring/caseload/", views.caseload, name="caseload"),

@@ -29,9 +29,9 @@ from ecm.forms import DateInput, add_service_errors
 from ecm.models import AuditEvent, Team
 from ecm.selectors import case_list_for
 
-from . import benchmarks, display, figures
+from . import benchmarks, display, figures, trends
 from .caseloads import caseloads_in, recorded_for
-from .charts import bar_chart
+from .charts import bar_chart, column_chart
 from .models import TeamCaseload
 from .selectors import pipeline_board
 from .services import team_caseload_record
@@ -137,6 +137,31 @@ def dashboard(request):
                 rows[k] for k in ("referred", "criteria_met", "criteria_not_met") if k in rows
             ],
             "can_record_caseload": bool(access.caseload_team_ids()),
+            "query": request.GET.urlencode(),
+            "threshold": figures.threshold(),
+        },
+    )
+
+
+@require_GET
+def trends_page(request):
+    """The headline figures by quarter over the last two years, to the end of the chosen
+    period (the dashboard's team choice and counts mode)."""
+    form, team_ids, period = _manager_scope(request)
+    exact = access_for(request.user).sees_exact_counts(team_ids)
+    quarters, rows = trends.trends(team_ids, period.end)
+    trends.present(rows, exact=exact)
+    for row in rows:
+        row.svg = column_chart(row, quarters, title=row.label)
+    return render(
+        request,
+        "monitoring/trends.html",
+        {
+            "form": form,
+            "quarters": quarters,
+            "rows": rows,
+            "exact": exact,
+            "period": period,
             "query": request.GET.urlencode(),
             "threshold": figures.threshold(),
         },

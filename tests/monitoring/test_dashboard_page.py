@@ -331,7 +331,9 @@ class _Page(HTMLParser):
             self.labels.add(a["for"])
 
 
-@pytest.mark.parametrize("path", ["monitoring:dashboard", "monitoring:caseload"])
+@pytest.mark.parametrize(
+    "path", ["monitoring:dashboard", "monitoring:caseload", "monitoring:trends"]
+)
 def test_every_input_is_labelled_and_headings_are_in_order(client, world, path):
     client.force_login(world.manager)
     parser = _Page()
