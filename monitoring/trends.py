@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ecm.dates import add_months, quarter_start
 from ecm.models import Team
@@ -27,6 +28,18 @@ TREND_KEYS = (
     "reoffended_by_end",
 )
 QUARTERS = 8
+#: Short names for the charts and the table (the dashboard's label, the definition, is
+#: written under each chart's heading).
+SHORT = {
+    "on_ecm": gettext_lazy("Cases on ECM"),
+    "started": gettext_lazy("Started ECM"),
+    "referred": gettext_lazy("Referrals submitted"),
+    "criteria_met": gettext_lazy("Referrals meeting the criteria"),
+    "formulations": gettext_lazy("Formulation meetings held"),
+    "reviewed": gettext_lazy("Cases reviewed"),
+    "closed": gettext_lazy("Cases closed"),
+    "reoffended_by_end": gettext_lazy("Reoffended by the end of the quarter"),
+}
 
 
 @dataclass
@@ -39,10 +52,11 @@ class Quarter:
 @dataclass
 class Trend:
     key: str
-    label: str
+    label: str  # short
+    definition: str  # the dashboard's label
     values: list[int] = field(default_factory=list)  # one per quarter, oldest first
     shown: list[str] = field(default_factory=list)  # what each shows (small-cell rules)
-    svg: str = ""
+    svg: str = ""  # the chart (views: charts.bar_chart over `chart_table`)
 
 
 def quarters_to(day: dt.date, n: int = QUARTERS) -> list[Quarter]:
@@ -73,7 +87,12 @@ def trends(team_ids, day: dt.date, n: int = QUARTERS) -> tuple[list[Quarter], li
             wanted[f"q{i}:{key}"] = figs[key]
     counts = figures.count_all(scoped, wanted)
     rows = [
-        Trend(key, labels[key], [counts[figures._alias(f"q{i}:{key}")] for i in range(n)])
+        Trend(
+            key,
+            str(SHORT[key]),
+            labels[key],
+            [counts[figures._alias(f"q{i}:{key}")] for i in range(n)],
+        )
         for key in TREND_KEYS
     ]
     return quarters, rows
@@ -87,7 +106,22 @@ def present(rows: list[Trend], *, exact: bool) -> None:
         ]
 
 
-def quarter_lines(quarter: Quarter) -> tuple[str, str]:
-    """A quarter's label on two lines for a chart ("Jan–Mar", "2026" or "2026, to date")."""
-    months, year = quarter.label.rsplit(" ", 1)
-    return months, (_("%(year)s, to date") % {"year": year}) if quarter.to_date else year
+def quarter_name(quarter: Quarter) -> str:
+    """ "Jan–Mar 2026", or "Oct–Dec 2026, to date" for the quarter that is running."""
+    if quarter.to_date:
+        return _("%(quarter)s, to date") % {"quarter": quarter.label}
+    return quarter.label
+
+
+def chart_table(row: Trend, quarters: list[Quarter]) -> figures.Table:
+    """A trend as a table of the dashboard's kind, one row per quarter, oldest first, for
+    `charts.bar_chart` (legible at any width, the value written beside each bar)."""
+    return figures.Table(
+        f"trend-{row.key}",
+        row.label,
+        [
+            figures.Row(f"{row.key}:{i}", quarter_name(q), v, drill=False)
+            for i, (q, v) in enumerate(zip(quarters, row.values, strict=True))
+        ],
+        chart=True,
+    )

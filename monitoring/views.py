@@ -31,7 +31,7 @@ from ecm.selectors import case_list_for
 
 from . import benchmarks, display, figures, trends
 from .caseloads import caseloads_in, recorded_for
-from .charts import bar_chart, column_chart
+from .charts import bar_chart
 from .models import TeamCaseload
 from .selectors import pipeline_board
 from .services import team_caseload_record
@@ -152,7 +152,7 @@ def trends_page(request):
     quarters, rows = trends.trends(team_ids, period.end)
     trends.present(rows, exact=exact)
     for row in rows:
-        row.svg = column_chart(row, quarters, title=row.label)
+        row.svg = bar_chart(trends.chart_table(row, quarters), title=row.label, exact=exact)
     return render(
         request,
         "monitoring/trends.html",

@@ -205,12 +205,18 @@ def test_monitoring_filter_drill_export_and_suppression_journey(browser, live_se
     context.close()
 
 
-def test_dashboard_reads_at_390_px_with_legible_charts(browser, live_server, two_teams):
+@pytest.mark.parametrize(
+    ("url", "heading"),
+    [("monitoring:dashboard", "Monitoring dashboard"), ("monitoring:trends", "Trends by quarter")],
+)
+def test_dashboard_reads_at_390_px_with_legible_charts(
+    browser, live_server, two_teams, url, heading
+):
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     login(page, live_server.url, "manager")
-    page.goto(live_server.url + reverse("monitoring:dashboard"))
-    page.get_by_role("heading", name="Monitoring dashboard").wait_for()
+    page.goto(live_server.url + reverse(url))
+    page.get_by_role("heading", name=heading).wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     # Every chart's text, as drawn on screen: its font size times the drawing's scale.
     sizes = page.evaluate(

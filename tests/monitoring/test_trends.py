@@ -30,7 +30,8 @@ def test_eight_quarters_oldest_first_the_running_one_to_date():
     assert (qs[-1].period.start, qs[-1].period.end) == (dt.date(2026, 4, 1), dt.date(2026, 5, 15))
     assert [q.to_date for q in qs] == [False] * 7 + [True]
     assert qs[-1].label == "Apr–Jun 2026"
-    assert trends.quarter_lines(qs[-1]) == ("Apr–Jun", "2026, to date")
+    assert trends.quarter_name(qs[-1]) == "Apr–Jun 2026, to date"
+    assert trends.quarter_name(qs[0]) == "Jul–Sep 2024"
     # On a quarter's last day that quarter is whole.
     last = trends.quarters_to(dt.date(2026, 3, 31))[-1]
     assert (last.period.start, last.period.end, last.to_date) == (
