@@ -5,10 +5,11 @@ Plain data, no queries: each benchmark names the dashboard row (`Row.key` in
 unit), how many cases it is over where the source says so, the study's period and cohort, and
 where in the source it is stated. Only figures stated in the documents are here
 (/work/shared/seeds/000_*.txt, the Cordis Bright evaluation of the Welsh trial, and 001_*.txt,
-the ORS evaluation in England). The ORS evaluation publishes none of these figures as a number
-(its monitoring data are described in words: "most case review meetings took place as
-planned", reoffending "fairly equally split"), so it has no benchmark here; a figure that is not
-published is left out rather than estimated.
+the ORS evaluation in England). The ORS evaluation describes most of its monitoring data in
+words ("most case review meetings took place as planned", reoffending "fairly equally split");
+the one table of counts it publishes, the children who transferred to adult services (Table 1),
+sits beside the transitions in its groups. A figure that is not published is left out rather
+than estimated.
 """
 
 from dataclasses import dataclass
@@ -45,7 +46,6 @@ WELSH_TRIAL = Study(
         "Government, final report"
     ),
 )
-# Kept for when a figure of it is usable; no benchmark uses it today (see the module docstring).
 ORS = Study(
     "ors",
     _("ORS evaluation in England"),
@@ -102,6 +102,19 @@ BENCHMARKS = (
         WELSH_TRIAL,
         "§3.71",
     ),
+)
+
+
+#: ORS evaluation, "Case transition", Table 1: "Numbers of children supported by ECM who
+#: transferred to adult services" (some to several).
+BENCHMARKS += tuple(
+    Benchmark(f"transition_group:{group}", value, ORS, _("Table 1 (case transition)"), n=37)
+    for group, value in (
+        ("adult_support", _("9 of 37 children: adult social care / mental health / other support")),
+        ("prison", _("2 of 37 children: prison")),
+        ("probation", _("7 of 37 children: probation")),
+        ("housing", _("4 of 37 children: other services: housing")),
+    )
 )
 
 

@@ -1583,15 +1583,19 @@ def trm_movement(team_ids, period: Period):
 
 
 def _trm_rows(team_ids, period: Period) -> list[Row]:
-    """The TRM movement figure: one query, each case counted once, in its direction."""
-    counts = trm_movement(team_ids, period).aggregate(
-        **{
-            _alias(key): Count("meeting__case_id", distinct=True, filter=Q(trm_move=move))
-            for key, move in TRM_MOVES.items()
-        }
+    """The TRM movement figure: one query grouped by direction, so that each placement's
+    latest stage is looked up once (a placement is its meeting's, one per case)."""
+    moved = (
+        trm_movement(team_ids, period)
+        .filter(trm_move__isnull=False)
+        .values("trm_move")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
+    by = {row["trm_move"]: row["n"] for row in moved}
+    counts = {key: by.get(move, 0) for key, move in TRM_MOVES.items()}
     total = sum(counts.values())
-    return [Row(key, str(label), counts[_alias(key)], total) for key, label in TRM_LABELS.items()]
+    return [Row(key, str(label), counts[key], total) for key, label in TRM_LABELS.items()]
 
 
 def figure_label(key: str, period: Period, team_ids) -> str | None:
