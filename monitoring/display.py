@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ecm.dates import add_months, quarter_start
-from ecm.models import Team
 
 from . import figures
 
@@ -131,19 +130,17 @@ def headline_cards(tables, previous: dict, *, exact: bool, name: str) -> list[Ca
     return cards
 
 
-def previous_counts(team_ids, period: figures.Period, previous: figures.Period) -> dict:
-    """The headline counts of the `previous` period in one aggregate query
-    (`figures.count_all` over the same case figures the dashboard counts), not a second
-    whole dashboard. A figure that does not depend on the period (a count "now", such as
-    the waiting list) has nothing to compare with and is left out."""
-    # As `figures.dashboard` does: over every team, no scope spares each subquery its join.
-    everything = set(team_ids) >= set(Team.objects.values_list("pk", flat=True))
-    team_ids = None if everything else list(team_ids)
-    now = figures.case_figures(period, team_ids)
-    figs = figures.case_figures(previous, team_ids)
-    wanted = {k: figs[k] for k in HEADLINES if k in figs and figs[k][1] != now[k][1]}
-    out = {k: NOW for k in HEADLINES if k in figs and k not in wanted}
-    if wanted:
-        counts = figures.count_all(team_ids, wanted)
-        out.update({k: counts[figures._alias(k)] for k in wanted})
-    return out
+def comparison(previous: figures.Period) -> figures.Comparison:
+    """The headline figures of the `previous` period, for `figures.dashboard(compare=...)` to
+    count in its own case aggregate (not a second whole dashboard)."""
+    return figures.Comparison(previous, HEADLINES)
+
+
+def previous_counts(compared: figures.Comparison) -> dict:
+    """key -> the previous period's count, or NOW for a figure that does not depend on the
+    period (a count "now", such as the caseload): nothing to compare with."""
+    return {
+        k: compared.counts.get(k, NOW)
+        for k in HEADLINES
+        if k in compared.counts or k in figures.NOW_FIGURES
+    }

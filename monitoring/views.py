@@ -104,7 +104,9 @@ def dashboard(request):
     form, team_ids, period = _manager_scope(request)
     access = access_for(request.user)
     exact = access.sees_exact_counts(team_ids)
-    tables = figures.dashboard(team_ids, period)
+    previous, previous_name = display.previous_period(period)
+    compared = display.comparison(previous)
+    tables = figures.dashboard(team_ids, period, compare=compared)
     display.present(tables, exact=exact)
     benchmarks.attach(tables)
     for table in tables:
@@ -113,10 +115,9 @@ def dashboard(request):
                 row.drill_url = reverse("monitoring:drill", args=[row.key])
         if table.chart:
             table.svg = bar_chart(table, title=table.title, exact=exact)
-    previous, previous_name = display.previous_period(period)
     cards = display.headline_cards(
         tables,
-        display.previous_counts(team_ids, period, previous),
+        display.previous_counts(compared),
         exact=exact,
         name=previous_name,
     )

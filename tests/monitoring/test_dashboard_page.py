@@ -347,10 +347,23 @@ def test_every_input_is_labelled_and_headings_are_in_order(client, world, path):
 
 
 def test_previous_counts_over_every_team_and_over_some(world):
+    """The previous period's headline counts come with the dashboard's own aggregate."""
     referred(world, world.yot_a, dt.date(2025, 11, 1))
     referred(world, world.yot_b, dt.date(2025, 11, 1))
     prev, _name = display.previous_period(Q1)
     every = {world.yot_a.pk, world.yot_b.pk, world.central.pk}
-    assert display.previous_counts(every, Q1, prev)["referred"] == 2
-    assert display.previous_counts({world.yot_a.pk}, Q1, prev)["referred"] == 1
-    assert display.previous_counts({world.yot_a.pk}, Q1, prev)["caseload"] is display.NOW
+
+    def previous(team_ids):
+        compared = display.comparison(prev)
+        figures.dashboard(team_ids, Q1, compare=compared)
+        return display.previous_counts(compared)
+
+    assert previous(every)["referred"] == 2
+    assert previous({world.yot_a.pk})["referred"] == 1
+    assert previous({world.yot_a.pk})["caseload"] is display.NOW
+    # Counting them costs no query of its own.
+    with CaptureQueriesContext(connection) as alone:
+        figures.dashboard({world.yot_a.pk}, Q1)
+    with CaptureQueriesContext(connection) as compared:
+        figures.dashboard({world.yot_a.pk}, Q1, compare=display.comparison(prev))
+    assert len(compared.captured_queries) == len(alone.captured_queries)
