@@ -46,6 +46,7 @@ from formulation.meeting import services as meetings
 from formulation.models import Meeting
 from formulation.report import services as reports
 from monitoring.figures import Period
+from referrals import rules
 from referrals import services as referrals
 from referrals.demo import minimal_pdf
 from referrals.models import (
@@ -79,7 +80,6 @@ class Episode:
     closure_risk: tuple[int, int, int] | None = None  # reoffending, serious harm, vulnerability
     offences_during: tuple[tuple[int, int], ...] = ()  # (days after the meeting, gravity)
     offences_after: tuple[tuple[int, int], ...] = ()  # (days after the closure, gravity)
-    survey_recorded: bool = True  # (every closure records one: the product requires it)
 
 
 @dataclass(frozen=True)
@@ -95,8 +95,8 @@ class ChildFacts:
     gravity_before: int = 3
     looked_after: str = "never"  # current / previous / never / dont_know
     child_protection: str = "never"
-    risk: tuple[int, int, int] = (2, 2, 2)  # at referral: reoffending, serious harm (to
-    # others), vulnerability (harm to self)
+    # At referral: reoffending, serious harm (to others), vulnerability (harm to self).
+    risk: tuple[int, int, int] = (2, 2, 2)
     ethnicity: str = "white_british"
     evaluation_consent: bool = True
 
@@ -106,6 +106,7 @@ class Cohort:
     period: Period
     teams: dict[str, Team]
     users: SimpleNamespace
+    rule_set: RuleSet | None = None  # the eligibility rule set every referral is checked on
     cases: dict[str, list] = field(default_factory=dict)  # child key -> its episodes' cases
 
     @property
@@ -173,8 +174,6 @@ def _offences_before(facts: ChildFacts, referred_on: dt.date) -> list[dict]:
 def _accept(senior, referral, rule_set: RuleSet) -> None:
     """The senior practitioner's check: every criterion met (an unmet one is accepted as the
     trials' panels did, with the exceptional-circumstances reason)."""
-    from referrals import rules
-
     results = {c.pk: s.result for c, s in rules.evaluate(referral, rule_set.criteria.all())}
     results = {k: "met" if v == "unknown" else v for k, v in results.items()}
     override = "not_met" in results.values()
@@ -364,10 +363,8 @@ def build_cohort(
         case_managers={key: member(team, Role.CASE_MANAGER) for key, team in teams.items()},
         managers={key: member(team, Role.MANAGER) for key, team in teams.items()},
     )
-    cohort = Cohort(period=period, teams=teams, users=users)
-    cohort.rule_set = (
-        RuleSet.objects.filter(code=rule_set_code, is_active=True).order_by("-version").first()
-    )
+    rule_set = RuleSet.objects.filter(code=rule_set_code, is_active=True).order_by("-version")
+    cohort = Cohort(period=period, teams=teams, users=users, rule_set=rule_set.first())
     for n, facts in enumerate(children):
         cm = users.case_managers[facts.team]
         first = facts.episodes[0]
@@ -438,14 +435,16 @@ WELSH_TRIAL_TEAMS = {"A": "Trial YOT A", "B": "Trial YOT B", "C": "Trial YOT C"}
 # One row per child (the first letter of the key is the YOT). The columns, and the
 # published figures (000) they give together:
 #   meeting: the formulation meeting (8 children by May 2015, Table 4, l.1589: 2 in A, 3 in
-#     B, 3 in C; 21 by October 2016, Table 5, l.1650);
+#     B, 3 in C; 21 in all, Table 5, l.1650; every referral by the end of the extended
+#     referral period, October 2015, §3.7, l.1543, for a 12-month follow-up, l.1549);
 #   ref: days from the referral (sum 798: mean 38, §3.17, l.1697);
 #   draft: days from the meeting to the draft report (sum 861: mean 41, l.1701);
 #   rev: reviews held (sum 122 over 21: mean 5.8, range 1 to 11, l.1705); a closed case's
 #     last review is its closure review;
 #   closed: days from the meeting to the closure ("-": open at the end of the trial). The
 #     15 closed sum 4728: mean 315 (§3.44, l.2115-2119, n = 15), and 1200/4 = 300, 2736/9 =
-#     304, 792/2 = 396 in the three YOTs;
+#     304, 792/2 = 396 in the three YOTs; B9's one review is its closure review, after a
+#     custodial sentence for an earlier conviction (§3.43, l.2099-2101);
 #   age at referral: 4 aged 14 or under, 12 aged 15 or 16, 5 aged 17 (§3.36, l.1952);
 #   sex: 16 male, 5 female (l.1954); all White British (l.1956);
 #   lac: looked after, 5 current or previous and 5 missing ("dk", note 7, l.1956, l.1981);
@@ -464,31 +463,34 @@ WELSH_TRIAL_TEAMS = {"A": "Trial YOT A", "B": "Trial YOT B", "C": "Trial YOT C"}
 #     serious harm, 3 for vulnerability, the rest stayed the same (§3.70, l.3020-3024).
 _TRIAL = """
 key meeting    ref draft rev closed age sex lac   order off risk  during closure
-A1  2014-09-15 40  45    5   250    15  m   cur   yro:12  5 2,2,2 18:2   -
-A2  2015-02-02 35  38    5   280    16  f   never yro:18  6 2,2,2 100:3  2,1,2
-A3  2015-09-07 42  41    6   320    14  m   never yro:9   6 2,2,2 140:3  -
-A4  2015-11-02 38  50    7   350    17  m   dk    yro:12  6 3,2,3 -      2,2,2
-B1  2014-10-06 45  35    4   200    16  m   never yro:12  5 1,1,2 60:2   -
-B2  2015-01-12 33  40    5   240    13  m   prev  ro:6    5 2,1,2 -      -
-B3  2015-04-13 36  42    5   270    15  f   never ro:9    5 2,1,2 90:2   -
-B4  2015-07-06 30  30    6   290    16  m   dk    ro:12   5 2,2,2 120:3  -
-B5  2015-08-03 41  44    6   304    17  m   never yro:18  5 2,2,2 130:3  -
-B6  2015-09-14 39  39    6   320    15  m   prev  ro:6    5 2,2,2 150:4  -
-B7  2015-10-12 37  47    7   340    16  f   never ro:12   5 2,2,2 160:5  -
-B8  2015-10-26 44  36    7   370    15  m   never ro:9    6 2,2,2 -      -
-B9  2015-09-28 34  41    8   402    17  m   dk    yro:12  7 3,2,2 174:4  2,2,2
-B10 2016-01-11 40  43    8   -      16  m   never ro:12   7 3,2,2 -      -
-B11 2016-05-09 36  38    4   -      14  f   never ro:6    7 3,2,2 -      -
-B12 2016-09-05 38  40    1   -      15  m   dk    ro:9    8 3,2,2 -      -
+A1  2014-09-15 40  45    7   350    15  m   cur   yro:18  5 2,2,2 18:2   -
+A2  2015-02-02 35  38    6   320    16  f   never yro:12  6 2,2,2 100:3  2,1,2
+A3  2015-08-10 42  41    5   280    14  m   never yro:12  6 2,2,2 140:3  -
+A4  2015-11-16 38  50    5   250    17  m   dk    yro:9   6 3,2,3 -      2,2,2
+B1  2014-10-06 45  35    8   402    16  m   never yro:18  5 1,1,2 60:2   -
+B2  2015-01-12 33  40    7   370    13  m   prev  ro:12   5 2,1,2 -      -
+B3  2015-04-13 36  42    6   340    15  f   never ro:12   5 2,1,2 90:2   -
+B4  2015-07-13 30  30    6   320    16  m   dk    ro:9    5 2,2,2 120:3  -
+B5  2015-08-17 41  44    6   304    17  m   never yro:12  5 2,2,2 130:3  -
+B6  2015-09-07 39  39    5   290    15  m   prev  ro:9    5 2,2,2 150:4  -
+B7  2015-10-05 37  47    5   270    16  f   never ro:9    5 2,2,2 160:5  -
+B8  2015-11-09 44  36    4   240    15  m   never ro:6    6 2,2,2 174:4  -
+B9  2015-12-07 37  41    1   200    17  m   dk    yro:12  7 3,2,2 -      2,2,2
+B10 2015-09-21 40  43    6   -      16  m   never ro:12   7 3,2,2 -      -
+B11 2015-10-19 36  38    5   -      14  f   never ro:6    7 3,2,2 -      -
+B12 2015-12-14 45  40    4   -      15  m   dk    ro:9    8 3,2,2 -      -
 C1  2014-11-03 43  52    11  420    17  m   cur   yro:18  8 3,3,3 405:5  2,3,2
-C2  2015-03-09 39  37    7   372    17  m   never ro:9    8 3,3,3 170:4  3,2,2
-C3  2015-05-11 35  41    6   -      16  m   prev  yro:12  7 2,2,3 -      -
-C4  2016-02-08 37  39    5   -      15  f   never yro:12  6 2,2,3 -      -
-C5  2016-06-06 36  43    3   -      14  m   dk    ro:6    6 2,2,4 -      -
+C2  2015-03-09 39  37    7   372    17  m   never ro:12   8 3,3,3 170:4  3,2,2
+C3  2015-05-11 35  41    8   -      16  m   prev  yro:12  7 2,2,3 -      -
+C4  2015-08-24 37  39    6   -      15  f   never yro:12  6 2,2,3 -      -
+C5  2015-11-23 26  43    4   -      14  m   dk    ro:6    6 2,2,4 -      -
 """
 # B11 and B12 are the two children whose serious-harm rating the Toolkit lacked (Table 6:
 # n = 19): the referral form requires one, so they are given "medium" (2) here.
 TRIAL_SERIOUS_HARM_MISSING = ("B11", "B12")
+# Closed on a custodial sentence (§3.43: "A small number of young people became ineligible to
+# continue ... due to starting a custodial sentence"); the others completed their order.
+TRIAL_CUSTODY = ("B9",)
 
 
 def welsh_trial_children(table: str = _TRIAL) -> list[ChildFacts]:
@@ -503,6 +505,9 @@ def welsh_trial_children(table: str = _TRIAL) -> list[ChildFacts]:
             to_draft=int(row["draft"]),
             reviews=int(row["rev"]),
             closed_after=None if row["closed"] == "-" else int(row["closed"]),
+            closure_reason=ClosureReason.CUSTODY
+            if row["key"] in TRIAL_CUSTODY
+            else ClosureReason.ORDER_COMPLETED,
             closure_risk=None if row["closure"] == "-" else _ints(row["closure"]),
             offences_during=_pairs(row["during"]),
         )

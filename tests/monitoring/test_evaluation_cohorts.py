@@ -110,6 +110,13 @@ class TestWelshTrial:
         started = {k: r.value for k, r in per_team(trial, "started", by_may).items()}
         assert started == {"A": 2, "B": 3, "C": 3}
 
+    def test_every_referral_in_the_referral_period(self, trial):
+        # 000 l.1543 ("a further extension to the referral period to October 2015"), so that
+        # every child had a 12-month follow-up by November 2016 (l.1549).
+        after = Period(dt.date(2015, 11, 1), trial.period.end)
+        assert trial.dash(period=after)["referred"].value == 0
+        assert trial.v["caseload"].value == 6  # open at the end (21 - the 15 of l.2119)
+
     def test_every_referral_accepted(self, trial):
         # 000 l.1656 ("all referrals from YOTs were accepted").
         v = trial.v
@@ -137,8 +144,8 @@ class TestWelshTrial:
             "at least one case formulation review meeting. The number of reviews undertaken "
             "per case averaged 5.8, with a range of 1 to 11': over the 21 cases involved, "
             "open ones included. The dashboard's reviews_per_case is over the cases closed "
-            "in the period (15 here: 6.3, range 4-11); the 6 still open at the end, recruited "
-            "later with fewer reviews so far, are left out."
+            "in the period (15 here: 5.9, range 1-11); the 6 still open at the end of the "
+            "trial (33 reviews so far) are left out."
         ),
     )
     def test_reviews_per_case_5_8_range_1_to_11(self, trial):
