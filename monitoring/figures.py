@@ -30,7 +30,7 @@ from django.db.models import (
     When,
 )
 from django.db.models import Case as Switch
-from django.db.models.functions import Coalesce, Sign
+from django.db.models.functions import Sign
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -57,6 +57,7 @@ from referrals.models import (
     ACE_MALTREATMENT,
     COMPLEXITY_CPN,
     COMPLEXITY_YND,
+    Consent,
     CurrentPreviousNever,
     Decision,
     Disposal,
@@ -231,6 +232,19 @@ def _reviews_said_reoffended(p: Period, team_ids) -> Q:
 #: Case figures over the cases on ECM in the period: `on_ecm_in(p) & part(p, team_ids)`.
 #: The dashboard counts them with the profile, whose base is those cases, so that the
 #: case aggregate does not test "on ECM" once per figure; the drill-downs use the whole Q.
+def _evaluation_consent(p: Period, team_ids) -> Q:
+    """Cases whose consent to the use of their data for evaluation stood at the period's
+    end (given by then, not withdrawn by then): the base an evaluation reports over."""
+    consents = Consent.objects.filter(
+        Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=p.end),
+        kind=Consent.Kind.EVALUATION,
+        given=True,
+        date__lte=p.end,
+        **_within(team_ids),
+    )
+    return Q(pk__in=consents.values("case_id"))
+
+
 ON_ECM_PARTS = {
     "on_ecm": lambda p, team_ids: Q(),
     "reoffended": _reviews_said_reoffended,
@@ -608,6 +622,25 @@ def profile_figures(period: Period) -> dict[str, tuple[str, Q]]:
     return figures
 
 
+def problems_per_case():
+    """The number of problems (known or suspected) on a case's referral: the complexity
+    indicators and ACEs of the eligibility grid answered yes, or for the social care ones
+    current or previous (the Welsh trial's "average number of problems (known and
+    suspected) experienced by a young person", 000 §3.37). An expression on Case."""
+    yes = [CurrentPreviousNever.CURRENT, CurrentPreviousNever.PREVIOUS]
+    terms = [
+        Switch(When(**{f"referral__{name}__in": yes}, then=1), default=0)
+        for name, _label in COMPLEXITY_CPN
+    ] + [
+        Switch(When(**{f"referral__{name}": YesNoDontKnow.YES}, then=1), default=0)
+        for name, _label in COMPLEXITY_YND + ACE_MALTREATMENT + ACE_HOUSEHOLD
+    ]
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return ExpressionWrapper(total, output_field=IntegerField())
+
+
 def scope(team_ids) -> Q:
     """Cases of the teams (every case when `team_ids` is None: the dashboard passes None when
     the choice is every team, which spares each query its join to the cases)."""
@@ -682,7 +715,11 @@ def dashboard(team_ids, period: Period, *, compare: Comparison | None = None) ->
 
     in_aggregate = {k: f for k, f in figs.items() if k not in COUNTED_ELSEWHERE}
     compared = compare.wanted(team_ids) if compare is not None else {}
-    counts = count_all(team_ids, {**in_aggregate, **compared})
+    counts = count_all(
+        team_ids,
+        {**in_aggregate, **compared},
+        extra={"children_closed": Count("child_id", distinct=True, filter=figs["closed"][1])},
+    )
     if compare is not None:
         compare.counts = {k.split(":", 1)[1]: counts[_alias(k)] for k in compared}
     nm = not_met_counts(team_ids, period)
@@ -701,8 +738,22 @@ def dashboard(team_ids, period: Period, *, compare: Comparison | None = None) ->
         f"part__{key}": Count("pk", filter=part(period, team_ids))
         for key, part in ON_ECM_PARTS.items()
     }
+    with_referral = Q(referral__isnull=False)
+    problems = {
+        "problems_mean": Avg(problems_per_case(), filter=with_referral),
+        "problems_min": Min(problems_per_case(), filter=with_referral),
+        "problems_max": Max(problems_per_case(), filter=with_referral),
+        "problems_n": Count("pk", filter=with_referral),
+        "children_on_ecm": Count("child_id", distinct=True),
+        "children_evaluation": Count(
+            "child_id", distinct=True, filter=_evaluation_consent(period, team_ids)
+        ),
+    }
     pcounts = count_all(
-        team_ids, prof, base=figs["on_ecm"][1], extra={**order_length, **on_ecm_counts}
+        team_ids,
+        prof,
+        base=figs["on_ecm"][1],
+        extra={**order_length, **on_ecm_counts, **problems},
     )
     pc = {key: pcounts[_alias(key)] for key in prof}
     c.update({key: pcounts[f"part__{key}"] for key in ON_ECM_PARTS})
@@ -725,6 +776,32 @@ def dashboard(team_ids, period: Period, *, compare: Comparison | None = None) ->
                     "pipeline",
                     "active_in_period",
                     "on_ecm",
+                ]
+            )
+            + [
+                Row(
+                    "children_on_ecm",
+                    str(_("Children on ECM in the period (a child with two episodes counts once)")),
+                    pcounts["children_on_ecm"],
+                    drill=False,
+                ),
+            ]
+            + [
+                Row(
+                    "evaluation_consent",
+                    str(
+                        _(
+                            "Children on ECM whose consent to the use of their data for "
+                            "evaluation stood at the period's end"
+                        )
+                    ),
+                    pcounts["children_evaluation"],
+                    pcounts["children_on_ecm"],
+                    drill=False,
+                ),
+            ]
+            + rows(
+                [
                     "started",
                     "referred",
                     "criteria_met",
@@ -746,7 +823,16 @@ def dashboard(team_ids, period: Period, *, compare: Comparison | None = None) ->
         Table(
             "engagement",
             str(_("Engagement")),
-            rows(["formulations", "reviewed", "closed", "orders_completed"])
+            rows(["formulations", "reviewed", "closed"])
+            + [
+                Row(
+                    "children_closed",
+                    str(_("Children whose case closed (a child closed twice counts once)")),
+                    counts["children_closed"],
+                    drill=False,
+                )
+            ]
+            + rows(["orders_completed"])
             + [
                 Row(
                     "plans_completed",
@@ -756,7 +842,7 @@ def dashboard(team_ids, period: Period, *, compare: Comparison | None = None) ->
                 )
             ]
             + rows(["rereferred"])
-            + _engagement_extra(team_ids, period, review_counts),
+            + _engagement_extra(team_ids, period, review_counts, c["on_ecm"]),
         ),
         Table(
             "outcomes",
@@ -940,7 +1026,27 @@ def dashboard(team_ids, period: Period, *, compare: Comparison | None = None) ->
                     "with the don't-know rate"
                 )
             ),
-            _complexity_rows(prof, pc, denominator),
+            [
+                Row(
+                    "problems_per_child",
+                    str(
+                        _(
+                            "Problems per child, known or suspected (indicators and ACEs "
+                            "answered yes, current or previous; mean)"
+                        )
+                    )
+                    + _range_text(
+                        pcounts["problems_min"], pcounts["problems_max"], pcounts["problems_n"]
+                    ),
+                    round(pcounts["problems_mean"], 1)
+                    if pcounts["problems_mean"] is not None
+                    else None,
+                    drill=False,
+                    unit="mean",
+                    n=pcounts["problems_n"],
+                )
+            ]
+            + _complexity_rows(prof, pc, denominator),
         )
     )
     for table in tables:
@@ -989,34 +1095,28 @@ def _review_counts(team_ids, period: Period) -> dict:
     )
 
 
-def _engagement_extra(team_ids, period: Period, review_counts: dict) -> list[Row]:
+def _engagement_extra(team_ids, period: Period, review_counts: dict, on_ecm: int) -> list[Row]:
     closed = Case.objects.filter(
         scope(team_ids),
         status=CaseStatus.CLOSED,
         closed_on__gte=period.start,
         closed_on__lte=period.end,
-    )
-    # A subquery per closed case (a few thousand at most), not per review.
-    reviews = (
-        Review.objects.filter(case_id=OuterRef("pk"))
-        .order_by()
+        ecm_started_on__isnull=False,
+    ).aggregate(days=Avg(F("closed_on") - F("ecm_started_on")), n=Count("pk"))
+    # Reviews per case: over the cases on ECM in the period, each case's reviews held by the
+    # period's end (the Welsh trial's "reviews undertaken per case", over every case involved,
+    # open ones included). A case without a review counts as 0. One query, per case then over
+    # the cases.
+    per_case = (
+        Review.objects.filter(
+            case_id__in=Case.objects.filter(scope(team_ids), on_ecm_in(period)).values("pk"),
+            held_on__lte=period.end,
+        )
         .values("case_id")
         .annotate(n=Count("pk"))
-        .values("n")
     )
-    # DISTINCT (the rows are distinct anyway) makes the aggregate read an inner query, which
-    # computes each case's subqueries once rather than once per reference.
-    closed = closed.annotate(
-        start=ecm_start(), n_reviews=Coalesce(Subquery(reviews), 0, output_field=IntegerField())
-    ).distinct()
-    started = Q(start__isnull=False)
-    agg = closed.aggregate(
-        days=Avg(F("closed_on") - F("start"), filter=started),
-        n=Count("pk", filter=started),
-        reviews=Avg("n_reviews", filter=started),
-        reviews_min=Min("n_reviews", filter=started),
-        reviews_max=Max("n_reviews", filter=started),
-    )
+    reviews = per_case.aggregate(total=Sum("n"), lo=Min("n"), hi=Max("n"), cases=Count("case_id"))
+    lo = 0 if on_ecm and (reviews["cases"] or 0) < on_ecm else reviews["lo"]
     return [
         Row(
             "reviews_held",
@@ -1028,19 +1128,19 @@ def _engagement_extra(team_ids, period: Period, review_counts: dict) -> list[Row
         Row(
             "time_on_ecm",
             str(_("Mean time on ECM of cases closed, from the formulation meeting (days)")),
-            _mean_days(agg["days"]),
+            _mean_days(closed["days"]),
             drill=False,
             unit="days",
-            n=agg["n"],
+            n=closed["n"],
         ),
         Row(
             "reviews_per_case",
-            str(_("Reviews per case closed (mean over its time on ECM)"))
-            + _range_text(agg["reviews_min"], agg["reviews_max"], agg["n"]),
-            round(agg["reviews"], 1) if agg["reviews"] is not None else None,
+            str(_("Reviews per case on ECM, held by the period's end (mean)"))
+            + _range_text(lo, reviews["hi"], on_ecm),
+            round((reviews["total"] or 0) / on_ecm, 1) if on_ecm else None,
             drill=False,
             unit="mean",
-            n=agg["n"],
+            n=on_ecm,
         ),
     ]
 
@@ -1100,6 +1200,8 @@ def _offence_rows(team_ids, period: Period, on_ecm: int | None = None):
         t_gaps_during=Sum(F("n_during") - 1, filter=Q(n_during__gt=1)),
         t_cases_gaps_during=Count("case_id", filter=Q(n_during__gt=1)),
         t_to_reoffend=Avg("first_during"),
+        t_to_reoffend_min=Min("first_during"),
+        t_to_reoffend_max=Max("first_during"),
         t_cases_reoffending=Count("case_id", filter=Q(n_during__gt=0)),
         t_n_before=Sum("n_before"),
         t_n_during=Sum("n_during"),
@@ -1153,7 +1255,12 @@ def _offence_rows(team_ids, period: Period, on_ecm: int | None = None):
         ),
         row(
             "time_to_reoffend",
-            _("Mean time from the start of ECM to the first offence during it (days)"),
+            str(_("Mean time from the start of ECM to the first offence during it (days)"))
+            + _range_text(
+                _mean_days(agg["t_to_reoffend_min"]),
+                _mean_days(agg["t_to_reoffend_max"]),
+                agg["t_cases_reoffending"],
+            ),
             _mean_days(agg["t_to_reoffend"]),
             agg["t_cases_reoffending"],
             "days",

@@ -278,8 +278,13 @@ def test_reviews_and_offences_per_child_and_seriousness_against_before(settings,
         Review.objects.create(case=c["f"], held_on=day, reoffended=False, breach=False)
     offence(c["g"], dt.date(2026, 1, 15), 5)  # before g's ECM: 5, during: 3, less serious
     v = values([team.pk])
-    assert (v["reviews_per_case"].value, v["reviews_per_case"].n) == (3.0, 1)  # f alone
-    assert "range 3–3" in v["reviews_per_case"].label
+    # Over the 4 cases on ECM in Q1 (a, c, f, g), reviews held by its end: f's 3, the others
+    # none (0 counts).
+    assert (v["reviews_per_case"].value, v["reviews_per_case"].n) == (round(3 / 4, 1), 4)
+    assert "range 0–3" in v["reviews_per_case"].label
+    # A review after the period's end is not counted in it.
+    Review.objects.create(case=c["a"], held_on=dt.date(2026, 4, 1), reoffended=False, breach=False)
+    assert values([team.pk])["reviews_per_case"].value == round(3 / 4, 1)
     # On ECM: a (1 before, 2 during), c (none), f (none), g (1 before, 1 during).
     assert (v["offences:before"].value, v["offences:before"].n) == (round(2 / 4, 1), 4)
     assert v["offences:during"].value == round(3 / 4, 1)
