@@ -1,6 +1,6 @@
 """Model fidelity per case: did the case follow the model? Six points, each yes / no / not
 yet applicable (True / False / None), computed in SQL as annotations on a Case queryset, so a
-list of cases costs the same queries however many it shows, and one aggregate gives the
+list of cases costs the same queries however many it shows, and two aggregates give the
 dashboard the share of the cases on ECM in the period meeting each point.
 
 Each point is judged on a reference day: the period's last day (or today, if that is
@@ -24,14 +24,15 @@ counts, so a past period's answers do not change when later data is added.
    formulation meeting, is before the reference day, for a closed case the day it closed: a
    closure review agrees no next date). No review due yet: not yet.
 4. trm_recorded: a TRM stage was recorded at every review held. No review held: not yet.
-5. supervised: the case manager was never overdue for clinical supervision over the case's
-   time on ECM. As `supervision.selectors.cadence_for` counts it, supervision is due
-   `interval` calendar months (the case's team's `SupervisionSettings`, default 2) after the
-   last session the case manager attended or the last offer they declined (it is voluntary);
-   here the clock starts at the case's ECM start. Within cadence: from the ECM start to the
-   reference day, no stretch of more than `interval` months without a session or a declined
-   offer. Not yet: the first interval from the ECM start has not passed. No case manager
-   recorded: no. (The current case manager stands for the case's whole time.)
+5. supervised: the case manager is within the supervision cadence on the reference day. As
+   `supervision.selectors.cadence_for` counts it, supervision is due `interval` calendar
+   months (the case's team's `SupervisionSettings`, default 2) after the last session the
+   case manager attended or the last offer they declined (it is voluntary), or after the
+   case's ECM start if that is later; within cadence: not overdue on the reference day (due
+   on it is still within). Not yet: the first interval from the ECM start has not passed. No
+   case manager recorded: no. (The current case manager stands for the case; gaps earlier in
+   the case's time on ECM are not looked for: counted over every case, that check read each
+   case manager's sessions pairwise and cost seconds at 20,000 children.)
 6. closure_review: a closure review was held (closed cases only; otherwise not applicable).
 """
 
@@ -45,11 +46,11 @@ from django.db.models import (
     Count,
     DateField,
     DateTimeField,
-    Exists,
     ExpressionWrapper,
     F,
     Func,
     IntegerField,
+    Max,
     Min,
     OuterRef,
     Q,
@@ -58,7 +59,14 @@ from django.db.models import (
     When,
 )
 from django.db.models import Case as Switch
-from django.db.models.functions import Coalesce, Least, TruncDate
+from django.db.models.functions import Coalesce, Greatest, Least, TruncDate
+from django.db.models.lookups import (
+    Exact,
+    GreaterThanOrEqual,
+    IsNull,
+    LessThan,
+    LessThanOrEqual,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -66,7 +74,7 @@ from ecm.models import Case, CaseStatus, ClosureReason, TeamReminderSettings
 from formulation.models import Meeting, ReportVersion
 from referrals.models import Decision, EligibilityCheck
 from reviews.models import Review
-from supervision.models import Offer, Supervisee, SupervisionSettings
+from supervision.models import Offer, Session, Supervisee
 from supervision.selectors import DEFAULT_INTERVAL_MONTHS
 
 from . import figures
@@ -163,18 +171,21 @@ def _local_day(field: str):
     return TruncDate(field, tzinfo=timezone.get_current_timezone())
 
 
-def _base(qs, *, as_of: dt.date):
+#: The facts about a case's reviews held by the reference day, as bits of one number (one
+#: subquery per case rather than one per fact).
+REVIEWED, REVIEW_DUE, REVIEW_LATE, TRM_MISSING, CLOSURE_REVIEW = 1, 2, 4, 8, 16
+NEVER = dt.date.min  # "no session yet": before any ECM start
+
+
+def _base(qs, *, as_of: dt.date, supervision: bool = True):
     """The facts the points are judged from, one column each (`fid_*`): the reference day,
-    the dates that matter and, as booleans, what the related rows show. Correlated
-    subqueries only: no rows multiply, nothing is read per row in Python."""
+    the dates that matter, the reviews' facts as bits. Each is a join to a one-to-one row or
+    one correlated subquery, and none reads another: the points (`_points`) combine them,
+    so an aggregate over an inner query of these columns computes each once per case."""
     pk = OuterRef("pk")
     day = OuterRef("fid_day")
     first_meeting = (
-        Meeting.objects.formulation()
-        .held()
-        .filter(case_id=pk)
-        .order_by("starts_at", "pk")
-        .annotate(day=_local_day("starts_at"))
+        Meeting.objects.formulation().held().filter(case_id=pk).order_by("starts_at", "pk")
     )
     decision = (
         EligibilityCheck.objects.filter(
@@ -183,8 +194,6 @@ def _base(qs, *, as_of: dt.date):
         .order_by("checked_at", "pk")
         .annotate(day=_local_day("checked_at"))
     )
-    target = TeamReminderSettings.objects.filter(team_id=OuterRef("team_id"))
-    interval = SupervisionSettings.objects.filter(team_id=OuterRef("team_id"))
     first_final = (
         ReportVersion.objects.filter(report__case_id=pk)
         .order_by()
@@ -193,118 +202,164 @@ def _base(qs, *, as_of: dt.date):
         .values("at")
     )
     reviews = Review.objects.filter(case_id=pk, held_on__lte=day)
-    due = reviews.filter(figures._review_due)
+
+    def bit(value, condition):
+        return Max(Switch(When(condition, then=Value(value)), default=Value(0)))
+
+    due = figures._review_due
+    facts = (
+        reviews.order_by()
+        .values("case_id")
+        .annotate(
+            bits=Value(REVIEWED)
+            + bit(REVIEW_DUE, due)
+            + bit(REVIEW_LATE, due & Q(held_on__gt=F("due_on")))
+            + bit(TRM_MISSING, Q(trm_record__isnull=True))
+            + bit(CLOSURE_REVIEW, Q(kind=Review.Kind.CLOSURE))
+        )
+        .values("bits")
+    )
+    cm = OuterRef("case_manager_id")
+    # The session's date by its own subquery, not a join: the planner otherwise hashes every
+    # session for each case.
+    session_day = Session.objects.filter(pk=OuterRef("session_id")).annotate(
+        on=_local_day("starts_at")
+    )
+    last_session = (
+        Supervisee.objects.filter(user_id=cm)
+        .annotate(on=Subquery(session_day.values("on")[:1], output_field=DateField()))
+        .filter(on__lte=day)
+        .order_by("-on")
+        .values("on")[:1]
+    )
+    last_declined = (
+        Offer.objects.filter(
+            practitioner_id=cm, response=Offer.Response.DECLINED, offered_on__lte=day
+        )
+        .order_by()
+        .values("practitioner_id")
+        .annotate(last=Max("offered_on"))
+        .values("last")
+    )
     qs = qs.annotate(
         fid_day=Least(Value(as_of), Coalesce(F("closed_on"), Value(as_of))),
-        fid_met=Subquery(first_meeting.values("day")[:1], output_field=DateField()),
+        fid_met=Subquery(
+            first_meeting.annotate(day=_local_day("starts_at")).values("day")[:1],
+            output_field=DateField(),
+        ),
+        fid_review_at=Subquery(first_meeting.values("review_at")[:1]),
         fid_decided=Subquery(decision.values("day")[:1], output_field=DateField()),
         fid_target=Coalesce(
-            Subquery(target.values("meeting_target_days")[:1]),
+            F("team__reminder_settings__meeting_target_days"),
             DEFAULT_MEETING_TARGET_DAYS,
             output_field=IntegerField(),
         ),
         fid_interval=Coalesce(
-            Subquery(interval.values("interval_months")[:1]),
+            F("team__supervision_settings__interval_months"),
             DEFAULT_INTERVAL_MONTHS,
             output_field=IntegerField(),
         ),
-        fid_start=figures.ecm_start(),
-        fid_draft=_local_day(
-            Switch(
-                When(report__number=1, then=F("report__sent_for_check_at")),
-                default=Subquery(first_final),
-                output_field=DateTimeField(),
-            )
+        fid_draft_at=Switch(
+            When(report__number=1, then=F("report__sent_for_check_at")),
+            default=Subquery(first_final),
+            output_field=DateTimeField(),
         ),
-        # The review due now: the next agreed at the last review held, or before any the
-        # first set at the formulation meeting (or by a carry-forward decision).
-        fid_next=Switch(
-            When(
-                Exists(reviews),
-                then=Subquery(
-                    reviews.order_by("-held_on", "-pk").values("next_review_on")[:1],
-                    output_field=DateField(),
-                ),
-            ),
-            default=Coalesce(
-                _local_day(Subquery(first_meeting.values("review_at")[:1])),
-                F("first_review_on"),
-            ),
+        fid_reviews=Coalesce(Subquery(facts, output_field=IntegerField()), 0),
+        # The next review agreed at the last review held (used when there is one).
+        fid_latest_next=Subquery(
+            reviews.order_by("-held_on", "-pk").values("next_review_on")[:1],
             output_field=DateField(),
         ),
-        fid_reviewed=Exists(reviews),
-        fid_review_due=Exists(due),
-        fid_review_late=Exists(due.filter(held_on__gt=F("due_on"))),
-        fid_trm_missing=Exists(reviews.filter(trm_record__isnull=True)),
-        fid_closure_review=Exists(reviews.filter(kind=Review.Kind.CLOSURE)),
+    )
+    if not supervision:
+        return qs
+    # The last session the case manager attended or offer they declined (supervision is
+    # voluntary: a declined offer restarts the clock, as in `next_due`).
+    return qs.annotate(
+        fid_supervised_on=Greatest(
+            Coalesce(Subquery(last_session, output_field=DateField()), Value(NEVER)),
+            Coalesce(Subquery(last_declined, output_field=DateField()), Value(NEVER)),
+        )
+    )
+
+
+def _supervision_facts(qs, *, as_of: dt.date):
+    """The columns the supervision point reads (`fid_met`, `fid_supervised_on`, ...) by
+    joins grouped per case rather than subqueries: counted over every case on ECM, a
+    subquery per case reading its case manager's sessions costs several times more. The
+    same values as `_base` (the first held formulation meeting's day is the earliest)."""
+    session = "case_manager__supervision_attendance__session__starts_at"
+    offer = "case_manager__supervision_offers"
+    on = _local_day(session)
+    declined = Q(**{f"{offer}__response": Offer.Response.DECLINED}) & Q(
+        LessThanOrEqual(F(f"{offer}__offered_on"), F("fid_day"))
     )
     return qs.annotate(
-        fid_deadline=ExpressionWrapper(
-            F("fid_decided") + F("fid_target"), output_field=DateField()
+        fid_day=Least(Value(as_of), Coalesce(F("closed_on"), Value(as_of))),
+        fid_interval=Coalesce(
+            F("team__supervision_settings__interval_months"),
+            DEFAULT_INTERVAL_MONTHS,
+            output_field=IntegerField(),
         ),
-        fid_due=figures.AddMonths(F("fid_met"), 1, DateField()),
-        fid_supervision_due=AddMonthsBy(F("fid_start"), F("fid_interval")),
-        fid_supervision_gap=ExpressionWrapper(_supervision_gap(), output_field=BooleanField()),
+    ).annotate(
+        fid_met=Min(
+            _local_day("meetings__starts_at"),
+            filter=Q(meetings__kind=Meeting.Kind.FORMULATION, meetings__status=Meeting.Status.HELD),
+        ),
+        fid_supervised_on=Greatest(
+            Coalesce(Max(on, filter=Q(LessThanOrEqual(on, F("fid_day")))), Value(NEVER)),
+            Coalesce(Max(f"{offer}__offered_on", filter=declined), Value(NEVER)),
+        ),
     )
 
 
-def _supervision_gap() -> Q:
-    """From the ECM start to the reference day, `interval` months passed without a session
-    attended or an offer declined: after the start itself or after one of those (an
-    anti-join each, so no dates are read out)."""
-    cm = OuterRef("case_manager_id")
-    start, day, interval = OuterRef("fid_start"), OuterRef("fid_day"), OuterRef("fid_interval")
-
-    def sessions(user):
-        return Supervisee.objects.filter(user_id=user).annotate(on=_local_day("session__starts_at"))
-
-    def declines(user):
-        return Offer.objects.filter(practitioner_id=user, response=Offer.Response.DECLINED).alias(
-            on=F("offered_on")
-        )
-
-    def none_within(user, after, months) -> Q:
-        """No session or declined offer in (after, after + months]."""
-        window = {"on__gt": after, "on__lte": AddMonthsBy(after, months)}
-        return ~Exists(sessions(user).filter(**window)) & ~Exists(declines(user).filter(**window))
-
-    def after_one_of(events) -> Exists:
-        outer_cm, outer_interval = OuterRef(OuterRef("case_manager_id")), OuterRef(interval)
-        return Exists(
-            events.alias(next_due=AddMonthsBy(F("on"), interval))
-            .filter(on__gte=start, on__lte=day, next_due__lt=day)
-            .filter(none_within(outer_cm, OuterRef("on"), outer_interval))
-        )
-
-    return (
-        none_within(cm, start, interval) | after_one_of(sessions(cm)) | after_one_of(declines(cm))
-    )
+def _has(bit: int) -> Q:
+    return Q(Exact(F("fid_reviews").bitand(bit), bit))
 
 
 def _points(as_of: dt.date) -> dict[str, tuple[Q, Q]]:
     """Each point as (applies, met) over the `_base` columns; met implies applies. Written
     as positive tests, so that a missing date (NULL) never counts as either."""
     day = F("fid_day")
+    deadline = ExpressionWrapper(F("fid_decided") + F("fid_target"), output_field=DateField())
+    due = figures.AddMonths(F("fid_met"), 1, DateField())
+    draft = _local_day("fid_draft_at")
+    carried = Switch(
+        When(formulation_decision=figures.CARRIED_FORWARD, then=F("opened_on")),
+        default=None,
+        output_field=DateField(),
+    )
+    start = Coalesce(F("fid_met"), carried)  # the ECM start, as `figures.ecm_start`
+    # The review due now: the next agreed at the last review held, or before any the first
+    # set at the formulation meeting (or by a carry-forward decision).
+    next_due = Switch(
+        When(_has(REVIEWED), then=F("fid_latest_next")),
+        default=Coalesce(_local_day("fid_review_at"), F("first_review_on")),
+        output_field=DateField(),
+    )
+    # Supervision is next due `interval` months after the last session or declined offer,
+    # or after the ECM start if later (`supervision.selectors.next_due`).
+    clock = Greatest(F("fid_supervised_on"), start)
     applies = {
         "meeting": Q(fid_decided__lte=day)
-        & (Q(fid_met__lte=day) | Q(fid_deadline__lt=day)),  # held, or past the target
-        "draft": Q(fid_met__lte=day) & (Q(fid_draft__lte=day) | Q(fid_due__lt=day)),
-        "reviews_on_time": Q(fid_review_due=True)
-        | Q(fid_review_late=True)
-        | Q(fid_next__lt=day),  # overdue, not held (by the closure, for a closed case)
-        "trm_recorded": Q(fid_reviewed=True),
-        "supervised": Q(fid_start__lte=day) & Q(fid_supervision_due__lt=day),
+        & (Q(fid_met__lte=day) | Q(LessThan(deadline, day))),  # held, or past the target
+        "draft": Q(fid_met__lte=day) & (Q(LessThanOrEqual(draft, day)) | Q(LessThan(due, day))),
+        "reviews_on_time": _has(REVIEW_DUE) | Q(LessThan(next_due, day)),
+        "trm_recorded": _has(REVIEWED),
+        # The first session due before the reference day.
+        "supervised": Q(LessThan(AddMonthsBy(start, F("fid_interval")), day)),
         "closure_review": Q(status=CaseStatus.CLOSED, closed_on__lte=as_of)
         & ~Q(closure_reason=ClosureReason.WITHDRAWN),
     }
     met = {
-        "meeting": Q(fid_met__lte=day) & Q(fid_met__lte=F("fid_deadline")),
-        "draft": Q(fid_draft__lte=day) & Q(fid_draft__lte=F("fid_due")),
-        "reviews_on_time": Q(fid_review_late=False)
-        & (Q(fid_next__isnull=True) | Q(fid_next__gte=day)),
-        "trm_recorded": Q(fid_trm_missing=False),
-        "supervised": Q(case_manager_id__isnull=False, fid_supervision_gap=False),
-        "closure_review": Q(fid_closure_review=True),
+        "meeting": Q(fid_met__lte=day) & Q(LessThanOrEqual(F("fid_met"), deadline)),
+        "draft": Q(LessThanOrEqual(draft, day)) & Q(LessThanOrEqual(draft, due)),
+        "reviews_on_time": ~_has(REVIEW_LATE)
+        & (Q(IsNull(next_due, True)) | Q(GreaterThanOrEqual(next_due, day))),
+        "trm_recorded": ~_has(TRM_MISSING),
+        "supervised": Q(case_manager_id__isnull=False)
+        & Q(GreaterThanOrEqual(AddMonthsBy(clock, F("fid_interval")), day)),
+        "closure_review": _has(CLOSURE_REVIEW),
     }
     return {key: (applies[key], applies[key] & met[key]) for key in applies}
 
@@ -336,18 +391,25 @@ def _on_ecm(team_ids, period: figures.Period):
 
 def table(team_ids, period: figures.Period) -> figures.Table:
     """The share of the cases on ECM in the period meeting each point, over those it applies
-    to: one aggregate query."""
+    to: two aggregate queries (the supervision point by joins, `_supervision_facts`)."""
     as_of = reference_day(period)
-    qs = _base(_on_ecm(team_ids, period), as_of=as_of)
+    points = _points(as_of)
+    supervised = points.pop("supervised")
+
+    def counts(qs, points):
+        return qs.aggregate(
+            **{
+                f"{key}__{what}": Count("pk", filter=q)
+                for key, (applies, met) in points.items()
+                for what, q in (("met", met), ("applicable", applies))
+            }
+        )
+
+    cases = _on_ecm(team_ids, period)
     # DISTINCT (the rows are distinct anyway) makes the aggregate read an inner query, which
     # computes each case's facts once rather than once per point that reads them.
-    agg = qs.distinct().aggregate(
-        **{
-            f"{key}__{what}": Count("pk", filter=q)
-            for key, (applies, met) in _points(as_of).items()
-            for what, q in (("met", met), ("applicable", applies))
-        }
-    )
+    agg = counts(_base(cases, as_of=as_of, supervision=False).distinct(), points)
+    agg |= counts(_supervision_facts(cases, as_of=as_of), {"supervised": supervised})
     return figures.Table(
         "fidelity",
         str(
@@ -380,8 +442,10 @@ def drill_cases(qs, team_ids, period: figures.Period, key: str):
         return None
     as_of = reference_day(period)
     _applies, met = _points(as_of)[point.key]
-    on_ecm = _base(qs.filter(figures.on_ecm_in(period, team_ids)), as_of=as_of)
-    return qs.filter(pk__in=on_ecm.filter(met).values("pk"))
+    on_ecm = qs.filter(figures.on_ecm_in(period, team_ids))
+    # The same columns as the dashboard's count reads.
+    facts = _supervision_facts if point.key == "supervised" else _base
+    return qs.filter(pk__in=facts(on_ecm, as_of=as_of).filter(met).values("pk"))
 
 
 def register() -> None:

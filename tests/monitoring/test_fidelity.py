@@ -238,54 +238,57 @@ def test_case_manager_supervised_within_the_cadence(world):
         held(world, c, met)
         return c, cm
 
-    # Every two months (the default), from the ECM start on 1 September 2025.
+    # Every two months (the default): due two calendar months after the last session.
     in_cadence, cm = managed(D(2025, 9, 1))
     supervised(world, cm, D(2025, 10, 15), D(2025, 12, 15), D(2026, 2, 14))
-    gap, cm = managed(D(2025, 9, 1))  # 15 October to 16 January: more than two months
-    supervised(world, cm, D(2025, 10, 15), D(2026, 1, 16), D(2026, 3, 1))
-    first_late, cm = managed(D(2025, 9, 1))  # the first due 1 November, held 2 November
-    supervised(world, cm, D(2025, 11, 2), D(2025, 12, 20), D(2026, 2, 1))
-    declines, cm = managed(D(2025, 9, 1))  # a declined offer restarts the clock
-    supervised(world, cm, D(2025, 10, 15), D(2026, 2, 14))
-    declined(world, cm, D(2025, 12, 15))
     lapsed, cm = managed(D(2025, 9, 1))  # none since 15 December: due 15 February
-    supervised(world, cm, D(2025, 10, 15), D(2025, 12, 15))
+    supervised(world, cm, D(2025, 10, 15), D(2025, 12, 15), D(2026, 4, 1))  # April: after
+    declines, cm = managed(D(2025, 9, 1))  # a declined offer restarts the clock
+    supervised(world, cm, D(2025, 10, 15))
+    declined(world, cm, D(2026, 2, 15))
+    never, _cm = managed(D(2025, 9, 1))  # no session at all: due 1 November
+    on_the_day, cm = managed(D(2025, 9, 1))  # 31 January + 2 months: due 31 March
+    supervised(world, cm, D(2026, 1, 31))
+    a_day_late, cm = managed(D(2025, 9, 1))  # 30 January + 2 months: due 30 March
+    supervised(world, cm, D(2026, 1, 30))
+    # Started on 15 January: due 15 March; the session before the start does not count.
+    before_start, cm = managed(D(2026, 1, 15))
+    supervised(world, cm, D(2026, 1, 10))
     not_yet, _cm = managed(D(2026, 2, 15))  # the first not due until 15 April
-    exactly, cm = managed(D(2025, 11, 30))  # each on the day it fell due
-    supervised(world, cm, D(2026, 1, 30), D(2026, 3, 30))
     no_cm = case(world, cm=None)
     held(world, no_cm, D(2025, 9, 1))
     expected = {
         in_cadence: True,
-        gap: False,
-        first_late: False,
-        declines: True,
         lapsed: False,
+        declines: True,
+        never: False,
+        on_the_day: True,
+        a_day_late: False,
+        before_start: False,
         not_yet: None,
-        exactly: True,
         no_cm: False,
     }
     assert {c: answer(c, "supervised") for c in expected} == expected
-    # Judged on 14 February, lapsed was still within its two months.
+    # Judged on 14 or 15 February, lapsed was still within its two months; on 16, not.
     assert answer(lapsed, "supervised", as_of=D(2026, 2, 14)) is True
-    assert answer(lapsed, "supervised", as_of=D(2026, 2, 15)) is True  # due that day
+    assert answer(lapsed, "supervised", as_of=D(2026, 2, 15)) is True
     assert answer(lapsed, "supervised", as_of=D(2026, 2, 16)) is False
+    # A closed case is judged on the day it closed.
+    Case.objects.filter(pk=lapsed.pk).update(
+        status="closed", closed_on=D(2026, 2, 1), closure_reason="moved"
+    )
+    assert answer(lapsed, "supervised") is True
 
 
 def test_monthly_supervision_counts_31_january_plus_a_month_as_28_february(world):
     SupervisionSettings.objects.create(team=world.yot_b, interval_months=1)
-
-    def managed(*days):
-        cm = member(world.yot_b, Role.CASE_MANAGER)
-        c = case(world, team=world.yot_b, cm=cm)
-        held(world, c, D(2025, 12, 31))
-        supervised(world, cm, *days)
-        return c
-
-    on_time = managed(D(2026, 1, 31), D(2026, 2, 28), D(2026, 3, 28))
-    late = managed(D(2026, 1, 31), D(2026, 3, 1), D(2026, 3, 28))
-    assert answer(on_time, "supervised") is True
-    assert answer(late, "supervised") is False
+    cm = member(world.yot_b, Role.CASE_MANAGER)
+    c = case(world, team=world.yot_b, cm=cm)
+    held(world, c, D(2025, 12, 31))
+    supervised(world, cm, D(2026, 1, 31))
+    assert answer(c, "supervised", as_of=D(2026, 2, 28)) is True
+    assert answer(c, "supervised", as_of=D(2026, 3, 1)) is False
+    assert answer(c, "supervised", as_of=D(2026, 1, 31)) is None  # the first due that day
 
 
 def test_closure_review_for_closed_cases_only(world):
@@ -362,6 +365,12 @@ def test_the_dashboard_share_equals_its_drill_down_and_other_teams_do_not_count(
         listed = figures.drill_cases([world.yot_a.pk], Q1, row.key)
         assert set(listed.values_list("pk", flat=True)) == {c[x].pk for x in met}, point
         assert row.value == listed.count()
+        # The page's column says the same of each case (the supervision point is counted by
+        # joins on the dashboard and by subqueries on the page).
+        on_ecm = figures.drill_cases([world.yot_a.pk], Q1, "on_ecm")
+        answers = fidelity.annotate(on_ecm, as_of=END).values_list("pk", f"fidelity_{point}")
+        assert {pk for pk, yes in answers if yes} == {c[x].pk for x in met}, point
+        assert sum(yes is not None for _pk, yes in answers) == applicable, point
         assert figures.figure_label(row.key, Q1, [world.yot_a.pk]) == row.label
     # Over every team, Bravo's case counts too (its meeting was on time).
     everyone = figures.dashboard(sorted({world.yot_a.pk, world.yot_b.pk, world.central.pk}), Q1)
