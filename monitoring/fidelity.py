@@ -188,8 +188,11 @@ def _base(qs, *, as_of: dt.date, supervision: bool = True):
         Meeting.objects.formulation().held().filter(case_id=pk).order_by("starts_at", "pk")
     )
     decision = (
+        # By the case's referral (one to one, joined), so that the checks are read by their
+        # own index rather than through a join to the referrals.
         EligibilityCheck.objects.filter(
-            referral__case_id=pk, decision__in=[Decision.ACCEPTED, Decision.PRIORITY]
+            referral_id=OuterRef("referral__id"),
+            decision__in=[Decision.ACCEPTED, Decision.PRIORITY],
         )
         .order_by("checked_at", "pk")
         .annotate(day=_local_day("checked_at"))
