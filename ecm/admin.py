@@ -96,4 +96,10 @@ class ReminderAdmin(admin.ModelAdmin):
 
 @admin.register(TeamReminderSettings)
 class TeamReminderSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ("team", "report_days_before", "review_days_before", "overdue_repeat_days")
+    list_display = (
+        "team",
+        "report_days_before",
+        "review_days_before",
+        "overdue_repeat_days",
+        "meeting_target_days",
+    )

@@ -574,6 +574,16 @@ class TeamReminderSettings(models.Model):
     supervision_days_before = models.PositiveSmallIntegerField(
         _("supervision: days before it is due"), default=7
     )
+    # Model fidelity (monitoring): the guidance sets no target from the referral decision to
+    # the formulation meeting, so six weeks is the default; each team can set its own.
+    meeting_target_days = models.PositiveSmallIntegerField(
+        _("formulation meeting: target (days from the referral decision)"),
+        default=42,
+        help_text=_(
+            "Model fidelity counts a formulation meeting held within this many days of the "
+            "decision accepting the referral as on time."
+        ),
+    )
     disabled_kinds = models.JSONField(_("reminders switched off"), default=list, blank=True)
 
     class Meta:

@@ -6,3 +6,8 @@ class MonitoringConfig(AppConfig):
     name = "monitoring"
     verbose_name = _("Monitoring")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import fidelity
+
+        fidelity.register()

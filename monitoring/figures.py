@@ -1049,6 +1049,7 @@ def dashboard(team_ids, period: Period, *, compare: Comparison | None = None) ->
             + _complexity_rows(prof, pc, denominator),
         )
     )
+    tables += [extra(team_ids, period) for extra in EXTRA_TABLES]
     for table in tables:
         table.split = table.key in SPLIT_TABLES
         protect(table)
@@ -1728,10 +1729,20 @@ def _trm_rows(team_ids, period: Period) -> list[Row]:
     return [Row(key, str(label), counts[key], total) for key, label in TRM_LABELS.items()]
 
 
+# Tables of other monitoring modules, which build on this one (so it cannot import them):
+# each registers at start-up (`MonitoringConfig.ready`) a function (team_ids, period) ->
+# Table for the dashboard, and for its rows a key prefix -> (label(key), cases(qs, ...)).
+EXTRA_TABLES: list = []
+EXTRA_DRILLS: dict = {}
+
+
 def figure_label(key: str, period: Period, team_ids) -> str | None:
     """The label of a drillable figure (None for an unknown key)."""
     if key in TRM_LABELS:
         return str(TRM_LABELS[key])
+    for prefix, (label_of, _cases) in EXTRA_DRILLS.items():
+        if key.startswith(prefix):
+            return label_of(key)
     for figures in (
         case_figures(period, team_ids),
         not_met_figures(period, team_ids),
@@ -1746,6 +1757,9 @@ def figure_label(key: str, period: Period, team_ids) -> str | None:
 def drill_cases(team_ids, period: Period, key: str):
     """The cases behind a figure (a Case queryset, before the user's access scope)."""
     qs = Case.objects.filter(scope(team_ids))
+    for prefix, (_label, cases_of) in EXTRA_DRILLS.items():
+        if key.startswith(prefix):
+            return cases_of(qs, team_ids, period, key)
     if key in TRM_MOVES:
         moved = trm_movement(team_ids, period).filter(trm_move=TRM_MOVES[key])
         return qs.filter(pk__in=moved.values("meeting__case_id"))

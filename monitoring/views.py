@@ -29,7 +29,7 @@ from ecm.forms import DateInput, add_service_errors
 from ecm.models import AuditEvent, Team
 from ecm.selectors import case_list_for
 
-from . import benchmarks, display, figures, trends
+from . import benchmarks, display, fidelity, figures, trends
 from .caseloads import caseloads_in, recorded_for
 from .charts import bar_chart
 from .models import TeamCaseload
@@ -182,6 +182,13 @@ def drill(request, key: str):
         .order_by("team__name", "child__last_name", "pk")
     )
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    # Model fidelity of the cases shown: annotated on the page's own query (the count does
+    # not compute it).
+    page.object_list = list(
+        fidelity.annotate(page.object_list, as_of=fidelity.reference_day(period))
+    )
+    for case in page.object_list:
+        case.fidelity = fidelity.marks(case)
     label = figures.figure_label(key, period, team_ids)
     audit_record(
         actor=request.user,
