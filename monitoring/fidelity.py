@@ -290,7 +290,7 @@ def _supervision_facts(qs, *, as_of: dt.date):
     """The columns the supervision point reads (`fid_met`, `fid_supervised_on`, ...) by
     joins grouped per case rather than subqueries: counted over every case on ECM, a
     subquery per case reading its case manager's sessions costs several times more. The
-    same values as `_base` (the first held formulation meeting's day is the earliest)."""
+    same values as `_base`; the ECM start is the stored column."""
     session = "case_manager__supervision_attendance__session__starts_at"
     offer = "case_manager__supervision_offers"
     on = _local_day(session)
@@ -305,10 +305,6 @@ def _supervision_facts(qs, *, as_of: dt.date):
             output_field=IntegerField(),
         ),
     ).annotate(
-        fid_met=Min(
-            _local_day("meetings__starts_at"),
-            filter=Q(meetings__kind=Meeting.Kind.FORMULATION, meetings__status=Meeting.Status.HELD),
-        ),
         fid_supervised_on=Greatest(
             Coalesce(Max(on, filter=Q(LessThanOrEqual(on, F("fid_day")))), Value(NEVER)),
             Coalesce(Max(f"{offer}__offered_on", filter=declined), Value(NEVER)),
@@ -327,12 +323,7 @@ def _points(as_of: dt.date) -> dict[str, tuple[Q, Q]]:
     deadline = ExpressionWrapper(F("fid_decided") + F("fid_target"), output_field=DateField())
     due = figures.AddMonths(F("fid_met"), 1, DateField())
     draft = _local_day("fid_draft_at")
-    carried = Switch(
-        When(formulation_decision=figures.CARRIED_FORWARD, then=F("opened_on")),
-        default=None,
-        output_field=DateField(),
-    )
-    start = Coalesce(F("fid_met"), carried)  # the ECM start, as `figures.ecm_start`
+    start = figures.ecm_start()  # the stored ECM start (Case.ecm_started_on)
     # The review due now: the next agreed at the last review held, or before any the first
     # set at the formulation meeting (or by a carry-forward decision).
     next_due = Switch(

@@ -11,13 +11,13 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from ecm.models import Case, Role, TeamReminderSettings
-from formulation.models import Meeting, Report, ReportVersion, TRMStage
+from formulation.models import Report, ReportVersion, TRMStage
 from monitoring import fidelity, figures
 from monitoring.figures import Period
 from referrals.models import EligibilityCheck, Referral, RuleSet
 from reviews.models import Review, TRMStageRecord
 from supervision.models import Offer, Session, Supervisee, SupervisionSettings
-from tests.factories import CaseFactory, member
+from tests.factories import CaseFactory, held_meeting, member
 
 Q1 = Period(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
 IN_Q1 = "?start=2026-01-01&end=2026-03-31"
@@ -37,7 +37,7 @@ def case(world, team=None, cm="default", **kw):
 
 
 def held(world, c, day, hour=12, review_at=None):
-    return Meeting.objects.create(
+    return held_meeting(
         case=c,
         starts_at=aware(day, hour),
         status="held",

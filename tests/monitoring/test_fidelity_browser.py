@@ -11,10 +11,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from ecm.models import Role
-from formulation.models import Meeting
 from referrals.models import EligibilityCheck, Referral, RuleSet
 from tests.conftest import login, reload_migration_data
-from tests.factories import CaseFactory, TeamFactory, member
+from tests.factories import CaseFactory, TeamFactory, held_meeting, member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,7 +33,7 @@ def team(django_db_blocker):
         EligibilityCheck.objects.create(
             referral=r, rule_set=RuleSet.objects.first(), decision="accepted", checked_at=decided
         )
-        Meeting.objects.create(
+        held_meeting(
             case=c,
             starts_at=decided + dt.timedelta(days=days_to_meeting),
             status="held",
