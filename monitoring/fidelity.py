@@ -443,9 +443,8 @@ def drill_cases(qs, team_ids, period: figures.Period, key: str):
 
 
 def register() -> None:
-    """Add the table to the dashboard and its rows' drill-downs (`MonitoringConfig.ready`)."""
-    if table not in figures.EXTRA_TABLES:
-        figures.EXTRA_TABLES.append(table)
+    """Make the table's rows drill down through `figures.drill_cases` (the table itself is
+    the fidelity page's: `views.fidelity_page`). Called by `MonitoringConfig.ready`."""
     figures.EXTRA_DRILLS[PREFIX] = (label, drill_cases)
 
 

@@ -711,7 +711,6 @@ def dashboard(team_ids, period: Period, *, compare: Comparison | None = None) ->
     coverage_teams = list(team_ids)
     team_ids = None if everything else list(team_ids)
     figs = case_figures(period, team_ids)
-    prof = profile_figures(period)
 
     in_aggregate = {k: f for k, f in figs.items() if k not in COUNTED_ELSEWHERE}
     compared = compare.wanted(team_ids) if compare is not None else {}
@@ -728,34 +727,17 @@ def dashboard(team_ids, period: Period, *, compare: Comparison | None = None) ->
     review_counts = _review_counts(team_ids, period)
     c["reviewed"] = review_counts["reviewed"]
     after_rows, c["reoffended_after"] = _after_rows(team_ids, period)
-    order_length = {
-        "order_mean": Avg("referral__order_length_months"),
-        "order_n": Count("referral__order_length_months"),
-        "order_min": Min("referral__order_length_months"),
-        "order_max": Max("referral__order_length_months"),
-    }
-    on_ecm_counts = {
-        f"part__{key}": Count("pk", filter=part(period, team_ids))
-        for key, part in ON_ECM_PARTS.items()
-    }
-    with_referral = Q(referral__isnull=False)
-    problems = {
-        "problems_mean": Avg(problems_per_case(), filter=with_referral),
-        "problems_min": Min(problems_per_case(), filter=with_referral),
-        "problems_max": Max(problems_per_case(), filter=with_referral),
-        "problems_n": Count("pk", filter=with_referral),
-        "children_on_ecm": Count("child_id", distinct=True),
-        "children_evaluation": Count(
+    # The figures over the cases on ECM in the period, in one aggregate over them (its base).
+    pcounts = Case.objects.filter(scope(team_ids), figs["on_ecm"][1]).aggregate(
+        **{
+            f"part__{key}": Count("pk", filter=part(period, team_ids))
+            for key, part in ON_ECM_PARTS.items()
+        },
+        children_on_ecm=Count("child_id", distinct=True),
+        children_evaluation=Count(
             "child_id", distinct=True, filter=_evaluation_consent(period, team_ids)
         ),
-    }
-    pcounts = count_all(
-        team_ids,
-        prof,
-        base=figs["on_ecm"][1],
-        extra={**order_length, **on_ecm_counts, **problems},
     )
-    pc = {key: pcounts[_alias(key)] for key in prof}
     c.update({key: pcounts[f"part__{key}"] for key in ON_ECM_PARTS})
     moved_on = transition_counts(team_ids, period)
     referral_time = _referral_time(team_ids, period)
@@ -967,7 +949,43 @@ def dashboard(team_ids, period: Period, *, compare: Comparison | None = None) ->
             ],
         ),
     ]
-    denominator = c["on_ecm"]
+    return _finish(tables)
+
+
+def _finish(tables: list[Table]) -> list[Table]:
+    for table in tables:
+        table.split = table.key in SPLIT_TABLES
+        protect(table)
+    return tables
+
+
+def profile(team_ids, period: Period) -> list[Table]:
+    """Who ECM reaches: the profile tables, over the cases on ECM in the period (age now and
+    at referral, order or disposal and its length, gender, ethnicity, problems per child,
+    each complexity indicator and ACE with its don't-know count). One aggregate query."""
+    everything = set(team_ids) >= set(Team.objects.values_list("pk", flat=True))
+    team_ids = None if everything else list(team_ids)
+    prof = profile_figures(period)
+    with_referral = Q(referral__isnull=False)
+    pcounts = count_all(
+        team_ids,
+        prof,
+        base=on_ecm_in(period, team_ids),
+        extra={
+            "on_ecm": Count("pk"),
+            "order_mean": Avg("referral__order_length_months"),
+            "order_n": Count("referral__order_length_months"),
+            "order_min": Min("referral__order_length_months"),
+            "order_max": Max("referral__order_length_months"),
+            "problems_mean": Avg(problems_per_case(), filter=with_referral),
+            "problems_min": Min(problems_per_case(), filter=with_referral),
+            "problems_max": Max(problems_per_case(), filter=with_referral),
+            "problems_n": Count("pk", filter=with_referral),
+        },
+    )
+    pc = {key: pcounts[_alias(key)] for key in prof}
+    tables: list[Table] = []
+    denominator = pcounts["on_ecm"]
     tables.append(
         Table(
             "profile_age",
@@ -1049,11 +1067,7 @@ def dashboard(team_ids, period: Period, *, compare: Comparison | None = None) ->
             + _complexity_rows(prof, pc, denominator),
         )
     )
-    tables += [extra(team_ids, period) for extra in EXTRA_TABLES]
-    for table in tables:
-        table.split = table.key in SPLIT_TABLES
-        protect(table)
-    return tables
+    return _finish(tables)
 
 
 def _range_text(lo, hi, n) -> str:
@@ -1730,9 +1744,8 @@ def _trm_rows(team_ids, period: Period) -> list[Row]:
 
 
 # Tables of other monitoring modules, which build on this one (so it cannot import them):
-# each registers at start-up (`MonitoringConfig.ready`) a function (team_ids, period) ->
-# Table for the dashboard, and for its rows a key prefix -> (label(key), cases(qs, ...)).
-EXTRA_TABLES: list = []
+# each registers at start-up (`MonitoringConfig.ready`) for its rows a key prefix ->
+# (label(key), cases(qs, ...)), so that their drill-downs go through `drill_cases`.
 EXTRA_DRILLS: dict = {}
 
 

@@ -35,6 +35,7 @@ from .charts import bar_chart
 from .models import TeamCaseload
 from .selectors import pipeline_board
 from .services import team_caseload_record
+from .tables import tables_for
 
 
 def _quarters(today: dt.date, n: int = 8):
@@ -99,14 +100,19 @@ def _manager_scope(request):
     return form, team_ids, period
 
 
-@require_GET
-def dashboard(request):
-    form, team_ids, period = _manager_scope(request)
-    access = access_for(request.user)
-    exact = access.sees_exact_counts(team_ids)
-    previous, previous_name = display.previous_period(period)
-    compared = display.comparison(previous)
-    tables = figures.dashboard(team_ids, period, compare=compared)
+def _pages() -> list[tuple[str, str, str]]:
+    """The monitoring pages, as tabs: (key, name, url)."""
+    return [
+        ("dashboard", _("Dashboard"), reverse("monitoring:dashboard")),
+        ("profile", _("Profile"), reverse("monitoring:profile")),
+        ("fidelity", _("Model fidelity"), reverse("monitoring:fidelity")),
+        ("trends", _("Trends"), reverse("monitoring:trends")),
+    ]
+
+
+def _show(tables, *, exact: bool) -> None:
+    """What the tables show (exact or small cells hidden), their published benchmarks,
+    each figure's drill-down link and each chart."""
     display.present(tables, exact=exact)
     benchmarks.attach(tables)
     for table in tables:
@@ -115,6 +121,17 @@ def dashboard(request):
                 row.drill_url = reverse("monitoring:drill", args=[row.key])
         if table.chart:
             table.svg = bar_chart(table, title=table.title, exact=exact)
+
+
+@require_GET
+def dashboard(request):
+    form, team_ids, period = _manager_scope(request)
+    access = access_for(request.user)
+    exact = access.sees_exact_counts(team_ids)
+    previous, previous_name = display.previous_period(period)
+    compared = display.comparison(previous)
+    tables = figures.dashboard(team_ids, period, compare=compared)
+    _show(tables, exact=exact)
     cards = display.headline_cards(
         tables,
         display.previous_counts(compared),
@@ -140,7 +157,65 @@ def dashboard(request):
             "can_record_caseload": bool(access.caseload_team_ids()),
             "query": request.GET.urlencode(),
             "threshold": figures.threshold(),
+            "monitoring_pages": _pages(),
+            "has_contents": True,
         },
+    )
+
+
+def _section(request, *, key: str, title: str, intro: str, tables_of):
+    form, team_ids, period = _manager_scope(request)
+    exact = access_for(request.user).sees_exact_counts(team_ids)
+    tables = tables_of(team_ids, period)
+    _show(tables, exact=exact)
+    return render(
+        request,
+        "monitoring/section.html",
+        {
+            "form": form,
+            "tables": tables,
+            "exact": exact,
+            "period": period,
+            "title": title,
+            "intro": intro,
+            "current": key,
+            "query": request.GET.urlencode(),
+            "threshold": figures.threshold(),
+            "monitoring_pages": _pages(),
+        },
+    )
+
+
+@require_GET
+def profile_page(request):
+    """Who ECM reaches: the profile of the cases on ECM in the period."""
+    return _section(
+        request,
+        key="profile",
+        title=_("Profile: who ECM reaches"),
+        intro=_(
+            "The cases on ECM in the period: age, order or disposal, gender, ethnicity, "
+            "problems per child, and each complexity indicator and adverse childhood "
+            "experience with its don't-know count."
+        ),
+        tables_of=figures.profile,
+    )
+
+
+@require_GET
+def fidelity_page(request):
+    """Model fidelity: how many of the cases on ECM in the period followed each point of
+    the model (each drilling down to the cases, with every case's points)."""
+    return _section(
+        request,
+        key="fidelity",
+        title=_("Model fidelity"),
+        intro=_(
+            "For the cases on ECM in the period, how many met each point of the model, of "
+            "those it applies to (each judged on the period's last day, or on the day a case "
+            "closed). Each count lists its cases, with every case's points."
+        ),
+        tables_of=lambda team_ids, period: [fidelity.table(team_ids, period)],
     )
 
 
@@ -165,8 +240,22 @@ def trends_page(request):
             "period": period,
             "query": request.GET.urlencode(),
             "threshold": figures.threshold(),
+            "monitoring_pages": _pages(),
         },
     )
+
+
+PROFILE_PREFIXES = ("age:", "agerf:", "disposal:", "order:", "gender:", "ethnicity:", "cx")
+
+
+def _page_of(key: str) -> tuple[str, str]:
+    """The page a figure is on (url, name), for the drill-down's way back."""
+    pages = {k: (url, name) for k, name, url in _pages()}
+    if key.startswith(fidelity.PREFIX):
+        return pages["fidelity"]
+    if key.startswith(PROFILE_PREFIXES):
+        return pages["profile"]
+    return pages["dashboard"]
 
 
 @require_GET
@@ -206,6 +295,7 @@ def drill(request, key: str):
             "label": label or key,
             "period": period,
             "query": params.urlencode(),
+            "back": _page_of(key),
         },
     )
 
@@ -213,7 +303,7 @@ def drill(request, key: str):
 @require_GET
 def export(request, table_key: str):
     _form, team_ids, period = _manager_scope(request)
-    tables = {t.key: t for t in figures.dashboard(team_ids, period)}
+    tables = {t.key: t for t in tables_for(table_key, team_ids, period)}
     table = tables.get(table_key)
     if table is None:
         raise Http404

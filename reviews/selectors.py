@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Avg, Count, F, OuterRef, Q, Subquery, Value
+from django.db.models import Avg, Count, F, FilteredRelation, Q, Subquery, Value
 from django.db.models import IntegerField as Int
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -348,14 +348,17 @@ def risk_averages(cases, *, closure: bool = True) -> dict[str, dict]:
     """{point: {n, reoffending, harm, vulnerability}} over `cases` (a queryset), the start
     taken as `start_risk` takes it (a correction, else the referral). Two queries (one
     without the `closure` point)."""
-    start_row = RiskRating.objects.filter(case=OuterRef("pk"), point=RiskRating.Point.START)
+    # The START row joined on (one per case: risk_once_per_point), not looked up per case.
     annotated = cases.annotate(
+        start_row=FilteredRelation(
+            "risk_ratings", condition=Q(risk_ratings__point=RiskRating.Point.START)
+        ),
         **{
             f"s_{key}": Coalesce(
-                Subquery(start_row.values(key)[:1]), F(f"referral__{field}"), output_field=Int()
+                F(f"start_row__{key}"), F(f"referral__{field}"), output_field=Int()
             )
             for key, field in REFERRAL_RISK_FIELDS.items()
-        }
+        },
     ).filter(**{f"s_{key}__isnull": False for key in REFERRAL_RISK_FIELDS})
     start = annotated.aggregate(
         n=Count("pk"),
@@ -381,21 +384,24 @@ def risk_change(cases) -> dict:
     vulnerability} the closure means; and over those whose start is known (as `start_risk`
     takes it: `matched`), for each scale how many fell, stayed the same and rose from the
     start. One query."""
-    start_row = RiskRating.objects.filter(case=OuterRef("case_id"), point=RiskRating.Point.START)
     starts = {
         f"s_{key}": Coalesce(
-            Subquery(start_row.values(key)[:1]),
+            F(f"start_row__{key}"),
             F(f"case__referral__{field}"),
             output_field=Int(),
         )
         for key, field in REFERRAL_RISK_FIELDS.items()
     }
-    # DISTINCT (the rows are distinct anyway): the aggregate reads an inner query that
-    # computes each rating's start once, not once per reference.
+    # The case's START row joined on (one per case: risk_once_per_point).
     rows = (
         RiskRating.objects.filter(case__in=cases, point=RiskRating.Point.CLOSURE)
+        .annotate(
+            start_row=FilteredRelation(
+                "case__risk_ratings",
+                condition=Q(case__risk_ratings__point=RiskRating.Point.START),
+            )
+        )
         .annotate(**starts)
-        .distinct()
     )
     moves = {"fell": "lt", "same": "exact", "rose": "gt"}
     known = Q(**{f"s_{key}__isnull": False for key in REFERRAL_RISK_FIELDS})

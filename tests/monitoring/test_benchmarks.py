@@ -12,8 +12,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from monitoring import benchmarks, figures
+from monitoring import benchmarks
 from monitoring.figures import Period
+from monitoring.tables import every_table
 
 Q1 = Period(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
 URL = reverse("monitoring:dashboard") + "?start=2026-01-01&end=2026-03-31"
@@ -21,7 +22,7 @@ SEEDS = Path("/work/shared/seeds")
 
 
 def dashboard_keys(world):
-    tables = figures.dashboard([world.yot_a.pk], Q1)
+    tables = every_table([world.yot_a.pk], Q1)
     return {row.key for table in tables for row in table.rows}
 
 
@@ -92,7 +93,7 @@ def test_the_benchmark_appears_beside_its_row_on_the_page(client, world):
 
 
 def test_the_benchmarks_cost_no_query(client, world, monkeypatch):
-    tables = figures.dashboard([world.yot_a.pk], Q1)
+    tables = every_table([world.yot_a.pk], Q1)
     with CaptureQueriesContext(connection) as ctx:
         benchmarks.attach(tables)
     assert len(ctx.captured_queries) == 0

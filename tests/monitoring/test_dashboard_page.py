@@ -367,3 +367,39 @@ def test_previous_counts_over_every_team_and_over_some(world):
     with CaptureQueriesContext(connection) as compared:
         figures.dashboard({world.yot_a.pk}, Q1, compare=display.comparison(prev))
     assert len(compared.captured_queries) == len(alone.captured_queries)
+
+
+@pytest.mark.parametrize(
+    ("path", "table", "row"),
+    [
+        ("monitoring:profile", "profile_gender", "gender:male"),
+        ("monitoring:fidelity", "fidelity", "fidelity:meeting"),
+    ],
+)
+def test_profile_and_fidelity_pages_their_exports_and_who_sees_them(
+    client, world, path, table, row
+):
+    """Each a page of its own, in the dashboard's tabs and modes, at constant queries; each
+    table exports from its page (small cells hidden, audited); others 404."""
+    for who in (world.case_manager, world.psychologist):
+        client.force_login(who)
+        assert client.get(reverse(path)).status_code == 404
+        assert client.get(reverse("monitoring:export", args=[table])).status_code == 404
+    client.force_login(world.manager)
+
+    def get():
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(reverse(path) + Q1_QUERY)
+        assert page.status_code == 200
+        return page, len(ctx.captured_queries)
+
+    page, few = get()
+    keys = {r.key for t in page.context["tables"] for r in t.rows}
+    assert row in keys and "referred" not in keys  # its own tables, not the dashboard's
+    assert 'aria-current="page"' in page.content.decode()
+    for i in range(6):
+        referred(world, world.yot_a, dt.date(2026, 1, 1) + dt.timedelta(days=i), "accepted")
+    assert get()[1] == few
+    export = client.get(reverse("monitoring:export", args=[table]) + Q1_QUERY)
+    assert export.status_code == 200 and export["Content-Type"].startswith("text/csv")
+    assert AuditEvent.objects.filter(action="export", actor=world.manager).count() == 1

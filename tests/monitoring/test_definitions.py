@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from monitoring import figures
 from monitoring.figures import Period
+from monitoring.tables import every_table
 from referrals.models import Offence
 from reviews.models import Review
 from tests.factories import CaseFactory, TeamFactory, held_meeting
@@ -21,7 +22,7 @@ def aware(day: dt.date, hour=12, minute=0):
 
 
 def values(team_ids, period=Q1):
-    return {row.key: row for table in figures.dashboard(team_ids, period) for row in table.rows}
+    return {row.key: row for table in every_table(team_ids, period) for row in table.rows}
 
 
 def held(world, c, day: dt.date, hour=12, minute=0):

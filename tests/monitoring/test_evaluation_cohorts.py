@@ -19,8 +19,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from django.db import transaction
 
-from monitoring import figures
 from monitoring.figures import Period
+from monitoring.tables import every_table
 from tests.monitoring.evaluation_cohorts import (
     ORS_GAP,
     TRIAL_SERIOUS_HARM_MISSING,
@@ -35,7 +35,7 @@ MONTH = 365.25 / 12
 
 
 def rows(team_ids, period: Period) -> dict:
-    return {row.key: row for table in figures.dashboard(team_ids, period) for row in table.rows}
+    return {row.key: row for table in every_table(team_ids, period) for row in table.rows}
 
 
 class Dashboards:

@@ -14,6 +14,7 @@ from ecm.models import Case, Role, TeamReminderSettings
 from formulation.models import Report, ReportVersion, TRMStage
 from monitoring import fidelity, figures
 from monitoring.figures import Period
+from monitoring.tables import every_table
 from referrals.models import EligibilityCheck, Referral, RuleSet
 from reviews.models import Review, TRMStageRecord
 from supervision.models import Offer, Session, Supervisee, SupervisionSettings
@@ -353,10 +354,7 @@ EXPECTED = {  # point: (met, applicable) over good, poor, closed, new
 def test_the_dashboard_share_equals_its_drill_down_and_other_teams_do_not_count(world, cohort):
     c = cohort
     rows = {
-        r.key: r
-        for t in figures.dashboard([world.yot_a.pk], Q1)
-        if t.key == "fidelity"
-        for r in t.rows
+        r.key: r for t in every_table([world.yot_a.pk], Q1) if t.key == "fidelity" for r in t.rows
     }
     assert set(rows) == {f"fidelity:{p}" for p in EXPECTED}
     for point, (met, applicable) in EXPECTED.items():
@@ -373,7 +371,7 @@ def test_the_dashboard_share_equals_its_drill_down_and_other_teams_do_not_count(
         assert sum(yes is not None for _pk, yes in answers) == applicable, point
         assert figures.figure_label(row.key, Q1, [world.yot_a.pk]) == row.label
     # Over every team, Bravo's case counts too (its meeting was on time).
-    everyone = figures.dashboard(sorted({world.yot_a.pk, world.yot_b.pk, world.central.pk}), Q1)
+    everyone = every_table(sorted({world.yot_a.pk, world.yot_b.pk, world.central.pk}), Q1)
     meeting = next(r for t in everyone for r in t.rows if r.key == "fidelity:meeting")
     assert (meeting.value, meeting.denominator) == (3, 4)
     assert figures.drill_cases([world.yot_a.pk], Q1, "fidelity:nonsense") is None

@@ -51,6 +51,11 @@ def test_fidelity_table_drill_down_and_column_at_390px(browser, live_server, tea
     page = context.new_page()
     login(page, base, "manager")
     page.goto(base + reverse("monitoring:dashboard"))
+    # The dashboard leads to its Model fidelity page (a tab, and in the contents).
+    page.get_by_role("navigation", name="Monitoring pages").get_by_role(
+        "link", name="Model fidelity"
+    ).click()
+    page.get_by_role("heading", name="Model fidelity", level=1).wait_for()
     table = page.locator("#fidelity")
     row = table.locator("tr", has_text="Formulation meeting held within the team's target")
     expect(row).to_have_count(1)

@@ -15,6 +15,7 @@ from ecm.models import AuditEvent, Case, Team
 from formulation.models import TRMFramework, TRMPlacement
 from monitoring import figures
 from monitoring.figures import Period, Row
+from monitoring.tables import every_table
 from referrals.models import EligibilityCheck, Referral, RuleSet
 from reviews.models import Review, TRMStageRecord
 from tests.factories import CaseFactory, assert_ecm_start_stored, held_meeting
@@ -46,7 +47,7 @@ def referral(c, submitted: dt.date, decision=None, reasons=(), checked: dt.date 
 
 
 def values(team_ids, period=Q1):
-    tables = figures.dashboard(team_ids, period)
+    tables = every_table(team_ids, period)
     return {row.key: row for table in tables for row in table.rows}
 
 
@@ -693,7 +694,7 @@ def test_every_count_that_drills_down_lists_as_many_cases_as_it_counts(world):
     every = list(Team.objects.values_list("pk", flat=True))
     for team_ids in (every, generated[:1]):
         drillable = [
-            row for table in figures.dashboard(team_ids, period) for row in table.rows if row.drill
+            row for table in every_table(team_ids, period) for row in table.rows if row.drill
         ]
         assert sum(1 for row in drillable if row.value) > 30
         for row in drillable:

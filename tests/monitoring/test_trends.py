@@ -115,7 +115,7 @@ def test_page_exact_for_own_teams_hidden_otherwise_and_constant_queries(client, 
     assert "Exact counts" in body and body.count("<svg") == len(trends.TREND_KEYS)
     referred = next(r for r in page.context["rows"] if r.key == "referred")
     assert referred.shown[-1] == "1"  # 1 February 2026, Alpha
-    assert "Jan–Mar 2026" in body and "Back to the dashboard" in body
+    assert "Jan–Mar 2026" in body and 'aria-current="page"' in body
     # Someone who cannot open Alpha's cases: small numbers hidden, in the charts too.
     central_manager = member(world.central, Role.MANAGER, username="mgr_c")
     client.force_login(central_manager)
