@@ -222,6 +222,22 @@ def reoffended_by(day: dt.date, team_ids=None) -> Q:
     return Q(pk__in=reoffended)
 
 
+def first_offence_since_start():
+    """An expression on Case: the date of the child's first offence (on any episode) on or
+    after the case's ECM start (None: none yet). `first <= day` is `reoffended_by(day)`: the
+    trends test it for eight quarters from one lookup per case."""
+    first = (
+        Offence.objects.filter(
+            case__child_id=OuterRef("child_id"), date__gte=OuterRef("ecm_started_on")
+        )
+        .order_by()
+        .values("case__child_id")
+        .annotate(first=Min("date"))
+        .values("first")
+    )
+    return Subquery(first, output_field=DateField())
+
+
 def _reviews_said_reoffended(p: Period, team_ids) -> Q:
     reviews = Review.objects.filter(
         held_on__gte=p.start, held_on__lte=p.end, reoffended=True, **_within(team_ids)
@@ -1730,13 +1746,9 @@ def trm_movement(team_ids, period: Period):
 def _trm_rows(team_ids, period: Period) -> list[Row]:
     """The TRM movement figure: one query grouped by direction, so that each placement's
     latest stage is looked up once (a placement is its meeting's, one per case)."""
-    moved = (
-        trm_movement(team_ids, period)
-        .filter(trm_move__isnull=False)
-        .values("trm_move")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    # No filter on `trm_move` (it would look each stage up a second time): the group of
+    # placements without a stage at a review (None) is left out here.
+    moved = trm_movement(team_ids, period).values("trm_move").annotate(n=Count("pk")).order_by()
     by = {row["trm_move"]: row["n"] for row in moved}
     counts = {key: by.get(move, 0) for key, move in TRM_MOVES.items()}
     total = sum(counts.values())

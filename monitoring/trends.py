@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ecm.dates import add_months, quarter_start
-from ecm.models import Team
+from ecm.models import Case, Team
 
 from . import figures
 
@@ -82,10 +83,25 @@ def trends(team_ids, day: dt.date, n: int = QUARTERS) -> tuple[list[Quarter], li
     labels = {}
     for i, quarter in enumerate(quarters):
         figs = figures.case_figures(quarter.period, scoped)
+        # Reoffended by the quarter's end, as `figures.reoffended_by` counts it, from each
+        # case's first offence since its ECM start, looked up once for the eight quarters.
+        figs["reoffended_by_end"] = (
+            figs["reoffended_by_end"][0],
+            figures.on_ecm_in(quarter.period, scoped) & Q(first_reoffence__lte=quarter.period.end),
+        )
         for key in TREND_KEYS:
             labels[key] = str(figs[key][0])
             wanted[f"q{i}:{key}"] = figs[key]
-    counts = figures.count_all(scoped, wanted)
+    # DISTINCT (the rows are distinct anyway) makes the aggregate read an inner query, which
+    # computes each case's first offence once rather than once per quarter.
+    cases = (
+        Case.objects.filter(figures.scope(scoped))
+        .annotate(first_reoffence=figures.first_offence_since_start())
+        .distinct()
+    )
+    counts = cases.aggregate(
+        **{figures._alias(key): Count("pk", filter=q) for key, (_l, q) in wanted.items()}
+    )
     rows = [
         Trend(
             key,
