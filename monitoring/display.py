@@ -56,6 +56,7 @@ def present(tables, *, exact: bool) -> None:
             row.shown = shown_value(row, exact=exact)
             row.shown_percent = shown_percent(row, exact=exact)
             row.shown_columns = {k: shown_cell(v, exact=exact) for k, v in row.columns.items()}
+            row.shown_denominator = shown_cell(row.denominator, exact=exact)
 
 
 # --- The previous period ------------------------------------------------------------------

@@ -123,7 +123,10 @@ POINTS = (
     ),
     Point(
         "supervised",
-        _("Case manager supervised within the team's cadence over the time on ECM"),
+        _(
+            "Case manager within the team's supervision cadence (on the period's last day, "
+            "or at closure)"
+        ),
         _("Supervision"),
         _("Case manager supervised in cadence"),
         _("Supervision overdue"),
@@ -421,6 +424,7 @@ def table(team_ids, period: figures.Period) -> figures.Table:
             )
             for p in POINTS
         ],
+        shares=True,
     )
 
 

@@ -30,7 +30,8 @@ from django.db.models import (
     When,
 )
 from django.db.models import Case as Switch
-from django.db.models.functions import Sign
+from django.db.models.functions import Sign, TruncDate
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -150,6 +151,7 @@ class Table:
     columns: tuple[str, ...] = ()
     chart: bool = False
     split: bool = False  # the rows are parts of one whole (complementary suppression)
+    shares: bool = False  # each row is "so many of" its own denominator (shown beside it)
 
 
 # --- Case-level figures (a Q on Case each) ---------------------------------------------------
@@ -1550,14 +1552,20 @@ def _referral_time(team_ids, period: Period) -> dict:
 
 def _by_month(at: str, since: str, done: Q | None = None) -> dict:
     """Aggregates of the time from `since` to `at` (datetimes) against the one-month
-    target, in calendar months (`AddMonths`): within a month, one to two months, more
-    (each among the rows matching `done`, when given)."""
+    target, in calendar months (`AddMonths`) counted by local day, as the report's due date
+    and model fidelity count them (a draft sent on its due day is on time, whatever the
+    hour): within a month, one to two months, more (each among the rows matching `done`,
+    when given)."""
     done = done or Q()
-    one, two = AddMonths(F(since), 1), AddMonths(F(since), 2)
+    tz = timezone.get_current_timezone()
+    day, start = TruncDate(at, tzinfo=tz), TruncDate(since, tzinfo=tz)
+    one, two = AddMonths(start, 1, DateField()), AddMonths(start, 2, DateField())
     return {
-        "on_time": Count("pk", filter=done & Q(**{f"{at}__lte": one})),
-        "late": Count("pk", filter=done & Q(**{f"{at}__gt": one, f"{at}__lte": two})),
-        "very_late": Count("pk", filter=done & Q(**{f"{at}__gt": two})),
+        "on_time": Count("pk", filter=done & Q(LessThanOrEqual(day, one))),
+        "late": Count(
+            "pk", filter=done & Q(GreaterThan(day, one)) & Q(LessThanOrEqual(day, two))
+        ),
+        "very_late": Count("pk", filter=done & Q(GreaterThan(day, two))),
     }
 
 

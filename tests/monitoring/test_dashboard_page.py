@@ -396,7 +396,10 @@ def test_profile_and_fidelity_pages_their_exports_and_who_sees_them(
     page, few = get()
     keys = {r.key for t in page.context["tables"] for r in t.rows}
     assert row in keys and "referred" not in keys  # its own tables, not the dashboard's
-    assert 'aria-current="page"' in page.content.decode()
+    body = page.content.decode()
+    assert 'aria-current="page"' in body
+    # A share says what it is out of ("3 of 5"); a plain count does not.
+    assert bool(re.search(r">\s*of\s+\d+\s*<", body)) == (table == "fidelity")
     for i in range(6):
         referred(world, world.yot_a, dt.date(2026, 1, 1) + dt.timedelta(days=i), "accepted")
     assert get()[1] == few

@@ -179,16 +179,16 @@ def test_report_timeliness_in_calendar_months_from_the_draft_sent_for_checking(w
 
     team, c = cohort
 
-    def reported(met: dt.date, sent=None, final=None, number=1):
+    def reported(met: dt.date, sent=None, final=None, number=1, met_at=12, sent_at=12):
         x = CaseFactory(team=team, case_manager=world.case_manager, status="active")
-        meeting = held(world, x, met)
+        meeting = held(world, x, met, hour=met_at)
         report = Report.objects.create(
             case=x,
             meeting=meeting,
             psychologist=world.psychologist,
             due_on=met,
             number=number,
-            sent_for_check_at=aware(sent) if sent else None,
+            sent_for_check_at=aware(sent, sent_at) if sent else None,
         )
         if final:
             ReportVersion.objects.create(report=report, number=1, finalised_at=aware(final))
@@ -199,14 +199,18 @@ def test_report_timeliness_in_calendar_months_from_the_draft_sent_for_checking(w
     reported(dt.date(2026, 2, 1), sent=dt.date(2026, 3, 2))
     # Amended (version 2): the first final version's date stands in for the draft's, 21 days.
     reported(dt.date(2026, 1, 20), final=dt.date(2026, 2, 10), number=2)
+    # Sent on its due day, later in the day than the meeting began: on time (by day, as the
+    # report's due date counts it).
+    reported(dt.date(2026, 1, 10), sent=dt.date(2026, 2, 10), met_at=9, sent_at=17)
     # c: its meeting on the period's last day, nothing sent yet.
     v = values([team.pk])
     draft = [v[f"report:{k}"].value for k in ("on_time", "late", "very_late", "not_yet")]
-    assert draft == [2, 1, 0, 1]
+    assert draft == [3, 1, 0, 1]
     final = [v[f"report_final:{k}"].value for k in ("on_time", "late", "very_late", "not_yet")]
-    assert final == [1, 1, 0, 2]
-    assert v["report:on_time"].denominator == 4
-    assert (v["meeting_to_draft"].value, v["meeting_to_draft"].n) == (27, 3)  # 31, 29, 21
+    assert final == [1, 1, 0, 3]
+    assert v["report:on_time"].denominator == 5
+    # 31, 29, 21 and 31 days 8 hours.
+    assert (v["meeting_to_draft"].value, v["meeting_to_draft"].n) == (28, 4)
     assert (v["meeting_to_final"].value, v["meeting_to_final"].n) == (38, 2)  # 55, 21
 
 
