@@ -1562,9 +1562,7 @@ def _by_month(at: str, since: str, done: Q | None = None) -> dict:
     one, two = AddMonths(start, 1, DateField()), AddMonths(start, 2, DateField())
     return {
         "on_time": Count("pk", filter=done & Q(LessThanOrEqual(day, one))),
-        "late": Count(
-            "pk", filter=done & Q(GreaterThan(day, one)) & Q(LessThanOrEqual(day, two))
-        ),
+        "late": Count("pk", filter=done & Q(GreaterThan(day, one)) & Q(LessThanOrEqual(day, two))),
         "very_late": Count("pk", filter=done & Q(GreaterThan(day, two))),
     }
 
