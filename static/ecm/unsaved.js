@@ -8,6 +8,8 @@
  * the JSON reply's message goes into the element named by data-autosave-status (aria-live), and
  * its new version into the field named by data-autosave-version, so the next save is taken.
  * A refusal (e.g. 409, someone else saved meanwhile) stops the autosave and keeps the warning.
+ * A save pressed while an autosave is on its way waits for it (and so sends the new version).
+ * data-warn-dirty: the form is shown again with what was typed (an error): it warns at once.
  */
 (function () {
   "use strict";
@@ -47,11 +49,17 @@
         form.ecmChanged = true;
         say(form, form.dataset.autosaveFailed || "");
       })
-      .finally(function () { form.ecmSaving = false; });
+      .finally(function () {
+        form.ecmSaving = false;
+        var pending = form.ecmPending;
+        form.ecmPending = null;
+        if (pending) { form.requestSubmit(pending.submitter); }
+      });
   }
 
   function setup(form) {
     forms.push(form);
+    form.ecmDirty = form.hasAttribute("data-warn-dirty");
     var mark = function (event) {
       if (event.target.form === form) { form.ecmDirty = true; form.ecmChanged = true; }
     };
@@ -65,6 +73,11 @@
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
+    if (form.ecmSaving) {
+      event.preventDefault();
+      form.ecmPending = { submitter: event.submitter || null };
+      return;
+    }
     var others = dirty(form);
     if (others.length && !form.hasAttribute("hx-post")) {
       if (!window.confirm(others[0].dataset.warnUnsaved)) { event.preventDefault(); return; }

@@ -99,3 +99,30 @@ def test_the_draft_saves_itself_and_the_next_save_is_taken(browser, live_server,
     page.get_by_text("Draft saved.").wait_for()  # not refused as a stale edit
     context.close()
     assert Report.objects.get(case=held_case).formulation == TYPED + " Second thought."
+
+
+def test_a_refused_save_keeps_the_text_and_still_warns(browser, live_server, held_case):
+    from formulation.report import services as rs
+
+    context, page = _started_report(browser, live_server, held_case)
+    report = Report.objects.get(case=held_case)
+    rs.report_save(  # another tab saves meanwhile
+        actor=report.psychologist,
+        report=report,
+        data={"formulation": "Saved in another tab"},
+        expected_revision=report.revision,
+    )
+    page.locator("#section-formulation").get_by_label(OPINION).fill(TYPED)
+    page.get_by_role("button", name="Send for accuracy check").click()
+    page.get_by_text("The draft was not sent for the accuracy check").wait_for()
+    box = page.locator("#section-formulation").get_by_label(OPINION)
+    assert box.input_value() == TYPED
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.type), d.dismiss()))
+    page.get_by_role("link", name="Open the timeline").click()
+    page.wait_for_timeout(500)
+    assert dialogs == ["beforeunload"]  # what was typed is not saved yet: it warns at once
+    context.close()
+    report.refresh_from_db()
+    assert report.status == Report.Status.DRAFT
+    assert report.formulation == "Saved in another tab"

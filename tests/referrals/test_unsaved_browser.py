@@ -8,10 +8,7 @@ from referrals import services
 from referrals.models import Referral
 from tests.conftest import login
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 REASON = "Typed, not saved by hand: escalating violence after a bereavement."
 
