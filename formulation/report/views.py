@@ -177,7 +177,6 @@ def _context(request, case, report, **forms) -> dict:
         **blank,
         "editable": editable,
         "report_form": form,
-        "finalise_form": FinaliseForm(initial={"revision": report.revision}),
         "sections": _sections(report, form, check.comments_by_section),
         "general_comments": check.comments_by_section.get("", []),
         "approvals": check.approvals,
