@@ -72,7 +72,7 @@ class GenoUnion:
 _SYM = 40.0  # symbol size
 _HALF = _SYM / 2
 _OUTLINE = 5.0  # gap of the index child's second outline
-_NAME_W = 150.0  # text column width before wrapping
+_NAME_W = 172.0  # text column width before wrapping (150 at the old 10.5 px text)
 _LINE_H = 16.0
 #: Text sizes: never under 12 px on screen, 9 pt in the report (printed at 1:1).
 _NAME_SIZE = 13.0

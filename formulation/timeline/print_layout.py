@@ -1,6 +1,6 @@
 """The timeline laid out for paper: years down A4 portrait pages, each year's events beside
 it, full titles wrapped onto as many lines as they need, text at 12 units or more (9 pt when
-a unit is a CSS pixel, as the report PDF prints it: 657 units across the page's 174 mm).
+a unit is a CSS pixel, as the report PDF prints it: 640 units across the page's 174 mm).
 
 `render_timeline_pages` returns one SVG document per page, so the PDF can break between
 them; a year with more events than a page holds goes on over the page ("continued").
@@ -23,9 +23,9 @@ from ecm.drawing import BORDER, INK, MUTED, SVG_NS, clean, darker, document, el,
 from .drawing import CATEGORIES, TimelineItem, _date_text, first_year
 from .models import Category, Precision
 
-#: The width of a page's drawing: A4 portrait (210 mm) less the report's 18 mm margins, in
-#: CSS pixels (96 per inch), so that the PDF prints it at 1:1.
-PAGE_WIDTH = 657.0
+#: The width of a page's drawing: A4 portrait (210 mm) less the report's 18 mm margins (less a
+#: little to spare), in CSS pixels (96 per inch), so that the PDF prints it at 1:1.
+PAGE_WIDTH = 640.0
 #: The height available on a page (297 mm less the margins, a little to spare), and on the
 #: first page, under the section heading.
 PAGE_HEIGHT = 900.0
@@ -248,7 +248,7 @@ def render_timeline_pages(
     for index, row in enumerate(_rows(items, date_of_birth, today)):
         shade = index % 2 == 1
         if not row.entries:
-            if y + _EMPTY_ROW > limit:
+            if y + _EMPTY_ROW > limit - 4:
                 new_page()
             body.append(_draw_row_head(row, y, _EMPTY_ROW, shade, False))
             y += _EMPTY_ROW
@@ -260,7 +260,8 @@ def render_timeline_pages(
             taken: list[_Entry] = []
             need = _GAP
             for entry in pending:
-                if y + need + entry.height + _GAP > limit and (taken or y > _HEAD + 8):
+                too_tall = y + max(need + entry.height + _GAP, 52.0) > limit - 4
+                if too_tall and (taken or y > _HEAD + 8):
                     break
                 taken.append(entry)
                 need += entry.height + _GAP
@@ -306,7 +307,7 @@ def pages_from_drawing(svg: str) -> list[str] | None:
     meta = next(
         (g for g in root.iter(f"{ns}g") if g.get("data-kind") == "timeline-data"), None
     )
-    if meta is None:
+    if meta is None or not meta.get("data-born") or not meta.get("data-today"):
         return None
     items = []
     for group in root.iter(f"{ns}g"):
