@@ -18,7 +18,19 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from ecm.dates import age_on
-from ecm.drawing import BORDER, INK, MUTED, SVG_NS, clean, darker, document, el, text, text_width, wrap
+from ecm.drawing import (
+    BORDER,
+    INK,
+    MUTED,
+    SVG_NS,
+    clean,
+    darker,
+    document,
+    el,
+    text,
+    text_width,
+    wrap,
+)
 
 from .drawing import CATEGORIES, TimelineItem, _date_text, first_year
 from .models import Category, Precision
@@ -304,9 +316,7 @@ def pages_from_drawing(svg: str) -> list[str] | None:
     except ET.ParseError:
         return None
     ns = f"{{{SVG_NS}}}"
-    meta = next(
-        (g for g in root.iter(f"{ns}g") if g.get("data-kind") == "timeline-data"), None
-    )
+    meta = next((g for g in root.iter(f"{ns}g") if g.get("data-kind") == "timeline-data"), None)
     if meta is None or not meta.get("data-born") or not meta.get("data-today"):
         return None
     items = []

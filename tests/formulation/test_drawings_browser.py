@@ -79,20 +79,26 @@ def test_timeline_fits_opens_at_the_present_and_zooms(browser, live_server, time
     assert visible_in(page, "#timeline-drawing [data-kind=marker-today]", "#timeline-drawing")
     # No title cut: what is drawn is each event's whole title, inside its box when inside.
     drawn = page.evaluate(
-        """() => [...document.querySelectorAll('#timeline-drawing [data-kind=event]')].map(g =>
-              [...g.querySelectorAll('[data-kind=event-title]')].map(t => t.textContent).join(' '))"""
+        """() => [...document.querySelectorAll('#timeline-drawing [data-kind=event]')]
+              .map(g => [...g.querySelectorAll('[data-kind=event-title]')]
+                  .map(t => t.textContent).join(' '))"""
     )
-    titles = list(TimelineEvent.objects.filter(child=timeline_case.child).values_list("title", flat=True))
+    titles = list(
+        TimelineEvent.objects.filter(child=timeline_case.child).values_list("title", flat=True)
+    )
     assert sorted(drawn) == sorted(titles)
     assert not page.locator("#timeline-drawing text", has_text="…").count()
     spill = page.evaluate(
-        """() => [...document.querySelectorAll('#timeline-drawing [data-kind=event]')].filter(g => {
+        """() => [...document.querySelectorAll('#timeline-drawing [data-kind=event]')]
+            .filter(g => {
               const box = g.querySelector('[data-kind=event-box]').getBBox();
-              return box.width > 60 && [...g.querySelectorAll('[data-kind=event-title]')].some(t => {
+              const right = box.x + box.width;
+              return box.width > 60 && [...g.querySelectorAll('[data-kind=event-title]')]
+                .some(t => {
                   const b = t.getBBox();
-                  return b.x >= box.x && b.x < box.x + box.width && b.x + b.width > box.x + box.width + 1;
-              });
-          }).length"""
+                  return b.x >= box.x && b.x < right && b.x + b.width > right + 1;
+                });
+            }).length"""
     )
     assert spill == 0
     assert page.locator("#timeline-drawing text", has_text=LONG.split(";")[0]).count() == 1
@@ -136,7 +142,8 @@ def test_projector_shows_the_whole_life_from_birth_to_now(browser, live_server, 
     years = page.evaluate(
         """() => [...document.querySelectorAll('main [data-kind=year]')].map(t => {
               const b = t.getBoundingClientRect();
-              return [t.textContent, b.left >= 0 && b.right <= innerWidth && b.bottom <= innerHeight];
+              const inside = b.left >= 0 && b.right <= innerWidth && b.bottom <= innerHeight;
+              return [t.textContent, inside];
           })"""
     )
     born = str(timeline_case.child.date_of_birth.year)
