@@ -804,3 +804,19 @@ def test_the_before_birth_band_is_there_without_early_events_too():
     pregnancy = TimelineItem(9, "Pregnancy", "health", datetime.date(2007, 10, 1))
     labels = of_kind(timeline([pregnancy]), "before-birth-label")
     assert [text_of(t) for t in labels] == ["before birth"]
+
+
+def test_the_present_is_drawn_inside_the_last_year_for_the_page_to_scroll_to():
+    # drawings.js opens the drawing scrolled to the "today" marker: it is in the current
+    # year's band, inside the drawing, and the events drawn at today end inside it too.
+    now = TimelineItem(30, "Boxing club: first positive activity", "relationships", TODAY)
+    root = timeline([*events(), now])
+    [today] = of_kind(root, "marker-today")
+    left, width = year_band(root, TODAY.year)
+    assert left < number(today, "x1") < left + width
+    assert number(today, "x1") <= number(root, "width")
+    box = event_box(root, 30)
+    assert number(box, "x") + number(box, "width") <= number(root, "width")
+    assert "Boxing club" in " ".join(
+        text_of(t) for t in of_kind(event_group(root, 30), "event-title")
+    )
