@@ -92,7 +92,7 @@ def decisions_home_panel(request) -> str:
     rows = list(queue[:HOME_ROWS])
     for referral in rows:
         referral.age_days = selectors.days_referred(referral, today)
-    total = len(rows) if len(rows) < HOME_ROWS else queue.count()
+    total = queue.count()
     return render_to_string(
         "referrals/home_decisions.html", {"rows": rows, "total": total}, request=request
     )
