@@ -123,7 +123,9 @@ def next_steps(cases, today) -> dict[int, str]:
     for case in preparing:
         meeting = scheduled.get(case.pk)
         if meeting is None:
-            steps[case.pk] = _("Schedule the formulation meeting")
+            steps[case.pk] = _(
+                "Schedule the formulation meeting; recording it as held makes the case active"
+            )
             continue
         on = date_format(timezone.localtime(meeting.starts_at), "j M Y")
         if timezone.localdate(meeting.starts_at) < today:
@@ -131,5 +133,8 @@ def next_steps(cases, today) -> dict[int, str]:
                 "Record the formulation meeting of %(date)s as held: that makes the case active"
             ) % {"date": on}
         else:
-            steps[case.pk] = _("Prepare for the formulation meeting on %(date)s") % {"date": on}
+            steps[case.pk] = _(
+                "Prepare for the formulation meeting on %(date)s; recording it as held makes "
+                "the case active"
+            ) % {"date": on}
     return steps

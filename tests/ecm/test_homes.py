@@ -189,9 +189,10 @@ def test_next_step_follows_the_consent_and_the_meetings(client, world):
     assert steps[partly.pk] == (
         "Record the parent/carer's general YOT consent: the child is under 16 (accepted 3 days ago)"
     )
-    assert steps[ready.pk] == "Schedule the formulation meeting"
+    held_hint = "; recording it as held makes the case active"
+    assert steps[ready.pk] == "Schedule the formulation meeting" + held_hint
     on = timezone.localtime(meeting.starts_at).strftime("%-d %b %Y")
-    assert steps[arranged.pk] == f"Prepare for the formulation meeting on {on}"
+    assert steps[arranged.pk] == f"Prepare for the formulation meeting on {on}" + held_hint
     due = review.next_review_on.strftime("%-d %b %Y")
     assert steps[w.case.pk] == f"Review overdue (due {due}): hold it or agree a new date"
     assert not any("consent" in steps[c.pk].lower() for c in (ready, arranged, w.case))
