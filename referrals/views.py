@@ -435,7 +435,7 @@ def decision_queue(request):
         request.GET.get("page")
     )
     for referral in page.object_list:
-        referral.age_days = (today - timezone.localtime(referral.submitted_at).date()).days
+        referral.age_days = selectors.days_referred(referral, today)
     return render(request, "referrals/queue.html", {"page": page})
 
 
@@ -447,11 +447,7 @@ def waiting_list(request):
     entries = list(selectors.waiting_list_for(request.user)[:200])
     selectors.estimate_slots(entries, today)
     for entry in entries:
-        entry.days_waiting = (
-            (today - timezone.localtime(entry.waiting_since).date()).days
-            if entry.waiting_since
-            else None
-        )
+        entry.days_waiting = selectors.days_waiting(entry, today)
         entry.priority_form = PriorityForm(
             initial={
                 "significant_concern": entry.significant_concern,
