@@ -32,7 +32,7 @@ from .forms import (
     SearchForm,
     add_service_errors,
 )
-from .models import ENDED_BEFORE_ECM, AuditEvent, Case, CaseStatus, Child
+from .models import ENDED_BEFORE_ECM, ON_ECM_STATUSES, AuditEvent, Case, CaseStatus, Child
 from .panels import case_panels, closure_url, home_panels, next_steps
 
 PAGE_SIZE = 50
@@ -179,6 +179,12 @@ def _case_context(request, case, history: list[Case], **extra):
 
 
 def _next_step_of(case: Case) -> str:
+    """The case page's next step. While the case is on ECM its own sections say what is due
+    (the next review and whether it is overdue, the consent and a withdrawal), so the page
+    spends no query on it; before ECM the apps' records say it (the days waiting, the
+    consent still missing, the meeting to schedule or record), as on the home page."""
+    if case.status in ON_ECM_STATUSES:
+        return next_step(case, timezone.localdate())
     next_steps_of([case], timezone.localdate())
     return case.next_step
 

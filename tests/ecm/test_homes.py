@@ -197,10 +197,13 @@ def test_next_step_follows_the_consent_and_the_meetings(client, world):
     assert steps[w.case.pk] == f"Review overdue (due {due}): hold it or agree a new date"
     assert not any("consent" in steps[c.pk].lower() for c in (ready, arranged, w.case))
 
-    # The case page says the same (one definition).
-    for case in (partly, ready, arranged, w.case):
+    # The case page says the same before ECM (one definition); on ECM its own sections say
+    # what is due (the reviews', with the overdue review), so its next step is the status's.
+    for case in (partly, ready, arranged):
         page = client.get(reverse("case_detail", args=[case.pk]))
         assert page.context["next_step"] == steps[case.pk]
+    page = client.get(reverse("case_detail", args=[w.case.pk]))
+    assert page.context["next_step"] == "Deliver the intervention plan; keep reviews on time"
 
     # The meeting took place but is not recorded as held yet.
     Meeting.objects.filter(pk=meeting.pk).update(starts_at=NOW() - dt.timedelta(1))
