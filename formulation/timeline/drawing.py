@@ -110,6 +110,7 @@ _TL_RIGHT = 16.0
 _TL_YEAR_TOP = 48.0
 _TL_YEAR_H = 28.0
 _TL_AGE_H = 24.0
+_FOOT_H = 21.0  # the years again under the lanes
 _BOX_H = 32.5  # a box with one line of title and one of category and date
 _LINE_STEP = 14.5  # each further line of title makes the box this much taller
 _SUB_STEP = 12.5  # the category and the date on two lines: this much taller
@@ -519,7 +520,7 @@ def _timeline_key(top: float, width: float) -> tuple[str, float]:
         )
     extras = [
         ("approx", _("approximate date (c.)")),
-        ("span", _("with an end date: box runs from start to end")),
+        ("span", _("with an end date: a bar from start to end, the text under it")),
         ("sensitive", _("sensitive")),
     ]
     for kind, label in extras:
@@ -621,6 +622,30 @@ def _draw_year_axis(axis: _Axis, top: float, marker_top: float, bottom: float) -
             )
         )
     return el("g", {"data-kind": "year-axis"}, "".join(grid))
+
+
+def _draw_year_foot(axis: _Axis, top: float) -> str:
+    """The years again, under the lanes, for a drawing taller than the screen."""
+    foot = []
+    for year in range(axis.first_year, axis.last_year + 1):
+        x = axis.year_x(year)
+        width = axis.year_width(year)
+        shade = (year - axis.first_year) % 2 == 1
+        foot.append(
+            el(
+                "rect",
+                {
+                    "x": x,
+                    "y": top,
+                    "width": width,
+                    "height": _FOOT_H,
+                    "fill": "#dfe6ee" if shade else "#eaeff4",
+                },
+            )
+        )
+        size = 12 if width >= axis.px_full else 10
+        foot.append(text(x + width / 2, top + 15, str(year), size, anchor="middle", bold=True))
+    return el("g", {"data-kind": "year-foot"}, "".join(foot))
 
 
 def _draw_age_axis(
@@ -834,8 +859,9 @@ def _render(
     for event in periods:
         event.y += periods_top
     events_bottom = points_top + max(points_h, _BOX_H if not events else 0.0) + 8
-    key_svg, key_h = _timeline_key(events_bottom + 10, width)
-    height = events_bottom + 10 + key_h + MARGIN
+    foot_top = events_bottom - 4  # the years again under the lanes: a tall drawing scrolls
+    key_svg, key_h = _timeline_key(foot_top + _FOOT_H + 10, width)
+    height = foot_top + _FOOT_H + 10 + key_h + MARGIN
     if measure_only:
         return "", width, height
 
@@ -850,6 +876,7 @@ def _render(
         ),
         text(MARGIN, 30, truncate(title, width - 2 * MARGIN, 16, True), 16, bold=True),
         _draw_year_axis(axis, year_top, marker_top, events_bottom),
+        _draw_year_foot(axis, foot_top),
         _draw_age_axis(axis, age_top, date_of_birth, today),
         text(axis.left - 8, year_top + 19, _("Year"), 11, anchor="end", bold=True, fill=MUTED),
         text(axis.left - 8, age_top + 16, _("Age"), 11, anchor="end", bold=True, fill=MUTED),
