@@ -91,8 +91,12 @@ def timeline_items(
     return items
 
 
-def timeline_svg(user: User, case: Case, *, shared: bool = False, team_only: bool = False) -> str:
-    return drawing.render_timeline(
+def timeline_svg(
+    user: User, case: Case, *, shared: bool = False, team_only: bool = False, screen: bool = False
+) -> str:
+    """The case's timeline drawing; `screen`: drawn to fill the projector's screen."""
+    render = drawing.render_timeline_for_screen if screen else drawing.render_timeline
+    return render(
         timeline_items(user, case, shared=shared, team_only=team_only),
         date_of_birth=case.child.date_of_birth,
         today=timezone.localdate(),

@@ -138,14 +138,18 @@ def timeline_present(request, pk: int):
     """Full-screen view for the projector; refreshes itself while the chair edits."""
     case = case_get_for(request.user, pk)
     if request.htmx:
-        return HttpResponse(selectors.timeline_svg(request.user, case))
+        return HttpResponse(selectors.timeline_svg(request.user, case, screen=True))
     audit_record(
         actor=request.user, action=AuditEvent.Action.VIEW, obj=case, detail="timeline (full screen)"
     )
     return render(
         request,
         "formulation/timeline_present.html",
-        {"case": case, "child": case.child, "svg": selectors.timeline_svg(request.user, case)},
+        {
+            "case": case,
+            "child": case.child,
+            "svg": selectors.timeline_svg(request.user, case, screen=True),
+        },
     )
 
 

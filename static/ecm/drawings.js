@@ -13,7 +13,7 @@
   var STEP = 1.25;
   var MIN = 0.2;
   var MAX = 3;
-  var MIN_OPEN = 0.55;
+  var MIN_OPEN = 0.92; // 12-unit titles at 11 px: on a phone the drawing scrolls instead
   var chosen = {}; // data-drawing -> scale the user picked
 
   function natural(svg) {

@@ -1,8 +1,10 @@
 """The timeline and the genogram as users see them, in real headless Chromium: fitted to the
-width with zoom controls and keys, open at the present, no title cut; the projector view
+width with zoom controls and keys, open at the present, no title cut; at 1280 px a whole
+childhood of 60 events fits the width with its titles at 11 px or more; the projector view
 shows the whole life; the genogram's text is 12 px or more."""
 
 import datetime as dt
+import random
 
 import pytest
 from django.urls import reverse
@@ -56,6 +58,24 @@ def svg_width(page, selector="#timeline-drawing svg") -> float:
     return page.evaluate(f"document.querySelector('{selector}').getBoundingClientRect().width")
 
 
+def smallest_title_px(page) -> float:
+    """The smallest event title as rendered: its font size times the drawing's screen scale."""
+    return page.evaluate(
+        """() => { const svg = document.querySelector('#timeline-drawing svg');
+              const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+              return Math.min(...[...svg.querySelectorAll('[data-kind=event-title]')].map(
+                  t => parseFloat(t.getAttribute('font-size')) * scale)); }"""
+    )
+
+
+def mark_year(page, year: int, mark: str) -> None:
+    page.evaluate(
+        """([y, id]) => { [...document.querySelectorAll('#timeline-drawing [data-kind=year]')]
+                         .find(t => t.textContent === String(y)).id = id; }""",
+        [year, mark],
+    )
+
+
 def test_timeline_fits_opens_at_the_present_and_zooms(browser, live_server, timeline_case):
     base = live_server.url
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -90,6 +110,7 @@ def test_timeline_fits_opens_at_the_present_and_zooms(browser, live_server, time
     assert not page.locator("#timeline-drawing text", has_text="…").count()
     spill = page.evaluate(
         """() => [...document.querySelectorAll('#timeline-drawing [data-kind=event]')]
+            .filter(g => !g.dataset.period)  // a period's text is under its bar, not in it
             .filter(g => {
               const box = g.querySelector('[data-kind=event-box]').getBBox();
               const right = box.x + box.width;
@@ -101,7 +122,11 @@ def test_timeline_fits_opens_at_the_present_and_zooms(browser, live_server, time
             }).length"""
     )
     assert spill == 0
-    assert page.locator("#timeline-drawing text", has_text=LONG.split(";")[0]).count() == 1
+    lines = page.evaluate(
+        """() => [...document.querySelectorAll('#timeline-drawing [data-kind=event]')]
+              .map(g => g.querySelectorAll('[data-kind=event-title]').length)"""
+    )
+    assert max(lines) == 3 and min(lines) >= 1  # the long one on three lines, whole
 
     # Zoom with the buttons, then with the keys when the drawing has focus.
     page.get_by_role("button", name="Zoom in").click()
@@ -129,7 +154,73 @@ def test_timeline_fits_opens_at_the_present_and_zooms(browser, live_server, time
     page.goto(base + reverse("formulation:timeline", args=[timeline_case.pk]))
     assert page.locator("#timeline-drawing").bounding_box()["width"] <= 390
     assert svg_width(page) > 390  # legible, not squeezed into 390 px
+    assert smallest_title_px(page) >= 11
     assert visible_in(page, "#timeline-drawing [data-kind=marker-today]", "#timeline-drawing")
+    context.close()
+
+
+@pytest.fixture
+def busy_life(world):
+    """A child aged 17 with 60 events spread over the life, from the pregnancy to today."""
+    case = world.case
+    child = case.child
+    today = timezone.localdate()
+    child.date_of_birth = today.replace(year=today.year - 17, month=3, day=14)
+    child.save(update_fields=["date_of_birth"])
+    rng = random.Random(17)
+    words = ["School", "CAMHS", "police", "moved", "Nan", "court", "exclusion", "foster",
+             "placement", "referral", "Dad"]  # fmt: skip
+    start = child.date_of_birth - dt.timedelta(days=150)
+    days = (today - start).days
+    events = []
+    for n in range(60):
+        day = start + dt.timedelta(days=days * n // 60 + rng.randint(0, 40))
+        end = None
+        if rng.random() < 0.25:
+            end = min(day + dt.timedelta(days=rng.randint(40, 700)), today)
+        events.append(
+            TimelineEvent(child=child, title=" ".join(rng.choices(words, k=rng.randint(2, 9))),
+                          category=rng.choice(["family", "education", "health", "offending"]),
+                          start_date=min(day, today), end_date=end)
+        )  # fmt: skip
+    TimelineEvent.objects.bulk_create(events)
+    return case
+
+
+def test_a_whole_childhood_fits_1280_px_and_its_titles_read(browser, live_server, busy_life):
+    base = live_server.url
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    login(page, base, "psy_a")
+    page.goto(base + reverse("formulation:timeline", args=[busy_life.pk]))
+    assert page.locator("#timeline-drawing [data-kind=event]").count() == 60
+    # The whole width on open: nothing to scroll sideways, in the frame or on the page.
+    frame = page.evaluate(
+        """() => { const v = document.querySelector('#timeline-drawing');
+              return [v.scrollWidth, v.clientWidth, document.documentElement.scrollWidth]; }"""
+    )
+    assert frame[0] <= frame[1] and frame[2] <= 1280
+    assert svg_width(page) <= page.locator("#timeline-drawing").bounding_box()["width"]
+    # From the birth year (the pregnancy's year before it too) to this year, all in view.
+    born = busy_life.child.date_of_birth.year
+    now = timezone.localdate().year
+    for year in (born - 1, born, now):
+        mark_year(page, year, f"year-{year}")
+        assert visible_in(page, f"#year-{year}", "#timeline-drawing")
+    assert visible_in(page, "#timeline-drawing [data-kind=marker-today]", "#timeline-drawing")
+    # And it reads: every event title at 11 px or more on the screen.
+    assert smallest_title_px(page) >= 11
+    # No two events' drawn boxes (box, bar, texts) overlap on the screen.
+    overlaps = page.evaluate(
+        """() => { const boxes = [...document.querySelectorAll(
+                  '#timeline-drawing [data-kind=event]')].map(g => g.getBoundingClientRect());
+              let n = 0;
+              boxes.forEach((a, i) => boxes.slice(i + 1).forEach(b => {
+                  if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1
+                      && b.top < a.bottom - 1) n++; }));
+              return n; }"""
+    )
+    assert overlaps == 0
     context.close()
 
 

@@ -12,11 +12,18 @@ import pytest
 from ecm.drawing import FONT_FAMILY, text_width
 from formulation.genogram.drawing import GenoPerson, GenoUnion, render_genogram
 from formulation.timeline.drawing import (
+    _MAX_TEXT as MAX_TEXT,
+)
+from formulation.timeline.drawing import (
+    _TITLE_SIZE as TITLE_SIZE,
+)
+from formulation.timeline.drawing import (
     CATEGORIES,
     PX_PER_EARLY_YEAR,
     PX_PER_YEAR,
     TimelineItem,
     render_timeline,
+    render_timeline_for_screen,
     title_lines,
 )
 
@@ -512,26 +519,27 @@ def test_every_event_has_a_box_with_its_id_title_and_date():
         shown = " ".join(text_of(t) for t in of_kind(group, "event-title"))
         assert shown == item.title  # whole, on one line or two: never cut
         assert len(of_kind(group, "event-box")) == 1
-    assert "Born at 34 weeks" in texts
+    assert "Born at 34 weeks" in " ".join(texts)
     assert "17 May 2008" in title_of(event_group(root, 1))
     assert "Mar 2014" in title_of(event_group(root, 2))
     assert "2015 – 2018" in title_of(event_group(root, 3))
     assert "5 Feb 2024 – 4 Feb 2025" in title_of(event_group(root, 6))
 
 
-def test_long_titles_wrap_onto_two_lines_in_a_box_as_wide_as_they_need():
+def test_long_titles_wrap_onto_two_or_three_lines_in_a_box_as_wide_as_they_need():
     root = timeline()
     group = event_group(root, 5)
     title = "Permanently excluded from Oakfield Academy after repeated incidents"
     assert title_of(group).split("\n")[0] == title
     lines = [text_of(t) for t in of_kind(group, "event-title")]
-    assert lines == ["Permanently excluded from Oakfield", "Academy after repeated incidents"]
+    # Two lines would each be wider than the compact maximum: three, whole.
+    assert lines == ["Permanently excluded", "from Oakfield Academy", "after repeated incidents"]
     assert not any("…" in text_of(t) for t in group.iter(f"{NS}text"))
     box = event_box(root, 5)
     for line in lines:
-        assert text_width(line, 11.5, True) < number(box, "width") - 14
-    assert number(box, "height") > number(event_box(root, 1), "height")  # two lines: taller
-    # The issue's example is whole too.
+        assert text_width(line, TITLE_SIZE, True) < number(box, "width") - 10
+    assert number(box, "height") > number(event_box(root, 1), "height") + 2 * 14  # taller
+    # The issue's example is whole too, on two lines.
     cut = TimelineItem(9, "Parents separate after DV incident; Dad leaves", "family", DOB)
     shown = [text_of(t) for t in of_kind(event_group(timeline([cut]), 9), "event-title")]
     assert " ".join(shown) == cut.title and len(shown) == 2
@@ -539,11 +547,17 @@ def test_long_titles_wrap_onto_two_lines_in_a_box_as_wide_as_they_need():
 
 def test_title_lines_split_where_the_wider_line_is_narrowest():
     assert title_lines("Short") == ["Short"]
+    two = title_lines("Parents separate after DV incident; Dad leaves")
+    assert len(two) == 2 and all(text_width(t, TITLE_SIZE, True) <= MAX_TEXT for t in two)
     title = "Parents separate after DV incident; Dad leaves the family home"
     lines = title_lines(title)
-    assert len(lines) == 2 and " ".join(lines) == title
-    widths = [text_width(line, 11.5, True) for line in lines]
-    assert abs(widths[0] - widths[1]) < 90
+    assert len(lines) == 3 and " ".join(lines) == title
+    widths = [text_width(line, TITLE_SIZE, True) for line in lines]
+    assert max(widths) <= MAX_TEXT and max(widths) - min(widths) < 60
+    # Longer than three lines' worth: still three lines, wider, never cut.
+    rambling = " ".join(["Assessment by the youth justice service health worker"] * 3)
+    lines = title_lines(rambling)
+    assert len(lines) == 3 and " ".join(lines) == rambling
     assert title_lines("Supercalifragilisticexpialidocious" * 3) == [
         "Supercalifragilisticexpialidocious" * 3
     ]  # one word: one line, the box grows instead
@@ -820,3 +834,166 @@ def test_the_present_is_drawn_inside_the_last_year_for_the_page_to_scroll_to():
     assert "Boxing club" in " ".join(
         text_of(t) for t in of_kind(event_group(root, 30), "event-title")
     )
+
+
+# --------------------------------------------------------------------------------------
+# The compact layout: a whole childhood fits a 1280 px page, events stacked into lanes
+# --------------------------------------------------------------------------------------
+
+SEVENTEEN_DOB = datetime.date(2008, 3, 14)  # 17 on TODAY
+
+
+def life_of_sixty_events(seed: int = 7) -> list[TimelineItem]:
+    """60 events spread over a 17-year-old's life, from the pregnancy to today: a quarter of
+    them periods, some long titles, some sensitive."""
+    rng = random.Random(seed)
+    words = [
+        "School",
+        "CAMHS",
+        "Police",
+        "moved",
+        "Nan",
+        "court",
+        "exclusion",
+        "foster",
+        "placement",
+        "referral",
+        "assessment",
+        "bereavement",
+        "Dad",
+        "Mum",
+        "home",
+    ]
+    start = SEVENTEEN_DOB - datetime.timedelta(days=200)
+    days = (TODAY - start).days
+    items = []
+    for i in range(60):
+        day = start + datetime.timedelta(days=days * i // 60 + rng.randint(0, 50))
+        end = None
+        if rng.random() < 0.25:
+            end = min(day + datetime.timedelta(days=rng.randint(40, 900)), TODAY)
+        title = " ".join(rng.choices(words, k=rng.randint(2, 10))).capitalize()
+        items.append(
+            TimelineItem(i + 1, title, rng.choice(list(CATEGORIES)), day, end,
+                         rng.choice(["day", "day", "month", "approx"]), rng.random() < 0.15)
+        )  # fmt: skip
+    return items
+
+
+def drawn_boxes(group: ET.Element) -> list[tuple[float, float, float, float]]:
+    """Every box an event draws in: its rectangles, its "!" circle and each of its texts
+    (their width as drawn, from baseline's ascent to descent): (left, top, right, bottom)."""
+    boxes = []
+    for el in group.iter():
+        tag = el.tag.removeprefix(NS)
+        if tag == "rect":
+            x, y, w, h = (number(el, k) for k in ("x", "y", "width", "height"))
+            boxes.append((x, y, x + w, y + h))
+        elif tag == "circle":
+            cx, cy, r = (number(el, k) for k in ("cx", "cy", "r"))
+            boxes.append((cx - r, cy - r, cx + r, cy + r))
+        elif tag == "text":
+            size = number(el, "font-size")
+            width = text_width(text_of(el), size, el.get("font-weight") == "bold")
+            x, y = number(el, "x"), number(el, "y")
+            left = {"end": x - width, "middle": x - width / 2}.get(el.get("text-anchor"), x)
+            boxes.append((left, y - 0.8 * size, left + width, y + 0.25 * size))
+    return boxes
+
+
+def hull(boxes):
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+def test_sixty_events_over_a_whole_life_pack_into_lanes_with_no_two_labels_overlapping():
+    items = life_of_sixty_events()
+    root = timeline(items, date_of_birth=SEVENTEEN_DOB)
+    groups = of_kind(root, "event")
+    assert len(groups) == 60
+    # Each event's label (its box and every text of it, as wide as drawn) overlaps no other's.
+    hulls = {g.get("id"): hull(drawn_boxes(g)) for g in groups}
+    ids = sorted(hulls)
+    for i, a in enumerate(ids):
+        for b in ids[i + 1 :]:
+            (al, at, ar, ab), (bl, bt, br, bb) = hulls[a], hulls[b]
+            assert not (al < br and bl < ar and at < bb and bt < ab), (a, b)
+    # All inside the drawing, after the row headings, above the key.
+    width = number(root, "width")
+    [key] = of_kind(root, "key")
+    key_top = min(number(r, "y") for r in key.iter(f"{NS}rect"))
+    for left, _top, right, bottom in hulls.values():
+        assert axis_left(root) - 0.5 <= left and right <= width + 0.5
+        assert bottom < key_top
+    # Stacked: many lanes, periods (bars from start to end) in lanes of their own above.
+    assert len({g.get("data-lane") for g in groups}) >= 6
+    periods = [g for g in groups if g.get("data-period")]
+    points = [g for g in groups if not g.get("data-period")]
+    assert periods and points
+    lowest_period = max(hull(drawn_boxes(g))[3] for g in periods)
+    assert all(hull(drawn_boxes(g))[1] > lowest_period for g in points)
+    for group in periods:
+        [bar] = of_kind(group, "event-box")
+        item = items[int(group.get("id").removeprefix("tl-event-")) - 1]
+        assert number(bar, "x") == pytest.approx(x_of(root, item.start), abs=0.5)
+        assert number(bar, "x") + number(bar, "width") == pytest.approx(
+            x_of(root, item.end), abs=0.5
+        )
+    # Every title whole, on at most three lines.
+    for group in groups:
+        item = items[int(group.get("id").removeprefix("tl-event-")) - 1]
+        lines = [text_of(t) for t in of_kind(group, "event-title")]
+        assert " ".join(lines) == item.title and len(lines) <= 3
+
+
+def test_a_whole_childhood_is_compact_enough_to_read_fitted_to_a_1280_px_page():
+    # 1280 px less the page's margins and the frame leave about 1,200 px: fitted to it, a
+    # 17-year-old's life from the pregnancy (the year before birth) to today is drawn at
+    # 0.92 of its size or more, so the 12-unit titles are 11 px or more.
+    pregnancy = TimelineItem(99, "Pregnancy", "health", datetime.date(2007, 9, 1))
+    root = timeline([*life_of_sixty_events(), pregnancy], date_of_birth=SEVENTEEN_DOB)
+    years = [text_of(t) for t in of_kind(root, "year")]
+    assert years == [str(y) for y in range(2007, 2026)]
+    width = number(root, "width")
+    assert width * 0.92 <= 1200
+    sizes = {number(t, "font-size") for g in of_kind(root, "event") for t in g.iter(f"{NS}text")}
+    assert min(sizes) >= 10
+    assert {number(t, "font-size") for t in of_kind(root, "event-title")} == {TITLE_SIZE}
+    assert TITLE_SIZE * min(1, 1200 / width) >= 11
+
+
+def test_point_labels_sit_right_of_their_marker_unless_ending_there_stacks_higher():
+    # Two events a week apart: the second goes under the first (to the right of its date);
+    # a third just before today ends at its date (no room to the right).
+    items = [
+        TimelineItem(1, "Moves to Nan's", "accommodation", datetime.date(2016, 3, 1)),
+        TimelineItem(2, "Starts at a new school", "education", datetime.date(2016, 3, 8)),
+        TimelineItem(3, "Boxing club", "relationships", TODAY - datetime.timedelta(days=3)),
+    ]
+    root = timeline(items)
+    first, second, last = (event_box(root, n) for n in (1, 2, 3))
+    assert number(first, "x") == pytest.approx(x_of(root, datetime.date(2016, 3, 1)), abs=0.2)
+    assert number(second, "x") == pytest.approx(x_of(root, datetime.date(2016, 3, 8)), abs=0.2)
+    assert number(second, "y") > number(first, "y")  # the next free lane
+    end = number(last, "x") + number(last, "width")
+    assert end == pytest.approx(x_of(root, TODAY - datetime.timedelta(days=3)), abs=0.2)
+
+
+def test_the_projector_drawing_is_wider_and_lower_to_fill_a_16_9_screen():
+    items = life_of_sixty_events()
+    page = parse(render_timeline(items, date_of_birth=SEVENTEEN_DOB, today=TODAY, title="T"))
+    screen = parse(
+        render_timeline_for_screen(items, date_of_birth=SEVENTEEN_DOB, today=TODAY, title="T")
+    )
+
+    def fitted(root):
+        return min(1920 / number(root, "width"), 1040 / number(root, "height"))
+
+    assert number(screen, "width") > number(page, "width")
+    assert number(screen, "height") < number(page, "height")
+    assert fitted(screen) > fitted(page) * 1.15
+    assert len(of_kind(screen, "event")) == 60
