@@ -5,13 +5,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ecm.forms import DateInput
+from ecm.forms import DateInput, SpecificErrorsMixin
 
 from ..forms import ModelDataMixin
 from .models import SummaryItem, TimelineEvent
 
 
-class TimelineEventForm(ModelDataMixin, forms.ModelForm):
+class TimelineEventForm(SpecificErrorsMixin, ModelDataMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -35,7 +35,7 @@ class TimelineEventForm(ModelDataMixin, forms.ModelForm):
                 field.widget.attrs["id"] = f"ev{self.instance.pk}-{name}"
 
 
-class SummaryItemForm(ModelDataMixin, forms.ModelForm):
+class SummaryItemForm(SpecificErrorsMixin, ModelDataMixin, forms.ModelForm):
     class Meta:
         model = SummaryItem
         fields = [
