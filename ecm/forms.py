@@ -39,6 +39,60 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(attrs=attrs, format=format)
 
 
+class PrecisionDateInput(DateInput):
+    """A date whose precision the user chooses ("Exact day", "Month", "Year"): a date picker,
+    a month picker, or a year box, so a month or a year is never asked as a full date. The
+    form sets `precision` (what the page opens with); static/ecm/forms.js switches the box
+    when the precision select (`data-precision-name`) changes."""
+
+    KINDS = {
+        "month": ("month", "%Y-%m"),
+        "year": ("number", "%Y"),
+    }
+
+    def __init__(self, attrs=None, precision: str = "day"):
+        super().__init__(attrs=attrs)
+        self.precision = precision
+
+    def get_context(self, name, value, attrs):
+        self.input_type, self.format = self.KINDS.get(self.precision, ("date", "%Y-%m-%d"))
+        context = super().get_context(name, value, attrs)
+        if self.precision == "year":
+            context["widget"]["attrs"].update({"min": "1900", "max": "2100", "step": "1"})
+        return context
+
+
+class PrecisionDateField(forms.DateField):
+    """A date typed as a day ("2019-03-05"), a month ("2019-03") or a year ("2019"); a month
+    or a year is kept as its first day, as the timeline draws it."""
+
+    widget = PrecisionDateInput
+    input_formats = ["%Y-%m-%d", "%Y-%m", "%Y", "%d/%m/%Y"]
+
+
+class PrecisionDatesMixin:
+    """For a form with a precision field and date fields to match ("date known to: Month").
+    Set `precision_dates` (the date fields) and `precision_field`; use PrecisionDateField
+    and PrecisionDateInput for them (Meta.field_classes / widgets)."""
+
+    precision_dates: tuple[str, ...] = ()
+    precision_field = "precision"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            precision = self.data.get(self.add_prefix(self.precision_field)) or "day"
+        else:
+            precision = self.initial.get(self.precision_field) or "day"
+            if getattr(getattr(self, "instance", None), "pk", None):
+                precision = getattr(self.instance, self.precision_field, precision)
+        for name in self.precision_dates:
+            widget = self.fields[name].widget
+            if isinstance(widget, PrecisionDateInput):
+                widget.precision = str(precision)
+                widget.attrs["data-precision-name"] = self.add_prefix(self.precision_field)
+
+
 def add_service_errors(form: forms.Form, exc) -> None:
     """Put a service's ValidationError on the form: on the field it names when the form has
     that field, otherwise at the top. The form keeps what the user typed."""
@@ -75,7 +129,11 @@ def specific_messages(field: forms.Field, label: str, subject: str = "") -> dict
     meeting"): "Enter the date and time of the meeting"."""
     text = str(label).strip()
     words = _label_in_sentence(text)
-    if words.split(" ", 1)[0].strip(",").lower() not in _NO_ARTICLE:
+    if isinstance(field, forms.DateField | forms.DateTimeField) and not any(
+        w in text.lower() for w in ("date", "day", "when")
+    ):
+        words = gettext("the “%(label)s” date") % {"label": text.rstrip(":")}  # "From"
+    elif words.split(" ", 1)[0].strip(",").lower() not in _NO_ARTICLE:
         words = gettext("the %(label)s") % {"label": words}
     if subject:
         words = gettext("%(label)s of %(subject)s") % {"label": words, "subject": subject}

@@ -4,6 +4,7 @@
  *   label (or the fieldset's legend) into view.
  * - Answer counts: an element [data-answered-count] inside a form counts the radio groups
  *   named in its data-answered-names ("a b c") that have an answer, live.
+ * - Dates with a precision: the date box follows the "date known to" select.
  */
 (function () {
   "use strict";
@@ -36,7 +37,7 @@
     event.preventDefault();
     var details = input.closest("details");
     if (details) { details.open = true; }
-    labelFor(input).scrollIntoView();
+    labelFor(input).scrollIntoView({ block: "start", behavior: "instant" });
     input.focus({ preventScroll: true });
   });
 
@@ -52,10 +53,39 @@
     });
   }
 
+  /* A date whose precision is chosen: a date picker for "Exact day", a month picker for
+     "Month", a year box for "Year" (ecm.forms.PrecisionDateInput; the server takes all three). */
+  var KINDS = { month: ["month", 7], year: ["number", 4] };
+  function switchPrecision(select) {
+    var form = select.form || document;
+    var kind = KINDS[select.value] || ["date", 10];
+    form.querySelectorAll('input[data-precision-name="' + select.name + '"]').forEach(function (input) {
+      var value = input.value;
+      if (value.length < kind[1]) {
+        value = value ? (value + "-01-01").slice(0, kind[1]) : "";
+      }
+      input.type = kind[0];
+      if (kind[0] === "number") { input.min = "1900"; input.max = "2100"; input.step = "1"; }
+      input.value = value.slice(0, kind[1]);
+    });
+  }
+
   document.addEventListener("change", function (event) {
-    if (event.target.matches && event.target.matches("input[type=radio]")) { updateCounts(); }
+    if (!event.target.matches) { return; }
+    if (event.target.matches("input[type=radio]")) { updateCounts(); }
+    if (event.target.matches("select") && event.target.form &&
+        event.target.form.querySelector('input[data-precision-name="' + event.target.name + '"]')) {
+      switchPrecision(event.target);
+    }
   });
   document.addEventListener("DOMContentLoaded", function () { focusSummary(); updateCounts(); });
+  // A page loaded at a #fragment (a section of the contents list) loses the focus when the
+  // browser scrolls to it: take it back for the summary, unless the user has moved on.
+  window.addEventListener("load", function () {
+    var summary = document.querySelector("[data-error-summary]");
+    var active = document.activeElement;
+    if (summary && (!active || active === document.body)) { summary.focus(); }
+  });
   if (document.readyState !== "loading") { focusSummary(); updateCounts(); }
   document.body && document.body.addEventListener("htmx:afterSwap", function (event) {
     focusSummary(event.target);
