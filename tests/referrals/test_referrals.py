@@ -78,9 +78,7 @@ def test_submission_refused_until_complete_and_draft_kept(client, world, potenti
     body = response.content.decode()
     assert "The referral cannot be submitted yet" in body
     # Each missing answer is a link to its field: each grid row to its first radio.
-    assert (
-        '<a href="#id_cx_child_protection_plan_0">Answer “Child protection plan”' in body
-    )
+    assert '<a href="#id_cx_child_protection_plan_0">Answer “Child protection plan”' in body
     assert '<a href="#id_assetplus">Attach the AssetPlus assessment' in body
     referral.refresh_from_db()
     assert referral.status == "draft"
