@@ -66,3 +66,11 @@ def whole_months_between(start: dt.date, end: dt.date) -> int:
 def quarter_start(day: dt.date) -> dt.date:
     """The first day of the calendar quarter `day` is in."""
     return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def days_since(moment: dt.datetime | None, today: dt.date) -> int | None:
+    """Whole local days from `moment` to `today` (0 on the same local day), None without a
+    moment: how long something has waited, counted the same on every page."""
+    if moment is None:
+        return None
+    return (today - timezone.localtime(moment).date()).days

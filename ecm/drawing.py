@@ -42,6 +42,7 @@ __all__ = [
     "darker",
     "diamond",
     "document",
+    "document_width",
     "el",
     "empty_document",
     "escape",
@@ -285,6 +286,12 @@ def document(kind: str, width: float, height: float, title: str, desc: str, body
         + content
         + "</svg>"
     )
+
+
+def document_width(svg: str) -> float:
+    """The width of a drawing made by `document` (its root's width attribute), 0 if none."""
+    found = re.match(r'<svg[^>]*? width="([0-9.]+)"', svg)
+    return float(found.group(1)) if found else 0.0
 
 
 def empty_document(kind: str, title: str, message: str) -> str:

@@ -56,3 +56,33 @@ def register_closure_url(fn: Callable[..., str | None]) -> None:
 
 def closure_url(case) -> str | None:
     return _closure_url(case) if _closure_url is not None else None
+
+
+# What is due next on each case, from the records the other apps keep (the referral's dates,
+# the consent, the meetings): `ecm` knows only the case's status. A provider is a function
+# (cases, today) -> {case pk: text} answering for the cases it knows something about; the
+# first provider (lowest order) to answer for a case wins, and the status's own text is the
+# fallback. Each provider costs a constant number of queries for the whole list.
+NextSteps = Callable[..., dict[int, str]]
+_next_step_providers: list[tuple[int, str, NextSteps]] = []
+
+
+def register_next_steps(name: str, order: int, provider: NextSteps) -> None:
+    global _next_step_providers
+    _next_step_providers = [p for p in _next_step_providers if p[1] != name]
+    _next_step_providers.append((order, name, provider))
+    _next_step_providers.sort(key=lambda p: (p[0], p[1]))
+
+
+def next_steps(cases, today) -> dict[int, str]:
+    """{case pk: next step} from the registered providers, for the cases they answer for."""
+    cases = list(cases)
+    steps: dict[int, str] = {}
+    for _, _, provider in _next_step_providers:
+        wanted = [case for case in cases if case.pk not in steps]
+        if not wanted:
+            break
+        for pk, text in provider(wanted, today).items():
+            if text:
+                steps.setdefault(pk, text)
+    return steps

@@ -32,8 +32,8 @@ from .forms import (
     SearchForm,
     add_service_errors,
 )
-from .models import ENDED_BEFORE_ECM, AuditEvent, Case, CaseStatus, Child
-from .panels import case_panels, closure_url, home_panels
+from .models import ENDED_BEFORE_ECM, ON_ECM_STATUSES, AuditEvent, Case, CaseStatus, Child
+from .panels import case_panels, closure_url, home_panels, next_steps
 
 PAGE_SIZE = 50
 
@@ -43,19 +43,20 @@ def _page(request, qs):
 
 
 def next_step(case: Case, today) -> str:
-    """What is due next on a case, from its stage (later stages refine this)."""
-    days = (today - timezone.localtime(case.status_changed_at).date()).days
+    """What is due next on a case, from its status alone: the fallback of `next_steps_of`,
+    which asks the apps that keep the case's records first (the referral's dates, the
+    consent, the meetings: `ecm.panels.register_next_steps`)."""
     match case.status:
         case CaseStatus.POTENTIAL:
             return _("Assess readiness for referral")
         case CaseStatus.READY:
             return _("Complete and submit the referral")
         case CaseStatus.REFERRED:
-            return _("Awaiting eligibility decision (%(days)s days)") % {"days": days}
+            return _("Awaiting eligibility decision")
         case CaseStatus.WAITING:
-            return _("On the waiting list (%(days)s days)") % {"days": days}
+            return _("On the waiting list")
         case CaseStatus.AWAITING_CONSENT:
-            return _("Record the child's ECM consent (%(days)s days)") % {"days": days}
+            return _("Record the child's ECM consent")
         case CaseStatus.PREPARATION if case.previous_case_id and not case.formulation_decision:
             return _("Decide with the psychologist whether another formulation meeting is needed")
         case CaseStatus.PREPARATION:
@@ -69,26 +70,36 @@ def next_step(case: Case, today) -> str:
     return ""
 
 
-def _decorate(cases, today):
+def next_steps_of(cases, today) -> None:
+    """Set `next_step` on each case: the one definition of the next step, for the home page,
+    the case list and the case page. A constant number of queries for the whole list."""
+    steps = next_steps(cases, today)
     for case in cases:
-        case.next_step = next_step(case, today)
+        case.next_step = steps.get(case.pk) or next_step(case, today)
+
+
+def _decorate(cases, today):
+    next_steps_of(cases, today)
+    for case in cases:
         case.child_age = case.child.age_on(today)
     return cases
 
 
 @require_GET
 def home(request):
+    """Each role's work first: the sections the apps contribute (`ecm.panels`, each shown to
+    the roles it is for, with its empty state), then the user's open cases: a case manager's
+    caseload, or the open cases of everyone else's teams (closed ones are on the case list)."""
     access = access_for(request.user)
     today = timezone.localdate()
+    panels = home_panels(request)
     if access.is_case_manager():
         page = _page(request, selectors.caseload_for(request.user))
         _decorate(page.object_list, today)
-        return render(
-            request,
-            "ecm/home_caseload.html",
-            {"page": page, "home_panels": home_panels(request)},
-        )
-    return case_list(request, template="ecm/home.html", panels=home_panels(request))
+        return render(request, "ecm/home_caseload.html", {"page": page, "home_panels": panels})
+    page = _page(request, selectors.case_list_for(request.user, open_only=True))
+    _decorate(page.object_list, today)
+    return render(request, "ecm/home.html", {"page": page, "home_panels": panels})
 
 
 @require_GET
@@ -141,7 +152,7 @@ def _case_context(request, case, history: list[Case], **extra):
         "case": case,
         "child": case.child,
         "age": case.child.age,
-        "next_step": next_step(case, timezone.localdate()),
+        "next_step": _next_step_of(case),
         # The next step comes first; the endings ("not carried forward", closing) are
         # secondary links to their own pages.
         "can_not_carry_forward": "not_carried_forward" in names,
@@ -165,6 +176,17 @@ def _case_context(request, case, history: list[Case], **extra):
     )
     ctx.update(extra)
     return ctx
+
+
+def _next_step_of(case: Case) -> str:
+    """The case page's next step. While the case is on ECM its own sections say what is due
+    (the next review and whether it is overdue, the consent and a withdrawal), so the page
+    spends no query on it; before ECM the apps' records say it (the days waiting, the
+    consent still missing, the meeting to schedule or record), as on the home page."""
+    if case.status in ON_ECM_STATUSES:
+        return next_step(case, timezone.localdate())
+    next_steps_of([case], timezone.localdate())
+    return case.next_step
 
 
 def _can_reopen(access, case: Case, history: list[Case]) -> bool:

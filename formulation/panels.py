@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from ecm.access import access_for
-from ecm.models import ON_ECM_STATUSES, CaseStatus, case_reference
+from ecm.models import ON_ECM_STATUSES, CaseStatus, Role, case_reference
 
 from .meeting import selectors as meeting_selectors
 from .report import selectors as report_selectors
@@ -49,17 +54,87 @@ def formulation_panel(request, case) -> str:
 
 
 def reports_home_panel(request) -> str:
-    """On the home page: the reports this psychologist owes (days left or overdue) and the
-    drafts waiting for this user's accuracy check. Two queries."""
+    """On the home page: the reports this psychologist owes (due dates, overdue first), their
+    drafts back from the accuracy check, and the drafts waiting for this user's check. Shown
+    with its empty states to psychologists and senior practitioners (whose home leads with
+    it); to anyone else only when something waits for them. Three queries."""
+    user = request.user
+    access = access_for(user)
+    is_psychologist = access.has_role(Role.PSYCHOLOGIST)
+    today = timezone.localdate()
     owed = []
-    for meeting in report_selectors.reports_due_for(request.user)[:50]:
-        report = getattr(meeting.case, "report", None)
-        due_on = report.due_on if report else report_selectors.report_due_on(meeting.starts_at)
-        due = report_selectors.due_label(due_on)
-        owed.append({"meeting": meeting, "report": report, "due_on": due_on, **due})
-    to_check = list(report_selectors.reports_to_check_for(request.user)[:50])
-    if not owed and not to_check:
+    back = []
+    if is_psychologist:
+        for meeting in report_selectors.reports_due_for(user)[:50]:
+            report = getattr(meeting.case, "report", None)
+            due_on = report.due_on if report else report_selectors.report_due_on(meeting.starts_at)
+            due = report_selectors.due_label(due_on, today)
+            owed.append({"meeting": meeting, "report": report, "due_on": due_on, **due})
+        owed.sort(key=lambda row: row["due_on"])  # the most overdue first
+        back = list(report_selectors.reports_back_from_check_for(user)[:50])
+    to_check = list(report_selectors.reports_to_check_for(user)[:50])
+    is_checker = access.has_role(Role.SENIOR_PRACTITIONER)
+    if not (owed or back or to_check or is_psychologist or is_checker):
         return ""
     return render_to_string(
-        "formulation/home_reports.html", {"owed": owed, "to_check": to_check}, request=request
+        "formulation/home_reports.html",
+        {
+            "owed": owed,
+            "back": back,
+            "to_check": to_check,
+            "is_psychologist": is_psychologist,
+            "is_checker": is_checker or bool(to_check),
+        },
+        request=request,
     )
+
+
+def meetings_home_panel(request) -> str:
+    """On the home page: the meetings (formulation and review) this user chairs, from today
+    on. Shown with its empty state to senior practitioners (who chair them); to anyone else
+    only when they chair one. One query."""
+    user = request.user
+    since = timezone.make_aware(
+        dt.datetime.combine(timezone.localdate(), dt.time.min), timezone.get_current_timezone()
+    )
+    meetings = list(meeting_selectors.meetings_chaired_by(user, since)[:20])
+    if not meetings and not access_for(user).has_role(Role.SENIOR_PRACTITIONER):
+        return ""
+    return render_to_string(
+        "formulation/home_meetings.html", {"meetings": meetings}, request=request
+    )
+
+
+def next_steps(cases, today) -> dict[int, str]:
+    """The next step of each case preparing for its formulation meeting, from its meetings:
+    schedule one, prepare for the one arranged, or record the one that has taken place as
+    held. (A re-opened episode still deciding whether it needs another meeting is left to
+    the case's own next step.) One query."""
+    preparing = [
+        case
+        for case in cases
+        if case.status == CaseStatus.PREPARATION
+        and not (case.previous_case_id and not case.formulation_decision)
+    ]
+    if not preparing:
+        return {}
+    scheduled = meeting_selectors.scheduled_formulation_meetings([case.pk for case in preparing])
+    steps = {}
+    for case in preparing:
+        meeting = scheduled.get(case.pk)
+        if meeting is None:
+            steps[case.pk] = _(
+                "Schedule the formulation meeting; recording it as held makes the case active"
+            )
+            continue
+        on = date_format(timezone.localtime(meeting.starts_at), "j M Y")
+        if timezone.localdate(meeting.starts_at) < today:
+            steps[case.pk] = _(
+                "Record the formulation meeting of %(date)s as held: that makes the case active"
+            ) % {"date": on}
+        else:
+            steps[case.pk] = _(
+                "Prepare for the formulation meeting on %(date)s; recording it as held makes "
+                "the case active"
+            ) % {"date": on}
+    return steps

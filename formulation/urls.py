@@ -53,6 +53,7 @@ urlpatterns = [
     path("cases/<int:pk>/report/", report.report_page, name="report"),
     path("cases/<int:pk>/report/start/", report.report_start, name="report_start"),
     path("cases/<int:pk>/report/save/", report.report_save, name="report_save"),
+    path("cases/<int:pk>/report/autosave/", report.report_autosave, name="report_autosave"),
     path("cases/<int:pk>/report/send/", report.report_send, name="report_send"),
     path("cases/<int:pk>/report/take-over/", report.report_take_over, name="report_take_over"),
     path("cases/<int:pk>/report/comments/", report.report_comment, name="report_comment"),

@@ -8,6 +8,9 @@ class MonitoringConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import fidelity
+        from ecm.panels import register_home_panel
+
+        from . import fidelity, panels
 
         fidelity.register()
+        register_home_panel("monitoring-headline", 2, panels.headline_home_panel)

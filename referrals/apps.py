@@ -8,11 +8,15 @@ class ReferralsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from ecm.panels import register_case_panel
+        from ecm.panels import register_case_panel, register_home_panel, register_next_steps
 
+        from . import panels
         from .views import referral_panel
 
         register_case_panel("referral", 10, referral_panel)
+        register_home_panel("referral-decisions", 5, panels.decisions_home_panel)
+        register_home_panel("waiting-list", 25, panels.waiting_home_panel)
+        register_next_steps("referral", 10, panels.next_steps)
 
         from ecm.reminders import register
 

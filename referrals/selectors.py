@@ -6,13 +6,13 @@ import datetime as dt
 import math
 
 from django.db.models import Case as When_
-from django.db.models import Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Count, F, IntegerField, Min, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from ecm.dates import add_months
+from ecm.dates import add_months, days_since
 from ecm.models import Case, CaseStatus, User
 from ecm.selectors import case_list_for
 
@@ -252,3 +252,41 @@ def ecm_leaflet_consent(case: Case) -> Consent | None:
         .order_by("-date", "-pk")
         .first()
     )
+
+
+# --- How long a referral has waited, and what the home page shows of the queue ---------------
+
+
+def days_referred(referral: Referral, today: dt.date) -> int | None:
+    """Days since the referral was submitted: how long it has waited for a decision (the
+    decision queue, the home page and the next step all count it so)."""
+    return days_since(referral.submitted_at, today)
+
+
+def days_waiting(referral: Referral, today: dt.date) -> int | None:
+    """Days on the waiting list, from when the case was put on it (the waiting list, the
+    home page and the next step all count it so)."""
+    return days_since(referral.waiting_since, today)
+
+
+def waiting_list_summary(user: User) -> dict:
+    """How long this user's waiting list is (`waiting_list_for`) and since when its longest
+    wait: one query."""
+    return Referral.objects.filter(pk__in=waiting_list_for(user).order_by().values("pk")).aggregate(
+        n=Count("pk"), since=Min("waiting_since")
+    )
+
+
+def next_step_records(case_ids: list[int]) -> tuple[dict[int, Referral], dict[int, list[Consent]]]:
+    """The referral (its dates) and the consent records of each case, for the next steps of
+    a list of cases: two queries however many cases."""
+    referrals = {
+        r.case_id: r
+        for r in Referral.objects.filter(case_id__in=case_ids).only(
+            "pk", "case_id", "submitted_at", "decided_at", "waiting_since"
+        )
+    }
+    consents: dict[int, list[Consent]] = {pk: [] for pk in case_ids}
+    for consent in Consent.objects.filter(case_id__in=case_ids):
+        consents[consent.case_id].append(consent)
+    return referrals, consents

@@ -6,6 +6,7 @@ app_name = "referrals"
 
 urlpatterns = [
     path("cases/<int:pk>/referral/", views.referral_edit, name="edit"),
+    path("cases/<int:pk>/referral/autosave/", views.referral_autosave, name="autosave"),
     path("cases/<int:pk>/referral/ready/", views.referral_ready, name="ready"),
     path("cases/<int:pk>/referral/print/", views.referral_print, name="print"),
     path("cases/<int:pk>/referral/changes/", views.referral_changes, name="changes"),

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ecm.access import access_for
 from ecm.audit import audit_case_record, audit_record
+from ecm.editing import StaleEditError
 from ecm.forms import add_service_errors
 from ecm.models import ON_ECM_STATUSES, AuditEvent, CaseStatus
 from ecm.panels import closure_url
@@ -170,6 +171,43 @@ def _referral_post(request, referral):
         return _form_page(request, referral, ReferralForm(instance=referral), problems=problems)
     messages.success(request, _("Referral submitted to the senior practitioner."))
     return redirect(_case_url(referral.case))
+
+
+@require_POST
+def referral_autosave(request, pk: int):
+    """The draft's save every half minute while it changes (static/ecm/unsaved.js): the
+    answers only (files and new offence rows wait for "Save draft", so they are never saved
+    twice), through `referral_save` with its stale-edit check; nothing is saved (or audited)
+    when nothing changed. Replies with the new version for the page's form, so that its next
+    save is taken; a stale draft is refused (409) and nothing is overwritten."""
+    case = case_get_for(request.user, pk)
+    referral = selectors.referral_for_case(case)
+    if referral is None or not access_for(request.user).can_edit_referral(case):
+        raise Http404
+    form = ReferralForm(request.POST, instance=referral)
+    if not form.is_valid():
+        message = _("Not saved automatically: some answers need correcting. Use Save draft.")
+        return JsonResponse({"message": message}, status=400)
+    if form.has_changed():
+        try:
+            referral = services.referral_save(
+                actor=request.user,
+                referral=referral,
+                data=form.model_data(),
+                expected_version=form.cleaned_data["version"],
+            )
+        except StaleEditError:
+            message = _(
+                "Not saved: someone else saved this referral after you opened it. What you "
+                "typed is still here. Copy it, reload the page and compare before saving."
+            )
+            return JsonResponse({"message": message}, status=409)
+        except ValidationError as exc:
+            return JsonResponse({"message": " ".join(exc.messages)}, status=400)
+    saved_at = timezone.localtime().strftime("%H:%M")
+    return JsonResponse(
+        {"message": _("Saved at %(time)s") % {"time": saved_at}, "version": referral.version}
+    )
 
 
 @require_GET
@@ -399,7 +437,7 @@ def decision_queue(request):
         request.GET.get("page")
     )
     for referral in page.object_list:
-        referral.age_days = (today - timezone.localtime(referral.submitted_at).date()).days
+        referral.age_days = selectors.days_referred(referral, today)
     return render(request, "referrals/queue.html", {"page": page})
 
 
@@ -411,11 +449,7 @@ def waiting_list(request):
     entries = list(selectors.waiting_list_for(request.user)[:200])
     selectors.estimate_slots(entries, today)
     for entry in entries:
-        entry.days_waiting = (
-            (today - timezone.localtime(entry.waiting_since).date()).days
-            if entry.waiting_since
-            else None
-        )
+        entry.days_waiting = selectors.days_waiting(entry, today)
         entry.priority_form = PriorityForm(
             initial={
                 "significant_concern": entry.significant_concern,

@@ -26,10 +26,20 @@ class ReviewsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from ecm.panels import register_case_panel, register_closure_url, register_home_panel
+        from ecm.panels import (
+            register_case_panel,
+            register_closure_url,
+            register_home_panel,
+            register_next_steps,
+        )
+
+        from . import panels
 
         register_case_panel("reviews", 30, _panel)
         register_home_panel("reviews-actions", 30, _home_panel)
+        register_home_panel("reviews-team-overdue", 4, panels.team_overdue_home_panel)
+        register_home_panel("reviews-led", 28, panels.reviews_led_home_panel)
+        register_next_steps("reviews", 30, panels.next_steps)
         register_closure_url(_closure_url)
         from ecm.reminders import register
 

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Avg, Count, F, FilteredRelation, Q, Subquery, Value
+from django.db.models import (
+    Avg,
+    Count,
+    DateField,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models import Case as Switch
 from django.db.models import IntegerField as Int
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from ecm.models import Case, User
+from ecm.models import ON_ECM_STATUSES, Case, User
 from ecm.selectors import case_list_for
 from formulation.models import Meeting, Report, TimelineEvent
 from referrals.models import Offence, Referral
@@ -419,3 +432,83 @@ def risk_change(cases) -> dict:
         },
     )
     return {key.removeprefix("mean_"): value for key, value in agg.items()}
+
+
+# --- The home page ----------------------------------------------------------------------------
+
+
+def with_review_due(cases):
+    """`cases` with their next review's due date (`review_due_on`, as `_due` works it out
+    for one case: the next date agreed at the latest review that set one; before the first
+    review, the date set at the formulation meeting, or by the decision to carry a
+    formulation forward) and the next review meeting arranged (`next_meeting_at`,
+    `next_meeting_id`): columns of one query, not a query per case."""
+    reviews = Review.objects.filter(case=OuterRef("pk"))
+    latest = reviews.filter(next_review_on__isnull=False).order_by("-held_on", "-pk")
+    first = Meeting.objects.formulation_meetings().filter(case=OuterRef("pk"))
+    arranged = (
+        Meeting.objects.reviews()
+        .filter(case=OuterRef("pk"), status=Meeting.Status.SCHEDULED)
+        .order_by("starts_at", "pk")
+    )
+    first_at = Subquery(first.values("review_at")[:1])
+    return cases.annotate(
+        review_due_on=Switch(
+            When(Exists(reviews), then=Subquery(latest.values("next_review_on")[:1])),
+            When(
+                Exists(first.filter(review_at__isnull=False)),
+                then=TruncDate(first_at, tzinfo=timezone.get_current_timezone()),
+            ),
+            default=F("first_review_on"),
+            output_field=DateField(),
+        ),
+        next_meeting_at=Subquery(arranged.values("starts_at")[:1]),
+        next_meeting_id=Subquery(arranged.values("pk")[:1]),
+    )
+
+
+def reviews_led_by(user: User, *, limit: int = 50):
+    """The cases on ECM whose reviews this psychologist leads (the psychologist of their
+    formulation meeting or report, or of a review meeting arranged), each with its next
+    review's due date (`review_due_on`) and the review meeting arranged; the soonest due
+    first, those with no date last. One query."""
+    leads = (
+        Exists(Report.objects.filter(case=OuterRef("pk"), psychologist=user))
+        | Exists(
+            Meeting.objects.formulation_meetings().filter(case=OuterRef("pk"), psychologist=user)
+        )
+        | Exists(
+            Meeting.objects.reviews().filter(
+                case=OuterRef("pk"), psychologist=user, status=Meeting.Status.SCHEDULED
+            )
+        )
+    )
+    cases = case_list_for(user).filter(leads, status__in=ON_ECM_STATUSES)
+    return with_review_due(cases.select_related(None).select_related("child")).order_by(
+        F("review_due_on").asc(nulls_last=True), "pk"
+    )[:limit]
+
+
+def reviews_overdue_for(user: User, today: dt.date, *, limit: int = 50):
+    """The cases on ECM this user sees whose next review is past due, most overdue first
+    (a manager's "anything overdue in their teams"). One query."""
+    cases = case_list_for(user).filter(status__in=ON_ECM_STATUSES)
+    return (
+        with_review_due(cases.select_related(None).select_related("child", "case_manager"))
+        .filter(review_due_on__lt=today)
+        .order_by("review_due_on", "pk")[:limit]
+    )
+
+
+def actions_overdue_in_teams_for(user: User, today: dt.date):
+    """Open actions past their due date on the open cases this user sees, whoever owns them
+    (a manager's view of their teams), most overdue first. One query."""
+    return (
+        Action.objects.filter(
+            status=Action.Status.OPEN,
+            due_on__lt=today,
+            case__in=case_list_for(user).open().values("pk"),
+        )
+        .select_related("case__child", "owner_user")
+        .order_by("due_on", "pk")
+    )

@@ -72,8 +72,11 @@ class GenoUnion:
 _SYM = 40.0  # symbol size
 _HALF = _SYM / 2
 _OUTLINE = 5.0  # gap of the index child's second outline
-_NAME_W = 150.0  # text column width before wrapping
-_LINE_H = 15.0
+_NAME_W = 172.0  # text column width before wrapping (150 at the old 10.5 px text)
+_LINE_H = 16.0
+#: Text sizes: never under 12 px on screen, 9 pt in the report (printed at 1:1).
+_NAME_SIZE = 13.0
+_TEXT_SIZE = 12.0
 _PARTNER_GAP = 40.0  # between the text columns of adjacent partners
 _PERSON_GAP = 32.0  # between unrelated neighbours in a row
 _FAMILY_GAP = 52.0  # between neighbours from different families
@@ -128,19 +131,19 @@ def _person_lines(person: GenoPerson) -> list[tuple[str, float, bool, bool, str]
     """Text lines under a symbol: (text, size, bold, italic, colour)."""
     lines: list[tuple[str, float, bool, bool, str]] = []
     name = clean(person.name).strip() or _("(no name)")
-    for part in wrap(name, _NAME_W, 12.5, True, 2):
-        lines.append((part, 12.5, True, False, INK))
+    for part in wrap(name, _NAME_W, _NAME_SIZE, True, 2):
+        lines.append((part, _NAME_SIZE, True, False, INK))
     birth = clean(person.birth_label).strip()
     if birth:
-        lines.append((truncate(birth, _NAME_W, 11), 11, False, False, INK))
+        lines.append((truncate(birth, _NAME_W, _TEXT_SIZE), _TEXT_SIZE, False, False, INK))
     if person.deceased:
-        lines.append((_("deceased"), 11, False, True, INK))
+        lines.append((_("deceased"), _TEXT_SIZE, False, True, INK))
     if person.lives_with_child and not person.is_child:
-        lines.append((_("lives with the child"), 10.5, False, True, MUTED))
+        lines.append((_("lives with the child"), _TEXT_SIZE, False, True, MUTED))
     for note in person.notes:
         note_text = clean(note).strip()
-        for part in wrap(note_text, _NAME_W, 10.5, False, 2):
-            lines.append((part, 10.5, False, False, MUTED))
+        for part in wrap(note_text, _NAME_W, _TEXT_SIZE, False, 2):
+            lines.append((part, _TEXT_SIZE, False, False, MUTED))
     return lines
 
 
@@ -406,7 +409,7 @@ class _Genogram:
                 gap = _PARTNER_GAP if partnered else _PERSON_GAP
                 distance = prev.width / 2 + gap + node.width / 2
                 if partnered and union is not None:
-                    label_w = max((text_width(t, 10.5) for t in union.text_lines), default=0)
+                    label_w = max((text_width(t, _TEXT_SIZE) for t in union.text_lines), default=0)
                     distance = max(distance, _SYM + label_w + 24)
                 centre += distance
             offsets.append(centre)
@@ -416,7 +419,7 @@ class _Genogram:
     def _union_text(self, union: _Union) -> list[str]:
         lines = []
         if union.label:
-            lines.append(truncate(union.label, 140, 10.5))
+            lines.append(truncate(union.label, 140, _TEXT_SIZE))
         if union.status == Status.ENDED_BY_DEATH:
             lines.append(_("ended by death"))
         return lines
@@ -763,9 +766,9 @@ class _Genogram:
                 parts.append(
                     text(
                         text_x,
-                        text_y - 13 * i,
+                        text_y - 14 * i,
                         line,
-                        10.5,
+                        _TEXT_SIZE,
                         anchor=anchor,
                         fill=MUTED,
                         extra={"stroke": "none"},
@@ -882,7 +885,7 @@ class _Genogram:
     @staticmethod
     def _house(x: float, y: float, extra: dict[str, object] | None = None) -> str:
         """A small house with an H in it; (x, y) is the bottom-left corner."""
-        w, h = 15.0, 15.0
+        w, h = 18.0, 19.0
         outline = points(
             [(x, y), (x, y - h * 0.58), (x + w / 2, y - h), (x + w, y - h * 0.58), (x + w, y)]
         )
@@ -893,7 +896,7 @@ class _Genogram:
                 "polygon",
                 {"points": outline, "fill": "#ffffff", "stroke": INK, "stroke-width": 1.3},
             )
-            + text(x + w / 2, y - 2, "H", 8.5, anchor="middle", bold=True),
+            + text(x + w / 2, y - 2.5, "H", _TEXT_SIZE, anchor="middle", bold=True),
         )
 
     def _draw_key(self, top: float, width: float) -> tuple[str, float]:
@@ -944,7 +947,7 @@ class _Genogram:
                 return self._shape(Sex.MALE, x, y, s + 4, base) + self._shape(
                     Sex.MALE, x, y, s, {**base, "fill": _CHILD_FILL}
                 )
-            return self._house(x - 7.5, y + 7.5)
+            return self._house(x - 9, y + 9.5)
 
         items = [
             (Sex.MALE, _("male")),
@@ -959,8 +962,8 @@ class _Genogram:
         ]
         key = Legend(top, width, row_height=30, bottom=20)  # room for the larger symbols
         for kind, label in items:
-            x, y = key.place(30 + 6 + text_width(label, 11) + 22)
-            key.add(sym(kind, x + 15, y), text(x + 36, y + 4, label, 11))
+            x, y = key.place(30 + 6 + text_width(label, _TEXT_SIZE) + 22)
+            key.add(sym(kind, x + 15, y), text(x + 36, y + 4, label, _TEXT_SIZE))
         return key.render()
 
 

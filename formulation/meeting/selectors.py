@@ -434,3 +434,34 @@ def report_agency_choices(meeting: Meeting, invitations: list[Invitation]) -> li
     first = [(a, f"{labels[a]} ({marks[how]})") for a, how in seen.items() if a in labels]
     rest = [(a, labels[a]) for a in Agency.values if a not in seen]
     return first + rest
+
+
+# --- The home page and the next steps -------------------------------------------------------
+
+
+def meetings_chaired_by(user: User, since) -> QuerySet[Meeting]:
+    """The scheduled meetings (formulation and review) this user chairs from `since` on,
+    on cases they may see, soonest first. One query."""
+    return (
+        Meeting.objects.filter(
+            chair=user,
+            status=Meeting.Status.SCHEDULED,
+            starts_at__gte=since,
+            case__in=case_list_for(user).open().values("pk"),
+        )
+        .select_related("case__child")
+        .order_by("starts_at", "pk")
+    )
+
+
+def scheduled_formulation_meetings(case_ids: list[int]) -> dict[int, Meeting]:
+    """Each case's earliest scheduled (not yet recorded) formulation meeting: one query."""
+    out: dict[int, Meeting] = {}
+    for meeting in (
+        Meeting.objects.formulation()
+        .filter(case_id__in=case_ids, status=Meeting.Status.SCHEDULED)
+        .only("pk", "case_id", "starts_at")
+        .order_by("starts_at", "pk")
+    ):
+        out.setdefault(meeting.case_id, meeting)
+    return out

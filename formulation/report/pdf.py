@@ -25,11 +25,13 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ecm.dates import display_date
+from ecm.drawing import document_width
 from ecm.models import Case, User
 
 from ..genogram.models import FamilyMember
 from ..genogram.selectors import genogram_svg
 from ..timeline.models import TimelineEvent
+from ..timeline.print_layout import PAGE_WIDTH, pages_from_drawing
 from ..timeline.selectors import timeline_svg
 from .models import TEXT_SECTIONS, Circulation, Report, ReportSection, ReportVersion
 from .selectors import recommendation_rows
@@ -201,6 +203,13 @@ def render_html(doc: ReportDocument) -> str:
             "sections": sections,
             "timeline_svg": mark_safe(doc.timeline_svg),  # noqa: S308 - our own renderer
             "genogram_svg": mark_safe(doc.genogram_svg),  # noqa: S308 - our own renderer
+            # The timeline down portrait pages; the genogram at 1:1 (text 9 pt), landscape
+            # when it is wider than a portrait page.
+            "timeline_pages": [
+                mark_safe(page)  # noqa: S308 - our own renderer
+                for page in pages_from_drawing(doc.timeline_svg) or []
+            ],
+            "genogram_wide": document_width(doc.genogram_svg) > PAGE_WIDTH,
             "not_a_court_report": NOT_A_COURT_REPORT,
             "marking": settings.PROTECTIVE_MARKING,
             "css": {

@@ -8,7 +8,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -397,4 +397,63 @@ def version_changes(old: ReportVersion, new: ReportVersion) -> list[dict]:
         rows.append(
             {"key": key, "label": label, "changed": changed, "diff": diff_words(before, after)}
         )
+    return rows
+
+
+# --- The home page ------------------------------------------------------------------------
+
+
+def reports_back_from_check_for(user: User) -> QuerySet[Report]:
+    """This psychologist's drafts with the checkers that the checkers have answered: open
+    comments on this version to respond to, or approvals of the draft as it is now. One
+    query."""
+    this_version = Q(comments__number=F("number"))
+    return (
+        Report.objects.filter(
+            psychologist=user,
+            status=Report.Status.CHECKING,
+            case__in=case_list_for(user).values("pk"),
+        )
+        .annotate(
+            open_comments=Count(
+                "comments",
+                filter=this_version
+                & Q(comments__kind=ReportComment.Kind.COMMENT, comments__resolved_at__isnull=True),
+            ),
+            approvals=Count(
+                "comments",
+                filter=this_version
+                & Q(comments__kind=ReportComment.Kind.APPROVAL, comments__revision=F("revision")),
+            ),
+        )
+        .filter(Q(open_comments__gt=0) | Q(approvals__gt=0))
+        .select_related("case__child")
+        .order_by("sent_for_check_at", "pk")
+    )
+
+
+def reports_overdue_for(user: User, today: dt.date, *, limit: int = 200) -> list[dict]:
+    """The reports owed (`reports_owed`) on the cases this user sees whose draft is past its
+    due date, most overdue first (a manager's "anything overdue in their teams"). One query:
+    each due date is the report's own, or one month after its meeting before it is started."""
+    rows = []
+    owed = (
+        reports_owed()
+        .filter(case__in=case_list_for(user).values("pk"))
+        .select_related("case__child", "case__report__psychologist", "psychologist")
+        .order_by("starts_at", "pk")
+    )
+    for meeting in owed[:limit]:
+        report = getattr(meeting.case, "report", None)
+        due_on = report.due_on if report else report_due_on(meeting.starts_at)
+        if due_on < today:
+            rows.append(
+                {
+                    "case": meeting.case,
+                    "due_on": due_on,
+                    "psychologist": report.psychologist if report else meeting.psychologist,
+                    **due_label(due_on, today),
+                }
+            )
+    rows.sort(key=lambda row: row["due_on"])
     return rows

@@ -9,12 +9,13 @@ from functools import partial
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from ecm.access import access_for
@@ -176,7 +177,6 @@ def _context(request, case, report, **forms) -> dict:
         **blank,
         "editable": editable,
         "report_form": form,
-        "finalise_form": FinaliseForm(initial={"revision": report.revision}),
         "sections": _sections(report, form, check.comments_by_section),
         "general_comments": check.comments_by_section.get("", []),
         "approvals": check.approvals,
@@ -216,18 +216,28 @@ def report_start(request, pk: int):
     return _back(case)
 
 
+#: Why a button of the draft's form did nothing when the draft could not be saved.
+_NOT_DONE = {
+    "send": _lazy("The draft was not sent for the accuracy check, because it could not be saved."),
+    "finalise": _lazy("The report was not finalised, because the draft could not be saved."),
+}
+
+
 @require_POST
 def report_save(request, pk: int):
-    """Save the draft. An edit made on a stale copy is refused (409): the page keeps what
+    """Save the draft; for the form's other buttons ("Send for accuracy check", "Finalise",
+    `name="action"`) then do that, with the text as saved, so nothing typed is lost. An edit
+    made on a stale copy is refused (409): nothing is sent or finalised, the page keeps what
     was typed, shows the saved text under each section and carries the saved revision, so
     that once compared the next save is taken."""
     case = case_get_for(request.user, pk)
     report = _report_or_404(case)
+    action = request.POST.get("action", "")
     form = ReportForm(request.POST, instance=Report(pk=report.pk))
     status = 400
     if form.is_valid():
         try:
-            services.report_save(
+            report = services.report_save(
                 actor=request.user,
                 report=report,
                 data={key: form.cleaned_data[key] for key in TEXT_SECTIONS},
@@ -246,10 +256,82 @@ def report_save(request, pk: int):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
+            if action == "send":
+                return _send_saved(request, case, report)
+            if action == "finalise":
+                return _finalise_saved(request, case, report)
             messages.success(request, _("Draft saved."))
             return _back(case)
     report.refresh_from_db()  # the saved text, shown beside what was typed
-    return _render_page(request, case, report, status=status, report_form=form)
+    not_done = _NOT_DONE.get(action)
+    return _render_page(
+        request, case, report, status=status, report_form=form, action_not_done=not_done
+    )
+
+
+def _send_saved(request, case, report):
+    """ "Send for accuracy check" once the draft is saved (report_save)."""
+    send = partial(services.report_send_for_check, actor=request.user, report=report)
+    _do(
+        request,
+        send,
+        _("Draft sent to the case manager and senior practitioner for an accuracy check."),
+    )
+    return _back(case)
+
+
+def _finalise_saved(request, case, report):
+    """ "Finalise" once the draft is saved (report_save): the version is the text as saved.
+    A refusal lists its reasons on the page; the draft stays saved."""
+    try:
+        version = services.report_finalise(
+            actor=request.user, report=report, expected_revision=report.revision
+        )
+    except ValidationError as exc:
+        messages.info(request, _("Draft saved."))
+        report.refresh_from_db()
+        return _render_page(request, case, report, status=400, finalise_errors=exc.messages)
+    messages.success(request, _("Version %(n)s is final.") % {"n": version.number})
+    return _back(case)
+
+
+def _autosave_reply(message: str, status: int = 200, **data) -> JsonResponse:
+    return JsonResponse({"message": message, **data}, status=status)
+
+
+def _saved_at() -> str:
+    return _("Saved at %(time)s") % {"time": timezone.localtime().strftime("%H:%M")}
+
+
+_STALE_AUTOSAVE = _lazy(
+    "Not saved: someone else saved this draft after you opened it. What you typed is still "
+    "here. Copy it, reload the page and compare before saving."
+)
+
+
+@require_POST
+def report_autosave(request, pk: int):
+    """The draft's save every half minute while it changes (static/ecm/unsaved.js): the same
+    service and stale-edit check as "Save the draft" (one audit row per actual change), and
+    the new revision for the page's form, so that its next save is taken. A stale draft is
+    refused (409) and nothing is overwritten."""
+    case = case_get_for(request.user, pk)
+    report = _report_or_404(case)
+    form = ReportForm(request.POST, instance=Report(pk=report.pk))
+    if not form.is_valid():
+        return _autosave_reply(_("Not saved automatically: use Save the draft."), 400)
+    try:
+        report = services.report_save(
+            actor=request.user,
+            report=report,
+            data={key: form.cleaned_data[key] for key in TEXT_SECTIONS},
+            expected_revision=form.cleaned_data["revision"],
+        )
+    except StaleEditError:
+        return _autosave_reply(_STALE_AUTOSAVE, 409)
+    except ValidationError as exc:
+        return _autosave_reply(" ".join(exc.messages), 400)
+    return _autosave_reply(_saved_at(), revision=report.revision)
 
 
 @require_POST

@@ -1,5 +1,5 @@
-"""The timeline drawing (the child's life, from the year before birth, or the earliest event
-if that is earlier, to today), server-side SVG.
+"""The timeline drawing (the child's life, from the year of birth, or the earliest event if
+that is earlier, to today), server-side SVG.
 
 Pure Python: `render_timeline` takes plain dataclasses (built by the caller from its models)
 and returns an SVG document as a string, built with the drawing kit (ecm/drawing.py). The
@@ -79,7 +79,9 @@ CATEGORIES: dict[str, tuple[str, str]] = {c: (c.label, CATEGORY_FILLS[c]) for c 
 
 
 def timeline_start(date_of_birth: datetime.date) -> datetime.date:
-    """Where a child's timeline starts: 1 January of the year before their birth."""
+    """Where the full scale of a child's timeline starts: 1 January of the year before their
+    birth (the pregnancy). The drawing itself starts at the year of birth unless an event is
+    earlier (`first_year`)."""
     return datetime.date(date_of_birth.year - 1, 1, 1)
 
 
@@ -99,16 +101,44 @@ _TL_RIGHT = 28.0
 _TL_YEAR_TOP = 48.0
 _TL_YEAR_H = 28.0
 _TL_AGE_H = 24.0
-_BOX_H = 38.0
+_BOX_H = 38.0  # a box with one line of title (and the category and date under it)
+_LINE_STEP = 14.0  # a second line of title makes the box this much taller
 _LANE_GAP = 6.0
 _BOX_GAP = 6.0
 _MIN_BOX = 76.0
-_MAX_BOX = 210.0
-_MAX_BESIDE = 270.0
+_MAX_BOX = 210.0  # a title wider than this goes onto two lines
 _ALERT = "#9b1c1c"
 _PAD = 7.0
 _TITLE_SIZE = 11.5
 _SUB_SIZE = 10.0
+
+
+def first_year(items: list[TimelineItem], date_of_birth: datetime.date) -> int:
+    """The first year drawn: the year of birth, or the earliest event's year if that is
+    earlier (the pregnancy, the parents' history), never before `EARLIEST`. No empty years
+    before birth."""
+    earliest = min(
+        (day for item in items for day in (item.start, item.end) if day is not None),
+        default=None,
+    )
+    if earliest is None or earliest.year >= date_of_birth.year:
+        return date_of_birth.year
+    return max(earliest, EARLIEST).year
+
+
+def title_lines(title: str, max_width: float = _MAX_BOX - 2 * _PAD - 4) -> list[str]:
+    """An event's title as drawn: one line if it fits `max_width`, else two lines split where
+    the wider of them is narrowest. Never cut: the box is made as wide as its lines."""
+    if text_width(title, _TITLE_SIZE, True) <= max_width:
+        return [title]
+    words = title.split()
+    best: tuple[float, list[str]] | None = None
+    for i in range(1, len(words)):
+        lines = [" ".join(words[:i]), " ".join(words[i:])]
+        widest = max(text_width(line, _TITLE_SIZE, True) for line in lines)
+        if best is None or widest < best[0]:
+            best = (widest, lines)
+    return [title] if best is None else best[1]
 
 
 def _format_date(day: datetime.date, precision: str) -> str:
@@ -181,6 +211,7 @@ class _Event:
     text_w: float
     inside: bool
     strip_x: float | None
+    lines: tuple[str, ...] = ()
     align_end: bool = False
     lo: float = 0.0
     hi: float = 0.0
@@ -195,7 +226,13 @@ def _layout_event(item: TimelineItem, axis: _Axis) -> _Event:
     date_text = _date_text(item)
     sub = f"{label} · {date_text}"
     marker = 18.0 if item.sensitive else 0.0
-    text_need = max(text_width(title, _TITLE_SIZE, True), text_width(sub, _SUB_SIZE)) + marker
+    sub_w = text_width(sub, _SUB_SIZE)
+
+    def need(lines: list[str]) -> float:
+        return max(max(text_width(line, _TITLE_SIZE, True) for line in lines), sub_w) + marker
+
+    lines = title_lines(title)
+    text_need = need(lines)
     start = axis.clamp(item.start)
     end = axis.clamp(item.end) if item.end is not None else None
     if end is not None and end < start:
@@ -203,7 +240,7 @@ def _layout_event(item: TimelineItem, axis: _Axis) -> _Event:
     x0 = axis.x(start)
     x1 = axis.x(end) if end is not None else x0
 
-    def event(box_x, box_w, text_x, text_w, inside, strip, lo, hi) -> _Event:
+    def event(box_x, box_w, text_x, text_w, inside, strip, lo, hi, shown=lines) -> _Event:
         made = _Event(
             item,
             category,
@@ -216,24 +253,28 @@ def _layout_event(item: TimelineItem, axis: _Axis) -> _Event:
             text_w - marker,
             inside,
             strip,
+            tuple(shown),
         )
         made.lo, made.hi = lo, hi
         return made
 
     if end is None or x1 - x0 < 6:
         # A point event: a box starting at its date (ending at it near the right edge),
-        # with a dark strip on the side of the date.
-        width = min(max(text_need + 2 * _PAD + 4, _MIN_BOX), _MAX_BOX)
+        # with a dark strip on the side of the date; as wide as its text (never cut).
+        width = max(text_need + 2 * _PAD + 4, _MIN_BOX)
         text_w = width - 2 * _PAD - 4
         if x0 + width <= axis.right:
             return event(x0, width, x0 + _PAD + 4, text_w, True, x0, x0, x0 + width)
         return event(x0 - width, width, x0 - width + _PAD, text_w, True, x0 - 3, x0 - width, x0)
     span = x1 - x0
-    if span >= min(text_need + 2 * _PAD, 100.0) and span >= 0.7 * (text_need + 2 * _PAD):
-        # Long enough: the text goes inside (truncated if it must be).
+    one_line = need([title])
+    if span >= one_line + 2 * _PAD:
+        # Long enough for the whole title on one line: the text goes inside.
+        return event(x0, span, x0 + _PAD, span - 2 * _PAD, True, None, x0, x1, shown=[title])
+    if span >= text_need + 2 * _PAD:
         return event(x0, span, x0 + _PAD, span - 2 * _PAD, True, None, x0, x1)
     # A short span: the box shows its real length and the text sits beside it.
-    text_w = min(text_need, _MAX_BESIDE)
+    text_w = text_need
     if x1 + 5 + text_w <= axis.right:
         return event(x0, span, x1 + 5, text_w, False, None, x0, x1 + 5 + text_w)
     made = event(x0, span, x0 - 5, text_w, False, None, x0 - 5 - text_w, x1)
@@ -256,6 +297,10 @@ def _assign_lanes(events: list[_Event]) -> int:
     return len(ends)
 
 
+def _box_height(event: _Event) -> float:
+    return _BOX_H + _LINE_STEP * (len(event.lines) - 1)
+
+
 def _draw_event(event: _Event, y: float) -> str:
     item = event.item
     title = clean(item.title).strip() or _("(untitled)")
@@ -264,6 +309,7 @@ def _draw_event(event: _Event, y: float) -> str:
         tooltip.append(_("sensitive"))
     dark = darker(event.colour)
     approx = item.precision == Precision.APPROX
+    box_h = _box_height(event)
     parts = [
         el("title", {}, escape("\n".join(tooltip))),
         el(
@@ -272,7 +318,7 @@ def _draw_event(event: _Event, y: float) -> str:
                 "x": event.box_x,
                 "y": y,
                 "width": event.box_w,
-                "height": _BOX_H,
+                "height": box_h,
                 "rx": 4,
                 "fill": event.colour,
                 "stroke": dark,
@@ -286,17 +332,29 @@ def _draw_event(event: _Event, y: float) -> str:
         parts.append(
             el(
                 "rect",
-                {"x": event.strip_x, "y": y + 3, "width": 3, "height": _BOX_H - 6, "fill": dark},
+                {"x": event.strip_x, "y": y + 3, "width": 3, "height": box_h - 6, "fill": dark},
             )
         )
-    width = max(event.text_w, 10.0)
-    line1 = truncate(title, width, _TITLE_SIZE, True)
-    line2 = truncate(f"{event.label} · {event.date_text}", width, _SUB_SIZE)
+    sub = f"{event.label} · {event.date_text}"
     anchor = "end" if event.align_end else "start"
-    parts.append(text(event.text_x, y + 15, line1, _TITLE_SIZE, anchor=anchor, bold=True))
-    parts.append(text(event.text_x, y + 30, line2, _SUB_SIZE, anchor=anchor))
+    for i, line in enumerate(event.lines):
+        parts.append(
+            text(
+                event.text_x,
+                y + 15 + i * _LINE_STEP,
+                line,
+                _TITLE_SIZE,
+                anchor=anchor,
+                bold=True,
+                extra={"data-kind": "event-title"},
+            )
+        )
+    parts.append(text(event.text_x, y + box_h - 8, sub, _SUB_SIZE, anchor=anchor))
     if item.sensitive:
-        used = max(text_width(line1, _TITLE_SIZE, True), text_width(line2, _SUB_SIZE))
+        used = max(
+            max(text_width(line, _TITLE_SIZE, True) for line in event.lines),
+            text_width(sub, _SUB_SIZE),
+        )
         if event.inside:
             cx = event.box_x + event.box_w - 11
         elif event.align_end:
@@ -311,6 +369,12 @@ def _draw_event(event: _Event, y: float) -> str:
             "data-kind": "event",
             "data-category": event.category,
             "data-lane": event.lane,
+            # What the print layout (print_layout.py) redraws a frozen copy from.
+            "data-title": title,
+            "data-start": item.start.isoformat(),
+            "data-end": item.end.isoformat() if item.end is not None else None,
+            "data-precision": item.precision,
+            "data-sensitive": "1" if item.sensitive else None,
         },
         "".join(parts),
     )
@@ -590,23 +654,17 @@ def render_timeline(
 ) -> str:
     """Draw the child's timeline as a standalone SVG document string.
 
-    Years run along the top from the year before birth (or the earliest event's year, if
-    that is earlier: the parents' history; those earlier years at a narrower scale) to the
-    current year, with the child's age underneath, after a labelled "before birth" band;
-    events are boxes at their dates, stacked into as many lanes as needed so that none
-    overlap.
+    Years run along the top from the year of birth (or the earliest event's year, if that
+    is earlier: the pregnancy, the parents' history; the years before the year before birth
+    at a narrower scale) to the current year, with the child's age underneath, after a
+    labelled "before birth" band; events are boxes at their dates, stacked into as many
+    lanes as needed so that none overlap. Titles are never cut: a long one goes onto two
+    lines and its box is as wide as it needs.
     """
     title = clean(title)
     last_year = max(today.year, date_of_birth.year)
     full_from = timeline_start(date_of_birth).year
-    earliest = min(
-        (day for item in items for day in (item.start, item.end) if day is not None),
-        default=None,
-    )
-    first_year = full_from
-    if earliest is not None and earliest < timeline_start(date_of_birth):
-        first_year = max(earliest, EARLIEST).year
-    axis = _Axis(first_year, last_year, full_from)
+    axis = _Axis(first_year(items, date_of_birth), last_year, full_from)
     width = axis.right + _TL_RIGHT
 
     events = sorted(
@@ -619,10 +677,19 @@ def render_timeline(
     age_top = year_top + _TL_YEAR_H
     marker_top = age_top + _TL_AGE_H
     events_top = marker_top + 22
-    events_h = max(lanes, 1) * (_BOX_H + _LANE_GAP) + 8
+    pitch = max((_box_height(e) for e in events), default=_BOX_H) + _LANE_GAP
+    events_h = max(lanes, 1) * pitch + 8
     events_bottom = events_top + events_h
 
     body: list[str] = [
+        el(
+            "g",
+            {
+                "data-kind": "timeline-data",
+                "data-born": date_of_birth.isoformat(),
+                "data-today": today.isoformat(),
+            },
+        ),
         text(MARGIN, 30, truncate(title, width - 2 * MARGIN, 16, True), 16, bold=True),
         _draw_year_axis(axis, year_top, marker_top, events_bottom),
         _draw_age_axis(axis, age_top, date_of_birth, today),
@@ -632,7 +699,7 @@ def render_timeline(
     ]
     if events:
         body.extend(
-            _draw_event(e, events_top + e.lane * (_BOX_H + _LANE_GAP))
+            _draw_event(e, events_top + e.lane * pitch)
             for e in sorted(events, key=lambda e: (e.item.start, e.lane, e.item.id))
         )
     else:

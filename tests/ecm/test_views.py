@@ -20,12 +20,12 @@ def test_case_manager_home_is_their_caseload(client, world):
     assert "Deliver the intervention plan" in body  # the next due thing
 
 
-def test_other_roles_home_lists_cases_with_filters(client, world):
+def test_other_roles_home_lists_open_cases_and_links_to_the_filtered_list(client, world):
     client.force_login(world.senior)
     body = client.get(reverse("home")).content.decode()
-    assert "Cases you can see" in body
+    assert "Open cases in your teams" in body and reverse("case_list") in body
     assert world.case.reference in body and world.referred_case.reference in body
-    body = client.get(reverse("home"), {"status": "referred"}).content.decode()
+    body = client.get(reverse("case_list"), {"status": "referred"}).content.decode()
     assert world.referred_case.reference in body and world.case.reference not in body
 
 

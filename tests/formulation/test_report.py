@@ -990,7 +990,7 @@ def test_a_report_taken_over_is_owed_by_its_new_psychologist(client, world, held
     def owed_on_home(user) -> bool:
         client.force_login(user)
         home = client.get(reverse("home")).content.decode()
-        section = home[home.find("Reports you owe") :].split("</table>")[0]
+        section = home[home.find("Reports you owe") :].split("Drafts back from the accuracy")[0]
         return "Reports you owe" in home and held.case.reference in section
 
     assert owed_on_home(colleague)
@@ -1052,7 +1052,7 @@ def test_the_due_date_is_for_the_draft_and_the_check_shows_how_long_it_takes(cli
     rs.report_send_for_check(actor=world.psychologist, report=report)
     report.refresh_from_db()
     home = client.get(reverse("home")).content.decode()
-    assert "Overdue by" not in home and "Reports you owe" not in home
+    assert "Overdue by" not in home and "You owe no formulation reports." in home
     assert mine(report_due(timezone.localdate())) == []
     page = client.get(report_url).content.decode()
     assert "Overdue by" not in page and "Draft due for the accuracy check" not in page

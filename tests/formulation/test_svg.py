@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ecm.drawing import FONT_FAMILY
+from ecm.drawing import FONT_FAMILY, text_width
 from formulation.genogram.drawing import GenoPerson, GenoUnion, render_genogram
 from formulation.timeline.drawing import (
     CATEGORIES,
@@ -17,6 +17,7 @@ from formulation.timeline.drawing import (
     PX_PER_YEAR,
     TimelineItem,
     render_timeline,
+    title_lines,
 )
 
 NS = "{http://www.w3.org/2000/svg}"
@@ -277,9 +278,8 @@ def test_genogram_escapes_xml_special_characters():
     # A long name wraps onto two lines under the symbol; the hover title has it whole.
     mum = person_group(root, 1)
     assert title_of(mum).startswith('Mum & "Dad" <Kerry>')
-    assert " ".join(texts[texts.index('Mum & "Dad"') : texts.index("<Kerry>") + 1]) == (
-        'Mum & "Dad" <Kerry>'
-    )
+    shown = " ".join(text_of(t) for t in mum.iter(f"{NS}text"))
+    assert 'Mum & "Dad" <Kerry>' in shown
     assert "T & T" in texts
     assert "<script>alert(1)</script>" in texts
     assert 'm. "2005" & <div.>' in texts
@@ -476,15 +476,15 @@ def test_timeline_is_a_self_contained_accessible_svg():
     assert_self_contained(svg)
 
 
-def test_year_axis_runs_from_the_year_before_birth_to_this_year():
+def test_year_axis_runs_from_the_year_of_birth_to_this_year():
+    # No empty years before birth: the drawing starts at the year of birth when no event is
+    # earlier (the pregnancy extends it back: test_history_before_birth... below).
     root = timeline()
     years = [text_of(t) for t in of_kind(root, "year")]
-    assert years == [str(y) for y in range(2007, 2026)]
-    assert "2007" in years and "2025" in years
-    # A fixed scale: a 17-year-old's timeline is about 2300 pixels wide.
+    assert years == [str(y) for y in range(2008, 2026)]
+    # A fixed scale: a 17-year-old's timeline is about 2200 pixels wide.
     width = number(root, "width")
-    assert 19 * PX_PER_YEAR <= width <= 19 * PX_PER_YEAR + 200
-    assert 2200 <= width <= 2450
+    assert 18 * PX_PER_YEAR <= width <= 18 * PX_PER_YEAR + 200
     ticks = [number(t, "x") for t in of_kind(root, "year")]
     assert all(b - a == PX_PER_YEAR for a, b in zip(ticks, ticks[1:], strict=False))
 
@@ -509,10 +509,8 @@ def test_every_event_has_a_box_with_its_id_title_and_date():
         group = event_group(root, item.id)
         tooltip = title_of(group)
         assert tooltip.startswith(item.title)
-        shown = [text_of(t) for t in group.iter(f"{NS}text")]
-        assert item.title in shown or any(
-            s.endswith("…") and item.title.startswith(s[:-1]) for s in shown
-        )
+        shown = " ".join(text_of(t) for t in of_kind(group, "event-title"))
+        assert shown == item.title  # whole, on one line or two: never cut
         assert len(of_kind(group, "event-box")) == 1
     assert "Born at 34 weeks" in texts
     assert "17 May 2008" in title_of(event_group(root, 1))
@@ -521,14 +519,34 @@ def test_every_event_has_a_box_with_its_id_title_and_date():
     assert "5 Feb 2024 – 4 Feb 2025" in title_of(event_group(root, 6))
 
 
-def test_long_titles_are_truncated_on_screen_but_complete_in_the_tooltip():
+def test_long_titles_wrap_onto_two_lines_in_a_box_as_wide_as_they_need():
     root = timeline()
     group = event_group(root, 5)
     title = "Permanently excluded from Oakfield Academy after repeated incidents"
     assert title_of(group).split("\n")[0] == title
-    shown = [text_of(t) for t in group.iter(f"{NS}text")]
-    assert title not in shown
-    assert any(s.endswith("…") and title.startswith(s[:-1]) for s in shown)
+    lines = [text_of(t) for t in of_kind(group, "event-title")]
+    assert lines == ["Permanently excluded from Oakfield", "Academy after repeated incidents"]
+    assert not any("…" in text_of(t) for t in group.iter(f"{NS}text"))
+    box = event_box(root, 5)
+    for line in lines:
+        assert text_width(line, 11.5, True) < number(box, "width") - 14
+    assert number(box, "height") > number(event_box(root, 1), "height")  # two lines: taller
+    # The example is whole too.
+    cut = TimelineItem(9, "Parents separate after DV incident; Dad leaves", "family", DOB)
+    shown = [text_of(t) for t in of_kind(event_group(timeline([cut]), 9), "event-title")]
+    assert " ".join(shown) == cut.title and len(shown) == 2
+
+
+def test_title_lines_split_where_the_wider_line_is_narrowest():
+    assert title_lines("Short") == ["Short"]
+    title = "Parents separate after DV incident; Dad leaves the family home"
+    lines = title_lines(title)
+    assert len(lines) == 2 and " ".join(lines) == title
+    widths = [text_width(line, 11.5, True) for line in lines]
+    assert abs(widths[0] - widths[1]) < 90
+    assert title_lines("Supercalifragilisticexpialidocious" * 3) == [
+        "Supercalifragilisticexpialidocious" * 3
+    ]  # one word: one line, the box grows instead
 
 
 def test_boxes_show_the_category_label_and_colour():
@@ -698,7 +716,7 @@ def test_timeline_without_events_says_there_is_nothing_to_show_yet():
     [message] = of_kind(root, "empty")
     assert "Nothing to show yet" in text_of(message)
     assert of_kind(root, "event") == []
-    assert [text_of(t) for t in of_kind(root, "year")][0] == "2007"
+    assert [text_of(t) for t in of_kind(root, "year")][0] == "2008"
 
 
 def test_timeline_copes_with_a_newborn_and_odd_dates():
@@ -742,7 +760,7 @@ def test_history_before_birth_extends_the_drawing_back_with_a_labelled_band():
     assert years == [str(y) for y in range(1989, 2026)]
     early = [year_band(root, y)[1] for y in range(1989, 2007)]
     full = [year_band(root, y)[1] for y in range(2007, 2026)]
-    assert set(early) == {PX_PER_EARLY_YEAR} and set(full) == {PX_PER_YEAR}
+    assert set(early) == {PX_PER_EARLY_YEAR} and set(full) == {PX_PER_YEAR}  # 2007 full
     # Bands touch: each year starts where the one before ends.
     for a, b in zip(range(1989, 2025), range(1990, 2026), strict=False):
         left, width = year_band(root, a)
@@ -766,10 +784,13 @@ def test_history_before_birth_extends_the_drawing_back_with_a_labelled_band():
     ages = of_kind(root, "age")
     assert [text_of(t) for t in ages] == [f"age {n}" for n in range(18)]
     assert number(ages[0], "x") > number(birth, "x1")
-    # The same child without the history starts in 2007, and is narrower by the early years.
+    # The same child without the history starts at the year of birth, 2008, and is narrower
+    # by the early years and the year before birth.
     plain = timeline()
-    assert [text_of(t) for t in of_kind(plain, "year")][0] == "2007"
-    assert number(root, "width") - number(plain, "width") == pytest.approx(18 * PX_PER_EARLY_YEAR)
+    assert [text_of(t) for t in of_kind(plain, "year")][0] == "2008"
+    assert number(root, "width") - number(plain, "width") == pytest.approx(
+        18 * PX_PER_EARLY_YEAR + PX_PER_YEAR
+    )
 
 
 def test_the_before_birth_band_is_there_without_early_events_too():
@@ -778,4 +799,24 @@ def test_the_before_birth_band_is_there_without_early_events_too():
     [birth] = of_kind(root, "marker-birth")
     assert number(band, "x") == pytest.approx(axis_left(root))
     assert number(band, "x") + number(band, "width") == pytest.approx(number(birth, "x1"))
-    assert [text_of(t) for t in of_kind(root, "before-birth-label")] == ["before birth"]
+    # From 1 January of the year of birth: too narrow for its word, the birth marker says it.
+    assert number(band, "width") < PX_PER_YEAR / 2
+    pregnancy = TimelineItem(9, "Pregnancy", "health", datetime.date(2007, 10, 1))
+    labels = of_kind(timeline([pregnancy]), "before-birth-label")
+    assert [text_of(t) for t in labels] == ["before birth"]
+
+
+def test_the_present_is_drawn_inside_the_last_year_for_the_page_to_scroll_to():
+    # drawings.js opens the drawing scrolled to the "today" marker: it is in the current
+    # year's band, inside the drawing, and the events drawn at today end inside it too.
+    now = TimelineItem(30, "Boxing club: first positive activity", "relationships", TODAY)
+    root = timeline([*events(), now])
+    [today] = of_kind(root, "marker-today")
+    left, width = year_band(root, TODAY.year)
+    assert left < number(today, "x1") < left + width
+    assert number(today, "x1") <= number(root, "width")
+    box = event_box(root, 30)
+    assert number(box, "x") + number(box, "width") <= number(root, "width")
+    assert "Boxing club" in " ".join(
+        text_of(t) for t in of_kind(event_group(root, 30), "event-title")
+    )

@@ -486,6 +486,17 @@ def test_generated_dataset_keeps_the_queries_constant_and_its_facts_consistent(w
     for closure in Closure.objects.filter(case__team_id__in=generated).order_by("pk"):
         assert closure.plan_completed == plan_completed(closure.case), closure
     assert_ecm_start_stored(Case.objects.filter(team_id__in=generated))
+    # Endings as the product records them: before ECM not carried forward (with its reason)
+    # or consent refused, no closure record; a closed case was on ECM and has its closure.
+    mine = Case.objects.filter(team_id__in=generated)
+    for status in ("not_carried_forward", "consent_refused", "closed"):
+        assert mine.filter(status=status).exists(), status
+    assert not mine.filter(status="closed", ecm_started_on__isnull=True).exists()
+    assert not mine.filter(status="closed", closure__isnull=True).exists()
+    before = mine.filter(status__in=["not_carried_forward", "consent_refused"])
+    assert not before.filter(ecm_started_on__isnull=False).exists()
+    assert not before.filter(closure__isnull=False).exists()
+    assert not mine.filter(status="not_carried_forward", not_carried_forward_reason="").exists()
 
 
 def test_reoffending_after_ecm(world):

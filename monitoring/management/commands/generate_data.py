@@ -190,6 +190,18 @@ EARLY_REASONS = {
     "accepted": [("consent_withdrawn", 45), ("withdrawn", 30), ("moved", 15), ("other", 10)],
     "consent": [("consent_withdrawn", 35), ("disengaged", 35), ("custody", 15), ("moved", 15)],
 }
+# An episode that ended before its formulation meeting is not closed: it was not carried
+# forward to ECM (its reason as the product records it, and the detail an "other" needs), or
+# the child refused consent while it waited for it (issue 16's endings).
+NOT_CARRIED_FORWARD = {
+    "withdrawn": ("declined", ""),
+    "disengaged": ("declined", ""),
+    "consent_withdrawn": ("declined", ""),  # consent given, then withdrawn before the meeting
+    "no_longer_needed": ("needs_met_elsewhere", ""),
+    "moved": ("other", "Moved out of area."),
+    "custody": ("other", "Remanded in custody."),
+    "other": ("other", "Referral taken back by the YOT."),
+}
 LATE_REASONS = [
     ("order_completed", 42),
     ("no_longer_needed", 12),
@@ -397,6 +409,8 @@ class Ep:
     scheduled: dt.date | None = None  # preparation: the formulation meeting to come
     closed: dt.date | None = None
     reason: str = ""
+    not_carried: str = ""  # why not carried forward to ECM (status NOT_CARRIED_FORWARD)
+    detail: str = ""  # the ending's detail (an "other" reason, a refusal's words)
     decision: str = ""  # the final eligibility decision
     previous: Ep | None = None
     case: Case | None = None
@@ -715,6 +729,13 @@ class Command(BaseCommand):
                 last = max(ep.at.values(), default=ep.opened)
                 ep.closed = min(last + rng.randint(5, 75) * DAY, today - DAY)
                 ep.reason = self.pick_early_reason[early](rng)
+                # Not closed: it ended before ECM.
+                if early == "accepted" and ep.reason == "consent_withdrawn":
+                    ep.status = S.CONSENT_REFUSED
+                    ep.detail = "The child did not want to take part."
+                else:
+                    ep.status = S.NOT_CARRIED_FORWARD
+                    ep.not_carried, ep.detail = NOT_CARRIED_FORWARD[ep.reason]
             ep.closed = max(ep.closed, ep.opened)
         if "accepted" in ep.at:
             ep.decision = Decision.ACCEPTED
@@ -811,6 +832,8 @@ class Command(BaseCommand):
                 opened_on=ep.opened,
                 closed_on=ep.closed,
                 closure_reason=ep.reason if ep.status == S.CLOSED else "",
+                not_carried_forward_reason=ep.not_carried,
+                ending_detail=ep.detail,
                 previous_case=ep.previous.case if ep.previous else None,
                 version=1 + len(ep.at) + (ep.closed is not None),
             )
@@ -850,7 +873,7 @@ class Command(BaseCommand):
                     trail.append((ep.at[key], "transition", status, target, actor))
                     status = target
             if ep.closed:
-                trail.append((ep.closed, "transition", status, S.CLOSED, ep.cm))
+                trail.append((ep.closed, "transition", status, ep.status, ep.cm))
             for k, (day, action, source, target, actor) in enumerate(trail):
                 events.append(
                     AuditEvent(
@@ -914,7 +937,7 @@ class Command(BaseCommand):
             submitted = ep.at.get("submitted")
             if ep.status == S.POTENTIAL and rng.random() < 0.5 and not ep.closed:
                 continue
-            if "ready" not in ep.at and ep.status == S.CLOSED and rng.random() < 0.6:
+            if "ready" not in ep.at and ep.closed and rng.random() < 0.6:
                 continue  # closed before anyone started the form
             if submitted:
                 status = (
@@ -1491,8 +1514,8 @@ class Command(BaseCommand):
         offences = []
         start_risk = {id(r.case): r for r in self.pending_risk}
         for ep in self.eps:
-            if not ep.closed:
-                continue
+            if ep.status != S.CLOSED:
+                continue  # open, or ended before ECM (no closure record)
             review = ep.reviews[-1] if ep.reviews and ep.reviews[-1].kind == "closure" else None
             closure = Closure(
                 case=ep.case,

@@ -1,0 +1,435 @@
+"""Each role's home shows its work: what shows and what does not (other teams' cases, closed
+cases), the day counts and next steps from the record, and a constant number of queries."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from ecm.dates import add_months
+from ecm.models import Case, Role
+from formulation.models import Meeting, Report, ReportComment
+from referrals.models import Consent, Referral
+from reviews.models import Action, Review
+from tests.factories import CaseFactory, ChildFactory, held_meeting, member
+
+NOW = timezone.now
+
+
+def _home(client, user) -> str:
+    client.force_login(user)
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _section(body: str, heading_id: str) -> str:
+    """The HTML of one home section (from its heading to the end of its card)."""
+    start = body.index(f'id="{heading_id}"')
+    return body[start : body.index("</section>", start)]
+
+
+def _referred(team, case_manager, days: int, **case) -> Case:
+    """A case whose referral was submitted `days` ago, the status moved just now (as the
+    demo and an imported case have it): the days count from the referral, not the move."""
+    c = CaseFactory(team=team, case_manager=case_manager, status="referred", **case)
+    Referral.objects.create(case=c, status="submitted", submitted_at=NOW() - dt.timedelta(days))
+    return c
+
+
+def _waiting(team, case_manager, days: int, **case) -> Case:
+    c = CaseFactory(team=team, case_manager=case_manager, status="waiting", **case)
+    Referral.objects.create(
+        case=c,
+        status="decided",
+        submitted_at=NOW() - dt.timedelta(days + 10),
+        decided_at=NOW() - dt.timedelta(days),
+        waiting_since=NOW() - dt.timedelta(days),
+    )
+    return c
+
+
+def _meeting(case, chair, psychologist, days: int, **kw) -> Meeting:
+    return Meeting.objects.create(
+        case=case,
+        chair=chair,
+        psychologist=psychologist,
+        starts_at=NOW() + dt.timedelta(days),
+        **kw,
+    )
+
+
+def _consent(case, kind, **kw):
+    return Consent.objects.create(
+        case=case, kind=kind, date=timezone.localdate(), signatory_name="Jo", **kw
+    )
+
+
+# --- The senior practitioner ----------------------------------------------------------------
+
+
+def test_senior_home_leads_with_decisions_meetings_checks_and_the_waiting_list(client, world):
+    w = world
+    mine = _referred(w.yot_a, w.case_manager, 5)
+    theirs = _referred(w.yot_b, w.other_case_manager, 9)
+    _waiting(w.yot_a, w.case_manager, 7)
+    _waiting(w.yot_a, w.case_manager, 2)
+    _waiting(w.yot_b, w.other_case_manager, 30)
+    chaired = _meeting(w.case, w.senior, w.psychologist, 3, location="Room 2")
+    _meeting(w.case, w.senior, w.psychologist, -3)  # in the past: not upcoming
+    _meeting(w.other_case, w.other_senior, w.psychologist, 3, location="Bravo room")
+    held = held_meeting(
+        case=w.case, chair=w.senior, psychologist=w.psychologist, starts_at=NOW() - dt.timedelta(20)
+    )
+    Report.objects.create(
+        case=w.case,
+        meeting=held,
+        psychologist=w.psychologist,
+        status=Report.Status.CHECKING,
+        due_on=timezone.localdate(),
+        sent_for_check_at=NOW(),
+    )
+    closed = CaseFactory(
+        team=w.yot_a,
+        case_manager=w.case_manager,
+        status="closed",
+        closed_on=timezone.localdate(),
+        closure_reason="order_completed",
+    )
+
+    body = _home(client, w.senior)
+    order = [
+        body.index(h)
+        for h in (
+            "Referrals waiting for your decision",
+            "Meetings you chair",
+            "Drafts waiting for your accuracy check",
+            'id="home-waiting-heading"',
+            "Open cases in your teams",
+        )
+    ]
+    assert order == sorted(order)
+
+    decisions = _section(body, "home-decisions-heading")
+    assert mine.child.full_name in decisions and "waiting 5 days" in decisions
+    assert theirs.child.full_name not in body  # Bravo YOT's referral: not this senior's
+    meetings = _section(body, "home-meetings-heading")
+    assert "Room 2" in meetings and reverse("formulation:meeting", args=[chaired.pk]) in meetings
+    assert meetings.count("<li") == 1  # not the past one, not Bravo's
+    assert w.case.child.full_name in _section(body, "home-reports-heading")
+    waiting = _section(body, "home-waiting-heading")
+    assert "2 children are on the waiting list" in waiting and "7 days" in waiting
+    assert reverse("referrals:waiting_list") in waiting
+
+    cases = body[body.index("Open cases in your teams") :]
+    assert w.case.reference in cases and w.referred_case.reference in cases
+    assert closed.reference not in cases  # closed cases are on the case list, not the home
+    assert w.other_case.reference not in body
+    assert reverse("case_list") in cases
+
+
+def test_senior_home_says_so_when_there_is_nothing(client, world):
+    body = _home(client, world.senior)
+    assert "No referrals are waiting for a decision." in body
+    assert "You chair no meetings from today on." in body
+    assert "No drafts are waiting for your accuracy check." in body
+    assert "Nobody is on the waiting list." in body
+
+
+# --- Day counts and next steps from the record ------------------------------------------------
+
+
+def test_day_counts_on_the_home_are_the_queues(client, world):
+    """The status moved today (status_changed_at now), the referral was submitted 5 days ago
+    and the other case went on the waiting list 7 days ago: the home, the decision queue and
+    the waiting list all say 5 and 7."""
+    referred = _referred(world.yot_a, world.case_manager, 5)
+    waiting = _waiting(world.yot_a, world.case_manager, 7)
+    Case.objects.filter(pk__in=[referred.pk, waiting.pk]).update(status_changed_at=NOW())
+
+    client.force_login(world.senior)
+    queue = client.get(reverse("referrals:queue"))
+    assert [r.age_days for r in queue.context["page"].object_list] == [5]
+    listing = client.get(reverse("referrals:waiting_list"))
+    assert [e.days_waiting for e in listing.context["entries"]] == [7]
+
+    for user in (world.senior, world.case_manager):
+        body = _home(client, user)
+        assert "Awaiting eligibility decision (5 days)" in body
+        assert "On the waiting list (7 days)" in body
+        assert "(0 days)" not in body
+    case_page = client.get(reverse("case_detail", args=[waiting.pk])).content.decode()
+    assert "On the waiting list (7 days)" in case_page
+
+
+def test_next_step_follows_the_consent_and_the_meetings(client, world):
+    w = world
+    # Accepted, the child (under 16) signed but not the parent/carer yet.
+    partly = CaseFactory(team=w.yot_a, case_manager=w.case_manager, status="awaiting_consent")
+    Referral.objects.create(case=partly, status="decided", decided_at=NOW() - dt.timedelta(3))
+    _consent(partly, Consent.Kind.ECM_CHILD)
+    # Preparing, consent complete, no meeting yet; and one with its meeting arranged.
+    ready = CaseFactory(team=w.yot_a, case_manager=w.case_manager, status="preparation")
+    arranged = CaseFactory(team=w.yot_a, case_manager=w.case_manager, status="preparation")
+    for case in (ready, arranged):
+        _consent(case, Consent.Kind.ECM_CHILD)
+        _consent(case, Consent.Kind.PARENT_GENERAL)
+    meeting = _meeting(arranged, w.senior, w.psychologist, 4)
+    # Active, with a review due in the past.
+    review = Review.objects.create(
+        case=w.case,
+        held_on=timezone.localdate() - dt.timedelta(60),
+        next_review_on=timezone.localdate() - dt.timedelta(2),
+    )
+
+    steps = {c.pk: c.next_step for c in _cases_on_home(client, w.case_manager)}
+    assert steps[partly.pk] == (
+        "Record the parent/carer's general YOT consent: the child is under 16 (accepted 3 days ago)"
+    )
+    held_hint = "; recording it as held makes the case active"
+    assert steps[ready.pk] == "Schedule the formulation meeting" + held_hint
+    on = timezone.localtime(meeting.starts_at).strftime("%-d %b %Y")
+    assert steps[arranged.pk] == f"Prepare for the formulation meeting on {on}" + held_hint
+    due = review.next_review_on.strftime("%-d %b %Y")
+    assert steps[w.case.pk] == f"Review overdue (due {due}): hold it or agree a new date"
+    assert not any("consent" in steps[c.pk].lower() for c in (ready, arranged, w.case))
+
+    # The case page says the same before ECM (one definition); on ECM its own sections say
+    # what is due (the reviews', with the overdue review), so its next step is the status's.
+    for case in (partly, ready, arranged):
+        page = client.get(reverse("case_detail", args=[case.pk]))
+        assert page.context["next_step"] == steps[case.pk]
+    page = client.get(reverse("case_detail", args=[w.case.pk]))
+    assert page.context["next_step"] == "Deliver the intervention plan; keep reviews on time"
+
+    # The meeting took place but is not recorded as held yet.
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=NOW() - dt.timedelta(1))
+    steps = {c.pk: c.next_step for c in _cases_on_home(client, w.case_manager)}
+    assert steps[arranged.pk].startswith("Record the formulation meeting of")
+    # Consent lost on an active case: withdrawn.
+    withdrawn = CaseFactory(team=w.yot_a, case_manager=w.case_manager, status="active")
+    _consent(withdrawn, Consent.Kind.ECM_CHILD, withdrawn_on=timezone.localdate())
+    steps = {c.pk: c.next_step for c in _cases_on_home(client, w.case_manager)}
+    assert steps[withdrawn.pk] == "ECM consent withdrawn: record the closure"
+
+
+def _cases_on_home(client, user):
+    client.force_login(user)
+    return list(client.get(reverse("home")).context["page"].object_list)
+
+
+# --- The psychologist -------------------------------------------------------------------------
+
+
+def test_psychologist_home_reports_owed_back_from_checking_reviews_led(client, world):
+    w = world
+    late = CaseFactory(team=w.yot_a, case_manager=w.case_manager, status="active")
+    soon = CaseFactory(team=w.yot_a, case_manager=w.case_manager, status="active")
+    back = CaseFactory(team=w.yot_a, case_manager=w.case_manager, status="active")
+    mine = {}
+    for case, days in ((soon, 10), (late, 50), (back, 40)):
+        mine[case.pk] = held_meeting(
+            case=case,
+            chair=w.senior,
+            psychologist=w.psychologist,
+            starts_at=NOW() - dt.timedelta(days),
+            review_at=NOW() + dt.timedelta(days),
+        )
+    report = Report.objects.create(
+        case=back,
+        meeting=mine[back.pk],
+        psychologist=w.psychologist,
+        status=Report.Status.CHECKING,
+        due_on=timezone.localdate(),
+        sent_for_check_at=NOW() - dt.timedelta(2),
+    )
+    ReportComment.objects.create(
+        report=report, number=1, section="summary", text="Date of move", author=w.case_manager
+    )
+    # Another psychologist's case, and a closed case of this one.
+    other = CaseFactory(team=w.yot_a, case_manager=w.case_manager, status="active")
+    held_meeting(case=other, chair=w.senior, psychologist=w.central_psychologist, starts_at=NOW())
+    closed = CaseFactory(
+        team=w.yot_a,
+        case_manager=w.case_manager,
+        status="closed",
+        closed_on=timezone.localdate(),
+        closure_reason="order_completed",
+    )
+    held_meeting(case=closed, chair=w.senior, psychologist=w.psychologist, starts_at=NOW())
+
+    body = _home(client, w.psychologist)
+    reports = _section(body, "home-reports-heading")
+    owed = reports[: reports.index("Drafts back from the accuracy check")]
+    assert owed.index(late.child.full_name) < owed.index(soon.child.full_name)  # overdue first
+    late_due = add_months(timezone.localdate(mine[late.pk].starts_at), 1)
+    assert f"Overdue by {(timezone.localdate() - late_due).days} days" in owed
+    assert back.child.full_name not in owed  # sent: no longer owed
+    returned = reports[reports.index("Drafts back from the accuracy check") :]
+    assert back.child.full_name in returned and "1 comment to answer" in returned
+    led = _section(body, "home-led-heading")
+    for case in (late, soon, back):
+        assert case.reference in led
+    assert other.reference not in led and closed.reference not in led
+    assert led.index(soon.reference) < led.index(back.reference) < led.index(late.reference)
+    assert w.other_case.reference not in body
+
+
+def test_psychologist_home_empty_states(client, world):
+    body = _home(client, world.psychologist)
+    assert "You owe no formulation reports." in body
+    assert "No checker has answered a draft of yours yet." in body
+    assert "You lead no reviews of cases on ECM." in body
+
+
+# --- The manager ------------------------------------------------------------------------------
+
+
+def test_manager_home_figures_and_what_is_overdue_in_their_teams(client, world):
+    w = world
+    today = timezone.localdate()
+    for team, cm, owner in (
+        (w.yot_a, w.case_manager, w.case_manager),
+        (w.yot_b, w.other_case_manager, w.other_case_manager),
+    ):
+        case = CaseFactory(team=team, case_manager=cm, status="active")
+        held_meeting(
+            case=case,
+            chair=w.senior,
+            psychologist=w.psychologist,
+            starts_at=NOW() - dt.timedelta(60),
+            review_at=NOW() - dt.timedelta(5),
+        )
+        Action.objects.create(
+            case=case,
+            description=f"Call school {team.code}",
+            owner_user=owner,
+            due_on=today - dt.timedelta(3),
+        )
+    body = _home(client, w.manager)
+    figures = _section(body, "home-headline-heading")
+    assert "Children on the ECM caseload now" in figures
+    assert reverse("monitoring:dashboard") in figures
+    overdue = _section(body, "home-overdue-heading")
+    assert "Call school alpha" in overdue and "Call school bravo" not in overdue
+    assert "Review due" in overdue and "Overdue by 5 days" in overdue
+    assert "Draft due" in overdue  # the report of the meeting 60 days ago, not started
+    assert w.other_case.reference not in body
+
+
+def test_manager_headline_follows_the_small_cell_rules(client, world):
+    """A manager of Alpha sees Alpha's exact counts; a central team's manager sees the
+    referring YOTs' figures with small cells hidden, as the dashboard shows them."""
+    body = _home(client, world.manager)
+    figures = _section(body, "home-headline-heading")
+    assert "&lt;5" not in figures and "<dd" in figures
+    central_manager = member(world.central, Role.MANAGER, username="mgr_c")
+    figures = _section(_home(client, central_manager), "home-headline-heading")
+    assert "&lt;5" in figures  # two active cases: a small cell
+    assert "so that no child can be identified" in figures
+
+
+def test_manager_home_empty_state(client, world):
+    Case.objects.all().delete()
+    body = _home(client, world.manager)
+    assert "Nothing is overdue in your teams" in body
+    assert "No open cases." in body
+
+
+# --- The case manager -------------------------------------------------------------------------
+
+
+def test_case_manager_home_keeps_the_caseload_with_correct_counts(client, world):
+    _waiting(world.yot_a, world.case_manager, 7)
+    _waiting(world.yot_a, world.case_manager_2, 4)  # a colleague's
+    CaseFactory(
+        team=world.yot_a,
+        case_manager=world.case_manager,
+        status="closed",
+        closed_on=timezone.localdate(),
+        closure_reason="order_completed",
+    )
+    body = _home(client, world.case_manager)
+    assert "My caseload" in body and "On the waiting list (7 days)" in body
+    assert "(4 days)" not in body
+    assert "Referrals waiting for your decision" not in body  # a senior's section
+    assert "Your teams in figures" not in body
+
+
+# --- Queries ------------------------------------------------------------------------------------
+
+
+def _grow(world, n):
+    """n more of everything each home shows, in both YOTs."""
+    w = world
+    for i in range(n):
+        for team, cm in ((w.yot_a, w.case_manager), (w.yot_b, w.other_case_manager)):
+            _referred(team, cm, i)
+            _waiting(team, cm, i)
+            CaseFactory(
+                team=team,
+                case_manager=cm,
+                status="closed",
+                closed_on=timezone.localdate(),
+                closure_reason="order_completed",
+            )
+            ready = CaseFactory(team=team, case_manager=cm, status="preparation")
+            _consent(ready, Consent.Kind.ECM_CHILD)
+            _consent(ready, Consent.Kind.PARENT_GENERAL)  # complete: the meetings decide
+            _meeting(ready, w.senior, w.psychologist, i + 1)
+            case = CaseFactory(team=team, case_manager=cm, status="active")
+            held = held_meeting(
+                case=case,
+                chair=w.senior,
+                psychologist=w.psychologist,
+                starts_at=NOW() - dt.timedelta(40 + i),
+                review_at=NOW() - dt.timedelta(i),
+            )
+            Review.objects.create(case=case, held_on=timezone.localdate(), next_review_on=None)
+            Report.objects.create(
+                case=case,
+                meeting=held,
+                psychologist=w.psychologist,
+                status=Report.Status.CHECKING,
+                due_on=timezone.localdate(),
+                sent_for_check_at=NOW(),
+            )
+            Action.objects.create(
+                case=case,
+                description="Call",
+                owner_user=cm,
+                due_on=timezone.localdate() - dt.timedelta(1),
+            )
+            _consent(
+                CaseFactory(
+                    team=team, case_manager=cm, status="awaiting_consent", child=ChildFactory()
+                ),
+                Consent.Kind.ECM_CHILD,
+            )
+
+
+#: The most queries each home may cost (session, user, memberships, each section's few, the
+#: open cases' page and their next steps), whatever the data.
+MAX_QUERIES = {"senior": 21, "psychologist": 20, "manager": 19, "case_manager": 18}
+
+
+@pytest.mark.parametrize("role", sorted(MAX_QUERIES))
+def test_each_home_costs_the_same_queries_as_data_grows(
+    client, world, role, django_assert_max_num_queries
+):
+    client.force_login(getattr(world, role))
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("home")).status_code == 200
+        return len(ctx.captured_queries)
+
+    _grow(world, 1)
+    few = count()
+    _grow(world, 12)
+    assert count() == few
+    with django_assert_max_num_queries(MAX_QUERIES[role]):
+        client.get(reverse("home"))
