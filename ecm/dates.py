@@ -7,7 +7,24 @@ from __future__ import annotations
 import datetime as dt
 
 from dateutil.relativedelta import relativedelta
-from django.utils import timezone
+from django.utils import formats, timezone
+
+
+def display_date(day: dt.date | dt.datetime | None) -> str:
+    """A date as every page shows it ("1 Dec 2026", settings' SHORT_DATE_FORMAT), for text
+    made in Python (messages, e-mails, PDFs). A datetime is taken on its local day."""
+    if day is None:
+        return ""
+    if isinstance(day, dt.datetime) and timezone.is_aware(day):
+        day = timezone.localtime(day)
+    return formats.date_format(day, "SHORT_DATE_FORMAT")
+
+
+def display_datetime(moment: dt.datetime) -> str:
+    """A date and time as every page shows it ("1 Dec 2026 10:42"), in local time."""
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return formats.date_format(moment, "SHORT_DATETIME_FORMAT")
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

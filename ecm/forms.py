@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .dates import age_on
@@ -37,6 +39,60 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(attrs=attrs, format=format)
 
 
+class PrecisionDateInput(DateInput):
+    """A date whose precision the user chooses ("Exact day", "Month", "Year"): a date picker,
+    a month picker, or a year box, so a month or a year is never asked as a full date. The
+    form sets `precision` (what the page opens with); static/ecm/forms.js switches the box
+    when the precision select (`data-precision-name`) changes."""
+
+    KINDS = {
+        "month": ("month", "%Y-%m"),
+        "year": ("number", "%Y"),
+    }
+
+    def __init__(self, attrs=None, precision: str = "day"):
+        super().__init__(attrs=attrs)
+        self.precision = precision
+
+    def get_context(self, name, value, attrs):
+        self.input_type, self.format = self.KINDS.get(self.precision, ("date", "%Y-%m-%d"))
+        context = super().get_context(name, value, attrs)
+        if self.precision == "year":
+            context["widget"]["attrs"].update({"min": "1900", "max": "2100", "step": "1"})
+        return context
+
+
+class PrecisionDateField(forms.DateField):
+    """A date typed as a day ("2019-03-05"), a month ("2019-03") or a year ("2019"); a month
+    or a year is kept as its first day, as the timeline draws it."""
+
+    widget = PrecisionDateInput
+    input_formats = ["%Y-%m-%d", "%Y-%m", "%Y", "%d/%m/%Y"]
+
+
+class PrecisionDatesMixin:
+    """For a form with a precision field and date fields to match ("date known to: Month").
+    Set `precision_dates` (the date fields) and `precision_field`; use PrecisionDateField
+    and PrecisionDateInput for them (Meta.field_classes / widgets)."""
+
+    precision_dates: tuple[str, ...] = ()
+    precision_field = "precision"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            precision = self.data.get(self.add_prefix(self.precision_field)) or "day"
+        else:
+            precision = self.initial.get(self.precision_field) or "day"
+            if getattr(getattr(self, "instance", None), "pk", None):
+                precision = getattr(self.instance, self.precision_field, precision)
+        for name in self.precision_dates:
+            widget = self.fields[name].widget
+            if isinstance(widget, PrecisionDateInput):
+                widget.precision = str(precision)
+                widget.attrs["data-precision-name"] = self.add_prefix(self.precision_field)
+
+
 def add_service_errors(form: forms.Form, exc) -> None:
     """Put a service's ValidationError on the form: on the field it names when the form has
     that field, otherwise at the top. The form keeps what the user typed."""
@@ -48,7 +104,109 @@ def add_service_errors(form: forms.Form, exc) -> None:
             form.add_error(None, message)
 
 
-class ChildCaseForm(forms.ModelForm):
+def _label_in_sentence(label: str) -> str:
+    """A label as it reads inside a sentence: "Date of birth" -> "date of birth", but
+    "YOT reference" and "AssetPlus assessment" keep their capitals."""
+    label = str(label).strip().rstrip(":")
+    first = label.split(" ", 1)[0]
+    if len(first) > 1 and first[0].isupper() and first[1:] == first[1:].lower():
+        return label[0].lower() + label[1:]
+    return label
+
+
+# Labels that read on without "the": "Enter who agreed, and why", "Choose your team".
+_NO_ARTICLE = frozenset(
+    ("who", "what", "when", "where", "why", "how", "which", "whether", "if", "the", "a", "an")
+    + ("your", "their", "his", "her", "its", "any", "each", "every", "all", "one", "more")
+    + ("other", "or", "and", "from", "to")
+)
+
+
+def specific_messages(field: forms.Field, label: str, subject: str = "") -> dict[str, str]:
+    """GOV.UK-style error messages for one field, derived from its type and label, in one
+    place: "Enter the date of birth", "Choose the team", "Answer “Repeat offender?”"
+    instead of "This field is required." `subject` names what the form is about ("the
+    meeting"): "Enter the date and time of the meeting"."""
+    text = str(label).strip()
+    words = _label_in_sentence(text)
+    if isinstance(field, forms.DateField | forms.DateTimeField) and not any(
+        w in text.lower() for w in ("date", "day", "when")
+    ):
+        words = gettext("the “%(label)s” date") % {"label": text.rstrip(":")}  # "From"
+    elif words.split(" ", 1)[0].strip(",").lower() not in _NO_ARTICLE:
+        words = gettext("the %(label)s") % {"label": words}
+    if subject:
+        words = gettext("%(label)s of %(subject)s") % {"label": words, "subject": subject}
+    question = text.endswith("?")
+    values = {"label": words, "question": text}
+    messages: dict[str, str] = {}
+    if isinstance(field, forms.BooleanField):
+        messages["required"] = gettext("Tick “%(question)s”") % values
+    elif isinstance(field, forms.FileField):
+        messages["required"] = gettext("Choose a file for %(label)s") % values
+    elif isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField):
+        messages["required"] = (
+            gettext("Choose at least one answer to “%(question)s”")
+            if question
+            else gettext("Choose one or more of %(label)s")
+        ) % values
+    elif isinstance(field, forms.ChoiceField | forms.ModelChoiceField):
+        messages["required"] = (
+            gettext("Choose an answer to “%(question)s”")
+            if question
+            else gettext("Choose %(label)s")
+        ) % values
+    elif question:
+        messages["required"] = gettext("Answer “%(question)s”") % values
+    else:
+        messages["required"] = gettext("Enter %(label)s") % values
+    if isinstance(field, forms.DateTimeField):
+        messages["invalid"] = gettext("Enter %(label)s as a real date and time") % values
+    elif isinstance(field, forms.DateField):
+        messages["invalid"] = gettext("Enter %(label)s as a real date") % values
+    elif isinstance(field, forms.IntegerField | forms.DecimalField | forms.FloatField):
+        messages["invalid"] = gettext("Enter %(label)s as a number") % values
+    return messages
+
+
+# Django's generic messages, by identity (the same lazy strings in every language).
+_DEFAULT_MESSAGES = {
+    "required": [forms.Field.default_error_messages["required"]],
+    "invalid": [
+        cls.default_error_messages["invalid"]
+        for cls in (
+            forms.DateField,
+            forms.DateTimeField,
+            forms.IntegerField,
+            forms.DecimalField,
+            forms.FloatField,
+        )
+    ],
+}
+
+
+class SpecificErrorsMixin:
+    """Put it first in a form's bases: every field whose "required" or "invalid" message is
+    still Django's generic one gets a specific message from `specific_messages`. A message a
+    field sets itself is kept. Done when the form validates, so labels set in `__init__`
+    (e.g. "Status of Ann Smith") are the ones used. `error_subject` (optional) names what
+    the form is about: "the meeting"."""
+
+    error_subject = ""
+
+    def full_clean(self):
+        for name, field in self.fields.items():
+            if field.widget.is_hidden:
+                continue
+            label = field.label if field.label is not None else capfirst(name.replace("_", " "))
+            for key, message in specific_messages(field, label, str(self.error_subject)).items():
+                current = field.error_messages.get(key)
+                if any(current is default for default in _DEFAULT_MESSAGES[key]):
+                    field.error_messages = {**field.error_messages, key: message}
+        return super().full_clean()
+
+
+class ChildCaseForm(SpecificErrorsMixin, forms.ModelForm):
     """Register a child known to the YOT and open a potential ECM case for them."""
 
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none())
@@ -91,7 +249,7 @@ class ChildCaseForm(forms.ModelForm):
         return dob
 
 
-class CaseFilterForm(forms.Form):
+class CaseFilterForm(SpecificErrorsMixin, forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Any status"))] + CaseStatus.choices
     )
@@ -112,7 +270,7 @@ class CaseFilterForm(forms.Form):
         self.fields["case_manager"].queryset = case_managers
 
 
-class SearchForm(forms.Form):
+class SearchForm(SpecificErrorsMixin, forms.Form):
     q = forms.CharField(
         label=_("Child's name, YOT reference, PNC number or case reference"),
         max_length=100,
@@ -120,7 +278,7 @@ class SearchForm(forms.Form):
     )
 
 
-class NotCarriedForwardForm(forms.Form):
+class NotCarriedForwardForm(SpecificErrorsMixin, forms.Form):
     """Ending an episode before ECM started, with its own reasons (Appendix 1)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -145,7 +303,7 @@ class NotCarriedForwardForm(forms.Form):
     )
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(SpecificErrorsMixin, forms.Form):
     """Re-opening a closed case as a new episode: why, and who manages it (the same case
     manager by default, as the guidance advises)."""
 
@@ -174,7 +332,7 @@ class ReopenForm(forms.Form):
         self.fields["case_manager"].queryset = case_managers
 
 
-class AllocateForm(forms.Form):
+class AllocateForm(SpecificErrorsMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     case_manager = forms.ModelChoiceField(
         label=_("Case manager"),
@@ -188,7 +346,7 @@ class AllocateForm(forms.Form):
         self.fields["case_manager"].queryset = case_managers
 
 
-class AuditSearchForm(forms.Form):
+class AuditSearchForm(SpecificErrorsMixin, forms.Form):
     user = forms.CharField(label=_("Username"), required=False, max_length=150)
     child = forms.CharField(
         label=_("Child's name or YOT reference"), required=False, max_length=100
@@ -203,7 +361,7 @@ class AuditSearchForm(forms.Form):
         return data
 
 
-class ChildCorrectionForm(forms.ModelForm):
+class ChildCorrectionForm(SpecificErrorsMixin, forms.ModelForm):
     """Correct a child's details. The form checks each value (PNC format, choices); the
     rules on the date of birth and the change itself are `ecm.services.child_correct`'s,
     whose refusals come back on their fields. Validating sets the values on the form's

@@ -749,5 +749,5 @@ def child_value_display(name: str, value) -> str:
             day = dt.date.fromisoformat(str(value))
         except ValueError:
             return str(value)
-        return date_format(day, "j F Y")
+        return date_format(day)
     return str(value)

@@ -23,6 +23,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .dates import display_date
 from .models import Notification, NotificationPreference, Reminder, TeamReminderSettings, User
 from .queueing import queue_task
 
@@ -77,10 +78,10 @@ def due_title(thing: str, due: dt.date, occurrence: dt.date) -> str:
     """A reminder's title: "<thing> due on 5 Mar 2027", "... due today" or "... overdue (was
     due ...)", as seen on the day of this `occurrence`."""
     if occurrence < due:
-        return _("%(thing)s due on %(d)s") % {"thing": thing, "d": due.strftime("%d %b %Y")}
+        return _("%(thing)s due on %(d)s") % {"thing": thing, "d": display_date(due)}
     if occurrence == due:
         return _("%(thing)s due today") % {"thing": thing}
-    return _("%(thing)s overdue (was due %(d)s)") % {"thing": thing, "d": due.strftime("%d %b %Y")}
+    return _("%(thing)s overdue (was due %(d)s)") % {"thing": thing, "d": display_date(due)}
 
 
 # --- Rules -----------------------------------------------------------------------------------

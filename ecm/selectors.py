@@ -138,7 +138,16 @@ def case_status_events(user: User, case: Case) -> list[dict]:
             object_id=str(case.pk),
             action__in=[AuditEvent.Action.TRANSITION, AuditEvent.Action.CREATE],
         )
-        .only("at", "actor_username", "action", "detail")
+        .select_related("actor")
+        .only(
+            "at",
+            "actor_username",
+            "action",
+            "detail",
+            "actor__first_name",
+            "actor__last_name",
+            "actor__username",
+        )
         .order_by("at", "pk")
     )
     rows = []
@@ -149,7 +158,9 @@ def case_status_events(user: User, case: Case) -> list[dict]:
         rows.append(
             {
                 "at": event.at,
-                "by": event.actor_username,
+                # The person's name, as the rest of the case shows people; the username
+                # only for an account since deleted.
+                "by": str(event.actor) if event.actor else event.actor_username,
                 "opened": event.action == AuditEvent.Action.CREATE,
                 "source": labels.get(source, source),
                 "target": labels.get(target, target),

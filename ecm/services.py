@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from .access import OWNER_ROLES, access_for
 from .audit import audit_record
-from .dates import age_on
+from .dates import age_on, display_date
 from .editing import check_version, model_update
 from .models import (
     ON_ECM_STATUSES,
@@ -419,7 +419,7 @@ def _check_ended_on(case: Case, on: dt.date) -> None:
         raise ValidationError(
             {
                 "on": _("The case cannot end (%(on)s) before it opened (%(opened)s).")
-                % {"on": on.strftime("%d/%m/%Y"), "opened": case.opened_on.strftime("%d/%m/%Y")}
+                % {"on": display_date(on), "opened": display_date(case.opened_on)}
             },
             code="ended_before_opened",
         )
@@ -699,7 +699,7 @@ def _date_of_birth_errors(date_of_birth: dt.date, case: Case) -> list[str]:
                 "ECM works with children aged 10 to 17: this date of birth gives age %(age)s on "
                 "%(opened)s, when case %(ref)s opened. If that is right, close the case instead."
             )
-            % {"age": age, "opened": case.opened_on.strftime("%d/%m/%Y"), "ref": case.reference}
+            % {"age": age, "opened": display_date(case.opened_on), "ref": case.reference}
         ]
     return []
 

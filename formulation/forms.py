@@ -5,6 +5,8 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from django import forms
 
+from ecm.forms import SpecificErrorsMixin
+
 
 def row_helper() -> FormHelper:
     """For a form whose controls sit in a table row or a line of text: each label is read
@@ -22,7 +24,7 @@ class ModelDataMixin:
         return {name: self.cleaned_data[name] for name in self._meta.fields}
 
 
-class RemoveForm(forms.Form):
+class RemoveForm(SpecificErrorsMixin, forms.Form):
     """Which of `queryset` to remove: the value of the row's Remove button."""
 
     delete = forms.ModelChoiceField(queryset=None)

@@ -8,6 +8,7 @@ import datetime as dt
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ecm.dates import display_date
 from ecm.models import case_reference, open_case
 from ecm.reminders import Due, due_title, link, occurrence, rules_by_team
 from ecm.workdays import add_working_days
@@ -160,7 +161,7 @@ def consent_missing(today: dt.date):
             object_id=m.pk,
             occurrence=first,
             title=_("ECM consent is missing for the formulation meeting on %(d)s")
-            % {"d": day.strftime("%d %b %Y")},
+            % {"d": display_date(day)},
             link=link("referrals:consent", m.case_id),
             case_reference=m.case.reference,
             team_id=m.case.team_id,

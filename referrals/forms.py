@@ -6,7 +6,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from ecm.forms import DateInput
+from ecm.forms import DateInput, SpecificErrorsMixin
 
 from .models import (
     ACE_HOUSEHOLD,
@@ -33,7 +33,7 @@ RISK_HELP = {
 }
 
 
-class ReferralForm(forms.ModelForm):
+class ReferralForm(SpecificErrorsMixin, forms.ModelForm):
     """Every field of the Appendix 1 referral form. Nothing is required to save a draft;
     submission checks completeness (referrals.services.missing_for_submission)."""
 
@@ -121,6 +121,13 @@ class ReferralForm(forms.ModelForm):
         data["voluntary_months_agreed"] = data["voluntary_months_agreed"] or 0
         return data
 
+    @property
+    def grid_answered(self) -> dict:
+        """How many rows of the complexity and ACE grids have an answer, as shown (what was
+        typed on a form sent back, else what is saved): {"n": 12, "total": 25, "names": ...}."""
+        answered = [name for name in GRID_FIELDS if self[name].value()]
+        return {"n": len(answered), "total": len(GRID_FIELDS), "names": " ".join(GRID_FIELDS)}
+
     def grid_rows(self, items):
         return [(self[name], label) for name, label in items]
 
@@ -141,7 +148,7 @@ class ReferralForm(forms.ModelForm):
         return self.grid_rows(ACE_HOUSEHOLD)
 
 
-class OffenceForm(forms.Form):
+class OffenceForm(SpecificErrorsMixin, forms.Form):
     date = forms.DateField(label=_("Date of offence"), required=False, widget=DateInput())
     offence_type = forms.CharField(label=_("Offence type"), max_length=120, required=False)
     gravity = forms.IntegerField(
@@ -179,7 +186,7 @@ def _offence_label(offence) -> str:
     return " · ".join(parts)
 
 
-class OffenceRemoveForm(forms.Form):
+class OffenceRemoveForm(SpecificErrorsMixin, forms.Form):
     """The offences already recorded, to tick for removal when the draft is saved."""
 
     delete_offence = forms.MultipleChoiceField(
@@ -193,7 +200,7 @@ class OffenceRemoveForm(forms.Form):
         self.fields["delete_offence"].choices = [(o.pk, _offence_label(o)) for o in offences]
 
 
-class RuleSetForm(forms.Form):
+class RuleSetForm(SpecificErrorsMixin, forms.Form):
     """Which rule set to check the referral against (the team's own by default)."""
 
     rule_set = forms.ModelChoiceField(
@@ -204,7 +211,7 @@ class RuleSetForm(forms.Form):
     )
 
 
-class EligibilityForm(forms.Form):
+class EligibilityForm(SpecificErrorsMixin, forms.Form):
     # Chosen with RuleSetForm above the form; carried along here.
     rule_set = forms.ModelChoiceField(
         label=_("Rule set"),
@@ -277,7 +284,7 @@ class _ExplainedByMixin:
         self.fields["explained_by"].initial = recorder.pk if recorder else None
 
 
-class ConsentForm(_ExplainedByMixin, forms.Form):
+class ConsentForm(SpecificErrorsMixin, _ExplainedByMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Consent"), choices=Consent.Kind.choices)
     given = forms.TypedChoiceField(
         label=_("Answer"),
@@ -306,7 +313,7 @@ class ConsentForm(_ExplainedByMixin, forms.Form):
         self._set_explainers(explainers, recorder)
 
 
-class ConsentRefuseForm(_ExplainedByMixin, forms.Form):
+class ConsentRefuseForm(SpecificErrorsMixin, _ExplainedByMixin, forms.Form):
     """The child, or the parent/carer, declines ECM: the case ends as "consent refused"."""
 
     kind = forms.ChoiceField(
@@ -338,13 +345,13 @@ class ConsentRefuseForm(_ExplainedByMixin, forms.Form):
         self._set_explainers(explainers, recorder)
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(SpecificErrorsMixin, forms.Form):
     consent_id = forms.IntegerField(widget=forms.HiddenInput)
     date = forms.DateField(label=_("Date withdrawn"), widget=DateInput())
     reason = forms.CharField(label=_("Reason for withdrawal"), max_length=255)
 
 
-class NoteForm(forms.Form):
+class NoteForm(SpecificErrorsMixin, forms.Form):
     note = forms.CharField(
         label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
@@ -360,12 +367,12 @@ class ReadyForm(NoteForm):
     )
 
 
-class PriorityForm(forms.Form):
+class PriorityForm(SpecificErrorsMixin, forms.Form):
     significant_concern = forms.BooleanField(label=_("Significant concern"), required=False)
     note = forms.CharField(label=_("What is the concern?"), max_length=255, required=False)
 
 
-class OffenceRecordForm(forms.Form):
+class OffenceRecordForm(SpecificErrorsMixin, forms.Form):
     """One offence of the child, recorded on the case (also after it has ended)."""
 
     date = forms.DateField(label=_("Date of offence"), widget=DateInput())

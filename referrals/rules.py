@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from ecm.dates import add_months, whole_months_between
+from ecm.dates import add_months, display_date, whole_months_between
 
 from .models import (
     ACE_FIELDS,
@@ -160,7 +160,7 @@ def _involvement(referral: Referral, params: dict) -> Suggestion:
         return Suggestion(
             MET,
             _("The order runs until %(end)s: %(m)s months from referral.")
-            % {"end": end.strftime("%d/%m/%Y"), "m": remaining},
+            % {"end": display_date(end), "m": remaining},
         )
     # A voluntary period runs on from the end of the order, or from the referral if the
     # order has already ended.
@@ -176,7 +176,7 @@ def _involvement(referral: Referral, params: dict) -> Suggestion:
     return Suggestion(
         NOT_MET,
         _("Only %(m)s months of involvement from referral (order ends %(end)s); %(need)s needed.")
-        % {"m": remaining, "end": end.strftime("%d/%m/%Y"), "need": need},
+        % {"m": remaining, "end": display_date(end), "need": need},
     )
 
 

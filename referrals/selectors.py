@@ -220,7 +220,7 @@ def _display(referral: Referral, field) -> str:
     if isinstance(value, bool):
         return str(_("Yes") if value else _("No"))
     if isinstance(value, dt.date):
-        return date_format(value, "j F Y")
+        return date_format(value)
     return str(value)
 
 

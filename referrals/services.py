@@ -17,7 +17,7 @@ from ecm import services as core
 from ecm.access import access_for
 from ecm.audit import audit_case_record as _audit
 from ecm.audit import audit_record
-from ecm.dates import add_months
+from ecm.dates import add_months, display_date, display_datetime
 from ecm.editing import check_version, model_update
 from ecm.models import AuditEvent, Case, CaseStatus, User
 from ecm.selectors import case_team_members
@@ -173,9 +173,27 @@ def referral_save(
     return referral
 
 
+@dataclass(frozen=True)
+class MissingAnswer:
+    """One thing a referral needs before it can be submitted: the words a user reads and
+    the form field it is about ("" when it is about no one field)."""
+
+    message: str
+    field: str = ""
+
+    def __str__(self) -> str:
+        return self.message
+
+
 def missing_for_submission(referral: Referral) -> list[str]:
     """Everything a referral needs before it can be submitted, in words a user reads."""
-    problems: list[str] = []
+    return [p.message for p in missing_answers(referral)]
+
+
+def missing_answers(referral: Referral) -> list[MissingAnswer]:
+    """Everything a referral needs before it can be submitted, each with the field it is
+    about, so the form can link to each one (and count the grid's answers)."""
+    problems: list[MissingAnswer] = []
     labels = {f.name: f.verbose_name for f in Referral._meta.fields}
     for name in (
         "contact_number",
@@ -187,17 +205,27 @@ def missing_for_submission(referral: Referral) -> list[str]:
         "risk_harm_others",
     ):
         if not getattr(referral, name):
-            problems.append(_("Answer “%(field)s”.") % {"field": labels[name]})
+            problems.append(MissingAnswer(_("Answer “%(field)s”.") % {"field": labels[name]}, name))
     if referral.previous_interventions is None:
-        problems.append(_("Give the number of previous YOT interventions (0 if none)."))
+        problems.append(
+            MissingAnswer(
+                _("Give the number of previous YOT interventions (0 if none)."),
+                "previous_interventions",
+            )
+        )
     if referral.repeat_offender is None:
-        problems.append(_("Say whether the child is a repeat offender."))
+        problems.append(
+            MissingAnswer(_("Say whether the child is a repeat offender."), "repeat_offender")
+        )
     if referral.disposal == Disposal.PRE_SENTENCE:
         problems.append(
-            _(
-                "Referral to ECM is made only after sentence: a formulation before sentence could "
-                "lead to unequal sentencing, and the outcome of the case is not yet known. Refer "
-                "once the court has decided."
+            MissingAnswer(
+                _(
+                    "Referral to ECM is made only after sentence: a formulation before sentence "
+                    "could lead to unequal sentencing, and the outcome of the case is not yet "
+                    "known. Refer once the court has decided."
+                ),
+                "disposal",
             )
         )
     elif (
@@ -205,31 +233,47 @@ def missing_for_submission(referral: Referral) -> list[str]:
         and referral.disposal != Disposal.PREVENTION
         and (referral.order_start_date is None or referral.order_length_months is None)
     ):
-        problems.append(_("Give the start date and length of the current order or disposal."))
-    grid = COMPLEXITY_CPN + COMPLEXITY_YND + ACE_MALTREATMENT + ACE_HOUSEHOLD
-    unanswered = [str(label) for name, label in grid if not getattr(referral, name)]
-    if unanswered:
         problems.append(
-            _(
-                "Answer every row of the complexity and ACE grids (“Don't know” is an answer). "
-                "Not answered: %(rows)s."
+            MissingAnswer(
+                _("Give the start date and length of the current order or disposal."),
+                "order_start_date" if referral.order_start_date is None else "order_length_months",
             )
-            % {"rows": ", ".join(unanswered)}
+        )
+    for name, label in unanswered_grid_rows(referral):
+        problems.append(
+            MissingAnswer(_("Answer “%(row)s” (“Don't know” is an answer).") % {"row": label}, name)
         )
     if not referral.assetplus_file:
-        problems.append(_("Attach the AssetPlus assessment (PDF or Word)."))
+        problems.append(
+            MissingAnswer(_("Attach the AssetPlus assessment (PDF or Word)."), "assetplus")
+        )
     child = referral.case.child
     on = referral.referral_date or timezone.localdate()
     if child.date_of_birth > on:
-        problems.append(_("The child's date of birth is in the future; correct it first."))
+        problems.append(
+            MissingAnswer(_("The child's date of birth is in the future; correct it first."))
+        )
     else:
         age = child.age_on(on)
         if not 10 <= age <= 17:
             problems.append(
-                _("ECM is for children aged 10 to 17; %(name)s is %(age)s on the date of referral.")
-                % {"name": child.first_name, "age": age}
+                MissingAnswer(
+                    _(
+                        "ECM is for children aged 10 to 17; %(name)s is %(age)s on the date of "
+                        "referral."
+                    )
+                    % {"name": child.first_name, "age": age}
+                )
             )
     return problems
+
+
+REFERRAL_GRID = COMPLEXITY_CPN + COMPLEXITY_YND + ACE_MALTREATMENT + ACE_HOUSEHOLD
+
+
+def unanswered_grid_rows(referral: Referral) -> list[tuple[str, str]]:
+    """The complexity and ACE grid rows with no answer yet, (field, label), in form order."""
+    return [(name, str(label)) for name, label in REFERRAL_GRID if not getattr(referral, name)]
 
 
 @transaction.atomic
@@ -424,7 +468,7 @@ def eligibility_decide(*, actor: User, referral: Referral, data: DecisionInput) 
                 )
                 % {
                     "who": last.checked_by,
-                    "when": timezone.localtime(last.checked_at).strftime("%d/%m/%Y %H:%M"),
+                    "when": display_datetime(last.checked_at),
                     "decision": last.get_decision_display(),
                 },
                 code="already_decided",
@@ -620,7 +664,7 @@ def _dob_corrected_message(case: Case, corrected_at: dt.datetime) -> str:
     message = _(
         "Needs the parent/carer's consent since the date of birth was corrected "
         "(%(when)s): the child was under 16 when they signed their ECM consent."
-    ) % {"when": timezone.localtime(corrected_at).strftime("%d/%m/%Y")}
+    ) % {"when": display_date(corrected_at)}
     if case.status in (CaseStatus.PREPARATION, CaseStatus.ACTIVE, CaseStatus.VOLUNTARY):
         message += " " + _(
             "The case stays “%(status)s”, but its ECM consent is no longer complete: record "
@@ -662,7 +706,7 @@ def consent_carry_forward_check(case: Case) -> CarryForward:
         return CarryForward(
             [],
             _("The ECM consent given on %(ref)s was withdrawn on %(d)s: ask for it again.")
-            % {"ref": ref, "d": status.child.withdrawn_on.strftime("%d/%m/%Y")},
+            % {"ref": ref, "d": display_date(status.child.withdrawn_on)},
             ref,
         )
     if not status.is_valid:
@@ -677,7 +721,7 @@ def consent_carry_forward_check(case: Case) -> CarryForward:
                 "The ECM consent on %(ref)s was signed on %(d)s, more than %(n)s months ago: "
                 "ask for it again."
             )
-            % {"ref": ref, "d": status.child.date.strftime("%d/%m/%Y"), "n": months},
+            % {"ref": ref, "d": display_date(status.child.date), "n": months},
             ref,
         )
     if status.child.leaflet_version != LEAFLET_VERSION:
@@ -715,7 +759,7 @@ def consent_carry_forward(*, actor: User, case: Case) -> list[Consent]:
             leaflet_version=old.leaflet_version,
             notes=(
                 _("Carried forward from %(ref)s (signed %(d)s).")
-                % {"ref": check.previous_reference, "d": old.date.strftime("%d/%m/%Y")}
+                % {"ref": check.previous_reference, "d": display_date(old.date)}
             )[:255],
             recorded_by=actor,
             carried_forward_from=old,
@@ -899,7 +943,7 @@ def consent_withdraw(*, actor: User, consent: Consent, date: dt.date, reason: st
     if consent.withdrawn_on:
         raise ValidationError(
             _("This consent was already withdrawn on %(d)s.")
-            % {"d": consent.withdrawn_on.strftime("%d/%m/%Y")}
+            % {"d": display_date(consent.withdrawn_on)}
         )
     if date < consent.date or date > timezone.localdate():
         raise ValidationError(

@@ -166,7 +166,9 @@ def _referral_post(request, referral):
         )
     except ValidationError as exc:
         messages.info(request, _("Your answers are saved as a draft."))
-        return _form_page(request, referral, ReferralForm(instance=referral), problems=exc.messages)
+        # Each missing answer with the field it is about: the form links to each one.
+        problems = services.missing_answers(referral) or exc.messages
+        return _form_page(request, referral, ReferralForm(instance=referral), problems=problems)
     messages.success(request, _("Referral submitted to the senior practitioner."))
     return redirect(_case_url(referral.case))
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ecm.access import CASE_ROLES
-from ecm.forms import DateInput
+from ecm.forms import DateInput, SpecificErrorsMixin
 from ecm.models import ACTIVE_CLOSURE_REASONS
 from ecm.selectors import case_team_members
 from formulation.meeting.selectors import present_from_meeting, review_meeting_choices
@@ -35,7 +35,7 @@ def _yes_no(value):
     return {"yes": True, "no": False}.get(value)
 
 
-class ReviewForm(forms.ModelForm):
+class ReviewForm(SpecificErrorsMixin, forms.ModelForm):
     """Appendix 5, with a progress row for every recommendation and the open actions to walk
     through."""
 
@@ -271,7 +271,7 @@ def _row_number(prefix: str | None) -> str:
     return str(int(index) + 1) if index.isdigit() else "N"
 
 
-class OffenceRowForm(forms.Form):
+class OffenceRowForm(SpecificErrorsMixin, forms.Form):
     """One offence since the last meeting: type, date, gravity and outcome (disposal)."""
 
     id = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -302,7 +302,7 @@ class OffenceRowForm(forms.Form):
         return data
 
 
-class NewRecommendationForm(forms.Form):
+class NewRecommendationForm(SpecificErrorsMixin, forms.Form):
     """A new recommendation agreed at the review: what, and who is best placed."""
 
     id = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -421,7 +421,7 @@ def proposal_initial(proposal) -> dict:
     }
 
 
-class TRMStageForm(forms.Form):
+class TRMStageForm(SpecificErrorsMixin, forms.Form):
     stage = forms.ModelChoiceField(label=_("TRM stage now"), queryset=None)
     explanation = forms.CharField(
         label=_("What explains the change"),
@@ -435,7 +435,7 @@ class TRMStageForm(forms.Form):
         self.fields["stage"].queryset = stages
 
 
-class ActionForm(forms.ModelForm):
+class ActionForm(SpecificErrorsMixin, forms.ModelForm):
     class Meta:
         model = Action
         fields = [
@@ -454,7 +454,7 @@ class ActionForm(forms.ModelForm):
         self.fields["owner_user"].queryset = case_team_members(case, CASE_ROLES)
 
 
-class ActionStatusForm(forms.Form):
+class ActionStatusForm(SpecificErrorsMixin, forms.Form):
     """An action's status, changed from its row in the actions table."""
 
     status = forms.ChoiceField(
@@ -474,7 +474,7 @@ class ActionStatusForm(forms.Form):
         self.helper.label_class = "visually-hidden"
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(SpecificErrorsMixin, forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["date", "kind", "purpose", "trm_stage", "outcome"]
@@ -485,7 +485,7 @@ class ContactForm(forms.ModelForm):
         self.fields["trm_stage"].queryset = stages
 
 
-class MissedDecisionForm(forms.Form):
+class MissedDecisionForm(SpecificErrorsMixin, forms.Form):
     psychologist = forms.ModelChoiceField(label=_("Psychologist consulted"), queryset=None)
     advice = forms.CharField(
         label=_("Psychologist's advice"), widget=forms.Textarea(attrs={"rows": 2})
@@ -503,7 +503,7 @@ def _risk_choices(scale) -> list:
     return [("", _("Choose…")), *scale.choices]
 
 
-class RiskForm(forms.Form):
+class RiskForm(SpecificErrorsMixin, forms.Form):
     """The ratings at the start, on the labelled AssetPlus scales. They come from the
     referral; this form corrects them."""
 
@@ -523,7 +523,7 @@ class RiskForm(forms.Form):
     )
 
 
-class ClosureForm(forms.ModelForm):
+class ClosureForm(SpecificErrorsMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     transitions = forms.MultipleChoiceField(
         label=_("Moving on to"),
@@ -643,7 +643,7 @@ def default_next_review(today: dt.date | None = None) -> dt.date:
     return (today or timezone.localdate()) + dt.timedelta(weeks=6)
 
 
-class BaselineForm(forms.Form):
+class BaselineForm(SpecificErrorsMixin, forms.Form):
     """The outcome survey at formulation: the current level of concern in each domain."""
 
     def __init__(self, *args, **kwargs):
@@ -669,7 +669,7 @@ class BaselineForm(forms.Form):
         }
 
 
-class VoluntaryEndForm(forms.Form):
+class VoluntaryEndForm(SpecificErrorsMixin, forms.Form):
     on = forms.DateField(
         label=_("Date the voluntary period ended"),
         widget=DateInput(),

@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ecm.dates import display_date
 from ecm.models import ON_ECM_STATUSES, Case, case_reference, open_case
 from ecm.reminders import Due, due_title, link, occurrence, rules_by_team
 from formulation.models import Agency, Meeting
@@ -92,7 +93,7 @@ def action_overdue(today: dt.date):
             object_id=row["pk"],
             occurrence=occ,
             title=_("An action you own is overdue (was due %(d)s)")
-            % {"d": row["due_on"].strftime("%d %b %Y")},
+            % {"d": display_date(row["due_on"])},
             link=link("reviews:overview", row["case_id"]) + "#actions",
             case_reference=case_reference(row["case_id"]),
             team_id=row["case__team_id"],

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ecm import services as core
 from ecm.access import access_for
 from ecm.audit import audit_case_record as _audit
+from ecm.dates import display_date
 from ecm.editing import check_version, model_update
 from ecm.models import ACTIVE_CLOSURE_REASONS, AuditEvent, Case, CaseStatus, ClosureReason, User
 from formulation.meeting import services as meeting_services
@@ -95,13 +96,13 @@ def _validate_review(
             err(
                 "held_on",
                 _("A review cannot be before the episode opened (%(d)s).")
-                % {"d": case.opened_on.strftime("%d/%m/%Y")},
+                % {"d": display_date(case.opened_on)},
             )
     elif held_on and held_on < timezone.localdate(meeting.starts_at):
         err(
             "held_on",
             _("A review cannot be before the formulation meeting (%(d)s).")
-            % {"d": timezone.localdate(meeting.starts_at).strftime("%d/%m/%Y")},
+            % {"d": display_date(meeting.starts_at)},
         )
     if held_on and held_on > today:
         err("held_on", _("Record a review once it has taken place (the date is in the future)."))
@@ -404,7 +405,7 @@ def review_recommendation_confirm(*, actor: User, proposal: ReviewRecommendation
     meeting = episode_formulation_meeting(case)
     if meeting is None:
         raise ValidationError(_("The case has no held formulation meeting."))
-    held_on = proposal.review.held_on.strftime("%d/%m/%Y")
+    held_on = display_date(proposal.review.held_on)
     if report is not None and report.status == Report.Status.FINAL:
         report_services.report_amend(
             actor=actor,
@@ -703,7 +704,7 @@ def case_close_with_review(
     last_review = case.reviews.order_by("-held_on").values_list("held_on", flat=True).first()
     if last_review and closed_on < last_review:
         errors["closed_on"] = _("The case cannot close before its last review (%(d)s).") % {
-            "d": last_review.strftime("%d/%m/%Y")
+            "d": display_date(last_review)
         }
     if closed_on > timezone.localdate():
         errors["closed_on"] = _("The closure date cannot be in the future.")
@@ -784,7 +785,7 @@ def voluntary_period_end(*, actor: User, case: Case, on: dt.date | None = None) 
         raise ValidationError(
             {
                 "on": _("The voluntary period began on %(d)s: it cannot end before that.")
-                % {"d": closure.closed_on.strftime("%d/%m/%Y")}
+                % {"d": display_date(closure.closed_on)}
             }
         )
     return _end_voluntary_period(actor, case, on)

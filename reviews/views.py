@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ecm.access import CASE_ROLES, access_for
 from ecm.audit import audit_case_record
+from ecm.dates import display_date
 from ecm.editing import StaleEditError, form_with_saved_version
 from ecm.forms import add_service_errors
 from ecm.models import ACTIVE_CLOSURE_REASONS, ON_ECM_STATUSES, AuditEvent, CaseStatus, Role
@@ -586,7 +587,7 @@ def close(request, pk: int):
                 messages.success(
                     request,
                     _("Closure recorded. %(ref)s stays open in its voluntary period until %(d)s.")
-                    % {"ref": case.reference, "d": case.voluntary_until.strftime("%d/%m/%Y")},
+                    % {"ref": case.reference, "d": display_date(case.voluntary_until)},
                 )
             else:
                 messages.success(request, _("Case %(ref)s is closed.") % {"ref": case.reference})

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ecm.access import SUPERVISEE_ROLES, access_for
-from ecm.forms import DateInput, DateTimeInput
+from ecm.forms import DateInput, DateTimeInput, SpecificErrorsMixin
 from ecm.models import Case, User
 from ecm.selectors import team_members
 
@@ -19,7 +19,7 @@ def supervisable_people(psychologist: User):
     return team_members(access_for(psychologist).supervised_team_ids, SUPERVISEE_ROLES)
 
 
-class SessionForm(forms.ModelForm):
+class SessionForm(SpecificErrorsMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     starts_at = forms.DateTimeField(
         label=_("Start"), widget=DateTimeInput(), input_formats=DATETIME_FORMATS
@@ -88,13 +88,13 @@ class SessionForm(forms.ModelForm):
         }
 
 
-class ReflectionForm(forms.Form):
+class ReflectionForm(SpecificErrorsMixin, forms.Form):
     reflections = forms.CharField(
         label=_("My reflections"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
 
 
-class DecisionSummaryForm(forms.Form):
+class DecisionSummaryForm(SpecificErrorsMixin, forms.Form):
     case = forms.ModelChoiceField(label=_("Case"), queryset=Case.objects.none())
     text = forms.CharField(
         label=_("Decision summary (shown on the case to its team)"),
@@ -110,7 +110,7 @@ class DecisionSummaryForm(forms.Form):
         self.fields["case"].label_from_instance = lambda c: c.reference
 
 
-class EscalationForm(forms.ModelForm):
+class EscalationForm(SpecificErrorsMixin, forms.ModelForm):
     discussed_first = forms.BooleanField(
         label=_("I discussed this with the supervisee before raising it"), required=False
     )
@@ -143,7 +143,7 @@ class EscalationForm(forms.ModelForm):
         self.fields["case"].label_from_instance = lambda c: c.reference
 
 
-class OfferForm(forms.ModelForm):
+class OfferForm(SpecificErrorsMixin, forms.ModelForm):
     class Meta:
         model = Offer
         fields = ["practitioner", "offered_on", "response"]
@@ -154,7 +154,7 @@ class OfferForm(forms.ModelForm):
         self.fields["practitioner"].queryset = supervisable_people(psychologist)
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(SpecificErrorsMixin, forms.Form):
     """The period of the sessions listed for oversight (the index page's filter)."""
 
     # Not marked required: the select always has a period chosen.

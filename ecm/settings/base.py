@@ -154,6 +154,8 @@ AXES_VERBOSE = False
 LANGUAGE_CODE = "en-gb"
 LANGUAGES = [("en-gb", _("English")), ("cy", _("Welsh"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date style everywhere ("1 Dec 2026"): ecm/formats/<locale>/formats.py.
+FORMAT_MODULE_PATH = ["ecm.formats"]
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True

@@ -5,12 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ecm.forms import DateInput
+from ecm.forms import DateInput, SpecificErrorsMixin
 from ecm.models import Case
 from ecm.services import default_first_review
 
 
-class FormulationDecisionForm(forms.Form):
+class FormulationDecisionForm(SpecificErrorsMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     decision = forms.ChoiceField(
         label=_("Is another formulation meeting needed?"),

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from ecm.access import access_for
 from ecm.audit import audit_record
+from ecm.dates import display_date
 from ecm.editing import StaleEditError, form_with_saved_version
 from ecm.forms import add_service_errors
 from ecm.models import AuditEvent, CaseStatus
@@ -70,7 +71,7 @@ def formulation_decision(request, pk: int):
                         "Formulation carried forward: %(ref)s is active. Arrange the first "
                         "review of this episode (due by %(d)s)."
                     )
-                    % {"ref": case.reference, "d": case.first_review_on.strftime("%d/%m/%Y")},
+                    % {"ref": case.reference, "d": display_date(case.first_review_on)},
                 )
             else:
                 messages.success(

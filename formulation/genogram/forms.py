@@ -5,13 +5,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ecm.forms import DateInput
+from ecm.forms import DateInput, SpecificErrorsMixin
 
 from ..forms import ModelDataMixin
 from .models import FamilyMember, Partnership
 
 
-class FamilyMemberForm(ModelDataMixin, forms.ModelForm):
+class FamilyMemberForm(SpecificErrorsMixin, ModelDataMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -51,7 +51,7 @@ class FamilyMemberForm(ModelDataMixin, forms.ModelForm):
             self.fields["version"].initial = self.instance.version
 
 
-class PartnershipForm(forms.ModelForm):
+class PartnershipForm(SpecificErrorsMixin, forms.ModelForm):
     class Meta:
         model = Partnership
         fields = ["a", "b", "status", "start_year", "end_year"]

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ecm.dates import display_date
 from ecm.models import Child
 
 
@@ -114,7 +115,7 @@ class FamilyMember(models.Model):
     def birth_label(self) -> str:
         """ "b. 03/05/2011" or "b. 2011" (under the person in the drawing)."""
         if self.date_of_birth:
-            return _("b. %(born)s") % {"born": f"{self.date_of_birth:%d/%m/%Y}"}
+            return _("b. %(born)s") % {"born": display_date(self.date_of_birth)}
         if self.year_of_birth:
             return _("b. %(born)s") % {"born": self.year_of_birth}
         return ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ecm.forms import DateTimeInput
+from ecm.forms import DateTimeInput, SpecificErrorsMixin
 from ecm.models import User
 
 from ..forms import ModelDataMixin, row_helper
@@ -23,7 +23,8 @@ def _date_and_time(label, *, required: bool = True) -> forms.DateTimeField:
     )
 
 
-class ScheduleForm(forms.ModelForm):
+class ScheduleForm(SpecificErrorsMixin, forms.ModelForm):
+    error_subject = _("the meeting")  # "Enter the date and time of the meeting"
     starts_at = _date_and_time(_("Date and time"))
     # A link typed without its scheme is taken as https (Django 6's default, said here for
     # Django 5.2).
@@ -57,7 +58,7 @@ class ScheduleForm(forms.ModelForm):
         self.fields["psychologist"].queryset = psychologists
 
 
-class ProfessionalForm(forms.ModelForm):
+class ProfessionalForm(SpecificErrorsMixin, forms.ModelForm):
     """A partner professional for the directory of one of the user's `teams` (asked only
     when there is more than one)."""
 
@@ -82,7 +83,7 @@ class ProfessionalForm(forms.ModelForm):
         return {k: v for k, v in self.cleaned_data.items() if k != "team"}
 
 
-class InviteForm(forms.Form):
+class InviteForm(SpecificErrorsMixin, forms.Form):
     professional = forms.ModelChoiceField(
         label=_("From the directory"), queryset=Professional.objects.none(), required=False
     )
@@ -120,7 +121,7 @@ class InviteForm(forms.Form):
         return data
 
 
-class HeldForm(forms.Form):
+class HeldForm(SpecificErrorsMixin, forms.Form):
     """Record the meeting as held; when its record is not complete, the chair says why."""
 
     incomplete_reason = forms.CharField(
@@ -130,7 +131,7 @@ class HeldForm(forms.Form):
     )
 
 
-class ReportAgenciesForm(forms.Form):
+class ReportAgenciesForm(SpecificErrorsMixin, forms.Form):
     """Appendix 2: the agencies that will receive the psychologist's report."""
 
     agencies = forms.MultipleChoiceField(
@@ -144,7 +145,7 @@ class ReportAgenciesForm(forms.Form):
         self.fields["agencies"].choices = choices
 
 
-class AttendeeForm(forms.Form):
+class AttendeeForm(SpecificErrorsMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=150)
     role = forms.CharField(label=_("Role"), max_length=120, required=False)
     agency = forms.ChoiceField(label=_("Agency"), choices=Agency.choices)
@@ -153,7 +154,7 @@ class AttendeeForm(forms.Form):
     )
 
 
-class InvitationStatusForm(forms.Form):
+class InvitationStatusForm(SpecificErrorsMixin, forms.Form):
     """An invitation's status, in its row of the attendance sheet."""
 
     status = forms.ChoiceField(label=_("Status"), choices=Invitation.Status.choices)
@@ -169,7 +170,7 @@ class InvitationStatusForm(forms.Form):
         )
 
 
-class WrittenInformationForm(forms.Form):
+class WrittenInformationForm(SpecificErrorsMixin, forms.Form):
     """What someone who cannot attend sent in writing, under their row."""
 
     written_information = forms.CharField(
@@ -184,7 +185,7 @@ class WrittenInformationForm(forms.Form):
         }
 
 
-class ChecklistTickForm(forms.Form):
+class ChecklistTickForm(SpecificErrorsMixin, forms.Form):
     """Tick or untick one hand-ticked item of the checklist (the item's button)."""
 
     key = forms.ChoiceField(
@@ -193,10 +194,11 @@ class ChecklistTickForm(forms.Form):
     done = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
-class MinutesForm(ModelDataMixin, forms.ModelForm):
+class MinutesForm(SpecificErrorsMixin, ModelDataMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    review_at = _date_and_time(_("First review: date and time"), required=False)
-    supervision_at = _date_and_time(_("Supervision: date and time"), required=False)
+    # Numbered as the agenda is (004 Appendix 4): 8. set review and supervision dates.
+    review_at = _date_and_time(_("8. First review: date and time"), required=False)
+    supervision_at = _date_and_time(_("8. Supervision: date and time"), required=False)
 
     class Meta:
         model = Meeting
@@ -222,9 +224,10 @@ class MinutesForm(ModelDataMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = self.instance.version
+        self.fields["review_location"].label = _("8. First review: place")
 
 
-class DevelopmentalMapForm(forms.Form):
+class DevelopmentalMapForm(SpecificErrorsMixin, forms.Form):
     physical_age = forms.CharField(label=_("Physical age"), max_length=20, required=False)
     social_age = forms.CharField(label=_("Social age"), max_length=20, required=False)
     cognitive_age = forms.CharField(label=_("Cognitive age"), max_length=20, required=False)
@@ -234,7 +237,7 @@ class DevelopmentalMapForm(forms.Form):
     )
 
 
-class RecommendationForm(ModelDataMixin, forms.ModelForm):
+class RecommendationForm(SpecificErrorsMixin, ModelDataMixin, forms.ModelForm):
     class Meta:
         model = Recommendation
         fields = [
@@ -254,7 +257,7 @@ class RecommendationForm(ModelDataMixin, forms.ModelForm):
         self.fields["owner_user"].queryset = people
 
 
-class TRMPlacementForm(forms.Form):
+class TRMPlacementForm(SpecificErrorsMixin, forms.Form):
     stage = forms.ModelChoiceField(label=_("TRM stage"), queryset=TRMStage.objects.none())
     presentation = forms.CharField(
         label=_("Presentation"), widget=forms.Textarea(attrs={"rows": 2})

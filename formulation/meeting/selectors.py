@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecm.access import access_for
+from ecm.dates import display_date, display_datetime
 from ecm.models import Case, CaseStatus, Role, Team, User
 from ecm.selectors import case_list_for, case_team_members
 from referrals.models import Decision, EligibilityCheck
@@ -334,7 +335,7 @@ def checklist(meeting: Meeting) -> list[ChecklistItem]:
         if tick:
             detail = _("Ticked by %(who)s on %(when)s") % {
                 "who": tick.ticked_by,
-                "when": timezone.localtime(tick.ticked_at).strftime("%d/%m/%Y"),
+                "when": display_date(tick.ticked_at),
             }
         items.append(ChecklistItem(key, str(label), False, tick is not None, detail))
     items += _after_the_meeting(meeting)
@@ -350,10 +351,10 @@ def _leaflet_item(case: Case) -> ChecklistItem:
     if consent is not None and consent.given:
         detail = _("Explained by %(who)s; signed on %(when)s") % {
             "who": consent.explained_by or _("not recorded"),
-            "when": consent.date.strftime("%d/%m/%Y"),
+            "when": display_date(consent.date),
         }
     if consent is not None and consent.withdrawn_on:
-        detail = _("Consent withdrawn on %(d)s") % {"d": consent.withdrawn_on.strftime("%d/%m/%Y")}
+        detail = _("Consent withdrawn on %(d)s") % {"d": display_date(consent.withdrawn_on)}
     return ChecklistItem(
         "leaflet_explained",
         _("Information leaflet explained to the child and signed"),
@@ -392,12 +393,12 @@ def _after_the_meeting(meeting: Meeting) -> list[ChecklistItem]:
     )
     if review is not None:
         review_detail = _("Review meeting arranged: %(when)s, %(where)s") % {
-            "when": timezone.localtime(review.starts_at).strftime("%d/%m/%Y %H:%M"),
+            "when": display_datetime(review.starts_at),
             "where": review.location or review.online_link,
         }
     elif meeting.review_at:
         review_detail = _("First review agreed for %(when)s: arrange it from the reviews page.") % {
-            "when": timezone.localtime(meeting.review_at).strftime("%d/%m/%Y %H:%M")
+            "when": display_datetime(meeting.review_at)
         }
     else:
         review_detail = _("Arrange the first review from the reviews page.")

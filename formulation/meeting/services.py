@@ -20,6 +20,7 @@ from ecm import services as core
 from ecm.access import CASE_ROLES, PRACTITIONER_ROLES, access_for
 from ecm.audit import audit_case_record as _audit
 from ecm.audit import audit_record
+from ecm.dates import display_date
 from ecm.editing import check_version, model_update
 from ecm.models import AuditEvent, Case, CaseStatus, Role, User
 from ecm.queueing import queue_task
@@ -65,11 +66,11 @@ def _check_when(case: Case, kind: str, starts_at: dt.datetime, already_held: boo
             first = selectors.episode_formulation_meeting(case)
             if first is not None and first.case_id == case.pk and starts_at < first.starts_at:
                 return _("A review meeting cannot be before the formulation meeting (%(d)s).") % {
-                    "d": timezone.localtime(first.starts_at).strftime("%d/%m/%Y")
+                    "d": display_date(first.starts_at)
                 }
             if timezone.localdate(starts_at) < case.opened_on:
                 return _("A review meeting cannot be before the episode opened (%(d)s).") % {
-                    "d": case.opened_on.strftime("%d/%m/%Y")
+                    "d": display_date(case.opened_on)
                 }
         return ""
     if starts_at <= now:
@@ -334,7 +335,7 @@ def invitation_email(invitation: Invitation) -> EmailMessage:
         {
             "name": invitation.name,
             "reference": reference,
-            "date": when.strftime("%d/%m/%Y"),
+            "date": display_date(when),
             "time": when.strftime("%H:%M"),
             "place": meeting.location or meeting.online_link,
             "review": meeting.is_review,
@@ -346,7 +347,7 @@ def invitation_email(invitation: Invitation) -> EmailMessage:
         else _("Invitation: ECM formulation meeting %(ref)s, %(date)s")
     )
     message = EmailMessage(
-        subject=subject % {"ref": reference, "date": when.strftime("%d/%m/%Y")},
+        subject=subject % {"ref": reference, "date": display_date(when)},
         body=body,
         to=[invitation.email],
     )

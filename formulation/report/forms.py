@@ -7,7 +7,8 @@ from django import forms
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext_lazy as _
 
-from ecm.forms import DateInput
+from ecm.dates import display_date
+from ecm.forms import DateInput, SpecificErrorsMixin
 
 from ..forms import row_helper
 from .models import TEXT_SECTIONS, Circulation, Report, ReportSection
@@ -20,7 +21,7 @@ def _under_its_heading() -> FormHelper:
     return helper
 
 
-class ReportForm(forms.ModelForm):
+class ReportForm(SpecificErrorsMixin, forms.ModelForm):
     """The psychologist's draft: one text box per written section."""
 
     revision = forms.IntegerField(widget=forms.HiddenInput(attrs={"form": "report-form"}))
@@ -53,7 +54,7 @@ class ReportForm(forms.ModelForm):
         }
 
 
-class ReportCommentForm(forms.Form):
+class ReportCommentForm(SpecificErrorsMixin, forms.Form):
     section = forms.ChoiceField(
         label=_("Section"),
         required=False,
@@ -62,7 +63,7 @@ class ReportCommentForm(forms.Form):
     text = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ResolveCommentForm(forms.Form):
+class ResolveCommentForm(SpecificErrorsMixin, forms.Form):
     """The psychologist's answer when resolving a comment, in the comment's line."""
 
     response = forms.CharField(label=_("Response (optional)"), required=False)
@@ -75,13 +76,13 @@ class ResolveCommentForm(forms.Form):
         self.fields["response"].widget.attrs["class"] = "form-control-sm"
 
 
-class FinaliseForm(forms.Form):
+class FinaliseForm(SpecificErrorsMixin, forms.Form):
     """ "Finalise version N", for the draft at the revision the page showed."""
 
     revision = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class CompareForm(forms.Form):
+class CompareForm(SpecificErrorsMixin, forms.Form):
     """Which two final versions to compare: ?from=N&to=M, the last two unless chosen."""
 
     def __init__(self, *args, versions, **kwargs):
@@ -108,7 +109,7 @@ class CompareForm(forms.Form):
         return data["from"], data["to"]
 
 
-class PdfForm(forms.Form):
+class PdfForm(SpecificErrorsMixin, forms.Form):
     """Which PDF: the draft or a final version (?version=N), all sections or some
     (?sections=summary&sections=plan)."""
 
@@ -116,7 +117,7 @@ class PdfForm(forms.Form):
     sections = forms.MultipleChoiceField(required=False, choices=ReportSection.choices)
 
 
-class AmendForm(forms.Form):
+class AmendForm(SpecificErrorsMixin, forms.Form):
     reason = forms.CharField(
         label=_("Reason for the amendment"),
         help_text=_("For example: the review on 3 March found the child had moved placement."),
@@ -124,7 +125,7 @@ class AmendForm(forms.Form):
     )
 
 
-class CirculationForm(forms.ModelForm):
+class CirculationForm(SpecificErrorsMixin, forms.ModelForm):
     sections = forms.MultipleChoiceField(
         label=_("Sections sent (when not the full report)"),
         required=False,
@@ -155,7 +156,7 @@ class CirculationForm(forms.ModelForm):
             _("Version %(n)s (%(d)s)")
             % {
                 "n": v.number,
-                "d": v.finalised_at.strftime("%d/%m/%Y"),
+                "d": display_date(v.finalised_at),
             }
         )
         self.fields["version"].empty_label = None

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from ecm.dates import display_date
 from ecm.drawing import document_width
 from ecm.models import Case, User
 
@@ -138,7 +139,7 @@ def document_for(
         common["recipient"] = _("Copy for %(who)s (%(agency)s), sent %(date)s") % {
             "who": circulation.recipient_name,
             "agency": circulation.get_agency_display(),
-            "date": circulation.sent_on.strftime("%d/%m/%Y"),
+            "date": display_date(circulation.sent_on),
         }
         common["shared"] = True
     if version is None:
@@ -214,12 +215,12 @@ def render_html(doc: ReportDocument) -> str:
             "css": {
                 "marking": _css_string(settings.PROTECTIVE_MARKING),
                 "who": _css_string(
-                    f"{child.full_name} · {_('born')} {child.date_of_birth:%d/%m/%Y}"
+                    f"{child.full_name} · {_('born')} {display_date(child.date_of_birth)}"
                 ),
                 "version": _css_string(
                     (_("DRAFT version %(n)s") if doc.is_draft else _("Version %(n)s"))
                     % {"n": doc.number}
-                    + f" · {doc.dated:%d/%m/%Y}"
+                    + f" · {display_date(doc.dated)}"
                 ),
                 "page": _css_string(_("Page")),
                 "of": _css_string(_("of")),

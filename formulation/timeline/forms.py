@@ -5,14 +5,20 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ecm.forms import DateInput
+from ecm.forms import (
+    PrecisionDateField,
+    PrecisionDateInput,
+    PrecisionDatesMixin,
+    SpecificErrorsMixin,
+)
 
 from ..forms import ModelDataMixin
 from .models import SummaryItem, TimelineEvent
 
 
-class TimelineEventForm(ModelDataMixin, forms.ModelForm):
+class TimelineEventForm(SpecificErrorsMixin, PrecisionDatesMixin, ModelDataMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    precision_dates = ("start_date", "end_date")
 
     class Meta:
         model = TimelineEvent
@@ -25,7 +31,8 @@ class TimelineEventForm(ModelDataMixin, forms.ModelForm):
             "shared_by",
             "sensitive",
         ]
-        widgets = {"start_date": DateInput(), "end_date": DateInput()}
+        widgets = {"start_date": PrecisionDateInput(), "end_date": PrecisionDateInput()}
+        field_classes = {"start_date": PrecisionDateField, "end_date": PrecisionDateField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -35,7 +42,9 @@ class TimelineEventForm(ModelDataMixin, forms.ModelForm):
                 field.widget.attrs["id"] = f"ev{self.instance.pk}-{name}"
 
 
-class SummaryItemForm(ModelDataMixin, forms.ModelForm):
+class SummaryItemForm(SpecificErrorsMixin, PrecisionDatesMixin, ModelDataMixin, forms.ModelForm):
+    precision_dates = ("start_date", "end_date")
+
     class Meta:
         model = SummaryItem
         fields = [
@@ -49,10 +58,11 @@ class SummaryItemForm(ModelDataMixin, forms.ModelForm):
             "engagement",
         ]
         widgets = {
-            "start_date": DateInput(),
-            "end_date": DateInput(),
+            "start_date": PrecisionDateInput(),
+            "end_date": PrecisionDateInput(),
             "detail": forms.Textarea(attrs={"rows": 2}),
         }
+        field_classes = {"start_date": PrecisionDateField, "end_date": PrecisionDateField}
         help_texts = {
             "category": _(
                 "How a dated entry is drawn on the timeline. Left to suggest, a significant event "

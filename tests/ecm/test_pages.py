@@ -76,7 +76,7 @@ def test_not_carried_forward_without_a_reason_keeps_what_was_typed(client, world
     )
     assert response.status_code == 400
     body = response.content.decode()
-    assert "This field is required" in body
+    assert "Choose an answer to “Why is the case not carried forward to ECM?”" in body
     assert "Moved to Cardiff before the referral" in body
     pages.assert_accessible_form_page(body)
     # "Other" needs its text; a stale version is refused with the typed text kept.

@@ -128,7 +128,7 @@ def test_a_withdrawal_without_a_reason_comes_back_in_its_row(client, world, cons
     # The date typed is kept, and the missing reason is said at its field.
     date = next(i for i in opened.iter("input") if i.attrs["name"] == "date")
     assert date.attrs["value"] == today
-    assert "required" in pages.invalid_controls(body)["reason"]
+    assert pages.invalid_controls(body)["reason"] == "Enter the reason for withdrawal"
     pages.assert_accessible_form_page(body)
 
 

@@ -77,8 +77,9 @@ def test_submission_refused_until_complete_and_draft_kept(client, world, potenti
     response = client.post(reverse("referrals:edit", args=[potential_case.pk]), data)
     body = response.content.decode()
     assert "The referral cannot be submitted yet" in body
-    assert "Answer every row of the complexity and ACE grids" in body
-    assert "Attach the AssetPlus assessment" in body
+    # Each missing answer is a link to its field: each grid row to its first radio.
+    assert '<a href="#id_cx_child_protection_plan_0">Answer “Child protection plan”' in body
+    assert '<a href="#id_assetplus">Attach the AssetPlus assessment' in body
     referral.refresh_from_db()
     assert referral.status == "draft"
     assert referral.reason == "Worried about exploitation"  # nothing typed is lost

@@ -65,9 +65,9 @@ def test_closure_errors_are_said_at_each_field(client, world, formulated):
     body = response.content.decode()
     invalid = pages.invalid_controls(body)
     for domain in OutcomeDomain.values:
-        assert "required" in invalid[f"change_{domain}"], domain
-        assert "required" in invalid[f"concern_{domain}"], domain
-    assert "required" in invalid["reason"]
+        assert invalid[f"change_{domain}"].startswith("Choose the "), domain
+        assert invalid[f"concern_{domain}"].startswith("Choose "), domain
+    assert invalid["reason"].startswith("Choose ")
     pages.assert_accessible_form_page(body)
     formulated.refresh_from_db()
     assert formulated.status == "active"

@@ -453,7 +453,7 @@ def test_decision_page_straight_to_active(client, world, preparing):
     assert client.get(url).status_code == 200
     response = client.post(url, {"version": preparing.version, "decision": "carried_forward"})
     assert response.status_code == 400  # no note: kept and said
-    assert "This field is required." in response.content.decode()
+    assert "Enter who agreed, and why" in response.content.decode()
     response = client.post(
         url,
         {

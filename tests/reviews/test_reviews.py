@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ecm import services as core
+from ecm.dates import display_date
 from ecm.editing import StaleEditError
 from ecm.models import Case
 from formulation.models import TimelineEvent, TRMFramework
@@ -1033,7 +1034,7 @@ def test_confirming_into_a_final_report_opens_its_amendment(world, formulated):
     )
     report.refresh_from_db()
     assert (report.number, report.status) == (2, "draft")
-    assert TODAY.strftime("%d/%m/%Y") in report.amendment_reason
+    assert display_date(TODAY) in report.amendment_reason
     first.refresh_from_db()
     assert first.is_confirmed and first.recommendation == rec
     assert first.confirmed_by == world.psychologist

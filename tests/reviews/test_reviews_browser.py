@@ -362,7 +362,7 @@ def test_reopening_without_a_new_formulation_meeting(browser, live_server, close
     page.goto(base + reverse("case_detail", args=[old.pk]))
     page.get_by_role("link", name="Re-open as a new episode").click()
     page.get_by_role("button", name="Re-open as a new episode").click()  # no reason yet
-    page.get_by_text("This field is required.").first.wait_for()
+    page.get_by_text("Choose an answer to “Why is the case re-opened?”").first.wait_for()
     page.get_by_label("Reoffended: further YOT involvement").check()
     page.get_by_role("button", name="Re-open as a new episode").click()
     page.get_by_text(f"linked to {old.reference}").wait_for()
