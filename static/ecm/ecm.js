@@ -32,13 +32,14 @@
 
   function focusableScrollers(root) {
     root.querySelectorAll(".table-responsive").forEach(function (region) {
-      var scrolls = region.scrollWidth > region.clientWidth + 1;
+      var scrolls = region.scrollWidth > region.clientWidth ||
+        region.scrollHeight > region.clientHeight;
       if (scrolls && !region.hasAttribute("tabindex")) {
         region.setAttribute("tabindex", "0");
         region.setAttribute("data-ecm-scroller", "");
         var name = nameFor(region);
         if (name) {
-          region.setAttribute("role", "region");
+          region.setAttribute("role", "group");
           region.setAttribute("aria-label", name);
         }
       } else if (!scrolls && region.hasAttribute("data-ecm-scroller")) {
