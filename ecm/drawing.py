@@ -259,7 +259,8 @@ def wrap(content: str, max_width: float, size: float, bold: bool, max_lines: int
 
 def document(kind: str, width: float, height: float, title: str, desc: str, body: list[str]) -> str:
     """Wrap the drawing in the root <svg>: role img, named by its <title> and <desc> (ids
-    stable for the same drawing), a white background, `data-kind` for tests and styles."""
+    stable for the same drawing), a white background, `data-kind` for tests and styles.
+    A drawing with links in it is a named group instead (an image holds no controls)."""
     content = "".join(body)
     uid = f"{kind}-{zlib.crc32((title + desc + content).encode('utf-8')):08x}"
     width = float(max(1, round(width)))
@@ -268,7 +269,7 @@ def document(kind: str, width: float, height: float, title: str, desc: str, body
         "svg",
         {
             "xmlns": SVG_NS,
-            "role": "img",
+            "role": "group" if "<a " in content else "img",
             "aria-labelledby": f"{uid}-title {uid}-desc",
             "width": width,
             "height": height,

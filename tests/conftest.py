@@ -95,3 +95,12 @@ def reload_migration_data(django_db_blocker, module: str) -> None:
 
     with django_db_blocker.unblock():
         import_module(module).load(apps, None)
+
+
+def open_navigation(page) -> None:
+    """Open the main navigation when it is collapsed behind its toggle (as it is at 1280 px
+    for roles with many links); does nothing when it is laid out in full."""
+    toggler = page.locator("nav.navbar .navbar-toggler")
+    if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
+        toggler.click()
+        page.locator("#nav-main.show").wait_for()

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ecm.forms import DateTimeInput, SpecificErrorsMixin
-from ecm.models import User
+from ecm.models import Team, User
 
 from ..forms import ModelDataMixin, row_helper
 from ..trm.models import TRMStage
@@ -73,7 +73,7 @@ class ProfessionalForm(SpecificErrorsMixin, forms.ModelForm):
         if len(self.teams) == 1:
             del self.fields["team"]
         else:
-            self.fields["team"].queryset = teams
+            self.fields["team"].queryset = Team.objects.filter(pk__in=[t.pk for t in self.teams])
             self.fields["team"].empty_label = None
 
     def chosen_team(self):

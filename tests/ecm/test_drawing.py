@@ -100,6 +100,12 @@ def test_wrap_breaks_on_words_within_the_width_and_lines():
     assert wrap("   ", 60, 12, False, 2) == []
 
 
+def test_document_with_links_is_a_named_group():
+    """axe's nested-interactive: an image holds no links, so a drawing with links is a group."""
+    root = parse(document("thing", 10, 10, "Title", "Desc", ['<a href="/x"><text>x</text></a>']))
+    assert root.get("role") == "group" and root.get("aria-labelledby")
+
+
 def test_document_is_a_named_image_with_stable_ids():
     svg = document("thing", 100.4, 50.6, "A <title>", "What it shows", ["<g/>"])
     root = parse(svg)

@@ -574,6 +574,21 @@ def test_directory_is_per_team_and_checks_addresses(client, world):
     assert client.get(url).status_code == 403
 
 
+def test_directory_of_a_user_in_two_teams_lets_them_choose_the_team(client, world):
+    """The directory page served a 500 to anyone keeping two teams' directories."""
+    from ecm.models import Role
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(user=world.case_manager, team=world.yot_b, role=Role.CASE_MANAGER)
+    client.force_login(world.case_manager)
+    url = reverse("formulation:directory")
+    body = client.get(url).content.decode()
+    assert world.yot_a.name in body and world.yot_b.name in body
+    data = {"team": world.yot_b.pk, "name": "Bo Two", "role": "Nurse", "agency": "health"}
+    assert client.post(url, data).status_code == 302
+    assert Professional.objects.get(name="Bo Two").team == world.yot_b
+
+
 def test_meeting_page_queries_constant(client, world, meeting):
     client.force_login(world.central_senior)
     url = reverse("formulation:meeting", args=[meeting.pk])

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from ecm.models import AuditEvent, Role
 from reviews.models import Review
-from tests.conftest import login
+from tests.conftest import login, open_navigation
 from tests.factories import CaseFactory, MembershipFactory, TeamFactory, held_meeting, member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -110,6 +110,7 @@ def test_monitoring_filter_drill_export_and_suppression_journey(browser, live_se
     login(page, base, "manager")
 
     # 1. The manager opens the dashboard from the navigation: their own teams, exact counts.
+    open_navigation(page)
     page.get_by_role("link", name="Dashboard", exact=True).click()
     page.get_by_role("heading", name="Monitoring dashboard").wait_for()
     assert page.url.startswith(base + reverse("monitoring:dashboard"))

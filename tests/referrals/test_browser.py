@@ -11,7 +11,7 @@ from ecm.models import Case
 from referrals import services
 from referrals.demo import minimal_pdf
 from referrals.models import ACE_HOUSEHOLD, ACE_MALTREATMENT, COMPLEXITY_CPN, COMPLEXITY_YND
-from tests.conftest import login
+from tests.conftest import login, open_navigation
 from tests.factories import CaseFactory
 from tests.referrals.conftest import full_answers, pdf_upload
 
@@ -99,6 +99,7 @@ def test_referral_decision_consent_and_refusal(browser, live_server, shipped_rul
     context = browser.new_context()
     page = context.new_page()
     login(page, base, "sp_c")
+    open_navigation(page)
     page.get_by_role("link", name="Referral queue").click()
     page.get_by_role("heading", name="Referrals awaiting a decision").wait_for()
     page.get_by_role("link", name=f"Check and decide {child.full_name}").click()
