@@ -73,11 +73,16 @@ MONITORING = {
     "monitoring:trends", "monitoring:drill", "monitoring:caseload",
 }  # fmt: skip
 MUST_REACH = {
-    "casemanager": COMMON | {"child_create", "child_correct", "case_allocate", "reviews:close"},
+    "casemanager": COMMON
+    | {"child_create", "child_correct", "case_allocate", "reviews:close"}
+    | {"case_reopen", "case_not_carried_forward", "reviews:review_new", "reviews:review_edit"},
     "senior": COMMON
     | MONITORING
-    | {"referrals:queue", "referrals:waiting_list", "referrals:check", "child_create"},
-    "psychologist": COMMON | {"supervision:session", "supervision:session_new"},
+    | {"referrals:queue", "referrals:waiting_list", "referrals:check", "child_create"}
+    | {"formulation:timeline_present", "formulation:schedule", "formulation:arrange_review"},
+    "psychologist": COMMON
+    | {"supervision:session", "supervision:session_new", "supervision:session_edit"}
+    | {"formulation:report_version"},
     "manager": COMMON | MONITORING | {"audit_log"},
 }
 # URL names no crawl visits, and why: every URL name is reached, listed here or in NOT_PAGES
@@ -100,12 +105,9 @@ NOT_CRAWLED = {
     "reviews:action_status", "supervision:offer", "supervision:reflection",
     "supervision:summary", "supervision:escalation",
     "formulation:report_autosave", "referrals:autosave",  # JSON for the pages' autosave
-    # Pages the demo's links do not lead to (a re-referral's changes, two report versions,
-    # a supervision record being edited) or reached another way.
-    "referrals:changes", "formulation:report_compare", "formulation:timeline_present",
-    "formulation:arrange_review", "formulation:schedule", "formulation:report_version",
-    "reviews:review_new", "reviews:review_edit", "reviews:voluntary_end", "case_reopen",
-    "case_not_carried_forward", "supervision:session_edit",
+    # Pages the demo has nothing for (a re-referral's changes, two report versions, a
+    # voluntary period) or reached another way.
+    "referrals:changes", "formulation:report_compare", "reviews:voluntary_end",
     "login",  # signed out: test_sign_in_page_has_no_axe_violation
     "password_change", "password_change_done", "password_reset", "password_reset_done",
     "password_reset_confirm", "password_reset_complete",
@@ -122,6 +124,56 @@ def demo(django_db_blocker):
         reload_migration_data(django_db_blocker, module)
     with django_db_blocker.unblock():
         call_command("seed_demo", verbosity=0)
+
+
+#: Pages the demo reaches by a button, a new window or a form rather than a link: each
+#: role's crawl starts from them too (a role that may not see one gets a 404 and skips it).
+UNLINKED = {
+    "formulation:timeline_present", "formulation:schedule", "formulation:arrange_review",
+    "formulation:report_version", "reviews:review_new", "reviews:review_edit",
+    "case_reopen", "case_not_carried_forward", "supervision:session_edit",
+}  # fmt: skip
+
+
+def unlinked_pages() -> list[str]:
+    """A URL of each of UNLINKED on the demo world."""
+    from ecm.models import Case
+    from formulation.models import ReportVersion
+    from reviews.models import Review
+    from supervision.models import Session
+
+    active = Case.objects.filter(status="active").order_by("pk").first()
+    preparing = Case.objects.filter(status="preparation").order_by("pk").first() or active
+    potential = Case.objects.filter(status__in=["potential", "ready"]).order_by("pk").first()
+    closed = Case.objects.filter(status="closed", reopened_as__isnull=True).order_by("pk").first()
+    version = ReportVersion.objects.order_by("pk").first()
+    review = Review.objects.order_by("pk").first()
+    session = Session.objects.order_by("pk").first()
+    paths = [
+        reverse("formulation:timeline_present", args=[active.pk]),
+        reverse("formulation:schedule", args=[preparing.pk]),
+        reverse("formulation:arrange_review", args=[active.pk]),
+        reverse("reviews:review_new", args=[active.pk]),
+    ]
+    if version is not None:
+        paths.append(
+            reverse("formulation:report_version", args=[version.report.case_id, version.number])
+        )
+    if review is not None:
+        paths.append(reverse("reviews:review_edit", args=[review.pk]))
+    if closed is not None:
+        paths.append(reverse("case_reopen", args=[closed.pk]))
+    if potential is not None:
+        paths.append(reverse("case_not_carried_forward", args=[potential.pk]))
+    if session is not None:
+        paths.append(reverse("supervision:session_edit", args=[session.pk]))
+    return paths
+
+
+def test_the_unlinked_pages_are_each_reached_by_some_role():
+    """Each of UNLINKED is in some role's list of pages it must reach, so that the crawl
+    that starts from it really checks it."""
+    assert set().union(*MUST_REACH.values()) >= UNLINKED
 
 
 def url_name(path: str) -> str | None:
@@ -228,6 +280,7 @@ def test_every_page_has_no_axe_violation_and_fits_390px(browser, live_server, de
     axe = Axe()
     violations, skipped, overflow, names = [], [], [], set()
     start = [base + "/", base + "/search/?q=a", base + "/notifications/preferences/"]
+    start += [base + path for path in unlinked_pages()]
     for path, name in crawl(page, base, start):
         names.add(name)
         found, owned = axe_findings(page, axe, path, name)
