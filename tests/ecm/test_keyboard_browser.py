@@ -10,7 +10,9 @@ import re
 import pytest
 from django.urls import reverse
 
+from ecm.models import Case
 from referrals import services as referral_services
+from referrals.demo import minimal_pdf
 from tests.conftest import login
 from tests.factories import CaseFactory
 
@@ -184,6 +186,52 @@ def test_keyboard_only_journey(browser, live_server, world):
         page.keyboard.press("Space")
     page.goto(page.url)
     assert page.locator("[name=contact_number]").input_value() == "01632 960000"
+
+    # ... and fill in the rest and submit it, still with the keyboard alone: Tab from the
+    # first answer to "Submit referral", typing, choosing with the arrow keys, each radio
+    # group answered with Space, the AssetPlus file chosen from its button.
+    typing = {
+        "reason": "Repeated offending and complex needs.",
+        "why_ecm": "A shared formulation to sequence the work.",
+        "order_length_months": "12",
+        "voluntary_months_agreed": "0",
+        "previous_interventions": "2",
+    }
+    tab_to(page, lambda f: f["name"] == "contact_number")
+    answered_groups = set()
+    while True:
+        focused = tab(page)
+        name = focused["name"] or ""
+        if focused["tag"] == "button" and "submit" in focused["text"].lower():
+            break
+        kind = page.evaluate("() => document.activeElement.type || ''")
+        if name.startswith("form-") or name in ("delete_offence",):
+            continue  # the offence rows: none to add
+        if name in typing and not page.evaluate("() => document.activeElement.value"):
+            page.keyboard.type(typing[name])
+        elif kind == "date" and name == "order_start_date":
+            page.keyboard.type(DATE_KEYS)
+        elif name == "disposal":
+            page.keyboard.type("Referral")  # jumps to "Referral Order"
+        elif kind.startswith("select") and name:
+            if not page.evaluate("() => document.activeElement.value"):
+                page.keyboard.press("ArrowDown")
+        elif kind == "radio" and name not in answered_groups:
+            page.keyboard.press("Space")
+            answered_groups.add(name)
+        elif kind == "file":
+            with page.expect_file_chooser() as chooser:
+                page.keyboard.press("Space")
+            chooser.value.set_files(
+                files=[{"name": "AssetPlus.pdf", "mimeType": "application/pdf",
+                        "buffer": minimal_pdf("AssetPlus")}]
+            )  # fmt: skip
+    assert page.locator("[data-answered-count]").first.inner_text().startswith("25 of 25")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    case.refresh_from_db()
+    registered = Case.objects.get(child__last_name="Keyboard")
+    assert registered.referral.status == "submitted", page.locator("main").inner_text()[:600]
 
     # 3. A timeline event on a case being prepared.
     page.goto(base + reverse("formulation:timeline", args=[case.pk]))
