@@ -5,6 +5,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from tests.conftest import login as _login
+from tests.conftest import open_navigation
 
 pytestmark = pytest.mark.browser
 
@@ -23,6 +24,7 @@ def test_case_manager_journey_and_other_team_404(browser, live_server, world):
     assert case_url.endswith(reverse("case_detail", args=[world.case.pk]))
     expect(page.get_by_text(world.case.reference).first).to_be_visible()
     expect(page.locator(".status-badge")).to_have_text("Active")
+    open_navigation(page)  # collapsed behind its toggle when the links do not fit
     page.get_by_role("button", name="Sign out").click()
     page.get_by_role("heading", name="Sign in").wait_for()
     context.close()
