@@ -51,6 +51,7 @@ def audit_record(
     changed_fields: Iterable[str] = (),
     detail: str = "",
     actor_username: str | None = None,
+    listed: dict | None = None,
 ) -> AuditEvent:
     """Append one audit event. Call it inside the transaction of the change it records."""
     if obj is not None and child is None:
@@ -78,6 +79,25 @@ def audit_record(
         changed_fields=sorted(set(changed_fields)),
         detail=detail[:255],
         ip_address=_client_ip.get(),
+        listed=listed or {},
+    )
+
+
+def audit_listing(*, actor, action: str, cases: Iterable[Case], detail: str = "") -> AuditEvent:
+    """One row for a page (or search) that showed these cases' children: their case and
+    child ids, never their names. One insert whatever the number shown. When all the cases
+    are one team's, the row is that team's (its managers see it in the audit log); when all
+    are one child's, the row names the child too."""
+    cases = list(cases)
+    child_ids = list(dict.fromkeys(c.child_id for c in cases))
+    team_ids = {c.team_id for c in cases}
+    return audit_record(
+        actor=actor,
+        action=action,
+        child=cases[0].child if len(child_ids) == 1 else None,
+        team_id=team_ids.pop() if len(team_ids) == 1 else None,
+        detail=detail,
+        listed={"cases": [c.pk for c in cases], "children": child_ids},
     )
 
 

@@ -489,6 +489,8 @@ class AuditEvent(models.Model):
     changed_fields = models.JSONField(_("fields changed"), default=list, blank=True)
     detail = models.CharField(_("detail"), max_length=255, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    # What a listing or search showed, by id only: {"cases": [...], "children": [...]}.
+    listed = models.JSONField(_("listed"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("audit event")

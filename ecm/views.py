@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import health, selectors, services
 from .access import access_for
-from .audit import audit_record
+from .audit import audit_listing, audit_record
 from .editing import StaleEditError, form_with_saved_version
 from .forms import (
     AllocateForm,
@@ -85,6 +85,18 @@ def _decorate(cases, today):
     return cases
 
 
+def _audit_page(request, page, where: str) -> None:
+    """One audit row naming (by id) the children a page of cases showed; none if it showed
+    none. `where` is a fixed label, not translated (the log is searched by it)."""
+    if page.object_list:
+        audit_listing(
+            actor=request.user,
+            action=AuditEvent.Action.VIEW,
+            cases=page.object_list,
+            detail=f"{where}, page {page.number}: {len(page.object_list)} case(s)",
+        )
+
+
 @require_GET
 def home(request):
     """Each role's work first: the sections the apps contribute (`ecm.panels`, each shown to
@@ -96,9 +108,11 @@ def home(request):
     if access.is_case_manager():
         page = _page(request, selectors.caseload_for(request.user))
         _decorate(page.object_list, today)
+        _audit_page(request, page, "home")
         return render(request, "ecm/home_caseload.html", {"page": page, "home_panels": panels})
     page = _page(request, selectors.case_list_for(request.user, open_only=True))
     _decorate(page.object_list, today)
+    _audit_page(request, page, "home")
     return render(request, "ecm/home.html", {"page": page, "home_panels": panels})
 
 
@@ -120,6 +134,7 @@ def case_list(request, template="ecm/case_list.html", panels=()):
         }
     page = _page(request, selectors.case_list_for(user, **filters))
     _decorate(page.object_list, timezone.localdate())
+    _audit_page(request, page, "case list")
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -392,8 +407,12 @@ def search(request):
     if request.method == "POST" and form.is_valid():
         results = list(selectors.child_search_for(request.user, form.cleaned_data["q"]))
         _decorate(results, timezone.localdate())
-        audit_record(
-            actor=request.user, action=AuditEvent.Action.SEARCH, detail=f"{len(results)} result(s)"
+        # The term is often a child's name: only its length is kept, never the text.
+        audit_listing(
+            actor=request.user,
+            action=AuditEvent.Action.SEARCH,
+            cases=results,
+            detail=f"{len(results)} result(s); term of {len(form.cleaned_data['q'])} character(s)",
         )
     return render(request, "ecm/search.html", {"form": form, "results": results})
 
