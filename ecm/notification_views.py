@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -48,9 +49,12 @@ def notification_open(request, pk: int):
 
 @require_POST
 def notification_read(request, pk: int):
-    Notification.objects.filter(pk=pk, user=request.user, read_at__isnull=True).update(
+    """Mark one of my notifications read; another user's (or no) notification is a 404."""
+    marked = Notification.objects.filter(pk=pk, user=request.user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    if not marked and not Notification.objects.filter(pk=pk, user=request.user).exists():
+        raise Http404
     return redirect("notifications")
 
 
