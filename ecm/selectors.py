@@ -223,13 +223,25 @@ def audit_events_for(
     if actor_username:
         qs = qs.filter(actor_username__iexact=actor_username.strip())
     if child_term:
-        children = children_matching(user, child_term)
-        qs = qs.filter(child__in=children)
+        qs = qs.filter(_events_about_children(children_matching(user, child_term)))
     if date_from:
         qs = qs.filter(at__date__gte=date_from)
     if date_to:
         qs = qs.filter(at__date__lte=date_to)
     return qs.order_by("-at", "-pk")
+
+
+#: How many matching children a search of the audit log looks for in listings' rows.
+AUDIT_LISTED_CHILDREN = 100
+
+
+def _events_about_children(children: QuerySet[Child]) -> Q:
+    """Events about these children: their own, and the listings (case list, home, search)
+    that showed them among others (`AuditEvent.listed`; one query for the children's ids)."""
+    q = Q(child__in=children)
+    for child_id in children.values_list("pk", flat=True)[:AUDIT_LISTED_CHILDREN]:
+        q |= Q(listed__children__contains=[child_id])
+    return q
 
 
 def children_matching(user: User, term: str) -> QuerySet[Child]:

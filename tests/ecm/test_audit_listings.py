@@ -135,3 +135,20 @@ def test_marking_my_notification_read_still_redirects_even_when_already_read(cli
     assert client.post(reverse("notification_read", args=[mine.pk])).status_code == 302
     mine.refresh_from_db()
     assert mine.read_at == first <= timezone.now()
+
+
+def test_searching_the_audit_log_by_child_finds_the_listings_that_showed_them(client, world):
+    CaseFactory(team=world.yot_a, case_manager=world.case_manager, status="active")
+    client.force_login(world.case_manager)
+    client.get(reverse("case_list"))  # shows several children: the row names none of them
+    client.post(reverse("search"), {"q": "qxqx"})  # shows nobody
+    listing = _listings(world.case_manager).get()
+    assert listing.child is None and world.case.child_id in listing.listed["children"]
+    client.force_login(world.manager)
+    client.post(reverse("audit_log"), {"child": world.case.child.last_name})
+    found = list(client.get(reverse("audit_log")).context["page"].object_list)
+    assert listing in found
+    assert not any(e.action == AuditEvent.Action.SEARCH for e in found)
+    # A child no listing showed finds no listing.
+    client.post(reverse("audit_log"), {"child": world.other_case.child.last_name})
+    assert listing not in client.get(reverse("audit_log")).context["page"].object_list
