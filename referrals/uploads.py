@@ -97,6 +97,11 @@ PDF_ACTIVE_NAMES = {
 HTML_IN_BYTES = re.compile(
     rb"<\s*(?:script|html|body|iframe|svg|object|embed|meta|!doctype)\b|javascript:", re.IGNORECASE
 )
+# Stream data (mostly compressed, random-looking bytes) is left out of that scan beyond the
+# first kilobyte, where a browser sniffing the type would look: "<meta" turns up by chance in
+# large compressed files. Objects in streams are still checked after parsing.
+STREAM_DATA = re.compile(rb"\bstream\r?\n.*?\bendstream\b", re.DOTALL)
+SNIFFED_BYTES = 1024
 PDF_MAX_OBJECTS = 200_000
 
 
@@ -142,7 +147,8 @@ def _pdf_active_content(root) -> bool:
 def check_pdf(data: bytes) -> None:
     """Refuse a PDF that does not parse, has HTML/script in it, or carries JavaScript,
     launch actions or embedded files."""
-    if HTML_IN_BYTES.search(data):
+    outside_streams = STREAM_DATA.sub(b"stream endstream", data)
+    if HTML_IN_BYTES.search(data[:SNIFFED_BYTES]) or HTML_IN_BYTES.search(outside_streams):
         raise _pdf_refused(_("it contains web page or script content."))
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))

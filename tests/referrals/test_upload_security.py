@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+from pypdf.generic import DictionaryObject, NameObject, StreamObject, TextStringObject
 
 from referrals import uploads
 from referrals.demo import minimal_pdf
@@ -59,6 +59,17 @@ def test_pdf_header_followed_by_html_and_script_is_refused():
 def test_valid_pdf_with_html_appended_is_refused():
     error = _refusal("a.pdf", minimal_pdf("x") + b"<script>alert(1)</script>")
     assert "web page or script" in error.messages[0]
+
+
+def test_html_like_bytes_inside_stream_data_are_not_mistaken_for_html():
+    # Compressed streams are random bytes; "<meta" can occur by chance deep in a real file.
+    stream = StreamObject()
+    stream.set_data(b"\x00" * 2000 + b"<meta\x00" + b"\x01" * 10)
+    content = _pdf_with("/PieceInfo", stream)
+    assert b"<meta" in content
+    assert uploads.validate_document(SimpleUploadedFile("a.pdf", content)) == uploads.PDF
+    # The same bytes outside any stream are refused.
+    assert _refusal("a.pdf", content + b"\n<meta http-equiv=refresh>").code == "bad_pdf"
 
 
 def test_pdf_with_javascript_is_refused():
