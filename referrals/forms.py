@@ -48,7 +48,7 @@ class ReferralForm(SpecificErrorsMixin, forms.ModelForm):
     assetplus = forms.FileField(
         label=_("AssetPlus assessment (PDF or Word)"),
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.doc,.docx"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx"}),
     )
 
     class Meta:

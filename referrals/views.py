@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -126,10 +127,30 @@ def _checked_upload(form):
     return upload, None
 
 
+def _upload_too_large_page(request, referral, form, offence_forms):
+    """The file passed the limit while it streamed in (ecm/upload_handlers.py): Django
+    stopped reading it, so fields after it in the body are missing. Nothing is saved; the
+    form shows what was typed with the reason."""
+    form.is_valid()
+    offence_forms.is_valid()
+    limit = filesizeformat(settings.ASSETPLUS_MAX_BYTES)
+    form.add_error(
+        "assetplus",
+        ValidationError(
+            _("The file is larger than %(limit)s, so it was not accepted.") % {"limit": limit},
+            code="too_large",
+        ),
+    )
+    messages.info(request, _("Nothing was saved: choose a smaller file, or save without one."))
+    return _form_page(request, referral, form, offence_forms, status=413)
+
+
 def _referral_post(request, referral):
     """Save the draft ("save"), or save and submit it ("submit")."""
     form = ReferralForm(request.POST, request.FILES, instance=referral)
     offence_forms = OffenceFormSet(request.POST, prefix="offence")
+    if getattr(request, "upload_too_large", False):
+        return _upload_too_large_page(request, referral, form, offence_forms)
     if not (form.is_valid() & offence_forms.is_valid()):
         return _form_page(request, referral, form, offence_forms, status=400)
     upload, upload_error = _checked_upload(form)

@@ -171,6 +171,15 @@ STORAGES = {
 # Uploaded documents (AssetPlus, written contributions) live outside any public path and
 # are only ever served through access-checked views.
 ASSETPLUS_MAX_BYTES = env.int("ASSETPLUS_MAX_BYTES", default=10 * 1024 * 1024)
+# The limit is enforced while the upload streams in (ecm/upload_handlers.py); the proxy in
+# front should refuse bodies a little larger (e.g. nginx `client_max_body_size 11m`).
+FILE_UPLOAD_HANDLERS = [
+    "ecm.upload_handlers.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Form fields other than files: the longest referral is a few tens of kilobytes.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 # A re-opened episode carries the earlier episode's ECM consent forward when it is still
 # valid: not withdrawn, on the current leaflet, and signed within this many months.
 CONSENT_CARRY_FORWARD_MONTHS = env.int("CONSENT_CARRY_FORWARD_MONTHS", default=12)

@@ -69,3 +69,31 @@ def submitted(world, potential_case):
             case=case, date=timezone.localdate() - dt.timedelta(days=days), offence_type="Theft"
         )
     return services.referral_submit(actor=world.case_manager, referral=referral)
+
+
+DOCX_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/word/document.xml" ContentType="application/'
+    'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+    "</Types>"
+)
+DOCX_DOCUMENT = (
+    '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+    "<w:body><w:p><w:r><w:t>AssetPlus test</w:t></w:r></w:p></w:body></w:document>"
+)
+
+
+def docx_bytes(extra: dict[str, str | bytes] | None = None, content_types=DOCX_CONTENT_TYPES):
+    """A minimal Office Open XML Word document; `extra` adds parts (name -> content)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", content_types)
+        archive.writestr("word/document.xml", DOCX_DOCUMENT)
+        for name, content in (extra or {}).items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
