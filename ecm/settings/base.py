@@ -149,6 +149,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The client address (lockout and audit) comes from X-Forwarded-For only when this many
+# reverse proxies we run sit in front of the app; 0 (development) ignores the header, which
+# a client can write. See ecm/client_address.py.
+TRUSTED_PROXIES = env.int("ECM_TRUSTED_PROXIES", default=0)
+AXES_CLIENT_IP_CALLABLE = "ecm.client_address.client_ip"
 
 # --- Internationalisation --------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
