@@ -144,7 +144,13 @@ CSRF_COOKIE_HTTPONLY = True
 
 # Lockout after repeated failed logins (django-axes); the message stays generic.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
+# Pauses grow per username+address: 1 minute, then doubling per further run of failures,
+# up to an hour (ecm/lockout.py). Failure logs feed the count; attempts expire one by one.
+LOCKOUT_FIRST_PAUSE_MINUTES = env.int("LOCKOUT_FIRST_PAUSE_MINUTES", default=1)
+LOCKOUT_LONGEST_PAUSE_MINUTES = env.int("LOCKOUT_LONGEST_PAUSE_MINUTES", default=60)
+AXES_COOLOFF_TIME = "ecm.lockout.cool_off"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_USE_ATTEMPT_EXPIRATION = True
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"

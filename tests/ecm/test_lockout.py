@@ -1,9 +1,13 @@
 """Lockout counts failures per username *and* client address, the address taken from the
 trusted proxy's X-Forwarded-For entry only (ASVS V2.2)."""
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 from ecm.client_address import client_ip
 from ecm.models import AuditEvent
@@ -95,3 +99,45 @@ def test_client_ip(settings, proxies, forwarded, expected):
     settings.TRUSTED_PROXIES = proxies
     request = RequestFactory().get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded)
     assert client_ip(request) == expected
+
+
+def test_pauses_grow_with_each_run_of_failures(world, settings):
+    settings.TRUSTED_PROXIES = 0
+    settings.LOCKOUT_FIRST_PAUSE_MINUTES, settings.LOCKOUT_LONGEST_PAUSE_MINUTES = 1, 3
+    where = {"remote": "192.0.2.9"}
+    start = timezone.now()
+    client = Client()
+
+    def at(seconds):
+        return time_machine.travel(start + dt.timedelta(seconds=seconds), tick=False)
+
+    def paused(password):  # a try during a pause counts as a failure and restarts the pause
+        return "Sign-in paused" in sign_in(client, password, **where).content.decode()
+
+    def another_run():
+        assert not paused("wrong-wrong")  # the pause has ended
+        for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+            paused("wrong-wrong")
+
+    with at(0):
+        fail_until_locked(settings, **where)
+        assert paused(PASSWORD)
+    with at(61):
+        another_run()  # the first pause lasted a minute
+    with at(61 + 100):
+        assert paused(PASSWORD)  # the second lasts two
+    with at(161 + 121):
+        another_run()
+    with at(282 + 170):
+        assert paused(PASSWORD)
+    with at(452 + 181):  # the third would last four minutes: capped at three
+        assert not paused(PASSWORD) and signed_in(client)
+
+
+def test_a_pause_for_one_pair_leaves_other_pairs_alone(world, settings):
+    settings.TRUSTED_PROXIES = 0
+    fail_until_locked(settings, remote="192.0.2.9")
+    fail_until_locked(settings, remote="192.0.2.9", username="cm_a2")
+    for username, remote in (("cm_a", "192.0.2.10"), ("cm_a2", "192.0.2.11")):
+        client = Client()
+        assert sign_in(client, PASSWORD, remote=remote, username=username).status_code == 302
