@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from django.db import models
 
+from .client_address import client_ip
 from .models import AuditEvent, Case, Child
 
 _client_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -28,8 +29,8 @@ def reset_client_ip(token: contextvars.Token) -> None:
 
 
 def client_ip_from(request) -> str | None:
-    """The client's address as the server saw it (REMOTE_ADDR; a trusted proxy sets it)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address: REMOTE_ADDR, or the trusted proxies' X-Forwarded-For entry."""
+    return client_ip(request)
 
 
 def _label(obj: models.Model) -> str:

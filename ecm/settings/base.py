@@ -47,6 +47,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "ecm.middleware.SessionIdleMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -133,10 +134,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Idle timeout: the session lives SESSION_IDLE_MINUTES after the last request.
+# Idle timeout: the session lives SESSION_IDLE_MINUTES after the last request the person
+# made; background polls do not count (ecm.middleware.SessionIdleMiddleware saves it).
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -144,11 +146,22 @@ CSRF_COOKIE_HTTPONLY = True
 
 # Lockout after repeated failed logins (django-axes); the message stays generic.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
+# Pauses grow per username+address: 1 minute, then doubling per further run of failures,
+# up to an hour (ecm/lockout.py). Failure logs feed the count; attempts expire one by one.
+LOCKOUT_FIRST_PAUSE_MINUTES = env.int("LOCKOUT_FIRST_PAUSE_MINUTES", default=1)
+LOCKOUT_LONGEST_PAUSE_MINUTES = env.int("LOCKOUT_LONGEST_PAUSE_MINUTES", default=60)
+AXES_COOLOFF_TIME = "ecm.lockout.cool_off"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_USE_ATTEMPT_EXPIRATION = True
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The client address (lockout and audit) comes from X-Forwarded-For only when this many
+# reverse proxies we run sit in front of the app; 0 (development) ignores the header, which
+# a client can write. See ecm/client_address.py.
+TRUSTED_PROXIES = env.int("ECM_TRUSTED_PROXIES", default=0)
+AXES_CLIENT_IP_CALLABLE = "ecm.client_address.client_ip"
 
 # --- Internationalisation --------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

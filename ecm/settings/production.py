@@ -26,6 +26,10 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if env.bool("BEHIND_TLS_PROXY", default=True):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# One TLS proxy in front by default; ECM_TRUSTED_PROXIES=0 when nothing sets X-Forwarded-For.
+TRUSTED_PROXIES = env.int(
+    "ECM_TRUSTED_PROXIES", default=1 if env.bool("BEHIND_TLS_PROXY", default=True) else 0
+)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_NAME = "__Host-ecm-session"

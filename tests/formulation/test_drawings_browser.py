@@ -253,6 +253,12 @@ def test_projector_shows_the_whole_life_from_birth_to_now(browser, live_server, 
     )
     assert every
     assert page.evaluate("document.scrollingElement.scrollHeight <= innerHeight + 1")
+    # Its refresh every 5 s says it is a background poll, so it does not keep the session alive.
+    with page.expect_request(
+        lambda r: "/timeline/present/" in r.url and r.headers.get("x-ecm-background-poll") == "1",
+        timeout=8000,
+    ):
+        pass
     context.close()
 
 

@@ -593,6 +593,7 @@ def test_large_report_renders_in_a_task_with_progress(client, world, held, setti
     page = client.get(response.url)
     assert "Waiting for a worker" in page.content.decode()
     assert 'hx-trigger="every 1s"' in page.content.decode()
+    assert "X-ECM-Background-Poll" in page.content.decode()  # polls do not keep the session alive
     # Someone else cannot see or take the job.
     other = client.__class__()
     other.force_login(world.senior)
