@@ -193,7 +193,7 @@ def open_in(period: Period) -> Q:
 # meetings, and the dashboard does not grow with the meetings' history.
 
 
-def ecm_started_by(day: dt.date, team_ids=None) -> Q:
+def ecm_started_by(day: dt.date) -> Q:
     """Cases whose ECM started on or before `day`."""
     return Q(ecm_started_on__lte=day)
 
@@ -201,9 +201,7 @@ def ecm_started_by(day: dt.date, team_ids=None) -> Q:
 def on_ecm_in(period: Period, team_ids=None) -> Q:
     """The base of the period's figures: cases on ECM at some time in the period (ECM
     started on or before its last day, and not closed before its first)."""
-    return ecm_started_by(period.end, team_ids) & (
-        Q(closed_on__isnull=True) | Q(closed_on__gte=period.start)
-    )
+    return ecm_started_by(period.end) & (Q(closed_on__isnull=True) | Q(closed_on__gte=period.start))
 
 
 def ecm_start(path: str = ""):
@@ -315,7 +313,7 @@ def case_figures(period: Period, team_ids=None) -> dict[str, tuple[str, Q]]:
                 "Started ECM in the period (formulation meeting held, or the formulation "
                 "carried forward)"
             ),
-            started_in(p, team_ids),
+            started_in(p),
         ),
         "on_ecm": (
             _(
@@ -659,6 +657,13 @@ def problems_per_case():
     return ExpressionWrapper(total, output_field=IntegerField())
 
 
+def scoped_ids(team_ids) -> list[int] | None:
+    """The teams as the figures take them: None when they are every team (which spares each
+    query its join to the cases), else their ids. One query."""
+    every = set(team_ids) >= set(Team.objects.values_list("pk", flat=True))
+    return None if every else list(team_ids)
+
+
 def scope(team_ids) -> Q:
     """Cases of the teams (every case when `team_ids` is None: the dashboard passes None when
     the choice is every team, which spares each query its join to the cases)."""
@@ -725,9 +730,8 @@ def dashboard(team_ids, period: Period, *, compare: Comparison | None = None) ->
     """All the tables of the manager dashboard. A constant number of queries. With
     `compare`, its figures are counted in the same case aggregate (`compare.counts`)."""
     # Scoping the subqueries pays for a few teams; over every team it is only extra joins.
-    everything = set(team_ids) >= set(Team.objects.values_list("pk", flat=True))
     coverage_teams = list(team_ids)
-    team_ids = None if everything else list(team_ids)
+    team_ids = scoped_ids(team_ids)
     figs = case_figures(period, team_ids)
 
     in_aggregate = {k: f for k, f in figs.items() if k not in COUNTED_ELSEWHERE}
@@ -981,8 +985,7 @@ def profile(team_ids, period: Period) -> list[Table]:
     """Who ECM reaches: the profile tables, over the cases on ECM in the period (age now and
     at referral, order or disposal and its length, gender, ethnicity, problems per child,
     each complexity indicator and ACE with its don't-know count). One aggregate query."""
-    everything = set(team_ids) >= set(Team.objects.values_list("pk", flat=True))
-    team_ids = None if everything else list(team_ids)
+    team_ids = scoped_ids(team_ids)
     prof = profile_figures(period)
     with_referral = Q(referral__isnull=False)
     pcounts = count_all(
@@ -1158,13 +1161,12 @@ def _engagement_extra(team_ids, period: Period, review_counts: dict, on_ecm: int
             drill=False,
             unit="events",
         ),
-        Row(
+        _mean_row(
             "time_on_ecm",
-            str(_("Mean time on ECM of cases closed, from the formulation meeting (days)")),
+            _("Mean time on ECM of cases closed, from the formulation meeting (days)"),
             _mean_days(closed["days"]),
-            drill=False,
-            unit="days",
-            n=closed["n"],
+            closed["n"],
+            "days",
         ),
         Row(
             "reviews_per_case",
@@ -1431,7 +1433,7 @@ RISK_SCALES = (
 )
 
 
-def started_in(period: Period, team_ids=None) -> Q:
+def started_in(period: Period) -> Q:
     """Cases whose ECM started in the period (`ecm_start`): the formulation meeting held in
     it, or a carried-forward episode opened in it."""
     return period.dates("ecm_started_on")
@@ -1443,7 +1445,7 @@ def _risk(team_ids, period: Period) -> dict:
     ratings of the same case). Two queries."""
     from reviews.selectors import risk_change
 
-    started = Case.objects.filter(scope(team_ids), started_in(period, team_ids))
+    started = Case.objects.filter(scope(team_ids), started_in(period))
     closed = Case.objects.filter(
         scope(team_ids),
         status=CaseStatus.CLOSED,
@@ -1679,21 +1681,19 @@ def _report_time(team_ids, period: Period) -> dict:
         )
     ]
     means = [
-        Row(
+        _mean_row(
             "meeting_to_draft",
-            str(_("Formulation meeting to draft report sent for checking (mean days)")),
+            _("Formulation meeting to draft report sent for checking (mean days)"),
             _mean_days(agg["mean_draft"]),
-            drill=False,
-            unit="days",
-            n=agg["n_draft"],
+            agg["n_draft"],
+            "days",
         ),
-        Row(
+        _mean_row(
             "meeting_to_final",
-            str(_("Formulation meeting to final report (mean days)")),
+            _("Formulation meeting to final report (mean days)"),
             _mean_days(agg["mean_final"]),
-            drill=False,
-            unit="days",
-            n=agg["n_final"],
+            agg["n_final"],
+            "days",
         ),
     ]
     return {"draft": draft_rows, "final": final_rows, "means": means}

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ecm.dates import add_months, quarter_start
-from ecm.models import Case, Team
+from ecm.models import Case
 
 from . import figures
 
@@ -76,8 +76,7 @@ def quarters_to(day: dt.date, n: int = QUARTERS) -> list[Quarter]:
 
 def trends(team_ids, day: dt.date, n: int = QUARTERS) -> tuple[list[Quarter], list[Trend]]:
     """Each trend figure for each of the n quarters to `day`: one query."""
-    everything = set(team_ids) >= set(Team.objects.values_list("pk", flat=True))
-    scoped = None if everything else list(team_ids)
+    scoped = figures.scoped_ids(team_ids)
     quarters = quarters_to(day, n)
     wanted = {}
     labels = {}
