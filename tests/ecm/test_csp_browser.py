@@ -113,7 +113,7 @@ def test_error_pages_show_styled_without_a_violation(browser, live_server, world
         "rgb(255, 255, 255)"
     )
     # htmx reads its settings from the page: no inline indicator <style>, no eval.
-    page.wait_for_function("window.htmx !== undefined")
+    page.wait_for_function("() => window.htmx !== undefined")  # a function: no eval
     assert page.evaluate("[htmx.config.includeIndicatorStyles, htmx.config.allowEval]") == [
         False,
         False,
