@@ -83,8 +83,9 @@ def bar_chart(table, *, title: str, exact: bool = False) -> str:
         "role": "img",
         "aria-labelledby": f"c-{table.key}",
         "viewBox": f"0 0 {WIDTH} {height}",
-        "width": "100%",
-        "style": f"max-width:{WIDTH}px",
+        # At most WIDTH wide, narrower on a small screen (ecm.css: no style attribute, the
+        # CSP refuses inline styles).
+        "width": WIDTH,
         "font-family": FONT_FAMILY,
         "font-size": str(FONT),
         "class": "monitoring-chart",

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from ecm.models import Role, Team
+from tests import csp_watch
 from tests.factories import CaseFactory, TeamFactory, UserFactory, member
 
 
@@ -71,12 +72,21 @@ def browser():
                 "--disable-sync",
             ],
         )
-        yield browser
+        yield csp_watch.watching(browser)  # every page reports CSP violations (issue 19)
         browser.close()
     if saved is None:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     else:
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = saved
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violation():
+    """A browser test fails if any page it opened refused something under the CSP."""
+    csp_watch.take()
+    yield
+    found = csp_watch.take()
+    assert not found, "Content Security Policy violations:\n" + "\n".join(found)
 
 
 def login(page, base, username, password="correct-horse-battery"):  # noqa: S107

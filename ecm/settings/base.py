@@ -272,6 +272,42 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# --- Content Security Policy and Permissions-Policy (issue 19, V14.4; docs/notes-csp.md) ---
+# No inline script, style or event handler anywhere: every script and stylesheet is a file
+# under static/, so no nonce is needed. Bootstrap draws its icons (select arrow, checkboxes)
+# as data: SVG images in its CSS, hence `data:` for images only.
+CSP_DIRECTIVES = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+}
+if django.VERSION >= (6, 0):  # Django's own CSP
+    SECURE_CSP = CSP_DIRECTIVES
+    _CSP_MIDDLEWARE = "django.middleware.csp.ContentSecurityPolicyMiddleware"
+else:  # the 5.2 LTS fallback (Python 3.11): django-csp 4
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": CSP_DIRECTIVES}
+    _CSP_MIDDLEWARE = "csp.middleware.CSPMiddleware"
+# Features no page uses: refused to every origin (WebAuthn keeps its default, this origin).
+PERMISSIONS_POLICY = {
+    name: []
+    for name in (
+        "accelerometer", "autoplay", "bluetooth", "browsing-topics", "camera", "display-capture",
+        "encrypted-media", "geolocation", "gyroscope", "hid", "idle-detection", "magnetometer",
+        "microphone", "midi", "payment", "picture-in-picture", "screen-wake-lock", "serial",
+        "usb", "xr-spatial-tracking",
+    )
+}  # fmt: skip
+# Both headers go on every response, static files included: right after SecurityMiddleware.
+MIDDLEWARE[MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1 : 0] = [
+    _CSP_MIDDLEWARE,
+    "ecm.security_headers.PermissionsPolicyMiddleware",
+]
+
 # --- Product --------------------------------------------------------------------------
 PROTECTIVE_MARKING = env("PROTECTIVE_MARKING", default="OFFICIAL-SENSITIVE")
 PRODUCT_NAME = "Enhanced Case Management"

@@ -165,9 +165,7 @@ class InvitationStatusForm(SpecificErrorsMixin, forms.Form):
         super().__init__(*args, auto_id=f"inv-{invitation.pk}-%s", **kwargs)
         status = self.fields["status"]
         status.label = _("Status of %(n)s") % {"n": invitation.name}
-        status.widget.attrs.update(
-            {"class": "form-select form-select-sm", "style": "min-width: 8.5rem"}
-        )
+        status.widget.attrs.update({"class": "form-select form-select-sm select-status"})
 
 
 class WrittenInformationForm(SpecificErrorsMixin, forms.Form):

@@ -2,7 +2,8 @@
    - Cells of a .table-stack table get data-label from their column's header, so the
      narrow-screen layout (ecm.css) can head each cell.
    - A .table-responsive wrapper that really scrolls sideways becomes a focusable, named
-     region, so keyboard users can scroll it (axe: scrollable-region-focusable). */
+     region, so keyboard users can scroll it (axe: scrollable-region-focusable).
+   - A button marked data-ecm-print prints the page. */
 (function () {
   "use strict";
 
@@ -72,6 +73,10 @@
   document.addEventListener("DOMContentLoaded", function () {
     fitNavbar();
     enhance(document);
+  });
+  // A print button (data-ecm-print) prints the page: no inline onclick (the CSP refuses it).
+  document.addEventListener("click", function (e) {
+    if (e.target.closest && e.target.closest("[data-ecm-print]")) window.print();
   });
   document.addEventListener("htmx:afterSettle", function (e) { enhance(e.target); });
   var timer;
