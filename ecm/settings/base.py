@@ -200,7 +200,8 @@ CLAMD_SOCKET = env("CLAMD_SOCKET", default="")
 CLAMD_HOST = env("CLAMD_HOST", default="")
 CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
 CLAMD_TIMEOUT_SECONDS = env.float("CLAMD_TIMEOUT_SECONDS", default=30.0)
-# No more than clamd's StreamMaxLength (25 MB unless changed): a longer file is not checkable.
+# At most clamd's StreamMaxLength (100 MB by default, 25 MB in Debian's clamd.conf): a longer
+# file would be scanned only in part, so it is refused as not checkable.
 CLAMD_STREAM_MAX_BYTES = env.int("CLAMD_STREAM_MAX_BYTES", default=25 * 1024 * 1024)
 CLAMD_CHUNK_BYTES = 64 * 1024
 # A re-opened episode carries the earlier episode's ECM consent forward when it is still
