@@ -185,7 +185,7 @@ STORAGES = {
 # are only ever served through access-checked views.
 ASSETPLUS_MAX_BYTES = env.int("ASSETPLUS_MAX_BYTES", default=10 * 1024 * 1024)
 # The limit is enforced while the upload streams in (ecm/upload_handlers.py); the proxy in
-# front should refuse bodies a little larger (e.g. nginx `client_max_body_size 11m`).
+# front refuses bodies a little larger (deploy/Caddyfile: 11 MB).
 FILE_UPLOAD_HANDLERS = [
     "ecm.upload_handlers.SizeLimitUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
