@@ -16,6 +16,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
+from ecm import virus_scan
+
 PDF = ("pdf", "application/pdf")
 DOCX = ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 DOC = ("doc", "application/msword")
@@ -55,6 +57,7 @@ def validate_document(upload) -> tuple[str, str]:
         )
     if upload.size == 0:
         raise ValidationError(_("The file is empty."), code="empty")
+    virus_scan.check_upload(upload)  # first: malware is named as such, whatever its type
     kind = sniff(upload)
     if kind is None:
         raise ValidationError(

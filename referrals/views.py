@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ecm import virus_scan
 from ecm.access import access_for
 from ecm.audit import audit_case_record, audit_record
 from ecm.editing import StaleEditError
@@ -171,6 +172,14 @@ def _referral_post(request, referral):
         return _form_page(request, referral, form, offence_forms, status=400)
     if upload_error is not None:
         # Keep what was typed, with the saved version, and say why the file was refused.
+        if upload_error.code == virus_scan.INFECTED:
+            virus_scan.audit_infected_upload(
+                actor=request.user,
+                obj=referral,
+                case=referral.case,
+                error=upload_error,
+                what="AssetPlus",
+            )
         data = request.POST.copy()
         data["version"] = str(referral.version)
         form = ReferralForm(data, instance=referral)

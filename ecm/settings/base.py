@@ -185,7 +185,7 @@ STORAGES = {
 # are only ever served through access-checked views.
 ASSETPLUS_MAX_BYTES = env.int("ASSETPLUS_MAX_BYTES", default=10 * 1024 * 1024)
 # The limit is enforced while the upload streams in (ecm/upload_handlers.py); the proxy in
-# front should refuse bodies a little larger (e.g. nginx `client_max_body_size 11m`).
+# front refuses bodies a little larger (deploy/Caddyfile: 11 MB).
 FILE_UPLOAD_HANDLERS = [
     "ecm.upload_handlers.SizeLimitUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
@@ -193,6 +193,17 @@ FILE_UPLOAD_HANDLERS = [
 ]
 # Form fields other than files: the longest referral is a few tens of kilobytes.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+# Optional virus scanning of every upload by ClamAV's clamd (ecm/virus_scan.py): set a unix
+# socket, or a host (and port). When set, an infected file is refused, and so is every upload
+# while clamd cannot be reached (fail closed). Unset: no scanning.
+CLAMD_SOCKET = env("CLAMD_SOCKET", default="")
+CLAMD_HOST = env("CLAMD_HOST", default="")
+CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
+CLAMD_TIMEOUT_SECONDS = env.float("CLAMD_TIMEOUT_SECONDS", default=30.0)
+# At most clamd's StreamMaxLength (100 MB by default, 25 MB in Debian's clamd.conf): a longer
+# file would be scanned only in part, so it is refused as not checkable.
+CLAMD_STREAM_MAX_BYTES = env.int("CLAMD_STREAM_MAX_BYTES", default=25 * 1024 * 1024)
+CLAMD_CHUNK_BYTES = 64 * 1024
 # A re-opened episode carries the earlier episode's ECM consent forward when it is still
 # valid: not withdrawn, on the current leaflet, and signed within this many months.
 CONSENT_CARRY_FORWARD_MONTHS = env.int("CONSENT_CARRY_FORWARD_MONTHS", default=12)
