@@ -86,6 +86,34 @@ class ReminderAdmin(admin.ModelAdmin):
     list_filter = ("email_status", "kind")
     search_fields = ("case_reference",)
     date_hierarchy = "created_at"
+    actions = ("resend_email", "give_up_email")
+
+    def get_actions(self, request):
+        from .access import access_for
+
+        actions = super().get_actions(request)
+        if not access_for(request.user).can_resolve_email_delivery():
+            actions.pop("resend_email", None)
+            actions.pop("give_up_email", None)
+        return actions
+
+    def _resolve(self, request, queryset, *, resend: bool):
+        from .reminders import resolve_uncertain
+
+        done = resolve_uncertain(
+            actor=request.user, reminder_ids=queryset.values_list("pk", flat=True), resend=resend
+        )
+        self.message_user(
+            request, _("%(n)d reminder(s) changed (only uncertain or failed ones).") % {"n": done}
+        )
+
+    @admin.action(description=_("Send the e-mail again (uncertain or failed; same Message-ID)"))
+    def resend_email(self, request, queryset):
+        self._resolve(request, queryset, resend=True)
+
+    @admin.action(description=_("Do not send the e-mail (uncertain or failed)"))
+    def give_up_email(self, request, queryset):
+        self._resolve(request, queryset, resend=False)
 
     def has_add_permission(self, request):
         return False
