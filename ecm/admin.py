@@ -88,14 +88,10 @@ class ReminderAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ("resend_email", "give_up_email")
 
-    def get_actions(self, request):
+    def has_resolve_permission(self, request) -> bool:
         from .access import access_for
 
-        actions = super().get_actions(request)
-        if not access_for(request.user).can_resolve_email_delivery():
-            actions.pop("resend_email", None)
-            actions.pop("give_up_email", None)
-        return actions
+        return access_for(request.user).can_resolve_email_delivery()
 
     def _resolve(self, request, queryset, *, resend: bool):
         from .reminders import resolve_uncertain
@@ -107,11 +103,17 @@ class ReminderAdmin(admin.ModelAdmin):
             request, _("%(n)d reminder(s) changed (only uncertain or failed ones).") % {"n": done}
         )
 
-    @admin.action(description=_("Send the e-mail again (uncertain or failed; same Message-ID)"))
+    @admin.action(
+        description=_("Send the e-mail again (uncertain or failed; same Message-ID)"),
+        permissions=("resolve",),
+    )
     def resend_email(self, request, queryset):
         self._resolve(request, queryset, resend=True)
 
-    @admin.action(description=_("Do not send the e-mail (uncertain or failed)"))
+    @admin.action(
+        description=_("Do not send the e-mail (uncertain or failed)"),
+        permissions=("resolve",),
+    )
     def give_up_email(self, request, queryset):
         self._resolve(request, queryset, resend=False)
 
