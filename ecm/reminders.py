@@ -16,7 +16,6 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -30,6 +29,7 @@ from django.utils.translation import gettext as _
 from .access import access_for
 from .audit import audit_record
 from .dates import display_date
+from .mail import backoff_seconds, message_id, sending_timeout
 from .models import (
     AuditEvent,
     Notification,
@@ -270,26 +270,6 @@ def build_email(reminder: Reminder) -> EmailMessage:
 # failure puts it back to PENDING with a backoff (FAILED after MAX_ATTEMPTS). Only the holder
 # of the claim token records the outcome. A row still SENDING after `sending_timeout()` is
 # marked UNCERTAIN, never resent automatically: e-mail goes out at most once.
-
-BACKOFF_SECONDS = 30
-
-
-def backoff_seconds(attempts: int) -> float:
-    """Wait before the next attempt after `attempts` failed ones: 30 s, 1, 2, 4 minutes..."""
-    return BACKOFF_SECONDS * 2 ** max(attempts - 1, 0)
-
-
-def sending_timeout() -> dt.timedelta:
-    """How long a claim may stay SENDING before it counts as UNCERTAIN. Well above the SMTP
-    timeout, so a slow server is not mistaken for a dead worker."""
-    return dt.timedelta(seconds=getattr(settings, "EMAIL_SENDING_TIMEOUT", 15 * 60))
-
-
-def message_id(kind: str, key: str | int) -> str:
-    """A Message-ID that is the same every time this e-mail is (re)sent, so a resend an
-    operator chooses can be recognised as the same message by the recipient's server."""
-    host = urlsplit(settings.SITE_URL).hostname or "ecm.invalid"
-    return f"<ecm-{kind}-{key}@{host}>"
 
 
 def _claim(reminder_id: int) -> tuple[Reminder, uuid.UUID] | None:

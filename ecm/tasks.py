@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db.models import Q
 from django.utils import timezone
 
-from . import reminders
+from . import mail, reminders
 from .health import HEARTBEAT_TASK
 from .models import Reminder, TaskHeartbeat
 
@@ -69,7 +69,7 @@ def send_reminder_email(self, reminder_id: int) -> str:
     except Exception as exc:
         row = Reminder.objects.filter(pk=reminder_id).values("email_status", "attempts").first()
         if row and row["email_status"] == Reminder.EmailStatus.PENDING:
-            raise self.retry(exc=exc, countdown=reminders.backoff_seconds(row["attempts"])) from exc
+            raise self.retry(exc=exc, countdown=mail.backoff_seconds(row["attempts"])) from exc
         log.error(
             "reminder e-mail %s not sent (%s): %s",
             reminder_id,

@@ -4,25 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ecm', '0012_auditevent_listed'),
+        ("ecm", "0012_auditevent_listed"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reminder',
-            name='claim_token',
+            model_name="reminder",
+            name="claim_token",
             field=models.UUIDField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='reminder',
-            name='claimed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='sending since'),
+            model_name="reminder",
+            name="claimed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="sending since"),
         ),
         migrations.AlterField(
-            model_name='reminder',
-            name='email_status',
-            field=models.CharField(choices=[('pending', 'Waiting to be sent'), ('digest', 'Waiting for the daily digest'), ('sent', 'Sent'), ('failed', 'Failed'), ('not_sent', 'No e-mail (preference or no address)'), ('sending', 'Being sent'), ('uncertain', 'Unknown whether sent: check before resending')], default='pending', max_length=10, verbose_name='e-mail'),
+            model_name="reminder",
+            name="email_status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Waiting to be sent"),
+                    ("digest", "Waiting for the daily digest"),
+                    ("sent", "Sent"),
+                    ("failed", "Failed"),
+                    ("not_sent", "No e-mail (preference or no address)"),
+                    ("sending", "Being sent"),
+                    ("uncertain", "Unknown whether sent: check before resending"),
+                ],
+                default="pending",
+                max_length=10,
+                verbose_name="e-mail",
+            ),
         ),
     ]

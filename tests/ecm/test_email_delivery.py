@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ecm import reminders
+from ecm.mail import message_id, sending_timeout
 from ecm.models import AuditEvent, Reminder
 from ecm.reminders import mark_uncertain, resolve_uncertain, send_digest, send_one
 from ecm.tasks import deliver_reminders
@@ -104,7 +105,7 @@ def test_message_id_is_stable_for_a_reminder(world, settings):
     assert send_one(reminder.pk) == "sent"
     (message,) = mail.outbox
     assert message.message()["Message-ID"] == f"<ecm-reminder-{reminder.pk}@ecm.example.org>"
-    assert reminders.message_id("reminder", reminder.pk) == message.extra_headers["Message-ID"]
+    assert message_id("reminder", reminder.pk) == message.extra_headers["Message-ID"]
 
 
 # --- The mail server fails ---
@@ -168,7 +169,7 @@ def test_a_crash_after_sending_is_not_resent_but_marked_uncertain(world, setting
     reminder.refresh_from_db()
     assert reminder.email_status == "sending"  # not yet: it may be a slow server
 
-    later = timezone.now() + reminders.sending_timeout() + dt.timedelta(seconds=1)
+    later = timezone.now() + sending_timeout() + dt.timedelta(seconds=1)
     with time_machine.travel(later, tick=False):
         deliver_reminders()
         assert deliver_reminders() == 0
@@ -188,7 +189,7 @@ def test_the_late_worker_still_records_what_it_sent(world):
     worker holding the claim knows it went out and records SENT."""
     reminder = make_reminder(world.psychologist)
     claimed, token = reminders._claim(reminder.pk)
-    later = timezone.now() + reminders.sending_timeout() + dt.timedelta(seconds=1)
+    later = timezone.now() + sending_timeout() + dt.timedelta(seconds=1)
     assert mark_uncertain(later) == [reminder.pk]
     assert reminders._mark_sent(token) == 1
     reminder.refresh_from_db()
@@ -209,9 +210,7 @@ def test_an_operator_resends_an_uncertain_one_with_the_same_message_id(world, no
     event = AuditEvent.objects.get(object_id=reminder.pk, object_type__icontains="reminder")
     assert event.actor == world.superuser and event.changed_fields == ["email_status"]
     assert send_one(reminder.pk) == "sent"
-    assert mail.outbox[-1].extra_headers["Message-ID"] == reminders.message_id(
-        "reminder", reminder.pk
-    )
+    assert mail.outbox[-1].extra_headers["Message-ID"] == message_id("reminder", reminder.pk)
     # A sent one is never reopened by the operator's action.
     assert resolve_uncertain(actor=world.superuser, reminder_ids=[reminder.pk], resend=True) == 0
 
@@ -325,7 +324,7 @@ def test_a_real_worker_retries_a_failing_send_then_marks_it_failed(
 ):
     from ecm.tasks import send_reminder_email
 
-    monkeypatch.setattr(reminders, "BACKOFF_SECONDS", 0.05)
+    monkeypatch.setattr("ecm.mail.BACKOFF_SECONDS", 0.05)
     reminder = make_reminder(world.psychologist)
     send_reminder_email.delay(reminder.pk)
     deadline = time.monotonic() + 30
