@@ -27,8 +27,7 @@ def backoff_seconds(attempts: int) -> float:
 def sending_timeout() -> dt.timedelta:
     """How long a claim may stay "sending" before it counts as "uncertain". Well above the
     SMTP timeout, so a slow server is not mistaken for a dead worker."""
-    default = max(15 * 60, 4 * (getattr(settings, "EMAIL_TIMEOUT", None) or 0))
-    return dt.timedelta(seconds=getattr(settings, "EMAIL_SENDING_TIMEOUT", default))
+    return dt.timedelta(seconds=getattr(settings, "EMAIL_SENDING_TIMEOUT", 15 * 60))
 
 
 def message_id(kind: str, key: str | int) -> str:
