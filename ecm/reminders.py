@@ -440,7 +440,15 @@ def send_digest(user_id: int) -> int:
         ).send(fail_silently=False)
     except Exception as exc:
         _mark_not_sent(token, exc, back_to=Reminder.EmailStatus.DIGEST)
-        log.warning("digest for user %s failed", user_id, exc_info=True)
+        failed = Reminder.objects.filter(
+            claim_token=token, email_status=Reminder.EmailStatus.FAILED
+        )
+        if failed.exists():
+            log.error(
+                "digest for user %s not sent after %s attempts: %s", user_id, MAX_ATTEMPTS, exc
+            )
+        else:
+            log.warning("digest for user %s failed; it will be retried", user_id, exc_info=True)
         return 0
     _mark_sent(token)
     return len(ids)

@@ -79,11 +79,14 @@ def send_reminder_email(self, reminder_id: int) -> str:
         return "failed"
 
 
-@shared_task(name="ecm.send_digests")
-def send_digests() -> int:
-    users = (
-        Reminder.objects.filter(email_status=Reminder.EmailStatus.DIGEST)
-        .values_list("recipient_id", flat=True)
-        .distinct()
-    )
-    return sum(reminders.send_digest(user_id) for user_id in users)
+@shared_task(name="ecm.send_digests", bind=True, max_retries=reminders.MAX_ATTEMPTS)
+def send_digests(self) -> int:
+    """Each user's daily digest. A digest the server refused stays waiting (with its error)
+    and the task is retried with a growing countdown, so it goes out today, not tomorrow;
+    after MAX_ATTEMPTS its reminders are FAILED and logged as an error."""
+    waiting = Reminder.objects.filter(email_status=Reminder.EmailStatus.DIGEST)
+    users = list(waiting.values_list("recipient_id", flat=True).distinct())
+    sent = sum(reminders.send_digest(user_id) for user_id in users)
+    if waiting.filter(recipient_id__in=users, next_attempt_at__isnull=False).exists():
+        raise self.retry(countdown=mail.backoff_seconds(self.request.retries + 1))
+    return sent

@@ -302,6 +302,21 @@ def test_a_digest_is_claimed_sent_once_and_put_back_on_failure(world, monkeypatc
     assert second.sent_at is not None
 
 
+def test_a_refused_digest_is_retried_the_same_day_then_failed_and_reported(
+    world, smtp_down, caplog
+):
+    from ecm.tasks import send_digests
+
+    reminder = make_reminder(world.case_manager, email_status="digest")
+    with caplog.at_level(logging.WARNING, logger="ecm.reminders"):
+        send_digests.apply()
+    reminder.refresh_from_db()
+    assert len(smtp_down) == reminders.MAX_ATTEMPTS
+    assert reminder.email_status == "failed" and reminder.attempts == reminders.MAX_ATTEMPTS
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and f"digest for user {world.case_manager.pk}" in errors[0].message
+
+
 # --- Through a real worker and Redis ---
 
 
