@@ -69,7 +69,9 @@ class MembershipAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 @admin.register(Reminder)
 class ReminderAdmin(admin.ModelAdmin):
-    """Recent sends and failures (read-only). A failed e-mail was retried with backoff."""
+    """Recent sends and failures (read-only). A failed e-mail was retried with backoff; an
+    uncertain one (the worker stopped while sending) was not resent: a superuser chooses to
+    send it again or not (docs/notes-mail.md)."""
 
     list_display = (
         "created_at",
@@ -81,6 +83,7 @@ class ReminderAdmin(admin.ModelAdmin):
         "email_status",
         "attempts",
         "last_error",
+        "claimed_at",
         "sent_at",
     )
     list_filter = ("email_status", "kind")
