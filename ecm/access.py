@@ -412,6 +412,10 @@ class Access:
             return Q()
         return Q(team_id__in=self.team_ids({Role.MANAGER}))
 
+    # --- e-mail delivery (the admin's reminder list; no case data) --------------------
+    def can_resolve_email_delivery(self) -> bool:
+        return self.user.is_active and self.user.is_superuser
+
 
 def access_for(user) -> Access:
     """The Access of a user, cached on the user object for the rest of the request."""

@@ -69,7 +69,9 @@ class MembershipAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 @admin.register(Reminder)
 class ReminderAdmin(admin.ModelAdmin):
-    """Recent sends and failures (read-only). A failed e-mail was retried with backoff."""
+    """Recent sends and failures (read-only). A failed e-mail was retried with backoff; an
+    uncertain one (the worker stopped while sending) was not resent: a superuser chooses to
+    send it again or not (docs/notes-mail.md)."""
 
     list_display = (
         "created_at",
@@ -81,11 +83,42 @@ class ReminderAdmin(admin.ModelAdmin):
         "email_status",
         "attempts",
         "last_error",
+        "claimed_at",
         "sent_at",
     )
     list_filter = ("email_status", "kind")
     search_fields = ("case_reference",)
     date_hierarchy = "created_at"
+    actions = ("resend_email", "give_up_email")
+
+    def has_resolve_permission(self, request) -> bool:
+        from .access import access_for
+
+        return access_for(request.user).can_resolve_email_delivery()
+
+    def _resolve(self, request, queryset, *, resend: bool):
+        from .reminders import resolve_uncertain
+
+        done = resolve_uncertain(
+            actor=request.user, reminder_ids=queryset.values_list("pk", flat=True), resend=resend
+        )
+        self.message_user(
+            request, _("%(n)d reminder(s) changed (only uncertain or failed ones).") % {"n": done}
+        )
+
+    @admin.action(
+        description=_("Send the e-mail again (uncertain or failed; same Message-ID)"),
+        permissions=("resolve",),
+    )
+    def resend_email(self, request, queryset):
+        self._resolve(request, queryset, resend=True)
+
+    @admin.action(
+        description=_("Do not send the e-mail (uncertain or failed)"),
+        permissions=("resolve",),
+    )
+    def give_up_email(self, request, queryset):
+        self._resolve(request, queryset, resend=False)
 
     def has_add_permission(self, request):
         return False

@@ -607,6 +607,12 @@ class Reminder(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         NOT_SENT = "not_sent", _("No e-mail (preference or no address)")
+        # Claimed by a worker and being sent; becomes SENT, PENDING (retry) or FAILED.
+        SENDING = "sending", _("Being sent")
+        # Still SENDING after the timeout: the worker stopped between handing the e-mail to
+        # the server and recording it. Not resent automatically (at most once): an operator
+        # checks and chooses (see docs/notes-mail.md).
+        UNCERTAIN = "uncertain", _("Unknown whether sent: check before resending")
 
     kind = models.CharField(_("kind"), max_length=40)
     object_type = models.CharField(max_length=60)
@@ -628,6 +634,9 @@ class Reminder(models.Model):
     last_error = models.CharField(max_length=255, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The claim of the worker sending it (SENDING): only that worker may record the outcome.
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(_("sending since"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -11,20 +11,33 @@ so after the scheduler was down the next sweep sends what was missed, once.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.exceptions import PermissionDenied
+from django.core.mail import EmailMessage, mail_admins
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .access import access_for
+from .audit import audit_record
 from .dates import display_date
-from .models import Notification, NotificationPreference, Reminder, TeamReminderSettings, User
+from .mail import backoff_seconds, message_id, sending_timeout
+from .models import (
+    AuditEvent,
+    Notification,
+    NotificationPreference,
+    Reminder,
+    TeamReminderSettings,
+    User,
+)
 from .queueing import queue_task
 
 log = logging.getLogger(__name__)
@@ -249,76 +262,193 @@ def build_email(reminder: Reminder) -> EmailMessage:
     return message
 
 
-def send_one(reminder_id: int) -> str:
-    """Send one reminder e-mail at most once: the row is locked (skipping one another worker
-    holds) and only a pending row is sent. On failure nothing is marked sent, and the
-    attempt is counted; after MAX_ATTEMPTS the reminder shows as failed."""
-    try:
-        with transaction.atomic():
-            reminder = (
-                Reminder.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("recipient")
-                .filter(pk=reminder_id, email_status=Reminder.EmailStatus.PENDING)
-                .first()
+# --- Sending: claim, send outside any transaction, record ---------------------------------------
+#
+# A row is claimed in a short transaction (locked, checked still PENDING, marked SENDING with a
+# claim token, committed); the e-mail is then built and handed to the mail server with no
+# transaction open and no row locked; a second short transaction records SENT, or on a
+# failure puts it back to PENDING with a backoff (FAILED after MAX_ATTEMPTS). Only the holder
+# of the claim token records the outcome. A row still SENDING after `sending_timeout()` is
+# marked UNCERTAIN, never resent automatically: e-mail goes out at most once.
+
+
+def _claim(reminder_id: int) -> tuple[Reminder, uuid.UUID] | None:
+    with transaction.atomic():
+        reminder = (
+            Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("recipient")
+            .filter(pk=reminder_id, email_status=Reminder.EmailStatus.PENDING)
+            .first()
+        )
+        if reminder is None:
+            return None
+        reminder.email_status = Reminder.EmailStatus.SENDING
+        reminder.claim_token = uuid.uuid4()
+        reminder.claimed_at = timezone.now()
+        reminder.attempts += 1  # the row is locked: no lost update
+        reminder.save(update_fields=["email_status", "claim_token", "claimed_at", "attempts"])
+    return reminder, reminder.claim_token
+
+
+def _ours(token: uuid.UUID):
+    # UNCERTAIN too: a send slower than the timeout still knows best what happened.
+    return Reminder.objects.filter(
+        claim_token=token,
+        email_status__in=[Reminder.EmailStatus.SENDING, Reminder.EmailStatus.UNCERTAIN],
+    )
+
+
+def _mark_sent(token: uuid.UUID) -> int:
+    return _ours(token).update(
+        email_status=Reminder.EmailStatus.SENT, sent_at=timezone.now(), last_error=""
+    )
+
+
+def _mark_not_sent(token: uuid.UUID, exc: Exception, *, back_to: str) -> None:
+    """Nothing went out: back to `back_to` with the error and a backoff, or FAILED after
+    MAX_ATTEMPTS."""
+    with transaction.atomic():
+        for reminder in _ours(token).select_for_update():
+            failed = reminder.attempts >= MAX_ATTEMPTS
+            reminder.email_status = Reminder.EmailStatus.FAILED if failed else back_to
+            reminder.last_error = f"{type(exc).__name__}: {exc}"[:255]
+            reminder.next_attempt_at = timezone.now() + dt.timedelta(
+                seconds=backoff_seconds(reminder.attempts)
             )
-            if reminder is None:
-                return "skipped"
-            build_email(reminder).send(fail_silently=False)
-            reminder.email_status = Reminder.EmailStatus.SENT
-            reminder.sent_at = timezone.now()
-            reminder.attempts = F("attempts") + 1
-            reminder.save(update_fields=["email_status", "sent_at", "attempts"])
-            return "sent"
+            reminder.save(update_fields=["email_status", "last_error", "next_attempt_at"])
+
+
+def send_one(reminder_id: int) -> str:
+    """Send one reminder e-mail at most once: "sent", or "skipped" when it is not PENDING
+    (sent, being sent by another worker, failed, uncertain). A failure to build or send is
+    recorded (PENDING with a backoff, FAILED after MAX_ATTEMPTS) and raised."""
+    claim = _claim(reminder_id)
+    if claim is None:
+        return "skipped"
+    reminder, token = claim
+    try:
+        message = build_email(reminder)
+        message.extra_headers["Message-ID"] = message_id("reminder", reminder.pk)
+        message.send(fail_silently=False)
     except Exception as exc:
-        record_failure(reminder_id, exc)
+        _mark_not_sent(token, exc, back_to=Reminder.EmailStatus.PENDING)
         raise
+    # If this worker dies here, the row stays SENDING and later shows as UNCERTAIN.
+    _mark_sent(token)
+    return "sent"
 
 
-def record_failure(reminder_id: int, exc: Exception) -> None:
-    """Count the attempt and hold the next one back: 30 s, 1, 2, 4 minutes..."""
-    attempts = (
-        Reminder.objects.filter(pk=reminder_id).values_list("attempts", flat=True).first() or 0
+def mark_uncertain(now: dt.datetime | None = None) -> list[int]:
+    """Rows still SENDING after the timeout (the worker stopped between sending and
+    recording): mark them UNCERTAIN, not PENDING, and tell the administrators. Returns their
+    ids."""
+    cutoff = (now or timezone.now()) - sending_timeout()
+    stale = Reminder.objects.filter(
+        email_status=Reminder.EmailStatus.SENDING, claimed_at__lt=cutoff
     )
-    Reminder.objects.filter(pk=reminder_id).update(
-        attempts=F("attempts") + 1,
-        last_error=str(exc)[:255],
-        next_attempt_at=timezone.now() + dt.timedelta(seconds=30 * 2**attempts),
+    ids = list(stale.values_list("pk", flat=True))
+    if not ids:
+        return []
+    stale.filter(pk__in=ids).update(
+        email_status=Reminder.EmailStatus.UNCERTAIN,
+        last_error="Stopped while sending: may or may not have been sent",
     )
-    Reminder.objects.filter(
-        pk=reminder_id, email_status=Reminder.EmailStatus.PENDING, attempts__gte=MAX_ATTEMPTS
-    ).update(email_status=Reminder.EmailStatus.FAILED)
+    log.error(
+        "%d reminder e-mail(s) may or may not have been sent and were not resent: %s. "
+        "Check them in the admin (Reminders, e-mail: uncertain).",
+        len(ids),
+        ids,
+    )
+    try:
+        mail_admins(
+            _("ECM: %(n)d reminder e-mail(s) need checking") % {"n": len(ids)},
+            _(
+                "These reminder e-mails were being sent when the worker stopped; they were "
+                "not resent. Check them in the admin (Reminders, e-mail: uncertain): %(ids)s"
+            )
+            % {"ids": ", ".join(map(str, ids))},
+        )
+    except Exception:  # noqa: BLE001 - the log line above already reports it
+        log.warning("could not e-mail the administrators", exc_info=True)
+    return ids
+
+
+def resolve_uncertain(*, actor: User, reminder_ids: Iterable[int], resend: bool) -> int:
+    """An operator's decision on UNCERTAIN (or FAILED) reminders: send again (with the same
+    Message-ID, attempts counted afresh), or record that they are not to be sent. Audited."""
+    if not access_for(actor).can_resolve_email_delivery():
+        raise PermissionDenied
+    status = Reminder.EmailStatus.PENDING if resend else Reminder.EmailStatus.NOT_SENT
+    with transaction.atomic():
+        rows = list(
+            Reminder.objects.select_for_update()
+            .filter(
+                pk__in=list(reminder_ids),
+                email_status__in=[Reminder.EmailStatus.UNCERTAIN, Reminder.EmailStatus.FAILED],
+            )
+            .order_by("pk")
+        )
+        for row in rows:
+            row.email_status = status
+            row.attempts = 0
+            row.next_attempt_at = None
+            row.claim_token = None
+            row.save(update_fields=["email_status", "attempts", "next_attempt_at", "claim_token"])
+            audit_record(
+                actor=actor,
+                action=AuditEvent.Action.UPDATE,
+                obj=row,
+                changed_fields=["email_status"],
+                detail="resend" if resend else "not to be sent",
+            )
+    if resend and rows:
+        transaction.on_commit(_queue_delivery)
+    return len(rows)
 
 
 def send_digest(user_id: int) -> int:
-    """One e-mail with everything waiting for this user's daily digest."""
+    """One e-mail with everything waiting for this user's daily digest, claimed, sent and
+    recorded like `send_one`. Returns how many reminders it carried (0 on failure)."""
+    token = uuid.uuid4()
     with transaction.atomic():
-        rows = list(
+        ids = list(
             Reminder.objects.select_for_update(skip_locked=True)
             .filter(recipient_id=user_id, email_status=Reminder.EmailStatus.DIGEST)
-            .order_by("occurrence", "pk")
+            .values_list("pk", flat=True)
         )
-        if not rows:
+        if not ids:
             return 0
+        Reminder.objects.filter(pk__in=ids).update(
+            email_status=Reminder.EmailStatus.SENDING,
+            claim_token=token,
+            claimed_at=timezone.now(),
+            attempts=F("attempts") + 1,
+        )
+    try:
+        rows = list(Reminder.objects.filter(pk__in=ids).order_by("occurrence", "pk"))
         user = User.objects.get(pk=user_id)
         body = render_to_string(
             "ecm/email/reminder.txt",
             {"items": [(r, _absolute(r.link)) for r in rows], "digest": True},
         )
-        try:
-            EmailMessage(
-                subject=f"ECM: {len(rows)} reminder(s) for today", body=body, to=[user.email]
-            ).send(fail_silently=False)
-        except Exception as exc:
-            ids = [r.pk for r in rows]
-            Reminder.objects.filter(pk__in=ids).update(
-                attempts=F("attempts") + 1, last_error=str(exc)[:255]
-            )
-            Reminder.objects.filter(pk__in=ids, attempts__gte=MAX_ATTEMPTS).update(
-                email_status=Reminder.EmailStatus.FAILED
-            )
-            log.warning("digest for user %s failed", user_id, exc_info=True)
-            return 0
-        Reminder.objects.filter(pk__in=[r.pk for r in rows]).update(
-            email_status=Reminder.EmailStatus.SENT, sent_at=timezone.now()
+        key = hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()[:20]
+        EmailMessage(
+            subject=f"ECM: {len(rows)} reminder(s) for today",
+            body=body,
+            to=[user.email],
+            headers={"Message-ID": message_id(f"digest-{user_id}", key)},
+        ).send(fail_silently=False)
+    except Exception as exc:
+        _mark_not_sent(token, exc, back_to=Reminder.EmailStatus.DIGEST)
+        failed = Reminder.objects.filter(
+            claim_token=token, email_status=Reminder.EmailStatus.FAILED
         )
-        return len(rows)
+        if failed.exists():
+            log.error(
+                "digest for user %s not sent after %s attempts: %s", user_id, MAX_ATTEMPTS, exc
+            )
+        else:
+            log.warning("digest for user %s failed; it will be retried", user_id, exc_info=True)
+        return 0
+    _mark_sent(token)
+    return len(ids)

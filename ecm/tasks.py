@@ -1,14 +1,18 @@
 """Core periodic tasks. Thin: each calls one function and can run twice harmlessly. Tasks
 import the services they call; services queue tasks by name (`ecm.queueing`)."""
 
+import logging
+
 from celery import shared_task
 from django.core.management import call_command
 from django.db.models import Q
 from django.utils import timezone
 
-from . import reminders
+from . import mail, reminders
 from .health import HEARTBEAT_TASK
 from .models import Reminder, TaskHeartbeat
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name=HEARTBEAT_TASK)
@@ -34,7 +38,9 @@ def sweep_reminders() -> int:
 
 @shared_task(name="ecm.deliver_reminders")
 def deliver_reminders(batch: int = 500) -> int:
-    """Queue a send for each reminder e-mail still pending (each is sent at most once)."""
+    """Queue a send for each reminder e-mail still pending and due (each is sent at most
+    once); first mark any left SENDING by a worker that stopped as UNCERTAIN (not resent)."""
+    reminders.mark_uncertain()
     ids = list(
         Reminder.objects.filter(email_status=Reminder.EmailStatus.PENDING)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now()))
@@ -46,22 +52,41 @@ def deliver_reminders(batch: int = 500) -> int:
     return len(ids)
 
 
-@shared_task(name="ecm.send_reminder_email", acks_late=True)
-def send_reminder_email(reminder_id: int) -> str:
-    """Send one reminder. A failure is counted and the next attempt held back (see
-    `reminders.send_one`: `deliver_reminders` picks it up when due); after five it shows as
-    failed."""
+@shared_task(
+    name="ecm.send_reminder_email",
+    bind=True,
+    acks_late=True,
+    max_retries=reminders.MAX_ATTEMPTS,
+)
+def send_reminder_email(self, reminder_id: int) -> str:
+    """Send one reminder (`reminders.send_one`: claimed, sent, recorded). A failed send is
+    retried by Celery with a growing countdown; after MAX_ATTEMPTS it is FAILED and logged
+    as an error. Nothing is dropped: a pending row whose retry was lost is queued again by
+    `deliver_reminders` once its backoff has passed, and a redelivered task finds the row no
+    longer pending and sends nothing."""
     try:
         return reminders.send_one(reminder_id)
-    except Exception:
+    except Exception as exc:
+        row = Reminder.objects.filter(pk=reminder_id).values("email_status", "attempts").first()
+        if row and row["email_status"] == Reminder.EmailStatus.PENDING:
+            raise self.retry(exc=exc, countdown=mail.backoff_seconds(row["attempts"])) from exc
+        log.error(
+            "reminder e-mail %s not sent (%s): %s",
+            reminder_id,
+            row and row["email_status"],
+            exc,
+        )
         return "failed"
 
 
-@shared_task(name="ecm.send_digests")
-def send_digests() -> int:
-    users = (
-        Reminder.objects.filter(email_status=Reminder.EmailStatus.DIGEST)
-        .values_list("recipient_id", flat=True)
-        .distinct()
-    )
-    return sum(reminders.send_digest(user_id) for user_id in users)
+@shared_task(name="ecm.send_digests", bind=True, max_retries=reminders.MAX_ATTEMPTS)
+def send_digests(self) -> int:
+    """Each user's daily digest. A digest the server refused stays waiting (with its error)
+    and the task is retried with a growing countdown, so it goes out today, not tomorrow;
+    after MAX_ATTEMPTS its reminders are FAILED and logged as an error."""
+    waiting = Reminder.objects.filter(email_status=Reminder.EmailStatus.DIGEST)
+    users = list(waiting.values_list("recipient_id", flat=True).distinct())
+    sent = sum(reminders.send_digest(user_id) for user_id in users)
+    if waiting.filter(recipient_id__in=users, next_attempt_at__isnull=False).exists():
+        raise self.retry(countdown=mail.backoff_seconds(self.request.retries + 1))
+    return sent

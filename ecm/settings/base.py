@@ -242,6 +242,10 @@ def email_settings(default_url: str) -> dict:
 vars().update(email_settings("consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="ECM <no-reply@ecm.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Told when an e-mail may or may not have been sent (docs/notes-mail.md): comma-separated.
+ADMINS = env.list("ADMINS", default=[])
+# Seconds an e-mail may stay "sending" before it counts as uncertain (above the SMTP timeout).
+EMAIL_SENDING_TIMEOUT = env.int("EMAIL_SENDING_TIMEOUT", default=15 * 60)
 
 # --- Celery ---------------------------------------------------------------------------
 # With REDIS_URL set, Redis is the broker; otherwise a broker that needs no server

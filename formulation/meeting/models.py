@@ -185,6 +185,9 @@ class Invitation(models.Model):
         FAILED = "failed", _("E-mail failed")
         NO_EMAIL = "no_email", _("No valid e-mail: invite another way")
         NOT_SENT = "not_sent", _("No e-mail needed")
+        SENDING = "sending", _("E-mail being sent")
+        # The worker stopped between sending and recording it: not resent (at most once).
+        UNCERTAIN = "uncertain", _("E-mail may not have been sent: check they have it")
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="invitations")
     professional = models.ForeignKey(
@@ -216,6 +219,9 @@ class Invitation(models.Model):
     delivery_error = models.CharField(max_length=255, blank=True)
     send_attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The claim of the worker sending it (SENDING): only that worker records the outcome.
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     written_information = models.TextField(_("written information"), blank=True)
     written_received_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -248,7 +254,11 @@ class Invitation(models.Model):
     @property
     def needs_attention(self) -> bool:
         """The invitation e-mail could not be sent: someone must invite them another way."""
-        return self.delivery in (self.Delivery.FAILED, self.Delivery.NO_EMAIL)
+        return self.delivery in (
+            self.Delivery.FAILED,
+            self.Delivery.NO_EMAIL,
+            self.Delivery.UNCERTAIN,
+        )
 
 
 class ChecklistTick(models.Model):

@@ -6,6 +6,8 @@ writes its audit row in the same transaction."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import uuid
 from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,6 +24,7 @@ from ecm.audit import audit_case_record as _audit
 from ecm.audit import audit_record
 from ecm.dates import display_date
 from ecm.editing import check_version, model_update
+from ecm.mail import message_id, sending_timeout
 from ecm.models import AuditEvent, Case, CaseStatus, Role, User
 from ecm.queueing import queue_task
 from ecm.selectors import case_team_members
@@ -39,6 +42,8 @@ from .models import (
     Professional,
     TRMPlacement,
 )
+
+log = logging.getLogger(__name__)
 
 #: The Celery task that sends one invitation e-mail (formulation/meeting/tasks.py).
 SEND_INVITATION = "formulation.send_invitation"
@@ -359,35 +364,59 @@ def invitation_email(invitation: Invitation) -> EmailMessage:
     return message
 
 
-def send_invitation_email(invitation_id: int) -> str:
-    """Send one invitation e-mail; safe to run twice (sends once). Returns the delivery
-    state; a failure to send is recorded on the invitation and raised (the task retries)."""
+def _invitation_claim(invitation_id: int) -> tuple[Invitation | None, str]:
+    """Lock the invitation, check it is still to be sent, mark it SENDING with a claim token
+    and commit. Returns (the claimed invitation, "") or (None, its delivery state)."""
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update()
+            Invitation.objects.select_for_update(of=("self",))
             .select_related("meeting", "meeting__case", "meeting__chair")
             .get(pk=invitation_id)
         )
         if invitation.delivery != Invitation.Delivery.PENDING:
-            return invitation.delivery
+            return None, invitation.delivery
         if invitation.meeting.has_started:
             # Queued late (the broker was down): an invitation to a past meeting is no use.
             invitation.delivery = Invitation.Delivery.NOT_SENT
             invitation.save(update_fields=["delivery"])
-            return invitation.delivery
-        message = invitation_email(invitation)
+            return None, invitation.delivery
+        invitation.delivery = Invitation.Delivery.SENDING
+        invitation.claim_token = uuid.uuid4()
+        invitation.claimed_at = timezone.now()
         invitation.send_attempts += 1
-        try:
-            message.send()
-        except Exception as exc:  # noqa: BLE001 - recorded, then retried by the task
-            invitation.delivery_error = str(exc)[:255]
-            invitation.save(update_fields=["send_attempts", "delivery_error"])
-            raise
-        invitation.delivery = Invitation.Delivery.SENT
-        invitation.sent_at = timezone.now()
-        invitation.delivery_error = ""
-        invitation.save(update_fields=["delivery", "sent_at", "delivery_error", "send_attempts"])
-        return invitation.delivery
+        invitation.save(update_fields=["delivery", "claim_token", "claimed_at", "send_attempts"])
+    return invitation, ""
+
+
+def _claimed(token):
+    # UNCERTAIN too: a send slower than the timeout still knows best what happened.
+    return Invitation.objects.filter(
+        claim_token=token,
+        delivery__in=[Invitation.Delivery.SENDING, Invitation.Delivery.UNCERTAIN],
+    )
+
+
+def send_invitation_email(invitation_id: int) -> str:
+    """Send one invitation e-mail at most once (safe to run twice). Claimed in a short
+    transaction, sent with no transaction open and no row locked, then recorded; returns the
+    delivery state. A failure to send puts it back to pending with the error and is raised
+    (the task retries with a backoff)."""
+    invitation, state = _invitation_claim(invitation_id)
+    if invitation is None:
+        return state
+    token = invitation.claim_token
+    try:
+        message = invitation_email(invitation)
+        message.extra_headers["Message-ID"] = message_id("invitation", invitation.pk)
+        message.send()
+    except Exception as exc:  # noqa: BLE001 - recorded, then retried by the task
+        _claimed(token).update(delivery=Invitation.Delivery.PENDING, delivery_error=f"{exc}"[:255])
+        raise
+    # If this worker dies here, the invitation stays SENDING and later shows as UNCERTAIN.
+    _claimed(token).update(
+        delivery=Invitation.Delivery.SENT, sent_at=timezone.now(), delivery_error=""
+    )
+    return Invitation.Delivery.SENT
 
 
 def invitation_mark_failed(invitation_id: int, error: str) -> None:
@@ -396,9 +425,26 @@ def invitation_mark_failed(invitation_id: int, error: str) -> None:
     )
 
 
+def invitations_mark_uncertain(now: dt.datetime | None = None) -> list[int]:
+    """Invitations still SENDING after the timeout (the worker stopped between sending and
+    recording): UNCERTAIN, shown on the meeting page as needing attention, never resent."""
+    cutoff = (now or timezone.now()) - sending_timeout()
+    stale = Invitation.objects.filter(delivery=Invitation.Delivery.SENDING, claimed_at__lt=cutoff)
+    ids = list(stale.values_list("pk", flat=True))
+    if ids:
+        stale.filter(pk__in=ids).update(
+            delivery=Invitation.Delivery.UNCERTAIN,
+            delivery_error=_("Stopped while sending: check they have the invitation."),
+        )
+        log.error("%d invitation e-mail(s) may or may not have been sent: %s", len(ids), ids)
+    return ids
+
+
 def invitations_requeue(*, older_than: dt.timedelta = dt.timedelta(minutes=10)) -> int:
     """Queue again the invitations still pending after `older_than` (the broker was down
-    when they were made). Sending is idempotent, so a double queue sends once."""
+    when they were made). Sending is idempotent, so a double queue sends once. First marks
+    any left SENDING by a worker that stopped as UNCERTAIN."""
+    invitations_mark_uncertain()
     pending = Invitation.objects.filter(
         delivery=Invitation.Delivery.PENDING, created_at__lt=timezone.now() - older_than
     ).values_list("pk", flat=True)
