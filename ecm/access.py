@@ -404,6 +404,17 @@ class Access:
         return self.has_role(Role.MANAGER)
 
     # --- audit -------------------------------------------------------------------------
+    def factor_reset_team_ids(self) -> set[int]:
+        """Teams whose members' sign-in factors this user may reset (issue 19)."""
+        return self.team_ids({Role.ADMIN, Role.MANAGER})
+
+    def can_reset_factors(self, member) -> bool:
+        """A team administrator or manager resets a member's factors; never their own."""
+        team_ids = self.factor_reset_team_ids()
+        if member.pk == self.user.pk or not team_ids:
+            return False
+        return Membership.objects.filter(user=member, team_id__in=team_ids).exists()
+
     def can_view_audit(self) -> bool:
         return self.user.is_superuser or self.has_role(Role.MANAGER)
 

@@ -8,4 +8,4 @@ class EcmConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import account_tasks, mfa, signals  # noqa: F401

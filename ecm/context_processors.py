@@ -28,6 +28,10 @@ def _product(request):
         "nav_is_senior": access.can_sift_referrals() if access else False,
         # From the memberships already read for access: no query of its own on every page.
         "nav_has_team": bool(access.grants) if access else False,
+        "nav_can_reset_factors": bool(access.factor_reset_team_ids()) if access else False,
+        # The demo signs in without a second factor: every page says so (issue 19).
+        "MFA_REQUIRED": settings.MFA_REQUIRED,
+        "MFA_OFF_NOTICE": not settings.MFA_REQUIRED and settings.DEMO_DATA_ALLOWED,
     }
 
 

@@ -18,6 +18,16 @@ from django.utils import timezone
 WINDOW = timedelta(hours=24)
 
 
+def username_of(request, credentials=None) -> str | None:
+    """The username tried: from the credentials authenticate() was given, else from
+    django-allauth's sign-in form, whose field is "login"."""
+    if credentials and credentials.get("username"):
+        return credentials["username"]
+    if request is not None and request.method == "POST":
+        return request.POST.get("login") or request.POST.get("username")
+    return None
+
+
 def cool_off(request=None) -> timedelta:
     first = timedelta(minutes=settings.LOCKOUT_FIRST_PAUSE_MINUTES)
     longest = timedelta(minutes=settings.LOCKOUT_LONGEST_PAUSE_MINUTES)

@@ -1,10 +1,10 @@
+from allauth.account import views as account_views
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from . import account_views as ecm_account_views
 from . import notification_views, views
-from .auth_forms import LoginForm
 
 admin.site.site_header = _("ECM administration")
 admin.site.site_title = _("ECM administration")
@@ -48,13 +48,22 @@ urlpatterns = [
     path("", include("reviews.urls")),
     path("", include("supervision.urls")),
     path("", include("monitoring.urls")),
+    # Sign-in, password reset, second factors and sessions: django-allauth (issue 19).
+    # "login" and "logout" name its views for the rest of the product; accounts are made by
+    # administrators, so sign-up and changing one's own e-mail address are not offered.
+    path("accounts/login/", account_views.login, name="login"),
+    path("accounts/logout/", account_views.logout, name="logout"),
+    path("accounts/signup/", ecm_account_views.not_offered),
+    path("accounts/email/", ecm_account_views.not_offered),
+    path("accounts/security/", ecm_account_views.security, name="account_security"),
+    path("accounts/2fa/required/", ecm_account_views.mfa_required, name="mfa_required"),
+    path("accounts/", include("allauth.urls")),
+    path("team/members/", ecm_account_views.team_members, name="team_members"),
     path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            authentication_form=LoginForm, redirect_authenticated_user=True
-        ),
-        name="login",
+        "team/members/<int:pk>/reset-factors/",
+        ecm_account_views.member_factors_reset,
+        name="member_factors_reset",
     ),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/login/", ecm_account_views.admin_login),
     path("admin/", admin.site.urls),
 ]

@@ -12,6 +12,16 @@ from tests import csp_watch
 from tests.factories import CaseFactory, TeamFactory, UserFactory, member
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """django-allauth keeps rate-limit counters and used TOTP codes in the cache (local
+    memory in tests): each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def world(db):
     return build_world()

@@ -31,10 +31,16 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
     "axes",
+    # Sign-in, password reset, multi-factor sign-in and "Your sessions" (issue 19).
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     "ecm",
     "referrals",
     "formulation",
@@ -53,6 +59,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "ecm.mfa.MfaRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -118,11 +126,49 @@ AUTH_USER_MODEL = "ecm.User"
 AUTHENTICATION_BACKENDS = [
     # Axes first: it refuses locked-out credentials before the password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# django-allauth: sign-in by username, no self sign-up (accounts come from administrators),
+# password reset by e-mail sent by a worker (ecm/account_forms.py), the same answer whether
+# or not an account exists, nothing sent to unknown addresses.
+ACCOUNT_ADAPTER = "ecm.account_adapter.AccountAdapter"
+ACCOUNT_FORMS = {"reset_password": "ecm.account_forms.ResetPasswordForm"}
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = False
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+ACCOUNT_SESSION_REMEMBER = False  # sessions end when the browser closes
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False  # ecm/mfa.py ends the *other* sessions instead
+ACCOUNT_LOGIN_BY_CODE_ENABLED = False
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# django-axes pauses failed password sign-ins (below; the adapter skips allauth's own
+# per-username count); allauth's "login_failed" limit caps wrong second-factor codes per
+# account (10 in 5 minutes). Its counters live in the cache, which production shares
+# between replicas (Redis).
+ACCOUNT_RATE_LIMITS = {"login_failed": "30/m/ip,10/300s/key"}
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# Multi-factor sign-in (allauth.mfa): an authenticator app (TOTP) with recovery codes, and
+# security keys or passkeys (WebAuthn). MFA_REQUIRED makes every account, superusers
+# included, enrol before it can open any page; production turns it on.
+MFA_REQUIRED = env.bool("MFA_REQUIRED", default=False)
+MFA_ADAPTER = "ecm.account_adapter.MfaAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="ECM")
+# TOTP secrets are encrypted in the database with this key (default: derived from SECRET_KEY;
+# changing it means everyone sets their authenticator app up again).
+MFA_SECRET_KEY = env("MFA_SECRET_KEY", default="")
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_TRUST_ENABLED = False
+# WebAuthn needs HTTPS, except on http://localhost when this is on (development, tests).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=False)
+USERSESSIONS_TRACK_ACTIVITY = False  # ecm.middleware.SessionIdleMiddleware records last seen
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -139,6 +185,8 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = False
+# Absolute lifetime: however active, a session ends this many hours after sign-in.
+SESSION_ABSOLUTE_HOURS = env.int("SESSION_ABSOLUTE_HOURS", default=12)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -154,6 +202,7 @@ AXES_COOLOFF_TIME = "ecm.lockout.cool_off"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_USE_ATTEMPT_EXPIRATION = True
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "ecm.lockout.username_of"  # django-allauth's form calls it "login"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False

@@ -22,3 +22,8 @@ for _folder in (
     PRIVATE_MEDIA_ROOT,
 ):
     _folder.mkdir(parents=True, exist_ok=True)
+
+# The demo signs in with a password alone (a notice on every page says so); MFA_REQUIRED=1
+# tries the production behaviour. WebAuthn works on http://localhost here.
+MFA_REQUIRED = env.bool("MFA_REQUIRED", default=False)
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True

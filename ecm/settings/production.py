@@ -34,3 +34,16 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_NAME = "__Host-ecm-session"
 CSRF_COOKIE_NAME = "__Host-ecm-csrftoken"
+
+# Every account signs in with a second factor in production (MFA_REQUIRED=0 only to recover).
+MFA_REQUIRED = env.bool("MFA_REQUIRED", default=True)
+
+# Shared by the replicas: TOTP codes already used (no replay on another replica) and
+# django-allauth's rate limits (password-reset requests).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env("CACHE_URL", default=REDIS_URL),
+        }
+    }

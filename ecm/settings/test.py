@@ -13,3 +13,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default="/tmp/ecm-test-private"))  # noqa: S108
 LOGGING["root"]["level"] = "WARNING"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Tests sign in with a password; the MFA tests turn MFA_REQUIRED on. WebAuthn over
+# http://localhost for the virtual authenticator.
+MFA_REQUIRED = False
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True

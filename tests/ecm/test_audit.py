@@ -74,8 +74,8 @@ def test_audit_events_are_append_only(world):
 
 
 def test_login_and_failed_login_are_audited(client, world):
-    client.post(reverse("login"), {"username": "cm_a", "password": "wrong-password"})
-    client.post(reverse("login"), {"username": "cm_a", "password": "correct-horse-battery"})
+    client.post(reverse("login"), {"login": "cm_a", "password": "wrong-password"})
+    client.post(reverse("login"), {"login": "cm_a", "password": "correct-horse-battery"})
     actions = list(AuditEvent.objects.order_by("pk").values_list("action", "actor_username"))
     assert actions == [("login_failed", "cm_a"), ("login", "cm_a")]
 

@@ -128,7 +128,7 @@ class Browser:
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
         self.post(
             "/accounts/login/",
-            {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
+            {"login": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
         )
         assert any(c.name == "sessionid" for c in self.jar), f"{username} could not sign in"
 

@@ -20,7 +20,7 @@ def sign_in(client, password, *, remote=PROXY, forwarded=None, username="cm_a"):
     extra = {"REMOTE_ADDR": remote}
     if forwarded is not None:
         extra["HTTP_X_FORWARDED_FOR"] = forwarded
-    return client.post(reverse("login"), {"username": username, "password": password}, **extra)
+    return client.post(reverse("login"), {"login": username, "password": password}, **extra)
 
 
 def fail_until_locked(settings, **where):

@@ -1,0 +1,141 @@
+"""Multi-factor sign-in (django-allauth's MFA) and the sessions around it (issue 19).
+
+* MFA_REQUIRED: every account, superusers included, has an authenticator app or a security
+  key before it can open any page but enrolment (`MfaRequiredMiddleware`).
+* A team administrator or manager can reset a member's factors (`factors_reset`): the
+  member's factors and every session of theirs end, the member is told by e-mail, and the
+  reset is audited. The member enrols again at their next sign-in.
+* Sessions: sign-in stamps the session (absolute lifetime, `SESSION_ABSOLUTE_HOURS`);
+  a password change or reset ends every other session of the person.
+"""
+
+from __future__ import annotations
+
+from allauth.account.signals import password_changed, password_reset
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.dispatch import receiver
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .access import access_for
+from .audit import audit_record
+from .models import AuditEvent
+from .queueing import queue_task
+
+#: Kinds of authenticator that count as a second factor (recovery codes back one up).
+FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+ENROLLED_KEY = "ecm_mfa_enrolled"
+SIGNED_IN_AT_KEY = "ecm_signed_in_at"
+SEEN_AT_KEY = "ecm_seen_at"
+#: What an account that must still enrol may open: enrolment, sign-out, static files.
+ENROLMENT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/")
+
+
+def has_factor(user) -> bool:
+    return Authenticator.objects.filter(user_id=user.pk, type__in=FACTOR_TYPES).exists()
+
+
+class MfaRequiredMiddleware:
+    """With MFA_REQUIRED, a signed-in account without a second factor is sent to set one up.
+    The answer is kept in the session once yes, so it costs one query per session."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.MFA_REQUIRED and self._must_enrol(request):
+            target = reverse("mfa_required")
+            if request.headers.get("HX-Request"):
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = target
+                return response
+            return redirect(target)
+        return self.get_response(request)
+
+    @staticmethod
+    def _must_enrol(request) -> bool:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return False
+        if request.session.get(ENROLLED_KEY):
+            return False
+        if request.path.startswith(ENROLMENT_PREFIXES):
+            return False
+        if has_factor(user):
+            request.session[ENROLLED_KEY] = True
+            return False
+        return True
+
+
+# --- sessions ---------------------------------------------------------------------------
+
+
+@receiver(user_logged_in)
+def stamp_session(sender, request, user, **kwargs):
+    """The absolute lifetime counts from here; last seen starts now."""
+    if request is None or not hasattr(request, "session"):
+        return
+    now = timezone.now().timestamp()
+    request.session[SIGNED_IN_AT_KEY] = now
+    request.session[SEEN_AT_KEY] = now
+
+
+def end_other_sessions(user, keep_session_key: str | None) -> int:
+    """End every session of `user` except `keep_session_key` (the one in use, if any)."""
+    ended = 0
+    for user_session in UserSession.objects.filter(user_id=user.pk).exclude(
+        session_key=keep_session_key or ""
+    ):
+        user_session.end()
+        ended += 1
+    return ended
+
+
+@receiver(password_changed)
+@receiver(password_reset)
+def _password_changed(sender, request, user, **kwargs):
+    keep = request.session.session_key if getattr(request, "session", None) else None
+    if kwargs.get("signal") is password_reset:
+        keep = None  # a reset is done signed out: nothing to keep
+    end_other_sessions(user, keep)
+
+
+# --- resetting a member's factors -------------------------------------------------------
+
+
+@transaction.atomic
+def factors_reset(*, actor, member) -> int:
+    """Remove `member`'s authenticators and recovery codes and end their sessions. Refused
+    for one's own account and for anyone outside the teams the actor administers."""
+    if not access_for(actor).can_reset_factors(member):
+        raise PermissionDenied
+    removed, _by_type = Authenticator.objects.filter(user_id=member.pk).delete()
+    end_other_sessions(member, None)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=member,
+        changed_fields=["sign_in_factors"],
+        detail="sign-in factors reset",
+    )
+    if member.email:
+        payload = {
+            "subject": _("Your sign-in factors were reset"),
+            "body": render_to_string(
+                "ecm/email/factors_reset.txt",
+                {"member": member, "actor": actor, "site_url": settings.SITE_URL},
+            ),
+            "from_email": settings.DEFAULT_FROM_EMAIL,
+            "to": [member.email],
+        }
+        transaction.on_commit(lambda: queue_task("ecm.send_account_email", payload))
+    return removed
