@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -55,8 +56,6 @@ def pending_memberships_for(user: User) -> QuerySet[Membership]:
 
 def pending_membership_get_for(user: User, pk: int) -> Membership:
     """One waiting membership of a team this user manages; anything else is a 404."""
-    from django.shortcuts import get_object_or_404
-
     return get_object_or_404(pending_memberships_for(user), pk=pk)
 
 
