@@ -6,6 +6,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from ecm.access import Access, access_for
 from ecm.memberships import (
@@ -14,7 +15,7 @@ from ecm.memberships import (
     membership_save_by_admin,
     pending_memberships_for,
 )
-from ecm.models import AuditEvent, Membership, Notification, Reminder, Role
+from ecm.models import AuditEvent, Case, Membership, Notification, Reminder, Role
 from ecm.reminders import send_one
 from ecm.selectors import members_by_team, team_members
 from tests.factories import MembershipFactory, UserFactory, member
@@ -40,6 +41,24 @@ def test_a_pending_membership_gives_nothing(world):
     assert not access.can_view_case(world.case)
     assert newcomer not in team_members([world.yot_a.pk])
     assert newcomer.pk not in members_by_team([Role.CASE_MANAGER]).get(world.yot_a.pk, [])
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("team", ["yot_a", "central"])
+def test_no_pending_role_opens_anything(world, role, team):
+    """Whatever the role and team, a pending membership reaches no case, no dashboard, no
+    supervision metadata, no approval, no audit log."""
+    user = UserFactory()
+    MembershipFactory(user=user, team=getattr(world, team), role=role, approved_at=None)
+    access = Access(user)
+    assert not Case.objects.filter(access.case_scope()).exists()
+    assert not access.case_roles(world.referred_case)
+    assert not access.dashboard_team_ids and not access.supervision_metadata_team_ids()
+    assert not access.membership_approval_team_ids() and not access.can_view_audit()
+    # Approved (by the system), the same membership opens what the role gives.
+    Membership.objects.filter(user=user).update(approved_at=timezone.now())
+    opened = Access(user)
+    assert opened.grants and opened.roles_in(getattr(world, team).pk) == {role}
 
 
 def test_a_manager_of_the_team_approves_and_it_takes_effect(world):
