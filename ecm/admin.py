@@ -89,6 +89,7 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
             if not inline_form.has_changed() or not inline_form.cleaned_data:
                 continue
             membership = inline_form.save(commit=False)
+            membership.user = formset.instance  # a user being added has no pk until now
             membership_save_by_admin(
                 actor=request.user,
                 membership=membership,

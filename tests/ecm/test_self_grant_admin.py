@@ -114,6 +114,26 @@ def test_memberships_added_through_the_user_page_wait_too(client, world):
     assert client.get(reverse("case_detail", args=[world.case.pk])).status_code == 404
 
 
+def test_a_new_users_memberships_wait_too(client, world):
+    client.force_login(world.superuser)
+    url = reverse("admin:ecm_user_add")
+    data = _post_data(client.get(url))
+    data.update(
+        {
+            "username": "newcomer",
+            "usable_password": "true",
+            "password1": "a-new-long-passphrase-9",
+            "password2": "a-new-long-passphrase-9",
+            "memberships-0-team": world.yot_a.pk,
+            "memberships-0-role": Role.CASE_MANAGER,
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    membership = Membership.objects.get(user__username="newcomer")
+    assert not membership.is_approved and membership.requested_by == world.superuser
+
+
 def test_admin_password_change_is_audited_and_told(client, world):
     """A superuser resetting the psychologist's password: the psychologist and the managers
     of their team hear of it (in the app and by e-mail), and it is in the audit log."""
