@@ -20,8 +20,10 @@ Rules (need-to-know):
   caseload; managers and senior practitioners see the pipeline.
 * Managers (and superusers) may search the audit log; a manager sees the events of the
   teams they manage.
+* A membership takes effect only when a manager of its team approves it, never the person
+  it is for nor the person who asked for it (`ecm.memberships`).
 
-Every rule reads the user's memberships of *active* teams, read once per request
+Every rule reads the user's *approved* memberships of *active* teams, read once per request
 (`access_for`). Selectors build their querysets from the scopes here; views never filter by
 hand. Anything not visible is a 404, so the product never confirms that a record exists.
 The role x view x team matrices in tests/ecm/test_access.py prove these rules.
@@ -74,9 +76,9 @@ class Access:
     def grants(self) -> tuple[_Grant, ...]:
         if not getattr(self.user, "is_authenticated", False) or not self.user.is_active:
             return ()
-        rows = Membership.objects.filter(user=self.user, team__is_active=True).values_list(
-            "team_id", "team__kind", "role"
-        )
+        # Only approved memberships count: one waiting for a manager's approval gives nothing.
+        rows = Membership.objects.approved().filter(user=self.user, team__is_active=True)
+        rows = rows.values_list("team_id", "team__kind", "role")
         return tuple(_Grant(*row) for row in rows)
 
     def team_ids(self, roles: Iterable[str] | None = None) -> set[int]:
@@ -402,6 +404,30 @@ class Access:
 
     def is_manager(self) -> bool:
         return self.has_role(Role.MANAGER)
+
+    # --- memberships ---------------------------------------------------------------------
+    def membership_approval_team_ids(self) -> set[int]:
+        """The teams whose waiting memberships this user decides on: the active teams they
+        manage through an approved membership. Superuser or staff status counts for nothing."""
+        return self.team_ids({Role.MANAGER})
+
+    def can_approve_membership(self, membership: Membership) -> bool:
+        """A manager of the membership's team approves (or refuses) it, never the person it is
+        for nor the person who asked for it: nobody grants themselves access, and no one
+        person both asks and approves."""
+        return (
+            membership.team_id in self.membership_approval_team_ids()
+            and membership.user_id != self.user.pk
+            and membership.requested_by_id != self.user.pk
+        )
+
+    def can_administer_memberships(self) -> bool:
+        """Make, change and delete memberships (they wait for approval) in the admin."""
+        return (
+            self.user.is_active
+            and self.user.is_staff
+            and self.user.has_perm("ecm.change_membership")
+        )
 
     # --- audit -------------------------------------------------------------------------
     def factor_reset_team_ids(self) -> set[int]:

@@ -71,8 +71,24 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Team administrator")
 
 
+class MembershipQuerySet(models.QuerySet):
+    def approved(self):
+        """The memberships in force: approved by a manager of the team (or by the system
+        for seeded and migrated ones). Every access rule reads only these."""
+        return self.filter(approved_at__isnull=False)
+
+    def pending(self):
+        return self.filter(approved_at__isnull=True)
+
+
 class Membership(models.Model):
-    """A user's role in a team. A user can hold several roles in several teams."""
+    """A user's role in a team. A user can hold several roles in several teams.
+
+    A membership takes effect only once approved (`approved_at` set): one made or changed in
+    the admin waits for a manager of the team who is neither the person it is for nor the
+    person who asked for it (`ecm.memberships`). `approved_by` empty on an approved row: the
+    system approved it (migrated, seeded, or the command line for a team's first manager).
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -85,6 +101,26 @@ class Membership(models.Model):
     )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("membership")
@@ -93,11 +129,27 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "team", "role"], name="membership_unique_user_team_role"
+            ),
+            # Nobody approves their own membership, whatever path wrote the row.
+            models.CheckConstraint(
+                condition=~models.Q(approved_by=models.F("user")),
+                name="membership_not_self_approved",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["team"],
+                name="membership_pending_idx",
+                condition=models.Q(approved_at__isnull=True),
             )
         ]
 
     def __str__(self) -> str:
         return f"{self.user} – {self.get_role_display()} – {self.team}"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_at is not None
 
 
 class Gender(models.TextChoices):

@@ -27,7 +27,9 @@ from .models import (
 def team_members(team_ids: Iterable[int], roles: Iterable[str] | None = None) -> QuerySet[User]:
     """The active people who hold one of `roles` (any role if None) in any of the active
     teams `team_ids`: the one answer to "who holds role R in team T"."""
-    memberships = Membership.objects.filter(team_id__in=list(team_ids), team__is_active=True)
+    memberships = Membership.objects.approved().filter(
+        team_id__in=list(team_ids), team__is_active=True
+    )
     if roles is not None:
         memberships = memberships.filter(role__in=list(roles))
     return User.objects.filter(is_active=True, pk__in=memberships.values("user_id")).order_by(
@@ -45,7 +47,7 @@ def members_by_team(
 ) -> dict[int, list[int]]:
     """{team id: [user ids]} of the active people holding one of `roles` in each active team
     (of `team_ids`, if given): for services that address a team's people, e.g. reminders."""
-    memberships = Membership.objects.filter(
+    memberships = Membership.objects.approved().filter(
         role__in=list(roles), team__is_active=True, user__is_active=True
     )
     if team_ids is not None:

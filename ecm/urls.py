@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from . import account_views as ecm_account_views
-from . import notification_views, views
+from . import membership_views, notification_views, views
 
 admin.site.site_header = _("ECM administration")
 admin.site.site_title = _("ECM administration")
@@ -41,6 +41,12 @@ urlpatterns = [
         "notifications/preferences/",
         notification_views.notification_preferences,
         name="notification_preferences",
+    ),
+    path("memberships/pending/", membership_views.pending, name="memberships_pending"),
+    path(
+        "memberships/<int:pk>/<str:decision>/",
+        membership_views.decide,
+        name="membership_decide",
     ),
     path("healthz", views.healthz, name="healthz"),
     path("", include("referrals.urls")),

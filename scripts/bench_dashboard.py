@@ -163,7 +163,10 @@ def main() -> int:
     try:
         teams = list(Team.objects.order_by("pk"))
         Membership.objects.bulk_create(
-            [Membership(user=manager, team=t, role=Role.MANAGER) for t in teams]
+            [
+                Membership(user=manager, team=t, role=Role.MANAGER, approved_at=timezone.now())
+                for t in teams
+            ]
         )
         team_ids = [t.pk for t in teams]
         mc.force_login(manager)

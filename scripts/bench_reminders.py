@@ -135,7 +135,11 @@ def build(n: int, rng: random.Random) -> dict:
         (psychologists, Role.PSYCHOLOGIST),
     ]
     Membership.objects.bulk_create(
-        [Membership(user=u, team=team, role=role) for users, role in roles for u in users],
+        [
+            Membership(user=u, team=team, role=role, approved_at=timezone.now())
+            for users, role in roles
+            for u in users
+        ],
         batch_size=BATCH,
     )
     # Some prefer a daily digest, a few no e-mail at all (the rest: immediate, the default).

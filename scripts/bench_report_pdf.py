@@ -117,8 +117,9 @@ def build(rng: random.Random):
     chair = User.objects.create_user(
         username=f"bench-sp-{tag}", first_name="Owen", last_name="Chair", password=None
     )
-    Membership.objects.create(user=psychologist, team=team, role=Role.PSYCHOLOGIST)
-    Membership.objects.create(user=chair, team=team, role=Role.SENIOR_PRACTITIONER)
+    now = timezone.now()
+    Membership.objects.create(user=psychologist, team=team, role=Role.PSYCHOLOGIST, approved_at=now)
+    Membership.objects.create(user=chair, team=team, role=Role.SENIOR_PRACTITIONER, approved_at=now)
     today = timezone.localdate()
     dob = today - dt.timedelta(days=16 * 365 + 40)
     child = Child.objects.create(

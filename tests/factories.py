@@ -41,6 +41,8 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     team = factory.SubFactory(TeamFactory)
     role = Role.CASE_MANAGER
+    # In force by default (approved by the system); pass approved_at=None for a pending one.
+    approved_at = factory.LazyFunction(timezone.now)
 
 
 def member(team: Team, role: str, **kwargs) -> User:

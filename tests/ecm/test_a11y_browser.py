@@ -83,7 +83,7 @@ MUST_REACH = {
     "psychologist": COMMON
     | {"supervision:session", "supervision:session_new", "supervision:session_edit"}
     | {"formulation:report_version"},
-    "manager": COMMON | MONITORING | {"audit_log"},
+    "manager": COMMON | MONITORING | {"audit_log", "memberships_pending"},
 }
 # URL names no crawl visits, and why: every URL name is reached, listed here or in NOT_PAGES
 # (a new page must be given a place).
@@ -103,7 +103,7 @@ NOT_CRAWLED = {
     "reviews:review_trm", "reviews:review_recommendation_confirm", "reviews:action_add",
     "reviews:risk_start", "reviews:contact_add", "reviews:missed_decision",
     "reviews:action_status", "supervision:offer", "supervision:reflection",
-    "supervision:summary", "supervision:escalation",
+    "supervision:summary", "supervision:escalation", "membership_decide",
     "formulation:report_autosave", "referrals:autosave",  # JSON for the pages' autosave
     # Pages the demo has nothing for (a re-referral's changes, two report versions, a
     # voluntary period) or reached another way.

@@ -408,7 +408,12 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save(update_fields=["password"])
             for code, role in roles:
-                Membership.objects.get_or_create(user=user, team=teams[code], role=role)
+                Membership.objects.get_or_create(
+                    user=user,
+                    team=teams[code],
+                    role=role,
+                    defaults={"approved_at": timezone.now()},  # approved by the system
+                )
             users[username] = user
         return users
 

@@ -616,7 +616,10 @@ class Command(BaseCommand):
                 into[team.pk] = [person(team, role, k, title) for k in range(sizes[role])]
         self.create(User, [u for u, _t, _r in users], "users")
         for user, team, role in users:
-            memberships.append(Membership(user=user, team=team, role=role))
+            # Approved by the system (approved_by empty): generated staff are in force.
+            memberships.append(
+                Membership(user=user, team=team, role=role, approved_at=timezone.now())
+            )
         self.create(Membership, memberships, "memberships")
 
         everyone = self.yots + centrals
