@@ -439,7 +439,7 @@ class Access:
         team_ids = self.factor_reset_team_ids()
         if member.pk == self.user.pk or not team_ids:
             return False
-        return Membership.objects.filter(user=member, team_id__in=team_ids).exists()
+        return Membership.objects.approved().filter(user=member, team_id__in=team_ids).exists()
 
     def can_view_audit(self) -> bool:
         return self.user.is_superuser or self.has_role(Role.MANAGER)

@@ -67,9 +67,10 @@ def mfa_required(request):
 def _members_queryset(team_ids):
     User = get_user_model()
     has_factor = Authenticator.objects.filter(user_id=OuterRef("pk"), type__in=FACTOR_TYPES)
-    memberships = Membership.objects.filter(team_id__in=team_ids).select_related("team")
+    memberships = Membership.objects.approved().filter(team_id__in=team_ids).select_related("team")
+    approved = Membership.objects.approved().filter(team_id__in=team_ids)
     return (
-        User.objects.filter(memberships__team_id__in=team_ids)
+        User.objects.filter(pk__in=approved.values("user_id"))
         .distinct()
         .annotate(has_factor=Exists(has_factor))
         .prefetch_related(Prefetch("memberships", queryset=memberships, to_attr="team_memberships"))

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from .access import access_for
 from .audit import audit_record
+from .mfa import end_other_sessions
 from .models import AuditEvent, Membership, Notification, Reminder, Role, User
 from .queueing import queue_task
 from .selectors import members_by_team
@@ -210,6 +211,9 @@ def account_change_by_admin(*, actor: User, user: User, changed_fields: Iterable
         changed_fields=changed,
         detail="admin: account change",
     )
+    if changed & {"password", "is_active"}:
+        # A new password or a disabled account: every session of theirs ends now.
+        end_other_sessions(user, None)
     if "password" in changed:
         title = _("%(who)s's password was changed by an administrator (%(admin)s)")
     else:

@@ -248,3 +248,17 @@ def test_last_seen_is_kept_at_most_once_a_minute(client, world, time_machine):
     client.get(reverse("home"), REMOTE_ADDR="10.2.2.2")
     later = UserSession.objects.get(pk=session.pk)
     assert later.last_seen_at > first_seen and later.ip == "10.2.2.2"
+
+
+def test_a_password_set_by_an_administrator_ends_the_persons_sessions(client, world):
+    from allauth.usersessions.models import UserSession
+
+    theirs = Client()
+    sign_in(theirs, "psy_a")
+    assert theirs.get(reverse("home")).status_code == 200
+    client.force_login(world.superuser)
+    url = reverse("admin:auth_user_password_change", args=[world.psychologist.pk])
+    new = "a-new-long-passphrase-9"
+    assert client.post(url, {"password1": new, "password2": new}).status_code == 302
+    assert theirs.get(reverse("home")).status_code == 302
+    assert not UserSession.objects.filter(user=world.psychologist).exists()
