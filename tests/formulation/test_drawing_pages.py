@@ -3,6 +3,7 @@ however many events or family members there are; another team's case is a 404.""
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -30,7 +31,11 @@ def test_projector_view_queries_constant_and_it_fits_the_screen(client, world):
     with CaptureQueriesContext(connection) as large:
         body = client.get(url).content.decode()
     assert len(large) == len(small)
-    assert "main svg { display: block; width: 100%; height: 100% }" in body
+    # Fitted to the screen by its own style sheet (no inline style: the CSP).
+    assert "ecm/present.css" in body
+    assert "main svg { display: block; width: 100%; height: 100% }" in (
+        settings.BASE_DIR / "static" / "ecm" / "present.css"
+    ).read_text()
     assert body.count('data-kind="event"') == 201
     # The htmx refresh: the drawing only, same queries.
     with CaptureQueriesContext(connection) as refresh:
