@@ -127,12 +127,32 @@ def delete_file_on_commit(field_file) -> bool:
     return True
 
 
-def names_of(child: Child) -> list[str]:
-    """The child's names as typed, longest first (for removing them from free text that is
-    not about the child, e.g. supervision notes). Empty for an erased child."""
+#: The forms a date of birth is written in, searched for in free text.
+DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%d.%m.%Y",
+    "%d-%m-%Y",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%B %d, %Y",
+    "%b %d, %Y",
+)
+
+
+def identifiers_of(child: Child, *, single_names: bool = True) -> list[str]:
+    """What identifies the child in free text that is not about them (e.g. supervision
+    notes): the full name, PNC number, YOT reference and date of birth as written; with
+    `single_names` also each name alone. Longest first; empty for an erased child."""
     if is_erased(child):
         return []
-    parts = {child.first_name, child.last_name, child.preferred_name, child.full_name}
+    dob = child.date_of_birth
+    parts = {child.full_name, child.pnc_number, child.yot_reference}
+    parts |= {dob.strftime(f) for f in DATE_FORMATS}
+    parts.add(f"{dob.day}/{dob.month}/{dob.year}")
+    parts |= {f"{dob.day} {dob:%B %Y}", f"{dob.day} {dob:%b %Y}"}
+    if single_names:
+        parts |= {child.first_name, child.last_name, child.preferred_name}
     return sorted((p for p in parts if p and len(p) > 1), key=len, reverse=True)
 
 
