@@ -182,23 +182,30 @@ def scrub_rows(queryset: models.QuerySet, fields: Iterable[str], names: list[str
 
 
 def stub_date_of_birth(date_of_birth: dt.date, keep_sides_of: Iterable[dt.date]) -> dt.date:
-    """A date of birth that is not the child's but gives the same age on every day the
+    """A date of birth that is not the child's but gives the same age on the days the
     monitoring figures judge age on: the same year and month, another day of the month.
 
     Age in whole years changes only on the birthday, so any day of the same month gives the
     same age on every day outside the birth month and on its last day (the end of every
     month, quarter and year). The day is chosen on the same side of each date in
     `keep_sides_of` that falls in the birth month (the dates of referral: the profile's
-    "age at referral"), so those ages stay too."""
+    "age at referral"), so those ages stay too, unless no other day can (a referral on a
+    1st-of-the-month birthday, or the day before a birthday on the month's last day).
+    February never gets a 29th; someone born on 29 February gets 1 March, the day they
+    turn a year older in a common year (`ecm.dates.age_on`), so only the last day of
+    February in a leap year sees them a year younger."""
+    if (date_of_birth.month, date_of_birth.day) == (2, 29):
+        return date_of_birth.replace(month=3, day=1)
     last = calendar.monthrange(date_of_birth.year, date_of_birth.month)[1]
+    if date_of_birth.month == 2:
+        last = 28
     same_month = {d.day for d in keep_sides_of if d and d.month == date_of_birth.month}
     real = date_of_birth.day
 
     def keeps(day: int) -> bool:
         return all((d >= day) == (d >= real) for d in same_month)
 
-    # 29 February is left for the 28th: in a common year both turn a year older on 1 March.
-    candidates = [d for d in range(1, min(last, 28) + 1) if d != real]
+    candidates = [d for d in range(1, last + 1) if d != real]
     chosen = next((d for d in candidates if keeps(d)), candidates[0])
     return date_of_birth.replace(day=chosen)
 
