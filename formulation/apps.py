@@ -29,3 +29,6 @@ class FormulationConfig(AppConfig):
         register(
             "consent_missing", _("ECM consent missing before a meeting"), reminders.consent_missing
         )
+        from . import erasure
+
+        erasure.register()

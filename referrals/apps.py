@@ -23,3 +23,6 @@ class ReferralsConfig(AppConfig):
         from . import reminders
 
         register("referral_waiting", _("Referral awaiting a decision"), reminders.referral_waiting)
+        from . import erasure
+
+        erasure.register()

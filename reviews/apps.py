@@ -53,3 +53,6 @@ class ReviewsConfig(AppConfig):
             _("Consent withdrawn: record the closure"),
             reminders.closure_after_withdrawal,
         )
+        from . import erasure
+
+        erasure.register()

@@ -29,3 +29,6 @@ class SupervisionConfig(AppConfig):
         from . import reminders
 
         register("supervision_due", _("Clinical supervision due"), reminders.supervision_due)
+        from . import erasure
+
+        erasure.register()
