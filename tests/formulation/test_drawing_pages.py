@@ -33,9 +33,10 @@ def test_projector_view_queries_constant_and_it_fits_the_screen(client, world):
     assert len(large) == len(small)
     # Fitted to the screen by its own style sheet (no inline style: the CSP).
     assert "ecm/present.css" in body
-    assert "main svg { display: block; width: 100%; height: 100% }" in (
-        settings.BASE_DIR / "static" / "ecm" / "present.css"
-    ).read_text()
+    assert (
+        "main svg { display: block; width: 100%; height: 100% }"
+        in (settings.BASE_DIR / "static" / "ecm" / "present.css").read_text()
+    )
     assert body.count('data-kind="event"') == 201
     # The htmx refresh: the drawing only, same queries.
     with CaptureQueriesContext(connection) as refresh:
