@@ -18,9 +18,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -302,12 +303,12 @@ class Reader:
                 value = str(dict(f.flatchoices).get(raw, raw))
             else:
                 value = self._plain(getattr(obj, f.attname))
-            out.append({"name": f.name, "label": str(f.verbose_name), "value": value})
+            out.append({"name": f.name, "label": capfirst(str(f.verbose_name)), "value": value})
         for m2m in obj._meta.many_to_many:
             if m2m.name in skip:
                 continue
             names = [self._linked(m2m.related_model, pk) for pk in _m2m_pks(obj, m2m)]
-            out.append({"name": m2m.name, "label": str(m2m.verbose_name), "value": names})
+            out.append({"name": m2m.name, "label": capfirst(str(m2m.verbose_name)), "value": names})
         return {"title": title, "fields": out}
 
     def part(
@@ -663,9 +664,7 @@ def gather(
         ),
     ]
     step(gettext_noop("Who viewed or exported the record"))
-    events = AuditEvent.objects.filter(
-        Q(child=child) | Q(listed__children__contains=[child.pk])
-    ).order_by("at", "pk")
+    events = _audit_events(child)
     parts.append(
         reader.part(
             "audit_log",
@@ -676,6 +675,17 @@ def gather(
         )
     )
     return Gathered(child_record, episodes, parts, uploads, withholding.listed)
+
+
+def _audit_events(child: Child) -> list[AuditEvent]:
+    """The child's own audit events, and the listings (case list, search) that showed the
+    child among others (`AuditEvent.listed`)."""
+    if connection.features.supports_json_field_contains:
+        q = Q(child=child) | Q(listed__children__contains=[child.pk])
+        return list(AuditEvent.objects.filter(q).order_by("at", "pk"))
+    # SQLite (the embedded demo) has no JSON containment: the listings are read here.
+    rows = AuditEvent.objects.filter(Q(child=child) | ~Q(listed={})).order_by("at", "pk")
+    return [e for e in rows if e.child_id == child.pk or child.pk in e.listed.get("children", [])]
 
 
 def step_count(child: Child) -> int:
