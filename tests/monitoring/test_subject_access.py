@@ -452,3 +452,27 @@ def world_worker(transactional_db):
     world = build_world()
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         yield world
+
+
+@pytest.mark.django_db
+def test_the_demo_leaves_one_completed_bundle(client):
+    from django.core.management import call_command
+
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)  # idempotent: still one request
+    sar = SubjectAccessRequest.objects.get()
+    assert sar.status == "done" and sar.child.yot_reference == "NG-1001"
+    zf, html, data = open_bundle(sar)
+    assert sar.child.full_name in html
+    assert len(data["withheld"]) == 1 and data["withheld"][0]["reason"]
+    assert data["episodes"][0]["reviews"] and data["timeline"] and data["genogram"]
+    from ecm.models import User
+
+    client.force_login(User.objects.get(username="manager"))
+    assert (
+        client.get(reverse("monitoring:subject_access_download", args=[sar.pk])).status_code == 200
+    )
+    client.force_login(User.objects.get(username="riversidemanager"))
+    assert (
+        client.get(reverse("monitoring:subject_access_download", args=[sar.pk])).status_code == 404
+    )
