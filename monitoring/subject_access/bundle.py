@@ -15,6 +15,7 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from referrals.storage import private_storage
 
@@ -25,13 +26,19 @@ STYLESHEET = "ecm/subject-access-bundle.css"
 
 #: What the bundle says about what it does not contain, in both copies.
 NOTES = (
-    "Clinical supervision sessions are about the practitioners' work, not about the child: "
-    "their content (notes, reflections, themes) is not part of this record. The decision "
-    "summaries a psychologist put on the child's case are included.",
-    "Drawings (the timeline and genogram pictures kept with each report version) are not "
-    "included as pictures: every event and family member they show is listed as data.",
-    "Information about other people was reviewed before release. What was withheld is listed "
-    "with the reason; the withheld information itself is not in this bundle.",
+    gettext_noop(
+        "Clinical supervision sessions are about the practitioners' work, not about the child: "
+        "their content (notes, reflections, themes) is not part of this record. The decision "
+        "summaries a psychologist put on the child's case are included."
+    ),
+    gettext_noop(
+        "Drawings (the timeline and genogram pictures kept with each report version) are not "
+        "included as pictures: every event and family member they show is listed as data."
+    ),
+    gettext_noop(
+        "Information about other people was reviewed before release. What was withheld is listed "
+        "with the reason; the withheld information itself is not in this bundle."
+    ),
 )
 
 

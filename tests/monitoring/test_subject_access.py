@@ -476,3 +476,13 @@ def test_the_demo_leaves_one_completed_bundle(client):
     assert (
         client.get(reverse("monitoring:subject_access_download", args=[sar.pk])).status_code == 404
     )
+
+
+@pytest.mark.django_db
+def test_erasure_helper_removes_requests_and_bundles(world):
+    sar = built(world)
+    name = sar.bundle.name
+    assert private_storage().exists(name)
+    assert services.subject_access_bundles_delete(child_id=sar.child_id) == 1
+    assert not private_storage().exists(name)
+    assert not SubjectAccessRequest.objects.exists() and not RedactionItem.objects.exists()
