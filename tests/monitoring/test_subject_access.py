@@ -486,3 +486,54 @@ def test_erasure_helper_removes_requests_and_bundles(world):
     assert services.subject_access_bundles_delete(child_id=sar.child_id) == 1
     assert not private_storage().exists(name)
     assert not SubjectAccessRequest.objects.exists() and not RedactionItem.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "own", "other", "referred"),
+    [
+        ("manager", True, False, True),
+        ("other_manager", False, True, False),
+        ("case_manager", False, False, False),
+        ("senior", False, False, False),
+        ("psychologist", False, False, False),
+        ("team_admin", False, False, False),
+        ("central_senior", False, False, False),
+        ("central_psychologist", False, False, False),
+        ("outsider", False, False, False),
+        ("superuser", False, False, False),
+    ],
+)
+def test_who_handles_subject_access(world, who, own, other, referred):
+    from ecm.access import Access
+
+    access = Access(getattr(world, who))
+    assert access.can_handle_subject_access(world.case) is own
+    assert access.can_handle_subject_access(world.other_case) is other
+    assert access.can_handle_subject_access(world.referred_case) is referred
+
+
+@pytest.mark.django_db
+def test_the_review_page_costs_the_same_however_many_items(world, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = fill_record(world)
+    client.force_login(world.manager)
+
+    def queries(sar):
+        url = reverse("monitoring:subject_access", args=[sar.pk])
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    small = services.subject_access_request(
+        actor=world.manager, case=case, requester="x", received_on=TODAY()
+    )
+    for n in range(15):
+        FamilyMember.objects.create(child=case.child, name=f"Cousin {n}", relationship="cousin")
+    large = services.subject_access_request(
+        actor=world.manager, case=case, requester="x", received_on=TODAY()
+    )
+    assert large.items.count() == small.items.count() + 15
+    assert queries(large) == queries(small)
