@@ -392,8 +392,10 @@ def test_review_page_and_request_form(world, client, django_assert_max_num_queri
         reverse("monitoring:subject_access_release", args=[sar.pk]), {"version": sar.version}
     )
     assert released.status_code == 302
+    audited = AuditEvent.objects.count()
     poll = client.get(released.url, HTTP_HX_REQUEST="true", HTTP_X_ECM_BACKGROUND_POLL="1")
     assert b"X-ECM-Background-Poll" in poll.content and b"<progress" in poll.content
+    assert AuditEvent.objects.count() == audited  # a background poll is not a view
     # The case page links to it, for the team's manager only.
     case_page = client.get(reverse("case_detail", args=[case.pk]))
     assert reverse("monitoring:subject_access_child", args=[case.pk]).encode() in case_page.content
