@@ -13,6 +13,7 @@ delivery) and the drawings (SVG, which would repeat withheld names) are left out
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -71,6 +72,9 @@ from .models import RedactionItem
 #: Shown in place of a withheld field or a link to a withheld record.
 WITHHELD = gettext_noop("[withheld: see the list of withheld information]")
 
+#: Shown in place of a withheld person's name where it appears elsewhere (e.g. in free text).
+WITHHELD_NAME = gettext_noop("[name withheld]")
+
 #: Bookkeeping and drawings: never part of a bundle.
 SKIP = frozenset(
     {
@@ -105,7 +109,23 @@ OMIT_FIELDS = {
         Referral,
         ("assetplus_name", "assetplus_size", "assetplus_uploaded_at"),
     ),
+    RedactionItem.Kind.RECOMMENDATION_OWNER: (Recommendation, ("owner_name",)),
+    RedactionItem.Kind.REVIEW_RECOMMENDATION_OWNER: (ReviewRecommendation, ("owner_name",)),
+    RedactionItem.Kind.ACTION_OWNER: (Action, ("owner_name",)),
+    RedactionItem.Kind.REVIEW_OTHERS: (Review, ("present_others", "apologies")),
 }
+#: The name a withheld item gives someone, taken out wherever else it appears in the bundle
+#: (free text, the names frozen in a report version's recommendations).
+NAME_FIELD = {
+    RedactionItem.Kind.FAMILY_MEMBER: (FamilyMember, "name"),
+    RedactionItem.Kind.PROFESSIONAL: (Invitation, "name"),
+    RedactionItem.Kind.CIRCULATION: (Circulation, "recipient_name"),
+    RedactionItem.Kind.RECOMMENDATION_OWNER: (Recommendation, "owner_name"),
+    RedactionItem.Kind.REVIEW_RECOMMENDATION_OWNER: (ReviewRecommendation, "owner_name"),
+    RedactionItem.Kind.ACTION_OWNER: (Action, "owner_name"),
+}
+#: Shorter names are not looked for elsewhere (they would match ordinary words).
+MIN_NAME_LENGTH = 4
 
 
 def _key(model: type[models.Model], pk) -> tuple[str, int]:
@@ -199,6 +219,36 @@ def flag_third_party(child: Child) -> list[Flag]:
                 K.TIMELINE_EVENT, e.pk, _("Timeline"), f"{e.start_date}: {e.title}", "; ".join(why)
             )
         )
+    for kind, model, path in (
+        (K.RECOMMENDATION_OWNER, Recommendation, "case"),
+        (K.REVIEW_RECOMMENDATION_OWNER, ReviewRecommendation, "review__case"),
+        (K.ACTION_OWNER, Action, "case"),
+    ):
+        owned = model.objects.filter(**{f"{path}__child": child}).exclude(owner_name="")
+        for row in owned.values("pk", "owner_name", "owner_agency", f"{path}_id").order_by("pk"):
+            flags.append(
+                Flag(
+                    kind,
+                    row["pk"],
+                    cases[row[f"{path}_id"]],
+                    row["owner_name"],
+                    _("Names a partner professional"),
+                )
+            )
+    reviews = Review.objects.filter(case__child=child).filter(
+        ~Q(present_others="") | ~Q(apologies="")
+    )
+    for review in reviews.order_by("held_on", "pk"):
+        names = ", ".join(n for n in (review.present_others, review.apologies) if n)
+        flags.append(
+            Flag(
+                K.REVIEW_OTHERS,
+                review.pk,
+                f"{cases[review.case_id]} · {review.held_on}",
+                names,
+                _("Names partner professionals"),
+            )
+        )
     uploads = Referral.objects.filter(case__child=child).exclude(assetplus_file="")
     for r in uploads.order_by("pk"):
         flags.append(
@@ -230,11 +280,22 @@ class Withholding:
     records: set[tuple[str, int]] = field(default_factory=set)
     fields: dict[tuple[str, int], set[str]] = field(default_factory=dict)
     listed: list[dict] = field(default_factory=list)
+    names: re.Pattern | None = None
 
     @classmethod
     def from_items(cls, items: Iterable[RedactionItem]) -> Withholding:
         w = cls()
-        for n, item in enumerate([i for i in items if i.withheld], start=1):
+        withheld = [i for i in items if i.withheld]
+        named: set[str] = set()
+        for kind, (model, name_field) in NAME_FIELD.items():
+            ids = [i.object_id for i in withheld if i.kind == kind]
+            if ids:
+                rows = model._default_manager.filter(pk__in=ids).values_list(name_field, flat=True)
+                named |= {n.strip() for n in rows if len(n.strip()) >= MIN_NAME_LENGTH}
+        if named:
+            longest_first = sorted(named, key=len, reverse=True)
+            w.names = re.compile("|".join(re.escape(n) for n in longest_first), re.IGNORECASE)
+        for n, item in enumerate(withheld, start=1):
             if item.kind in OMIT_RECORD:
                 w.records.add(_key(OMIT_RECORD[item.kind], item.object_id))
             else:
@@ -252,6 +313,18 @@ class Withholding:
 
     def omits(self, obj: models.Model) -> bool:
         return _key(type(obj), obj.pk) in self.records
+
+    def scrub(self, value):
+        """`value` with every withheld name taken out (in text, lists and dicts)."""
+        if self.names is None:
+            return value
+        if isinstance(value, str):
+            return self.names.sub(_(WITHHELD_NAME), value)
+        if isinstance(value, list):
+            return [self.scrub(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.scrub(v) for k, v in value.items()}
+        return value
 
 
 class Reader:
@@ -303,13 +376,14 @@ class Reader:
                 value = str(dict(f.flatchoices).get(raw, raw))
             else:
                 value = self._plain(getattr(obj, f.attname))
+            value = self.w.scrub(value)
             out.append({"name": f.name, "label": capfirst(str(f.verbose_name)), "value": value})
         for m2m in obj._meta.many_to_many:
             if m2m.name in skip:
                 continue
-            names = [self._linked(m2m.related_model, pk) for pk in _m2m_pks(obj, m2m)]
+            names = [self.w.scrub(self._linked(m2m.related_model, pk)) for pk in _m2m_pks(obj, m2m)]
             out.append({"name": m2m.name, "label": capfirst(str(m2m.verbose_name)), "value": names})
-        return {"title": title, "fields": out}
+        return {"title": self.w.scrub(title), "fields": out}
 
     def part(
         self,
@@ -582,7 +656,7 @@ def _episode(reader: Reader, case: Case, uploads: list) -> dict:
                 {
                     "name": "decision_summary",
                     "label": _("Decision summary for the case"),
-                    "value": row["decision_summary"],
+                    "value": reader.w.scrub(row["decision_summary"]),
                 },
             ],
         }

@@ -115,6 +115,13 @@ class RedactionItem(models.Model):
         CIRCULATION = "circulation", _("Report sent to a partner")
         TIMELINE_EVENT = "timeline_event", _("Timeline event")
         REFERRAL_UPLOAD = "referral_upload", _("Referral upload (AssetPlus)")
+        RECOMMENDATION_OWNER = "rec_owner", _("Partner named to carry out a recommendation")
+        REVIEW_RECOMMENDATION_OWNER = (
+            "review_rec_owner",
+            _("Partner named to carry out a review's recommendation"),
+        )
+        ACTION_OWNER = "action_owner", _("Partner named as an action's owner")
+        REVIEW_OTHERS = "review_others", _("Others present at a review, and apologies")
 
     class Decision(models.TextChoices):
         PENDING = "pending", _("Not decided")

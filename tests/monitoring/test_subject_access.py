@@ -111,10 +111,25 @@ def fill_record(w):
         purpose="PURPOSE",
         scope=Circulation._meta.get_field("scope").choices[0][0],
     )
-    Review.objects.create(case=case, held_on=TODAY(), discussion="REVIEW-DISCUSSION-TEXT")
-    Action.objects.create(case=case, description="ACTION-TEXT", due_on=TODAY())
+    Review.objects.create(
+        case=case,
+        held_on=TODAY(),
+        discussion="REVIEW-DISCUSSION-TEXT",
+        present_others="Rhys Housing (housing officer)",
+    )
+    Action.objects.create(
+        case=case,
+        description="ACTION-TEXT",
+        due_on=TODAY(),
+        owner_name="Pat Partner",
+        owner_agency="education",
+    )
     Contact.objects.create(
-        case=case, date=TODAY(), kind="face_to_face", purpose="CONTACT-PURPOSE-TEXT"
+        case=case,
+        date=TODAY(),
+        kind="face_to_face",
+        purpose="CONTACT-PURPOSE-TEXT",
+        outcome="Talked about visiting uncle secretive at the weekend.",
     )
     session = Session.objects.create(
         psychologist=w.psychologist,
@@ -180,6 +195,8 @@ def test_the_flagged_third_party_information(world):
             K.CIRCULATION,
             K.TIMELINE_EVENT,  # the sensitive one only
             K.REFERRAL_UPLOAD,
+            K.ACTION_OWNER,
+            K.REVIEW_OTHERS,
         ]
     )
     assert sar.status == SubjectAccessRequest.Status.REVIEW
@@ -251,6 +268,8 @@ def test_withheld_items_are_absent_and_listed_with_their_reason(world):
                 "Written information from Dr Carys",
             ): "Health information given in confidence",
             (K.REFERRAL_UPLOAD, "assetplus"): "Holds others' information",
+            (K.ACTION_OWNER, "Pat Partner"): "Partner's name not released",
+            (K.REVIEW_OTHERS, "Rhys Housing"): "Partner's name not released",
         },
     )
     zf, html, data = open_bundle(sar)
@@ -260,8 +279,14 @@ def test_withheld_items_are_absent_and_listed_with_their_reason(world):
         "Uncle Secretive",
         "WRITTEN-CONTRIBUTION-TEXT",
         "assetplus-tyler.pdf",
+        "Pat Partner",
+        "Rhys Housing",
     ):
         assert secret not in everything, secret
+    # A withheld person's name is taken out of free text too, whatever its case.
+    assert "uncle secretive" not in everything.lower()
+    assert "Talked about visiting [name withheld] at the weekend." in everything
+    assert "ACTION-TEXT" in everything  # the action stays, without its owner's name
     assert not [n for n in zf.namelist() if n.startswith("files/")]
     # ... while what was released stays.
     assert "MOVED-SCHOOL-EVENT" in everything and "Mam Gwen" in everything
@@ -272,6 +297,7 @@ def test_withheld_items_are_absent_and_listed_with_their_reason(world):
         "Third party: not known to the child",
         "Health information given in confidence",
         "Holds others' information",
+        "Partner's name not released",
     }
     for reason in reasons:
         assert reason.replace("'", "&#x27;") in html
