@@ -6,6 +6,8 @@ The bundle (a zip: a readable HTML copy and the same data as JSON) lives in priv
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -13,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from ecm.dates import add_months
 from referrals.storage import private_storage
+
+#: A released request no worker has finished after this long may be released again.
+STUCK_MINUTES = 30
 
 
 class SubjectAccessRequest(models.Model):
@@ -91,6 +96,13 @@ class SubjectAccessRequest(models.Model):
     @property
     def in_progress(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def is_stuck(self) -> bool:
+        """Released, but no worker has finished it in STUCK_MINUTES (e.g. the broker was
+        down when it was queued, or the worker stopped): it may be released again."""
+        started = self.released_at or self.requested_at
+        return self.in_progress and timezone.now() - started > dt.timedelta(minutes=STUCK_MINUTES)
 
     @property
     def percent(self) -> int:

@@ -149,7 +149,7 @@ def subject_access_release(
     sar = SubjectAccessRequest.objects.select_for_update().select_related("case").get(pk=sar.pk)
     _check(actor, sar.case)
     check_version(sar, version, what=_("subject access request"), typed=False)
-    if sar.status not in (Status.REVIEW, Status.FAILED):
+    if sar.status not in (Status.REVIEW, Status.FAILED) and not sar.is_stuck:
         raise ValidationError(_("This request has already been released."))
     if sar.items.filter(decision=Decision.PENDING).exists():
         raise ValidationError(_("Decide on every flagged item (release or withhold) first."))

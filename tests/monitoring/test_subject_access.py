@@ -565,3 +565,26 @@ def test_the_review_page_costs_the_same_however_many_items(world, client):
     )
     assert large.items.count() == small.items.count() + 15
     assert queries(large) == queries(small)
+
+
+@pytest.mark.django_db
+def test_a_release_no_worker_finished_can_be_released_again(world, client):
+    import time_machine
+
+    case = fill_record(world)
+    sar = services.subject_access_request(
+        actor=world.manager, case=case, requester="The child", received_on=TODAY()
+    )
+    decide_all(sar, world.manager)
+    sar = services.subject_access_release(actor=world.manager, sar=sar, version=sar.version)
+    with pytest.raises(ValidationError):  # in a worker's hands: not twice
+        services.subject_access_release(actor=world.manager, sar=sar, version=sar.version)
+    client.force_login(world.manager)
+    url = reverse("monitoring:subject_access", args=[sar.pk])
+    assert b"Try again" not in client.get(url).content
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=31)):
+        client.force_login(world.manager)  # (the first session has timed out)
+        assert b"Try again" in client.get(url).content
+        sar = services.subject_access_release(actor=world.manager, sar=sar, version=sar.version)
+    assert services.subject_access_build(sar.pk) == "done"
+    assert services.subject_access_build(sar.pk) == "skipped"  # a second delivery builds once
