@@ -261,14 +261,3 @@ def subject_access_download(*, actor: User, sar: SubjectAccessRequest) -> bytes:
         detail="subject access bundle downloaded",
     )
     return data
-
-
-def subject_access_bundles_delete(*, child_id: int) -> int:
-    """Remove the child's subject access requests and their bundles from private storage
-    (for erasure: the bundle is a copy of the whole record). Returns how many there were."""
-    requests = list(SubjectAccessRequest.objects.filter(child_id=child_id))
-    for sar in requests:
-        if sar.bundle:
-            sar.bundle.storage.delete(sar.bundle.name)
-    SubjectAccessRequest.objects.filter(pk__in=[s.pk for s in requests]).delete()
-    return len(requests)

@@ -506,12 +506,18 @@ def test_the_demo_leaves_one_completed_bundle(client):
     )
 
 
-@pytest.mark.django_db
-def test_erasure_helper_removes_requests_and_bundles(world):
+@pytest.mark.django_db(transaction=True)
+def test_erasing_the_child_removes_requests_and_bundles(world):
+    from ecm.erasure import erase_child, registered_erasers
+    from ecm.models import Case
+
+    assert "subject_access" in registered_erasers()
     sar = built(world)
     name = sar.bundle.name
     assert private_storage().exists(name)
-    assert services.subject_access_bundles_delete(child_id=sar.child_id) == 1
+    Case.objects.filter(child=sar.child).update(status="closed", closed_on=TODAY())
+    summary = erase_child(sar.child_id)
+    assert summary["subject_access_bundles"] == 1 and summary["subject_access_requests"] == 1
     assert not private_storage().exists(name)
     assert not SubjectAccessRequest.objects.exists() and not RedactionItem.objects.exists()
 
