@@ -405,6 +405,17 @@ class Access:
     def is_manager(self) -> bool:
         return self.has_role(Role.MANAGER)
 
+    # --- subject access ------------------------------------------------------------------
+    def subject_access_team_ids(self) -> set[int]:
+        """The teams whose children's subject access requests this user handles: the teams
+        they manage (the owning YOT answers for the child's record; issue 20)."""
+        return self.team_ids({Role.MANAGER})
+
+    def can_handle_subject_access(self, case: Case) -> bool:
+        """Produce, redact and release everything held about the child of `case`: a manager
+        of the team that owns the case."""
+        return case.team_id in self.subject_access_team_ids()
+
     # --- memberships ---------------------------------------------------------------------
     def membership_approval_team_ids(self) -> set[int]:
         """The teams whose waiting memberships this user decides on: the active teams they

@@ -8,9 +8,17 @@ class MonitoringConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from ecm.panels import register_home_panel
+        from ecm.panels import register_case_panel, register_home_panel
 
-        from . import fidelity, panels
+        from . import erasure, fidelity, panels
 
         fidelity.register()
+        erasure.register()
         register_home_panel("monitoring-headline", 2, panels.headline_home_panel)
+        register_case_panel("subject-access", 90, _subject_access_panel)
+
+
+def _subject_access_panel(request, case):
+    from .subject_access.views import case_panel
+
+    return case_panel(request, case)

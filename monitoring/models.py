@@ -48,3 +48,7 @@ class TeamCaseload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team} {self.quarter_start}: {self.caseload}"
+
+
+# Subject access (issue 20) keeps its models in its own module.
+from .subject_access.models import RedactionItem, SubjectAccessRequest  # noqa: E402, F401

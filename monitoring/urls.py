@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .subject_access import views as sar
 
 app_name = "monitoring"
 
@@ -13,4 +14,9 @@ urlpatterns = [
     path("monitoring/export/<str:table_key>.csv", views.export, name="export"),
     path("monitoring/caseload/", views.caseload, name="caseload"),
     path("pipeline/", views.pipeline, name="pipeline"),
+    path("cases/<int:pk>/subject-access/", sar.child_requests, name="subject_access_child"),
+    path("subject-access/<int:sar_id>/", sar.detail, name="subject_access"),
+    path("subject-access/<int:sar_id>/decide/", sar.decide, name="subject_access_decide"),
+    path("subject-access/<int:sar_id>/release/", sar.release, name="subject_access_release"),
+    path("subject-access/<int:sar_id>/download/", sar.download, name="subject_access_download"),
 ]

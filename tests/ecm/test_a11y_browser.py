@@ -45,6 +45,7 @@ NOT_PAGES = {
     "formulation:report_render_download",
     "supervision:export",
     "monitoring:export",
+    "monitoring:subject_access_download",
     "reviews:review_form_row",
 }
 # How many of one URL name each role visits (the case page once per demo case).
@@ -83,7 +84,10 @@ MUST_REACH = {
     "psychologist": COMMON
     | {"supervision:session", "supervision:session_new", "supervision:session_edit"}
     | {"formulation:report_version"},
-    "manager": COMMON | MONITORING | {"audit_log", "memberships_pending"},
+    "manager": COMMON
+    | MONITORING
+    | {"audit_log", "memberships_pending"}
+    | {"monitoring:subject_access_child", "monitoring:subject_access"},
 }
 # URL names no crawl visits, and why: every URL name is reached, listed here or in NOT_PAGES
 # (a new page must be given a place).
@@ -104,6 +108,7 @@ NOT_CRAWLED = {
     "reviews:risk_start", "reviews:contact_add", "reviews:missed_decision",
     "reviews:action_status", "supervision:offer", "supervision:reflection",
     "supervision:summary", "supervision:escalation", "membership_decide",
+    "monitoring:subject_access_decide", "monitoring:subject_access_release",
     "formulation:report_autosave", "referrals:autosave",  # JSON for the pages' autosave
     # Pages the demo has nothing for (a re-referral's changes, two report versions, a
     # voluntary period) or reached another way.
