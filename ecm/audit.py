@@ -377,6 +377,10 @@ class ChainReport:
     def ok(self) -> bool:
         return not self.problem
 
+    def broken(self, row_id: int | None, problem: str) -> ChainReport:
+        self.broken_id, self.problem = row_id, problem
+        return self
+
 
 def _rows() -> Iterator[dict]:
     fields = (*CHAINED_FIELDS, "pk", "prev_hash", "row_hash", "object_label", "detail")
@@ -409,42 +413,44 @@ def audit_chain_verify() -> ChainReport:
         report.last_id = pk
         where = f"row #{prev_id}" if prev_id else "the start of the chain"
         if pk <= start_id:
-            report.broken_id, report.problem = pk, (
-                f"row #{pk}: is at or before the last row removed by retention (#{start_id})"
+            return report.broken(
+                pk,
+                f"row #{pk}: is at or before the last row removed by retention (#{start_id})",
             )
-            return report
-        if row["prev_hash"] != prev_hash:
-            report.broken_id, report.problem = pk, (
+        found = row["prev_hash"]
+        if found != prev_hash:
+            return report.broken(
+                pk,
                 f"row #{pk}: its prev_hash is not the hash of {where}: a row between them was "
                 f"removed or inserted, or {where} was rewritten "
-                f"(expected {prev_hash[:12] or '(none)'}, found {row['prev_hash'][:12] or '(none)'})"
+                f"(expected {prev_hash[:12] or '(none)'}, found {found[:12] or '(none)'})",
             )
-            return report
         if row["pseudonymised_at"] is None and row["personal_digest"] != personal_digest(
             object_label=row["object_label"], detail=row["detail"], salt=row["personal_salt"]
         ):
-            report.broken_id, report.problem = pk, (
-                f"row #{pk}: its object label or detail is not what was recorded"
+            return report.broken(
+                pk,
+                f"row #{pk}: its object label or detail is not what was recorded",
             )
-            return report
         if row["row_hash"] != row_hash(row, row["prev_hash"]):
-            report.broken_id, report.problem = pk, (
+            return report.broken(
+                pk,
                 f"row #{pk}: its content is not what was recorded (one of "
-                f"{', '.join(CHAINED_FIELDS[:-1])} changed, or its row_hash)"
+                f"{', '.join(CHAINED_FIELDS[:-1])} changed, or its row_hash)",
             )
-            return report
         cp = heads.pop(pk, None)
         if cp is not None and cp.head_hash != row["row_hash"]:
-            report.broken_id, report.problem = pk, (
+            return report.broken(
+                pk,
                 f"row #{pk}: its hash is not the one checkpoint #{cp.pk} recorded: the chain "
-                "was rewritten from here or before"
+                "was rewritten from here or before",
             )
-            return report
         prev_hash, prev_id = row["row_hash"], pk
     if heads:
         cp = min(heads.values(), key=lambda c: c.head_id)
-        report.broken_id, report.problem = cp.head_id, (
+        return report.broken(
+            cp.head_id,
             f"row #{cp.head_id}: recorded by checkpoint #{cp.pk} as the newest row then, is "
-            "missing: rows were removed from the end of the chain"
+            "missing: rows were removed from the end of the chain",
         )
     return report

@@ -610,7 +610,8 @@ class AuditCheckpoint(models.Model):
         ordering = ["-id"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} removed {self.removed_count} up to #{self.last_removed_id}"
+        removed = f"removed {self.removed_count} up to #{self.last_removed_id}"
+        return f"{self.at:%Y-%m-%d %H:%M} {removed}"
 
 
 class TaskHeartbeat(models.Model):

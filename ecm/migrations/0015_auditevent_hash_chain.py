@@ -7,69 +7,119 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ecm', '0014_membership_approval'),
+        ("ecm", "0014_membership_approval"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditCheckpoint',
+            name="AuditCheckpoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='when')),
-                ('cutoff', models.DateTimeField(blank=True, null=True, verbose_name='rows before this removed')),
-                ('removed_count', models.PositiveIntegerField(default=0, verbose_name='rows removed')),
-                ('last_removed_id', models.BigIntegerField(blank=True, null=True, verbose_name='last row removed')),
-                ('last_removed_hash', models.CharField(blank=True, max_length=64, verbose_name='its hash')),
-                ('head_id', models.BigIntegerField(blank=True, null=True, verbose_name='newest row')),
-                ('head_hash', models.CharField(blank=True, max_length=64, verbose_name='its hash')),
-                ('signature', models.CharField(max_length=64, verbose_name='signature')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="when"),
+                ),
+                (
+                    "cutoff",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="rows before this removed"
+                    ),
+                ),
+                (
+                    "removed_count",
+                    models.PositiveIntegerField(default=0, verbose_name="rows removed"),
+                ),
+                (
+                    "last_removed_id",
+                    models.BigIntegerField(blank=True, null=True, verbose_name="last row removed"),
+                ),
+                (
+                    "last_removed_hash",
+                    models.CharField(blank=True, max_length=64, verbose_name="its hash"),
+                ),
+                (
+                    "head_id",
+                    models.BigIntegerField(blank=True, null=True, verbose_name="newest row"),
+                ),
+                ("head_hash", models.CharField(blank=True, max_length=64, verbose_name="its hash")),
+                ("signature", models.CharField(max_length=64, verbose_name="signature")),
             ],
             options={
-                'verbose_name': 'audit checkpoint',
-                'verbose_name_plural': 'audit checkpoints',
-                'ordering': ['-id'],
+                "verbose_name": "audit checkpoint",
+                "verbose_name_plural": "audit checkpoints",
+                "ordering": ["-id"],
             },
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='personal_digest',
-            field=models.CharField(blank=True, max_length=64, verbose_name='digest of label and detail'),
+            model_name="auditevent",
+            name="personal_digest",
+            field=models.CharField(
+                blank=True, max_length=64, verbose_name="digest of label and detail"
+            ),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='personal_salt',
-            field=models.CharField(blank=True, max_length=32, verbose_name='digest key'),
+            model_name="auditevent",
+            name="personal_salt",
+            field=models.CharField(blank=True, max_length=32, verbose_name="digest key"),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='prev_hash',
+            model_name="auditevent",
+            name="prev_hash",
             field=models.CharField(blank=True, max_length=64, verbose_name="previous row's hash"),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='pseudonymised_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='pseudonymised'),
+            model_name="auditevent",
+            name="pseudonymised_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="pseudonymised"),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='row_hash',
-            field=models.CharField(blank=True, max_length=64, verbose_name='row hash'),
+            model_name="auditevent",
+            name="row_hash",
+            field=models.CharField(blank=True, max_length=64, verbose_name="row hash"),
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='actor',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='who'),
+            model_name="auditevent",
+            name="actor",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="who",
+            ),
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='child',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='ecm.child', verbose_name='child'),
+            model_name="auditevent",
+            name="child",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="ecm.child",
+                verbose_name="child",
+            ),
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='team',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='ecm.team', verbose_name='team'),
+            model_name="auditevent",
+            name="team",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="ecm.team",
+                verbose_name="team",
+            ),
         ),
     ]

@@ -25,9 +25,12 @@ def _events(world, n=3):
 
 
 def _refused(sql, params=()):
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, params)
 
 
 def _behind_the_trigger(sql, params=()):
@@ -69,14 +72,17 @@ def test_raw_sql_update_and_delete_of_audit_rows_are_refused(world):
     _refused("UPDATE ecm_auditevent SET actor_username = 'someone else' WHERE id = %s", [event.pk])
     _refused("DELETE FROM ecm_auditevent WHERE id = %s", [event.pk])
     # Even with the pseudonymisation switch on, only the personal columns may change.
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('ecm.audit_pseudonymise', 'on', true)")
-            cursor.execute(
-                "UPDATE ecm_auditevent SET actor_username = 'x', pseudonymised_at = now() "
-                "WHERE id = %s",
-                [event.pk],
-            )
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SELECT set_config('ecm.audit_pseudonymise', 'on', true)")
+        cursor.execute(
+            "UPDATE ecm_auditevent SET actor_username = 'x', pseudonymised_at = now() "
+            "WHERE id = %s",
+            [event.pk],
+        )
     assert AuditEvent.objects.filter(pk=event.pk, actor_username=world.senior.username).exists()
 
 
@@ -171,9 +177,8 @@ def test_bulk_loaders_chain_their_rows(world):
 
 def test_audit_record_costs_one_query_more_than_the_insert(world, django_assert_num_queries):
     """The chain's lock and head in one query (ecm_audit_chain_head), then the INSERT."""
-    with transaction.atomic():
-        with django_assert_num_queries(2):
-            audit_record(actor=world.senior, action=AuditEvent.Action.SEARCH)
+    with transaction.atomic(), django_assert_num_queries(2):
+        audit_record(actor=world.senior, action=AuditEvent.Action.SEARCH)
 
 
 # --- Pseudonymisation (erasure) ----------------------------------------------------------------
