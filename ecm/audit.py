@@ -370,6 +370,7 @@ class ChainReport:
     checked: int = 0
     first_id: int | None = None
     last_id: int | None = None
+    last_hash: str = ""
     broken_id: int | None = None
     problem: str = ""
 
@@ -446,6 +447,7 @@ def audit_chain_verify() -> ChainReport:
                 "was rewritten from here or before",
             )
         prev_hash, prev_id = row["row_hash"], pk
+    report.last_hash = prev_hash
     if heads:
         cp = min(heads.values(), key=lambda c: c.head_id)
         return report.broken(
