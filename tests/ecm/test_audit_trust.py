@@ -304,3 +304,22 @@ def test_the_retention_task_runs_the_service(world, settings):
     _old_and_new(world)
     assert audit_retention() == 3
     assert AuditCheckpoint.objects.count() == 1
+
+
+def test_generated_data_is_chained_too(world):
+    """generate_data bulk-creates case status trails: sealed, they verify with the rest."""
+    import os
+
+    _events(world, 1)
+    call_command(
+        "generate_data",
+        teams=1,
+        children=30,
+        reviews=40,
+        timeline=0,
+        seed=3,
+        stdout=open(os.devnull, "w"),  # noqa: SIM115
+    )
+    assert AuditEvent.objects.filter(object_type="ecm.case", row_hash="").count() == 0
+    assert AuditEvent.objects.count() > 30
+    _verify_ok()
