@@ -262,8 +262,10 @@ class _Sanctioned:
     def __enter__(self):
         self._set(True)
 
-    def __exit__(self, *exc):
-        self._set(False)
+    def __exit__(self, exc_type, *exc):
+        # On an error the transaction (or its savepoint) rolls back, and the switch with it.
+        if exc_type is None:
+            self._set(False)
 
 
 @transaction.atomic
