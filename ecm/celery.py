@@ -32,6 +32,8 @@ app.conf.beat_schedule = {
         "task": "reviews.end_voluntary_periods",
         "schedule": crontab(minute=5),
     },
+    # The audit log's own retention (AUDIT_RETENTION_YEARS): also a signed checkpoint daily.
+    "audit-retention": {"task": "ecm.audit_retention", "schedule": crontab(hour=3, minute=45)},
     "clear-expired-sessions": {
         "task": "ecm.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),

@@ -33,6 +33,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
+from .audit import audit_pseudonymise_child
 from .models import Case, Child, ChildCorrection, Notification, Reminder, case_reference
 
 Eraser = Callable[[Child, list[Case]], dict[str, int]]
@@ -249,6 +250,10 @@ def _erase_core(child: Child, cases: list[Case]) -> dict[str, int]:
     # The child: an anonymous stub that keeps what the figures read (gender, ethnicity, and
     # a date of birth that gives the same ages: `stub_date_of_birth`).
     counts["children"] = _stub_child(child, cases)
+    # Its audit rows stay, the child replaced by the stub's pseudonymous reference.
+    counts["audit_events"] = audit_pseudonymise_child(
+        child_id=child.pk, reference=child.yot_reference
+    )
     return counts
 
 

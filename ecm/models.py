@@ -508,12 +508,16 @@ class AuditEvent(models.Model):
         LOGIN_FAILED = "login_failed", _("Failed login")
 
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    # actor, child and team: no database constraint and DO_NOTHING, so deleting a user, a
+    # child or a team never touches an audit row (rows are append-only: a trigger refuses
+    # UPDATE and DELETE); the id stays, a pseudonymous number once its row is gone.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("who"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     # Kept even if the user is later deleted, and for failed logins (the name typed).
@@ -527,7 +531,8 @@ class AuditEvent(models.Model):
         verbose_name=_("child"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     team = models.ForeignKey(
@@ -535,7 +540,8 @@ class AuditEvent(models.Model):
         verbose_name=_("team"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     changed_fields = models.JSONField(_("fields changed"), default=list, blank=True)
@@ -543,6 +549,16 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     # What a listing or search showed, by id only: {"cases": [...], "children": [...]}.
     listed = models.JSONField(_("listed"), default=dict, blank=True)
+    # The hash chain (ecm.audit; `manage.py audit_verify`). row_hash covers every column
+    # above except object_label and detail, which it covers through personal_digest (an
+    # HMAC of them keyed by personal_salt), plus prev_hash: the row before's row_hash.
+    # Pseudonymising a child's rows replaces object_label and detail, blanks the salt and
+    # sets pseudonymised_at; the chain still verifies and the old digest proves nothing.
+    prev_hash = models.CharField(_("previous row's hash"), max_length=64, blank=True)
+    row_hash = models.CharField(_("row hash"), max_length=64, blank=True)
+    personal_digest = models.CharField(_("digest of label and detail"), max_length=64, blank=True)
+    personal_salt = models.CharField(_("digest key"), max_length=32, blank=True)
+    pseudonymised_at = models.DateTimeField(_("pseudonymised"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("audit event")
@@ -571,6 +587,31 @@ class AuditEvent(models.Model):
         if self.pk is not None and not kwargs.pop("_allow_update", False):
             raise ValueError("Audit events are append-only.")
         super().save(*args, **kwargs)
+
+
+class AuditCheckpoint(models.Model):
+    """A signed note of the audit chain's state, written by the audit-log retention task
+    (`ecm.audit.audit_retention_apply`): the last row it removed (verification starts from
+    its hash) and the head of the chain then (a later truncation or rewrite shows). Insert
+    only, like the audit rows; signed with the SECRET_KEY, which the database does not hold."""
+
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    cutoff = models.DateTimeField(_("rows before this removed"), null=True, blank=True)
+    removed_count = models.PositiveIntegerField(_("rows removed"), default=0)
+    last_removed_id = models.BigIntegerField(_("last row removed"), null=True, blank=True)
+    last_removed_hash = models.CharField(_("its hash"), max_length=64, blank=True)
+    head_id = models.BigIntegerField(_("newest row"), null=True, blank=True)
+    head_hash = models.CharField(_("its hash"), max_length=64, blank=True)
+    signature = models.CharField(_("signature"), max_length=64)
+
+    class Meta:
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        removed = f"removed {self.removed_count} up to #{self.last_removed_id}"
+        return f"{self.at:%Y-%m-%d %H:%M} {removed}"
 
 
 class TaskHeartbeat(models.Model):

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db.models import Q
 from django.utils import timezone
 
-from . import mail, reminders
+from . import audit, mail, reminders
 from .health import HEARTBEAT_TASK
 from .models import Reminder, TaskHeartbeat
 
@@ -28,6 +28,12 @@ def heartbeat() -> str:
 )
 def clear_expired_sessions() -> None:
     call_command("clearsessions")
+
+
+@shared_task(name="ecm.audit_retention")
+def audit_retention() -> int:
+    """Remove audit rows older than AUDIT_RETENTION_YEARS under a signed checkpoint."""
+    return audit.audit_retention_apply().removed_count
 
 
 @shared_task(name="ecm.sweep_reminders")

@@ -378,6 +378,10 @@ PRODUCT_NAME = "Enhanced Case Management"
 # seed_demo and generate_data write invented children: only where a settings module allows it
 # (development and test), never in production.
 DEMO_DATA_ALLOWED = False
+# How long audit events are kept (issue 20; docs/notes-auditlog.md): the organisation sets it;
+# rows older than this are removed nightly from the start of the hash chain, under a signed
+# checkpoint. It outlives erased records, whose rows are pseudonymised.
+AUDIT_RETENTION_YEARS = env.int("AUDIT_RETENTION_YEARS", default=7)
 
 LOGGING = {
     "version": 1,

@@ -412,8 +412,9 @@ def _grow(world, n):
 
 
 #: The most queries each home may cost (session, user, memberships, each section's few, the
-#: open cases' page and their next steps), whatever the data.
-MAX_QUERIES = {"senior": 22, "psychologist": 21, "manager": 20, "case_manager": 19}
+#: open cases' page and their next steps, the listing's audit row: its chain head and insert),
+#: whatever the data.
+MAX_QUERIES = {"senior": 23, "psychologist": 22, "manager": 21, "case_manager": 20}
 
 
 @pytest.mark.parametrize("role", sorted(MAX_QUERIES))

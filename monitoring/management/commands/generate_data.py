@@ -38,6 +38,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from ecm.audit import audit_chain_seal
 from ecm.models import AuditEvent, Case, CaseStatus, Child, Membership, Role, Team, User
 from formulation.meeting.services import cases_store_ecm_start
 from formulation.models import (
@@ -897,7 +898,8 @@ class Command(BaseCommand):
                         detail="" if action == "create" else f"{source} → {target}",
                     )
                 )
-        self.create(AuditEvent, events, "audit events (case status trail)")
+        # Chained like every audit row (ecm.audit), in the order bulk_create inserts them.
+        self.create(AuditEvent, audit_chain_seal(events), "audit events (case status trail)")
 
     # --- referrals, offences, checks, consents ---------------------------------------------
 
