@@ -9,3 +9,7 @@ class EcmConfig(AppConfig):
 
     def ready(self):
         from . import account_tasks, mfa, signals  # noqa: F401
+        from .reminders import register
+        from .retention import REMINDER_KIND, retention_review_due
+
+        register(REMINDER_KIND, _("Records due for retention review"), retention_review_due)

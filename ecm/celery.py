@@ -32,6 +32,12 @@ app.conf.beat_schedule = {
         "task": "reviews.end_voluntary_periods",
         "schedule": crontab(minute=5),
     },
+    # Retention (issue 20): daily; idempotent, and its reminders catch up like the others.
+    "find-retention-due": {
+        "task": "ecm.find_retention_due",
+        "schedule": crontab(hour=6, minute=30),
+    },
+    "requeue-erasures": {"task": "ecm.requeue_erasures", "schedule": 600.0},
     "clear-expired-sessions": {
         "task": "ecm.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),
