@@ -83,7 +83,9 @@ MUST_REACH = {
     "psychologist": COMMON
     | {"supervision:session", "supervision:session_new", "supervision:session_edit"}
     | {"formulation:report_version"},
-    "manager": COMMON | MONITORING | {"audit_log", "memberships_pending"},
+    "manager": COMMON
+    | MONITORING
+    | {"audit_log", "memberships_pending", "retention_due", "retention_review"},
 }
 # URL names no crawl visits, and why: every URL name is reached, listed here or in NOT_PAGES
 # (a new page must be given a place).
@@ -108,6 +110,7 @@ NOT_CRAWLED = {
     # Pages the demo has nothing for (a re-referral's changes, two report versions, a
     # voluntary period) or reached another way.
     "referrals:changes", "formulation:report_compare", "reviews:voluntary_end",
+    "retention_hold_lift", "erasure_request",  # the demo has no legal hold, no erasure
     "login",  # signed out: test_sign_in_page_has_no_axe_violation
     # Sign-in, second factors and sessions (django-allauth): tests/ecm/test_account_browser.py
     # walks them with axe-core; the rest are steps of flows not offered here (sign-up, e-mail
