@@ -227,3 +227,38 @@ def test_pages_cost_a_constant_number_of_queries(client, world, due):
             closed_on=due.last_closed_on,
         )
     assert _count(client, reverse("retention_review", args=[due.pk])) == review_small
+
+
+def test_a_dpo_sees_no_childs_record(client, world, dpo):
+    """The DPO role gives the retention pages only: no case, no case list entry, no search."""
+    assert _get(client, dpo, "home").status_code == 200
+    assert _get(client, dpo, "case_detail", world.case.pk).status_code == 404
+    assert world.case.child.last_name not in _get(client, dpo, "case_list").content.decode()
+
+
+RETENTION_MATRIX = [
+    # (who, decide: keep/propose, hold, approve another manager's proposal)
+    ("manager", True, True, True),
+    ("dpo", False, True, True),
+    ("senior", False, False, False),
+    ("psychologist", False, False, False),
+    ("case_manager", False, False, False),
+    ("team_admin", False, False, False),
+    ("other_manager", False, False, False),
+    ("outsider", False, False, False),
+    ("superuser", False, False, False),
+]
+
+
+@pytest.mark.parametrize("who,decide,hold,approve", RETENTION_MATRIX)
+def test_retention_access_matrix(world, second_manager, dpo, who, decide, hold, approve):
+    from ecm.access import Access
+
+    user = dpo if who == "dpo" else getattr(world, who)
+    access = Access(user)
+    proposal = ErasureRequest(team=world.yot_a, proposed_by=second_manager)
+    assert access.can_decide_retention(world.yot_a.pk) is decide
+    assert access.can_hold(world.yot_a.pk) is hold
+    assert access.can_approve_erasure(proposal) is approve
+    # Nobody approves their own proposal.
+    assert not Access(second_manager).can_approve_erasure(proposal)
