@@ -214,6 +214,38 @@ def retention_review_due(today: dt.date):
             )
 
 
+APPROVAL_KIND = "erasure_approval"
+
+
+def erasure_approval_due(today: dt.date):
+    """The reminders' source: each proposed erasure, to the people who may approve it (the
+    team's other managers and its data protection officers), once. The reference only."""
+    from .reminders import Due
+    from .selectors import members_by_team
+
+    waiting = list(
+        ErasureRequest.objects.filter(status=ErasureRequest.Status.PROPOSED).values_list(
+            "pk", "reference", "team_id", "proposed_by_id", "proposed_at"
+        )
+    )
+    if not waiting:
+        return
+    approvers = members_by_team({Role.MANAGER, Role.DPO}, {row[2] for row in waiting})
+    for pk, reference, team_id, proposed_by_id, proposed_at in waiting:
+        users = tuple(u for u in approvers.get(team_id, []) if u != proposed_by_id)
+        if users:
+            yield Due(
+                kind=APPROVAL_KIND,
+                object_type="ecm.erasurerequest",
+                object_id=pk,
+                occurrence=timezone.localdate(proposed_at),
+                title=_("Erasure %(ref)s waits for your decision") % {"ref": reference},
+                link=reverse("erasure_request", args=[pk]),
+                team_id=team_id,
+                users=users,
+            )
+
+
 # --- Reads -------------------------------------------------------------------------------------
 
 
@@ -452,6 +484,8 @@ def erasure_propose(*, actor: User, review: RetentionReview, reason: str) -> Era
     review.decided_at = timezone.now()
     review.save(update_fields=["decision", "reason", "decided_by", "decided_at"])
     _audit_erasure(actor, request, "proposed", ["status", "reason"])
+    # Tell the people who may approve it now rather than at the next half-hourly sweep.
+    transaction.on_commit(lambda: queue_task("ecm.sweep_reminders"))
     return request
 
 

@@ -215,6 +215,15 @@ def proposed(world):
     return retention.erasure_propose(actor=world.manager, review=review, reason="Rule reached")
 
 
+def test_the_people_who_may_approve_are_told_not_the_proposer(world, proposed, dpo, second_manager):
+    reminders.sweep()
+    rows = Reminder.objects.filter(kind=retention.APPROVAL_KIND)
+    assert {r.recipient_id for r in rows} == {dpo.pk, second_manager.pk}
+    assert all(proposed.reference in r.title for r in rows)
+    assert all(proposed.child.last_name not in r.title for r in rows)
+    assert rows[0].link == f"/retention/erasures/{proposed.pk}/"
+
+
 def test_the_proposer_cannot_approve(world, proposed):
     with pytest.raises(PermissionDenied):
         retention.erasure_approve(actor=world.manager, request=proposed)
