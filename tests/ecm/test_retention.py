@@ -391,3 +391,20 @@ def test_one_erasure_under_way_per_child(world, approved):
         ErasureRequest.objects.create(
             child=approved.child, team=world.yot_a, reason="again", proposed_by=world.manager
         )
+
+
+def test_a_job_whose_worker_stopped_can_be_run_again_by_an_operator(
+    world, approved, second_manager, queued
+):
+    long_ago = timezone.now() - dt.timedelta(hours=2)
+    ErasureRequest.objects.filter(pk=approved.pk).update(
+        status=ErasureRequest.Status.RUNNING, started_at=long_ago, progress_at=long_ago
+    )
+    approved.refresh_from_db()
+    assert approved.is_stale()
+    retention.erasure_retry(actor=second_manager, request=approved)
+    assert ErasureRequest.objects.get().status == ErasureRequest.Status.APPROVED
+    # One still making progress is not run twice.
+    ErasureRequest.objects.update(status=ErasureRequest.Status.RUNNING, progress_at=timezone.now())
+    with pytest.raises(ValidationError):
+        retention.erasure_retry(actor=second_manager, request=ErasureRequest.objects.get())
