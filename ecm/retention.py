@@ -127,7 +127,8 @@ def _not_to_review(today: dt.date) -> set[int]:
     )
     out |= set(
         ErasureRequest.objects.filter(
-            status__in=ErasureRequest.IN_PROGRESS, child__isnull=False
+            status__in=[*ErasureRequest.IN_PROGRESS, ErasureRequest.Status.DONE],
+            child__isnull=False,
         ).values_list("child_id", flat=True)
     )
     return out
@@ -642,10 +643,9 @@ def erasure_run(request_id: int) -> str:
                 "error",
             ]
         )
-        # The retention records stay, pseudonymous: their link to the child is cut.
-        for model in (RetentionReview, LegalHold, ErasureRequest):
-            model.objects.filter(child_id=child_id).update(child=None)
-        request.child = None
+        # The retention records stay, under the request's reference: if the engine deletes
+        # the child, their link is cut (SET_NULL); if it keeps an anonymised row, the link
+        # points at nothing personal, and a DONE erasure keeps the child off the list.
         _audit_erasure(None, request, "done", ["status"])
     return "done"
 

@@ -40,7 +40,7 @@ def _name_rows(access, rows) -> None:
     the child's number otherwise (a data protection officer)."""
     for row in rows:
         child = row.child
-        if child is None:
+        if child is None or getattr(row, "status", None) == ErasureRequest.Status.DONE:
             row.shown_name = ""
         elif access.sees_child_names_of(row.team_id):
             row.shown_name = child.full_name
