@@ -143,13 +143,17 @@ def children_due(today: dt.date | None = None) -> list[DueChild]:
         Case.objects.annotate(child_open=_has_open_episode("child__"))
         .filter(child_open=False)
         .order_by("child_id", "opened_on", "pk")
-        .values_list("child_id", "team_id", "closed_on", "child__date_of_birth")
+        .values_list(
+            "child_id", "team_id", "closed_on", "status_changed_at", "child__date_of_birth"
+        )
     )
     skip = _not_to_review(today)
     by_child: dict[int, list[tuple[int, dt.date, dt.date]]] = {}
-    for child_id, team_id, closed_on, dob in episodes:
-        if child_id not in skip and closed_on is not None:
-            by_child.setdefault(child_id, []).append((team_id, closed_on, dob))
+    for child_id, team_id, closed_on, changed_at, dob in episodes:
+        if child_id not in skip:
+            # An episode not accepted may have no closing date: it ended when its status did.
+            ended_on = closed_on or timezone.localdate(changed_at)
+            by_child.setdefault(child_id, []).append((team_id, ended_on, dob))
     due: list[DueChild] = []
     for child_id, rows in by_child.items():
         last_closed_on = max(closed for _team, closed, _dob in rows)

@@ -124,6 +124,20 @@ def test_every_team_that_owned_an_episode_keeps_it_as_long_as_its_rule_says(worl
     assert kid.pk not in listed_ids()  # Bravo's default rule (25) is not met yet
 
 
+def test_an_episode_not_accepted_without_a_closing_date_ended_with_its_status(world):
+    kid = ChildFactory(date_of_birth=add_years(today(), -30))
+    long_ago = timezone.now() - dt.timedelta(days=365 * 8)
+    CaseFactory(
+        child=kid,
+        team=world.yot_a,
+        status="not_accepted",
+        opened_on=today() - dt.timedelta(days=365 * 9),
+        status_changed_at=long_ago,
+    )
+    retention.retention_find_due()
+    assert RetentionReview.objects.get(child=kid).last_closed_on == timezone.localdate(long_ago)
+
+
 def test_a_child_with_an_open_episode_is_never_listed(world):
     kid = closed_child(world.yot_a)
     CaseFactory(child=kid, team=world.yot_a, status="potential")
