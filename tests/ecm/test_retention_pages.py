@@ -156,7 +156,9 @@ def test_propose_then_another_manager_approves_and_watches_progress(
     url = reverse("erasure_request", args=[request.pk])
     assert client.post(url, {"action": "approve"}).status_code == 403
     client.force_login(second_manager)
-    assert "Approve the erasure" in client.get(url).content.decode()
+    decision_page = client.get(url).content.decode()
+    assert "Approve the erasure" in decision_page
+    assert_accessible_form_page(decision_page)
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(url, {"action": "approve"}).status_code == 302
     assert queued == [(retention.RUN_ERASURE, (request.pk,))]
