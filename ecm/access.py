@@ -20,6 +20,9 @@ Rules (need-to-know):
   caseload; managers and senior practitioners see the pipeline.
 * Managers (and superusers) may search the audit log; a manager sees the events of the
   teams they manage.
+* Retention: a team's managers keep a record longer or propose its erasure; another manager
+  of the team or its data protection officer approves an erasure, never the proposer; both
+  place and lift legal holds.
 * A membership takes effect only when a manager of its team approves it, never the person
   it is for nor the person who asked for it (`ecm.memberships`).
 
@@ -54,6 +57,8 @@ SUPERVISEE_ROLES = frozenset({Role.CASE_MANAGER, Role.SENIOR_PRACTITIONER})
 #: Who sees when supervision sessions happened in their teams (never what was said).
 #: Who sees the monitoring dashboard of their teams and records the team's YOT caseload.
 MONITORING_ROLES = frozenset({Role.MANAGER, Role.SENIOR_PRACTITIONER})
+#: Who sees a team's retention reviews, places legal holds and approves erasures.
+RETENTION_ROLES = frozenset({Role.MANAGER, Role.DPO})
 SUPERVISION_OVERSIGHT_ROLES = frozenset(
     {Role.MANAGER, Role.SENIOR_PRACTITIONER, Role.PSYCHOLOGIST, Role.ADMIN}
 )
@@ -459,6 +464,33 @@ class Access:
         if self.user.is_superuser:
             return Q()
         return Q(team_id__in=self.team_ids({Role.MANAGER}))
+
+    # --- retention and erasure (issue 20) -------------------------------------------------
+    def retention_team_ids(self) -> set[int]:
+        """Teams whose retention pages the user sees: their managers and data protection
+        officers (a DPO role gives no access to the children's records themselves)."""
+        return self.team_ids(RETENTION_ROLES)
+
+    def can_decide_retention(self, team_id: int) -> bool:
+        """Keep a record until a later date, or propose its erasure: the team's managers."""
+        return Role.MANAGER in self.roles_in(team_id)
+
+    def can_hold(self, team_id: int) -> bool:
+        """Place or lift a legal hold: the team's managers and data protection officers."""
+        return bool(self.roles_in(team_id) & RETENTION_ROLES)
+
+    def can_approve_erasure(self, request) -> bool:
+        """The second person of an erasure: another manager of the team or its data
+        protection officer, never the manager who proposed it."""
+        return (
+            bool(self.roles_in(request.team_id) & RETENTION_ROLES)
+            and request.proposed_by_id is not None
+            and request.proposed_by_id != self.user.pk
+        )
+
+    def sees_child_names_of(self, team_id: int) -> bool:
+        """Retention pages name the child only to those who may open the team's cases."""
+        return bool(self.roles_in(team_id) & CASE_ROLES)
 
     # --- e-mail delivery (the admin's reminder list; no case data) --------------------
     def can_resolve_email_delivery(self) -> bool:

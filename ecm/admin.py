@@ -17,7 +17,15 @@ from .memberships import (
     membership_delete_by_admin,
     membership_save_by_admin,
 )
-from .models import AuditEvent, Membership, Reminder, Team, TeamReminderSettings, User
+from .models import (
+    AuditEvent,
+    Membership,
+    Reminder,
+    RetentionRule,
+    Team,
+    TeamReminderSettings,
+    User,
+)
 
 
 class AuditedAdminMixin:
@@ -224,3 +232,13 @@ class TeamReminderSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "overdue_repeat_days",
         "meeting_target_days",
     )
+
+
+@admin.register(RetentionRule)
+class RetentionRuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Each team's retention rule, set by the organisation's records manager (issue 20). A
+    team without one keeps records until the child is 25 or six years after the last episode
+    closed, whichever is later: a conservative default, not a legal claim."""
+
+    list_display = ("team", "years_after_closure", "minimum_age", "policy_reference", "updated_at")
+    autocomplete_fields = ["team"]

@@ -9,3 +9,13 @@ class EcmConfig(AppConfig):
 
     def ready(self):
         from . import account_tasks, mfa, signals  # noqa: F401
+        from .reminders import register
+        from .retention import (
+            APPROVAL_KIND,
+            REMINDER_KIND,
+            erasure_approval_due,
+            retention_review_due,
+        )
+
+        register(REMINDER_KIND, _("Records due for retention review"), retention_review_due)
+        register(APPROVAL_KIND, _("An erasure waits for your decision"), erasure_approval_due)

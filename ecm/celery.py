@@ -34,6 +34,12 @@ app.conf.beat_schedule = {
     },
     # The audit log's own retention (AUDIT_RETENTION_YEARS): also a signed checkpoint daily.
     "audit-retention": {"task": "ecm.audit_retention", "schedule": crontab(hour=3, minute=45)},
+    # Retention (issue 20): daily; idempotent, and its reminders catch up like the others.
+    "find-retention-due": {
+        "task": "ecm.find_retention_due",
+        "schedule": crontab(hour=6, minute=30),
+    },
+    "requeue-erasures": {"task": "ecm.requeue_erasures", "schedule": 600.0},
     "clear-expired-sessions": {
         "task": "ecm.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),

@@ -26,6 +26,7 @@ def _product(request):
         "nav_unread": _unread(user) if access else 0,
         "nav_is_manager": access.is_manager() if access else False,
         "nav_is_senior": access.can_sift_referrals() if access else False,
+        "nav_retention": bool(access.retention_team_ids()) if access else False,
         # From the memberships already read for access: no query of its own on every page.
         "nav_has_team": bool(access.grants) if access else False,
         "nav_can_reset_factors": bool(access.factor_reset_team_ids()) if access else False,

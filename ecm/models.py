@@ -69,6 +69,8 @@ class Role(models.TextChoices):
     PSYCHOLOGIST = "psychologist", _("Psychologist")
     MANAGER = "manager", _("Manager")
     ADMIN = "admin", _("Team administrator")
+    # Approves erasures and places legal holds (issue 20); no access to children's records.
+    DPO = "dpo", _("Data protection officer")
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -855,3 +857,13 @@ def child_value_display(name: str, value) -> str:
             return str(value)
         return date_format(day)
     return str(value)
+
+
+# --- Retention and erasure (issue 20): models of this app, kept in their own module -------
+
+from .retention_models import (  # noqa: E402, F401
+    ErasureRequest,
+    LegalHold,
+    RetentionReview,
+    RetentionRule,
+)

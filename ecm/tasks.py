@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db.models import Q
 from django.utils import timezone
 
-from . import audit, mail, reminders
+from . import audit, mail, reminders, retention
 from .health import HEARTBEAT_TASK
 from .models import Reminder, TaskHeartbeat
 
@@ -96,3 +96,22 @@ def send_digests(self) -> int:
     if waiting.filter(recipient_id__in=users, next_attempt_at__isnull=False).exists():
         raise self.retry(countdown=mail.backoff_seconds(self.request.retries + 1))
     return sent
+
+
+@shared_task(name="ecm.find_retention_due")
+def find_retention_due() -> int:
+    """List the children whose records are due for a retention review (once each)."""
+    return retention.retention_find_due()
+
+
+@shared_task(name=retention.RUN_ERASURE, acks_late=True)
+def run_erasure(request_id: int) -> str:
+    """Erase one child's record once approved by two people (`retention.erasure_run`)."""
+    return retention.erasure_run(request_id)
+
+
+@shared_task(name="ecm.requeue_erasures")
+def requeue_erasures() -> int:
+    """Approved erasures whose job was never queued (the broker was down): queue them again.
+    A job delivered twice runs once (claimed by a conditional update)."""
+    return retention.erasures_requeue()

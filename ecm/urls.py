@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from . import account_views as ecm_account_views
-from . import membership_views, notification_views, views
+from . import membership_views, notification_views, retention_views, views
 
 admin.site.site_header = _("ECM administration")
 admin.site.site_title = _("ECM administration")
@@ -48,6 +48,14 @@ urlpatterns = [
         membership_views.decide,
         name="membership_decide",
     ),
+    path("retention/", retention_views.retention_due, name="retention_due"),
+    path("retention/reviews/<int:pk>/", retention_views.retention_review, name="retention_review"),
+    path(
+        "retention/holds/<int:pk>/lift/",
+        retention_views.retention_hold_lift,
+        name="retention_hold_lift",
+    ),
+    path("retention/erasures/<int:pk>/", retention_views.erasure_request, name="erasure_request"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("referrals.urls")),
     path("", include("formulation.urls")),

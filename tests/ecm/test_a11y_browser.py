@@ -86,7 +86,7 @@ MUST_REACH = {
     | {"formulation:report_version"},
     "manager": COMMON
     | MONITORING
-    | {"audit_log", "memberships_pending"}
+    | {"audit_log", "memberships_pending", "retention_due", "retention_review"}
     | {"monitoring:subject_access_child", "monitoring:subject_access"},
 }
 # URL names no crawl visits, and why: every URL name is reached, listed here or in NOT_PAGES
@@ -113,6 +113,7 @@ NOT_CRAWLED = {
     # Pages the demo has nothing for (a re-referral's changes, two report versions, a
     # voluntary period) or reached another way.
     "referrals:changes", "formulation:report_compare", "reviews:voluntary_end",
+    "retention_hold_lift", "erasure_request",  # the demo has no legal hold, no erasure
     "login",  # signed out: test_sign_in_page_has_no_axe_violation
     # Sign-in, second factors and sessions (django-allauth): tests/ecm/test_account_browser.py
     # walks them with axe-core; the rest are steps of flows not offered here (sign-up, e-mail

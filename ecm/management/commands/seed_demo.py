@@ -83,6 +83,16 @@ USERS = [
         [("riverside-yot", Role.MANAGER)],
         False,
     ),
+    # Approves erasures (the second person after a manager) and places legal holds; sees no
+    # child's record (issue 20).
+    (
+        "dpo",
+        "Nerys",
+        "Pugh",
+        "Data protection officer",
+        [("northgate-yot", Role.DPO), ("riverside-yot", Role.DPO)],
+        False,
+    ),
 ]
 
 # yot ref, first, last, sex, ethnicity, age (years), team, case manager, path, days open.
@@ -268,6 +278,19 @@ CHILDREN = [
         "voluntary",
         330,
     ),
+    # Not carried forward nine years ago and now 26: due for retention review (issue 20).
+    (
+        "NG-1016",
+        "Carwyn",
+        "Bowen",
+        "male",
+        "white_british",
+        26,
+        "northgate-yot",
+        "casemanager",
+        "not_carried_forward",
+        3350,
+    ),
     (
         "RS-2001",
         "Aaliyah",
@@ -331,6 +354,10 @@ CHILDREN = [
 ]
 
 
+#: Days ago an episode "not carried forward" ended (10 days ago if not listed).
+ENDED_DAYS_AGO = {"NG-1016": 3300}
+
+
 def demo_logins() -> str:
     """One line per demo login: username and roles in teams (printed by `make run`)."""
     team_names = {code: name for code, name, _kind, _central in TEAMS}
@@ -367,7 +394,9 @@ class Command(BaseCommand):
         # What is due today, so the demo's notification centre is not empty until beat's
         # first sweep (idempotent: a second seed makes nothing new).
         from ecm.reminders import sweep
+        from ecm.retention import retention_find_due
 
+        retention_find_due()  # the children due for retention review (idempotent)
         sweep()
         self.stdout.write(
             self.style.SUCCESS(
@@ -454,6 +483,6 @@ class Command(BaseCommand):
                     case=case,
                     reason="needs_met_elsewhere",
                     detail="CAMHS are seeing him weekly; the YOT keeps ECM for later if needed.",
-                    on=today - dt.timedelta(days=10),
+                    on=today - dt.timedelta(days=ENDED_DAYS_AGO.get(ref, 10)),
                 )
         return len(new_cases)
