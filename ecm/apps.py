@@ -19,3 +19,7 @@ class EcmConfig(AppConfig):
 
         register(REMINDER_KIND, _("Records due for retention review"), retention_review_due)
         register(APPROVAL_KIND, _("An erasure waits for your decision"), erasure_approval_due)
+        from .erasure import register_eraser
+        from .retention import erase_retention_reasons
+
+        register_eraser("retention", erase_retention_reasons, order=80)

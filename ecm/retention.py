@@ -697,3 +697,19 @@ def erasures_waiting_for(user: User) -> Iterable[ErasureRequest]:
     access = access_for(user)
     rows = erasures_for(user).filter(status=ErasureRequest.Status.PROPOSED)
     return [r for r in rows if access.can_approve_erasure(r)]
+
+
+def erase_retention_reasons(child, cases) -> dict[str, int]:
+    """The erasure engine's step for the retention records themselves: they stay (under the
+    request's reference) but their reasons, typed freely, lose anything naming the child."""
+    from .erasure import identifiers_of, scrub_rows
+
+    names = identifiers_of(child)
+    scrubbed = (
+        scrub_rows(RetentionReview.objects.filter(child=child), ["reason"], names)
+        + scrub_rows(LegalHold.objects.filter(child=child), ["reason", "lift_reason"], names)
+        + scrub_rows(
+            ErasureRequest.objects.filter(child=child), ["reason", "refusal_reason"], names
+        )
+    )
+    return {"retention reasons": scrubbed}

@@ -382,6 +382,8 @@ DEMO_DATA_ALLOWED = False
 # rows older than this are removed nightly from the start of the hash chain, under a signed
 # checkpoint. It outlives erased records, whose rows are pseudonymised.
 AUDIT_RETENTION_YEARS = env.int("AUDIT_RETENTION_YEARS", default=7)
+# An erasure running this long with no progress can be run again by an operator.
+ERASURE_STALE_MINUTES = env.int("ERASURE_STALE_MINUTES", default=30)
 
 LOGGING = {
     "version": 1,
