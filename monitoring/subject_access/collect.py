@@ -216,7 +216,11 @@ def flag_third_party(child: Child) -> list[Flag]:
             why.append(_("Shared by %(who)s") % {"who": e.shared_by})
         flags.append(
             Flag(
-                K.TIMELINE_EVENT, e.pk, _("Timeline"), f"{e.start_date}: {e.title}", "; ".join(why)
+                K.TIMELINE_EVENT,
+                e.pk,
+                _("Timeline"),
+                f"{e.date_label}: {e.title}",
+                "; ".join(why),
             )
         )
     for kind, model, path in (
@@ -730,7 +734,7 @@ def gather(
             "timeline",
             _("Timeline"),
             timeline,
-            lambda e: f"{e.start_date}: {e.title}",
+            lambda e: f"{e.date_label}: {e.title}",
             skip=PARENTS,
         ),
         reader.part(
