@@ -261,7 +261,7 @@ def test_withheld_items_are_absent_and_listed_with_their_reason(world):
     sar = built(
         world,
         withhold={
-            (K.TIMELINE_EVENT, "1 Mar 2019: SENSITIVE"): "Names a third party who has not consented",
+            (K.TIMELINE_EVENT, "1 Mar 2019: SENS"): "Names a third party who has not consented",
             (K.FAMILY_MEMBER, "Uncle Secretive"): "Third party: not known to the child",
             (
                 K.WRITTEN,
