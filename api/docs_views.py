@@ -11,7 +11,7 @@ from rest_framework.permissions import IsAuthenticated
 
 from .authentication import BearerTokenAuthentication
 
-_AUTH = [SessionAuthentication, BearerTokenAuthentication]
+_AUTH = [BearerTokenAuthentication, SessionAuthentication]  # the first gives the 401 challenge
 
 
 class SchemaView(SpectacularAPIView):

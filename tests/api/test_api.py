@@ -353,3 +353,59 @@ def test_token_form_refuses_a_past_expiry(client, api):
     response = client.post(reverse("api:tokens"), data)
     assert response.context["secret"] is None
     assert "after today" in response.content.decode()
+
+
+def test_erasure_leaves_nothing_of_the_child_in_the_api_tables(client, api):
+    """Pushes with idempotency keys keep ids only: after erasing the child, no table (the
+    API's included) says anything that identifies them."""
+    from ecm.erasure import erase_child
+    from tests.ecm import test_erasure as e
+
+    child = api.case.child
+    child.first_name, child.last_name, child.date_of_birth = e.FIRST, e.LAST, e.DOB
+    child.yot_reference, child.pnc_number = e.YOT_REF, e.PNC
+    child.save()
+    url = reverse("api:contacts", kwargs={"pk": api.case.pk})
+    data = {
+        "date": str(TODAY() - dt.timedelta(days=1)),
+        "kind": "phone",
+        "purpose": f"Call with {e.FIRST}",
+        "outcome": f"{e.FIRST} {e.LAST} is well",
+    }
+    key = {"HTTP_IDEMPOTENCY_KEY": "contact-1"}
+    assert (
+        client.post(url, data, content_type="application/json", **key, **api.auth).status_code
+        == 201
+    )
+    client.get(reverse("api:children"), {"yot_reference": e.YOT_REF}, **api.auth)
+    assert "reviews_contact" in e.database_hits()
+    assert not {t for t in e.database_hits() if t.startswith("api_")}
+    for case in child.cases.all():
+        case.status, case.closed_on = "closed", TODAY()
+        case.save()
+    erase_child(child.pk)
+    assert e.database_hits() == {}
+    assert IdempotencyKey.objects.count() == 1
+
+
+@pytest.mark.parametrize("name", ["api:children", "api:cases"])
+def test_lists_cost_a_constant_number_of_queries(client, api, name, django_assert_max_num_queries):
+    from tests.factories import CaseFactory
+
+    client.get(reverse(name), **api.auth)  # the token's last use is written once
+    with django_assert_max_num_queries(12) as few:
+        client.get(reverse(name), **api.auth)
+    CaseFactory.create_batch(15, team=api.yot_a)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse(name), **api.auth)
+    assert response.json()["count"] >= 15
+
+
+def test_schema_and_docs_need_a_sign_in_or_a_token(client, api):
+    assert client.get(reverse("api:schema")).status_code == 401
+    assert client.get(reverse("api:docs")).status_code == 302  # to the sign-in page
+    assert client.get(reverse("api:schema"), **api.auth).status_code == 200
+    client.force_login(api.case_manager)
+    assert client.get(reverse("api:docs")).status_code == 200
+    schema = client.get(reverse("api:schema")).content.decode()
+    assert "/api/v1/cases/{id}/offences/" in schema and "bearerAuth" in schema
