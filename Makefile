@@ -53,6 +53,8 @@ lint: install-dev
 	@! grep -rnE --include='*.html' '.{121,}' $(TEMPLATES) || { echo "error: template lines over 120 characters (above)"; exit 1; }
 	$(VENV)/bin/lint-imports --no-cache
 	DJANGO_SETTINGS_MODULE=ecm.settings.development $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=ecm.settings.development $(PY) manage.py spectacular --validate --fail-on-warn --file /tmp/ecm-api-schema.yaml
+	@cmp -s /tmp/ecm-api-schema.yaml api/schema.yaml || { echo "error: api/schema.yaml is stale: cp /tmp/ecm-api-schema.yaml api/schema.yaml"; exit 1; }
 	ECM_ENV_FILE=.env.example docker-compose --env-file .env.example config --quiet
 
 ## Time the report PDF for a heavy case (300 timeline events, 40 family members); leaves no data.

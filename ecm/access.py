@@ -492,6 +492,12 @@ class Access:
         """Retention pages name the child only to those who may open the team's cases."""
         return bool(self.roles_in(team_id) & CASE_ROLES)
 
+    # --- integration tokens (issue 21) ------------------------------------------------
+    def api_token_team_ids(self) -> set[int]:
+        """Teams whose API tokens the user creates and revokes: their administrators and
+        managers (a token acts for its team alone, within its scopes: `api.access`)."""
+        return self.team_ids({Role.ADMIN, Role.MANAGER})
+
     # --- e-mail delivery (the admin's reminder list; no case data) --------------------
     def can_resolve_email_delivery(self) -> bool:
         return self.user.is_active and self.user.is_superuser

@@ -62,6 +62,7 @@ urlpatterns = [
     path("", include("reviews.urls")),
     path("", include("supervision.urls")),
     path("", include("monitoring.urls")),
+    path("", include("api.urls")),  # the integration API and its tokens page (issue 21)
     # Sign-in, password reset, second factors and sessions: django-allauth (issue 19).
     # "login" and "logout" name its views for the rest of the product; accounts are made by
     # administrators, so sign-up and changing one's own e-mail address are not offered.

@@ -47,6 +47,12 @@ INSTALLED_APPS = [
     "reviews",
     "supervision",
     "monitoring",
+    # The integration API (issue 21).
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -371,6 +377,34 @@ MIDDLEWARE[MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1
     _CSP_MIDDLEWARE,
     "ecm.security_headers.PermissionsPolicyMiddleware",
 ]
+
+# --- Integration API (issue 21; api/) --------------------------------------------------
+# Token authentication only (no session, so no CSRF question); throttled per token in the
+# default cache (Redis in production: one count across every web process).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_token": env("API_RATE_LIMIT", default="600/minute")},
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Enhanced Case Management API",
+    "DESCRIPTION": "For the YOT's own systems: a token per integration, bound to one team.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 # --- Product --------------------------------------------------------------------------
 PROTECTIVE_MARKING = env("PROTECTIVE_MARKING", default="OFFICIAL-SENSITIVE")

@@ -47,7 +47,12 @@ NOT_PAGES = {
     "monitoring:export",
     "monitoring:subject_access_download",
     "reviews:review_form_row",
-}
+    # The integration API (JSON and PDF for the YOT's systems, token auth) and its
+    # documentation (Swagger UI: its CSP is checked by tests/api/test_docs_browser.py).
+    "api:schema", "api:docs", "api:children", "api:child", "api:cases", "api:case",
+    "api:offences", "api:contacts", "api:actions", "api:reviews", "api:report_versions",
+    "api:report_pdf", "api:figures", "api:token_revoke",
+}  # fmt: skip
 # How many of one URL name each role visits (the case page once per demo case).
 PER_NAME = {"case_detail": 20}
 PER_NAME_DEFAULT = 3
@@ -128,6 +133,9 @@ NOT_CRAWLED = {
     "mfa_add_webauthn", "mfa_list_webauthn", "mfa_edit_webauthn", "mfa_remove_webauthn",
     "mfa_reauthenticate_webauthn", "mfa_view_recovery_codes", "mfa_generate_recovery_codes",
     "mfa_download_recovery_codes", "usersessions_list", "team_members", "member_factors_reset",
+    # Team administrators' and managers' integration tokens page (not in the navigation):
+    # tests/api/test_docs_browser.py runs axe-core on it.
+    "api:tokens",
 }  # fmt: skip
 
 
