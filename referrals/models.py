@@ -551,3 +551,8 @@ class Consent(models.Model):
     @property
     def is_current(self) -> bool:
         return self.given and self.withdrawn_on is None
+
+
+# --- Bulk import (issue 21): its model lives with the rest of the import -------------------
+
+from .imports.models import ChildImport  # noqa: E402, F401
