@@ -81,8 +81,16 @@ def import_upload(*, actor: User, team: Team, upload: UploadedFile) -> tuple[Chi
 
 
 def _job_data(job: ChildImport) -> bytes:
-    with job.file.open("rb") as handle:
-        return handle.read()
+    try:
+        if not job.file:
+            raise FileNotFoundError
+        with job.file.open("rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise ImportRefused(
+            _("The uploaded file is no longer kept, so nothing was imported: upload it again."),
+            code="gone",
+        ) from None
 
 
 def job_plan(job: ChildImport) -> Plan:
