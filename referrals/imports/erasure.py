@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ecm.erasure import delete_file_on_commit
 
-from .models import ChildImport
+from ..models import ChildImport
 
 
 def erase(child, cases) -> dict[str, int]:

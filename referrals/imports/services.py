@@ -27,8 +27,7 @@ from ecm.audit import audit_chain_seal, audit_record
 from ecm.models import AuditEvent, Case, CaseStatus, Child, ChildCorrection, Team, User
 from ecm.queueing import queue_task
 
-from ..models import Offence
-from .models import ChildImport
+from ..models import ChildImport, Offence
 from .parsing import FileError, ParsedFile, parse
 from .planning import DETAILS, Plan, plan_import
 

@@ -20,9 +20,9 @@ from ecm.access import access_for
 from ecm.audit import audit_record
 from ecm.models import AuditEvent, Team
 
+from ..models import ChildImport
 from . import services
 from .forms import ImportConfirmForm, ImportUploadForm
-from .models import ChildImport
 from .parsing import COLUMN_LABELS, COLUMNS
 from .planning import DETAILS
 

@@ -394,7 +394,7 @@ IMPORT = {"senior": "yot_a", "manager": "yot_a", "other_senior": "yot_b", "other
 
 @pytest.mark.parametrize("who", MATRIX)
 def test_import_matrix(client, world, who):
-    from referrals.imports.models import ChildImport
+    from referrals.models import ChildImport
 
     access = access_for(getattr(world, who))
     team = IMPORT.get(who)

@@ -7,8 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from ecm.models import AuditEvent, Child
-from referrals.imports.models import ChildImport
-from referrals.models import Offence
+from referrals.models import ChildImport, Offence
 from tests.factories import CaseFactory, ChildFactory
 from tests.referrals.test_import import CSV, HEADER, ROWS
 

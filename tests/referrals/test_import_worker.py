@@ -14,8 +14,7 @@ from django.utils import timezone
 from ecm.erasure import erase_child
 from ecm.models import Case, Child
 from referrals.imports import services
-from referrals.imports.models import ChildImport
-from referrals.models import Offence
+from referrals.models import ChildImport, Offence
 from tests.ecm.test_celery import redis_worker  # noqa: F401  (the fixture)
 from tests.referrals.test_import import CSV, HEADER, ROWS
 
