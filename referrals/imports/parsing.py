@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ecm.dates import nth_birthday
 from ecm.models import Ethnicity, Gender, pnc_validator
 
 #: Every column, in the order the documentation lists them; True: the column must be there.
@@ -257,6 +258,14 @@ def _row(number: int, record: dict[str, str], today: dt.date) -> Row:
         elif row.date_of_birth and row.offence_date < row.date_of_birth:
             row.error(
                 _("the offence date %(value)s is before the date of birth") % {"value": raw_date}
+            )
+        elif row.date_of_birth and row.offence_date < nth_birthday(row.date_of_birth, 10):
+            row.error(
+                _(
+                    "the offence date %(value)s is before the child's 10th birthday (the age "
+                    "of criminal responsibility)"
+                )
+                % {"value": raw_date}
             )
     if row.pnc_number and not _PNC.match(row.pnc_number):
         row.error(

@@ -40,6 +40,8 @@ class ChildPlan:
     case_id: int | None = None  # the case receiving the offences (known children)
     changed: list[str] = field(default_factory=list)
     offences: list[Row] = field(default_factory=list)
+    # Known, with details that differ, but every episode in the team has ended.
+    not_updated: bool = False
 
 
 @dataclass
@@ -65,6 +67,7 @@ class Plan:
             "children_created": len(self.creates),
             "children_updated": len(self.updates),
             "children_unchanged": len(self.unchanged),
+            "children_not_updated_case_ended": sum(1 for p in self.unchanged if p.not_updated),
             "offences_added": self.new_offences,
             "offences_already_recorded": self.duplicates,
         }
@@ -128,8 +131,12 @@ def plan_import(*, team: Team, parsed: ParsedFile, lock: bool = False) -> Plan:
             ambiguous.add(ref)
         elif matches:
             plan.child = matches[0]
-            plan.case_id = cases[plan.child.pk]
-            plan.changed = _changes(plan.child, plan.row)
+            is_open, plan.case_id = cases[plan.child.pk]
+            if is_open:
+                plan.changed = _changes(plan.child, plan.row)
+            else:
+                # Every episode has ended: read-only, as for a correction (`child_correct`).
+                plan.not_updated = bool(_changes(plan.child, plan.row))
 
     duplicates = 0
     seen: set[tuple] = set()
@@ -178,7 +185,7 @@ def _known_children(team: Team, refs: list[str], *, lock: bool) -> dict[str, lis
     return known
 
 
-def _receiving_cases(team: Team, child_ids: list[int]) -> dict[int, int]:
+def _receiving_cases(team: Team, child_ids: list[int]) -> dict[int, tuple[bool, int]]:
     """For each child, the team's case its offences go on: the open one, else the latest."""
     chosen: dict[int, tuple[bool, int]] = {}
     rows = (
@@ -190,4 +197,4 @@ def _receiving_cases(team: Team, child_ids: list[int]) -> dict[int, int]:
         is_open = status in OPEN_STATUSES
         if child_id not in chosen or (is_open and not chosen[child_id][0]):
             chosen[child_id] = (is_open, pk)
-    return {child_id: pk for child_id, (_open, pk) in chosen.items()}
+    return chosen

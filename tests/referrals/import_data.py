@@ -41,7 +41,7 @@ def realistic_csv(
         counts[rng.randrange(max(children // 10, 1) if prolific else children)] += 1
     lines = [HEADER]
     for n in range(children):
-        dob = today - dt.timedelta(days=rng.randint(10 * 365 + 60, 17 * 365))
+        dob = today - dt.timedelta(days=rng.randint(10 * 366 + 60, 17 * 365))
         dob_text = dob.strftime("%d/%m/%Y") if n % 2 else dob.isoformat()
         pnc = f"{dob.year % 100 + 12:02d}/{rng.randint(1, 9999999)}{rng.choice('ABCDEFX')}"
         child = ",".join(
@@ -58,7 +58,7 @@ def realistic_csv(
         seen: set[tuple] = set()
         while len(seen) < counts[n]:
             kind, gravity = rng.choice(OFFENCES)
-            day = dob + dt.timedelta(days=rng.randint(10 * 365, (today - dob).days - 1))
+            day = dob + dt.timedelta(days=rng.randint(10 * 366, (today - dob).days - 1))
             if (day, kind) in seen:
                 continue  # one offence of a kind a day: every row is a new offence
             seen.add((day, kind))

@@ -59,6 +59,7 @@ def test_import_creates_children_cases_and_offences(world):
         "children_created": 3,
         "children_updated": 0,
         "children_unchanged": 0,
+        "children_not_updated_case_ended": 0,
         "offences_added": 3,
         "offences_already_recorded": 0,
     }
@@ -138,6 +139,19 @@ def test_offences_of_a_child_whose_cases_ended_go_on_the_latest_case(world):
     counts = apply(world)
     assert counts["children_unchanged"] == 1
     assert old.offences.count() == 1 and child.cases.count() == 1
+
+
+def test_a_child_whose_episodes_ended_is_not_updated_but_gets_its_offences(world):
+    child = ChildFactory(yot_reference="Y002", first_name="Dillon", last_name="Jones")
+    old = CaseFactory(
+        child=child, team=world.yot_a, status="closed", closed_on=timezone.localdate()
+    )
+    plan = services.import_plan(team=world.yot_a, data=CSV)
+    assert plan.counts()["children_not_updated_case_ended"] == 1 and not plan.updates
+    apply(world)
+    child.refresh_from_db()
+    assert child.first_name == "Dillon" and child.version == 1
+    assert old.offences.count() == 1 and not ChildCorrection.objects.filter(child=child).exists()
 
 
 def test_preview_matches_what_the_import_does(world):
@@ -221,6 +235,7 @@ def test_a_row_with_too_many_fields_is_an_error(world):
         ("Y1,A,B,01/02/2010,M,WBRI,,13/13/2024,Theft,", "Row 2: offence date '13/13/2024' is not"),
         ("Y1,A,B,01/02/2010,M,WBRI,,01/01/2009,Theft,", "before the date of birth"),
         ("Y1,A,B,01/02/2010,M,WBRI,,01/01/2024,,", "Row 2: the offence dated 01/01/2024 has no"),
+        ("Y1,A,B,01/02/2010,M,WBRI,,31/01/2020,Theft,", "before the child's 10th birthday"),
         (",A,B,01/02/2010,M,WBRI,,,,", "Row 2: the YOT reference is missing"),
     ],
     ids=[
@@ -232,6 +247,7 @@ def test_a_row_with_too_many_fields_is_an_error(world):
         "offence-date",
         "offence-before-birth",
         "no-type",
+        "under-ten",
         "no-reference",
     ],
 )
