@@ -1,6 +1,7 @@
 """Time the bulk import of a realistic YOT export: CHILDREN children and OFFENCES offences
 (5,000 and 20,000 by default): the preview (parse and plan), the import (one transaction),
-and the same file imported again (nothing to write).
+the same file imported again (nothing to write), and one that
+corrects some children's names (updates with their correction history).
 
     .venv/bin/python scripts/bench_import.py [--children N] [--offences N]
 
@@ -27,6 +28,7 @@ django.setup()
 
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from ecm.models import AuditEvent, Membership, Role, Team, User  # noqa: E402
 from referrals.imports import services  # noqa: E402
@@ -61,7 +63,7 @@ def main() -> None:
             team = Team.objects.create(name="Bench import YOT", code="bench-import")
             user = User.objects.create(username="bench-import", password=make_password(None))
             Membership.objects.create(
-                user=user, team=team, role=Role.SENIOR_PRACTITIONER, approved_at=team_now()
+                user=user, team=team, role=Role.SENIOR_PRACTITIONER, approved_at=timezone.now()
             )
             plan, _t = _timed(
                 "preview (parse and plan)", lambda: services.import_plan(team=team, data=data)
@@ -83,15 +85,16 @@ def main() -> None:
                 lambda: services.import_apply(actor=user, team=team, data=data),
             )
             print(f"  {again}")
+            # The export a month later: every child's first name corrected in the YOT system.
+            changed = data.replace(b",Rhys,", b",Rhydian,").replace(b",Maya,", b",Maia,")
+            later, _t = _timed(
+                "an export with changed names",
+                lambda: services.import_apply(actor=user, team=team, data=changed),
+            )
+            print(f"  children updated: {later['children_updated']}")
             raise Rollback
     except Rollback:
         print("rolled back: the database is as it was")
-
-
-def team_now():
-    from django.utils import timezone
-
-    return timezone.now()
 
 
 if __name__ == "__main__":

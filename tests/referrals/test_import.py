@@ -29,6 +29,16 @@ ROWS = (
 CSV = (HEADER + ROWS).encode()
 
 
+@pytest.fixture(autouse=True)
+def _no_files_left(db):
+    """Uploads this test kept (a preview never confirmed) leave the private media folder."""
+    yield
+    from referrals.models import ChildImport
+
+    for job in ChildImport.objects.exclude(file=""):
+        job.file.delete(save=False)
+
+
 def snapshot() -> tuple[int, int, int, int, int]:
     return (
         Child.objects.count(),

@@ -9,7 +9,7 @@ from django.urls import reverse
 from ecm.models import AuditEvent, Child
 from referrals.models import ChildImport, Offence
 from tests.factories import CaseFactory, ChildFactory
-from tests.referrals.test_import import CSV, HEADER, ROWS
+from tests.referrals.test_import import CSV, HEADER, ROWS, _no_files_left  # noqa: F401
 
 
 def upload(client, world, data=CSV, user=None):

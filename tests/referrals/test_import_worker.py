@@ -16,7 +16,7 @@ from ecm.models import Case, Child
 from referrals.imports import services
 from referrals.models import ChildImport, Offence
 from tests.ecm.test_celery import redis_worker  # noqa: F401  (the fixture)
-from tests.referrals.test_import import CSV, HEADER, ROWS
+from tests.referrals.test_import import CSV, HEADER, ROWS, _no_files_left  # noqa: F401
 
 
 def test_a_large_import_runs_on_a_real_worker_with_progress(
