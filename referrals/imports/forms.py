@@ -29,6 +29,8 @@ class ImportUploadForm(SpecificErrorsMixin, forms.Form):
 
 
 class ImportConfirmForm(forms.Form):
+    # The counts of the preview shown: the import is refused if they are no longer true.
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
     skip_invalid = forms.BooleanField(
         label=_("Import the valid rows only, leaving out the rows with errors"), required=False
     )

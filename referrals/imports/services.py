@@ -105,15 +105,32 @@ def _finish(job_id, **fields) -> None:
         transaction.on_commit(lambda: storage.delete(name))
 
 
+def counts_token(counts: dict[str, int]) -> str:
+    """The preview's counts as the confirmation form carries them back."""
+    return ";".join(f"{name}={value}" for name, value in counts.items())
+
+
 @transaction.atomic
-def import_confirm(*, actor: User, job: ChildImport, skip_invalid: bool = False) -> ChildImport:
+def import_confirm(
+    *, actor: User, job: ChildImport, skip_invalid: bool = False, seen: str | None = None
+) -> ChildImport:
     """The user's "Import": refused while rows have errors unless they chose to import the
-    valid rows only. Small files are imported at once; large ones are queued for a worker."""
+    valid rows only, and refused when the preview they saw (`seen`, its `counts_token`) is no
+    longer what the import would do. Small files are imported at once; large ones are queued
+    for a worker."""
     job = ChildImport.objects.select_for_update().select_related("team").get(pk=job.pk)
     _check_access(actor, job.team)
     if job.status != ChildImport.Status.PREVIEW:
         raise ImportRefused(_("This import has already been started or abandoned."), code="state")
     plan = job_plan(job)
+    if seen is not None and seen != counts_token(plan.counts()):
+        raise ImportRefused(
+            _(
+                "The team's records changed since you saw the preview, so nothing was imported: "
+                "check the preview below and confirm again."
+            ),
+            code="changed",
+        )
     if plan.errors and not skip_invalid:
         raise ImportRefused(_rows_refused(plan), code="errors")
     job.expected = plan.counts()

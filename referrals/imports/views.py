@@ -125,7 +125,8 @@ def import_detail(request, pk):
             detail="import preview",
             listed={"children": ctx["shown_children"]},
         )
-    ctx["confirm_form"] = ImportConfirmForm()
+    seen = services.counts_token(ctx["counts"]) if "counts" in ctx else ""
+    ctx["confirm_form"] = ImportConfirmForm(initial={"seen": seen})
     return render(request, "referrals/import_preview.html", ctx)
 
 
@@ -136,7 +137,10 @@ def import_confirm(request, pk):
     form.is_valid()
     try:
         services.import_confirm(
-            actor=request.user, job=job, skip_invalid=form.cleaned_data.get("skip_invalid", False)
+            actor=request.user,
+            job=job,
+            skip_invalid=form.cleaned_data.get("skip_invalid", False),
+            seen=form.cleaned_data.get("seen") or None,
         )
     except ValidationError as exc:
         for message in exc.messages:

@@ -171,3 +171,28 @@ def test_preview_costs_a_constant_number_of_queries(client, world, django_assert
     job = ChildImport.objects.get()
     with django_assert_max_num_queries(20):
         assert client.get(reverse("referrals:import_detail", args=[job.pk])).status_code == 200
+
+
+def test_confirming_a_preview_that_is_no_longer_true_is_refused(
+    client, world, django_capture_on_commit_callbacks
+):
+    upload(client, world)
+    job = ChildImport.objects.get()
+    page = client.get(reverse("referrals:import_detail", args=[job.pk])).content.decode()
+    assert 'name="seen" value="rows=4;' in page
+    seen = page.split('name="seen" value="', 1)[1].split('"', 1)[0]
+    # Someone registers one of the file's children meanwhile.
+    CaseFactory(team=world.yot_a, child=ChildFactory(yot_reference="Y003"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("referrals:import_confirm", args=[job.pk]), {"seen": seen}, follow=True
+        )
+    assert "changed since you saw the preview" in response.content.decode()
+    job.refresh_from_db()
+    assert job.status == "preview" and not Child.objects.filter(yot_reference="Y001").exists()
+    fresh = response.content.decode().split('name="seen" value="', 1)[1].split('"', 1)[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("referrals:import_confirm", args=[job.pk]), {"seen": fresh})
+    job.refresh_from_db()
+    assert job.status == "done" and job.result["children_unchanged"] == 0
+    assert job.result["children_updated"] == 1  # Y003's details from the file

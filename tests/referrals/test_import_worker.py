@@ -135,3 +135,11 @@ def test_tidy_abandons_old_previews_and_deletes_their_files(
         assert services.imports_tidy() == 1
     job.refresh_from_db()
     assert job.status == "cancelled" and not storage.exists(name)
+
+
+def test_the_worker_knows_the_tasks_and_beat_tidies_hourly():
+    from ecm.celery import app
+
+    app.loader.import_default_modules()
+    assert {services.RUN_IMPORT, "referrals.tidy_child_imports"} <= set(app.tasks)
+    assert app.conf.beat_schedule["tidy-child-imports"]["task"] == "referrals.tidy_child_imports"
