@@ -18,6 +18,8 @@ Rules (need-to-know):
   YOTs that refer to a central team of theirs), with exact counts only for teams whose
   cases they can open anyway (small cells hidden otherwise); they record their team's YOT
   caseload; managers and senior practitioners see the pipeline.
+* Bulk import: a YOT's senior practitioners and managers import its children and offences
+  from a CSV export of the YOT's own system.
 * Managers (and superusers) may search the audit log; a manager sees the events of the
   teams they manage.
 * Retention: a team's managers keep a record longer or propose its erasure; another manager
@@ -57,6 +59,8 @@ SUPERVISEE_ROLES = frozenset({Role.CASE_MANAGER, Role.SENIOR_PRACTITIONER})
 #: Who sees when supervision sessions happened in their teams (never what was said).
 #: Who sees the monitoring dashboard of their teams and records the team's YOT caseload.
 MONITORING_ROLES = frozenset({Role.MANAGER, Role.SENIOR_PRACTITIONER})
+#: Who imports a YOT's children and offences in bulk (issue 21).
+IMPORT_ROLES = frozenset({Role.SENIOR_PRACTITIONER, Role.MANAGER})
 #: Who sees a team's retention reviews, places legal holds and approves erasures.
 RETENTION_ROLES = frozenset({Role.MANAGER, Role.DPO})
 SUPERVISION_OVERSIGHT_ROLES = frozenset(
@@ -185,6 +189,18 @@ class Access:
         senior practitioners and managers). Also once the case has ended: offending after ECM
         is monitored, and needs no re-referral."""
         return bool(self.roles_in(case.team_id) & OWNER_ROLES)
+
+    def import_team_ids(self) -> set[int]:
+        """The YOTs whose children and offences the user may import from a CSV export of the
+        YOT's own system (issue 21): their senior practitioners and managers."""
+        return {
+            g.team_id
+            for g in self.grants
+            if g.role in IMPORT_ROLES and g.team_kind == Team.Kind.YOT
+        }
+
+    def can_import_children(self, team: Team) -> bool:
+        return team.pk in self.import_team_ids()
 
     # --- referral, eligibility and consent -------------------------------------------------
     def can_edit_referral(self, case: Case) -> bool:

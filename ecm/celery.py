@@ -40,6 +40,8 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=6, minute=30),
     },
     "requeue-erasures": {"task": "ecm.requeue_erasures", "schedule": 600.0},
+    # Bulk import (issue 21): previews nobody confirmed are abandoned and their files deleted.
+    "tidy-child-imports": {"task": "referrals.tidy_child_imports", "schedule": 3600.0},
     "clear-expired-sessions": {
         "task": "ecm.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),

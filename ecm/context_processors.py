@@ -23,6 +23,7 @@ def _product(request):
         "SESSION_IDLE_MINUTES": settings.SESSION_IDLE_MINUTES,
         "nav_can_view_audit": access.can_view_audit() if access else False,
         "nav_can_register": bool(access.teams_for_new_cases()) if access else False,
+        "nav_can_import": bool(access.import_team_ids()) if access else False,
         "nav_unread": _unread(user) if access else 0,
         "nav_is_manager": access.is_manager() if access else False,
         "nav_is_senior": access.can_sift_referrals() if access else False,

@@ -24,5 +24,7 @@ class ReferralsConfig(AppConfig):
 
         register("referral_waiting", _("Referral awaiting a decision"), reminders.referral_waiting)
         from . import erasure
+        from .imports import erasure as import_erasure
 
         erasure.register()
+        import_erasure.register()

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .imports import views as imports
 
 app_name = "referrals"
 
@@ -20,4 +21,8 @@ urlpatterns = [
     path("cases/<int:pk>/consent/leaflet/", views.leaflet, name="leaflet"),
     path("referrals/queue/", views.decision_queue, name="queue"),
     path("referrals/waiting-list/", views.waiting_list, name="waiting_list"),
+    path("imports/", imports.import_start, name="import_start"),
+    path("imports/<uuid:pk>/", imports.import_detail, name="import_detail"),
+    path("imports/<uuid:pk>/confirm/", imports.import_confirm, name="import_confirm"),
+    path("imports/<uuid:pk>/cancel/", imports.import_cancel, name="import_cancel"),
 ]

@@ -85,6 +85,7 @@ MUST_REACH = {
     "senior": COMMON
     | MONITORING
     | {"referrals:queue", "referrals:waiting_list", "referrals:check", "child_create"}
+    | {"referrals:import_start"}
     | {"formulation:timeline_present", "formulation:schedule", "formulation:arrange_review"},
     "psychologist": COMMON
     | {"supervision:session", "supervision:session_new", "supervision:session_edit"}
@@ -119,6 +120,8 @@ NOT_CRAWLED = {
     # voluntary period) or reached another way.
     "referrals:changes", "formulation:report_compare", "reviews:voluntary_end",
     "retention_hold_lift", "erasure_request",  # the demo has no legal hold, no erasure
+    # The demo has no import (a page per uploaded file); confirm and abandon are its buttons.
+    "referrals:import_detail", "referrals:import_confirm", "referrals:import_cancel",
     "login",  # signed out: test_sign_in_page_has_no_axe_violation
     # Sign-in, second factors and sessions (django-allauth): tests/ecm/test_account_browser.py
     # walks them with axe-core; the rest are steps of flows not offered here (sign-up, e-mail

@@ -385,3 +385,25 @@ def test_formulation_decision_matrix(world, who):
     Case.objects.filter(pk=case.pk).update(status="closed", closed_on=case.opened_on)
     case.refresh_from_db()
     assert not access.can_decide_formulation_need(case)
+
+
+# Bulk import (issue 21): a YOT's senior practitioners and managers, into their own YOT only
+# (a central ECM team has no children of its own to import).
+IMPORT = {"senior": "yot_a", "manager": "yot_a", "other_senior": "yot_b", "other_manager": "yot_b"}
+
+
+@pytest.mark.parametrize("who", MATRIX)
+def test_import_matrix(client, world, who):
+    from referrals.models import ChildImport
+
+    access = access_for(getattr(world, who))
+    team = IMPORT.get(who)
+    assert access.import_team_ids() == ({getattr(world, team).pk} if team else set())
+    assert access.can_import_children(world.yot_a) is (team == "yot_a")
+    assert not access.can_import_children(world.central)
+    job = ChildImport.objects.create(team=world.yot_a)
+    client.force_login(getattr(world, who))
+    page = client.get(reverse("referrals:import_start"))
+    preview = client.get(reverse("referrals:import_detail", args=[job.pk]))
+    assert page.status_code == (200 if team else 403)
+    assert preview.status_code == {"yot_a": 200, "yot_b": 404, None: 403}[team]
