@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from ecm.models import Case, CaseStatus, Child
 from formulation.report.models import ReportVersion
-from referrals.models import Offence
+from referrals.models import Offence, Referral
 from reviews.models import Action, Contact, Review
 
 
@@ -89,6 +89,34 @@ class ActionSerializer(serializers.ModelSerializer):
             "status",
             "completed_on",
             "created_at",
+        ]
+
+
+class ReferralSerializer(serializers.ModelSerializer):
+    """The referral as the senior practitioners decided on it: dates, order, risks and the
+    referrer's words (the AssetPlus upload itself is not served by the API)."""
+
+    class Meta:
+        model = Referral
+        fields = [
+            "case",
+            "status",
+            "referral_date",
+            "submitted_at",
+            "decided_at",
+            "waiting_since",
+            "reason",
+            "why_ecm",
+            "disposal",
+            "order_start_date",
+            "order_length_months",
+            "voluntary_months_agreed",
+            "previous_interventions",
+            "repeat_offender",
+            "risk_reoffending",
+            "risk_harm_self",
+            "risk_harm_others",
+            "significant_concern",
         ]
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/cases/<int:pk>/", views.CaseDetail.as_view(), name="case"),
     path("api/v1/cases/<int:pk>/offences/", views.OffenceList.as_view(), name="offences"),
     path("api/v1/cases/<int:pk>/contacts/", views.ContactList.as_view(), name="contacts"),
+    path("api/v1/cases/<int:pk>/referral/", views.ReferralDetail.as_view(), name="referral"),
     path("api/v1/cases/<int:pk>/actions/", views.ActionList.as_view(), name="actions"),
     path("api/v1/cases/<int:pk>/reviews/", views.ReviewList.as_view(), name="reviews"),
     path(

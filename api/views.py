@@ -25,7 +25,7 @@ from formulation.report import pdf
 from formulation.report.selectors import report_for_case
 from monitoring import figures
 from monitoring.tables import every_table
-from referrals.models import Offence
+from referrals.models import Offence, Referral
 from referrals.services import offence_record
 from reviews.models import Action, Contact, Review
 from reviews.services import contact_add
@@ -206,6 +206,21 @@ class ContactList(_OfCase, generics.ListCreateAPIView):
             return s.ContactSerializer(contact).data if contact else None
 
         return create_once(request, object_type="contact", create=create, replay=replay)
+
+
+class ReferralDetail(APIView):
+    """The case's referral (404 when none has been started)."""
+
+    read_scope = Scope.CASES_READ
+
+    @extend_schema(responses=s.ReferralSerializer)
+    def get(self, request, pk: int):
+        case = case_get_for(request.user, pk)
+        referral = Referral.objects.filter(case=case).first()
+        if referral is None:
+            raise Http404
+        audit_case_record(request.user, AuditEvent.Action.VIEW, referral, case, detail="api")
+        return Response(s.ReferralSerializer(referral).data)
 
 
 class ActionList(_OfCase, generics.ListAPIView):

@@ -404,6 +404,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Both harm risks of a referral share one scale.
+    "ENUM_NAME_OVERRIDES": {"HarmRiskEnum": "referrals.models.HarmRisk"},
 }
 
 # --- Product --------------------------------------------------------------------------
@@ -416,6 +418,10 @@ DEMO_DATA_ALLOWED = False
 # rows older than this are removed nightly from the start of the hash chain, under a signed
 # checkpoint. It outlives erased records, whose rows are pseudonymised.
 AUDIT_RETENTION_YEARS = env.int("AUDIT_RETENTION_YEARS", default=7)
+# A CSV import of up to this many rows runs in the request, a larger one on a worker; an
+# unconfirmed preview (and its file) is abandoned after this many hours.
+IMPORT_INLINE_ROWS = env.int("IMPORT_INLINE_ROWS", default=500)
+IMPORT_KEEP_HOURS = env.int("IMPORT_KEEP_HOURS", default=24)
 # An erasure running this long with no progress can be run again by an operator.
 ERASURE_STALE_MINUTES = env.int("ERASURE_STALE_MINUTES", default=30)
 

@@ -421,3 +421,30 @@ def test_schema_and_docs_need_a_sign_in_or_a_token(client, api):
     assert client.get(reverse("api:docs")).status_code == 200
     schema = client.get(reverse("api:schema")).content.decode()
     assert "/api/v1/cases/{id}/offences/" in schema and "bearerAuth" in schema
+
+
+def test_the_referral_is_read_through_the_case(client, api):
+    import datetime as dt
+
+    from ecm.models import AuditEvent
+    from referrals.models import Referral
+
+    url = reverse("api:referral", kwargs={"pk": api.case.pk})
+    assert client.get(url, **api.auth).status_code == 404  # none started yet
+    Referral.objects.create(
+        case=api.case,
+        referral_date=dt.date(2026, 10, 1),
+        reason="Repeated thefts",
+        status="submitted",
+    )
+    Referral.objects.create(case=api.other_case, reason="Not yours")
+    response = client.get(url, **api.auth)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["case"] == api.case.pk and body["reason"] == "Repeated thefts"
+    assert body["referral_date"] == "2026-10-01" and "assetplus_file" not in body
+    assert AuditEvent.objects.filter(object_type="referrals.referral", detail="api").exists()
+    other = reverse("api:referral", kwargs={"pk": api.other_case.pk})
+    assert client.get(other, **api.auth).status_code == 404
+    _t, wrong = make_token(api, scopes=[Scope.REPORTS_READ], name="Reports only")
+    assert client.get(url, **wrong).status_code == 403
