@@ -25,6 +25,16 @@ class TokenAccess(Access):
             return ()
         return (_Grant(team.pk, team.kind, Role.CASE_MANAGER),)
 
+    def import_team_ids(self) -> set[int]:
+        """A token with `imports:write` imports into its own YOT (the team administrator or
+        manager who made it granted that); no other token imports anywhere."""
+        from .models import Scope
+
+        team = self.token.team
+        if Scope.IMPORTS_WRITE not in self.token.scopes or not self.grants:
+            return set()
+        return {team.pk} if team.kind != team.Kind.CENTRAL else set()
+
 
 def act_as_token(user, token):
     """Make `access_for(user)` answer for the token (cached on the user, as for a person)."""

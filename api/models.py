@@ -21,6 +21,7 @@ class Scope(models.TextChoices):
     CONTACTS_WRITE = "contacts:write", _("Record contacts")
     REPORTS_READ = "reports:read", _("Read final formulation reports (PDF)")
     MONITORING_READ = "monitoring:read", _("Read monitoring figures")
+    IMPORTS_WRITE = "imports:write", _("Import children and offences (CSV)")
 
 
 class ApiTokenQuerySet(models.QuerySet):

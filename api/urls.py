@@ -29,4 +29,5 @@ urlpatterns = [
         name="report_pdf",
     ),
     path("api/v1/monitoring/figures/", views.MonitoringFigures.as_view(), name="figures"),
+    path("api/v1/imports/", views.ChildImport.as_view(), name="imports"),
 ]

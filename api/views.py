@@ -7,16 +7,21 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, renderers, serializers
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ParseError, PermissionDenied
+from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ecm.access import access_for
 from ecm.audit import audit_case_record, audit_listing, audit_record
 from ecm.dates import add_months
 from ecm.models import AuditEvent, Case, Child
@@ -25,6 +30,7 @@ from formulation.report import pdf
 from formulation.report.selectors import report_for_case
 from monitoring import figures
 from monitoring.tables import every_table
+from referrals.imports import services as import_services
 from referrals.models import Offence, Referral
 from referrals.services import offence_record
 from reviews.models import Action, Contact, Review
@@ -45,6 +51,19 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     description="Send the same key again to retry: the first answer is replayed, nothing is "
     "recorded twice.",
 )
+
+
+class CsvBodyParser(BaseParser):
+    """A CSV file as the request body, kept as bytes (the import reads its encoding)."""
+
+    media_type = "text/csv"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.ASSETPLUS_MAX_BYTES  # the upload limit of the Import page too
+        data = stream.read(limit + 1) if stream is not None else b""
+        if len(data) > limit:
+            raise ParseError(_("The file is larger than the upload limit."))
+        return data
 
 
 class _Audited:
@@ -221,6 +240,69 @@ class ReferralDetail(APIView):
             raise Http404
         audit_case_record(request.user, AuditEvent.Action.VIEW, referral, case, detail="api")
         return Response(s.ReferralSerializer(referral).data)
+
+
+class ImportResultSerializer(serializers.Serializer):
+    imported = serializers.BooleanField(help_text="False for a dry run or a refused file.")
+    counts = serializers.DictField(child=serializers.IntegerField())
+    errors = serializers.ListField(child=serializers.CharField())
+    notices = serializers.ListField(child=serializers.CharField())
+
+
+class ChildImport(APIView):
+    """Import children and their offences from the YOT system's CSV export (the body, as
+    `text/csv`), in one transaction, as the Import page does. `?dry_run=1` answers what it
+    would do and writes nothing; `?valid_rows_only=1` leaves rows with errors out (otherwise
+    any row error refuses the whole file: 400). Idempotent on the YOT reference."""
+
+    write_scope = Scope.IMPORTS_WRITE
+    parser_classes = [CsvBodyParser]
+
+    @extend_schema(
+        request={"text/csv": OpenApiTypes.STR},
+        parameters=[
+            OpenApiParameter("dry_run", OpenApiTypes.BOOL, OpenApiParameter.QUERY),
+            OpenApiParameter("valid_rows_only", OpenApiTypes.BOOL, OpenApiParameter.QUERY),
+        ],
+        responses={200: ImportResultSerializer, 400: ImportResultSerializer},
+    )
+    def post(self, request):
+        team = request.auth.team
+        if not access_for(request.user).can_import_children(team):
+            raise PermissionDenied(_("This token's team cannot import children."))
+        data = request.data if isinstance(request.data, bytes) else b""
+        flag = {"1", "true", "yes"}
+        dry_run = request.query_params.get("dry_run", "").lower() in flag
+        valid_only = request.query_params.get("valid_rows_only", "").lower() in flag
+        try:
+            plan = import_services.import_plan(team=team, data=data)
+        except ValidationError as exc:
+            return Response(
+                {"imported": False, "counts": {}, "errors": exc.messages, "notices": []},
+                status=400,
+            )
+        result = {
+            "imported": False,
+            "counts": plan.counts(),
+            "errors": list(plan.errors),
+            "notices": list(plan.notices),
+        }
+        if dry_run:
+            audit_record(
+                actor=request.user,
+                action=AuditEvent.Action.VIEW,
+                team_id=team.pk,
+                detail="api import dry run",
+            )
+            return Response(result)
+        try:
+            result["counts"] = import_services.import_apply(
+                actor=request.user, team=team, data=data, skip_invalid=valid_only
+            )
+        except ValidationError as exc:
+            return Response({**result, "errors": exc.messages + result["errors"]}, status=400)
+        result["imported"] = True
+        return Response(result)
 
 
 class ActionList(_OfCase, generics.ListAPIView):
