@@ -176,6 +176,13 @@ MFA_TRUST_ENABLED = False
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=False)
 USERSESSIONS_TRACK_ACTIVITY = False  # ecm.middleware.SessionIdleMiddleware records last seen
 
+# Argon2id first (ecm/hashers.py); the others only to check, then upgrade, older hashes.
+PASSWORD_HASHERS = [
+    "ecm.hashers.Argon2idHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
