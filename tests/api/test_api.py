@@ -448,3 +448,10 @@ def test_the_referral_is_read_through_the_case(client, api):
     assert client.get(other, **api.auth).status_code == 404
     _t, wrong = make_token(api, scopes=[Scope.REPORTS_READ], name="Reports only")
     assert client.get(url, **wrong).status_code == 403
+
+
+def test_an_offset_past_any_list_is_an_empty_page(client, api):
+    huge = reverse("api:cases") + "?offset=10070028980446418504630927360&limit=99999"
+    response = client.get(huge, **api.auth)
+    assert response.status_code == 200
+    assert response.json()["results"] == []

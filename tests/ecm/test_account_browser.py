@@ -70,6 +70,7 @@ def test_enrol_an_authenticator_app_then_sign_in_with_it(browser, live_server, w
     expect(page.get_by_role("heading", name="My caseload")).to_be_visible()
 
     # Sign out; signing in again asks for the code after the password.
+    open_navigation(page)
     page.get_by_role("button", name="Sign out").click()
     login(page, live_server.url, "cm_a")
     expect(page.get_by_role("heading", name="Two-Factor Authentication")).to_be_visible()
