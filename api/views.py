@@ -389,6 +389,10 @@ class ReportPdf(APIView):
 # --- Monitoring -----------------------------------------------------------------------------
 
 
+#: The periods the figures can be asked for (the comparisons reach a year further back).
+FIRST_DAY, LAST_DAY = dt.date(1990, 1, 1), dt.date(2100, 12, 31)
+
+
 class PeriodSerializer(serializers.Serializer):
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
@@ -398,6 +402,11 @@ class PeriodSerializer(serializers.Serializer):
         start = attrs.get("start") or add_months(end, -12) + dt.timedelta(days=1)
         if start > end:
             raise serializers.ValidationError({"start": "The start must be before the end."})
+        for name, day in (("start", start), ("end", end)):
+            if not FIRST_DAY <= day <= LAST_DAY:
+                raise serializers.ValidationError(
+                    {name: f"Give a date from {FIRST_DAY} to {LAST_DAY}."}
+                )
         return {"start": start, "end": end}
 
 
