@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ecm.access import access_for
 from ecm.audit import audit_record
-from ecm.dates import add_months, quarter_start
+from ecm.dates import add_months, display_date, quarter_start
 from ecm.editing import StaleEditError, form_with_saved_version
 from ecm.forms import DateInput, add_service_errors
 from ecm.models import AuditEvent, Team
@@ -48,6 +48,10 @@ def _quarters(today: dt.date, n: int = 8):
         out.append((q_start.isoformat(), label, q_start, q_end))
         q_start = add_months(q_start, -3)
     return out
+
+
+#: The periods the figures can be asked for (their comparisons reach a year further back).
+FIRST_DAY, LAST_DAY = dt.date(1990, 1, 1), dt.date(2100, 12, 31)
 
 
 class FilterForm(forms.Form):
@@ -75,6 +79,15 @@ class FilterForm(forms.Form):
         start, end = data.get("start"), data.get("end")
         if start and end and end < start:
             self.add_error("end", _("The end of the period is before its start."))
+        for name in ("start", "end"):
+            day = data.get(name)
+            if day and not FIRST_DAY <= day <= LAST_DAY:
+                self.add_error(
+                    name,
+                    _("Give a date from %(first)s to %(last)s.")
+                    % {"first": display_date(FIRST_DAY), "last": display_date(LAST_DAY)},
+                )
+                data.pop(name, None)
         return data
 
     def scope(self, allowed: set[int]) -> tuple[list[int], figures.Period]:
