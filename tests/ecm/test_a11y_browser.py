@@ -51,7 +51,7 @@ NOT_PAGES = {
     # documentation (Swagger UI: its CSP is checked by tests/api/test_docs_browser.py).
     "api:schema", "api:docs", "api:children", "api:child", "api:cases", "api:case",
     "api:offences", "api:contacts", "api:actions", "api:reviews", "api:report_versions",
-    "api:referral", "api:report_pdf", "api:figures", "api:token_revoke",
+    "api:referral", "api:report_pdf", "api:figures", "api:token_revoke", "api:imports",
 }  # fmt: skip
 # How many of one URL name each role visits (the case page once per demo case).
 PER_NAME = {"case_detail": 20}
