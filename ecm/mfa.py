@@ -100,6 +100,15 @@ def end_other_sessions(user, keep_session_key: str | None) -> int:
     return ended
 
 
+def forget_ended_sessions() -> int:
+    """Delete the "Your sessions" rows whose session has expired or been removed."""
+    from django.contrib.sessions.models import Session
+
+    live = Session.objects.filter(expire_date__gt=timezone.now()).values("session_key")
+    removed, _by_model = UserSession.objects.exclude(session_key__in=live).delete()
+    return removed
+
+
 @receiver(password_changed)
 @receiver(password_reset)
 def _password_changed(sender, request, user, **kwargs):

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db.models import Q
 from django.utils import timezone
 
-from . import audit, mail, reminders, retention
+from . import audit, mail, mfa, reminders, retention
 from .health import HEARTBEAT_TASK
 from .models import Reminder, TaskHeartbeat
 
@@ -26,8 +26,11 @@ def heartbeat() -> str:
 @shared_task(
     name="ecm.clear_expired_sessions", autoretry_for=(Exception,), retry_backoff=True, max_retries=5
 )
-def clear_expired_sessions() -> None:
+def clear_expired_sessions() -> int:
+    """Remove ended sessions, then the "Your sessions" rows of sessions that are gone (the
+    sign-in reads every row of the person's, so they must not pile up). Returns how many."""
     call_command("clearsessions")
+    return mfa.forget_ended_sessions()
 
 
 @shared_task(name="ecm.audit_retention")

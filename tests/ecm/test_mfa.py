@@ -262,3 +262,23 @@ def test_a_password_set_by_an_administrator_ends_the_persons_sessions(client, wo
     assert client.post(url, {"password1": new, "password2": new}).status_code == 302
     assert theirs.get(reverse("home")).status_code == 302
     assert not UserSession.objects.filter(user=world.psychologist).exists()
+
+
+def test_the_nightly_task_forgets_ended_sessions(world, time_machine):
+    """allauth purges a person's ended sessions when they sign in again (one query each); the
+    nightly task forgets those of people who do not, so the rows never pile up."""
+    from django.contrib.sessions.models import Session
+
+    from ecm.tasks import clear_expired_sessions
+
+    time_machine.move_to(time.time(), tick=True)
+    ended, live = Client(), Client()
+    sign_in(ended, "cm_a")
+    time_machine.shift(3 * 3600)  # past the idle timeout: that session has ended
+    sign_in(live, "cm_a2")
+    assert UserSession.objects.count() == 2
+    assert clear_expired_sessions() == 1
+    (left,) = UserSession.objects.all()
+    assert left.user == world.case_manager_2
+    assert Session.objects.filter(session_key=left.session_key).exists()
+    assert live.get(reverse("home")).status_code == 200
