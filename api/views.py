@@ -389,8 +389,7 @@ class ReportPdf(APIView):
 # --- Monitoring -----------------------------------------------------------------------------
 
 
-#: The periods the figures can be asked for (the comparisons reach a year further back).
-FIRST_DAY, LAST_DAY = dt.date(1990, 1, 1), dt.date(2100, 12, 31)
+FIRST_DAY, LAST_DAY = figures.PERIOD_FIRST_DAY, figures.PERIOD_LAST_DAY
 
 
 class PeriodSerializer(serializers.Serializer):

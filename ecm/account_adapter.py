@@ -25,6 +25,17 @@ SIGN_IN_FAILED = _(
 SEND_EMAIL_TASK = "ecm.send_account_email"
 
 
+def queue_account_email(*, subject: str, body: str, to, from_email: str = "") -> None:
+    """Send an account e-mail from a worker once the transaction commits (retried there)."""
+    payload = {
+        "subject": str(subject),
+        "body": body,
+        "from_email": from_email or settings.DEFAULT_FROM_EMAIL,
+        "to": list(to),
+    }
+    transaction.on_commit(lambda: queue_task(SEND_EMAIL_TASK, payload))
+
+
 class AccountAdapter(DefaultAccountAdapter):
     error_messages = {
         **DefaultAccountAdapter.error_messages,
@@ -53,13 +64,9 @@ class AccountAdapter(DefaultAccountAdapter):
         """Render now (the page's request is at hand), send from a worker after the commit,
         so a slow mail server never holds a page and no timing tells what was sent."""
         message = self.render_mail(template_prefix, email, {"email": email, **context})
-        payload = {
-            "subject": message.subject,
-            "body": message.body,
-            "from_email": message.from_email,
-            "to": list(message.to),
-        }
-        transaction.on_commit(lambda: queue_task(SEND_EMAIL_TASK, payload))
+        queue_account_email(
+            subject=message.subject, body=message.body, to=message.to, from_email=message.from_email
+        )
 
 
 def _fernet() -> Fernet:

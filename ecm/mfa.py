@@ -27,9 +27,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .access import access_for
+from .account_adapter import queue_account_email
 from .audit import audit_record
 from .models import AuditEvent
-from .queueing import queue_task
 
 #: Kinds of authenticator that count as a second factor (recovery codes back one up).
 FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
@@ -137,14 +137,12 @@ def factors_reset(*, actor, member) -> int:
         detail="sign-in factors reset",
     )
     if member.email:
-        payload = {
-            "subject": _("Your sign-in factors were reset"),
-            "body": render_to_string(
+        queue_account_email(
+            subject=_("Your sign-in factors were reset"),
+            body=render_to_string(
                 "ecm/email/factors_reset.txt",
                 {"member": member, "actor": actor, "site_url": settings.SITE_URL},
             ),
-            "from_email": settings.DEFAULT_FROM_EMAIL,
-            "to": [member.email],
-        }
-        transaction.on_commit(lambda: queue_task("ecm.send_account_email", payload))
+            to=[member.email],
+        )
     return removed

@@ -105,6 +105,11 @@ class AddMonths(Func):
         return f"{fn}({sql}, '{self.months:+d} months')", params
 
 
+#: The periods the figures can be computed for (their comparisons reach a year before the
+#: start): the pages and the API refuse dates outside these.
+PERIOD_FIRST_DAY, PERIOD_LAST_DAY = dt.date(1990, 1, 1), dt.date(2100, 12, 31)
+
+
 @dataclass
 class Period:
     start: dt.date

@@ -50,8 +50,7 @@ def _quarters(today: dt.date, n: int = 8):
     return out
 
 
-#: The periods the figures can be asked for (their comparisons reach a year further back).
-FIRST_DAY, LAST_DAY = dt.date(1990, 1, 1), dt.date(2100, 12, 31)
+FIRST_DAY, LAST_DAY = figures.PERIOD_FIRST_DAY, figures.PERIOD_LAST_DAY
 
 
 class FilterForm(forms.Form):
