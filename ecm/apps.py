@@ -9,6 +9,8 @@ class EcmConfig(AppConfig):
 
     def ready(self):
         from . import account_tasks, mfa, signals  # noqa: F401
+
+        mfa.replace_usersessions_receiver()  # after allauth.usersessions' ready (app order)
         from .reminders import register
         from .retention import (
             APPROVAL_KIND,
