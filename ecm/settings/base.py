@@ -340,6 +340,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
 )
+# Exactly one beat sends the schedule (ecm/beat.py): with REDIS_URL, a second beat started by
+# mistake stands by until the first's lock (BEAT_LOCK_SECONDS, renewed each tick) expires.
+CELERY_BEAT_SCHEDULER = "ecm.beat:SingleBeatScheduler"
+BEAT_LOCK_SECONDS = env.float("BEAT_LOCK_SECONDS", default=30.0)
 # How long the health check waits for the broker before calling it down.
 HEALTHCHECK_BROKER_TIMEOUT = env.float("HEALTHCHECK_BROKER_TIMEOUT", default=1.0)
 
