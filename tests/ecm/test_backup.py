@@ -57,6 +57,11 @@ def _row_counts(dbname: str) -> dict[str, int]:
         return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}  # noqa: S608
 
 
+def _database_exists(name: str) -> bool:
+    with psycopg.connect(_url(connection.settings_dict["NAME"]), autocommit=True) as conn:
+        return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone())
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -170,6 +175,7 @@ def test_restore_refuses_a_database_or_folder_that_holds_data(
     (busy / "keep.txt").write_text("someone's file")
     refused = _run("restore", archive, target, str(busy))
     assert refused.returncode != 0 and "not empty" in refused.stderr
+    assert not _database_exists(target)
     # Restored once, a second restore into the same name is refused; --force overwrites.
     assert _run("restore", archive, target, str(tmp_path / "m2")).returncode == 0
     again = _run("restore", archive, target, str(tmp_path / "m3"))
@@ -196,9 +202,7 @@ def test_a_damaged_or_wrongly_keyed_archive_is_refused(committed_data, restored_
         env_extra={"BACKUP_PASSPHRASE_FILE": str(wrong)},
     )
     assert result.returncode != 0 and "could not decrypt" in result.stderr
-    # Nothing was created on the way.
-    with psycopg.connect(_url(connection.settings_dict["NAME"]), autocommit=True) as conn:
-        assert not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [target]).fetchone()
+    assert not _database_exists(target)  # nothing was created on the way
 
     plain = _run("backup", str(tmp_path / "plain"))
     damaged = Path(plain.stdout.strip().splitlines()[-1])
