@@ -21,6 +21,7 @@ COPY formulation formulation
 COPY reviews reviews
 COPY supervision supervision
 COPY monitoring monitoring
+COPY api api
 RUN pip install .
 COPY manage.py ./
 COPY templates templates

@@ -340,6 +340,28 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
 )
+# Exactly one beat sends the schedule (ecm/beat.py): with REDIS_URL, a second beat started by
+# mistake stands by until the first's lock (BEAT_LOCK_SECONDS, renewed each tick) expires.
+CELERY_BEAT_SCHEDULER = "ecm.beat:SingleBeatScheduler"
+BEAT_LOCK_SECONDS = env.float("BEAT_LOCK_SECONDS", default=30.0)
+
+
+def shared_cache_settings(url: str) -> dict:
+    """What every web replica must share beyond the database (production with REDIS_URL;
+    tests/ecm/test_replicas.py): the cache in Redis, which holds django-allauth's rate limits
+    and the TOTP codes already used (so a code is not accepted again on another replica) and
+    the API's throttle counts; and sessions in the database with Redis in front
+    ("cached_db"): each request reads its session from Redis, while the database row stays
+    the record, so a Redis restart or eviction signs nobody out, `clearsessions` and
+    "Your sessions" keep working, and ending a session removes it from both."""
+    return {
+        "CACHES": {
+            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        },
+        "SESSION_ENGINE": "django.contrib.sessions.backends.cached_db",
+    }
+
+
 # How long the health check waits for the broker before calling it down.
 HEALTHCHECK_BROKER_TIMEOUT = env.float("HEALTHCHECK_BROKER_TIMEOUT", default=1.0)
 

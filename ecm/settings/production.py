@@ -38,12 +38,7 @@ CSRF_COOKIE_NAME = "__Host-ecm-csrftoken"
 # Every account signs in with a second factor in production (MFA_REQUIRED=0 only to recover).
 MFA_REQUIRED = env.bool("MFA_REQUIRED", default=True)
 
-# Shared by the replicas: TOTP codes already used (no replay on another replica) and
-# django-allauth's rate limits (password-reset requests).
+# Shared by the replicas (base.shared_cache_settings): the cache in Redis (TOTP codes already
+# used, rate limits) and sessions in the database read through Redis.
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": env("CACHE_URL", default=REDIS_URL),
-        }
-    }
+    vars().update(shared_cache_settings(env("CACHE_URL", default=REDIS_URL)))

@@ -17,3 +17,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # http://localhost for the virtual authenticator.
 MFA_REQUIRED = False
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
+# The replicas test (tests/ecm/test_replicas.py) runs web processes that share a Redis cache
+# and sessions as production's do.
+if env("CACHE_URL", default=""):
+    vars().update(shared_cache_settings(env("CACHE_URL")))

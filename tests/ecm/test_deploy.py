@@ -2,12 +2,14 @@
 forwarded headers itself, strips the client's, redirects plain HTTP and limits bodies. The
 proxy tests run the real deploy/Caddyfile with Caddy in front of a small echo server."""
 
+import contextlib
 import http.client
 import http.server
 import json
 import os
 import shutil
 import socket
+import socketserver
 import ssl
 import subprocess
 import tempfile
@@ -37,6 +39,26 @@ def test_only_the_proxy_publishes_ports():
     assert services["web"]["expose"] == ["8000"]
     assert services["proxy"]["ports"] == ["${HTTPS_PORT:-443}:443", "${HTTP_PORT:-80}:80"]
     assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in services["proxy"]["volumes"]
+
+
+def test_web_and_worker_scale_and_migrations_run_once_before_them():
+    """`docker-compose up --scale web=3 --scale worker=2`: nothing that names one container or
+    binds a host port, and the migrations in a one-shot service the app services wait for."""
+    services = _compose()["services"]
+    for name in ("web", "worker", "beat"):
+        assert "container_name" not in services[name] and "ports" not in services[name]
+        assert services[name]["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }
+        assert "migrate" not in str(services[name]["command"])
+    migrate = services["migrate"]
+    assert migrate["command"] == "python manage.py migrate --noinput"
+    assert migrate["restart"] == "no"
+    assert migrate["depends_on"]["postgres"] == {"condition": "service_healthy"}
+    # Every replica shares the media volume; the proxy finds the replicas by DNS.
+    assert "private-media:/app/var/private" in services["web"]["volumes"]
+    assert "private-media:/app/var/private" in services["worker"]["volumes"]
+    assert "dynamic a {$ECM_UPSTREAM_HOST:web} {$ECM_UPSTREAM_PORT:8000}" in CADDYFILE.read_text()
 
 
 def test_clamav_is_an_optional_profile():
@@ -103,7 +125,9 @@ class _Echo(http.server.BaseHTTPRequestHandler):
         # Several values of one header are kept apart to see that nothing was appended.
         headers["x-forwarded-for-all"] = self.headers.get_all("X-Forwarded-For") or []
         _Echo.seen.append(self.path)
-        out = json.dumps({"headers": headers, "body_bytes": len(body)}).encode()
+        out = json.dumps(
+            {"headers": headers, "body_bytes": len(body), "server": self.server.server_address[0]}
+        ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(out)))
@@ -116,15 +140,14 @@ class _Echo(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def proxy():
+@contextlib.contextmanager
+def _caddy(**upstream_env):
+    """The real Caddyfile under Caddy, with its upstream and DNS resolver from upstream_env."""
     caddy = shutil.which("caddy")
     if caddy is None:
         if os.environ.get("CI"):
             pytest.fail("caddy is missing in CI: scripts/install-system-packages test installs it")
         pytest.skip("caddy not installed (scripts/install-system-packages test installs it)")
-    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    threading.Thread(target=upstream.serve_forever, daemon=True).start()
     base = Path(tempfile.mkdtemp(prefix="ecm-caddy-"))
     http_port, https_port = _free_port(), _free_port()
     env = {
@@ -134,9 +157,9 @@ def proxy():
         "XDG_CONFIG_HOME": str(base / "config"),
         "ECM_SITE_ADDRESS": "localhost",
         "ECM_TLS": "internal",
-        "ECM_UPSTREAM": f"127.0.0.1:{upstream.server_address[1]}",
         "ECM_HTTP_PORT": str(http_port),
         "ECM_HTTPS_PORT": str(https_port),
+        **upstream_env,
     }
     log = open(base / "caddy.log", "wb")  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
@@ -152,16 +175,18 @@ def proxy():
             if process.poll() is not None:
                 pytest.fail("caddy exited: " + (base / "caddy.log").read_text()[-2000:])
             if root_cert.exists():
+                # Trust only Caddy's local authority, as a person trying it would; ready once
+                # its certificate for the site is issued (a full handshake).
+                context = ssl.create_default_context(cafile=str(root_cert))
                 try:
-                    socket.create_connection(("127.0.0.1", https_port), timeout=1).close()
+                    with socket.create_connection(("127.0.0.1", https_port), timeout=2) as raw:
+                        context.wrap_socket(raw, server_hostname="localhost").close()
                     break
-                except OSError:
+                except (OSError, ssl.SSLError):
                     pass
             time.sleep(0.1)
         else:
             pytest.fail("caddy did not start: " + (base / "caddy.log").read_text()[-2000:])
-        # Trust only Caddy's local authority, as a person trying it would.
-        context = ssl.create_default_context(cafile=str(root_cert))
         yield {"http": http_port, "https": https_port, "tls": context}
     finally:
         process.terminate()
@@ -170,8 +195,20 @@ def proxy():
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
-        upstream.shutdown()
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def proxy():
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    try:
+        with _caddy(
+            ECM_UPSTREAM_HOST="127.0.0.1", ECM_UPSTREAM_PORT=str(upstream.server_address[1])
+        ) as running:
+            yield running
+    finally:
+        upstream.shutdown()
 
 
 def _https(proxy, method, path, headers=None, body=None):
@@ -252,6 +289,65 @@ def test_a_body_without_a_length_is_cut_at_the_limit(proxy):
         status = None
     assert status in (None, 413, 502)
     assert all(size <= 11_000_000 for size in _Echo.bodies)
+
+
+class _Dns(socketserver.BaseRequestHandler):
+    """A DNS server with one answer, as Docker's is for a service of several containers: every
+    A query gets all of `addresses`, any other type (AAAA) none."""
+
+    addresses: tuple[str, ...] = ()
+    asked: list = []
+
+    def handle(self):
+        data, sock = self.request
+        end = 12
+        while data[end]:
+            end += data[end] + 1
+        end += 5  # the name's final zero, its type and class
+        qtype = int.from_bytes(data[end - 4 : end - 2], "big")
+        answers = self.addresses if qtype == 1 else ()
+        _Dns.asked.append(qtype)
+        reply = data[:2] + b"\x81\x80\x00\x01" + len(answers).to_bytes(2, "big") + bytes(4)
+        reply += data[12:end]
+        for ip in answers:  # a pointer to the question's name, A, IN, TTL 1 s, 4 bytes
+            reply += b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x01\x00\x04" + socket.inet_aton(ip)
+        sock.sendto(reply, self.client_address)
+
+
+def test_the_proxy_balances_over_every_replica_and_skips_a_stopped_one():
+    """`--scale web=2`: the service name resolves to two addresses; both get requests, and
+    when one stops, requests still succeed on the other."""
+    first = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    port = first.server_address[1]
+    second = http.server.ThreadingHTTPServer(("127.0.0.2", port), _Echo)
+    _Dns.addresses = ("127.0.0.1", "127.0.0.2")
+    dns = socketserver.ThreadingUDPServer(("127.0.0.1", 0), _Dns)
+    servers = (first, second, dns)
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with _caddy(
+            ECM_UPSTREAM_HOST="web",
+            ECM_UPSTREAM_PORT=str(port),
+            ECM_DNS_RESOLVER=f"udp/127.0.0.1:{dns.server_address[1]}",
+        ) as running:
+            answered = []
+            for _ in range(20):
+                status, body = _https(running, "GET", "/")
+                assert status == 200
+                answered.append(json.loads(body)["server"])
+            assert set(answered) == {"127.0.0.1", "127.0.0.2"}, answered
+            assert 1 in _Dns.asked  # the names came from DNS
+
+            second.shutdown()
+            second.server_close()
+            after = [_https(running, "GET", "/") for _ in range(10)]
+            assert [status for status, _body in after] == [200] * 10
+            assert {json.loads(body)["server"] for _status, body in after} == {"127.0.0.1"}
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
 
 
 # --- Production settings as the compose file runs them ----------------------------------

@@ -390,3 +390,36 @@ def test_concurrent_sweeps_make_each_reminder_once(django_db_blocker):
     assert errors == []
     assert Reminder.objects.filter(kind="action_overdue").count() == 100
     assert Notification.objects.filter(reminder__kind="action_overdue").count() == 100
+
+
+def test_every_scheduled_reminder_task_run_twice_emails_once(world, monkeypatch):
+    """Two beats by mistake (ecm/beat.py prevents it; this is why it would be harmless): each
+    reminder task of the schedule runs twice, and the two deliveries queue the same sends
+    twice before either runs. Every reminder, notification and e-mail still happens once."""
+    from ecm import tasks
+
+    world.psychologist.email = "psy@example.org"
+    world.psychologist.save()
+    world.case_manager.email = "cm@example.org"
+    world.case_manager.save()
+    NotificationPreference.objects.create(user=world.case_manager, email_mode="digest")
+    held_meeting(world, dt.date(2026, 1, 31))
+    Action.objects.create(
+        case=world.case, description="a", owner_user=world.case_manager, due_on=dt.date(2026, 2, 1)
+    )
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.send_reminder_email, "delay", queued.append)
+    with at(dt.date(2026, 2, 28)):
+        tasks.sweep_reminders()
+        tasks.sweep_reminders()
+        tasks.deliver_reminders()
+        tasks.deliver_reminders()
+        assert len(queued) == 2 and len(set(queued)) == 1  # the same send queued twice
+        for pk in queued:
+            tasks.send_reminder_email.apply(args=(pk,))
+        tasks.send_digests.apply()
+        tasks.send_digests.apply()
+    assert Reminder.objects.count() == 2
+    assert Notification.objects.count() == 2
+    assert sorted(m.to[0] for m in mail.outbox) == ["cm@example.org", "psy@example.org"]
+    assert Reminder.objects.filter(email_status="sent").count() == 2
