@@ -339,8 +339,8 @@ def default_scopes() -> set[tuple[int, ...]]:
 
 
 def ensure_defaults(scopes, sections=SECTIONS) -> set[str]:
-    """Create (as asked for) each default view's snapshot that does not exist yet (two
-    queries); their keys."""
+    """Create each default view's snapshot that does not exist yet (never computed, so due;
+    two queries); their keys."""
     language = settings.LANGUAGE_CODE
     period = default_period(timezone.localdate())
     wanted = {
@@ -349,7 +349,6 @@ def ensure_defaults(scopes, sections=SECTIONS) -> set[str]:
         for section in sections
     }
     have = set(FigureSnapshot.objects.filter(key__in=wanted).values_list("key", flat=True))
-    now = timezone.now()
     FigureSnapshot.objects.bulk_create(
         [
             FigureSnapshot(
@@ -360,7 +359,6 @@ def ensure_defaults(scopes, sections=SECTIONS) -> set[str]:
                 period_start=period.start,
                 period_end=period.end,
                 language=language,
-                requested_at=now,
             )
             for key, (section, team_ids) in wanted.items()
             if key not in have
