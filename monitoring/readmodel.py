@@ -404,3 +404,13 @@ def compute_now(section: str, team_ids, period: figures.Period | None = None) ->
     refresh(snapshot.pk)
     snapshot.refresh_from_db()
     return snapshot
+
+
+def compute_defaults() -> int:
+    """Compute every default view here and now (`seed_demo`: the demo opens on figures
+    before its worker has run). How many."""
+    scopes = default_scopes()
+    for team_ids in scopes:
+        for section in SECTIONS:
+            compute_now(section, list(team_ids))
+    return len(scopes) * len(SECTIONS)

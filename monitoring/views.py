@@ -141,7 +141,7 @@ PAGE_TITLES = {
     "dashboard": gettext_lazy("Monitoring dashboard"),
     "profile": gettext_lazy("Profile: who ECM reaches"),
     "fidelity": gettext_lazy("Model fidelity"),
-    "trends": gettext_lazy("Trends"),
+    "trends": gettext_lazy("Trends by quarter"),
 }
 
 
