@@ -4,35 +4,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('monitoring', '0002_subject_access'),
+        ("monitoring", "0002_subject_access"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FigureSnapshot',
+            name="FigureSnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('section', models.CharField(max_length=20, verbose_name='page')),
-                ('key', models.CharField(max_length=64, unique=True)),
-                ('team_ids', models.JSONField(default=list, verbose_name='teams')),
-                ('rolling', models.BooleanField(default=False)),
-                ('period_start', models.DateField(null=True)),
-                ('period_end', models.DateField(null=True)),
-                ('language', models.CharField(max_length=10)),
-                ('data', models.JSONField(default=dict)),
-                ('computed_at', models.DateTimeField(null=True)),
-                ('requested_at', models.DateTimeField(null=True)),
-                ('claimed_at', models.DateTimeField(null=True)),
-                ('failed_at', models.DateTimeField(null=True)),
-                ('last_viewed_at', models.DateTimeField(null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("section", models.CharField(max_length=20, verbose_name="page")),
+                ("key", models.CharField(max_length=64, unique=True)),
+                ("team_ids", models.JSONField(default=list, verbose_name="teams")),
+                ("rolling", models.BooleanField(default=False)),
+                ("period_start", models.DateField(null=True)),
+                ("period_end", models.DateField(null=True)),
+                ("language", models.CharField(max_length=10)),
+                ("data", models.JSONField(default=dict)),
+                ("computed_at", models.DateTimeField(null=True)),
+                ("requested_at", models.DateTimeField(null=True)),
+                ("claimed_at", models.DateTimeField(null=True)),
+                ("failed_at", models.DateTimeField(null=True)),
+                ("last_viewed_at", models.DateTimeField(null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'computed monitoring figures',
-                'verbose_name_plural': 'computed monitoring figures',
-                'indexes': [models.Index(fields=['last_viewed_at'], name='monitoring_snapshot_viewed')],
+                "verbose_name": "computed monitoring figures",
+                "verbose_name_plural": "computed monitoring figures",
+                "indexes": [
+                    models.Index(fields=["last_viewed_at"], name="monitoring_snapshot_viewed")
+                ],
             },
         ),
     ]
