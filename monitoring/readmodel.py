@@ -204,7 +204,7 @@ def key_for(section: str, team_ids, period: figures.Period | None, language: str
 
 
 def _scope(section: str, team_ids, period: figures.Period, today: dt.date):
-    """(key, rolling): the default period is looked up as the rolling one, so that the page
+    """(key, rolling, language): the default period is looked up as the rolling one, so the page
     opens on figures a refresh keeps current from day to day."""
     rolling = period == default_period(today)
     language = translation.get_language() or settings.LANGUAGE_CODE

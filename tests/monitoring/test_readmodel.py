@@ -280,3 +280,18 @@ def test_each_language_has_its_own_snapshot(world):
         with translation.override(language):
             readmodel.snapshot_for("dashboard", [world.yot_a.pk], Q1)
     assert sorted(FigureSnapshot.objects.values_list("language", flat=True)) == ["cy", "en-gb"]
+
+
+@pytest.mark.no_figures_worker
+def test_figures_that_never_computed_say_so_and_can_be_asked_again(client, world, queued):
+    client.force_login(world.manager)
+    client.get(URL + Q1_QUERY)
+    snapshot = FigureSnapshot.objects.get()
+    readmodel.refresh_failed(snapshot.pk)  # the task's last try failed
+    body = client.get(URL + Q1_QUERY).content.decode()
+    assert "could not be computed" in body and "every 2s" not in body  # no endless polling
+    action = reverse("monitoring:recompute", args=["dashboard"]) + "?" + Q1_QUERY[1:]
+    assert f'action="{action}"' in body.replace("&amp;", "&")
+    assert client.post(action).status_code == 302
+    snapshot.refresh_from_db()
+    assert snapshot.requested_at is not None and snapshot.failed_at is None
