@@ -42,6 +42,9 @@ app.conf.beat_schedule = {
     "requeue-erasures": {"task": "ecm.requeue_erasures", "schedule": 600.0},
     # Bulk import (issue 21): previews nobody confirmed are abandoned and their files deleted.
     "tidy-child-imports": {"task": "referrals.tidy_child_imports", "schedule": 3600.0},
+    # The monitoring pages' figures: each refreshed once FIGURES_REFRESH_MINUTES old (the
+    # sweep decides, so the setting needs no change here); idempotent, claimed per snapshot.
+    "refresh-figures": {"task": "monitoring.refresh_figures", "schedule": 60.0},
     "clear-expired-sessions": {
         "task": "ecm.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),

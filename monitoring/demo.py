@@ -1,15 +1,19 @@
 """Demo data of the monitoring app: one completed subject access bundle to look at (issue 20),
 for Tyler Rees (NG-1001) of Northgate YOT, made by its manager with a sensitive timeline event
-withheld. Built here in the command, without a worker; idempotent (a second seed makes none)."""
+withheld; and the monitoring pages' figures of every default view (`readmodel`), so that the
+dashboard opens on figures. Built here in the command, without a worker; idempotent (a second
+seed makes no second bundle, and computes the figures again)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.db import transaction
 from django.utils import timezone
 
 from ecm.models import Child
 
+from . import readmodel
 from .subject_access import services
 from .subject_access.models import RedactionItem, SubjectAccessRequest
 
@@ -20,6 +24,12 @@ WITHHOLD_REASON = (
 
 
 def seed(ctx) -> None:
+    _subject_access(ctx)
+    # Once the whole seed has committed (the other apps' demo data comes after this one).
+    transaction.on_commit(readmodel.compute_defaults)
+
+
+def _subject_access(ctx) -> None:
     child = Child.objects.filter(yot_reference=DEMO_CHILD).first()
     manager = ctx.users.get("manager")
     if child is None or manager is None:

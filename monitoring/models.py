@@ -52,3 +52,41 @@ class TeamCaseload(models.Model):
 
 # Subject access (issue 20) keeps its models in its own module.
 from .subject_access.models import RedactionItem, SubjectAccessRequest  # noqa: E402, F401
+
+
+class FigureSnapshot(models.Model):
+    """The monitoring pages' read model: one page's figures (counts, means and shares, never
+    a child's data) for one scope, period and language, computed by the worker
+    (`monitoring.readmodel`) and read by the page in one query. `data` is the page's tables
+    as plain JSON; small-cell suppression and exact counts are applied when shown, by the
+    viewer's access, never stored."""
+
+    section = models.CharField(_("page"), max_length=20)
+    #: sha256 of section, teams, period (or "rolling": the default twelve months to today)
+    #: and language: the unique key a page looks up.
+    key = models.CharField(max_length=64, unique=True)
+    team_ids = models.JSONField(_("teams"), default=list)
+    rolling = models.BooleanField(default=False)  # the default period, to the day computed
+    period_start = models.DateField(null=True)
+    period_end = models.DateField(null=True)
+    language = models.CharField(max_length=10)
+    data = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(null=True)  # None until first computed
+    requested_at = models.DateTimeField(null=True)  # a (re)computation asked for, not done
+    claimed_at = models.DateTimeField(null=True)  # a worker is computing it since then
+    failed_at = models.DateTimeField(null=True)  # the last computation failed for good
+    last_viewed_at = models.DateTimeField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("computed monitoring figures")
+        verbose_name_plural = _("computed monitoring figures")
+        indexes = [models.Index(fields=["last_viewed_at"], name="monitoring_snapshot_viewed")]
+
+    def __str__(self) -> str:
+        return f"{self.section} {self.team_ids} {self.period_start}..{self.period_end}"
+
+    @property
+    def refresh_minutes(self) -> int:
+        """How often beat recomputes figures that are viewed (the page says so)."""
+        return settings.FIGURES_REFRESH_MINUTES

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
@@ -19,20 +20,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ecm.access import access_for
 from ecm.audit import audit_record
 from ecm.dates import add_months, display_date, quarter_start
 from ecm.editing import StaleEditError, form_with_saved_version
 from ecm.forms import DateInput, add_service_errors
+from ecm.middleware import is_background_poll
 from ecm.models import AuditEvent, Team
 from ecm.selectors import case_list_for
 
-from . import benchmarks, display, fidelity, figures, trends
+from . import benchmarks, display, fidelity, figures, readmodel, trends
 from .caseloads import caseloads_in, recorded_for
 from .charts import bar_chart
-from .models import TeamCaseload
+from .models import FigureSnapshot, TeamCaseload
 from .selectors import pipeline_board
 from .services import team_caseload_record
 from .tables import tables_for
@@ -135,14 +137,77 @@ def _show(tables, *, exact: bool) -> None:
             table.svg = bar_chart(table, title=table.title, exact=exact)
 
 
+PAGE_TITLES = {
+    "dashboard": gettext_lazy("Monitoring dashboard"),
+    "profile": gettext_lazy("Profile: who ECM reaches"),
+    "fidelity": gettext_lazy("Model fidelity"),
+    "trends": gettext_lazy("Trends by quarter"),
+}
+
+
+@dataclass
+class Stored:
+    snapshot: FigureSnapshot
+    period: figures.Period | None = None  # the period the stored figures count
+    query: str = ""  # for the page's links
+    response: HttpResponse | None = None  # not computed yet: the page that waits for them
+
+
+def _stored(request, section: str, team_ids, period) -> Stored:
+    """A page's stored figures (`readmodel`), never computed here."""
+    snapshot = readmodel.snapshot_for(section, team_ids, period)
+    if snapshot.computed_at is None:
+        return Stored(snapshot, response=_waiting(request, section, snapshot))
+    if is_background_poll(request):
+        # The waiting page's poll: the figures are ready, so show them.
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = request.get_full_path()
+        return Stored(snapshot, response=response)
+    counted = readmodel.period_of(snapshot)
+    params = request.GET.copy()
+    if counted != period:  # rolling figures of yesterday: the links name their own dates
+        params.pop("quarter", None)
+        params["start"], params["end"] = counted.start.isoformat(), counted.end.isoformat()
+    return Stored(snapshot, counted, params.urlencode())
+
+
+def _waiting(request, section: str, snapshot):
+    """No figures yet for this choice: they are being computed (the page polls) or failed."""
+    context = {"snapshot": snapshot, "section": section, "query": request.GET.urlencode()}
+    if request.headers.get("HX-Request"):
+        return render(request, "monitoring/_figures_waiting.html", context)
+    return render(
+        request,
+        "monitoring/figures_waiting.html",
+        {**context, "title": PAGE_TITLES[section], "monitoring_pages": _pages()},
+    )
+
+
+@require_POST
+def recompute(request, section: str):
+    """ "Recompute now": queue the page's figures for the worker (once however often asked),
+    then back to the page, which says they are being recomputed."""
+    if section not in readmodel.SECTIONS:
+        raise Http404
+    _form, team_ids, period = _manager_scope(request)
+    readmodel.request(readmodel.snapshot_for(section, team_ids, period))
+    messages.info(request, _("The figures are being recomputed: reload the page in a moment."))
+    url = {k: u for k, _n, u in _pages()}[section]
+    return redirect(f"{url}?{request.GET.urlencode()}")
+
+
 @require_GET
 def dashboard(request):
     form, team_ids, period = _manager_scope(request)
+    stored = _stored(request, "dashboard", team_ids, period)
+    if stored.response is not None:
+        return stored.response  # not computed yet: the page that waits for them
+    snapshot, period, query = stored.snapshot, stored.period, stored.query
     access = access_for(request.user)
     exact = access.sees_exact_counts(team_ids)
     previous, previous_name = display.previous_period(period)
-    compared = display.comparison(previous)
-    tables = figures.dashboard(team_ids, period, compare=compared)
+    compared = readmodel.compared_of(snapshot, period)
+    tables = readmodel.tables_of(snapshot)
     _show(tables, exact=exact)
     cards = display.headline_cards(
         tables,
@@ -167,7 +232,8 @@ def dashboard(request):
                 rows[k] for k in ("referred", "criteria_met", "criteria_not_met") if k in rows
             ],
             "can_record_caseload": bool(access.caseload_team_ids()),
-            "query": request.GET.urlencode(),
+            "query": query,
+            "snapshot": snapshot,
             "threshold": figures.threshold(),
             "monitoring_pages": _pages(),
             "has_contents": True,
@@ -175,10 +241,14 @@ def dashboard(request):
     )
 
 
-def _section(request, *, key: str, title: str, intro: str, tables_of):
+def _section(request, *, key: str, title: str, intro: str):
     form, team_ids, period = _manager_scope(request)
+    stored = _stored(request, key, team_ids, period)
+    if stored.response is not None:
+        return stored.response  # not computed yet: the page that waits for them
+    snapshot, period, query = stored.snapshot, stored.period, stored.query
     exact = access_for(request.user).sees_exact_counts(team_ids)
-    tables = tables_of(team_ids, period)
+    tables = readmodel.tables_of(snapshot)
     _show(tables, exact=exact)
     return render(
         request,
@@ -191,7 +261,8 @@ def _section(request, *, key: str, title: str, intro: str, tables_of):
             "title": title,
             "intro": intro,
             "current": key,
-            "query": request.GET.urlencode(),
+            "query": query,
+            "snapshot": snapshot,
             "threshold": figures.threshold(),
             "monitoring_pages": _pages(),
         },
@@ -210,7 +281,6 @@ def profile_page(request):
             "problems per child, and each complexity indicator and adverse childhood "
             "experience with its don't-know count."
         ),
-        tables_of=figures.profile,
     )
 
 
@@ -227,7 +297,6 @@ def fidelity_page(request):
             "those it applies to (each judged on the period's last day, or on the day a case "
             "closed). Each count lists its cases, with every case's points."
         ),
-        tables_of=lambda team_ids, period: [fidelity.table(team_ids, period)],
     )
 
 
@@ -236,8 +305,12 @@ def trends_page(request):
     """The headline figures by quarter over the last two years, to the end of the chosen
     period (the dashboard's team choice and counts mode)."""
     form, team_ids, period = _manager_scope(request)
+    stored = _stored(request, "trends", team_ids, period)
+    if stored.response is not None:
+        return stored.response  # not computed yet: the page that waits for them
+    snapshot, period, query = stored.snapshot, stored.period, stored.query
     exact = access_for(request.user).sees_exact_counts(team_ids)
-    quarters, rows = trends.trends(team_ids, period.end)
+    quarters, rows = readmodel.trends_of(snapshot)
     trends.present(rows, exact=exact)
     for row in rows:
         row.svg = bar_chart(trends.chart_table(row, quarters), title=row.label, exact=exact)
@@ -250,7 +323,8 @@ def trends_page(request):
             "rows": rows,
             "exact": exact,
             "period": period,
-            "query": request.GET.urlencode(),
+            "query": query,
+            "snapshot": snapshot,
             "threshold": figures.threshold(),
             "monitoring_pages": _pages(),
         },

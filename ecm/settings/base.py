@@ -255,6 +255,11 @@ FILE_UPLOAD_HANDLERS = [
 ]
 # Form fields other than files: the longest referral is a few tens of kilobytes.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+# The monitoring pages' figures are computed by the worker (monitoring/readmodel.py): beat
+# refreshes those viewed in the last FIGURES_VIEWED_DAYS, and every default view, once they
+# are FIGURES_REFRESH_MINUTES old; the rest are deleted.
+FIGURES_REFRESH_MINUTES = env.int("FIGURES_REFRESH_MINUTES", default=10)
+FIGURES_VIEWED_DAYS = env.int("FIGURES_VIEWED_DAYS", default=3)
 # Optional virus scanning of every upload by ClamAV's clamd (ecm/virus_scan.py): set a unix
 # socket, or a host (and port). When set, an infected file is refused, and so is every upload
 # while clamd cannot be reached (fail closed). Unset: no scanning.

@@ -115,6 +115,7 @@ NOT_CRAWLED = {
     "reviews:action_status", "supervision:offer", "supervision:reflection",
     "supervision:summary", "supervision:escalation", "membership_decide",
     "monitoring:subject_access_decide", "monitoring:subject_access_release",
+    "monitoring:recompute",  # "Recompute now" (a POST) on each monitoring page
     "formulation:report_autosave", "referrals:autosave",  # JSON for the pages' autosave
     # Pages the demo has nothing for (a re-referral's changes, two report versions, a
     # voluntary period) or reached another way.

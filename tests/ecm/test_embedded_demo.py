@@ -237,3 +237,19 @@ def test_demo_error_pages_are_the_products_own(demo_site):
     assert person.statuses[-1][1] == 404
     assert "Page not found" in page
     assert "Using the URLconf" not in page and "Traceback" not in page
+
+
+def test_demo_dashboard_opens_on_seeded_figures_and_its_worker_computes_a_new_choice(demo_site):
+    """The demo's dashboard shows the figures seed_demo computed; a period nobody has looked
+    at waits for the worker (on the embedded broker), which computes it."""
+    manager = Browser(demo_site["base"], "manager")
+    page = manager.get("/monitoring/")
+    assert "Figures computed at" in page and 'id="headlines"' in page
+    path = "/monitoring/?start=2025-01-01&end=2025-03-31"
+    assert "being computed" in manager.get(path)
+    deadline = time.monotonic() + 60
+    while "Figures computed at" not in (page := manager.get(path)):
+        assert time.monotonic() < deadline, "the worker did not compute the figures"
+        time.sleep(0.5)
+    assert 'id="headlines"' in page
+    assert all(status < 500 for _url, status in manager.statuses)

@@ -13,12 +13,13 @@ from django.utils import timezone
 
 from ecm.models import AuditEvent, Case, Team
 from formulation.models import TRMFramework, TRMPlacement
-from monitoring import figures
+from monitoring import figures, readmodel
 from monitoring.figures import Period, Row
 from monitoring.tables import every_table
 from referrals.models import EligibilityCheck, Referral, RuleSet
 from reviews.models import Review, TRMStageRecord
 from tests.factories import CaseFactory, assert_ecm_start_stored, held_meeting
+from tests.monitoring import figures_worker
 
 Q1 = Period(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
 
@@ -203,7 +204,8 @@ def test_dashboard_costs_constant_queries(client, world):
         return len(ctx.captured_queries)
 
     case(world)
-    few = count()
+    count()  # the figures asked for and computed (the worker's part)
+    few = count()  # the page served from them
     for i in range(40):
         c = case(
             world,
@@ -219,6 +221,7 @@ def test_dashboard_costs_constant_queries(client, world):
             breach=False,
             next_review_on=dt.date(2026, 4, 1),
         )
+    figures_worker.recompute()
     assert count() == few
 
 
@@ -688,7 +691,8 @@ def test_trm_movement_on_generated_data_follows_its_rule(world):
 def test_every_count_that_drills_down_lists_as_many_cases_as_it_counts(world):
     """On a generated dataset, for every team and for one: each drillable figure's count (some
     are counted in the case aggregate, others with the checks, the reviews or the offences
-    after closure) equals the number of cases its drill-down lists."""
+    after closure) equals the number of cases its drill-down lists: as the worker computes
+    and stores them (`readmodel`) and the page reads them back, and as computed live."""
     from django.core.management import call_command
 
     call_command(
@@ -704,9 +708,16 @@ def test_every_count_that_drills_down_lists_as_many_cases_as_it_counts(world):
     period = Period(timezone.localdate() - dt.timedelta(days=365), timezone.localdate())
     every = list(Team.objects.values_list("pk", flat=True))
     for team_ids in (every, generated[:1]):
-        drillable = [
-            row for table in every_table(team_ids, period) for row in table.rows if row.drill
+        live = every_table(team_ids, period)
+        stored = [
+            table
+            for section in ("dashboard", "profile", "fidelity")
+            for table in readmodel.tables_of(readmodel.compute_now(section, team_ids, period))
         ]
+        assert [readmodel.table_to_dict(t) for t in stored] == [
+            readmodel.table_to_dict(t) for t in live
+        ]
+        drillable = [row for table in stored for row in table.rows if row.drill]
         assert sum(1 for row in drillable if row.value) > 30
         for row in drillable:
             listed = figures.drill_cases(team_ids, period, row.key).count()

@@ -228,3 +228,33 @@ def test_dashboard_reads_at_390_px_with_legible_charts(
     )
     assert sizes and min(sizes) >= 12, min(sizes)
     context.close()
+
+
+@pytest.mark.no_figures_worker
+def test_the_dashboard_waits_for_its_figures_then_shows_them_and_recomputes(
+    browser, live_server, two_teams, monkeypatch
+):
+    """No figures stored for this choice yet: the page says they are being computed and
+    polls; once the worker has stored them the page shows them, with when they were
+    computed; "Recompute now" asks again."""
+    from monitoring import readmodel
+    from monitoring.models import FigureSnapshot
+
+    queued = []
+    monkeypatch.setattr(readmodel, "queue_task", lambda name, *args: queued.append(args))
+    context = browser.new_context()
+    page = context.new_page()
+    login(page, live_server.url, "manager")
+    page.goto(live_server.url + reverse("monitoring:dashboard"))
+    expect(page.get_by_role("status")).to_contain_text("being computed")
+    assert page.get_by_role("heading", name="Headline figures").count() == 0
+    snapshot = FigureSnapshot.objects.get(section="dashboard")
+    assert readmodel.refresh(snapshot.pk) == "computed"  # the worker's part
+    page.get_by_role("heading", name="Headline figures").wait_for(timeout=15_000)  # polled
+    expect(page.locator("#figures-computed")).to_contain_text("Figures computed at")
+    assert page.locator("#card-reoffended .display-6").inner_text().split()[0] == "8"
+    page.get_by_role("button", name="Recompute now").click()
+    page.get_by_text("The figures are being recomputed").wait_for()
+    expect(page.locator("#figures-computed")).to_contain_text("Being recomputed")
+    assert len(queued) == 2  # asked when first shown, and by the button
+    context.close()
