@@ -23,8 +23,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ecm.access import access_for
 from ecm.audit import audit_record
-from ecm.db_router import reads_from_replica
 from ecm.dates import add_months, display_date, quarter_start
+from ecm.db_router import reads_from_replica
 from ecm.editing import StaleEditError, form_with_saved_version
 from ecm.forms import DateInput, add_service_errors
 from ecm.models import AuditEvent, Team
