@@ -115,9 +115,10 @@ class ReplicaStatus:
             ) % {"n": seconds}
         if self.lag is None:
             return _("Figures read from a copy of the database; how far behind it is is not known.")
-        if self.lag == 0:
+        # Under a second: a busy primary's last few writes in flight, not a copy behind.
+        if self.lag < 1:
             return _("Figures read from a copy of the database, up to date.")
-        seconds = max(1, round(self.lag))
+        seconds = round(self.lag)
         return ngettext(
             "Figures read from a copy of the database about %(n)d second behind.",
             "Figures read from a copy of the database about %(n)d seconds behind.",

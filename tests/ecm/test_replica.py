@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -147,8 +147,15 @@ def _replica_sql(sql: str, params=()):
 
 
 def _primary_lsn() -> str:
+    """Where the primary's WAL is flushed to, after everything committed so far. The suite's
+    cluster commits asynchronously (synchronous_commit=off) and the standby is sent flushed
+    WAL only: one synchronous commit that writes WAL (a temporary table's catalog rows)
+    flushes every earlier commit."""
+    with transaction.atomic(using=DEFAULT_DB_ALIAS), connections[DEFAULT_DB_ALIAS].cursor() as c:
+        c.execute("SET LOCAL synchronous_commit = on")
+        c.execute("CREATE TEMPORARY TABLE ecm_test_flush (x int) ON COMMIT DROP")
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_lsn()::text")
+        cursor.execute("SELECT pg_current_wal_flush_lsn()::text")
         return cursor.fetchone()[0]
 
 
@@ -255,3 +262,22 @@ def test_reads_outside_the_monitoring_pages_go_to_the_primary(client):
         assert client.get(reverse("home")).status_code == 200
         assert client.get(reverse("monitoring:caseload")).status_code == 200
     assert on_replica.captured_queries == []
+
+
+def test_a_replica_further_behind_than_the_limit_is_not_read(client, settings):
+    team, manager = manager_and_referrals(1)
+    client.force_login(manager)
+    caught_up()
+    _replica_sql("SELECT pg_wal_replay_pause()")
+    time.sleep(1.1)
+    referral(team)
+    received()
+    settings.DATABASE_REPLICA_MAX_LAG = 0.5
+    page = client.get(DASHBOARD)
+    assert page.status_code == 200
+    status = page.context["replica_reads"]
+    assert status.too_far_behind and not status.on_replica
+    assert referred_card(page) == "2"  # the primary's figure, not the copy's 1
+    assert "so they were read from the main database" in page.content.decode()
+    settings.DATABASE_REPLICA_MAX_LAG = 0
+    assert referred_card(client.get(DASHBOARD)) == "1"

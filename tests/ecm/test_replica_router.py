@@ -80,7 +80,8 @@ def test_the_replica_has_the_primarys_options_and_its_own_address(monkeypatch):
     ("status", "text"),
     [
         (ReplicaStatus(alias=REPLICA, lag=0), "up to date"),
-        (ReplicaStatus(alias=REPLICA, lag=0.2), "about 1 second behind"),
+        (ReplicaStatus(alias=REPLICA, lag=0.6), "up to date"),
+        (ReplicaStatus(alias=REPLICA, lag=1.4), "about 1 second behind"),
         (ReplicaStatus(alias=REPLICA, lag=42.4), "about 42 seconds behind"),
         (ReplicaStatus(alias=REPLICA, lag=None), "how far behind it is is not known"),
         (ReplicaStatus(alias=DEFAULT_DB_ALIAS, unavailable=True), "could not be reached"),
