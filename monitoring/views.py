@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ecm.access import access_for
 from ecm.audit import audit_record
 from ecm.dates import add_months, display_date, quarter_start
+from ecm.db_router import reads_from_replica
 from ecm.editing import StaleEditError, form_with_saved_version
 from ecm.forms import DateInput, add_service_errors
 from ecm.middleware import is_background_poll
@@ -197,6 +198,7 @@ def recompute(request, section: str):
 
 
 @require_GET
+@reads_from_replica
 def dashboard(request):
     form, team_ids, period = _manager_scope(request)
     stored = _stored(request, "dashboard", team_ids, period)
@@ -270,6 +272,7 @@ def _section(request, *, key: str, title: str, intro: str):
 
 
 @require_GET
+@reads_from_replica
 def profile_page(request):
     """Who ECM reaches: the profile of the cases on ECM in the period."""
     return _section(
@@ -285,6 +288,7 @@ def profile_page(request):
 
 
 @require_GET
+@reads_from_replica
 def fidelity_page(request):
     """Model fidelity: how many of the cases on ECM in the period followed each point of
     the model (each drilling down to the cases, with every case's points)."""
@@ -301,6 +305,7 @@ def fidelity_page(request):
 
 
 @require_GET
+@reads_from_replica
 def trends_page(request):
     """The headline figures by quarter over the last two years, to the end of the chosen
     period (the dashboard's team choice and counts mode)."""
@@ -345,6 +350,7 @@ def _page_of(key: str) -> tuple[str, str]:
 
 
 @require_GET
+@reads_from_replica
 def drill(request, key: str):
     form, team_ids, period = _manager_scope(request)
     qs = figures.drill_cases(team_ids, period, key)
@@ -387,6 +393,7 @@ def drill(request, key: str):
 
 
 @require_GET
+@reads_from_replica
 def export(request, table_key: str):
     _form, team_ids, period = _manager_scope(request)
     tables = {t.key: t for t in tables_for(table_key, team_ids, period)}

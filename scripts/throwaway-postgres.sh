@@ -2,7 +2,8 @@
 # installed server binaries (scripts/install-system-packages test installs them), in a
 # folder of the caller's, removed with it. As root the server runs as the postgres user.
 #
-#   throwaway_postgres FOLDER [-c setting=value ...]   start it; sets DATABASE_URL, PG_PORT
+#   throwaway_postgres FOLDER [-c setting=value ...]   start it; sets DATABASE_URL, PG_PORT,
+#                                                       ECM_TEST_PG_BIN (its binaries' folder)
 #   stop_throwaway_postgres FOLDER                      stop it (for the caller's EXIT trap)
 
 die() { echo "error: $*" >&2; exit 2; }
@@ -42,6 +43,10 @@ throwaway_postgres() {
   PG_STARTED=1
   PG_PORT=$pgport
   export DATABASE_URL="postgres://ecm@127.0.0.1:${pgport}/ecm"
+  # tests/ecm/test_replica.py starts a streaming standby of it from the same binaries (initdb's
+  # pg_hba.conf already lets the superuser replicate over 127.0.0.1; wal_level is replica).
+  ECM_TEST_PG_BIN=$(dirname "$(readlink -f "$initdb")")
+  export ECM_TEST_PG_BIN
   echo "Throwaway PostgreSQL on port ${pgport}"
 }
 

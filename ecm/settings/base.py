@@ -5,10 +5,12 @@ Each environment module (development, test, production) imports this one and
 overrides only what differs.
 """
 
+import copy
 from pathlib import Path
 
 import django
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -92,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "ecm.context_processors.product",
+                "ecm.db_router.replica_context",
             ],
         },
     },
@@ -124,6 +127,41 @@ def database_from_env(default: str) -> dict:
         options.setdefault("transaction_mode", "IMMEDIATE")
         options.setdefault("timeout", env.int("SQLITE_TIMEOUT", default=20))
         options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+    return db
+
+
+# A PostgreSQL streaming replica that the monitoring pages read their figures from
+# (DATABASE_REPLICA_URL, e.g. postgres://ecm:secret@db-replica:5432/ecm; ecm/db_router.py and
+# docs/notes-replica.md).
+DATABASE_ROUTERS = ["ecm.db_router.ReplicaRouter"]
+# Seconds behind beyond which the figures are read from the primary instead (0: no limit).
+DATABASE_REPLICA_MAX_LAG = env.float("DATABASE_REPLICA_MAX_LAG", default=0)
+
+
+def database_replica_from_env(default_db: dict) -> dict | None:
+    """The "replica" database: the primary's options with the replica's address, or None."""
+    url = env("DATABASE_REPLICA_URL", default="")
+    if not url:
+        return None
+    parsed = env.db_url_config(url)
+    if (
+        parsed["ENGINE"] != "django.db.backends.postgresql"
+        or parsed["ENGINE"] != default_db["ENGINE"]
+    ):
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL must be a PostgreSQL URL, as DATABASE_URL."
+        )
+    db = copy.deepcopy(default_db)
+    db.update(
+        {key: parsed[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT") if key in parsed}
+    )
+    db["OPTIONS"] = {**db.get("OPTIONS", {}), **parsed.get("OPTIONS", {})}
+    # An unreachable replica costs at most this long before the page falls back to the primary.
+    db["OPTIONS"].setdefault(
+        "connect_timeout", env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=3)
+    )
+    # Tests never create or flush a test database on it: it copies the primary's.
+    db["TEST"] = {"MIRROR": "default"}
     return db
 
 

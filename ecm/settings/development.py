@@ -10,6 +10,8 @@ WHITENOISE_USE_FINDERS = True
 SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-not-for-production"  # noqa: S105
 ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]"]
 DATABASES = {"default": database_from_env(f"sqlite:///{VAR_DIR / 'ecm.sqlite3'}")}
+if (_replica := database_replica_from_env(DATABASES["default"])) is not None:
+    DATABASES["replica"] = _replica
 
 # Everything the demo writes (SQLite file, broker queue, beat schedule, uploads) lives
 # under var/, which git ignores.

@@ -13,6 +13,8 @@ if not ALLOWED_HOSTS:
 DATABASES = {"default": database_from_env("")}
 if not DATABASES["default"].get("ENGINE"):
     raise ImproperlyConfigured("DATABASE_URL must be set in the environment for production.")
+if (_replica := database_replica_from_env(DATABASES["default"])) is not None:
+    DATABASES["replica"] = _replica
 
 vars().update(email_settings("smtp://localhost:25"))
 

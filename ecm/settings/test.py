@@ -9,6 +9,9 @@ DATABASES = {"default": database_from_env("postgres://localhost/ecm")}
 # Tests close connections after each request (DB_CONN_MAX_AGE=0); the benchmark keeps them,
 # as production does (scripts/run-bench sets DB_CONN_MAX_AGE to production's 60 seconds).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
+# No replica unless DATABASE_REPLICA_URL is set (tests/ecm/test_replica.py starts its own).
+if (_replica := database_replica_from_env(DATABASES["default"])) is not None:
+    DATABASES["replica"] = _replica
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default="/tmp/ecm-test-private"))  # noqa: S108
 LOGGING["root"]["level"] = "WARNING"
