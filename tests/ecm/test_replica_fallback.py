@@ -16,6 +16,7 @@ from tests.ecm.replicas import (
     referred_card,
     remove_replica,
 )
+from tests.monitoring import figures_worker
 
 # Transactional: a TestCase would open a transaction on every alias, the dead one too.
 pytestmark = pytest.mark.django_db(transaction=True, databases=[DEFAULT_DB_ALIAS, REPLICA])
@@ -29,6 +30,12 @@ def dead_replica(django_db_setup):
         yield
     finally:
         remove_replica()
+
+
+@pytest.fixture(autouse=True)
+def _figures_worker(monkeypatch):
+    """The pages' stored figures are computed when first asked for, as the worker would."""
+    figures_worker.install(monkeypatch)
 
 
 @pytest.fixture

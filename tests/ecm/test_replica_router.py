@@ -13,6 +13,13 @@ from ecm.models import AuditEvent, Case, Membership, Notification, Team
 from ecm.settings.base import database_replica_from_env
 from referrals.models import Referral
 from tests.ecm.replicas import DASHBOARD, DRILL, manager_and_referrals, referred_card
+from tests.monitoring import figures_worker
+
+
+@pytest.fixture(autouse=True)
+def _figures_worker(monkeypatch):
+    """The pages' stored figures are computed when first asked for, as the worker would."""
+    figures_worker.install(monkeypatch)
 
 
 def test_without_a_replica_everything_reads_from_the_primary(client, db):
