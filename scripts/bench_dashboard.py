@@ -30,8 +30,9 @@ request).
 Targets: the dashboard within 500 ms and within twice its SQL, the other monitoring pages
 (profile, model fidelity, trends) within 500 ms each; the case page within three
 times the floor, and so every page of (h)-(q); the sign-in within five times. Prints
-PASS/FAIL for each and exits 1 if any fails. The dashboard and its SQL are timed outside a transaction, as in production, on the one connection of the request;
-the manager it signs in with is deleted at the end. The floor and the other pages are timed
+PASS/FAIL for each and exits 1 if any fails. The dashboard and its SQL are timed outside a
+transaction, as in production, on the one connection of the request; the manager it signs
+in with is deleted at the end. The floor and the other pages are timed
 inside a transaction that is rolled back (with the audit events, sessions and timeline events
 those requests write, and the user the sign-in makes), so the database is left as it was.
 """
