@@ -206,6 +206,8 @@ class SpecificErrorsMixin:
                 field.widget.template_name = SELECT_TEMPLATE
 
     def full_clean(self):
+        if not self.is_bound:  # nothing to validate (the errors of a blank form, asked for)
+            return super().full_clean()
         for name, field in self.fields.items():
             if field.widget.is_hidden:
                 continue
