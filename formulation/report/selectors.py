@@ -183,13 +183,13 @@ def reports_to_check_for(user: User) -> QuerySet[Report]:
     return (
         Report.objects.filter(
             access_for(user).report_check_scope("case__"),
+            access_for(user).case_scope("case__"),
             status=Report.Status.CHECKING,
-            case__in=case_list_for(user).values("pk"),
         )
         .exclude(psychologist=user)
         .exclude(Exists(approved))
         .select_related("case__child", "psychologist")
-        .order_by("sent_for_check_at")
+        .order_by("sent_for_check_at", "pk")
     )
 
 
@@ -424,9 +424,9 @@ def reports_back_from_check_for(user: User) -> QuerySet[Report]:
     this_version = Q(comments__number=F("number"))
     return (
         Report.objects.filter(
+            access_for(user).case_scope("case__"),
             psychologist=user,
             status=Report.Status.CHECKING,
-            case__in=case_list_for(user).values("pk"),
         )
         .annotate(
             open_comments=Count(
@@ -453,7 +453,7 @@ def reports_overdue_for(user: User, today: dt.date, *, limit: int = 200) -> list
     rows = []
     owed = (
         reports_owed()
-        .filter(case__in=case_list_for(user).values("pk"))
+        .filter(access_for(user).case_scope("case__"))
         .select_related("case__child", "case__report__psychologist", "psychologist")
         .order_by("starts_at", "pk")
     )
