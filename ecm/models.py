@@ -484,6 +484,9 @@ class Case(models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    def get_status_display(self) -> str:
+        return choice_label(CaseStatus, self.status)  # every row of a case list shows it
+
     @property
     def reference(self) -> str:
         return case_reference(self.pk)
