@@ -112,19 +112,21 @@ class Access:
         return set(team_ids) | set(referring)
 
     # --- cases -------------------------------------------------------------------------
-    def case_scope(self) -> Q:
-        """A filter on Case for every case this user may see (matches nothing if none)."""
+    def case_scope(self, prefix: str = "") -> Q:
+        """A filter on Case for every case this user may see (matches nothing if none);
+        `prefix` ("case__") to filter another model by its case directly (a join the
+        planner can narrow early, where a `case__in` subquery is often tested last)."""
         owning = self.team_ids(CASE_ROLES)
         central = {
             g.team_id
             for g in self.grants
             if g.team_kind == Team.Kind.CENTRAL and g.role in CENTRAL_CASE_ROLES
         }
-        q = Q(pk__in=[])
+        q = Q(**{f"{prefix}pk__in": []})
         if owning:
-            q |= Q(team_id__in=owning)
+            q |= Q(**{f"{prefix}team_id__in": owning})
         if central:
-            q |= Q(referred_to_id__in=central)
+            q |= Q(**{f"{prefix}referred_to_id__in": central})
         return q
 
     def case_roles(self, case: Case) -> set[str]:

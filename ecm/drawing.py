@@ -102,8 +102,11 @@ def _attributes(attrs: dict[str, object]) -> str:
         if value is None:
             continue
         if isinstance(value, float):
-            value = num(value)
-        out.append(f" {key}={quoteattr(clean(value))}")
+            out.append(f' {key}="{num(value)}"')  # digits, a point, a sign: nothing to escape
+        elif isinstance(value, int) and not isinstance(value, bool):
+            out.append(f' {key}="{value}"')
+        else:
+            out.append(f" {key}={quoteattr(clean(value))}")
     return "".join(out)
 
 

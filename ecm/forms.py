@@ -185,16 +185,29 @@ _DEFAULT_MESSAGES = {
 }
 
 
+#: Django's select markup with the options written in one loop (the same HTML), for every
+#: plain select of a form with `SpecificErrorsMixin`.
+SELECT_TEMPLATE = "ecm/widgets/select.html"
+
+
 class SpecificErrorsMixin:
     """Put it first in a form's bases: every field whose "required" or "invalid" message is
     still Django's generic one gets a specific message from `specific_messages`. A message a
     field sets itself is kept. Done when the form validates, so labels set in `__init__`
     (e.g. "Status of Ann Smith") are the ones used. `error_subject` (optional) names what
-    the form is about: "the meeting"."""
+    the form is about: "the meeting". Its plain selects are written by `SELECT_TEMPLATE`."""
 
     error_subject = ""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if type(field.widget) in (forms.Select, forms.SelectMultiple):
+                field.widget.template_name = SELECT_TEMPLATE
+
     def full_clean(self):
+        if not self.is_bound:  # nothing to validate (the errors of a blank form, asked for)
+            return super().full_clean()
         for name, field in self.fields.items():
             if field.widget.is_hidden:
                 continue

@@ -292,6 +292,16 @@ def open_case(path: str = "") -> Q:
     return Q(**{f"{path}status__in": OPEN_STATUSES})
 
 
+def choice_label(choices: type[models.Choices], value) -> str:
+    """What `get_FOO_display` gives (the label of `value`, or the value itself when it is not
+    one of the choices), as the enum's own lookup: Django's rebuilds a dict of every choice,
+    translating each label, on each call, and a page listing rows makes dozens."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
 def case_reference(pk: int | None) -> str:
     """How a case is named everywhere (pages, e-mails, audit): ECM- and six digits."""
     return f"ECM-{pk:06d}" if pk else "ECM-new"
@@ -473,6 +483,9 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    def get_status_display(self) -> str:
+        return choice_label(CaseStatus, self.status)  # every row of a case list shows it
 
     @property
     def reference(self) -> str:

@@ -368,8 +368,20 @@ class ReadyForm(NoteForm):
 
 
 class PriorityForm(SpecificErrorsMixin, forms.Form):
-    significant_concern = forms.BooleanField(label=_("Significant concern"), required=False)
-    note = forms.CharField(label=_("What is the concern?"), max_length=255, required=False)
+    """A waiting-list row's priority (written by referrals/_priority_fields.html, in crispy's
+    markup: the classes crispy would add are the widgets' own)."""
+
+    significant_concern = forms.BooleanField(
+        label=_("Significant concern"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "checkboxinput form-check-input"}),
+    )
+    note = forms.CharField(
+        label=_("What is the concern?"),
+        max_length=255,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "textinput form-control"}),
+    )
 
 
 class OffenceRecordForm(SpecificErrorsMixin, forms.Form):

@@ -89,7 +89,20 @@ def decisions_home_panel(request) -> str:
         return ""
     today = timezone.localdate()
     queue = selectors.decision_queue_for(request.user)
-    rows = list(queue[:HOME_ROWS])
+    # Only what the rows show: the referral's many answers are not read (nor sorted).
+    rows = list(
+        queue.select_related(None)
+        .select_related("case__child", "case__team")
+        .only(
+            "case_id",
+            "submitted_at",
+            "case__child_id",
+            "case__team_id",
+            "case__child__first_name",
+            "case__child__last_name",
+            "case__team__name",
+        )[:HOME_ROWS]
+    )
     for referral in rows:
         referral.age_days = selectors.days_referred(referral, today)
     total = queue.count()

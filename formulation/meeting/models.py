@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ecm.models import Case, Team
+from ecm.models import Case, Team, choice_label
 
 from ..trm.models import TRMStage
 
@@ -50,6 +50,9 @@ class Professional(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_agency_display()})"
+
+    def get_agency_display(self) -> str:
+        return choice_label(Agency, self.agency)
 
 
 class MeetingQuerySet(models.QuerySet):
@@ -158,6 +161,12 @@ class Meeting(models.Model):
     def is_review(self) -> bool:
         return self.kind == self.Kind.REVIEW
 
+    def get_status_display(self) -> str:
+        return choice_label(self.Status, self.status)
+
+    def get_kind_display(self) -> str:
+        return choice_label(self.Kind, self.kind)
+
     def get_report_agencies_display(self) -> list[str]:
         labels = dict(Agency.choices)
         return [str(labels.get(a, a)) for a in self.report_agencies]
@@ -243,6 +252,15 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} – {self.get_status_display()}"
+
+    def get_agency_display(self) -> str:
+        return choice_label(Agency, self.agency)
+
+    def get_status_display(self) -> str:
+        return choice_label(self.Status, self.status)
+
+    def get_delivery_display(self) -> str:
+        return choice_label(self.Delivery, self.delivery)
 
     @property
     def sends_in_writing(self) -> bool:
@@ -356,6 +374,12 @@ class Recommendation(models.Model):
 
     def __str__(self) -> str:
         return self.intervention[:60]
+
+    def get_owner_agency_display(self) -> str:
+        return choice_label(Agency, self.owner_agency)
+
+    def get_priority_display(self) -> str:
+        return choice_label(self.Priority, self.priority)
 
 
 class TRMPlacement(models.Model):

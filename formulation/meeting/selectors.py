@@ -66,6 +66,29 @@ def meeting_get_for(user: User, pk: int) -> Meeting:
         raise Http404 from None
 
 
+def meeting_page_get_for(user: User, pk: int) -> Meeting:
+    """`meeting_get_for` with what the meeting page reads of the meeting beside it in the
+    same query: its TRM placement (with the stage and framework), developmental map and the
+    case's report (each None when there is none yet)."""
+    try:
+        return (
+            Meeting.objects.filter(case__in=case_list_for(user).values("pk"))
+            .select_related(
+                "case",
+                "case__child",
+                "case__team",
+                "case__report",
+                "chair",
+                "psychologist",
+                "trm_placement__stage__framework",
+                "developmental_map",
+            )
+            .get(pk=pk)
+        )
+    except Meeting.DoesNotExist:
+        raise Http404 from None
+
+
 def meetings_for_case(case: Case) -> QuerySet[Meeting]:
     """The case's formulation meetings (review meetings are on the reviews page)."""
     return (
@@ -267,15 +290,19 @@ class ChecklistItem:
     detail: str = ""
 
 
-def checklist(meeting: Meeting) -> list[ChecklistItem]:
-    """What the record shows ticks itself; the rest (`ChecklistTick.MANUAL_ITEMS`) by hand."""
+def checklist(
+    meeting: Meeting, *, invitations: list[Invitation] | None = None
+) -> list[ChecklistItem]:
+    """What the record shows ticks itself; the rest (`ChecklistTick.MANUAL_ITEMS`) by hand.
+    `invitations`: the meeting's, when the caller has read them already."""
     case = meeting.case
     child = case.child
     consents = consent_status(case)
     accepted = EligibilityCheck.objects.filter(
         referral__case=case, decision=Decision.ACCEPTED
     ).exists() or case.status in (CaseStatus.PREPARATION, CaseStatus.ACTIVE)
-    invitations = list(meeting.invitations.all())
+    if invitations is None:
+        invitations = list(meeting.invitations.all())
     sent = [i for i in invitations if i.delivery == Invitation.Delivery.SENT]
     flagged = [i for i in invitations if i.needs_attention]
     members = FamilyMember.objects.filter(child=child).count()

@@ -135,8 +135,8 @@ def _meeting_context(request, meeting: Meeting, **forms):
     blank ones (a form sent back with its errors)."""
     case = meeting.case
     access = access_for(request.user)
-    stages = trm_selectors.stages_for(case)
     framework = trm_selectors.active_framework(case)
+    stages = trm_selectors.stages_of(framework)
     placement = getattr(meeting, "trm_placement", None)  # None when not recorded yet
     dmap = getattr(meeting, "developmental_map", None)
     report = getattr(case, "report", None)  # the report, once started
@@ -144,7 +144,7 @@ def _meeting_context(request, meeting: Meeting, **forms):
     for invitation in invitations:
         invitation.status_form = InvitationStatusForm(invitation=invitation)
         invitation.written_form = WrittenInformationForm(invitation=invitation)
-    checklist = [] if meeting.is_review else selectors.checklist(meeting)
+    checklist = [] if meeting.is_review else selectors.checklist(meeting, invitations=invitations)
     for item in checklist:
         if not item.automatic:
             item.form = ChecklistTickForm(initial={"key": item.key, "done": not item.done})
@@ -213,7 +213,7 @@ def _meeting_context(request, meeting: Meeting, **forms):
 
 @require_GET
 def meeting_detail(request, pk: int):
-    meeting = selectors.meeting_get_for(request.user, pk)
+    meeting = selectors.meeting_page_get_for(request.user, pk)
     audit_case_record(request.user, AuditEvent.Action.VIEW, meeting, meeting.case)
     return render(request, "formulation/meeting.html", _meeting_context(request, meeting))
 

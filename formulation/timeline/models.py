@@ -12,7 +12,7 @@ from django.utils import dateformat
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ecm.models import Child
+from ecm.models import Child, choice_label
 
 
 class Category(models.TextChoices):
@@ -78,6 +78,9 @@ class TimelineEvent(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_category_display(self) -> str:
+        return choice_label(Category, self.category)
 
     @property
     def date_label(self) -> str:

@@ -52,16 +52,25 @@ def _drawn_from(day: dt.date, precision: str) -> dt.date:
 
 
 def timeline_items(
-    user: User, case: Case, *, shared: bool = False, team_only: bool = False
+    user: User,
+    case: Case,
+    *,
+    shared: bool = False,
+    team_only: bool = False,
+    events: list[TimelineEvent] | None = None,
 ) -> list[drawing.TimelineItem]:
     """The child's timeline: its events (including those made from case-summary entries)
     and the offences recorded on the child's cases this user may see. Two queries.
     `shared`: the copy that leaves the service (circulated reports) leaves out the events
     marked sensitive. `team_only`: offences of this team's cases only (what a frozen report
-    version shows to everyone who can see the case)."""
-    events = timeline_events(case)
-    if shared:
-        events = events.filter(sensitive=False)
+    version shows to everyone who can see the case). `events`: the child's events
+    (`timeline_events`), when the caller has read them already (one query fewer)."""
+    if events is None:
+        events = timeline_events(case)
+        if shared:
+            events = events.filter(sensitive=False)
+    elif shared:
+        events = [e for e in events if not e.sensitive]
     items = [
         drawing.TimelineItem(
             id=e.pk,
@@ -92,12 +101,19 @@ def timeline_items(
 
 
 def timeline_svg(
-    user: User, case: Case, *, shared: bool = False, team_only: bool = False, screen: bool = False
+    user: User,
+    case: Case,
+    *,
+    shared: bool = False,
+    team_only: bool = False,
+    screen: bool = False,
+    events: list[TimelineEvent] | None = None,
 ) -> str:
-    """The case's timeline drawing; `screen`: drawn to fill the projector's screen."""
+    """The case's timeline drawing; `screen`: drawn to fill the projector's screen;
+    `events` as for `timeline_items`."""
     render = drawing.render_timeline_for_screen if screen else drawing.render_timeline
     return render(
-        timeline_items(user, case, shared=shared, team_only=team_only),
+        timeline_items(user, case, shared=shared, team_only=team_only, events=events),
         date_of_birth=case.child.date_of_birth,
         today=timezone.localdate(),
         title=_("Timeline %(ref)s") % {"ref": case.reference},

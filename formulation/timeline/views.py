@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget, trigger_client_event
 
 from ecm.access import access_for
 from ecm.audit import audit_record
@@ -98,11 +99,12 @@ def summary_item_edit(request, pk: int, item_id: int):
 
 
 def _timeline_context(request, case, *, form=None, edit_form=None):
+    events = list(selectors.timeline_events(case))
     return {
         "case": case,
         "child": case.child,
-        "events": list(selectors.timeline_events(case)),
-        "svg": selectors.timeline_svg(request.user, case),
+        "events": events,
+        "svg": selectors.timeline_svg(request.user, case, events=events),
         "form": form or TimelineEventForm(),
         "edit_form": edit_form,
         "can_prepare": access_for(request.user).can_prepare_formulation(case),
@@ -153,6 +155,25 @@ def timeline_present(request, pk: int):
     )
 
 
+def _timeline_added(request, case):
+    """What an added event changes (htmx): the events table (the response's target) and the
+    drawing with its count (out of band). The add form is not sent again: the page empties
+    it on the "ecm-form-saved" event, as a new form would be."""
+    events = list(selectors.timeline_events(case))
+    context = {
+        "case": case,
+        "events": events,
+        "svg": selectors.timeline_svg(request.user, case, events=events),
+        "can_prepare": access_for(request.user).can_prepare_formulation(case),
+    }
+    response = HttpResponse(
+        render_to_string("formulation/_timeline_added.html", context, request=request)
+    )
+    retarget(response, "#timeline-events")
+    reswap(response, "outerHTML")
+    return trigger_client_event(response, "ecm-form-saved")
+
+
 @require_POST
 def timeline_event_add(request, pk: int):
     case = case_get_for(request.user, pk)
@@ -163,6 +184,8 @@ def timeline_event_add(request, pk: int):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
+            if request.htmx:
+                return _timeline_added(request, case)
             return _timeline_response(request, case)
     return _timeline_response(request, case, form=form)
 

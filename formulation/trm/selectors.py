@@ -39,7 +39,11 @@ def _available_version(framework: TRMFramework) -> TRMFramework:
 def stages_for(case: Case):
     """The stages a new placement (a TRM placement, a stage record, a recommendation's or a
     contact's stage) can choose: none when the case's framework is retired."""
-    framework = active_framework(case)
+    return stages_of(active_framework(case))
+
+
+def stages_of(framework: TRMFramework | None):
+    """`stages_for` a case whose framework (`active_framework`) is known already."""
     if framework is None or not framework.is_active:
         return TRMStage.objects.none()
     return framework.stages.select_related("framework").order_by("number")

@@ -91,4 +91,11 @@
     focusSummary(event.target);
     updateCounts(event.target);
   });
+  // A form whose entry was saved without the form being sent back (htmx: the server names
+  // the "ecm-form-saved" event, e.g. an event added to the timeline) is emptied, as a new
+  // blank form would be.
+  document.body && document.body.addEventListener("ecm-form-saved", function (event) {
+    var form = event.target.closest ? event.target.closest("form") : null;
+    if (form) { form.reset(); }
+  });
 }());

@@ -106,6 +106,9 @@ def test_formulation_meeting_journey(browser, live_server, trm_frameworks, world
             page.locator("#timeline-drawing").get_by_text(title)
         ).first.wait_for(state="attached")
     assert page.evaluate("window.__sameDocument") is True  # never reloaded
+    # Only the table and the drawing came back; the add form was emptied in place.
+    assert page.get_by_role("textbox", name="Event", exact=False).first.input_value() == ""
+    assert page.locator("#timeline-events tbody tr").count() == 10
     assert page.locator("#timeline-drawing [id^='tl-event-']").count() == 10
     assert TimelineEvent.objects.filter(child=case.child).count() == 10
     context.close()

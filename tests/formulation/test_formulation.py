@@ -326,8 +326,44 @@ def test_timeline_page_queries_constant_with_300_events(client, world, consented
     with CaptureQueriesContext(connection) as large:
         response = client.get(url)
     assert len(large) == len(small)
+    assert len(large) <= 12  # the events are read once, for the table and the drawing
     body = response.content.decode()
     assert body.count('id="tl-event-') == 300
+
+
+def test_live_timeline_entry_queries_constant(client, world, consented):
+    client.force_login(world.case_manager)
+    url = reverse("formulation:timeline_add", args=[consented.pk])
+    dob = consented.child.date_of_birth
+
+    def add(n):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.post(
+                url,
+                {
+                    "title": f"Added {n}",
+                    "category": "family",
+                    "start_date": (dob + dt.timedelta(days=n)).isoformat(),
+                    "precision": "day",
+                },
+                HTTP_HX_REQUEST="true",
+            )
+        assert response.status_code == 200
+        return len(ctx.captured_queries)
+
+    few = add(1)
+    TimelineEvent.objects.bulk_create(
+        TimelineEvent(
+            child=consented.child,
+            title=f"Event {n}",
+            category="education",
+            start_date=dob + dt.timedelta(days=17 * n),
+        )
+        for n in range(200)
+    )
+    many = add(2)
+    assert many == few
+    assert many <= 22
 
 
 def test_live_timeline_entry_returns_the_updated_drawing(client, world, consented):
@@ -345,8 +381,26 @@ def test_live_timeline_entry_returns_the_updated_drawing(client, world, consente
     )
     body = response.content.decode()
     assert response.status_code == 200
-    assert body.strip().startswith('<div id="timeline-workspace">')  # a fragment, not a page
-    assert "Starts boxing club" in body and "<svg" in body
+    # Only what changed: the events table in place, the drawing and its count out of band;
+    # the add form is not sent again (the page empties it on the event named).
+    assert body.strip().startswith('<div class="col-lg-7" id="timeline-events">')
+    assert response["HX-Retarget"] == "#timeline-events"
+    assert response["HX-Reswap"] == "outerHTML"
+    assert "ecm-form-saved" in response["HX-Trigger"]
+    assert '<figure id="timeline-figure"' in body and 'hx-swap-oob="true"' in body
+    assert "Starts boxing club" in body and "<svg" in body and "1 event" in body
+    assert 'name="title"' not in body and "<html" not in body
+    # Without htmx, back to the page.
+    response = client.post(
+        reverse("formulation:timeline_add", args=[consented.pk]),
+        {
+            "title": "Joins a band",
+            "category": "relationships",
+            "start_date": (dob + dt.timedelta(days=5100)).isoformat(),
+            "precision": "month",
+        },
+    )
+    assert response.status_code == 302
     # An error comes back on the field with everything else kept.
     response = client.post(
         reverse("formulation:timeline_add", args=[consented.pk]),
@@ -361,6 +415,8 @@ def test_live_timeline_entry_returns_the_updated_drawing(client, world, consente
     body = response.content.decode()
     assert "The timeline goes back to 1900 at the earliest" in body
     assert 'value="Too early to be true"' in body
+    assert body.strip().startswith('<div id="timeline-workspace">')  # the whole workspace
+    assert "HX-Retarget" not in response
 
 
 def test_trm_placement_only_by_the_psychologist(client, world, meeting):
@@ -612,6 +668,8 @@ def test_meeting_page_queries_constant(client, world, meeting):
     with CaptureQueriesContext(connection) as large:
         client.get(url)
     assert len(large) == len(small)
+    # The placement, map and report come with the meeting; the invitations are read once.
+    assert len(large) <= 29
 
 
 # --- One transaction per action; no writes on GET ---

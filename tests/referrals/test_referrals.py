@@ -470,6 +470,36 @@ def test_offer_slot_moves_to_awaiting_consent(client, world):
     assert entry.case.status == "awaiting_consent"
 
 
+def test_decision_queue_queries_constant(client, world):
+    client.force_login(world.central_senior)
+
+    def referred(n):
+        for k in range(n):
+            case = CaseFactory(
+                team=world.yot_a,
+                case_manager=world.case_manager,
+                status="referred",
+                referred_to=world.central,
+            )
+            Referral.objects.create(
+                case=case, status="submitted", submitted_at=timezone.now() - dt.timedelta(days=k)
+            )
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse("referrals:queue"))
+        assert response.status_code == 200
+        return len(ctx.captured_queries), response.content.decode()
+
+    referred(2)
+    small, _body = count()
+    referred(40)
+    large, body = count()
+    assert body.count("ECM-") >= 42
+    assert large == small
+    assert large <= 9
+
+
 def test_decision_queue_shows_age_in_days(client, world, submitted):
     Referral.objects.filter(pk=submitted.pk).update(
         # Noon, twelve calendar days ago: twelve 24-hour days can span a clock change and
