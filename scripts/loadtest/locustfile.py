@@ -23,7 +23,7 @@ import os
 import random
 import re
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 
 with open(os.environ["LOADTEST_USERS_FILE"], encoding="utf-8") as f:
     DATA = json.load(f)
@@ -40,6 +40,41 @@ _accounts = {
     role: itertools.cycle([u for u in DATA["users"] if u["role"] == role] or [None])
     for role in ("case_manager", "senior_practitioner", "psychologist", "manager")
 }
+
+
+_environment = []
+
+
+@events.init.add_listener
+def _init(environment, **_kw):
+    _environment.append(environment)
+
+
+@events.spawning_complete.add_listener
+def _ramp_done(**_kw):
+    """With LOADTEST_RAMP_FILE set: write what the ramp did (the sign-ins, the first pages),
+    then start the statistics afresh, so that locust's CSV holds the steady state alone (what
+    `--reset-stats` does, with the ramp kept for the report)."""
+    path = os.environ.get("LOADTEST_RAMP_FILE")
+    if not path:
+        return
+    environment = _environment[0]
+    rows = [
+        {
+            "name": e.name,
+            "requests": e.num_requests,
+            "failures": e.num_failures,
+            **{f"p{q}": e.get_response_time_percentile(q / 100) for q in (50, 95, 99)},
+        }
+        for e in environment.stats.entries.values()
+    ]
+    errors = [
+        {"name": e.name, "error": str(e.error), "occurrences": e.occurrences}
+        for e in environment.stats.errors.values()
+    ]
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump({"endpoints": rows, "errors": errors}, f)
+    environment.stats.reset_all()
 
 
 class StaffUser(HttpUser):

@@ -3,10 +3,12 @@
     report.py NAME PREFIX --users N --wait-min S --wait-max S [--baseline PREFIX] [--capacity]
 
 Reads PREFIX_stats.csv (per endpoint), PREFIX_stats_history.csv (per second) and
-PREFIX_failures.csv that `locust --csv PREFIX` wrote, prints each endpoint's requests,
+PREFIX_failures.csv that `locust --csv PREFIX` wrote, and PREFIX_ramp.json (what happened while
+the users started and signed in, which the locustfile writes before it resets the statistics
+for the steady state), prints each endpoint's requests,
 failures, p50/p95/p99 and its p50 over the floor page's p50, then the verdicts:
 
-- every phase: 0 errors;
+- every phase: 0 errors, the ramp's included;
 - with --capacity (the 50-user phase), issue 22's capacity targets:
   * throughput equal to the offered load (within 10 %), the offered load being what the users
     would ask for if the server did not slow them: users / (mean wait + the unloaded mean
@@ -60,15 +62,41 @@ def num(value: str) -> float:
         return 0.0
 
 
-def steady_throughput(history: list[dict], users: int) -> tuple[float, float]:
-    """Requests a second once every user had started (and the seconds that covers)."""
+def steady_throughput(history: list[dict], users: int, settle: float) -> tuple[float, float]:
+    """Requests a second once every user had started (and the seconds that covers): from the
+    statistics' reset at the end of the ramp, less the first `settle` seconds (the users that
+    started last make their first request without a wait)."""
     rows = [r for r in history if r.get("Name") == "Aggregated" and num(r["User Count"]) >= users]
+    if rows:
+        low = min(num(r["Total Request Count"]) for r in rows)
+        rows = rows[[num(r["Total Request Count"]) for r in rows].index(low) :]
+    if rows and num(rows[-1]["Timestamp"]) - num(rows[0]["Timestamp"]) > 3 * settle:
+        start = num(rows[0]["Timestamp"]) + settle
+        rows = [r for r in rows if num(r["Timestamp"]) >= start]
     if len(rows) < 2:
         return 0.0, 0.0
     first, last = rows[0], rows[-1]
     seconds = num(last["Timestamp"]) - num(first["Timestamp"])
     done = num(last["Total Request Count"]) - num(first["Total Request Count"])
     return (done / seconds if seconds > 0 else 0.0), seconds
+
+
+def print_ramp(ramp: dict) -> int:
+    """The ramp's figures (sign-ins and first pages, before the statistics were reset); its
+    failures."""
+    rows = sorted(ramp["endpoints"], key=lambda r: r["name"])
+    if not rows:
+        return 0
+    width = max(len(r["name"]) for r in rows)
+    print("while the users started and signed in (not in the figures above):")
+    for r in rows:
+        print(
+            f"  {r['name']:<{width}}  {r['requests']:>8}  {r['failures']:>8}  "
+            f"{r['p50']:>6.0f}  {r['p95']:>6.0f}  {r['p99']:>6.0f}"
+        )
+    for e in ramp["errors"][:10]:
+        print(f"  failure: {e['name']}: {e['error']} (x{e['occurrences']})")
+    return sum(r["failures"] for r in rows)
 
 
 def main(argv=None) -> int:
@@ -111,6 +139,11 @@ def main(argv=None) -> int:
     )
     for row in read_rows(Path(f"{prefix}_failures.csv"))[:10]:
         print(f"  failure: {row['Name']}: {row['Error']} (x{row['Occurrences']})")
+    ramp_path = Path(f"{prefix}_ramp.json")
+    if ramp_path.exists():
+        ramp = json.loads(ramp_path.read_text(encoding="utf-8"))
+        failures += print_ramp(ramp)
+        requests += sum(r["requests"] for r in ramp["endpoints"])
 
     mean_response = num(total["Average Response Time"]) / 1000
     summary = {
@@ -132,7 +165,8 @@ def main(argv=None) -> int:
     if base and floor:
         wait = (args.wait_min + args.wait_max) / 2
         offered = args.users / (wait + base["mean_response_s"])
-        got, secs = steady_throughput(read_rows(Path(f"{prefix}_stats_history.csv")), args.users)
+        history = read_rows(Path(f"{prefix}_stats_history.csv"))
+        got, secs = steady_throughput(history, args.users, settle=args.wait_max)
         ratio = got / offered if offered else 0.0
         lines.append(
             (

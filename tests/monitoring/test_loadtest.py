@@ -67,6 +67,7 @@ def test_every_role_signs_in_and_opens_its_pages(live_server, reference_data, tm
         **os.environ,
         "LOADTEST_USERS_FILE": str(users),
         "LOADTEST_TOUR": "1",
+        "LOADTEST_RAMP_FILE": f"{prefix}_ramp.json",
         "LOADTEST_WAIT_MIN": "0.05",
         "LOADTEST_WAIT_MAX": "0.2",
     }
@@ -80,12 +81,15 @@ def test_every_role_signs_in_and_opens_its_pages(live_server, reference_data, tm
         text=True,
         timeout=60,
     )
-    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.returncode == 0, run.stderr[:3000]
     with open(f"{prefix}_stats.csv", newline="") as f:
         rows = {r["Name"]: r for r in csv.DictReader(f)}
     failures = Path(f"{prefix}_failures.csv").read_text()
     assert rows["Aggregated"]["Failure Count"] == "0", failures
-    requested = set(rows) - {"Aggregated"}
+    # What the users did while they started (before the statistics were reset).
+    ramp = json.loads(Path(f"{prefix}_ramp.json").read_text())
+    assert not ramp["errors"], ramp["errors"]
+    requested = set(rows) - {"Aggregated"} | {r["name"] for r in ramp["endpoints"]}
     every_page = set().union(*PAGES.values())
     assert requested == every_page, (requested ^ every_page, run.stderr[-2000:])
 
@@ -132,3 +136,20 @@ def test_the_reporter_judges_the_capacity_targets(tmp_path):
     report = run_report(bad, *args)
     assert report.returncode == 1
     assert report.stdout.count("FAILED") == 1 and report.stdout.count("info ") == 3
+
+    # A failure while the users started counts, though the steady state had none.
+    Path(f"{good}_ramp.json").write_text(
+        json.dumps(
+            {
+                "endpoints": [
+                    {"name": "sign-in", "requests": 20, "failures": 1, "p50": 90, "p95": 200}
+                    | {"p99": 250}
+                ],
+                "errors": [{"name": "sign-in", "error": "429", "occurrences": 1}],
+            }
+        )
+    )
+    report = run_report(good, *args, "--capacity")
+    assert report.returncode == 1
+    assert "FAILED 0 errors: 1 in 220" in report.stdout
+    assert "failure: sign-in: 429 (x1)" in report.stdout
