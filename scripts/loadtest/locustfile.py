@@ -43,6 +43,7 @@ _accounts = {
 
 
 _environment = []
+_started = itertools.count(1)
 
 
 @events.init.add_listener
@@ -50,11 +51,11 @@ def _init(environment, **_kw):
     _environment.append(environment)
 
 
-@events.spawning_complete.add_listener
-def _ramp_done(**_kw):
-    """With LOADTEST_RAMP_FILE set: write what the ramp did (the sign-ins, the first pages),
-    then start the statistics afresh, so that locust's CSV holds the steady state alone (what
-    `--reset-stats` does, with the ramp kept for the report)."""
+def _ramp_done():
+    """With LOADTEST_RAMP_FILE set, once the last user has signed in: write what the ramp did
+    (the sign-ins, the first pages), then start the statistics afresh, so that locust's CSV
+    holds the steady state alone (as `--reset-stats` does at the end of spawning, but after
+    the sign-ins, and with the ramp kept for the report)."""
     path = os.environ.get("LOADTEST_RAMP_FILE")
     if not path:
         return
@@ -95,6 +96,8 @@ class StaffUser(HttpUser):
         if TOUR:  # every page of the role once, first (the test suite's check)
             for page in dict.fromkeys(self.tasks):
                 page(self)
+        if next(_started) == self.environment.runner.target_user_count:
+            _ramp_done()
 
     def sign_in(self):
         login = URLS["login"]
