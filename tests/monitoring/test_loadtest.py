@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from tests.conftest import reload_migration_data
 
@@ -153,3 +153,10 @@ def test_the_reporter_judges_the_capacity_targets(tmp_path):
     assert report.returncode == 1
     assert "FAILED 0 errors: 1 in 220" in report.stdout
     assert "failure: sign-in: 429 (x1)" in report.stdout
+
+
+def test_loadtest_users_refuses_where_generated_data_is_not_allowed(db, settings, tmp_path):
+    settings.DEMO_DATA_ALLOWED = False
+    with pytest.raises(CommandError, match="production"):
+        call_command("loadtest_users", out=str(tmp_path / "users.json"))
+    assert not (tmp_path / "users.json").exists()
