@@ -112,7 +112,8 @@ def main(argv=None) -> int:
     prefix = Path(args.prefix)
 
     stats = read_rows(Path(f"{prefix}_stats.csv"))
-    endpoints = [r for r in stats if r["Name"] != "Aggregated"]
+    # Locust keeps an endpoint's row, empty, after the statistics are reset at the ramp's end.
+    endpoints = [r for r in stats if r["Name"] != "Aggregated" and num(r["Request Count"]) > 0]
     total = next((r for r in stats if r["Name"] == "Aggregated"), None)
     if total is None or not endpoints:
         print(f"{args.name}: no statistics in {prefix}_stats.csv", file=sys.stderr)
