@@ -8,7 +8,7 @@ PYTHON ?= $(shell scripts/find-python)
 TEMPLATES := templates referrals/templates formulation/templates reviews/templates \
              supervision/templates monitoring/templates
 
-.PHONY: run test lint install install-dev format clean bench-report bench-reminders bench
+.PHONY: run test lint install install-dev format clean bench-report bench-reminders bench loadtest
 
 # pip says only what went wrong (-qq: errors, not warnings or progress).
 PIP := $(PY) -m pip --disable-pip-version-check -qq
@@ -74,6 +74,14 @@ bench-reminders: install-dev
 bench: install-dev
 	@scripts/install-system-packages test
 	scripts/run-bench $(ARGS)
+
+## The capacity test (issue 22): gunicorn with 3 workers on loopback, production's settings over
+## plain HTTP, locust's role mix signing in through the form: 1 user unloaded, then 50 users
+## for 2 minutes and 100 for 1 (LOADTEST_* to change; docs/notes-loadtest.md). Exits 1 if a
+## target fails.
+loadtest: install-dev
+	@scripts/install-system-packages test
+	scripts/run-loadtest
 
 format: install-dev
 	$(VENV)/bin/ruff format .
