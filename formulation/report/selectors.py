@@ -151,10 +151,12 @@ def reports_due_for(user: User) -> QuerySet[Meeting]:
     # otherwise does first, for the OR below). Two queries; one when none.
     named = list(
         Report.objects.filter(psychologist=user)
+        .order_by()  # no ORDER BY inside a compound statement (SQLite refuses one)
         .values_list("case_id", flat=True)
         .union(
             Meeting.objects.formulation()
             .filter(psychologist=user)
+            .order_by()
             .values_list("case_id", flat=True)
         )
     )
