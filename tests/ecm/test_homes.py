@@ -9,9 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from ecm.access import access_for
 from ecm.dates import add_months
 from ecm.models import Case, Role
 from formulation.models import Meeting, Report, ReportComment
+from monitoring import readmodel
 from referrals.models import Consent, Referral
 from reviews.models import Action, Review
 from tests.factories import CaseFactory, ChildFactory, held_meeting, member
@@ -332,6 +334,34 @@ def test_manager_headline_follows_the_small_cell_rules(client, world):
     assert "so that no child can be identified" in figures
 
 
+def test_manager_headline_reads_the_dashboards_stored_default_view(client, world):
+    """Once beat has stored the manager's default dashboard, the home shows those figures (the
+    same the dashboard shows, with when they were computed), not a count of its own."""
+    w = world
+    team_ids = sorted(access_for(w.manager).dashboard_team_ids)
+    for _ in range(3):
+        CaseFactory(team=w.yot_a, case_manager=w.case_manager, status="active")
+    snapshot = readmodel.compute_now("dashboard", team_ids)
+    stored = {r["key"]: r["value"] for t in snapshot.data["tables"] for r in t["rows"]}
+    CaseFactory(team=w.yot_a, case_manager=w.case_manager, status="active")  # after it
+    client.force_login(w.manager)
+    with CaptureQueriesContext(connection) as ctx:
+        body = _home(client, w.manager)
+    figures = _section(body, "home-headline-heading")
+    assert "Figures computed at" in figures
+    caseload = figures[figures.index("Children on the ECM caseload now") :]
+    assert f">{stored['caseload']}<" in "".join(caseload.split())
+    assert stored["caseload"] == Case.objects.filter(team=w.yot_a, status="active").count() - 1
+    assert not [q for q in ctx.captured_queries if 'FILTER (WHERE "ecm_case"' in q["sql"]]
+
+
+def test_manager_headline_counts_while_no_figures_are_stored(client, world):
+    CaseFactory(team=world.yot_a, case_manager=world.case_manager, status="active")
+    figures = _section(_home(client, world.manager), "home-headline-heading")
+    assert "Children on the ECM caseload now" in figures
+    assert "Figures computed at" not in figures
+
+
 def test_manager_home_empty_state(client, world):
     Case.objects.all().delete()
     body = _home(client, world.manager)
@@ -423,7 +453,10 @@ MAX_QUERIES = {"senior": 23, "psychologist": 24, "manager": 21, "case_manager": 
 def test_each_home_costs_the_same_queries_as_data_grows(
     client, world, role, django_assert_max_num_queries
 ):
-    client.force_login(getattr(world, role))
+    user = getattr(world, role)
+    client.force_login(user)
+    if role == "manager":  # beat keeps the manager's default dashboard stored (its headline)
+        readmodel.compute_now("dashboard", sorted(access_for(user).dashboard_team_ids))
 
     def count():
         with CaptureQueriesContext(connection) as ctx:
