@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -463,9 +464,51 @@ def test_each_home_costs_the_same_queries_as_data_grows(
             assert client.get(reverse("home")).status_code == 200
         return len(ctx.captured_queries)
 
-    _grow(world, 1)
+    # Past the open cases the home shows (`HOME_CASES`): they are counted then, one query
+    # more than a short list's (the `max` below holds for both).
+    _grow(world, 5)
     few = count()
-    _grow(world, 12)
+    _grow(world, 8)
     assert count() == few
     with django_assert_max_num_queries(MAX_QUERIES[role]):
         client.get(reverse("home"))
+
+
+# --- The open cases: the first of them, and a link to all ---------------------------------------
+
+
+def test_homes_show_the_first_open_cases_and_link_to_all_of_them(client, world):
+    from ecm.views import HOME_CASES
+
+    w = world
+    for _ in range(HOME_CASES + 2):
+        CaseFactory(team=w.yot_a, case_manager=w.case_manager, status="active")
+    cases = list(Case.objects.filter(case_manager=w.case_manager).open().select_related("child"))
+    by_name = sorted(
+        cases,
+        key=lambda c: (c.child.last_name, c.child.first_name, -c.opened_on.toordinal(), -c.pk),
+    )
+    body = _home(client, w.case_manager)
+    n = len(cases)
+    assert f"You are case manager for {n} open ECM cases." in body
+    mine = f"{reverse('case_list')}?case_manager={w.case_manager.pk}&amp;open_only=on"
+    assert mine in body and f"all {n} of your open cases on the case list" in body
+    assert by_name[HOME_CASES - 1].reference in body
+    assert by_name[HOME_CASES].reference not in body
+    # The link's list is the whole caseload, open cases only.
+    listed = client.get(mine.replace("&amp;", "&")).content.decode()
+    assert all(c.reference in listed for c in cases)
+
+    body = _home(client, w.senior)
+    section = _section(body, "home-open-cases-heading")
+    n = Case.objects.filter(Q(team=w.yot_a) | Q(referred_to=w.yot_a)).open().count()
+    assert f"{reverse('case_list')}?open_only=on" in section
+    assert f"all {n} open cases on the case list" in section
+    assert section.count('<th scope="row">') == HOME_CASES
+
+
+def test_homes_with_few_open_cases_list_them_all_without_the_link(client, world):
+    case = CaseFactory(team=world.yot_a, case_manager=world.case_manager, status="active")
+    body = _home(client, world.case_manager)
+    assert case.reference in body
+    assert "of your open cases on the case list" not in body
