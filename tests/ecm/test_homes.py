@@ -445,9 +445,9 @@ def _grow(world, n):
 #: The most queries each home may cost (session, user, memberships, each section's few, the
 #: first open cases, their count when there are more, and their next steps, the listing's
 #: audit row: its chain head and insert), whatever the data; the manager's headline is one
-#: lookup of the stored dashboard figures. The psychologist's two more read the cases named on them before the
-#: reports they owe, and the supervision cadence's cases grouped before their people: two
-#: short queries instead of two that joined every open case (issue 22).
+#: lookup of the stored dashboard figures. The psychologist's two more read the cases named
+#: on them before the reports they owe, and the supervision cadence's cases grouped before
+#: their people: two short queries instead of two that joined every open case (issue 22).
 MAX_QUERIES = {"senior": 23, "psychologist": 24, "manager": 21, "case_manager": 20}
 
 
