@@ -42,6 +42,26 @@ def _page(request, qs):
     return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+#: The open cases a home page shows, the first by the child's name; the case list has them all
+#: (with filters and pages), and the home links to it when there are more (issue 22: a home
+#: costs what it shows, not the size of the caseload).
+HOME_CASES = 20
+
+
+class _FirstCases:
+    """The first `size` cases of `qs` and how many there are (counted only when there are
+    more), shaped as the case table's `page`: one page, no others."""
+
+    number = 1
+    has_other_pages = False
+
+    def __init__(self, qs, size: int):
+        rows = list(qs[: size + 1])
+        self.has_more = len(rows) > size
+        self.object_list = rows[:size]
+        self.count = qs.count() if self.has_more else len(rows)
+
+
 def next_step(case: Case, today) -> str:
     """What is due next on a case, from its status alone: the fallback of `next_steps_of`,
     which asks the apps that keep the case's records first (the referral's dates, the
@@ -101,19 +121,26 @@ def _audit_page(request, page, where: str) -> None:
 def home(request):
     """Each role's work first: the sections the apps contribute (`ecm.panels`, each shown to
     the roles it is for, with its empty state), then the user's open cases: a case manager's
-    caseload, or the open cases of everyone else's teams (closed ones are on the case list)."""
+    caseload, or the open cases of everyone else's teams, the first `HOME_CASES` of them with
+    a link to all of them on the case list (closed ones are there too)."""
     access = access_for(request.user)
     today = timezone.localdate()
     panels = home_panels(request)
     if access.is_case_manager():
-        page = _page(request, selectors.caseload_for(request.user))
+        page = _FirstCases(selectors.caseload_for(request.user), HOME_CASES)
         _decorate(page.object_list, today)
         _audit_page(request, page, "home")
-        return render(request, "ecm/home_caseload.html", {"page": page, "home_panels": panels})
-    page = _page(request, selectors.case_list_for(request.user, open_only=True))
+        return render(
+            request,
+            "ecm/home_caseload.html",
+            {"page": page, "home_panels": panels, "shown": HOME_CASES},
+        )
+    page = _FirstCases(selectors.case_list_for(request.user, open_only=True), HOME_CASES)
     _decorate(page.object_list, today)
     _audit_page(request, page, "home")
-    return render(request, "ecm/home.html", {"page": page, "home_panels": panels})
+    return render(
+        request, "ecm/home.html", {"page": page, "home_panels": panels, "shown": HOME_CASES}
+    )
 
 
 @require_GET

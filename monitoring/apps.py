@@ -10,11 +10,11 @@ class MonitoringConfig(AppConfig):
     def ready(self):
         from ecm.panels import register_case_panel, register_home_panel
 
-        from . import erasure, fidelity, panels
+        from . import erasure, fidelity, home
 
         fidelity.register()
         erasure.register()
-        register_home_panel("monitoring-headline", 2, panels.headline_home_panel)
+        register_home_panel("monitoring-headline", 2, home.headline_home_panel)
         register_case_panel("subject-access", 90, _subject_access_panel)
 
 

@@ -414,3 +414,17 @@ def compute_defaults() -> int:
         for section in SECTIONS:
             compute_now(section, list(team_ids))
     return len(scopes) * len(SECTIONS)
+
+
+def stored_default(section: str, team_ids) -> FigureSnapshot | None:
+    """The computed figures of a page's default view (the rolling twelve months) for these
+    teams, in the current language, if there are any: one query, nothing written (beat keeps
+    every manager's default view current: `default_scopes`). The home page's headline."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return (
+        FigureSnapshot.objects.filter(
+            key=key_for(section, team_ids, None, language), computed_at__isnull=False
+        )
+        .only("section", "data", "period_start", "period_end", "computed_at")
+        .first()
+    )

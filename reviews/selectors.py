@@ -24,7 +24,8 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from ecm.models import ON_ECM_STATUSES, Case, User
+from ecm.access import access_for
+from ecm.models import ON_ECM_STATUSES, Case, User, open_case
 from ecm.selectors import case_list_for
 from formulation.models import Meeting, Report, TimelineEvent
 from referrals.models import Offence, Referral
@@ -452,14 +453,15 @@ def with_review_due(cases):
         .order_by("starts_at", "pk")
     )
     first_at = Subquery(first.values("review_at")[:1])
+    # A case has one formulation meeting (the first held), so "its review date if set, else
+    # the case's own" is a Coalesce: no Exists over the meetings, which the planner hashed
+    # over every case's meetings when the date was filtered on (issue 22).
     return cases.annotate(
         review_due_on=Switch(
             When(Exists(reviews), then=Subquery(latest.values("next_review_on")[:1])),
-            When(
-                Exists(first.filter(review_at__isnull=False)),
-                then=TruncDate(first_at, tzinfo=timezone.get_current_timezone()),
+            default=Coalesce(
+                TruncDate(first_at, tzinfo=timezone.get_current_timezone()), F("first_review_on")
             ),
-            default=F("first_review_on"),
             output_field=DateField(),
         ),
         next_meeting_at=Subquery(arranged.values("starts_at")[:1]),
@@ -503,11 +505,14 @@ def reviews_overdue_for(user: User, today: dt.date, *, limit: int = 50):
 def actions_overdue_in_teams_for(user: User, today: dt.date):
     """Open actions past their due date on the open cases this user sees, whoever owns them
     (a manager's view of their teams), most overdue first. One query."""
+    # The case's team tested on the joined case (`case_scope("case__")`), not a `case__in`
+    # subquery the planner tested on every overdue action of every team (issue 22).
     return (
         Action.objects.filter(
+            access_for(user).case_scope("case__"),
+            open_case("case__"),
             status=Action.Status.OPEN,
             due_on__lt=today,
-            case__in=case_list_for(user).open().values("pk"),
         )
         .select_related("case__child", "owner_user")
         .order_by("due_on", "pk")

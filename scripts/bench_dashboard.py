@@ -65,6 +65,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from ecm.access import access_for  # noqa: E402
 from ecm.dates import add_months  # noqa: E402
 from ecm.models import Case, CaseStatus, Child, Membership, Role, Team, User  # noqa: E402
 from ecm.settings import base as base_settings  # noqa: E402
@@ -180,6 +181,9 @@ def pages_of(case: Case) -> tuple[dict, list[dict]]:
     senior = member(team, Role.SENIOR_PRACTITIONER)
     psychologist = member(team, Role.PSYCHOLOGIST)
     manager = member(team, Role.MANAGER)
+    # The manager's home reads its headline from the dashboard's default view, which beat
+    # keeps current for each manager's teams (`readmodel.default_scopes`): stored here too.
+    readmodel.compute_now("dashboard", sorted(access_for(manager).dashboard_team_ids))
     cmc, spc, psc, mgc = (client_of(u) for u in (cm, senior, psychologist, manager))
     meeting = (
         Meeting.objects.filter(case=case, kind=Meeting.Kind.FORMULATION)

@@ -5,13 +5,16 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from ecm.access import access_for
 from ecm.dates import add_months
 from ecm.models import Case, Role
 from formulation.models import Meeting, Report, ReportComment
+from monitoring import readmodel
 from referrals.models import Consent, Referral
 from reviews.models import Action, Review
 from tests.factories import CaseFactory, ChildFactory, held_meeting, member
@@ -332,6 +335,34 @@ def test_manager_headline_follows_the_small_cell_rules(client, world):
     assert "so that no child can be identified" in figures
 
 
+def test_manager_headline_reads_the_dashboards_stored_default_view(client, world):
+    """Once beat has stored the manager's default dashboard, the home shows those figures (the
+    same the dashboard shows, with when they were computed), not a count of its own."""
+    w = world
+    team_ids = sorted(access_for(w.manager).dashboard_team_ids)
+    for _ in range(3):
+        CaseFactory(team=w.yot_a, case_manager=w.case_manager, status="active")
+    snapshot = readmodel.compute_now("dashboard", team_ids)
+    stored = {r["key"]: r["value"] for t in snapshot.data["tables"] for r in t["rows"]}
+    CaseFactory(team=w.yot_a, case_manager=w.case_manager, status="active")  # after it
+    client.force_login(w.manager)
+    with CaptureQueriesContext(connection) as ctx:
+        body = _home(client, w.manager)
+    figures = _section(body, "home-headline-heading")
+    assert "Figures computed at" in figures
+    caseload = figures[figures.index("Children on the ECM caseload now") :]
+    assert f">{stored['caseload']}<" in "".join(caseload.split())
+    assert stored["caseload"] == Case.objects.filter(team=w.yot_a, status="active").count() - 1
+    assert not [q for q in ctx.captured_queries if 'FILTER (WHERE "ecm_case"' in q["sql"]]
+
+
+def test_manager_headline_counts_while_no_figures_are_stored(client, world):
+    CaseFactory(team=world.yot_a, case_manager=world.case_manager, status="active")
+    figures = _section(_home(client, world.manager), "home-headline-heading")
+    assert "Children on the ECM caseload now" in figures
+    assert "Figures computed at" not in figures
+
+
 def test_manager_home_empty_state(client, world):
     Case.objects.all().delete()
     body = _home(client, world.manager)
@@ -412,10 +443,11 @@ def _grow(world, n):
 
 
 #: The most queries each home may cost (session, user, memberships, each section's few, the
-#: open cases' page and their next steps, the listing's audit row: its chain head and insert),
-#: whatever the data. The psychologist's two more read the cases named on them before the
-#: reports they owe, and the supervision cadence's cases grouped before their people: two
-#: short queries instead of two that joined every open case (issue 22).
+#: first open cases, their count when there are more, and their next steps, the listing's
+#: audit row: its chain head and insert), whatever the data; the manager's headline is one
+#: lookup of the stored dashboard figures. The psychologist's two more read the cases named
+#: on them before the reports they owe, and the supervision cadence's cases grouped before
+#: their people: two short queries instead of two that joined every open case (issue 22).
 MAX_QUERIES = {"senior": 23, "psychologist": 24, "manager": 21, "case_manager": 20}
 
 
@@ -423,16 +455,61 @@ MAX_QUERIES = {"senior": 23, "psychologist": 24, "manager": 21, "case_manager": 
 def test_each_home_costs_the_same_queries_as_data_grows(
     client, world, role, django_assert_max_num_queries
 ):
-    client.force_login(getattr(world, role))
+    user = getattr(world, role)
+    client.force_login(user)
+    if role == "manager":  # beat keeps the manager's default dashboard stored (its headline)
+        readmodel.compute_now("dashboard", sorted(access_for(user).dashboard_team_ids))
 
     def count():
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(reverse("home")).status_code == 200
         return len(ctx.captured_queries)
 
-    _grow(world, 1)
+    # Past the open cases the home shows (`HOME_CASES`): they are counted then, one query
+    # more than a short list's (the `max` below holds for both).
+    _grow(world, 5)
     few = count()
-    _grow(world, 12)
+    _grow(world, 8)
     assert count() == few
     with django_assert_max_num_queries(MAX_QUERIES[role]):
         client.get(reverse("home"))
+
+
+# --- The open cases: the first of them, and a link to all ---------------------------------------
+
+
+def test_homes_show_the_first_open_cases_and_link_to_all_of_them(client, world):
+    from ecm.views import HOME_CASES
+
+    w = world
+    for _ in range(HOME_CASES + 2):
+        CaseFactory(team=w.yot_a, case_manager=w.case_manager, status="active")
+    cases = list(Case.objects.filter(case_manager=w.case_manager).open().select_related("child"))
+    by_name = sorted(
+        cases,
+        key=lambda c: (c.child.last_name, c.child.first_name, -c.opened_on.toordinal(), -c.pk),
+    )
+    body = _home(client, w.case_manager)
+    n = len(cases)
+    assert f"You are case manager for {n} open ECM cases." in body
+    mine = f"{reverse('case_list')}?case_manager={w.case_manager.pk}&amp;open_only=on"
+    assert mine in body and f"all {n} of your open cases on the case list" in body
+    assert by_name[HOME_CASES - 1].reference in body
+    assert by_name[HOME_CASES].reference not in body
+    # The link's list is the whole caseload, open cases only.
+    listed = client.get(mine.replace("&amp;", "&")).content.decode()
+    assert all(c.reference in listed for c in cases)
+
+    body = _home(client, w.senior)
+    section = _section(body, "home-open-cases-heading")
+    n = Case.objects.filter(Q(team=w.yot_a) | Q(referred_to=w.yot_a)).open().count()
+    assert f"{reverse('case_list')}?open_only=on" in section
+    assert f"all {n} open cases on the case list" in section
+    assert section.count('<th scope="row">') == HOME_CASES
+
+
+def test_homes_with_few_open_cases_list_them_all_without_the_link(client, world):
+    case = CaseFactory(team=world.yot_a, case_manager=world.case_manager, status="active")
+    body = _home(client, world.case_manager)
+    assert case.reference in body
+    assert "of your open cases on the case list" not in body
