@@ -6,8 +6,8 @@ import datetime as dt
 import math
 
 from django.db.models import Case as When_
-from django.db.models import Count, F, IntegerField, Min, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, IntegerField, Min, Q, QuerySet, Value, When, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -121,6 +121,19 @@ def waiting_list_for(user: User) -> QuerySet[Referral]:
     )
 
 
+def waiting_list_in_line_for(user: User) -> QuerySet[Referral]:
+    """`waiting_list_for` with each entry's place in its provider team's line
+    (`line_position`, 1 for the first), counted in SQL over the whole list: a page of it
+    estimates its slots as the whole list would (`estimate_slots`)."""
+    return waiting_list_for(user).annotate(
+        line_position=Window(
+            RowNumber(),
+            partition_by=[F("provider_id")],
+            order_by=[F("priority").desc(), F("waiting_since").asc(), F("pk").asc()],
+        )
+    )
+
+
 def pipeline_counts(provider_ids: set[int]) -> dict[int, int]:
     """Cases accepted but not yet formulated (awaiting consent or preparing), by the team
     whose psychology capacity they use. One query."""
@@ -156,7 +169,9 @@ def estimate_slots(entries: list[Referral], today: dt.date | None = None) -> Non
     position: dict[int, int] = {}
     for entry in entries:
         per_month = capacity.get(entry.provider_id) or 2
-        position[entry.provider_id] = position.get(entry.provider_id, 0) + 1
+        # On a page of the list, the place counted over the whole list.
+        here = getattr(entry, "line_position", None)
+        position[entry.provider_id] = here or position.get(entry.provider_id, 0) + 1
         n = ahead.get(entry.provider_id, 0) + position[entry.provider_id]
         months = math.floor((n - 1) / per_month)
         entry.queue_position = position[entry.provider_id]

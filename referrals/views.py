@@ -44,6 +44,8 @@ from .forms import (
 from .models import LEAFLET_VERSION, Consent, Referral, ReferralStatus, RuleSet
 
 PAGE_SIZE = 50
+#: The waiting list's rows a page: each row has its priority form.
+WAITING_PAGE_SIZE = 25
 
 
 def _case_url(case) -> str:
@@ -436,7 +438,10 @@ def set_priority(request, pk: int):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Priority updated."))
-    return redirect("referrals:waiting_list")
+    # Back to the page of the list the row was on (the form's action names it).
+    page = request.GET.get("page", "")
+    url = reverse("referrals:waiting_list")
+    return redirect(f"{url}?{urlencode({'page': page})}" if page.isdigit() else url)
 
 
 @require_POST
@@ -476,7 +481,10 @@ def waiting_list(request):
     if not access_for(request.user).can_sift_referrals():
         raise PermissionDenied
     today = timezone.localdate()
-    entries = list(selectors.waiting_list_for(request.user)[:200])
+    page = Paginator(selectors.waiting_list_in_line_for(request.user), WAITING_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    entries = list(page.object_list)
     selectors.estimate_slots(entries, today)
     for entry in entries:
         entry.days_waiting = selectors.days_waiting(entry, today)
@@ -492,6 +500,9 @@ def waiting_list(request):
         "referrals/waiting_list.html",
         {
             "entries": entries,
+            "page": page,
+            # The priority forms come back to this page.
+            "page_query": f"?page={page.number}" if page.number > 1 else "",
             "concern_points": selectors.SIGNIFICANT_CONCERN_POINTS,
         },
     )
