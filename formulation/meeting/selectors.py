@@ -69,10 +69,11 @@ def meeting_get_for(user: User, pk: int) -> Meeting:
 def meeting_page_get_for(user: User, pk: int) -> Meeting:
     """`meeting_get_for` with what the meeting page reads of the meeting beside it in the
     same query: its TRM placement (with the stage and framework), developmental map and the
-    case's report (each None when there is none yet)."""
+    case's report (each None when there is none yet). The user's cases by the case's teams
+    directly (no `case__in` subquery: fewer joins to plan)."""
     try:
         return (
-            Meeting.objects.filter(case__in=case_list_for(user).values("pk"))
+            Meeting.objects.filter(access_for(user).case_scope(prefix="case__"))
             .select_related(
                 "case",
                 "case__child",
