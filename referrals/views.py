@@ -488,13 +488,9 @@ def waiting_list(request):
     selectors.estimate_slots(entries, today)
     for entry in entries:
         entry.days_waiting = selectors.days_waiting(entry, today)
-        entry.priority_form = PriorityForm(
-            initial={
-                "significant_concern": entry.significant_concern,
-                "note": entry.significant_concern_note,
-            },
-            auto_id=f"priority-{entry.pk}-%s",
-        )
+        # Its PriorityForm's fields are written by referrals/_priority_fields.html, with
+        # these ids (the form's auto_id).
+        entry.priority_ids = f"priority-{entry.pk}-"
     return render(
         request,
         "referrals/waiting_list.html",
@@ -504,6 +500,7 @@ def waiting_list(request):
             # The priority forms come back to this page.
             "page_query": f"?page={page.number}" if page.number > 1 else "",
             "concern_points": selectors.SIGNIFICANT_CONCERN_POINTS,
+            "priority_form": PriorityForm(),  # the labels of each row's fields
         },
     )
 
