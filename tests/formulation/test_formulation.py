@@ -674,7 +674,7 @@ def test_meeting_page_queries_constant(client, world, meeting):
     assert len(large) == len(small)
     # The placement, map and report come with the meeting; the invitations are read once;
     # the folded task forms (and their lists of people) are read when opened.
-    assert len(large) <= 27
+    assert len(large) <= 26
 
 
 def test_meeting_page_folded_forms_come_when_opened(client, world, meeting):
