@@ -464,6 +464,23 @@ def test_waiting_list_queries_constant(client, world):
     assert len(large) == len(small) == len(second) <= 11
 
 
+def test_waiting_list_page_rows_are_the_waiting_lists(world):
+    """The page's query (scoped by the case's teams) gives each user the rows, order and
+    priorities of `waiting_list_for`."""
+    from referrals import selectors
+
+    for n in range(3):
+        _waiting(world, n, risk_reoffending=n)
+    other = CaseFactory(team=world.yot_b, case_manager=world.other_case_manager, status="waiting")
+    Referral.objects.create(case=other, status="decided", waiting_since=timezone.now())
+    for user in (world.central_senior, world.senior, world.other_senior, world.team_admin):
+        expected = [(r.pk, r.priority) for r in selectors.waiting_list_for(user)]
+        paged = [(r.pk, r.priority) for r in selectors.waiting_list_in_line_for(user)]
+        assert paged == expected
+    assert len(list(selectors.waiting_list_in_line_for(world.central_senior))) == 3
+    assert len(list(selectors.waiting_list_in_line_for(world.other_senior))) == 1
+
+
 def test_waiting_list_pages_keep_the_order_and_the_places_in_line(client, world):
     """25 rows a page; the second page goes on where the first stopped: its places in the
     team's line and likely starts are counted over the whole list, and a row's priority form
