@@ -468,7 +468,7 @@ def decision_queue(request):
     if not access_for(request.user).can_sift_referrals():
         raise PermissionDenied
     today = timezone.localdate()
-    page = Paginator(selectors.decision_queue_for(request.user), PAGE_SIZE).get_page(
+    page = Paginator(selectors.decision_queue_page_for(request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     for referral in page.object_list:

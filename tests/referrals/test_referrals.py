@@ -481,6 +481,30 @@ def test_waiting_list_page_rows_are_the_waiting_lists(world):
     assert len(list(selectors.waiting_list_in_line_for(world.other_senior))) == 1
 
 
+def test_decision_queue_page_rows_are_the_queues(world):
+    """The queue page's query (scoped by the case's teams) gives each user the rows, order
+    and viability counts of `decision_queue_for`."""
+    from referrals import selectors
+
+    for team, manager in (
+        (world.yot_a, world.case_manager),
+        (world.yot_b, world.other_case_manager),
+    ):
+        for n in range(2):
+            case = CaseFactory(team=team, case_manager=manager, status="referred")
+            if team == world.yot_a and n:
+                case.referred_to = world.central
+                case.save(update_fields=["referred_to"])
+            Referral.objects.create(
+                case=case, status="submitted", submitted_at=timezone.now() - dt.timedelta(days=n)
+            )
+    for user in (world.central_senior, world.senior, world.other_senior, world.team_admin):
+        expected = [(r.pk, r.viability_notes) for r in selectors.decision_queue_for(user)]
+        paged = [(r.pk, r.viability_notes) for r in selectors.decision_queue_page_for(user)]
+        assert paged == expected
+    assert len(list(selectors.decision_queue_page_for(world.senior))) >= 2
+
+
 def test_waiting_list_pages_keep_the_order_and_the_places_in_line(client, world):
     """25 rows a page; the second page goes on where the first stopped: its places in the
     team's line and likely starts are counted over the whole list, and a row's priority form
