@@ -25,6 +25,7 @@ urlpatterns = [
         name="timeline_edit",
     ),
     path("meetings/<int:pk>/", meeting.meeting_detail, name="meeting"),
+    path("meetings/<int:pk>/forms/<str:name>/", meeting.meeting_form, name="meeting_form"),
     path("meetings/<int:pk>/invite/", meeting.invite, name="invite"),
     path("meetings/<int:pk>/attendee/", meeting.add_attendee, name="attendee"),
     path(

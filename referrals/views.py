@@ -44,6 +44,8 @@ from .forms import (
 from .models import LEAFLET_VERSION, Consent, Referral, ReferralStatus, RuleSet
 
 PAGE_SIZE = 50
+#: The waiting list's rows a page: each row has its priority form.
+WAITING_PAGE_SIZE = 25
 
 
 def _case_url(case) -> str:
@@ -436,7 +438,10 @@ def set_priority(request, pk: int):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Priority updated."))
-    return redirect("referrals:waiting_list")
+    # Back to the page of the list the row was on (the form's action names it).
+    page = request.GET.get("page", "")
+    url = reverse("referrals:waiting_list")
+    return redirect(f"{url}?{urlencode({'page': page})}" if page.isdigit() else url)
 
 
 @require_POST
@@ -463,7 +468,7 @@ def decision_queue(request):
     if not access_for(request.user).can_sift_referrals():
         raise PermissionDenied
     today = timezone.localdate()
-    page = Paginator(selectors.decision_queue_for(request.user), PAGE_SIZE).get_page(
+    page = Paginator(selectors.decision_queue_page_for(request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     for referral in page.object_list:
@@ -476,23 +481,26 @@ def waiting_list(request):
     if not access_for(request.user).can_sift_referrals():
         raise PermissionDenied
     today = timezone.localdate()
-    entries = list(selectors.waiting_list_for(request.user)[:200])
+    page = Paginator(selectors.waiting_list_in_line_for(request.user), WAITING_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    entries = list(page.object_list)
     selectors.estimate_slots(entries, today)
     for entry in entries:
         entry.days_waiting = selectors.days_waiting(entry, today)
-        entry.priority_form = PriorityForm(
-            initial={
-                "significant_concern": entry.significant_concern,
-                "note": entry.significant_concern_note,
-            },
-            auto_id=f"priority-{entry.pk}-%s",
-        )
+        # Its PriorityForm's fields are written by referrals/_priority_fields.html, with
+        # these ids (the form's auto_id).
+        entry.priority_ids = f"priority-{entry.pk}-"
     return render(
         request,
         "referrals/waiting_list.html",
         {
             "entries": entries,
+            "page": page,
+            # The priority forms come back to this page.
+            "page_query": f"?page={page.number}" if page.number > 1 else "",
             "concern_points": selectors.SIGNIFICANT_CONCERN_POINTS,
+            "priority_form": PriorityForm(),  # the labels of each row's fields
         },
     )
 

@@ -16,8 +16,7 @@ from ecm.access import access_for
 from ecm.dates import display_date, display_datetime
 from ecm.models import Case, CaseStatus, Role, Team, User
 from ecm.selectors import case_list_for, case_team_members
-from referrals.models import Decision, EligibilityCheck
-from referrals.selectors import ecm_leaflet_consent
+from referrals.models import Consent, Decision, EligibilityCheck
 from referrals.services import consent_status
 
 from ..genogram.models import FamilyMember
@@ -69,10 +68,11 @@ def meeting_get_for(user: User, pk: int) -> Meeting:
 def meeting_page_get_for(user: User, pk: int) -> Meeting:
     """`meeting_get_for` with what the meeting page reads of the meeting beside it in the
     same query: its TRM placement (with the stage and framework), developmental map and the
-    case's report (each None when there is none yet)."""
+    case's report (each None when there is none yet). The user's cases by the case's teams
+    directly (no `case__in` subquery: fewer joins to plan)."""
     try:
         return (
-            Meeting.objects.filter(case__in=case_list_for(user).values("pk"))
+            Meeting.objects.filter(access_for(user).case_scope(prefix="case__"))
             .select_related(
                 "case",
                 "case__child",
@@ -297,7 +297,9 @@ def checklist(
     `invitations`: the meeting's, when the caller has read them already."""
     case = meeting.case
     child = case.child
-    consents = consent_status(case)
+    # The case's consent records read once, for the consent items and the leaflet's (its
+    # latest ECM consent, with who explained the leaflet).
+    consents = consent_status(case, list(case.consents.select_related("explained_by")))
     accepted = EligibilityCheck.objects.filter(
         referral__case=case, decision=Decision.ACCEPTED
     ).exists() or case.status in (CaseStatus.PREPARATION, CaseStatus.ACTIVE)
@@ -325,7 +327,7 @@ def checklist(
             not consents.parent_needed or bool(consents.parent and consents.parent.is_current),
             "" if consents.parent_needed else _("Not needed: 16 or over when consent was given."),
         ),
-        _leaflet_item(case),
+        _leaflet_item(consents.child),
         ChecklistItem(
             "date_set",
             _("A date is set for the formulation meeting"),
@@ -369,10 +371,10 @@ def checklist(
     return items
 
 
-def _leaflet_item(case: Case) -> ChecklistItem:
+def _leaflet_item(consent: Consent | None) -> ChecklistItem:
     """Appendix 2: "has the case manager explained the information leaflet to the child and
-    has it been signed?", from the child's ECM consent record."""
-    consent = ecm_leaflet_consent(case)
+    has it been signed?", from the child's latest ECM consent record (`consent`: what
+    `referrals.selectors.ecm_leaflet_consent` reads, None if there is none)."""
     done = consent is not None and consent.is_current
     detail = ""
     if consent is not None and consent.given:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ecm.access import CASE_ROLES, PRACTITIONER_ROLES, access_for
@@ -145,9 +147,6 @@ def _meeting_context(request, meeting: Meeting, **forms):
         invitation.status_form = InvitationStatusForm(invitation=invitation)
         invitation.written_form = WrittenInformationForm(invitation=invitation)
     checklist = [] if meeting.is_review else selectors.checklist(meeting, invitations=invitations)
-    for item in checklist:
-        if not item.automatic:
-            item.form = ChecklistTickForm(initial={"key": item.key, "done": not item.done})
     recommendations = list(meeting.recommendations.select_related("owner_user", "trm_stage"))
     placed = placement and {
         "stage": placement.stage_id,
@@ -186,20 +185,18 @@ def _meeting_context(request, meeting: Meeting, **forms):
         "report_started": report is not None,
         "can_change_recs": access.can_change_recommendations(case, report)
         and not (report is not None and report.status == report.Status.FINAL),
-        "invite_form": InviteForm(
-            directory=selectors.directory_for(request.user, case),
-            colleagues=case_team_members(case, CASE_ROLES),
-        ),
-        "attendee_form": AttendeeForm(),
+        # The folded task forms are written into the page only when their section opens by
+        # itself (or with a form sent back with its errors, in `forms`); otherwise opening
+        # the section fetches it (`meeting_form`).
+        "invite_form": _invite_form(request, meeting) if not invitations else None,
+        "attendee_form": None,
         "minutes_form": MinutesForm(instance=meeting),
         "saved_minutes": MinutesForm(instance=meeting),
         "dmap_form": DevelopmentalMapForm(initial=dmap.__dict__ if dmap else None),
         "trm_form": TRMPlacementForm(stages=stages, initial=placed),
-        "recommendation_form": RecommendationForm(
-            stages=stages,
-            people=case_team_members(case),
-            initial={"sequence": len(recommendations) + 1},
-        ),
+        "recommendation_form": _recommendation_form(meeting, stages, len(recommendations))
+        if meeting.has_started and not recommendations
+        else None,
         "framework": framework,
         # A retired framework (or none) takes no new placements: say so instead of a form
         # that could only answer "Select a valid choice".
@@ -209,6 +206,74 @@ def _meeting_context(request, meeting: Meeting, **forms):
     }
     ctx.update(forms)
     return ctx
+
+
+def _invite_form(request, meeting: Meeting) -> InviteForm:
+    case = meeting.case
+    return InviteForm(
+        directory=selectors.directory_for(request.user, case),
+        colleagues=case_team_members(case, CASE_ROLES),
+    )
+
+
+def _recommendation_form(meeting: Meeting, stages, n_recommendations: int) -> RecommendationForm:
+    return RecommendationForm(
+        stages=stages,
+        people=case_team_members(meeting.case),
+        initial={"sequence": n_recommendations + 1},
+    )
+
+
+#: The meeting page's folded task forms (`meeting_form`): heading and template of each.
+FOLDED_FORMS = {
+    "invite": (gettext_lazy("Invite a professional"), "formulation/_invite_form.html"),
+    "attendee": (
+        gettext_lazy("Add someone who attended without an invitation"),
+        "formulation/_attendee_form.html",
+    ),
+    "recommendation": (
+        gettext_lazy("Add a recommendation"),
+        "formulation/_recommendation_form.html",
+    ),
+}
+
+
+@require_GET
+def meeting_form(request, pk: int, name: str):
+    """One folded task form of the meeting page, blank: the part its section shows once
+    opened (htmx), or, without JavaScript, a page of its own. It posts to the form's own
+    address, which shows the meeting page again with what was typed on an error."""
+    if name not in FOLDED_FORMS:
+        raise Http404
+    meeting = selectors.meeting_get_for(request.user, pk)
+    case = meeting.case
+    access = access_for(request.user)
+    context = {"meeting": meeting, "case": case, "child": case.child}
+    if name == "invite" and access.can_prepare_formulation(case):
+        context["invite_form"] = _invite_form(request, meeting)
+        if meeting.has_started:
+            context["heading"] = _("Add someone who attended")
+    elif name == "attendee" and access.can_prepare_formulation(case) and not meeting.has_started:
+        context["attendee_form"] = AttendeeForm()
+    elif name == "recommendation" and _can_add_recommendation(access, case):
+        stages = trm_selectors.stages_of(trm_selectors.active_framework(case))
+        n = meeting.recommendations.count()
+        context["recommendation_form"] = _recommendation_form(meeting, stages, n)
+    else:
+        raise Http404
+    heading, template = FOLDED_FORMS[name]
+    context.setdefault("heading", heading)
+    context["form_template"] = template
+    if request.htmx:
+        return render(request, template, context)
+    audit_case_record(request.user, AuditEvent.Action.VIEW, meeting, case)
+    return render(request, "formulation/meeting_form.html", context)
+
+
+def _can_add_recommendation(access, case) -> bool:
+    """What the meeting page asks before it offers the recommendation form."""
+    report = getattr(case, "report", None)  # once started, they are changed in the report
+    return report is None and access.can_change_recommendations(case, None)
 
 
 @require_GET

@@ -86,7 +86,8 @@ MUST_REACH = {
     | MONITORING
     | {"referrals:queue", "referrals:waiting_list", "referrals:check", "child_create"}
     | {"referrals:import_start"}
-    | {"formulation:timeline_present", "formulation:schedule", "formulation:arrange_review"},
+    | {"formulation:timeline_present", "formulation:schedule", "formulation:arrange_review"}
+    | {"formulation:meeting_form"},
     "psychologist": COMMON
     | {"supervision:session", "supervision:session_new", "supervision:session_edit"}
     | {"formulation:report_version"},

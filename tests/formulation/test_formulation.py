@@ -27,6 +27,7 @@ from formulation.models import (
     TRMFramework,
 )
 from formulation.report import services as report_services
+from formulation.report.models import Report
 from formulation.timeline import services as timeline
 from referrals import services as referral_services
 from tests.factories import CaseFactory, assert_ecm_start_stored
@@ -648,6 +649,9 @@ def test_directory_of_a_user_in_two_teams_lets_them_choose_the_team(client, worl
 def test_meeting_page_queries_constant(client, world, meeting):
     client.force_login(world.central_senior)
     url = reverse("formulation:meeting", args=[meeting.pk])
+    services.invitation_add(
+        actor=world.case_manager, meeting=meeting, name="P", agency="health", email="p@x.org"
+    )
     with CaptureQueriesContext(connection) as small:
         assert client.get(url).status_code == 200
     for key in ChecklistTick.MANUAL_ITEMS:
@@ -668,8 +672,73 @@ def test_meeting_page_queries_constant(client, world, meeting):
     with CaptureQueriesContext(connection) as large:
         client.get(url)
     assert len(large) == len(small)
-    # The placement, map and report come with the meeting; the invitations are read once.
-    assert len(large) <= 29
+    # The placement, map and report come with the meeting; the invitations are read once;
+    # the folded task forms (and their lists of people) are read when opened.
+    assert len(large) <= 26
+
+
+def test_meeting_page_folded_forms_come_when_opened(client, world, meeting):
+    """The invitation form is in the page while nobody is invited (its section opens by
+    itself); once folded, the page links to it instead: fetched into the section (htmx) or a
+    page of its own, which posts to the same address and so keeps what was typed on error."""
+    client.force_login(world.central_senior)
+    url = reverse("formulation:meeting", args=[meeting.pk])
+    form_url = reverse("formulation:meeting_form", args=[meeting.pk, "invite"])
+    invite_url = reverse("formulation:invite", args=[meeting.pk])
+    body = client.get(url).content.decode()
+    assert f'action="{invite_url}"' in body and form_url not in body
+    services.invitation_add(
+        actor=world.case_manager, meeting=meeting, name="P", agency="health", email="p@x.org"
+    )
+    body = client.get(url).content.decode()
+    assert f'action="{invite_url}"' not in body
+    assert f'hx-get="{form_url}"' in body and f'href="{form_url}"' in body
+    attendee_url = reverse("formulation:meeting_form", args=[meeting.pk, "attendee"])
+    recommendation_url = reverse("formulation:meeting_form", args=[meeting.pk, "recommendation"])
+    assert f'href="{attendee_url}"' in body and f'href="{recommendation_url}"' in body
+    # Opened with htmx: the form alone; without: a page of its own, the visit audited.
+    fragment = client.get(form_url, headers={"HX-Request": "true"}).content.decode()
+    assert f'action="{invite_url}"' in fragment and "<html" not in fragment
+    assert "From the directory" in fragment
+    views = AuditEvent.objects.filter(action=AuditEvent.Action.VIEW).count()
+    page = client.get(form_url).content.decode()
+    assert "<html" in page and f'action="{invite_url}"' in page
+    assert "<h1>Invite a professional</h1>" in page
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.VIEW).count() == views + 1
+    for name in ("attendee", "recommendation"):
+        response = client.get(reverse("formulation:meeting_form", args=[meeting.pk, name]))
+        assert response.status_code == 200
+    # What was typed comes back in the meeting page, its section open.
+    response = client.post(invite_url, {"name": "Typed Name"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'value="Typed Name"' in body and "Choose the person" in body
+    unknown = reverse("formulation:meeting_form", args=[meeting.pk, "x"])
+    assert client.get(unknown).status_code == 404
+
+
+def test_meeting_form_is_refused_to_other_teams_and_to_roles_without_the_task(
+    client, world, meeting
+):
+    form_url = reverse("formulation:meeting_form", args=[meeting.pk, "invite"])
+    for user in (world.other_senior, world.team_admin, world.outsider):
+        client.force_login(user)
+        assert client.get(form_url).status_code == 404
+    # The case manager invites, but records no recommendations.
+    client.force_login(world.case_manager)
+    assert client.get(form_url).status_code == 200
+    recommendation_url = reverse("formulation:meeting_form", args=[meeting.pk, "recommendation"])
+    assert client.get(recommendation_url).status_code == 404
+    # Once the psychologist has started the report, recommendations are changed there.
+    client.force_login(world.central_senior)
+    assert client.get(recommendation_url).status_code == 200
+    Report.objects.create(
+        case=meeting.case,
+        meeting=meeting,
+        psychologist=world.central_psychologist,
+        due_on=timezone.localdate(),
+    )
+    assert client.get(recommendation_url).status_code == 404
 
 
 # --- One transaction per action; no writes on GET ---
@@ -1166,3 +1235,18 @@ def test_deleting_a_timeline_event_asks_first(client, world, consented):
     assert body.count('name="delete"') == 1  # only behind the question
     client.post(url, {"delete": "1", "version": event.version}, HTTP_HX_REQUEST="true")
     assert not type(event).objects.filter(pk=event.pk).exists()
+
+
+def test_checklist_buttons_send_what_the_tick_form_reads(client, world, meeting):
+    """The hand-ticked items' hidden fields are written by the page in the markup the form
+    gives them (ChecklistTickForm): the item and what to set it to."""
+    from formulation.meeting.forms import ChecklistTickForm
+
+    services.checklist_tick(actor=world.case_manager, meeting=meeting, key="discussed", done=True)
+    client.force_login(world.central_senior)
+    body = " ".join(
+        client.get(reverse("formulation:meeting", args=[meeting.pk])).content.decode().split()
+    )
+    for key in ChecklistTick.MANUAL_ITEMS:
+        form = ChecklistTickForm(initial={"key": key, "done": key != "discussed"})
+        assert f"{form['key']} {form['done']}" in body

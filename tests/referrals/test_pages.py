@@ -207,3 +207,36 @@ def test_eligibility_check_carries_the_chosen_rule_set(client, world, submitted)
     ]
     assert [i.attrs["value"] for i in carried] == [str(rule_set.pk)]
     assert Consent.objects.count() == 0  # nothing recorded by looking
+
+
+@pytest.mark.parametrize(
+    "concern,note", [(False, ""), (True, 'Exploited <by> "them" & more'), (False, "Kept")]
+)
+def test_waiting_list_priority_fields_are_the_forms_own_markup(concern, note):
+    """referrals/_priority_fields.html writes a row's fields as crispy renders PriorityForm
+    (every element, attribute and text the same)."""
+    from types import SimpleNamespace
+
+    from django.template import engines
+
+    from referrals.forms import PriorityForm
+
+    django_engine = engines["django"]
+    form = PriorityForm(
+        initial={"significant_concern": concern, "note": note}, auto_id="priority-7-%s"
+    )
+    crispy = django_engine.from_string(
+        "{% load crispy_forms_filters %}"
+        "{{ form.significant_concern|as_crispy_field }}{{ form.note|as_crispy_field }}"
+    ).render({"form": form})
+    entry = SimpleNamespace(
+        priority_ids="priority-7-", significant_concern=concern, significant_concern_note=note
+    )
+    ours = django_engine.from_string(
+        '{% include "referrals/_priority_fields.html" with form=form %}'
+    ).render({"form": PriorityForm(), "e": entry})
+
+    def shape(html):
+        return [(el.tag, el.attrs, el.text()) for el in pages.parse(html).iter()]
+
+    assert shape(ours) == shape(crispy)

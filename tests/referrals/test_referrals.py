@@ -459,7 +459,79 @@ def test_waiting_list_queries_constant(client, world):
         _waiting(world, n, cx_camhs="current")
     with CaptureQueriesContext(connection) as large:
         client.get(reverse("referrals:waiting_list"))
-    assert len(large) == len(small)
+    with CaptureQueriesContext(connection) as second:
+        client.get(reverse("referrals:waiting_list"), {"page": 2})
+    assert len(large) == len(small) == len(second) <= 11
+
+
+def test_waiting_list_page_rows_are_the_waiting_lists(world):
+    """The page's query (scoped by the case's teams) gives each user the rows, order and
+    priorities of `waiting_list_for`."""
+    from referrals import selectors
+
+    for n in range(3):
+        _waiting(world, n, risk_reoffending=n)
+    other = CaseFactory(team=world.yot_b, case_manager=world.other_case_manager, status="waiting")
+    Referral.objects.create(case=other, status="decided", waiting_since=timezone.now())
+    for user in (world.central_senior, world.senior, world.other_senior, world.team_admin):
+        expected = [(r.pk, r.priority) for r in selectors.waiting_list_for(user)]
+        paged = [(r.pk, r.priority) for r in selectors.waiting_list_in_line_for(user)]
+        assert paged == expected
+    assert len(list(selectors.waiting_list_in_line_for(world.central_senior))) == 3
+    assert len(list(selectors.waiting_list_in_line_for(world.other_senior))) == 1
+
+
+def test_decision_queue_page_rows_are_the_queues(world):
+    """The queue page's query (scoped by the case's teams) gives each user the rows, order
+    and viability counts of `decision_queue_for`."""
+    from referrals import selectors
+
+    for team, manager in (
+        (world.yot_a, world.case_manager),
+        (world.yot_b, world.other_case_manager),
+    ):
+        for n in range(2):
+            case = CaseFactory(team=team, case_manager=manager, status="referred")
+            if team == world.yot_a and n:
+                case.referred_to = world.central
+                case.save(update_fields=["referred_to"])
+            Referral.objects.create(
+                case=case, status="submitted", submitted_at=timezone.now() - dt.timedelta(days=n)
+            )
+    for user in (world.central_senior, world.senior, world.other_senior, world.team_admin):
+        expected = [(r.pk, r.viability_notes) for r in selectors.decision_queue_for(user)]
+        paged = [(r.pk, r.viability_notes) for r in selectors.decision_queue_page_for(user)]
+        assert paged == expected
+    assert len(list(selectors.decision_queue_page_for(world.senior))) >= 2
+
+
+def test_waiting_list_pages_keep_the_order_and_the_places_in_line(client, world):
+    """25 rows a page; the second page goes on where the first stopped: its places in the
+    team's line and likely starts are counted over the whole list, and a row's priority form
+    comes back to its page."""
+    from referrals.views import WAITING_PAGE_SIZE
+
+    entries = [_waiting(world, 100 - n) for n in range(WAITING_PAGE_SIZE + 3)]  # longest first
+    client.force_login(world.central_senior)
+    first = client.get(reverse("referrals:waiting_list")).content.decode()
+    second = client.get(reverse("referrals:waiting_list"), {"page": 2}).content.decode()
+    assert "Page 1 of 2" in first and "Page 2 of 2" in second
+    assert entries[WAITING_PAGE_SIZE - 1].case.reference in first
+    assert entries[WAITING_PAGE_SIZE].case.reference not in first
+    shown = [e for e in entries if e.case.reference in second]
+    assert shown == entries[WAITING_PAGE_SIZE:]
+    cells = [next(row.iter("td"), None) for row in pages.parse(second).iter("tr")]
+    places = [int(cell.text()) for cell in cells if cell is not None]
+    assert places == [WAITING_PAGE_SIZE + 1, WAITING_PAGE_SIZE + 2, WAITING_PAGE_SIZE + 3]
+    last = entries[-1]
+    action = reverse("referrals:priority", args=[last.case.pk]) + "?page=2"
+    assert f'action="{action}"' in second
+    response = client.post(action, {"significant_concern": "on", "note": "Exploited"})
+    assert response["Location"] == reverse("referrals:waiting_list") + "?page=2"
+    last.refresh_from_db()
+    assert last.significant_concern
+    response = client.post(action.replace("page=2", "page=x2"), {"note": ""})
+    assert response["Location"] == reverse("referrals:waiting_list")
 
 
 def test_offer_slot_moves_to_awaiting_consent(client, world):
