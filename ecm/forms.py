@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -281,6 +283,64 @@ class CaseFilterForm(SpecificErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams
         self.fields["case_manager"].queryset = case_managers
+
+    def fields_markup(self) -> list[str] | None:
+        """Each field's markup as crispy's bootstrap5 `as_crispy_field` writes it for this
+        form without errors (the same elements and attributes), built in Python: the case
+        list shows the form on every view, and crispy's and the widgets' templates, with the
+        choices read through a server-side cursor each, were a fifth of the page's time
+        (issue 22). None when the form has errors: crispy writes those."""
+        if self.is_bound and self.errors:
+            return None
+        out = []
+        for name in ("status", "team", "case_manager"):
+            bound = self[name]
+            field = bound.field
+            if name == "status":
+                choices = [(str(value), label) for value, label in field.choices]
+            else:
+                choices = [("", field.empty_label)] + [
+                    (str(obj.pk), field.label_from_instance(obj)) for obj in list(field.queryset)
+                ]
+            value = bound.value()
+            chosen = "" if value is None else str(value)
+            options, has_selected = [], False
+            for option_value, label in choices:
+                selected = not has_selected and option_value == chosen
+                has_selected = has_selected or selected
+                options.append(
+                    format_html(
+                        '<option value="{}"{}>{}</option>',
+                        option_value,
+                        mark_safe(" selected") if selected else "",
+                        label,
+                    )
+                )
+            out.append(
+                format_html(
+                    '<div id="div_id_{name}" class="mb-3"><label for="{id}" class="form-label">'
+                    '{label}</label><select name="{name}" class="select form-select" id="{id}">'
+                    "{options}</select></div>",
+                    name=bound.html_name,
+                    id=bound.auto_id,
+                    label=bound.label,
+                    options=mark_safe("".join(options)),  # noqa: S308 (each one escaped)
+                )
+            )
+        bound = self["open_only"]
+        out.append(
+            format_html(
+                '<div class="mb-3"><div id="div_id_{name}" class="form-check"><input '
+                'type="checkbox" name="{name}" class="checkboxinput form-check-input" '
+                'id="{id}"{checked}><label for="{id}" class="form-check-label">{label}</label>'
+                "</div></div>",
+                name=bound.html_name,
+                id=bound.auto_id,
+                label=bound.label,
+                checked=mark_safe(" checked") if bound.value() else "",
+            )
+        )
+        return out
 
 
 class SearchForm(SpecificErrorsMixin, forms.Form):

@@ -8,7 +8,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from ecm.access import access_for
-from ecm.models import ON_ECM_STATUSES, Case, Role
+from ecm.models import ON_ECM_STATUSES, Role
 from formulation.report import selectors as report_selectors
 
 from . import selectors
@@ -61,9 +61,7 @@ def next_steps(cases, today) -> dict[int, str]:
     if not on_ecm:
         return {}
     steps = {}
-    rows = selectors.with_review_due(Case.objects.filter(pk__in=on_ecm)).values_list(
-        "pk", "review_due_on"
-    )
+    rows = selectors.review_due_dates(on_ecm)
     for pk, due_on in rows:
         if due_on is None:
             continue

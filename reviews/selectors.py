@@ -438,32 +438,48 @@ def risk_change(cases) -> dict:
 # --- The home page ----------------------------------------------------------------------------
 
 
+def _review_due_on():
+    """The next review's due date of the case of the query (`with_review_due`)."""
+    reviews = Review.objects.filter(case=OuterRef("pk"))
+    latest = reviews.filter(next_review_on__isnull=False).order_by("-held_on", "-pk")
+    first = Meeting.objects.formulation_meetings().filter(case=OuterRef("pk"))
+    first_at = Subquery(first.values("review_at")[:1])
+    # A case has one formulation meeting (the first held), so "its review date if set, else
+    # the case's own" is a Coalesce: no Exists over the meetings, which the planner hashed
+    # over every case's meetings when the date was filtered on (issue 22).
+    return Switch(
+        When(Exists(reviews), then=Subquery(latest.values("next_review_on")[:1])),
+        default=Coalesce(
+            TruncDate(first_at, tzinfo=timezone.get_current_timezone()), F("first_review_on")
+        ),
+        output_field=DateField(),
+    )
+
+
+def review_due_dates(case_ids: list[int]) -> list[tuple[int, dt.date | None]]:
+    """(case pk, next review's due date) of each of these cases, as `with_review_due` works
+    it out, without the review meeting arranged (the next steps' one query, issue 22)."""
+    return list(
+        Case.objects.filter(pk__in=case_ids)
+        .order_by()
+        .annotate(review_due_on=_review_due_on())
+        .values_list("pk", "review_due_on")
+    )
+
+
 def with_review_due(cases):
     """`cases` with their next review's due date (`review_due_on`, as `_due` works it out
     for one case: the next date agreed at the latest review that set one; before the first
     review, the date set at the formulation meeting, or by the decision to carry a
     formulation forward) and the next review meeting arranged (`next_meeting_at`,
     `next_meeting_id`): columns of one query, not a query per case."""
-    reviews = Review.objects.filter(case=OuterRef("pk"))
-    latest = reviews.filter(next_review_on__isnull=False).order_by("-held_on", "-pk")
-    first = Meeting.objects.formulation_meetings().filter(case=OuterRef("pk"))
     arranged = (
         Meeting.objects.reviews()
         .filter(case=OuterRef("pk"), status=Meeting.Status.SCHEDULED)
         .order_by("starts_at", "pk")
     )
-    first_at = Subquery(first.values("review_at")[:1])
-    # A case has one formulation meeting (the first held), so "its review date if set, else
-    # the case's own" is a Coalesce: no Exists over the meetings, which the planner hashed
-    # over every case's meetings when the date was filtered on (issue 22).
     return cases.annotate(
-        review_due_on=Switch(
-            When(Exists(reviews), then=Subquery(latest.values("next_review_on")[:1])),
-            default=Coalesce(
-                TruncDate(first_at, tzinfo=timezone.get_current_timezone()), F("first_review_on")
-            ),
-            output_field=DateField(),
-        ),
+        review_due_on=_review_due_on(),
         next_meeting_at=Subquery(arranged.values("starts_at")[:1]),
         next_meeting_id=Subquery(arranged.values("pk")[:1]),
     )
