@@ -40,7 +40,7 @@ def team_overdue_home_panel(request) -> str:
     if not access_for(user).is_manager():
         return ""
     today = timezone.localdate()
-    reports = report_selectors.reports_overdue_for(user, today)
+    reports = report_selectors.reports_overdue_for(user, today, limit=HOME_ROWS)
     reviews = list(selectors.reviews_overdue_for(user, today, limit=HOME_ROWS))
     for case in reviews:
         case.due = _due(case.review_due_on, today)
@@ -49,7 +49,7 @@ def team_overdue_home_panel(request) -> str:
         action.due = _due(action.due_on, today)
     return render_to_string(
         "reviews/home_team_overdue.html",
-        {"reports": reports[:HOME_ROWS], "reviews": reviews, "actions": actions},
+        {"reports": reports, "reviews": reviews, "actions": actions},
         request=request,
     )
 

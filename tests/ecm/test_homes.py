@@ -323,6 +323,81 @@ def test_manager_home_figures_and_what_is_overdue_in_their_teams(client, world):
     assert w.other_case.reference not in body
 
 
+def _reports_overdue_as_before(user, today) -> list[tuple]:
+    """The definition the home used before issue 22 moved it into SQL: every owed report of
+    the cases the user sees, its due date worked out and filtered in Python, most overdue
+    first (ties by the meeting's start, then its id)."""
+    from formulation.report.selectors import report_due_on, reports_owed
+
+    rows = []
+    owed = reports_owed().filter(access_for(user).case_scope("case__"))
+    for meeting in owed.order_by("starts_at", "pk"):
+        report = getattr(meeting.case, "report", None)
+        due_on = report.due_on if report else report_due_on(meeting.starts_at)
+        if due_on < today:
+            who = report.psychologist if report else meeting.psychologist
+            rows.append((meeting.case_id, due_on, who.pk))
+    rows.sort(key=lambda row: row[1])
+    return rows
+
+
+def test_manager_overdue_reports_are_the_same_rows_in_the_same_order_as_before(world):
+    """The due date ("the report's own, or one month after the meeting's day") filtered and
+    ordered in SQL gives the rows the Python did: started and not, month ends clamped (31
+    January + 1 month is 28 February), ties, one due today (not overdue), one sent for the
+    check and another team's left out."""
+    from formulation.report.selectors import reports_overdue_for
+
+    w = world
+    today = timezone.localdate()
+    tz = timezone.get_current_timezone()
+
+    def owed(starts_at, report_due=None, team=None, sent=False, psychologist=None):
+        case = CaseFactory(team=team or w.yot_a, case_manager=w.case_manager, status="active")
+        meeting = held_meeting(
+            case=case, chair=w.senior, psychologist=w.psychologist, starts_at=starts_at
+        )
+        if report_due is not None:
+            Report.objects.create(
+                case=case,
+                meeting=meeting,
+                psychologist=psychologist or w.psychologist,
+                due_on=report_due,
+                sent_for_check_at=NOW() if sent else None,
+                status=Report.Status.CHECKING if sent else Report.Status.DRAFT,
+            )
+        return case
+
+    month_end = dt.datetime(today.year - 1, 1, 31, 23, 30, tzinfo=tz)  # late: same local day
+    cases = [
+        owed(month_end),  # due 28 February last year, not started
+        owed(NOW() - dt.timedelta(90), report_due=today - dt.timedelta(3)),  # started, own date
+        owed(NOW() - dt.timedelta(90), report_due=today + dt.timedelta(3)),  # own date: not yet
+        owed(NOW() - dt.timedelta(40)),  # not started, a month and more ago
+        owed(NOW() - dt.timedelta(40)),  # the same start: ties by the meeting
+        owed(NOW() - dt.timedelta(200), report_due=today - dt.timedelta(3)),  # tie on due date
+        owed(NOW() - dt.timedelta(10)),  # not started, not due yet
+        owed(NOW() - dt.timedelta(60), report_due=today),  # due today: not overdue
+        owed(NOW() - dt.timedelta(60), report_due=today - dt.timedelta(9), sent=True),  # checking
+        owed(NOW() - dt.timedelta(60), team=w.yot_b),  # another team's
+        owed(
+            NOW() - dt.timedelta(70),
+            report_due=today - dt.timedelta(1),
+            psychologist=w.central_psychologist,
+        ),  # taken over: the report's psychologist
+    ]
+    before = _reports_overdue_as_before(w.manager, today)
+    assert len(before) == 6, before  # the fixture has what it says
+    assert before[0] == (cases[0].pk, dt.date(today.year - 1, 2, 28), w.psychologist.pk)
+    now = [
+        (r["case"].pk, r["due_on"], r["psychologist"].pk)
+        for r in reports_overdue_for(w.manager, today)
+    ]
+    assert now == before
+    shown = [(r["case"].pk, r["due_on"]) for r in reports_overdue_for(w.manager, today, limit=3)]
+    assert shown == [row[:2] for row in before[:3]]
+
+
 def test_manager_headline_follows_the_small_cell_rules(client, world):
     """A manager of Alpha sees Alpha's exact counts; a central team's manager sees the
     referring YOTs' figures with small cells hidden, as the dashboard shows them."""
