@@ -481,6 +481,7 @@ def reports_overdue_in_scope(user: User, today: dt.date) -> QuerySet[Meeting]:
         .filter(access_for(user).case_scope("case__"))
         .annotate(report_due=due)
         .filter(report_due__lt=today)
+        .select_related("case__child", "case__report__psychologist", "psychologist")
         .order_by("report_due", "starts_at", "pk")
     )
 
@@ -490,11 +491,14 @@ def reports_overdue_for(user: User, today: dt.date, *, limit: int = 200) -> list
     draft is past its due date, most overdue first (a manager's "anything overdue in their
     teams"). One query (`reports_overdue_in_scope`): each due date is the report's own, or
     one month after its meeting before it is started."""
-    owed = reports_overdue_in_scope(user, today).select_related(
-        "case__child", "case__report__psychologist", "psychologist"
-    )
+    return overdue_report_rows(reports_overdue_in_scope(user, today)[:limit], today)
+
+
+def overdue_report_rows(meetings, today: dt.date) -> list[dict]:
+    """The rows the pages show for `reports_overdue_in_scope`'s meetings (a slice of them):
+    the case, the due date and who owes the draft, with its label. One query."""
     rows = []
-    for meeting in owed[:limit]:
+    for meeting in meetings:
         report = getattr(meeting.case, "report", None)
         rows.append(
             {

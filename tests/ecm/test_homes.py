@@ -398,6 +398,54 @@ def test_manager_overdue_reports_are_the_same_rows_in_the_same_order_as_before(w
     assert shown == [row[:2] for row in before[:3]]
 
 
+def test_manager_home_shows_the_most_overdue_few_and_links_to_all(
+    client, world, django_assert_max_num_queries
+):
+    """Each overdue list on the home shows its `HOME_OVERDUE_ROWS` most overdue rows, how many
+    there are, and a link to the page of all of them: the same rows in the same order, the
+    teams' only; managers only."""
+    from reviews.panels import HOME_OVERDUE_ROWS
+
+    w = world
+    today = timezone.localdate()
+    case = CaseFactory(team=w.yot_a, case_manager=w.case_manager, status="active")
+    for days in range(1, 8):  # seven overdue, the most overdue created in the middle
+        Action.objects.create(
+            case=case,
+            description=f"Overdue {days}",
+            owner_user=w.case_manager,
+            due_on=today - dt.timedelta((days * 3) % 8 + 1),
+        )
+    other = CaseFactory(team=w.yot_b, case_manager=w.other_case_manager, status="active")
+    Action.objects.create(case=other, description="Bravo's", due_on=today - dt.timedelta(30))
+    expected = [
+        a.description
+        for a in Action.objects.filter(case=case).order_by("due_on", "pk")  # the old order
+    ]
+    overdue = _section(_home(client, w.manager), "home-overdue-heading")
+    shown = [d for d in expected if f"{d}<" in overdue or f"{d}\n" in overdue]
+    assert shown == expected[:HOME_OVERDUE_ROWS]
+    assert [overdue.index(d) for d in shown] == sorted(overdue.index(d) for d in shown)
+    assert f"The {HOME_OVERDUE_ROWS} most overdue of 7." in overdue
+    url = reverse("reviews:team_overdue", args=["actions"])
+    assert url in overdue and "All 7 overdue actions" in overdue
+    assert reverse("reviews:team_overdue", args=["reports"]) not in overdue  # none overdue
+    assert "Bravo&#x27;s" not in overdue
+
+    with django_assert_max_num_queries(12):
+        response = client.get(url)
+    page = response.content.decode()
+    assert response.status_code == 200
+    positions = [page.index(f"{d}\n") if f"{d}\n" in page else page.index(d) for d in expected]
+    assert positions == sorted(positions)  # all seven, most overdue first
+    assert "Bravo" not in page
+    for kind in ("reports", "reviews"):
+        assert client.get(reverse("reviews:team_overdue", args=[kind])).status_code == 200
+    assert client.get(reverse("reviews:team_overdue", args=["other"])).status_code == 404
+    client.force_login(w.case_manager)
+    assert client.get(url).status_code == 404
+
+
 def test_manager_headline_follows_the_small_cell_rules(client, world):
     """A manager of Alpha sees Alpha's exact counts; a central team's manager sees the
     referring YOTs' figures with small cells hidden, as the dashboard shows them."""
