@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Window
+from django.db.models import Count, Subquery, Value, Window
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -62,6 +62,26 @@ def overdue_rows(kind: str, rows, today) -> list:
     return rows
 
 
+def _with_total(qs, kind: str):
+    """`qs` with how many rows it has (`overdue_total`) on each row, counted in the same
+    query. The reports and reviews are sorted by a computed due date, so all of them are read
+    anyway: a window count costs nothing more. The actions come in due-date order from their
+    index and the LIMIT stops early, which a window would undo (all the overdue actions of
+    every team read: 2 -> 20 ms at 20,000 children), so they are counted by an uncorrelated
+    subquery, which PostgreSQL runs once with a plan of its own (issue 22)."""
+    if kind != "actions":
+        return qs.annotate(overdue_total=Window(Count("pk")))
+    counted = (
+        qs.order_by()
+        .select_related(None)
+        .annotate(one=Value(1))
+        .values("one")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return qs.annotate(overdue_total=Subquery(counted))
+
+
 def team_overdue_home_panel(request) -> str:
     """The manager's home: what is overdue in their teams (reports, reviews, actions), the
     `HOME_OVERDUE_ROWS` most overdue of each with how many there are (a window count on the
@@ -73,8 +93,7 @@ def team_overdue_home_panel(request) -> str:
     today = timezone.localdate()
     lists = {}
     for kind in OVERDUE_KINDS:
-        qs = overdue_in_teams(user, today, kind).annotate(overdue_total=Window(Count("pk")))
-        rows = list(qs[:HOME_OVERDUE_ROWS])
+        rows = list(_with_total(overdue_in_teams(user, today, kind), kind)[:HOME_OVERDUE_ROWS])
         total = rows[0].overdue_total if rows else 0
         lists[kind] = {"rows": overdue_rows(kind, rows, today), "total": total}
     return render_to_string(
