@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Subquery, Value, Window
+from django.db.models import Count, Window
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -62,47 +62,47 @@ def overdue_rows(kind: str, rows, today) -> list:
     return rows
 
 
-def _with_total(qs, kind: str):
-    """`qs` with how many rows it has (`overdue_total`) on each row, counted in the same
-    query. The reports and reviews are sorted by a computed due date, so all of them are read
-    anyway: a window count costs nothing more. The actions come in due-date order from their
-    index and the LIMIT stops early, which a window would undo (all the overdue actions of
-    every team read: 2 -> 20 ms at 20,000 children), so they are counted by an uncorrelated
-    subquery, which PostgreSQL runs once with a plan of its own (issue 22)."""
+def _first_rows(qs, kind: str) -> tuple[list, int | None]:
+    """The `HOME_OVERDUE_ROWS` first rows of `qs`, and how many it has (None: more than
+    shown, not counted). The reports and reviews are sorted by a computed due date, so all
+    of them are read anyway: a window count on the same query costs nothing more. The
+    actions come in due-date order from their index and the LIMIT stops early; any count
+    (a window, or a subquery) read every team's overdue actions (2 -> 5-20 ms at 20,000
+    children, growing with all teams' data), so one row more than shown is read instead,
+    to know whether to link to the rest (issue 22)."""
     if kind != "actions":
-        return qs.annotate(overdue_total=Window(Count("pk")))
-    counted = (
-        qs.order_by()
-        .select_related(None)
-        .annotate(one=Value(1))
-        .values("one")
-        .annotate(n=Count("pk"))
-        .values("n")[:1]
-    )
-    return qs.annotate(overdue_total=Subquery(counted))
+        rows = list(qs.annotate(overdue_total=Window(Count("pk")))[:HOME_OVERDUE_ROWS])
+        return rows, rows[0].overdue_total if rows else 0
+    rows = list(qs[: HOME_OVERDUE_ROWS + 1])
+    if len(rows) > HOME_OVERDUE_ROWS:
+        return rows[:HOME_OVERDUE_ROWS], None
+    return rows, len(rows)
 
 
 def team_overdue_home_panel(request) -> str:
     """The manager's home: what is overdue in their teams (reports, reviews, actions), the
-    `HOME_OVERDUE_ROWS` most overdue of each with how many there are (a window count on the
-    same query) and a link to the page of all of them. Three queries, whatever the teams'
-    size (issue 22)."""
+    `HOME_OVERDUE_ROWS` most overdue of each, how many there are (`_first_rows`), and a link
+    to the page of all of them when there are more. Three queries, whatever the teams' size
+    (issue 22)."""
     user = request.user
     if not access_for(user).is_manager():
         return ""
     today = timezone.localdate()
     lists = {}
     for kind in OVERDUE_KINDS:
-        rows = list(_with_total(overdue_in_teams(user, today, kind), kind)[:HOME_OVERDUE_ROWS])
-        total = rows[0].overdue_total if rows else 0
-        lists[kind] = {"rows": overdue_rows(kind, rows, today), "total": total}
+        rows, total = _first_rows(overdue_in_teams(user, today, kind), kind)
+        lists[kind] = {
+            "rows": overdue_rows(kind, rows, today),
+            "total": total,
+            "more": total is None,
+        }
     return render_to_string(
         "reviews/home_team_overdue.html",
         {
             "reports": lists["reports"],
             "reviews": lists["reviews"],
             "actions": lists["actions"],
-            "any": any(v["total"] for v in lists.values()),
+            "any": any(v["rows"] for v in lists.values()),
         },
         request=request,
     )

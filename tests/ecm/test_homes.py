@@ -418,6 +418,14 @@ def test_manager_home_shows_the_most_overdue_few_and_links_to_all(
         )
     other = CaseFactory(team=w.yot_b, case_manager=w.other_case_manager, status="active")
     Action.objects.create(case=other, description="Bravo's", due_on=today - dt.timedelta(30))
+    for days in range(6):  # six reviews and six reports overdue: counted (a window count)
+        held_meeting(
+            case=CaseFactory(team=w.yot_a, case_manager=w.case_manager, status="active"),
+            chair=w.senior,
+            psychologist=w.psychologist,
+            starts_at=NOW() - dt.timedelta(60 + days),
+            review_at=NOW() - dt.timedelta(5 + days),
+        )
     expected = [
         a.description
         for a in Action.objects.filter(case=case).order_by("due_on", "pk")  # the old order
@@ -426,10 +434,13 @@ def test_manager_home_shows_the_most_overdue_few_and_links_to_all(
     shown = [d for d in expected if f"{d}<" in overdue or f"{d}\n" in overdue]
     assert shown == expected[:HOME_OVERDUE_ROWS]
     assert [overdue.index(d) for d in shown] == sorted(overdue.index(d) for d in shown)
-    assert f"The {HOME_OVERDUE_ROWS} most overdue of 7." in overdue
+    assert f"The {HOME_OVERDUE_ROWS} most overdue; there are more." in overdue  # not counted
     url = reverse("reviews:team_overdue", args=["actions"])
-    assert url in overdue and "All 7 overdue actions" in overdue
-    assert reverse("reviews:team_overdue", args=["reports"]) not in overdue  # none overdue
+    assert url in overdue and "All overdue actions" in overdue
+    assert overdue.count(f"The {HOME_OVERDUE_ROWS} most overdue of 6.") == 2
+    assert "All 6 overdue reports" in overdue and "All 6 overdue reviews" in overdue
+    for kind in ("reports", "reviews"):
+        assert reverse("reviews:team_overdue", args=[kind]) in overdue
     assert "Bravo&#x27;s" not in overdue
 
     with django_assert_max_num_queries(12):
