@@ -510,11 +510,16 @@ def reviews_led_by(user: User, *, limit: int = 50):
 def reviews_overdue_for(user: User, today: dt.date, *, limit: int = 50):
     """The cases on ECM this user sees whose next review is past due, most overdue first
     (a manager's "anything overdue in their teams"). One query."""
+    return reviews_overdue_in_scope(user, today)[:limit]
+
+
+def reviews_overdue_in_scope(user: User, today: dt.date):
+    """`reviews_overdue_for`, all of them (for a page of them, or a count)."""
     cases = case_list_for(user).filter(status__in=ON_ECM_STATUSES)
     return (
         with_review_due(cases.select_related(None).select_related("child", "case_manager"))
         .filter(review_due_on__lt=today)
-        .order_by("review_due_on", "pk")[:limit]
+        .order_by("review_due_on", "pk")
     )
 
 

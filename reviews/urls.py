@@ -29,4 +29,5 @@ urlpatterns = [
         name="review_recommendation_confirm",
     ),
     path("actions/<int:action_id>/status/", views.action_status, name="action_status"),
+    path("overdue/<str:kind>/", views.team_overdue, name="team_overdue"),
 ]

@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ecm.access import CASE_ROLES, access_for
@@ -722,3 +723,61 @@ def closure_url(case) -> str | None:
     if case.status == CaseStatus.VOLUNTARY:
         return reverse("reviews:voluntary_end", args=[case.pk])
     return None
+
+
+# --- What is overdue in a manager's teams (issue 22) ---
+
+_OVERDUE_PAGES = {
+    "reports": (
+        _lazy("Overdue formulation reports"),
+        "reviews/_overdue_reports.html",
+        _lazy("No reports are overdue."),
+    ),
+    "reviews": (
+        _lazy("Overdue reviews"),
+        "reviews/_overdue_reviews.html",
+        _lazy("No reviews are overdue."),
+    ),
+    "actions": (
+        _lazy("Overdue actions"),
+        "reviews/_overdue_actions.html",
+        _lazy("No actions are overdue."),
+    ),
+}
+
+
+@require_GET
+def team_overdue(request, kind: str):
+    """All of one list of the manager's "Overdue in your teams" (the home shows the most
+    overdue few): the same rows in the same order, 50 a page. Managers only (404 otherwise,
+    as for an unknown list); one audit row naming the children shown."""
+    from django.core.paginator import Paginator
+
+    from ecm.audit import audit_listing
+
+    from .panels import overdue_in_teams, overdue_rows
+
+    if kind not in _OVERDUE_PAGES or not access_for(request.user).is_manager():
+        raise Http404
+    today = timezone.localdate()
+    page = Paginator(overdue_in_teams(request.user, today, kind), 50).get_page(
+        request.GET.get("page")
+    )
+    rows = overdue_rows(kind, page.object_list, today)
+    cases = [
+        row["case"] if kind == "reports" else (row if kind == "reviews" else row.case)
+        for row in rows
+    ]
+    if cases:
+        audit_listing(
+            actor=request.user,
+            action=AuditEvent.Action.VIEW,
+            cases=cases,
+            detail=f"overdue {kind}, page {page.number}: {len(cases)} row(s)",
+        )
+    title, template, empty = _OVERDUE_PAGES[kind]
+    return render(
+        request,
+        "reviews/team_overdue.html",
+        {"title": title, "template": template, "empty": empty, "rows": rows, "page": page},
+    )

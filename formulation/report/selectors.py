@@ -8,7 +8,8 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, DateField, Exists, F, Func, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -448,28 +449,63 @@ def reports_back_from_check_for(user: User) -> QuerySet[Report]:
     )
 
 
-def reports_overdue_for(user: User, today: dt.date, *, limit: int = 200) -> list[dict]:
-    """The reports owed (`reports_owed`) on the cases this user sees whose draft is past its
-    due date, most overdue first (a manager's "anything overdue in their teams"). One query:
-    each due date is the report's own, or one month after its meeting before it is started."""
-    rows = []
-    owed = (
+class _OneMonthAfter(Func):
+    """The day one calendar month after a date, in SQL, as `ecm.dates.add_months` counts
+    (PostgreSQL clamps 31 January + 1 month to 28/29 February; SQLite, the development
+    database, rolls over into March). `monitoring.figures.AddMonths` is the same for any
+    number of months, but formulation cannot import monitoring."""
+
+    output_field = DateField()
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"CAST(({sql} + interval '1 month') AS date)", params
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"date({sql}, '+1 months')", params
+
+
+def reports_overdue_in_scope(user: User, today: dt.date) -> QuerySet[Meeting]:
+    """The formulation meetings whose report is owed (`reports_owed`) on the cases this user
+    sees and past its due date (`report_due`: the report's own, or one month after the
+    meeting's day before it is started), most overdue first. The due date is filtered and
+    ordered in SQL (issue 22: it was worked out in Python over every owed report)."""
+    due = Coalesce(
+        F("case__report__due_on"),
+        _OneMonthAfter(TruncDate("starts_at", tzinfo=timezone.get_current_timezone())),
+        output_field=DateField(),
+    )
+    return (
         reports_owed()
         .filter(access_for(user).case_scope("case__"))
+        .annotate(report_due=due)
+        .filter(report_due__lt=today)
         .select_related("case__child", "case__report__psychologist", "psychologist")
-        .order_by("starts_at", "pk")
+        .order_by("report_due", "starts_at", "pk")
     )
-    for meeting in owed[:limit]:
+
+
+def reports_overdue_for(user: User, today: dt.date, *, limit: int = 200) -> list[dict]:
+    """The first `limit` reports owed (`reports_owed`) on the cases this user sees whose
+    draft is past its due date, most overdue first (a manager's "anything overdue in their
+    teams"). One query (`reports_overdue_in_scope`): each due date is the report's own, or
+    one month after its meeting before it is started."""
+    return overdue_report_rows(reports_overdue_in_scope(user, today)[:limit], today)
+
+
+def overdue_report_rows(meetings, today: dt.date) -> list[dict]:
+    """The rows the pages show for `reports_overdue_in_scope`'s meetings (a slice of them):
+    the case, the due date and who owes the draft, with its label. One query."""
+    rows = []
+    for meeting in meetings:
         report = getattr(meeting.case, "report", None)
-        due_on = report.due_on if report else report_due_on(meeting.starts_at)
-        if due_on < today:
-            rows.append(
-                {
-                    "case": meeting.case,
-                    "due_on": due_on,
-                    "psychologist": report.psychologist if report else meeting.psychologist,
-                    **due_label(due_on, today),
-                }
-            )
-    rows.sort(key=lambda row: row["due_on"])
+        rows.append(
+            {
+                "case": meeting.case,
+                "due_on": meeting.report_due,
+                "psychologist": report.psychologist if report else meeting.psychologist,
+                **due_label(meeting.report_due, today),
+            }
+        )
     return rows

@@ -94,7 +94,8 @@ MUST_REACH = {
     "manager": COMMON
     | MONITORING
     | {"audit_log", "memberships_pending", "retention_due", "retention_review"}
-    | {"monitoring:subject_access_child", "monitoring:subject_access"},
+    | {"monitoring:subject_access_child", "monitoring:subject_access"}
+    | {"reviews:team_overdue"},
 }
 # URL names no crawl visits, and why: every URL name is reached, listed here or in NOT_PAGES
 # (a new page must be given a place).
@@ -162,6 +163,7 @@ UNLINKED = {
     "formulation:timeline_present", "formulation:schedule", "formulation:arrange_review",
     "formulation:report_version", "reviews:review_new", "reviews:review_edit",
     "case_reopen", "case_not_carried_forward", "supervision:session_edit",
+    "reviews:team_overdue",  # linked from the manager's home only past five of a kind
 }  # fmt: skip
 
 
@@ -184,6 +186,7 @@ def unlinked_pages() -> list[str]:
         reverse("formulation:schedule", args=[preparing.pk]),
         reverse("formulation:arrange_review", args=[active.pk]),
         reverse("reviews:review_new", args=[active.pk]),
+        reverse("reviews:team_overdue", args=["actions"]),
     ]
     if version is not None:
         paths.append(

@@ -323,6 +323,140 @@ def test_manager_home_figures_and_what_is_overdue_in_their_teams(client, world):
     assert w.other_case.reference not in body
 
 
+def _reports_overdue_as_before(user, today) -> list[tuple]:
+    """The definition the home used before issue 22 moved it into SQL: every owed report of
+    the cases the user sees, its due date worked out and filtered in Python, most overdue
+    first (ties by the meeting's start, then its id)."""
+    from formulation.report.selectors import report_due_on, reports_owed
+
+    rows = []
+    owed = reports_owed().filter(access_for(user).case_scope("case__"))
+    for meeting in owed.order_by("starts_at", "pk"):
+        report = getattr(meeting.case, "report", None)
+        due_on = report.due_on if report else report_due_on(meeting.starts_at)
+        if due_on < today:
+            who = report.psychologist if report else meeting.psychologist
+            rows.append((meeting.case_id, due_on, who.pk))
+    rows.sort(key=lambda row: row[1])
+    return rows
+
+
+def test_manager_overdue_reports_are_the_same_rows_in_the_same_order_as_before(world):
+    """The due date ("the report's own, or one month after the meeting's day") filtered and
+    ordered in SQL gives the rows the Python did: started and not, month ends clamped (31
+    January + 1 month is 28 February), ties, one due today (not overdue), one sent for the
+    check and another team's left out."""
+    from formulation.report.selectors import reports_overdue_for
+
+    w = world
+    today = timezone.localdate()
+    tz = timezone.get_current_timezone()
+
+    def owed(starts_at, report_due=None, team=None, sent=False, psychologist=None):
+        case = CaseFactory(team=team or w.yot_a, case_manager=w.case_manager, status="active")
+        meeting = held_meeting(
+            case=case, chair=w.senior, psychologist=w.psychologist, starts_at=starts_at
+        )
+        if report_due is not None:
+            Report.objects.create(
+                case=case,
+                meeting=meeting,
+                psychologist=psychologist or w.psychologist,
+                due_on=report_due,
+                sent_for_check_at=NOW() if sent else None,
+                status=Report.Status.CHECKING if sent else Report.Status.DRAFT,
+            )
+        return case
+
+    month_end = dt.datetime(today.year - 1, 1, 31, 23, 30, tzinfo=tz)  # late: same local day
+    cases = [
+        owed(month_end),  # due 28 February last year, not started
+        owed(NOW() - dt.timedelta(90), report_due=today - dt.timedelta(3)),  # started, own date
+        owed(NOW() - dt.timedelta(90), report_due=today + dt.timedelta(3)),  # own date: not yet
+        owed(NOW() - dt.timedelta(40)),  # not started, a month and more ago
+        owed(NOW() - dt.timedelta(40)),  # the same start: ties by the meeting
+        owed(NOW() - dt.timedelta(200), report_due=today - dt.timedelta(3)),  # tie on due date
+        owed(NOW() - dt.timedelta(10)),  # not started, not due yet
+        owed(NOW() - dt.timedelta(60), report_due=today),  # due today: not overdue
+        owed(NOW() - dt.timedelta(60), report_due=today - dt.timedelta(9), sent=True),  # checking
+        owed(NOW() - dt.timedelta(60), team=w.yot_b),  # another team's
+        owed(
+            NOW() - dt.timedelta(70),
+            report_due=today - dt.timedelta(1),
+            psychologist=w.central_psychologist,
+        ),  # taken over: the report's psychologist
+    ]
+    before = _reports_overdue_as_before(w.manager, today)
+    assert len(before) == 6, before  # the fixture has what it says
+    assert before[0] == (cases[0].pk, dt.date(today.year - 1, 2, 28), w.psychologist.pk)
+    now = [
+        (r["case"].pk, r["due_on"], r["psychologist"].pk)
+        for r in reports_overdue_for(w.manager, today)
+    ]
+    assert now == before
+    shown = [(r["case"].pk, r["due_on"]) for r in reports_overdue_for(w.manager, today, limit=3)]
+    assert shown == [row[:2] for row in before[:3]]
+
+
+def test_manager_home_shows_the_most_overdue_few_and_links_to_all(
+    client, world, django_assert_max_num_queries
+):
+    """Each overdue list on the home shows its `HOME_OVERDUE_ROWS` most overdue rows, how many
+    there are, and a link to the page of all of them: the same rows in the same order, the
+    teams' only; managers only."""
+    from reviews.panels import HOME_OVERDUE_ROWS
+
+    w = world
+    today = timezone.localdate()
+    case = CaseFactory(team=w.yot_a, case_manager=w.case_manager, status="active")
+    for days in range(1, 8):  # seven overdue, the most overdue created in the middle
+        Action.objects.create(
+            case=case,
+            description=f"Overdue {days}",
+            owner_user=w.case_manager,
+            due_on=today - dt.timedelta((days * 3) % 8 + 1),
+        )
+    other = CaseFactory(team=w.yot_b, case_manager=w.other_case_manager, status="active")
+    Action.objects.create(case=other, description="Bravo's", due_on=today - dt.timedelta(30))
+    for days in range(6):  # six reviews and six reports overdue: counted (a window count)
+        held_meeting(
+            case=CaseFactory(team=w.yot_a, case_manager=w.case_manager, status="active"),
+            chair=w.senior,
+            psychologist=w.psychologist,
+            starts_at=NOW() - dt.timedelta(60 + days),
+            review_at=NOW() - dt.timedelta(5 + days),
+        )
+    expected = [
+        a.description
+        for a in Action.objects.filter(case=case).order_by("due_on", "pk")  # the old order
+    ]
+    overdue = _section(_home(client, w.manager), "home-overdue-heading")
+    shown = [d for d in expected if f"{d}<" in overdue or f"{d}\n" in overdue]
+    assert shown == expected[:HOME_OVERDUE_ROWS]
+    assert [overdue.index(d) for d in shown] == sorted(overdue.index(d) for d in shown)
+    assert f"The {HOME_OVERDUE_ROWS} most overdue; there are more." in overdue  # not counted
+    url = reverse("reviews:team_overdue", args=["actions"])
+    assert url in overdue and "All overdue actions" in overdue
+    assert overdue.count(f"The {HOME_OVERDUE_ROWS} most overdue of 6.") == 2
+    assert "All 6 overdue reports" in overdue and "All 6 overdue reviews" in overdue
+    for kind in ("reports", "reviews"):
+        assert reverse("reviews:team_overdue", args=[kind]) in overdue
+    assert "Bravo&#x27;s" not in overdue
+
+    with django_assert_max_num_queries(12):
+        response = client.get(url)
+    page = response.content.decode()
+    assert response.status_code == 200
+    positions = [page.index(f"{d}\n") if f"{d}\n" in page else page.index(d) for d in expected]
+    assert positions == sorted(positions)  # all seven, most overdue first
+    assert "Bravo" not in page
+    for kind in ("reports", "reviews"):
+        assert client.get(reverse("reviews:team_overdue", args=[kind])).status_code == 200
+    assert client.get(reverse("reviews:team_overdue", args=["other"])).status_code == 404
+    client.force_login(w.case_manager)
+    assert client.get(url).status_code == 404
+
+
 def test_manager_headline_follows_the_small_cell_rules(client, world):
     """A manager of Alpha sees Alpha's exact counts; a central team's manager sees the
     referring YOTs' figures with small cells hidden, as the dashboard shows them."""
