@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from dateutil.relativedelta import relativedelta
+from django.db.models import DateField, DateTimeField, Func
 from django.utils import formats, timezone
 
 
@@ -74,3 +75,26 @@ def days_since(moment: dt.datetime | None, today: dt.date) -> int | None:
     if moment is None:
         return None
     return (today - timezone.localtime(moment).date()).days
+
+
+class AddMonths(Func):
+    """A datetime `months` calendar months later, in SQL, as `ecm.dates.add_months` counts
+    (PostgreSQL clamps 31 January + 1 month to 28/29 February; SQLite, the development
+    database, rolls over into March)."""
+
+    def __init__(self, expression, months: int, output_field=None):
+        self.months = int(months)
+        super().__init__(expression, output_field=output_field or DateTimeField())
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        if isinstance(self.output_field, DateField) and not isinstance(
+            self.output_field, DateTimeField
+        ):
+            return f"CAST(({sql} + interval '{self.months} month') AS date)", params
+        return f"({sql} + interval '{self.months} month')", params
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        fn = "datetime" if isinstance(self.output_field, DateTimeField) else "date"
+        return f"{fn}({sql}, '{self.months:+d} months')", params

@@ -19,7 +19,6 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
-    Func,
     IntegerField,
     Max,
     Min,
@@ -35,7 +34,7 @@ from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ecm.dates import add_years
+from ecm.dates import AddMonths, add_years
 from ecm.models import (
     ON_ECM_STATUSES,
     PRE_ECM_STATUSES,
@@ -80,30 +79,6 @@ from reviews.models import (
     TRMStageRecord,
 )
 from reviews.selectors import risk_averages
-
-
-class AddMonths(Func):
-    """A datetime `months` calendar months later, in SQL, as `ecm.dates.add_months` counts
-    (PostgreSQL clamps 31 January + 1 month to 28/29 February; SQLite, the development
-    database, rolls over into March)."""
-
-    def __init__(self, expression, months: int, output_field=None):
-        self.months = int(months)
-        super().__init__(expression, output_field=output_field or DateTimeField())
-
-    def as_sql(self, compiler, connection, **extra):
-        sql, params = compiler.compile(self.source_expressions[0])
-        if isinstance(self.output_field, DateField) and not isinstance(
-            self.output_field, DateTimeField
-        ):
-            return f"CAST(({sql} + interval '{self.months} month') AS date)", params
-        return f"({sql} + interval '{self.months} month')", params
-
-    def as_sqlite(self, compiler, connection, **extra):
-        sql, params = compiler.compile(self.source_expressions[0])
-        fn = "datetime" if isinstance(self.output_field, DateTimeField) else "date"
-        return f"{fn}({sql}, '{self.months:+d} months')", params
-
 
 #: The periods the figures can be computed for (their comparisons reach a year before the
 #: start): the pages and the API refuse dates outside these.

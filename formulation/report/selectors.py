@@ -8,14 +8,14 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from django.db.models import Count, DateField, Exists, F, Func, OuterRef, Q, QuerySet
+from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ecm.access import access_for
-from ecm.dates import add_months
+from ecm.dates import AddMonths, add_months
 from ecm.models import Case, User, open_case
 from ecm.selectors import case_list_for
 from ecm.workdays import working_days_between
@@ -449,23 +449,6 @@ def reports_back_from_check_for(user: User) -> QuerySet[Report]:
     )
 
 
-class _OneMonthAfter(Func):
-    """The day one calendar month after a date, in SQL, as `ecm.dates.add_months` counts
-    (PostgreSQL clamps 31 January + 1 month to 28/29 February; SQLite, the development
-    database, rolls over into March). `monitoring.figures.AddMonths` is the same for any
-    number of months, but formulation cannot import monitoring."""
-
-    output_field = DateField()
-
-    def as_sql(self, compiler, connection, **extra):
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"CAST(({sql} + interval '1 month') AS date)", params
-
-    def as_sqlite(self, compiler, connection, **extra):
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"date({sql}, '+1 months')", params
-
-
 def reports_overdue_in_scope(user: User, today: dt.date) -> QuerySet[Meeting]:
     """The formulation meetings whose report is owed (`reports_owed`) on the cases this user
     sees and past its due date (`report_due`: the report's own, or one month after the
@@ -473,7 +456,7 @@ def reports_overdue_in_scope(user: User, today: dt.date) -> QuerySet[Meeting]:
     ordered in SQL (issue 22: it was worked out in Python over every owed report)."""
     due = Coalesce(
         F("case__report__due_on"),
-        _OneMonthAfter(TruncDate("starts_at", tzinfo=timezone.get_current_timezone())),
+        AddMonths(TruncDate("starts_at", tzinfo=timezone.get_current_timezone()), 1, DateField()),
         output_field=DateField(),
     )
     return (
