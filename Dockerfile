@@ -26,9 +26,12 @@ RUN pip install .
 COPY manage.py ./
 COPY templates templates
 COPY static static
+COPY locale locale
+COPY scripts/i18n scripts/i18n
 # collectstatic needs settings that import; these values exist only for this build step.
 RUN SECRET_KEY=build ALLOWED_HOSTS=build DATABASE_URL=sqlite:////tmp/build.sqlite3 \
     python manage.py collectstatic --noinput \
+    && python scripts/i18n compile \
     && mkdir -p /app/var/private && chown -R ecm /app/var
 
 USER ecm

@@ -44,7 +44,8 @@ test: install-dev
 	scripts/run-tests $(ARGS)
 
 ## Static checks: ruff, templates formatted and linted (djLint), the apps' import layers and
-## no import cycles (import-linter), migrations up to date, compose file valid.
+## no import cycles (import-linter), the Welsh catalogue complete (scripts/i18n check),
+## migrations up to date, compose file valid.
 lint: install-dev
 	@scripts/install-system-packages lint
 	$(VENV)/bin/ruff check .
@@ -52,6 +53,7 @@ lint: install-dev
 	$(VENV)/bin/djlint --check --lint $(TEMPLATES)
 	@! grep -rnE --include='*.html' '.{121,}' $(TEMPLATES) || { echo "error: template lines over 120 characters (above)"; exit 1; }
 	$(VENV)/bin/lint-imports --no-cache
+	$(PY) scripts/i18n check
 	DJANGO_SETTINGS_MODULE=ecm.settings.development $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=ecm.settings.development $(PY) manage.py spectacular --validate --fail-on-warn --file /tmp/ecm-api-schema.yaml
 	@cmp -s /tmp/ecm-api-schema.yaml api/schema.yaml || { echo "error: api/schema.yaml is stale: cp /tmp/ecm-api-schema.yaml api/schema.yaml"; exit 1; }

@@ -14,6 +14,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from .language import language_for
+
 log = logging.getLogger(__name__)
 
 RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 6}
@@ -42,12 +44,14 @@ def send_password_reset(email: str) -> int:
                 "key": default_token_generator.make_token(user),
             },
         )
-        body = render_to_string(
-            "ecm/email/password_reset.txt",
-            {"user": user, "password_reset_url": settings.SITE_URL.rstrip("/") + path},
-        )
+        with language_for(user):  # in the language they chose (issue 23)
+            body = render_to_string(
+                "ecm/email/password_reset.txt",
+                {"user": user, "password_reset_url": settings.SITE_URL.rstrip("/") + path},
+            )
+            subject = _("Reset your ECM password")
         EmailMessage(
-            subject=_("Reset your ECM password"),
+            subject=subject,
             body=body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[email],

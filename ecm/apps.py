@@ -8,7 +8,7 @@ class EcmConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import account_tasks, mfa, signals  # noqa: F401
+        from . import account_tasks, language, mfa, signals  # noqa: F401
 
         mfa.replace_usersessions_receiver()  # after allauth.usersessions' ready (app order)
         from .reminders import register

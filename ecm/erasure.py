@@ -31,6 +31,8 @@ from collections.abc import Callable, Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from .audit import audit_pseudonymise_child
@@ -152,6 +154,8 @@ def identifiers_of(child: Child, *, single_names: bool = True) -> list[str]:
     parts |= {dob.strftime(f) for f in DATE_FORMATS}
     parts.add(f"{dob.day}/{dob.month}/{dob.year}")
     parts |= {f"{dob.day} {dob:%B %Y}", f"{dob.day} {dob:%b %Y}"}
+    with translation.override("cy"):  # "1 Rhagfyr 2008", "1 Rhag 2008"
+        parts |= {date_format(dob, "j F Y"), date_format(dob, "j M Y")}
     if single_names:
         parts |= {child.first_name, child.last_name, child.preferred_name}
     return sorted((p for p in parts if p and len(p) > 1), key=len, reverse=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -25,12 +26,15 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .access import access_for
 from .audit import audit_record
+from .language import language_of_code
 from .mfa import end_other_sessions
 from .models import AuditEvent, Membership, Notification, Reminder, Role, User
 from .queueing import queue_task
+from .reminders import Words
 from .selectors import members_by_team
 
 NOTICE_KIND = "account"
@@ -98,8 +102,9 @@ def membership_save_by_admin(
         detail="admin: membership waiting for approval" if waits else "admin",
     )
     if waits:
-        title = _("Membership waiting for approval: %(who)s as %(role)s in %(team)s") % _names(
-            membership
+        title = Words(
+            gettext_lazy("Membership waiting for approval: %(who)s as %(role)s in %(team)s"),
+            **_names(membership),
         )
         teams = {membership.team_id, previous_team_id} - {None}
         managers = _managers(teams) - {actor.pk, membership.user_id}
@@ -115,7 +120,9 @@ def membership_delete_by_admin(*, actor: User, membership: Membership) -> None:
     event = audit_record(
         actor=actor, action=AuditEvent.Action.DELETE, obj=membership, detail="admin"
     )
-    title = _("Membership removed: %(who)s as %(role)s in %(team)s") % _names(membership)
+    title = Words(
+        gettext_lazy("Membership removed: %(who)s as %(role)s in %(team)s"), **_names(membership)
+    )
     _notify(event, _managers([membership.team_id]) - {actor.pk} | {membership.user_id}, title, "")
     membership.delete()
 
@@ -154,7 +161,9 @@ def membership_approve(*, actor: User, membership: Membership) -> Membership:
         changed_fields=["approved_by", "approved_at"],
         detail="membership approved",
     )
-    title = _("Membership approved: %(who)s as %(role)s in %(team)s") % _names(membership)
+    title = Words(
+        gettext_lazy("Membership approved: %(who)s as %(role)s in %(team)s"), **_names(membership)
+    )
     _notify(event, {membership.user_id, membership.requested_by_id} - {None}, title, "")
     return membership
 
@@ -169,7 +178,9 @@ def membership_refuse(*, actor: User, membership: Membership) -> None:
         obj=membership,
         detail="membership refused",
     )
-    title = _("Membership refused: %(who)s as %(role)s in %(team)s") % _names(membership)
+    title = Words(
+        gettext_lazy("Membership refused: %(who)s as %(role)s in %(team)s"), **_names(membership)
+    )
     _notify(event, {membership.user_id, membership.requested_by_id} - {None}, title, "")
     membership.delete()
 
@@ -190,7 +201,9 @@ def membership_approve_by_system(*, membership: Membership, reason: str) -> Memb
         detail=f"membership approved on the command line: {reason}",
         actor_username="system",
     )
-    title = _("Membership approved: %(who)s as %(role)s in %(team)s") % _names(membership)
+    title = Words(
+        gettext_lazy("Membership approved: %(who)s as %(role)s in %(team)s"), **_names(membership)
+    )
     _notify(event, _managers([membership.team_id]) | {membership.user_id}, title, "")
     return membership
 
@@ -215,14 +228,17 @@ def account_change_by_admin(*, actor: User, user: User, changed_fields: Iterable
         # A new password or a disabled account: every session of theirs ends now.
         end_other_sessions(user, None)
     if "password" in changed:
-        title = _("%(who)s's password was changed by an administrator (%(admin)s)")
+        message = gettext_lazy("%(who)s's password was changed by an administrator (%(admin)s)")
     else:
-        title = _("%(who)s's account was changed by an administrator (%(admin)s): %(what)s")
-    title = title % {
-        "who": user.get_full_name() or user.get_username(),
-        "admin": actor.get_username(),
-        "what": ", ".join(sorted(changed)),
-    }
+        message = gettext_lazy(
+            "%(who)s's account was changed by an administrator (%(admin)s): %(what)s"
+        )
+    title = Words(
+        message,
+        who=user.get_full_name() or user.get_username(),
+        admin=actor.get_username(),
+        what=", ".join(sorted(changed)),
+    )
     team_ids = set(Membership.objects.approved().filter(user=user).values_list("team", flat=True))
     _notify(event, _managers(team_ids) - {actor.pk} | {user.pk}, title, "")
 
@@ -244,13 +260,16 @@ def _managers(team_ids: Iterable[int]) -> set[int]:
     return {user_id for users in by_team.values() for user_id in users}
 
 
-def _notify(event: AuditEvent, user_ids: Iterable[int], title: str, link: str) -> None:
+def _notify(event: AuditEvent, user_ids: Iterable[int], title: Words, link: str) -> None:
     """An in-app notification and an e-mail (after commit, at most once) to each user, keyed
-    by the audit event: the same change is never told twice to the same person."""
+    by the audit event: the same change is never told twice to the same person. The title in
+    each one's language."""
     user_ids = set(user_ids)
     if not user_ids:
         return
-    emails = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "email"))
+    people = User.objects.filter(pk__in=user_ids).values_list("pk", "email", "language")
+    emails = {pk: email for pk, email, _language in people}
+    languages = {pk: language_of_code(language) for pk, _email, language in people}
     today = timezone.localdate()
     rows = Reminder.objects.bulk_create(
         [
@@ -261,7 +280,7 @@ def _notify(event: AuditEvent, user_ids: Iterable[int], title: str, link: str) -
                 occurrence=today,
                 recipient_id=user_id,
                 recipient_key=f"u{user_id}",
-                title=title[:200],
+                title=title.in_language(languages.get(user_id, settings.LANGUAGE_CODE))[:200],
                 link=link,
                 email_status=Reminder.EmailStatus.PENDING
                 if emails.get(user_id)

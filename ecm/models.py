@@ -21,6 +21,11 @@ class User(AbstractUser):
 
     job_title = models.CharField(_("job title"), max_length=120, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # The language of their pages, e-mails and reminders (ecm/language.py); empty until
+    # they choose or first sign in.
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -23,12 +23,14 @@ from django.core.mail import EmailMessage, mail_admins
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from .access import access_for
 from .audit import audit_record
 from .dates import display_date
+from .language import language_for
 from .mail import backoff_seconds, message_id, sending_timeout
 from .models import (
     AuditEvent,
@@ -52,7 +54,7 @@ class Due:
     object_type: str
     object_id: int
     occurrence: dt.date
-    title: str
+    title: Words | str  # Words: in each recipient's language
     link: str
     case_reference: str = ""
     team_id: int | None = None
@@ -87,14 +89,36 @@ def link(name: str, pk: int) -> str:
     return _url_templates[name].format(pk)
 
 
-def due_title(thing: str, due: dt.date, occurrence: dt.date) -> str:
+class Words:
+    """A reminder's title, put into each recipient's language when their reminder is made
+    (issue 23): a message marked with gettext_lazy and its values; a date is written in that
+    language ("5 Mar 2027", "5 Mawrth 2027"), a value that is itself lazy or `Words` too."""
+
+    __slots__ = ("message", "params")
+
+    def __init__(self, message, **params) -> None:
+        self.message = message
+        self.params = params
+
+    def __str__(self) -> str:
+        values = {
+            k: display_date(v) if isinstance(v, dt.date) else str(v) for k, v in self.params.items()
+        }
+        return str(self.message) % values if values else str(self.message)
+
+    def in_language(self, code: str) -> str:
+        with translation.override(code):
+            return str(self)
+
+
+def due_title(thing, due: dt.date, occurrence: dt.date) -> Words:
     """A reminder's title: "<thing> due on 5 Mar 2027", "... due today" or "... overdue (was
     due ...)", as seen on the day of this `occurrence`."""
     if occurrence < due:
-        return _("%(thing)s due on %(d)s") % {"thing": thing, "d": display_date(due)}
+        return Words(gettext_lazy("%(thing)s due on %(d)s"), thing=thing, d=due)
     if occurrence == due:
-        return _("%(thing)s due today") % {"thing": thing}
-    return _("%(thing)s overdue (was due %(d)s)") % {"thing": thing, "d": display_date(due)}
+        return Words(gettext_lazy("%(thing)s due today"), thing=thing)
+    return Words(gettext_lazy("%(thing)s overdue (was due %(d)s)"), thing=thing, d=due)
 
 
 # --- Rules -----------------------------------------------------------------------------------
@@ -156,7 +180,23 @@ def sweep(today: dt.date | None = None) -> int:
     user_emails: dict[int, str] = dict(
         User.objects.filter(pk__in=user_ids).exclude(email="").values_list("pk", "email")
     )
+    # Each title in its recipient's language (people without an account: LANGUAGE_CODE).
+    languages = dict(
+        User.objects.filter(pk__in={u for due in dues for u in due.users})
+        .exclude(language="")
+        .values_list("pk", "language")
+    )
     for due in dues:
+        titles: dict[str, str] = {}
+
+        def title_in(code: str, due=due, titles=titles) -> str:
+            if code not in titles:
+                words = due.title
+                titles[code] = (
+                    words.in_language(code) if isinstance(words, Words) else str(words)
+                )[:200]
+            return titles[code]
+
         common = {
             "kind": due.kind,
             "object_type": due.object_type,
@@ -164,15 +204,24 @@ def sweep(today: dt.date | None = None) -> int:
             "occurrence": due.occurrence,
             "team_id": due.team_id,
             "case_reference": due.case_reference,
-            "title": due.title[:200],
             "link": due.link,
         }
         for user_id in set(due.users):
-            rows.append(Reminder(recipient_id=user_id, recipient_key=f"u{user_id}", **common))
+            title = title_in(languages.get(user_id, settings.LANGUAGE_CODE))
+            rows.append(
+                Reminder(recipient_id=user_id, recipient_key=f"u{user_id}", title=title, **common)
+            )
         # Someone invited by e-mail who is also a user hears once, as the user.
         known = {user_emails.get(u, "").lower() for u in due.users}
         for email in {e.strip().lower() for e in due.emails if e and "@" in e} - known:
-            rows.append(Reminder(recipient_email=email, recipient_key=f"e{email}"[:260], **common))
+            rows.append(
+                Reminder(
+                    recipient_email=email,
+                    recipient_key=f"e{email}"[:260],
+                    title=title_in(settings.LANGUAGE_CODE),
+                    **common,
+                )
+            )
     # Most rows already exist on any run but the first of the day: skip them here (the
     # unique constraint still settles a race between two sweeps).
     if rows:
@@ -245,14 +294,16 @@ def _absolute(link: str) -> str:
 
 
 def build_email(reminder: Reminder) -> EmailMessage:
+    """The reminder's e-mail in its recipient's language (its title was made in it too)."""
     context = {"reminders": [reminder], "site_url": settings.SITE_URL, "absolute": _absolute}
-    body = render_to_string(
-        "ecm/email/reminder.txt",
-        {**context, "items": [(reminder, _absolute(reminder.link))]},
-    )
-    subject = f"ECM: {reminder.title}" + (
-        f" ({reminder.case_reference})" if reminder.case_reference else ""
-    )
+    with language_for(reminder.recipient):
+        body = render_to_string(
+            "ecm/email/reminder.txt",
+            {**context, "items": [(reminder, _absolute(reminder.link))]},
+        )
+        subject = _("ECM: %(what)s") % {"what": reminder.title} + (
+            f" ({reminder.case_reference})" if reminder.case_reference else ""
+        )
     to = reminder.recipient_email or (reminder.recipient.email if reminder.recipient else "")
     message = EmailMessage(subject=subject[:200], body=body, to=[to])
     kind = KINDS.get(reminder.kind)
@@ -427,13 +478,17 @@ def send_digest(user_id: int) -> int:
     try:
         rows = list(Reminder.objects.filter(pk__in=ids).order_by("occurrence", "pk"))
         user = User.objects.get(pk=user_id)
-        body = render_to_string(
-            "ecm/email/reminder.txt",
-            {"items": [(r, _absolute(r.link)) for r in rows], "digest": True},
-        )
+        with language_for(user):
+            body = render_to_string(
+                "ecm/email/reminder.txt",
+                {"items": [(r, _absolute(r.link)) for r in rows], "digest": True},
+            )
+            subject = ngettext(
+                "ECM: %(n)s reminder for today", "ECM: %(n)s reminders for today", len(rows)
+            ) % {"n": len(rows)}
         key = hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()[:20]
         EmailMessage(
-            subject=f"ECM: {len(rows)} reminder(s) for today",
+            subject=subject,
             body=body,
             to=[user.email],
             headers={"Message-ID": message_id(f"digest-{user_id}", key)},

@@ -37,6 +37,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import erasure
 from .access import access_for
@@ -196,7 +197,7 @@ def retention_review_due(today: dt.date):
     """The reminders' source: one reminder to each manager of a team with records waiting
     for review, again only when more are listed (the occurrence is the latest listing day).
     No child's name, no count: the page says the rest."""
-    from .reminders import Due
+    from .reminders import Due, Words
     from .selectors import members_by_team
 
     latest: dict[int, dt.date] = {}
@@ -212,7 +213,7 @@ def retention_review_due(today: dt.date):
                 object_type="ecm.team",
                 object_id=team_id,
                 occurrence=found_on,
-                title=_("Records due for retention review"),
+                title=Words(gettext_lazy("Records due for retention review")),
                 link=reverse("retention_due"),
                 team_id=team_id,
                 users=tuple(managers[team_id]),
@@ -225,7 +226,7 @@ APPROVAL_KIND = "erasure_approval"
 def erasure_approval_due(today: dt.date):
     """The reminders' source: each proposed erasure, to the people who may approve it (the
     team's other managers and its data protection officers), once. The reference only."""
-    from .reminders import Due
+    from .reminders import Due, Words
     from .selectors import members_by_team
 
     waiting = list(
@@ -244,7 +245,7 @@ def erasure_approval_due(today: dt.date):
                 object_type="ecm.erasurerequest",
                 object_id=pk,
                 occurrence=timezone.localdate(proposed_at),
-                title=_("Erasure %(ref)s waits for your decision") % {"ref": reference},
+                title=Words(gettext_lazy("Erasure %(ref)s waits for your decision"), ref=reference),
                 link=reverse("erasure_request", args=[pk]),
                 team_id=team_id,
                 users=users,

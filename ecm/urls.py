@@ -4,13 +4,14 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from . import account_views as ecm_account_views
-from . import membership_views, notification_views, retention_views, views
+from . import language, membership_views, notification_views, retention_views, views
 
 admin.site.site_header = _("ECM administration")
 admin.site.site_title = _("ECM administration")
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("i18n/setlang/", language.set_language, name="set_language"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/start-again/", views.case_start_again, name="case_start_again"),

@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
 from ecm.admin import AuditedAdminMixin
 
@@ -23,7 +24,8 @@ def _in_use(obj) -> bool:
     return obj is not None and obj.pk is not None and framework_uses(obj) > 0
 
 
-class TRMStageInline(admin.StackedInline):
+# The words in both languages (name_en_gb, name_cy...) side by side: django-modeltranslation.
+class TRMStageInline(TranslationStackedInline):
     model = TRMStage
     extra = 0
 
@@ -38,7 +40,7 @@ class TRMStageInline(admin.StackedInline):
 
 
 @admin.register(TRMFramework)
-class TRMFrameworkAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class TRMFrameworkAdmin(AuditedAdminMixin, TranslationAdmin):
     list_display = ["name", "code", "version", "is_active"]
     list_filter = ["is_active"]
     inlines = [TRMStageInline]
@@ -47,7 +49,11 @@ class TRMFrameworkAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if _in_use(obj):
             # Retiring stays possible: it changes no past placement's meaning.
-            return ["code", "version", "name", "source", "description"]
+            return ["code", "version"] + [
+                f"{field}_{suffix}"
+                for field in ("name", "source", "description")
+                for suffix in ("en_gb", "cy")
+            ]
         return super().get_readonly_fields(request, obj)
 
     def has_delete_permission(self, request, obj=None):

@@ -127,7 +127,7 @@ def next_steps(cases, today) -> dict[int, str]:
                 "Schedule the formulation meeting; recording it as held makes the case active"
             )
             continue
-        on = date_format(timezone.localtime(meeting.starts_at), "j M Y")
+        on = date_format(timezone.localtime(meeting.starts_at))
         if timezone.localdate(meeting.starts_at) < today:
             steps[case.pk] = _(
                 "Record the formulation meeting of %(date)s as held: that makes the case active"

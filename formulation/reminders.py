@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
-from ecm.dates import display_date
 from ecm.models import case_reference, open_case
-from ecm.reminders import Due, due_title, link, occurrence, rules_by_team
+from ecm.reminders import Due, Words, due_title, link, occurrence, rules_by_team
 from ecm.workdays import add_working_days
 from referrals.services import has_valid_ecm_consent
 
@@ -120,12 +119,12 @@ def meeting_tomorrow(today: dt.date):
             object_type="formulation.meeting",
             object_id=m.pk,
             occurrence=tomorrow - dt.timedelta(days=1),
-            title=(
+            title=Words(
                 _("Review meeting tomorrow at %(t)s")
                 if m.is_review
-                else _("Formulation meeting tomorrow at %(t)s")
-            )
-            % {"t": timezone.localtime(m.starts_at).strftime("%H:%M")},
+                else _("Formulation meeting tomorrow at %(t)s"),
+                t=timezone.localtime(m.starts_at).strftime("%H:%M"),
+            ),
             link=link("formulation:meeting", m.pk),
             case_reference=m.case.reference,
             team_id=m.case.team_id,
@@ -160,8 +159,7 @@ def consent_missing(today: dt.date):
             object_type="formulation.meeting",
             object_id=m.pk,
             occurrence=first,
-            title=_("ECM consent is missing for the formulation meeting on %(d)s")
-            % {"d": display_date(day)},
+            title=Words(_("ECM consent is missing for the formulation meeting on %(d)s"), d=day),
             link=link("referrals:consent", m.case_id),
             case_reference=m.case.reference,
             team_id=m.case.team_id,

@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -68,7 +69,7 @@ def quarters_to(day: dt.date, n: int = QUARTERS) -> list[Quarter]:
     for _i in range(n):
         end = add_months(start, 3) - dt.timedelta(days=1)
         to_date = day < end
-        label = f"{start:%b}–{end:%b %Y}"
+        label = f"{date_format(start, 'M')}–{date_format(end, 'M Y')}"
         out.append(Quarter(figures.Period(start, min(end, day)), label, to_date))
         start = add_months(start, -3)
     return out[::-1]

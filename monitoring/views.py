@@ -18,6 +18,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -47,7 +48,7 @@ def _quarters(today: dt.date, n: int = 8):
     q_start = quarter_start(today)
     for _i in range(n):
         q_end = add_months(q_start, 3) - dt.timedelta(days=1)
-        label = f"{q_start:%b}–{q_end:%b %Y}"
+        label = f"{date_format(q_start, 'M')}–{date_format(q_end, 'M Y')}"
         out.append((q_start.isoformat(), label, q_start, q_end))
         q_start = add_months(q_start, -3)
     return out

@@ -13,17 +13,21 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from ecm.admin import AuditedAdminMixin
 
 from . import services
 from .models import Criterion, RuleSet, TeamReferralSettings
 
-# What an administrator may still change on a rule set in use: whether it takes new checks.
-EDITABLE_WHEN_IN_USE = {"is_active"}
+# What an administrator may still change on a rule set in use: whether it takes new checks,
+# and its Welsh wording (a translation does not change what past decisions meant).
+EDITABLE_WHEN_IN_USE = {"is_active", "name_cy", "source_cy", "description_cy"}
+TRANSLATED = {"name", "source", "description"}
 
 
-class CriterionInline(admin.TabularInline):
+# The words in both languages (name_en_gb, name_cy...) side by side: django-modeltranslation.
+class CriterionInline(TranslationTabularInline):
     model = Criterion
     extra = 0
     fields = ["order", "code", "text", "kind", "params"]
@@ -42,7 +46,7 @@ class CriterionInline(admin.TabularInline):
 
 
 @admin.register(RuleSet)
-class RuleSetAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class RuleSetAdmin(AuditedAdminMixin, TranslationAdmin):
     list_display = ["name", "code", "version", "effective_from", "is_active", "used_by_checks"]
     list_filter = ["is_active", "code"]
     inlines = [CriterionInline]
@@ -55,7 +59,13 @@ class RuleSetAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.in_use:
-            return [f.name for f in RuleSet._meta.fields if f.name not in EDITABLE_WHEN_IN_USE]
+            # The translated fields by their columns (name_en_gb...): modeltranslation would
+            # make every language's column read-only for "name".
+            return [
+                f.name
+                for f in RuleSet._meta.fields
+                if f.name not in EDITABLE_WHEN_IN_USE and f.name not in TRANSLATED
+            ]
         if obj is not None:
             return ["code", "version"]  # a version's identity stays; a new one is a copy
         return []

@@ -180,7 +180,7 @@ OffenceFormSet = forms.formset_factory(OffenceForm, formset=BaseOffenceFormSet, 
 
 
 def _offence_label(offence) -> str:
-    parts = [date_format(offence.date, "j M Y"), offence.offence_type]
+    parts = [date_format(offence.date), offence.offence_type]
     if offence.gravity:
         parts.append(f"{_('gravity')} {offence.gravity}")
     return " · ".join(parts)

@@ -6,10 +6,10 @@ import datetime as dt
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from ecm.models import Role, case_reference
-from ecm.reminders import Due, rules_by_team
+from ecm.reminders import Due, Words, rules_by_team
 from ecm.selectors import members_by_team
 from ecm.workdays import add_working_days
 
@@ -42,8 +42,10 @@ def referral_waiting(today: dt.date):
             object_type="referrals.referral",
             object_id=row["pk"],
             occurrence=threshold,
-            title=_("A referral has waited more than %(n)s working days for a decision")
-            % {"n": r.referral_working_days},
+            title=Words(
+                _("A referral has waited more than %(n)s working days for a decision"),
+                n=r.referral_working_days,
+            ),
             link=reverse("referrals:queue"),
             case_reference=case_reference(row["case_id"]),
             team_id=row["case__team_id"],

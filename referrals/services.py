@@ -19,6 +19,7 @@ from ecm.audit import audit_case_record as _audit
 from ecm.audit import audit_record
 from ecm.dates import add_months, display_date, display_datetime
 from ecm.editing import check_version, model_update
+from ecm.language import in_each_language
 from ecm.models import AuditEvent, Case, CaseStatus, User
 from ecm.selectors import case_team_members
 
@@ -368,9 +369,7 @@ def retired_message(rule_set: RuleSet) -> str:
 
 def _copy_fields(rule_set: RuleSet) -> dict:
     return {
-        "name": rule_set.name,
-        "source": rule_set.source,
-        "description": rule_set.description,
+        **in_each_language(rule_set, "name", "source", "description"),
         "effective_from": rule_set.effective_from,
     }
 
@@ -399,7 +398,7 @@ def rule_set_new_version(
             rule_set=new,
             order=c.order,
             code=c.code,
-            text=c.text,
+            **in_each_language(c, "text"),
             kind=c.kind,
             params=c.params,
         )

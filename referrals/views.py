@@ -13,8 +13,9 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ecm import virus_scan
@@ -669,8 +670,30 @@ def leaflet(request, pk: int):
             "child": case.child,
             "leaflet_version": LEAFLET_VERSION,
             "under_16": case.child.age < 16,
+            "leaflet_languages": LEAFLET_LANGUAGES,
+            "leaflet_name_label": _in_leaflet_languages(gettext_lazy("Name")),
+            "leaflet_signature_labels": [
+                _in_leaflet_languages(label)
+                for label in (
+                    gettext_lazy("Signed"),
+                    gettext_lazy("Date"),
+                    gettext_lazy("Explained by (YOT worker)"),
+                )
+            ],
         },
     )
+
+
+# The leaflet prints Welsh and English side by side, Welsh first (issue 23).
+LEAFLET_LANGUAGES = ("cy", "en-gb")
+
+
+def _in_leaflet_languages(text) -> list[tuple[str, str]]:
+    out = []
+    for code in LEAFLET_LANGUAGES:
+        with translation.override(code):
+            out.append((code, str(text)))
+    return out
 
 
 def referral_panel(request, case) -> str:

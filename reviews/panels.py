@@ -119,7 +119,7 @@ def next_steps(cases, today) -> dict[int, str]:
     for pk, due_on in rows:
         if due_on is None:
             continue
-        on = date_format(due_on, "j M Y")
+        on = date_format(due_on)
         if due_on < today:
             steps[pk] = _("Review overdue (due %(date)s): hold it or agree a new date") % {
                 "date": on

@@ -6,11 +6,10 @@ import datetime as dt
 
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
-from ecm.dates import display_date
 from ecm.models import ON_ECM_STATUSES, Case, case_reference, open_case
-from ecm.reminders import Due, due_title, link, occurrence, rules_by_team
+from ecm.reminders import Due, Words, due_title, link, occurrence, rules_by_team
 from formulation.models import Agency, Meeting
 from referrals.models import Consent
 
@@ -92,8 +91,7 @@ def action_overdue(today: dt.date):
             object_type="reviews.action",
             object_id=row["pk"],
             occurrence=occ,
-            title=_("An action you own is overdue (was due %(d)s)")
-            % {"d": display_date(row["due_on"])},
+            title=Words(_("An action you own is overdue (was due %(d)s)"), d=row["due_on"]),
             link=link("reviews:overview", row["case_id"]) + "#actions",
             case_reference=case_reference(row["case_id"]),
             team_id=row["case__team_id"],
@@ -134,7 +132,7 @@ def partner_action(today: dt.date):
             continue
         agency = agencies.get(row["owner_agency"])
         thing = (
-            _("A partner's action to follow up (%(agency)s)") % {"agency": agency}
+            Words(_("A partner's action to follow up (%(agency)s)"), agency=agency)
             if agency
             else _("A partner's action to follow up")
         )
@@ -183,8 +181,9 @@ def closure_after_withdrawal(today: dt.date):
             object_type="ecm.case",
             object_id=row["pk"],
             occurrence=occ,
-            title=_("Consent withdrawn: record the closure of %(ref)s")
-            % {"ref": case_reference(row["pk"])},
+            title=Words(
+                _("Consent withdrawn: record the closure of %(ref)s"), ref=case_reference(row["pk"])
+            ),
             link=link("reviews:close", row["pk"]) + "?reason=consent_withdrawn",
             case_reference=case_reference(row["pk"]),
             team_id=row["team_id"],

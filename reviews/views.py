@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ecm.access import CASE_ROLES, access_for
@@ -729,19 +729,19 @@ def closure_url(case) -> str | None:
 
 _OVERDUE_PAGES = {
     "reports": (
-        _lazy("Overdue formulation reports"),
+        gettext_lazy("Overdue formulation reports"),
         "reviews/_overdue_reports.html",
-        _lazy("No reports are overdue."),
+        gettext_lazy("No reports are overdue."),
     ),
     "reviews": (
-        _lazy("Overdue reviews"),
+        gettext_lazy("Overdue reviews"),
         "reviews/_overdue_reviews.html",
-        _lazy("No reviews are overdue."),
+        gettext_lazy("No reviews are overdue."),
     ),
     "actions": (
-        _lazy("Overdue actions"),
+        gettext_lazy("Overdue actions"),
         "reviews/_overdue_actions.html",
-        _lazy("No actions are overdue."),
+        gettext_lazy("No actions are overdue."),
     ),
 }
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from ecm.models import Role, Team
-from ecm.reminders import Due, due_title, occurrence, rules_by_team
+from ecm.reminders import Due, Words, due_title, occurrence, rules_by_team
 from ecm.selectors import members_by_team
 
 from . import selectors
@@ -48,7 +48,7 @@ def supervision_due(today: dt.date):
             who = row.user.get_full_name() or row.user.username
             yield Due(
                 title=due_title(
-                    _("Clinical supervision for %(who)s") % {"who": who}, row.due_on, occ
+                    Words(_("Clinical supervision for %(who)s"), who=who), row.due_on, occ
                 ),
                 users=tuple(supervisors),
                 **common,

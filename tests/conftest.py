@@ -115,6 +115,15 @@ def reload_migration_data(django_db_blocker, module: str) -> None:
 
     with django_db_blocker.unblock():
         import_module(module).load(apps, None)
+        # ...and the Welsh of that reference data (issue 23).
+        welsh = WELSH_DATA_MIGRATIONS[module.split(".")[0]]
+        import_module(welsh).both_languages(apps, None)
+
+
+WELSH_DATA_MIGRATIONS = {
+    "referrals": "referrals.migrations.0009_rule_sets_in_welsh",
+    "formulation": "formulation.migrations.0010_trm_in_welsh",
+}
 
 
 def open_navigation(page) -> None:

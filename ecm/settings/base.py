@@ -26,6 +26,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # Reference data in Welsh and English (issue 23): before the admin, which it extends.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -68,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # A signed-in user's pages in their own language (after authentication).
+    "ecm.language.UserLanguageMiddleware",
     "ecm.mfa.MfaRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -266,12 +270,24 @@ AXES_VERBOSE = False
 TRUSTED_PROXIES = env.int("ECM_TRUSTED_PROXIES", default=0)
 AXES_CLIENT_IP_CALLABLE = "ecm.client_address.client_ip"
 
-# --- Internationalisation --------------------------------------------------------------
-LANGUAGE_CODE = "en-gb"
-LANGUAGES = [("en-gb", _("English")), ("cy", _("Welsh"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
-# One date style everywhere ("1 Dec 2026"): ecm/formats/<locale>/formats.py.
+# --- Internationalisation (issue 23) ----------------------------------------------------
+# The language of someone who has not chosen one yet (and of e-mails to people without an
+# account); each user's own choice is on their profile (User.language), set by the switcher
+# in every page's header (ecm/language.py). A Welsh team may make Welsh the default.
+LANGUAGE_CODE = env("LANGUAGE_CODE", default="en-gb")
+LANGUAGES = [("cy", _("Welsh")), ("en-gb", _("English"))]
+# The catalogue is locale/cy/LC_MESSAGES/django.po; the .mo files are built at set-up
+# (compilemessages), never committed. locale/vendor holds our Welsh for the words of the
+# libraries we show (allauth, axes) that ship no Welsh of their own.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "vendor"]
+# One date style everywhere ("1 Dec 2026", "1 Rhagfyr 2026"): ecm/formats/<locale>/formats.py.
 FORMAT_MODULE_PATH = ["ecm.formats"]
+# Reference data kept in the database (eligibility rule sets and their criteria) carries
+# both languages in columns of its own (name_en_gb, name_cy...), with django-modeltranslation;
+# a Welsh column left empty shows the English.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en-gb"
+MODELTRANSLATION_LANGUAGES = ("en-gb", "cy")
+MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ("en-gb",)}
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
@@ -484,8 +500,10 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Product --------------------------------------------------------------------------
-PROTECTIVE_MARKING = env("PROTECTIVE_MARKING", default="OFFICIAL-SENSITIVE")
-PRODUCT_NAME = "Enhanced Case Management"
+# The marking on every page and PDF: the Government Security Classification in the reader's
+# language unless PROTECTIVE_MARKING sets one wording for all.
+PROTECTIVE_MARKING = env("PROTECTIVE_MARKING", default="") or _("OFFICIAL-SENSITIVE")
+PRODUCT_NAME = _("Enhanced Case Management")
 # seed_demo and generate_data write invented children: only where a settings module allows it
 # (development and test), never in production.
 DEMO_DATA_ALLOWED = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.conf import settings
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -115,6 +116,8 @@ class PdfForm(SpecificErrorsMixin, forms.Form):
 
     version = forms.IntegerField(required=False, min_value=1)
     sections = forms.MultipleChoiceField(required=False, choices=ReportSection.choices)
+    # ?language=cy: the PDF in Welsh; none: in the language of the page (the user's).
+    language = forms.ChoiceField(required=False, choices=settings.LANGUAGES)
 
 
 class AmendForm(SpecificErrorsMixin, forms.Form):

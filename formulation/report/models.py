@@ -254,6 +254,8 @@ class ReportRender(models.Model):
     )
     sections = models.JSONField(default=list)
     number = models.PositiveSmallIntegerField(null=True)
+    # The language the PDF is made in: chosen at download, the user's own by default.
+    language = models.CharField(max_length=10, default="en-gb")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )

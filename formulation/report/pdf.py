@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
@@ -106,7 +106,8 @@ class ReportDocument:
     def filename(self) -> str:
         suffix = "-draft" if self.is_draft else ""
         part = "" if self.include == ALL_SECTIONS else "-sections"
-        return f"formulation-report-{self.case.reference}-v{self.number}{suffix}{part}.pdf"
+        welsh = "-cy" if translation.get_language() == "cy" else ""
+        return f"formulation-report-{self.case.reference}-v{self.number}{suffix}{part}{welsh}.pdf"
 
 
 def _ordered(sections) -> tuple[str, ...]:
@@ -197,6 +198,7 @@ def render_html(doc: ReportDocument) -> str:
     return render_to_string(
         "formulation/report_pdf.html",
         {
+            "LANGUAGE_CODE": translation.get_language() or settings.LANGUAGE_CODE,
             "Section": ReportSection,
             "doc": doc,
             "child": child,

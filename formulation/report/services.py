@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -448,6 +448,7 @@ def report_render_request(
     version: ReportVersion | None = None,
     sections=None,
     circulation: Circulation | None = None,
+    language: str = "",
 ) -> ReportRender:
     """Queue a PDF for a worker (a large report); the page shows its progress. Asking again
     for the same PDF while a worker has it in hand gives that render, not a second one. The
@@ -463,6 +464,7 @@ def report_render_request(
         "sections": list(sections or []),
         "number": number,
         "requested_by": actor,
+        "language": language or translation.get_language() or settings.LANGUAGE_CODE,
     }
     in_hand = ReportRender.objects.filter(
         **wanted, status__in=[ReportRender.Status.QUEUED, ReportRender.Status.RUNNING]
@@ -496,14 +498,15 @@ def report_render_run(render_id) -> str:
         ReportRender.objects.filter(pk=render_id).update(progress=min(percent, 99), stage=stage)
 
     try:
-        doc = pdf.document_for(
-            render.report,
-            user=render.requested_by,
-            version=render.version,
-            sections=render.sections or None,
-            circulation=render.circulation,
-        )
-        data = pdf.render_pdf(doc, progress=progress)
+        with translation.override(render.language):  # as chosen at download (issue 23)
+            doc = pdf.document_for(
+                render.report,
+                user=render.requested_by,
+                version=render.version,
+                sections=render.sections or None,
+                circulation=render.circulation,
+            )
+            data = pdf.render_pdf(doc, progress=progress)
     except Exception:
         log.exception("report PDF %s failed", render_id)
         ReportRender.objects.filter(pk=render_id).update(

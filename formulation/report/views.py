@@ -13,9 +13,9 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from ecm.access import access_for
@@ -218,8 +218,10 @@ def report_start(request, pk: int):
 
 #: Why a button of the draft's form did nothing when the draft could not be saved.
 _NOT_DONE = {
-    "send": _lazy("The draft was not sent for the accuracy check, because it could not be saved."),
-    "finalise": _lazy("The report was not finalised, because the draft could not be saved."),
+    "send": gettext_lazy(
+        "The draft was not sent for the accuracy check, because it could not be saved."
+    ),
+    "finalise": gettext_lazy("The report was not finalised, because the draft could not be saved."),
 }
 
 
@@ -303,7 +305,7 @@ def _saved_at() -> str:
     return _("Saved at %(time)s") % {"time": timezone.localtime().strftime("%H:%M")}
 
 
-_STALE_AUTOSAVE = _lazy(
+_STALE_AUTOSAVE = gettext_lazy(
     "Not saved: someone else saved this draft after you opened it. What you typed is still "
     "here. Copy it, reload the page and compare before saving."
 )
@@ -567,10 +569,12 @@ def _audit_export(user, report, case, *, number, sections, circulation=None):
     audit_case_record(user, AuditEvent.Action.EXPORT, report, case, detail=detail)
 
 
-def _pdf(request, case, report, *, version=None, sections=None, circulation=None):
+def _pdf(request, case, report, *, version=None, sections=None, circulation=None, language=""):
     """Render in the request when the report is light; otherwise a worker makes it and the
     progress page shows it coming (asking again meanwhile gives the same render). A failed
-    render leaves the report untouched and says so."""
+    render leaves the report untouched and says so. In `language` (Welsh or English, chosen
+    at download), else the page's."""
+    language = language or translation.get_language()
     if pdf.estimated_size(report) > settings.REPORT_PDF_INLINE_LIMIT:
         job = services.report_render_request(
             actor=request.user,
@@ -578,13 +582,19 @@ def _pdf(request, case, report, *, version=None, sections=None, circulation=None
             version=version,
             sections=sections,
             circulation=circulation,
+            language=language,
         )
         return redirect("formulation:report_render", render_id=job.pk)
     try:
-        doc = pdf.document_for(
-            report, user=request.user, version=version, sections=sections, circulation=circulation
-        )
-        data = pdf.render_pdf(doc)
+        with translation.override(language):
+            doc = pdf.document_for(
+                report,
+                user=request.user,
+                version=version,
+                sections=sections,
+                circulation=circulation,
+            )
+            data = pdf.render_pdf(doc)
     except Exception:
         log.exception("report PDF failed for case %s", case.pk)
         messages.error(
@@ -613,7 +623,12 @@ def report_pdf(request, pk: int):
     number = form.cleaned_data["version"]
     version = _version_or_404(report, number) if number else None
     return _pdf(
-        request, case, report, version=version, sections=form.cleaned_data["sections"] or None
+        request,
+        case,
+        report,
+        version=version,
+        sections=form.cleaned_data["sections"] or None,
+        language=form.cleaned_data["language"],
     )
 
 
@@ -624,7 +639,10 @@ def circulation_pdf(request, pk: int, circulation_id: int):
     report = _report_or_404(case)
     circulations = report.circulations.select_related("version")
     circulation = get_object_or_404(circulations, pk=circulation_id)
-    return _pdf(request, case, report, circulation=circulation)
+    language = request.GET.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        language = ""
+    return _pdf(request, case, report, circulation=circulation, language=language)
 
 
 def _render_job(request, render_id) -> ReportRender:

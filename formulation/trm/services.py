@@ -9,20 +9,15 @@ from django.db import transaction
 from django.db.models import Max
 
 from ecm.audit import audit_record
+from ecm.language import in_each_language
 from ecm.models import AuditEvent, User
 
 from .models import TeamFormulationSettings, TRMFramework, TRMStage
 from .selectors import framework_retired_message
 
-#: The stage fields a new version copies.
-STAGE_FIELDS = (
-    "number",
-    "name",
-    "presentation",
-    "underlying_need",
-    "interventions",
-    "offence_focused_work",
-)
+#: The stage fields a new version copies; the words in each language (formulation/translation.py).
+STAGE_FIELDS = ("number", "offence_focused_work")
+TRANSLATED_STAGE_FIELDS = ("name", "presentation", "underlying_need", "interventions")
 
 
 def _require_editor(actor: User) -> None:
@@ -45,13 +40,15 @@ def trm_framework_new_version(*, actor: User, framework: TRMFramework) -> TRMFra
     new = TRMFramework.objects.create(
         code=framework.code,
         version=latest + 1,
-        name=framework.name,
-        source=framework.source,
-        description=framework.description,
+        **in_each_language(framework, "name", "source", "description"),
         is_active=True,
     )
     TRMStage.objects.bulk_create(
-        TRMStage(framework=new, **{f: getattr(stage, f) for f in STAGE_FIELDS})
+        TRMStage(
+            framework=new,
+            **{f: getattr(stage, f) for f in STAGE_FIELDS},
+            **in_each_language(stage, *TRANSLATED_STAGE_FIELDS),
+        )
         for stage in framework.stages.order_by("number")
     )
     moved = TeamFormulationSettings.objects.filter(framework=framework).update(framework=new)

@@ -13,7 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -93,6 +93,7 @@ def as_html(g: Gathered, meta: dict) -> str:
     return render_to_string(
         "monitoring/subject_access/bundle.html",
         {
+            "LANGUAGE_CODE": translation.get_language() or settings.LANGUAGE_CODE,
             "meta": meta,
             "child_name": g.child["title"],
             "child": [(f["label"], _text(f["value"])) for f in g.child["fields"]],

@@ -967,7 +967,7 @@ def test_with_two_held_meetings_everything_counts_from_the_first(client, world, 
     assert owed.count(held.case.reference) == 1
     assert date_format(due_on, "j M Y") in owed and date_format(later_due, "j M Y") not in owed
     [reminder] = [d for d in report_due(timezone.localdate()) if d.object_id == held.case.pk]
-    assert reminder.title == f"Formulation report overdue (was due {display_date(due_on)})"
+    assert str(reminder.title) == f"Formulation report overdue (was due {display_date(due_on)})"
 
     report = start(world, held)
     assert report.meeting_id == held.pk and report.due_on == due_on

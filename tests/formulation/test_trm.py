@@ -65,9 +65,9 @@ def test_a_framework_in_use_is_read_only_in_the_admin(client, world, framework, 
     url = reverse("admin:formulation_trmframework_change", args=[framework.pk])
     page = client.get(url, follow=True).content.decode()
     assert "cannot be changed in place" in page and "Make a new version to edit" in page
-    assert 'name="name"' not in page  # shown, not editable
-    assert 'name="stages-0-name"' not in page
-    client.post(url, {"name": "Renamed", "is_active": "on", "stages-TOTAL_FORMS": "0"})
+    assert 'name="name_en_gb"' not in page  # shown, not editable
+    assert 'name="stages-0-name_en_gb"' not in page
+    client.post(url, {"name_en_gb": "Renamed", "is_active": "on", "stages-TOTAL_FORMS": "0"})
     framework.refresh_from_db()
     assert framework.name != "Renamed"
     assert framework.stages.get(number=2).name == placed.trm_placement.stage.name
@@ -75,7 +75,9 @@ def test_a_framework_in_use_is_read_only_in_the_admin(client, world, framework, 
     unused = TRMFramework.objects.exclude(pk=framework.pk).first()
     assert selectors.framework_uses(unused) == 0
     page = client.get(reverse("admin:formulation_trmframework_change", args=[unused.pk]))
-    assert 'name="name"' in page.content.decode()
+    # In both languages, side by side (issue 23).
+    assert 'name="name_en_gb"' in page.content.decode()
+    assert 'name="name_cy"' in page.content.decode()
 
 
 def test_editing_makes_a_new_version_the_team_moves_to_and_the_old_one_is_retired(

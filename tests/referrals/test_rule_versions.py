@@ -144,19 +144,23 @@ def test_admin_shows_a_used_set_read_only_and_saving_changes_nothing(client, use
     body = client.get(url).content.decode()
     assert "criteria are read-only" in body
     assert "Make a new version to edit" in body
-    assert 'name="name"' not in body  # not an input: shown as text
-    assert 'name="criteria-0-text"' not in body
+    assert 'name="name_en_gb"' not in body  # not an input: shown as text
+    assert 'name="criteria-0-text_en_gb"' not in body
+    # Its Welsh may still be added: a translation changes no past decision's meaning.
+    assert 'name="name_cy"' in body
     criterion = used_set.criteria.first()
     client.post(
         url,
         {
             "name": "Changed in place",
+            "name_en_gb": "Changed in place",
             "is_active": "on",
             "criteria-TOTAL_FORMS": "1",
             "criteria-INITIAL_FORMS": "1",
             "criteria-0-id": criterion.pk,
             "criteria-0-rule_set": used_set.pk,
             "criteria-0-text": "Something else",
+            "criteria-0-text_en_gb": "Something else",
         },
     )
     used_set.refresh_from_db()
@@ -172,7 +176,7 @@ def test_admin_new_version_button_opens_the_copy_which_is_editable(client, used_
     assert response.status_code == 302
     assert response.url == reverse("admin:referrals_ruleset_change", args=[new.pk])
     body = client.get(response.url).content.decode()
-    assert 'name="name"' in body and "criteria are read-only" not in body
+    assert 'name="name_en_gb"' in body and "criteria are read-only" not in body
     assert client.get(
         reverse("admin:referrals_ruleset_new_version", args=[new.pk])
     ).status_code == (405)
@@ -182,7 +186,8 @@ def test_an_unused_set_stays_editable_in_the_admin(client, rule_admin):
     unused = RuleSet.objects.get(code="england-2020", version=1)
     client.force_login(rule_admin)
     body = client.get(reverse("admin:referrals_ruleset_change", args=[unused.pk])).content.decode()
-    assert 'name="name"' in body and 'name="criteria-0-text"' in body
+    assert 'name="name_en_gb"' in body and 'name="name_cy"' in body
+    assert 'name="criteria-0-text_en_gb"' in body and 'name="criteria-0-text_cy"' in body
 
 
 # --- The 2020 criteria as used in England ------------------------------------------------------
