@@ -15,6 +15,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
@@ -85,7 +86,7 @@ def set_language(request):
         return response
     user = request.user
     if user.is_authenticated and user.language != code:
-        type(user).objects.filter(pk=user.pk).update(language=code)
+        get_user_model().objects.filter(pk=user.pk).update(language=code)
         user.language = code
     _set_cookie(response, code)
     return response
@@ -120,5 +121,5 @@ def keep_language_at_sign_in(sender, request, user, **kwargs) -> None:
     code = translation.get_language_from_request(request)
     if code not in LANGUAGE_CODES:
         code = settings.LANGUAGE_CODE
-    type(user).objects.filter(pk=user.pk).update(language=code)
+    get_user_model().objects.filter(pk=user.pk).update(language=code)
     user.language = code

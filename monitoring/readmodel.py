@@ -26,7 +26,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 
 from ecm.access import MONITORING_ROLES, access_for
-from ecm.models import Membership, Team
+from ecm.models import Membership, Team, User
 from ecm.queueing import queue_task
 
 from . import display, fidelity, figures, trends
@@ -340,13 +340,16 @@ def default_scopes() -> set[tuple[int, ...]]:
 
 def ensure_defaults(scopes, sections=SECTIONS) -> set[str]:
     """Create each default view's snapshot that does not exist yet (never computed, so due;
-    two queries); their keys."""
-    language = settings.LANGUAGE_CODE
+    three queries); their keys. In each language someone uses (issue 23)."""
+    languages = {settings.LANGUAGE_CODE} | set(
+        User.objects.exclude(language="").order_by().values_list("language", flat=True).distinct()
+    )
     period = default_period(timezone.localdate())
     wanted = {
-        key_for(section, team_ids, None, language): (section, team_ids)
+        key_for(section, team_ids, None, language): (section, team_ids, language)
         for team_ids in scopes
         for section in sections
+        for language in sorted(languages)
     }
     have = set(FigureSnapshot.objects.filter(key__in=wanted).values_list("key", flat=True))
     FigureSnapshot.objects.bulk_create(
@@ -360,7 +363,7 @@ def ensure_defaults(scopes, sections=SECTIONS) -> set[str]:
                 period_end=period.end,
                 language=language,
             )
-            for key, (section, team_ids) in wanted.items()
+            for key, (section, team_ids, language) in wanted.items()
             if key not in have
         ],
         ignore_conflicts=True,

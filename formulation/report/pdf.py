@@ -101,12 +101,14 @@ class ReportDocument:
     recipient: str = ""
     shared: bool = False
     extra: dict = field(default_factory=dict)
+    # The language it is made in (the one active when it was put together).
+    language: str = field(default_factory=lambda: translation.get_language() or "en-gb")
 
     @property
     def filename(self) -> str:
         suffix = "-draft" if self.is_draft else ""
         part = "" if self.include == ALL_SECTIONS else "-sections"
-        welsh = "-cy" if translation.get_language() == "cy" else ""
+        welsh = "-cy" if self.language == "cy" else ""
         return f"formulation-report-{self.case.reference}-v{self.number}{suffix}{part}{welsh}.pdf"
 
 
