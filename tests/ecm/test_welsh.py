@@ -283,7 +283,7 @@ def test_the_consent_leaflet_prints_welsh_and_english_side_by_side(client, world
 
         assert gettext("Your agreement") in page[welsh:english]
     assert "Your agreement" in page[english:]
-    assert '<span lang="cy">' in page and '<span lang="en-gb">Signed</span>' in page
+    assert '<span lang="cy">' in page and '<span lang="en-gb">Signed:</span>' in page
 
 
 @pytest.mark.parametrize("language", ["cy", "en-gb"])
