@@ -24,6 +24,7 @@ from ecm.audit import audit_case_record as _audit
 from ecm.audit import audit_record
 from ecm.dates import display_date
 from ecm.editing import check_version, model_update
+from ecm.language import language_for
 from ecm.mail import message_id, sending_timeout
 from ecm.models import AuditEvent, Case, CaseStatus, Role, User
 from ecm.queueing import queue_task
@@ -335,6 +336,13 @@ def invitation_email(invitation: Invitation) -> EmailMessage:
     meeting = invitation.meeting
     when = timezone.localtime(meeting.starts_at)
     reference = meeting.case.reference
+    # In the invitee's language when they have an account; else the team's default.
+    invitee = User.objects.filter(email__iexact=invitation.email, is_active=True).first()
+    with language_for(invitee):
+        return _invitation_email(invitation, meeting, when, reference)
+
+
+def _invitation_email(invitation, meeting, when, reference) -> EmailMessage:
     body = render_to_string(
         "formulation/email/invitation.txt",
         {
