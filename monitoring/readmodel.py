@@ -410,13 +410,15 @@ def compute_now(section: str, team_ids, period: figures.Period | None = None) ->
 
 
 def compute_defaults() -> int:
-    """Compute every default view here and now (`seed_demo`: the demo opens on figures
-    before its worker has run). How many."""
+    """Compute every default view here and now, in Welsh and English (`seed_demo`: the demo
+    opens on figures before its worker has run, in either language). How many."""
     scopes = default_scopes()
-    for team_ids in scopes:
-        for section in SECTIONS:
-            compute_now(section, list(team_ids))
-    return len(scopes) * len(SECTIONS)
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            for team_ids in scopes:
+                for section in SECTIONS:
+                    compute_now(section, list(team_ids))
+    return len(scopes) * len(SECTIONS) * len(settings.LANGUAGES)
 
 
 def stored_default(section: str, team_ids) -> FigureSnapshot | None:
