@@ -37,6 +37,7 @@ WHY_ECM = "Mae angen i'r rhwydwaith ddeall beth sydd y tu ôl i'r ymddygiad."
 EVENTS = ("Symud i fyw at ei nain", "Dechrau yn yr ysgol gynradd")
 OPINION = "Mae colledion cynnar wedi ei ddysgu i ddisgwyl i oedolion adael."
 VOICE = "Dywedodd ei fod eisiau un gweithiwr sy'n dal i ddod."
+COMMENT = "Ychwanegwch mai yn 2019 y symudodd i Langefni."
 
 
 @pytest.fixture
@@ -221,6 +222,17 @@ def test_a_journey_in_welsh_shows_no_english(browser, live_server, cymru, tmp_pa
 
     # The psychologist drafts the report from the held meeting and downloads the PDF.
     context, page = sign_in_in_welsh(browser, base, "seicolegydd", seen, accept_downloads=True)
+    # Their own account's pages first (django-allauth's among them), and a search.
+    for name in (
+        "account_security",
+        "account_change_password",
+        "mfa_index",
+        "mfa_activate_totp",
+        "usersessions_list",
+        "notification_preferences",
+    ):
+        visit(page, base + reverse(name), seen)
+    visit(page, base + reverse("search") + "?q=Gethin", seen)
     visit(page, base + reverse("formulation:report", args=[held.pk]), seen)
     submit(page, "form[action$='/report/start/'] button[type=submit]")
     welsh.assert_welsh(page, seen)
@@ -229,10 +241,39 @@ def test_a_journey_in_welsh_shows_no_english(browser, live_server, cymru, tmp_pa
     page.get_by_role("button", name="Cadw'r drafft").click()
     page.get_by_text("Cadwyd y drafft.").first.wait_for()
     welsh.assert_welsh(page, seen)
+    page.get_by_role("button", name="Anfon am wiriad cywirdeb").click()
+    page.get_by_text("Anfonwyd y drafft").first.wait_for()
+    welsh.assert_welsh(page, seen)
+    context.close()
+
+    # The case manager checks it for accuracy: a comment, then approval.
+    context, page = sign_in_in_welsh(browser, base, "rheolwr", seen)
+    visit(page, base + reverse("formulation:report", args=[held.pk]), seen)
+    page.locator("#check select").first.select_option("formulation")
+    page.locator("#check textarea").first.fill(COMMENT)
+    page.get_by_role("button", name="Ychwanegu sylw").click()
+    page.get_by_text("Ychwanegwyd sylw i'r seicolegydd.").wait_for()
+    welsh.assert_welsh(page, seen)
+    page.locator("#check").get_by_role("button", name="Cymeradwyo'n gywir").click()
+    page.get_by_text("Rydych wedi cymeradwyo bod y drafft yn gywir.").wait_for()
+    welsh.assert_welsh(page, seen)
+    context.close()
+
+    # The psychologist resolves it, finalises version 1 and downloads it.
+    context, page = sign_in_in_welsh(browser, base, "seicolegydd", seen, accept_downloads=True)
+    visit(page, base + reverse("formulation:report", args=[held.pk]), seen)
+    page.locator("#section-formulation").get_by_role("button", name="Datrys").click()
+    page.get_by_text("Datryswyd y sylw.").wait_for()
+    welsh.assert_welsh(page, seen)
+    page.get_by_role("button", name="Gwneud fersiwn 1 yn derfynol").click()
+    page.get_by_text("Mae fersiwn 1 yn derfynol.").wait_for()
+    welsh.assert_welsh(page, seen)
+    visit(page, base + reverse("formulation:report_version", args=[held.pk, 1]), seen)
+    visit(page, base + reverse("formulation:report", args=[held.pk]), seen)
     with page.expect_download() as info:
-        page.locator("#actions a[href$='/report/pdf/']").first.click()
+        page.get_by_role("link", name="Lawrlwytho fersiwn 1 (PDF)").click()
     download = info.value
-    assert download.suggested_filename.endswith("-cy.pdf"), download.suggested_filename
+    assert download.suggested_filename.endswith("-v1-cy.pdf"), download.suggested_filename
     target = tmp_path / download.suggested_filename
     download.save_as(target)
     context.close()
@@ -245,6 +286,8 @@ def test_a_journey_in_welsh_shows_no_english(browser, live_server, cymru, tmp_pa
     )
     assert OPINION in text
     assert "SWYDDOGOL-SENSITIF" in text and "OFFICIAL-SENSITIVE" not in text
+    assert "Symud i fyw at ei nain" in text  # the timeline drawing
+    assert "DRAFFT" not in text and "DRAFT" not in text  # the final version is not marked
     lowered = text.lower()
     for section in ReportSection:
         with translation.override("cy"):
