@@ -52,6 +52,7 @@ def cymru(django_db_blocker):
     cm = member(team, Role.CASE_MANAGER, username="rheolwr", first_name="Carys", last_name="Parry")
     sp = member(central, Role.SENIOR_PRACTITIONER, username="uwch", first_name="Emyr")
     psy = member(team, Role.PSYCHOLOGIST, username="seicolegydd", first_name="Sian")
+    member(team, Role.MANAGER, username="rheolwraig", first_name="Bethan")
     child = ChildFactory(first_name="Gethin", last_name="Huws")
     case = CaseFactory(child=child, team=team, case_manager=cm, status="active")
     when = timezone.now() - dt.timedelta(days=7)
@@ -297,6 +298,12 @@ def test_a_journey_in_welsh_shows_no_english(browser, live_server, cymru, tmp_pa
         assert cymraeg != english, english
         assert " ".join(cymraeg.split()).lower() in lowered, cymraeg
         assert english.lower() not in lowered, english
+    # The team manager reads the audit of all this, and the team's figures.
+    context, page = sign_in_in_welsh(browser, base, "rheolwraig", seen)
+    for name in ("audit_log", "monitoring:dashboard", "supervision:index", "team_members"):
+        visit(page, base + reverse(name), seen)
+    context.close()
+
     found = welsh.english_in([{"where": "pdf", "text": text}])
     assert not found, found
 
@@ -351,3 +358,13 @@ def test_the_page_collector_skips_hidden_scripts_and_english_fragments(browser):
     found = "\n".join(welsh.english_in(texts))
     for english in ("Your name", "Delete this", "Cancel", "Please choose"):
         assert english in found
+
+
+def test_the_audit_records_its_object_in_english_whoever_acts(db):
+    """The audit log's object column is marked lang="en-gb": a Welsh speaker's action is
+    recorded in English too ("team #3", not "tîm #3")."""
+    from ecm.audit import _label
+
+    team = TeamFactory()
+    with translation.override("cy"):
+        assert _label(team) == f"team #{team.pk}"
