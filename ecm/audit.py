@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 
 from .client_address import client_ip
@@ -63,7 +63,9 @@ def _label(obj: models.Model) -> str:
         return obj.reference
     if isinstance(obj, Child):
         return f"Child #{obj.pk}"
-    return f"{obj._meta.verbose_name} #{obj.pk}"
+    # In English whoever acted, like the rest of the record (the page marks it lang="en-gb").
+    with translation.override("en-gb"):
+        return f"{obj._meta.verbose_name} #{obj.pk}"
 
 
 def audit_record(
