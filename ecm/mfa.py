@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from .access import access_for
 from .account_adapter import queue_account_email
 from .audit import audit_record
+from .language import language_for
 from .models import AuditEvent
 
 #: Kinds of authenticator that count as a second factor (recovery codes back one up).
@@ -161,12 +162,11 @@ def factors_reset(*, actor, member) -> int:
         detail="sign-in factors reset",
     )
     if member.email:
-        queue_account_email(
-            subject=_("Your sign-in factors were reset"),
-            body=render_to_string(
+        with language_for(member):  # in the member's language, not the manager's
+            subject = str(_("Your sign-in factors were reset"))
+            body = render_to_string(
                 "ecm/email/factors_reset.txt",
                 {"member": member, "actor": actor, "site_url": settings.SITE_URL},
-            ),
-            to=[member.email],
-        )
+            )
+        queue_account_email(subject=subject, body=body, to=[member.email])
     return removed

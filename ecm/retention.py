@@ -37,7 +37,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from . import erasure
 from .access import access_for
@@ -567,12 +567,26 @@ def erasure_retry(*, actor: User, request: ErasureRequest) -> ErasureRequest:
     return request
 
 
+# The erasure's steps as the progress page names them (put into the reader's language there).
+ERASURE_STEPS = {
+    "start": gettext_noop("Starting"),
+    "referrals": gettext_noop("Referral, consent and uploads"),
+    "referrals.imports": gettext_noop("Imported rows"),
+    "formulation": gettext_noop("Formulation, timeline, genogram and reports"),
+    "reviews": gettext_noop("Reviews, actions and contacts"),
+    "supervision": gettext_noop("Supervision notes"),
+    "subject_access": gettext_noop("Subject access bundles"),
+    "retention": gettext_noop("Retention records"),
+    "ecm": gettext_noop("The child's record"),
+}
+
+
 def _progress_writer(request_id: int):
     def progress(done: int, total: int, step: str) -> None:
         ErasureRequest.objects.filter(pk=request_id).update(
             progress_done=max(0, int(done)),
             progress_total=max(0, int(total)),
-            progress_step=str(step)[:200],
+            progress_step=str(ERASURE_STEPS.get(step, step))[:200],
             progress_at=timezone.now(),
         )
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ecm import services as core
@@ -52,6 +52,11 @@ EDITABLE = (ReferralStatus.DRAFT, ReferralStatus.RETURNED)
 
 class AlreadyDecidedError(ValidationError):
     pass
+
+
+def _in_english(label) -> str:
+    with translation.override("en-gb"):
+        return str(label)
 
 
 def _locked_referral(referral: Referral) -> Referral:
@@ -559,7 +564,8 @@ def eligibility_decide(*, actor: User, referral: Referral, data: DecisionInput) 
         referral=referral,
         actor=actor,
         kind=kind,
-        summary=str(check.get_decision_display()),
+        # The label's English (its msgid), put into the reader's language on the page.
+        summary=_in_english(check.get_decision_display()),
         note="\n".join(note_parts),
     )
     _audit(

@@ -182,11 +182,8 @@ def case_summary(case: Case) -> dict:
     next_dates = list(
         case.reviews.order_by("-held_on", "-pk").values_list("next_review_on", flat=True)
     )
-    latest = (
-        case.trm_records.order_by("-recorded_on", "-pk")
-        .values_list("stage__number", "stage__name")
-        .first()
-    )
+    # The stage itself (not values_list): its name is read in the page's language.
+    latest = case.trm_records.select_related("stage").order_by("-recorded_on", "-pk").first()
     if next_dates:
         next_review_on = next((day for day in next_dates if day is not None), None)
     else:
@@ -194,7 +191,7 @@ def case_summary(case: Case) -> dict:
     return {
         "review_count": len(next_dates),
         "next_review_on": next_review_on,
-        "latest_stage": f"{latest[0]}. {latest[1]}" if latest else None,  # as TRMStage.__str__
+        "latest_stage": str(latest.stage) if latest else None,
         "missed": missed_since_last_decision(case),
     }
 

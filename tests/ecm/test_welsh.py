@@ -335,3 +335,63 @@ def test_a_welsh_users_pages_say_so_to_screen_readers(client, world):
     assert '<html lang="cy">' in page
     assert '<button type="submit"' in page and 'lang="en-gb"' in page  # the switcher's "English"
     assert User.objects.get(pk=world.case_manager.pk).language == "cy"
+
+
+# --- What the crawl in Welsh found --------------------------------------------------------
+
+
+def test_the_case_pages_trm_stage_is_in_the_readers_language(client, world):
+    from formulation.models import TRMStage
+    from reviews.models import Review, TRMStageRecord
+
+    stage = TRMStage.objects.filter(framework__code="practice-stages").order_by("number").first()
+    review = Review.objects.create(case=world.case, held_on=dt.date(2026, 3, 1))
+    TRMStageRecord.objects.create(
+        case=world.case, review=review, stage=stage, recorded_on=review.held_on
+    )
+    world.case_manager.language = "cy"
+    world.case_manager.save()
+    client.force_login(world.case_manager)
+    page = client.get(reverse("case_detail", args=[world.case.pk])).content.decode()
+    assert f"{stage.number}. {stage.name_cy}" in page
+    assert stage.name_en_gb not in page
+
+
+def test_a_referral_decision_is_kept_in_english_and_shown_in_the_readers_language(world):
+    from django.template import Context, Template
+
+    from referrals.models import Decision, ReferralEvent
+    from referrals.services import _in_english
+
+    with translation.override("cy"):
+        summary = _in_english(Decision.NOT_MET.label)
+    assert summary == "Criteria not met"
+    event = ReferralEvent(summary=summary)
+    template = Template("{% load i18n %}{% translate e.summary %}")
+    with translation.override("cy"):
+        shown = template.render(Context({"e": event}))
+        welsh = str(Decision.NOT_MET.label)
+    assert shown == welsh != "Criteria not met"
+
+
+def test_a_factors_reset_email_is_in_the_members_language(
+    world, monkeypatch, django_capture_on_commit_callbacks
+):
+    from ecm import account_adapter
+    from ecm.mfa import factors_reset
+
+    queued = []
+    monkeypatch.setattr(account_adapter, "queue_task", lambda name, payload: queued.append(payload))
+    member = world.case_manager
+    member.email = "cm@example.org"
+    member.language = "cy"
+    member.save()
+    # The team administrator's page is in English.
+    with translation.override("en-gb"), django_capture_on_commit_callbacks(execute=True):
+        factors_reset(actor=world.team_admin, member=member)
+    [payload] = queued
+    with translation.override("cy"):
+        from django.utils.translation import gettext
+
+        assert payload["subject"] == gettext("Your sign-in factors were reset")
+    assert payload["subject"] != "Your sign-in factors were reset"
