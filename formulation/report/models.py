@@ -126,6 +126,8 @@ class ReportVersion(models.Model):
     timeline_svg = models.TextField(blank=True)
     timeline_shared_svg = models.TextField(blank=True)
     genogram_svg = models.TextField(blank=True)
+    # The language the frozen drawings were made in (marked on the page for screen readers).
+    language = models.CharField(max_length=10, default="en-gb")
     reason = models.TextField(_("reason for this version"), blank=True)
     approved_by = models.CharField(_("checked by"), max_length=400, blank=True)
     finalised_by = models.ForeignKey(

@@ -333,7 +333,11 @@ def report_finalise(*, actor: User, report: Report, expected_revision: int) -> R
         timeline_svg=timeline_svg(actor, case, team_only=True),
         timeline_shared_svg=timeline_svg(actor, case, shared=True, team_only=True),
         genogram_svg=genogram_svg(case),
-        reason=report.amendment_reason if report.number > 1 else _("First final version"),
+        # Ours in English (shown in the reader's language); an amendment's as typed.
+        reason=report.amendment_reason
+        if report.number > 1
+        else gettext_noop("First final version"),
+        language=translation.get_language() or settings.LANGUAGE_CODE,
         approved_by=", ".join(
             a.author.get_full_name() or a.author.username for a in approvals if a.author
         ),

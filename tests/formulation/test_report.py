@@ -1107,3 +1107,28 @@ def test_working_days_between_skips_weekends_and_bank_holidays():
     assert working_days_between(thursday, dt.date(2026, 4, 7)) == 1
     assert working_days_between(thursday, add_working_days(thursday, 10)) == 10
     assert working_days_between(dt.date(2026, 4, 9), thursday) == 0
+
+
+def test_a_version_finalised_in_welsh_says_so_and_its_reason_reads_in_either_language(
+    client, world, held
+):
+    """Issue 23: the frozen drawings are marked with the language they were made in; the
+    product's own reason ("First final version") is kept in English and shown translated."""
+    from django.utils import translation
+
+    with translation.override("cy"):
+        report = finalised(world, held)
+    version = report.versions.get(number=1)
+    assert version.language == "cy" and version.reason == "First final version"
+    url = reverse("formulation:report_version", args=[held.case.pk, 1])
+    client.force_login(world.case_manager)
+    page = client.get(url).content.decode()
+    assert '<div lang="cy">' in page and "First final version" in page
+    world.case_manager.language = "cy"
+    world.case_manager.save()
+    page = client.get(url).content.decode()
+    with translation.override("cy"):
+        from django.utils.translation import gettext
+
+        assert gettext("First final version") in page
+    assert "First final version" not in page
