@@ -285,6 +285,9 @@ FORMAT_MODULE_PATH = ["ecm.formats"]
 # Reference data kept in the database (eligibility rule sets and their criteria) carries
 # both languages in columns of its own (name_en_gb, name_cy...), with django-modeltranslation;
 # a Welsh column left empty shows the English.
+# E-mails to people without an account (professionals invited to a meeting), whose language
+# is not known, in Welsh and English, Welsh first (off: in LANGUAGE_CODE).
+BILINGUAL_EMAILS = env.bool("BILINGUAL_EMAILS", default=False)
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en-gb"
 MODELTRANSLATION_LANGUAGES = ("en-gb", "cy")
 MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ("en-gb",)}

@@ -10,12 +10,13 @@ import logging
 import uuid
 from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ecm import services as core
@@ -332,17 +333,35 @@ def invitation_update(
 
 def invitation_email(invitation: Invitation) -> EmailMessage:
     """The invitation e-mail with its .ics. It names no child and carries no case detail:
-    only the meeting, its time and place and the case reference."""
+    only the meeting, its time and place and the case reference. In the invitee's language
+    when they have an account; otherwise the team's default, or Welsh and English (Welsh
+    first) when BILINGUAL_EMAILS is on, as the Welsh Language Standards ask when a person's
+    language is not known (issue 23)."""
     meeting = invitation.meeting
+    invitee = User.objects.filter(email__iexact=invitation.email, is_active=True).first()
+    if invitee is None and settings.BILINGUAL_EMAILS:
+        parts = []
+        for code in ("cy", "en-gb"):
+            with translation.override(code):
+                parts.append(_invitation_text(invitation, meeting))
+        subject = " / ".join(subject for subject, _body in parts)
+        body = "\n\n---\n\n".join(body for _subject, body in parts)
+        language = "cy"
+    else:
+        with language_for(invitee):
+            subject, body = _invitation_text(invitation, meeting)
+            language = translation.get_language()
+    message = EmailMessage(subject=subject, body=body, to=[invitation.email])
+    with translation.override(language):
+        ics = meeting_ics(meeting, invitation)
+    message.attach("invitation.ics", ics, "text/calendar; method=REQUEST; charset=utf-8")
+    return message
+
+
+def _invitation_text(invitation, meeting) -> tuple[str, str]:
+    """The invitation's subject and body in the current language."""
     when = timezone.localtime(meeting.starts_at)
     reference = meeting.case.reference
-    # In the invitee's language when they have an account; else the team's default.
-    invitee = User.objects.filter(email__iexact=invitation.email, is_active=True).first()
-    with language_for(invitee):
-        return _invitation_email(invitation, meeting, when, reference)
-
-
-def _invitation_email(invitation, meeting, when, reference) -> EmailMessage:
     body = render_to_string(
         "formulation/email/invitation.txt",
         {
@@ -359,17 +378,7 @@ def _invitation_email(invitation, meeting, when, reference) -> EmailMessage:
         if meeting.is_review
         else _("Invitation: ECM formulation meeting %(ref)s, %(date)s")
     )
-    message = EmailMessage(
-        subject=subject % {"ref": reference, "date": display_date(when)},
-        body=body,
-        to=[invitation.email],
-    )
-    message.attach(
-        "invitation.ics",
-        meeting_ics(meeting, invitation),
-        "text/calendar; method=REQUEST; charset=utf-8",
-    )
-    return message
+    return subject % {"ref": reference, "date": display_date(when)}, body
 
 
 def _invitation_claim(invitation_id: int) -> tuple[Invitation | None, str]:

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('formulation', '0010_trm_in_welsh'),
+        ("formulation", "0010_trm_in_welsh"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reportversion',
-            name='language',
-            field=models.CharField(default='en-gb', max_length=10),
+            model_name="reportversion",
+            name="language",
+            field=models.CharField(default="en-gb", max_length=10),
         ),
     ]

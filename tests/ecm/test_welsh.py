@@ -395,3 +395,44 @@ def test_a_factors_reset_email_is_in_the_members_language(
 
         assert payload["subject"] == gettext("Your sign-in factors were reset")
     assert payload["subject"] != "Your sign-in factors were reset"
+
+
+def _invitation(world, email):
+    from formulation.models import Invitation
+
+    meeting = Meeting.objects.create(
+        case=world.case,
+        starts_at=dt.datetime(2026, 7, 6, 10, tzinfo=TZ),
+        chair=world.senior,
+        psychologist=world.psychologist,
+        location="Swyddfa'r TTI",
+    )
+    return Invitation.objects.create(
+        meeting=meeting, name="Dr Siân Lloyd", agency="health", email=email
+    )
+
+
+def test_an_invitation_to_someone_without_an_account_is_bilingual_when_asked(world, settings):
+    from formulation.meeting.services import invitation_email
+
+    invitation = _invitation(world, "sian@example.org")
+    settings.BILINGUAL_EMAILS = False
+    message = invitation_email(invitation)
+    assert message.subject.startswith("Invitation: ECM formulation meeting")
+    assert "Gorffennaf" not in message.body
+    settings.BILINGUAL_EMAILS = True
+    message = invitation_email(invitation)
+    welsh, english = message.body.split("\n\n---\n\n")
+    assert "6 Gorffennaf 2026" in welsh and "6 Jul 2026" in english
+    assert "You are invited" in english and "You are invited" not in welsh
+    assert message.subject.endswith(
+        f"Invitation: ECM formulation meeting {world.case.reference}, 6 Jul 2026"
+    )
+    assert " / " in message.subject and "6 Gorffennaf 2026" in message.subject
+    # Someone with an account gets their own language only.
+    world.psychologist.email = "psy@example.org"
+    world.psychologist.language = "cy"
+    world.psychologist.save()
+    message = invitation_email(_invitation(world, "PSY@example.org"))
+    assert "---" not in message.body and "6 Gorffennaf 2026" in message.subject
+    assert "You are invited" not in message.body
