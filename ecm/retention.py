@@ -586,7 +586,7 @@ def _progress_writer(request_id: int):
         ErasureRequest.objects.filter(pk=request_id).update(
             progress_done=max(0, int(done)),
             progress_total=max(0, int(total)),
-            progress_step=str(ERASURE_STEPS.get(step, step))[:200],
+            progress_step=str(step)[:200],
             progress_at=timezone.now(),
         )
 

@@ -218,7 +218,12 @@ def erasure_request(request, pk: int):
             else:
                 messages.error(request, " ".join(exc.messages))
                 return redirect("erasure_request", erasure.pk)
-    context = {"erasure": erasure, "refuse_form": refuse_form}
+    context = {
+        "erasure": erasure,
+        "refuse_form": refuse_form,
+        # The step in words, put into the reader's language by the template.
+        "step_label": retention.ERASURE_STEPS.get(erasure.progress_step, erasure.progress_step),
+    }
     if request.headers.get("HX-Request"):
         return HttpResponse(
             render_to_string("ecm/retention_erasure_progress.html", context, request)
