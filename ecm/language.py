@@ -12,6 +12,7 @@ to them (reminders, account e-mails).
 
 from __future__ import annotations
 
+import datetime as dt
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -22,9 +23,25 @@ from django.dispatch import receiver
 from django.http import HttpResponseRedirect
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_POST
 
+from .dates import display_date
+
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
+
+
+# Sentences the product itself stores, in English, in fields that otherwise hold what people
+# typed (a version's reason, a correction's reason): shown in the reader's language by the
+# `stored_text` filter, while typed text is always shown as typed.
+FIRST_FINAL_VERSION = gettext_noop("First final version")
+IMPORT_CORRECTION_REASON = gettext_noop("Updated from the YOT system's export (bulk import)")
+STORED_SENTENCES = frozenset({FIRST_FINAL_VERSION, IMPORT_CORRECTION_REASON})
+
+
+def stored_text(text: str) -> str:
+    """`text` as typed, or in the reader's language when it is one of our stored sentences."""
+    return gettext(text) if text in STORED_SENTENCES else text
 
 
 def language_of_code(code: str) -> str:
@@ -47,6 +64,29 @@ def in_each_language(obj, *fields: str) -> dict:
         for f in fields
         for code in settings.MODELTRANSLATION_LANGUAGES
     }
+
+
+class Words:
+    """Words put into a language only when made into a string: a message marked with
+    gettext_lazy and its values; a date is written in that language ("5 Mar 2027",
+    "5 Mawrth 2027"), a value that is itself lazy or `Words` too. A reminder's title is made
+    in each recipient's language; a record's sentence in English (`in_language("en-gb")`)."""
+
+    __slots__ = ("message", "params")
+
+    def __init__(self, message, **params) -> None:
+        self.message = message
+        self.params = params
+
+    def __str__(self) -> str:
+        values = {
+            k: display_date(v) if isinstance(v, dt.date) else str(v) for k, v in self.params.items()
+        }
+        return str(self.message) % values if values else str(self.message)
+
+    def in_language(self, code: str) -> str:
+        with translation.override(code):
+            return str(self)
 
 
 @contextmanager

@@ -29,8 +29,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from .access import access_for
 from .audit import audit_record
-from .dates import display_date
-from .language import language_for
+from .language import Words, language_for
 from .mail import backoff_seconds, message_id, sending_timeout
 from .models import (
     AuditEvent,
@@ -87,28 +86,6 @@ def link(name: str, pk: int) -> str:
 
         _url_templates[name] = reverse(name, args=[987654321]).replace("987654321", "{}")
     return _url_templates[name].format(pk)
-
-
-class Words:
-    """A reminder's title, put into each recipient's language when their reminder is made
-    (issue 23): a message marked with gettext_lazy and its values; a date is written in that
-    language ("5 Mar 2027", "5 Mawrth 2027"), a value that is itself lazy or `Words` too."""
-
-    __slots__ = ("message", "params")
-
-    def __init__(self, message, **params) -> None:
-        self.message = message
-        self.params = params
-
-    def __str__(self) -> str:
-        values = {
-            k: display_date(v) if isinstance(v, dt.date) else str(v) for k, v in self.params.items()
-        }
-        return str(self.message) % values if values else str(self.message)
-
-    def in_language(self, code: str) -> str:
-        with translation.override(code):
-            return str(self)
 
 
 def due_title(thing, due: dt.date, occurrence: dt.date) -> Words:
@@ -190,11 +167,9 @@ def sweep(today: dt.date | None = None) -> int:
         titles: dict[str, str] = {}
 
         def title_in(code: str, due=due, titles=titles) -> str:
-            if code not in titles:
-                words = due.title
-                titles[code] = (
-                    words.in_language(code) if isinstance(words, Words) else str(words)
-                )[:200]
+            if code not in titles:  # Words, or any lazy string, made in that language
+                with translation.override(code):
+                    titles[code] = str(due.title)[:200]
             return titles[code]
 
         common = {
@@ -304,12 +279,12 @@ def build_email(reminder: Reminder) -> EmailMessage:
         subject = _("ECM: %(what)s") % {"what": reminder.title} + (
             f" ({reminder.case_reference})" if reminder.case_reference else ""
         )
-    to = reminder.recipient_email or (reminder.recipient.email if reminder.recipient else "")
-    message = EmailMessage(subject=subject[:200], body=body, to=[to])
-    kind = KINDS.get(reminder.kind)
-    if kind and kind.attachments:
-        for filename, content, mimetype in kind.attachments(reminder):
-            message.attach(filename, content, mimetype)
+        to = reminder.recipient_email or (reminder.recipient.email if reminder.recipient else "")
+        message = EmailMessage(subject=subject[:200], body=body, to=[to])
+        kind = KINDS.get(reminder.kind)
+        if kind and kind.attachments:  # e.g. the meeting's calendar file, in the same language
+            for filename, content, mimetype in kind.attachments(reminder):
+                message.attach(filename, content, mimetype)
     return message
 
 

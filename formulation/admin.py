@@ -19,6 +19,10 @@ from .models import TeamFormulationSettings, TRMFramework, TRMStage
 from .trm import services as trm_services
 from .trm.selectors import framework_uses
 
+# The stage's words, by their columns per language (modeltranslation would make every
+# language's column read-only for the field's own name).
+TRANSLATED_STAGE_FIELDS = {"name", "presentation", "underlying_need", "interventions"}
+
 
 def _in_use(obj) -> bool:
     return obj is not None and obj.pk is not None and framework_uses(obj) > 0
@@ -32,8 +36,15 @@ class TRMStageInline(TranslationStackedInline):
     def has_add_permission(self, request, obj=None):
         return not _in_use(obj) and super().has_add_permission(request, obj)
 
-    def has_change_permission(self, request, obj=None):
-        return not _in_use(obj) and super().has_change_permission(request, obj)
+    def get_readonly_fields(self, request, obj=None):
+        # In use: only the Welsh may still be written or corrected (it changes no meaning).
+        if _in_use(obj):
+            return [
+                f.name
+                for f in TRMStage._meta.fields
+                if not f.name.endswith("_cy") and f.name not in TRANSLATED_STAGE_FIELDS
+            ]
+        return super().get_readonly_fields(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return not _in_use(obj) and super().has_delete_permission(request, obj)
@@ -49,10 +60,9 @@ class TRMFrameworkAdmin(AuditedAdminMixin, TranslationAdmin):
     def get_readonly_fields(self, request, obj=None):
         if _in_use(obj):
             # Retiring stays possible: it changes no past placement's meaning.
+            # Its Welsh may still be written or corrected: a translation changes no meaning.
             return ["code", "version"] + [
-                f"{field}_{suffix}"
-                for field in ("name", "source", "description")
-                for suffix in ("en_gb", "cy")
+                f"{field}_en_gb" for field in ("name", "source", "description")
             ]
         return super().get_readonly_fields(request, obj)
 

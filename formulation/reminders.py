@@ -78,7 +78,7 @@ def check_waiting(today: dt.date):
             object_type="formulation.report",
             object_id=row["pk"],
             occurrence=threshold,
-            title=_("A formulation report draft is waiting for your accuracy check"),
+            title=Words(_("A formulation report draft is waiting for your accuracy check")),
             link=link("formulation:report", row["case_id"]) + "#check",
             case_reference=case_reference(row["case_id"]),
             team_id=row["case__team_id"],

@@ -38,8 +38,15 @@ class CriterionInline(TranslationTabularInline):
     def has_add_permission(self, request, obj=None):
         return not self._frozen(obj) and super().has_add_permission(request, obj)
 
-    def has_change_permission(self, request, obj=None):
-        return not self._frozen(obj) and super().has_change_permission(request, obj)
+    def get_readonly_fields(self, request, obj=None):
+        # In use: only the Welsh may still be written or corrected (it changes no meaning).
+        if self._frozen(obj):
+            return [
+                f.name
+                for f in Criterion._meta.fields
+                if not f.name.endswith("_cy") and f.name != "text"
+            ]
+        return super().get_readonly_fields(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return not self._frozen(obj) and super().has_delete_permission(request, obj)

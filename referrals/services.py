@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from ecm import services as core
 from ecm.access import access_for
@@ -19,7 +20,7 @@ from ecm.audit import audit_case_record as _audit
 from ecm.audit import audit_record
 from ecm.dates import add_months, display_date, display_datetime
 from ecm.editing import check_version, model_update
-from ecm.language import in_each_language
+from ecm.language import Words, in_each_language
 from ecm.models import AuditEvent, Case, CaseStatus, User
 from ecm.selectors import case_team_members
 
@@ -55,6 +56,8 @@ class AlreadyDecidedError(ValidationError):
 
 
 def _in_english(label) -> str:
+    """A label or lazy sentence in English, to store: a record reads the same whoever acted,
+    and a stored msgid is shown in the reader's language ({% translate %})."""
     with translation.override("en-gb"):
         return str(label)
 
@@ -110,8 +113,14 @@ def _prefill_from_previous_episode(actor: User, referral: Referral) -> None:
             referral=referral,
             actor=actor,
             kind=ReferralEvent.Kind.READY,
-            summary=_("Re-opened from %(ref)s: %(why)s")
-            % {"ref": previous.case.reference, "why": case.get_reopen_reason_display()},
+            # Recorded in English (its values make it no msgid to show translated).
+            summary=_in_english(
+                Words(
+                    gettext_lazy("Re-opened from %(ref)s: %(why)s"),
+                    ref=previous.case.reference,
+                    why=case.get_reopen_reason_display(),
+                )
+            ),
             note=case.reopen_detail,
         )
 
@@ -309,7 +318,8 @@ def referral_submit(
         referral=referral,
         actor=actor,
         kind=ReferralEvent.Kind.SUBMITTED,
-        summary=_("Re-submitted with more information") if resubmitted else "",
+        # Kept in English (a msgid), shown in the reader's language.
+        summary=gettext_noop("Re-submitted with more information") if resubmitted else "",
     )
     _audit(
         actor,
@@ -596,9 +606,9 @@ def referral_set_priority(
         referral=referral,
         actor=actor,
         kind=ReferralEvent.Kind.PRIORITY,
-        summary=_("Significant concern set")
+        summary=gettext_noop("Significant concern set")
         if significant_concern
-        else _("Significant concern cleared"),
+        else gettext_noop("Significant concern cleared"),
         note=referral.significant_concern_note,
     )
     _audit(actor, AuditEvent.Action.UPDATE, referral, referral.case, ["significant_concern"])

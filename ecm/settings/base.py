@@ -291,6 +291,8 @@ BILINGUAL_EMAILS = env.bool("BILINGUAL_EMAILS", default=False)
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en-gb"
 MODELTRANSLATION_LANGUAGES = ("en-gb", "cy")
 MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ("en-gb",)}
+# A row made while Welsh is active (a command run with LANGUAGE_CODE=cy) still gets its English.
+MODELTRANSLATION_AUTO_POPULATE = "default"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True

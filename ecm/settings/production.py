@@ -33,6 +33,10 @@ TRUSTED_PROXIES = env.int(
     "ECM_TRUSTED_PROXIES", default=1 if env.bool("BEHIND_TLS_PROXY", default=True) else 0
 )
 SESSION_COOKIE_SECURE = True
+# The language the switcher chose (ecm/language.py): over HTTPS only, not for scripts.
+LANGUAGE_COOKIE_SECURE = True
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_NAME = "__Host-ecm-session"
 CSRF_COOKIE_NAME = "__Host-ecm-csrftoken"

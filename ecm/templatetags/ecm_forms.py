@@ -96,3 +96,12 @@ def crispy_error_summary(form):
 def field_anchor(form, name: str) -> str:
     """The id a link to `form[name]` should point at (its first radio for a radio group)."""
     return _field_anchor(form, name).lstrip("#")
+
+
+@register.filter
+def stored_text(text):
+    """What people typed, as typed; one of the product's own stored sentences (a version's
+    "First final version"...) in the reader's language (issue 23)."""
+    from ecm.language import stored_text as in_readers_language
+
+    return in_readers_language(text or "")

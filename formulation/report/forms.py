@@ -5,7 +5,7 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.conf import settings
-from django.utils import dateformat, timezone
+from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from ecm.dates import display_date
@@ -149,6 +149,7 @@ class CirculationForm(SpecificErrorsMixin, forms.ModelForm):
             "purpose",
             "scope",
             "sections",
+            "language",
         ]
         widgets = {"sent_on": DateInput(), "scope": forms.RadioSelect}
 
@@ -163,6 +164,8 @@ class CirculationForm(SpecificErrorsMixin, forms.ModelForm):
             }
         )
         self.fields["version"].empty_label = None
+        self.fields["language"].required = False  # the page's language unless chosen
+        self.fields["language"].initial = translation.get_language()
 
     def model_data(self) -> dict:
         return dict(self.cleaned_data)

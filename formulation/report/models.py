@@ -221,6 +221,10 @@ class Circulation(models.Model):
     purpose = models.CharField(_("purpose in words"), max_length=255)
     scope = models.CharField(_("what was sent"), max_length=10, choices=Scope.choices)
     sections = models.JSONField(_("sections sent"), default=list, blank=True)
+    # The language of the PDF that was sent: "exactly what was sent" is made in it again.
+    language = models.CharField(
+        _("language it was sent in"), max_length=10, choices=settings.LANGUAGES, default="en-gb"
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

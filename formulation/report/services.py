@@ -27,6 +27,7 @@ from ecm.access import access_for
 from ecm.audit import audit_case_record as _audit
 from ecm.dates import add_months
 from ecm.editing import check_version, model_update
+from ecm.language import FIRST_FINAL_VERSION
 from ecm.models import AuditEvent, Case, User
 from ecm.queueing import queue_task
 
@@ -334,9 +335,7 @@ def report_finalise(*, actor: User, report: Report, expected_revision: int) -> R
         timeline_shared_svg=timeline_svg(actor, case, shared=True, team_only=True),
         genogram_svg=genogram_svg(case),
         # Ours in English (shown in the reader's language); an amendment's as typed.
-        reason=report.amendment_reason
-        if report.number > 1
-        else gettext_noop("First final version"),
+        reason=report.amendment_reason if report.number > 1 else FIRST_FINAL_VERSION,
         language=translation.get_language() or settings.LANGUAGE_CODE,
         approved_by=", ".join(
             a.author.get_full_name() or a.author.username for a in approvals if a.author
@@ -429,6 +428,7 @@ def circulation_record(*, actor: User, report: Report, data: dict) -> Circulatio
         purpose=data["purpose"],
         scope=scope,
         sections=sections,
+        language=data.get("language") or translation.get_language() or settings.LANGUAGE_CODE,
         recorded_by=actor,
     )
     _audit(

@@ -639,9 +639,10 @@ def circulation_pdf(request, pk: int, circulation_id: int):
     report = _report_or_404(case)
     circulations = report.circulations.select_related("version")
     circulation = get_object_or_404(circulations, pk=circulation_id)
+    # In the language it was sent in, unless another is asked for.
     language = request.GET.get("language", "")
     if language not in dict(settings.LANGUAGES):
-        language = ""
+        language = circulation.language
     return _pdf(request, case, report, circulation=circulation, language=language)
 
 

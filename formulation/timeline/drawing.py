@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.utils import dateformat
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -185,17 +185,18 @@ def title_lines(title: str, max_width: float = _MAX_TEXT) -> list[str]:
 def _format_date(day: datetime.date, precision: str) -> str:
     if precision == Precision.YEAR:
         return str(day.year)
+    # The locale's formats: "Dec 2026", "1 Dec 2026"; in Welsh "Rhagfyr 2026", "1 Rhagfyr 2026".
     if precision == Precision.MONTH:
-        return dateformat.format(day, "M Y")
+        return formats.date_format(day, "YEAR_MONTH_FORMAT")
     if precision == Precision.APPROX:
         if day.month == 1 and day.day == 1:
             shown = str(day.year)
         elif day.day == 1:
-            shown = dateformat.format(day, "M Y")
+            shown = formats.date_format(day, "YEAR_MONTH_FORMAT")
         else:
-            shown = dateformat.format(day, "j M Y")
+            shown = formats.date_format(day, "DATE_FORMAT")
         return _("c. %(date)s") % {"date": shown}
-    return dateformat.format(day, "j M Y")
+    return formats.date_format(day, "DATE_FORMAT")
 
 
 def _date_text(item: TimelineItem) -> str:

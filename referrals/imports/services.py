@@ -24,6 +24,7 @@ from django.utils.translation import gettext_noop, ngettext
 
 from ecm.access import access_for
 from ecm.audit import audit_chain_seal, audit_record
+from ecm.language import IMPORT_CORRECTION_REASON
 from ecm.models import AuditEvent, Case, CaseStatus, Child, ChildCorrection, Team, User
 from ecm.queueing import queue_task
 
@@ -40,7 +41,7 @@ INLINE_ROWS = getattr(settings, "IMPORT_INLINE_ROWS", 500)
 KEEP_HOURS = getattr(settings, "IMPORT_KEEP_HOURS", 24)
 BATCH = 2000
 #: What the correction history says of a child updated by an import.
-CORRECTION_REASON = gettext_noop("Updated from the YOT system's export (bulk import)")
+CORRECTION_REASON = IMPORT_CORRECTION_REASON  # shown in the reader's language
 
 
 class ImportRefused(ValidationError):

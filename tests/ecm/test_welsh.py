@@ -58,9 +58,16 @@ def test_a_string_a_later_change_adds_is_caught(tmp_path):
     (tmp_path / "templates" / "new_page.html").write_text(
         '{% load i18n %}<p>{% translate "A sentence nobody has translated yet" %}</p>\n'
     )
+    # ...and a new folder of code nobody listed anywhere.
+    (tmp_path / "newapp").mkdir()
+    (tmp_path / "newapp" / "views.py").write_text(
+        'from django.utils.translation import gettext as _\n\nTITLE = _("A title in a new app")\n'
+    )
     result = i18n("check", ECM_I18N_ROOT=str(tmp_path))
     assert result.returncode == 1
     assert "A sentence nobody has translated yet" in result.stderr
+    assert "A title in a new app" in result.stderr
+    shutil.rmtree(tmp_path / "newapp")
     # ...and a string the code no longer has is caught too.
     (tmp_path / "templates" / "new_page.html").unlink()
     po = tmp_path / "locale" / "cy" / "LC_MESSAGES" / "django.po"
@@ -70,12 +77,19 @@ def test_a_string_a_later_change_adds_is_caught(tmp_path):
 
 
 def test_welsh_plurals_have_four_forms_and_the_catalogue_is_used():
+    import polib
+
+    po = polib.pofile(str(ROOT / "locale" / "cy" / "LC_MESSAGES" / "django.po"))
+    singular, plural = "ECM: %(n)s reminder for today", "ECM: %(n)s reminders for today"
+    [entry] = [e for e in po if e.msgid == singular]
     with translation.override("cy"):
         from django.utils.translation import gettext, ngettext
 
         assert gettext("Sign out") == "Allgofnodi"
-        forms = {ngettext("%(n)s reminder", "%(n)s reminders", n) for n in (1, 2, 3, 8)}
-    assert len(forms) >= 1  # the 4-form rule resolves (no KeyError, no English)
+        # n = 1, 2, 3 and 8 take Welsh forms 0, 1, 2 and 3.
+        forms = [ngettext(singular, plural, n) for n in (1, 2, 3, 8)]
+    assert forms == [entry.msgstr_plural[k] for k in range(4)]
+    assert singular not in forms and plural not in forms
     with translation.override("en-gb"):
         assert gettext("Sign out") == "Sign out"
 
@@ -436,3 +450,42 @@ def test_an_invitation_to_someone_without_an_account_is_bilingual_when_asked(wor
     message = invitation_email(_invitation(world, "PSY@example.org"))
     assert "---" not in message.body and "6 Gorffennaf 2026" in message.subject
     assert "You are invited" not in message.body
+
+
+def test_any_lazy_reminder_title_is_made_in_the_recipients_language(world, monkeypatch):
+    """A source may give Words or a bare lazy string: both come out in Welsh for a Welsh
+    speaker (the accuracy-check reminder once came out in the worker's language)."""
+    from django.utils.translation import gettext_lazy
+
+    from ecm import reminders
+    from ecm.reminders import Due, Kind, Words
+
+    world.case_manager.language = "cy"
+    world.case_manager.save()
+
+    def source(today):
+        for n, title in enumerate(
+            [gettext_lazy("Review"), Words(gettext_lazy("%(thing)s due today"), thing="X")]
+        ):
+            yield Due(
+                kind="test_kind",
+                object_type="ecm.case",
+                object_id=n + 1,
+                occurrence=today,
+                title=title,
+                link="/",
+                users=(world.case_manager.pk, world.senior.pk),
+            )
+
+    monkeypatch.setattr(reminders, "KINDS", {"test_kind": Kind("test_kind", "Test", source)})
+    sweep()
+    welsh = set(
+        Reminder.objects.filter(recipient=world.case_manager).values_list("title", flat=True)
+    )
+    english = set(Reminder.objects.filter(recipient=world.senior).values_list("title", flat=True))
+    assert english == {"Review", "X due today"}
+    with translation.override("cy"):
+        from django.utils.translation import gettext
+
+        assert welsh == {gettext("Review"), gettext("%(thing)s due today") % {"thing": "X"}}
+    assert not welsh & english

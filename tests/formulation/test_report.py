@@ -1132,3 +1132,28 @@ def test_a_version_finalised_in_welsh_says_so_and_its_reason_reads_in_either_lan
 
         assert gettext("First final version") in page
     assert "First final version" not in page
+
+
+def test_a_circulated_copy_is_made_again_in_the_language_it_was_sent_in(client, world, held):
+    """Issue 23: "exactly what was sent" includes its language, whoever downloads it."""
+    report = finalised(world, held)
+    circulation = rs.circulation_record(
+        actor=world.case_manager,
+        report=report,
+        data={
+            "version": report.versions.get(),
+            "recipient_name": "Jo",
+            "agency": "health",
+            "sent_on": timezone.localdate(),
+            "purpose_kind": "referral",
+            "purpose": "CAMHS",
+            "scope": "full",
+            "language": "cy",
+        },
+    )
+    assert circulation.language == "cy"
+    client.force_login(world.case_manager)  # whose pages are in English
+    url = reverse("formulation:circulation_pdf", args=[held.case.pk, circulation.pk])
+    assert client.get(url)["Content-Disposition"].endswith('-cy.pdf"')
+    response = client.get(url, {"language": "en-gb"})  # another language, when asked for
+    assert not response["Content-Disposition"].endswith('-cy.pdf"')

@@ -67,6 +67,8 @@ def test_a_framework_in_use_is_read_only_in_the_admin(client, world, framework, 
     assert "cannot be changed in place" in page and "Make a new version to edit" in page
     assert 'name="name_en_gb"' not in page  # shown, not editable
     assert 'name="stages-0-name_en_gb"' not in page
+    # ...but its Welsh may still be written or corrected (issue 23).
+    assert 'name="stages-0-name_cy"' in page and 'name="name_cy"' in page
     client.post(url, {"name_en_gb": "Renamed", "is_active": "on", "stages-TOTAL_FORMS": "0"})
     framework.refresh_from_db()
     assert framework.name != "Renamed"

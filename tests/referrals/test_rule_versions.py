@@ -147,7 +147,7 @@ def test_admin_shows_a_used_set_read_only_and_saving_changes_nothing(client, use
     assert 'name="name_en_gb"' not in body  # not an input: shown as text
     assert 'name="criteria-0-text_en_gb"' not in body
     # Its Welsh may still be added: a translation changes no past decision's meaning.
-    assert 'name="name_cy"' in body
+    assert 'name="name_cy"' in body and 'name="criteria-0-text_cy"' in body
     criterion = used_set.criteria.first()
     client.post(
         url,
