@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('formulation', '0011_report_version_language'),
+        ("formulation", "0011_report_version_language"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='circulation',
-            name='language',
-            field=models.CharField(choices=[('cy', 'Welsh'), ('en-gb', 'English')], default='en-gb', max_length=10, verbose_name='language it was sent in'),
+            model_name="circulation",
+            name="language",
+            field=models.CharField(
+                choices=[("cy", "Welsh"), ("en-gb", "English")],
+                default="en-gb",
+                max_length=10,
+                verbose_name="language it was sent in",
+            ),
         ),
     ]

@@ -63,6 +63,8 @@ class SubjectAccessRequest(models.Model):
     progress_done = models.PositiveSmallIntegerField(default=0)
     progress_total = models.PositiveSmallIntegerField(default=0)
     progress_step = models.CharField(max_length=120, blank=True)
+    # The bundle's language: that of the person who released it for building (issue 23).
+    language = models.CharField(max_length=10, default="en-gb")
     error = models.CharField(max_length=255, blank=True)
     bundle = models.FileField(
         storage=private_storage, upload_to="subject-access/", max_length=255, blank=True

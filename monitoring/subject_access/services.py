@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -157,6 +158,7 @@ def subject_access_release(
     sar.released_by, sar.released_at = actor, timezone.now()
     sar.progress_done, sar.progress_total = 0, collect.step_count(sar.child) + 1
     sar.progress_step = gettext_noop("Waiting for a worker")
+    sar.language = translation.get_language() or settings.LANGUAGE_CODE
     sar.error = ""
     sar.version += 1
     sar.save()
@@ -205,9 +207,10 @@ def subject_access_build(sar_id: int) -> str:
         )
 
     try:
-        gathered = collect.gather(sar.child, sar.items.all(), progress)
-        progress(gettext_noop("Writing the bundle"))
-        data = bundle.write_zip(gathered, bundle.meta_for(sar))
+        with translation.override(sar.language):
+            gathered = collect.gather(sar.child, sar.items.all(), progress)
+            progress(gettext_noop("Writing the bundle"))
+            data = bundle.write_zip(gathered, bundle.meta_for(sar))
         old = sar.bundle.name
         sar.bundle.save(
             f"{sar.pk}-{timezone.now():%Y%m%d%H%M%S}.zip", ContentFile(data), save=False

@@ -98,7 +98,7 @@ def test_navigation_collapses_marks_the_page_and_shows_focus(browser, live_serve
         for item in page.locator("#nav-main .nav-link, #nav-main .btn").all():
             lines = item.evaluate(LINES)
             assert lines <= 1, (username, item.inner_text())
-        sign_out = page.locator("#nav-main button[type=submit]")
+        sign_out = page.locator("#nav-main form[action$='/logout/'] button[type=submit]")
         assert sign_out.inner_text() == "Sign out"
         # The current page is marked, and only it.
         current = page.locator("[aria-current='page']")
