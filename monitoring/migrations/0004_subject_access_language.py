@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('monitoring', '0003_figure_snapshot'),
+        ("monitoring", "0003_figure_snapshot"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='subjectaccessrequest',
-            name='language',
-            field=models.CharField(default='en-gb', max_length=10),
+            model_name="subjectaccessrequest",
+            name="language",
+            field=models.CharField(default="en-gb", max_length=10),
         ),
     ]
