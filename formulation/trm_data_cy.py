@@ -2,7 +2,7 @@
 
 Model Adfer ar ôl Trawma (TRM). WELSH maps (code, version) of each framework in FRAMEWORKS to
 the Welsh of its name, source and description, and each stage number to the Welsh of that
-stage's name, presentation, underlying_need and interventions. Terms follow /work/tr/glossary.md
+stage's name, presentation, underlying_need and interventions. Terms follow docs/glossary-cy.md
 (tîm troseddau ieuenctid (TTI), Bwrdd Cyfiawnder Ieuenctid (BCI), cyflwyniad, angen sylfaenol).
 Titles of English publications are kept in English.
 
